@@ -1,0 +1,116 @@
+"""/api/batch — many record writes in one transaction: all of them happen, or none.
+
+Off by default (settings `batch.enabled`), as in PocketBase. Each sub-request is a create (POST
+…/records), upsert (PUT …/records), update (PATCH …/records/{id}) or delete (DELETE
+…/records/{id}); they run in order inside one transaction with the caller's auth, and the first
+failure rolls everything back and is reported with its index.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bastion.api.context import JSONResponse, get_app, load_access, load_auth, read_body
+from bastion.api.records import collection_or_404, create_in_tx, delete_in_tx, update_in_tx
+from bastion.app import App
+from bastion.core.record_access import Access, normalize_headers
+from bastion.core.record_query import find_by_id
+from bastion.errors import ApiError, BadRequestError, ForbiddenError, TooLargeError, ValidationError, field_error
+from bastion.store.database import Executor
+
+_RECORDS = re.compile(r"^/api/collections/([^/?#]+)/records(?:/([^/?#]+))?/?$")
+
+
+class _SubFailed(Exception):
+    def __init__(self, index: int, error: ApiError) -> None:
+        self.index = index
+        self.error = error
+
+
+async def batch(request: Request) -> Response:
+    app = get_app(request)
+    cfg = app.settings.get("batch", {})
+    if not cfg.get("enabled"):
+        raise ForbiddenError("Batch requests are not allowed.")
+    max_body = int(cfg.get("maxBodySize") or 0)
+    if max_body and int(request.headers.get("content-length") or 0) > max_body:
+        raise TooLargeError()
+    body = await read_body(request)
+    access = await load_access(request, body)
+    requests = body.get("requests")
+    if not isinstance(requests, list) or not requests:
+        raise ValidationError({"requests": field_error("validation_required", "Cannot be blank.")},
+                              "An error occurred while validating the submitted data.")
+    max_requests = int(cfg.get("maxRequests") or 50)
+    if len(requests) > max_requests:
+        raise ValidationError(
+            {"requests": field_error("validation_length_too_long",
+                                     f"The allowed max number of batch requests is {max_requests}.")},
+            "An error occurred while validating the submitted data.")
+    timeout = float(cfg.get("timeout") or 3)
+    try:
+        async with asyncio.timeout(timeout):
+            async with app.transaction() as tx:
+                results = [await _run_one(app, tx, i, sub, access) for i, sub in enumerate(requests)]
+    except _SubFailed as failed:
+        response = failed.error.to_dict()
+        raise BadRequestError("Batch transaction failed.", {"requests": {str(failed.index): {
+            "code": "batch_request_failed", "message": "Batch request failed.", "response": response}}}) from None
+    except TimeoutError:
+        raise BadRequestError("Batch transaction failed: it took longer than the allowed timeout.") from None
+    return JSONResponse(results)
+
+
+async def _run_one(app: App, tx: Executor, index: int, sub: Any, access: Access) -> dict[str, Any]:
+    try:
+        if not isinstance(sub, dict):
+            raise BadRequestError("Invalid batch request data.")
+        method = str(sub.get("method", "")).upper()
+        url = urlsplit(str(sub.get("url", "")))
+        match = _RECORDS.match(url.path)
+        if match is None:
+            raise BadRequestError("Invalid batch request url: only record create, upsert, update and delete are allowed.")
+        collection = collection_or_404(app, match.group(1))
+        record_id = match.group(2)
+        body = sub.get("body") or {}
+        if not isinstance(body, dict):
+            raise BadRequestError("Invalid batch request body.")
+        sub_access = await _sub_access(app, access, sub, method, dict(parse_qsl(url.query)), body)
+        if method == "POST" and record_id is None:
+            return {"status": 200, "body": await create_in_tx(app, tx, collection, body, sub_access)}
+        if method == "PUT" and record_id is None:
+            rid = body.get("id")
+            if rid and await find_by_id(tx, collection, str(rid)) is not None:
+                return {"status": 200, "body": await update_in_tx(app, tx, collection, str(rid), body, sub_access)}
+            return {"status": 200, "body": await create_in_tx(app, tx, collection, body, sub_access)}
+        if method == "PATCH" and record_id:
+            return {"status": 200, "body": await update_in_tx(app, tx, collection, record_id, body, sub_access)}
+        if method == "DELETE" and record_id:
+            await delete_in_tx(app, tx, collection, record_id, sub_access)
+            return {"status": 204, "body": None}
+        raise BadRequestError("Invalid batch request method or url.")
+    except ApiError as err:
+        raise _SubFailed(index, err) from None
+
+
+async def _sub_access(app: App, access: Access, sub: dict[str, Any], method: str, query: dict[str, Any],
+                      body: dict[str, Any]) -> Access:
+    headers = dict(access.headers)
+    auth = access.auth
+    extra = sub.get("headers")
+    if isinstance(extra, dict):
+        headers.update(normalize_headers({str(k): str(v) for k, v in extra.items()}))
+        token = next((str(v) for k, v in extra.items() if str(k).lower() == "authorization"), None)
+        if token is not None:
+            auth = await load_auth(app, token.removeprefix("Bearer ").strip())
+    return Access(auth, method, query, headers, body, access.context)
+
+
+routes = [Route("/api/batch", batch, methods=["POST"])]

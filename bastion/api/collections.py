@@ -1,0 +1,197 @@
+"""/api/collections — superusers only: list, view, create, update, delete, truncate, import, scaffolds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bastion import rules
+from bastion.api.context import JSONResponse, get_app, load_access, read_body
+from bastion.api.records import collection_or_404
+from bastion.app import App
+from bastion.core.collection_model import AUTH, BASE, VIEW
+from bastion.core.list_result import list_result, parse_list_query
+from bastion.core.record_access import Access
+from bastion.core.record_fields_filter import pick_fields
+from bastion.core.record_model import Record
+from bastion.errors import BadRequestError, ForbiddenError, UnauthorizedError, ValidationError, field_error
+from bastion.store.ddl import quote
+
+
+async def superuser_access(request: Request, body: dict[str, Any] | None = None) -> Access:
+    access = await load_access(request, body)
+    if access.auth is None:
+        raise UnauthorizedError("The request requires valid record authorization token.")
+    if not access.is_superuser:
+        raise ForbiddenError("The authorized record is not allowed to perform this action.")
+    return access
+
+
+def _picked(data: Any, request: Request) -> Any:
+    fields = request.query_params.get("fields")
+    return pick_fields(data, fields) if fields else data
+
+
+def _matches(expr: str, item: dict[str, Any]) -> bool:
+    return _CollectionFilter(expr).matches(item)
+
+
+class _CollectionFilter:
+    """Collections live in memory: filter them with the in-memory evaluator over their JSON."""
+
+    def __init__(self, expr: str) -> None:
+        self.expr = expr
+
+    def matches(self, item: dict[str, Any]) -> bool:
+        value = {k: item.get(k) for k in ("id", "name", "type", "system", "created", "updated")}
+        text = self.expr
+        try:
+            return rules.evaluate_plain(text, value)
+        except (rules.RuleSyntaxError, rules.RuleResolveError):
+            raise BadRequestError("Something went wrong while processing your request.") from None
+
+
+async def list_collections(request: Request) -> Response:
+    app = get_app(request)
+    access = await superuser_access(request)
+    q = parse_list_query(access.query)
+    items = [c.to_dict() for c in app.registry.all()]
+    if q.filter:
+        items = [i for i in items if _matches(q.filter, i)]
+    sort = q.sort or "created"
+    for key in reversed([s.strip() for s in sort.split(",") if s.strip()]):
+        desc = key.startswith("-")
+        name = key.lstrip("+-")
+        items.sort(key=lambda i, n=name: (str(i.get(n, "")), i["id"]), reverse=desc)
+    total = len(items)
+    start = (q.page - 1) * q.per_page
+    page = items[start:start + q.per_page]
+    return JSONResponse(_picked(list_result(q.page, q.per_page, -1 if q.skip_total else total, page, q.skip_total),
+                                request))
+
+
+async def view_collection(request: Request) -> Response:
+    app = get_app(request)
+    await superuser_access(request)
+    return JSONResponse(_picked(collection_or_404(app, request.path_params["collection"]).to_dict(), request))
+
+
+async def create_collection(request: Request) -> Response:
+    app = get_app(request)
+    body = await read_body(request)
+    await superuser_access(request, body)
+    async with app.transaction() as tx:
+        collection = await app.collections.create(tx, body)
+    app.registry.put(collection)
+    return JSONResponse(collection.to_dict())
+
+
+async def update_collection(request: Request) -> Response:
+    app = get_app(request)
+    body = await read_body(request)
+    await superuser_access(request, body)
+    existing = collection_or_404(app, request.path_params["collection"])
+    async with app.transaction() as tx:
+        collection = await app.collections.update(tx, existing, body)
+    app.registry.put(collection)
+    return JSONResponse(collection.to_dict())
+
+
+async def delete_collection(request: Request) -> Response:
+    app = get_app(request)
+    await superuser_access(request)
+    existing = collection_or_404(app, request.path_params["collection"])
+    async with app.transaction() as tx:
+        await app.collections.delete(tx, existing)
+    app.registry.remove(existing.id)
+    return Response(status_code=204)
+
+
+async def truncate_collection(request: Request) -> Response:
+    app = get_app(request)
+    access = await superuser_access(request)
+    collection = collection_or_404(app, request.path_params["collection"])
+    if collection.is_view:
+        raise BadRequestError("View collections cannot be truncated.")
+    async with app.transaction() as tx:
+        rows = await tx.fetch_all(f'SELECT "id" FROM {quote(collection.name)}')
+        for row in rows:
+            await app.records.delete_record(tx, Record(collection, {"id": row["id"]}))
+    del access
+    return Response(status_code=204)
+
+
+async def import_collections(request: Request) -> Response:
+    """Replace/merge many collections in one transaction (`deleteMissing` drops the others)."""
+    app = get_app(request)
+    body = await read_body(request)
+    await superuser_access(request, body)
+    items = body.get("collections")
+    if not isinstance(items, list) or not items:
+        raise ValidationError({"collections": field_error("validation_required", "Cannot be blank.")},
+                              "An error occurred while validating the submitted data.")
+    delete_missing = bool(body.get("deleteMissing"))
+    try:
+        async with app.transaction() as tx:
+            imported_ids = set()
+            for item in items:
+                if not isinstance(item, dict):
+                    raise BadRequestError("Invalid collection data.")
+                existing = app.registry.find_collection(str(item.get("id") or "")) or \
+                    app.registry.find_collection(str(item.get("name") or ""))
+                if existing is None:
+                    collection = await app.collections.create(tx, item)
+                else:
+                    collection = await app.collections.update(tx, existing, item)
+                app.registry.put(collection)
+                imported_ids.add(collection.id)
+            if delete_missing:
+                for c in app.registry.all():
+                    if c.id not in imported_ids and not c.system:
+                        await app.collections.delete(tx, c)
+                        app.registry.remove(c.id)
+    except Exception:
+        await app.reload_schema()
+        raise
+    await app.reload_schema()
+    return Response(status_code=204)
+
+
+async def scaffolds(request: Request) -> Response:
+    await superuser_access(request)
+    from bastion.core.collection_model import Collection, new_auth_options
+    from bastion.core.fields import field_from_dict
+    from bastion.core.system_collections import auth_fields, autodate_fields, id_field
+
+    def blank(ctype: str) -> dict[str, Any]:
+        fields = [id_field()]
+        options: dict[str, Any] = {}
+        if ctype == AUTH:
+            fields += [*auth_fields(), *autodate_fields(False)]
+            options = {k: v for k, v in new_auth_options().items()}
+        if ctype == VIEW:
+            options = {"viewQuery": ""}
+        c = Collection(id="", name="", type=ctype, fields=[field_from_dict(f) for f in fields], options=options)
+        data = c.to_dict()
+        if ctype == AUTH:
+            data["indexes"] = []
+        return data
+
+    return JSONResponse({t: blank(t) for t in (AUTH, BASE, VIEW)})
+
+
+routes = [
+    Route("/api/collections", list_collections, methods=["GET"]),
+    Route("/api/collections", create_collection, methods=["POST"]),
+    Route("/api/collections/import", import_collections, methods=["PUT"]),
+    Route("/api/collections/meta/scaffolds", scaffolds, methods=["GET"]),
+    Route("/api/collections/{collection}/truncate", truncate_collection, methods=["DELETE"]),
+    Route("/api/collections/{collection}", view_collection, methods=["GET"]),
+    Route("/api/collections/{collection}", update_collection, methods=["PATCH"]),
+    Route("/api/collections/{collection}", delete_collection, methods=["DELETE"]),
+]
+
+_ = App  # the handlers reach the App through request.app.state

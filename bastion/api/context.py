@@ -1,0 +1,118 @@
+"""Per-request helpers shared by the handlers: who is calling, what they sent, how to answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+
+from bastion.app import App
+from bastion.auth.tokens import unverified_claims, verify_token
+from bastion.core.record_access import Access, normalize_headers
+from bastion.core.record_query import find_by_id
+from bastion.errors import ApiError, BadRequestError, UnauthorizedError, UnsupportedMediaError
+
+_json_encoder = msgspec.json.Encoder()
+_json_decoder = msgspec.json.Decoder()
+
+INVALID_BODY = "Failed to load the submitted data due to invalid formatting."
+
+
+def get_app(request: Request) -> App:
+    return request.app.state.bastion  # type: ignore[no-any-return]
+
+
+class JSONResponse(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return _json_encoder.encode(content)
+
+
+def error_json(err: ApiError) -> JSONResponse:
+    return JSONResponse(err.to_dict(), status_code=err.status)
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    if header[:7].lower() == "bearer ":
+        header = header[7:]
+    return header.strip()
+
+
+async def load_auth(app: App, token: str):  # type: ignore[no-untyped-def]
+    """The auth record a token belongs to, or None for a missing/invalid/expired token."""
+    if not token:
+        return None
+    claims = unverified_claims(token)
+    if not claims or claims.get("type") != "auth":
+        return None
+    collection = app.registry.find_collection(str(claims.get("collectionId", "")))
+    if collection is None or not collection.is_auth:
+        return None
+    record = await find_by_id(app.db, collection, str(claims.get("id", "")))
+    if record is None:
+        return None
+    if verify_token(token, str(record.data.get("tokenKey", "")), collection.token_secret("authToken")) is None:
+        return None
+    return record
+
+
+async def load_access(request: Request, body: dict[str, Any] | None = None) -> Access:
+    cached = request.scope.get("state", {}).get("bastion_auth", False)
+    app = get_app(request)
+    auth = cached if cached is not False else await load_auth(app, bearer_token(request))
+    request.scope.setdefault("state", {})["bastion_auth"] = auth
+    return Access(
+        auth=auth,
+        method=request.method,
+        query=dict(request.query_params),
+        headers=normalize_headers(dict(request.headers)),
+        body=body or {},
+    )
+
+
+def require_auth(access: Access) -> None:
+    if access.auth is None:
+        raise UnauthorizedError("The request requires valid record authorization token.")
+
+
+async def read_body(request: Request) -> dict[str, Any]:
+    """JSON, urlencoded or multipart (`@jsonPayload` merged in), as PocketBase accepts them."""
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if request.method in ("GET", "HEAD", "DELETE") and not ctype:
+        return {}
+    if ctype in ("application/json", "") or ctype.endswith("+json"):
+        raw = await request.body()
+        if not raw.strip():
+            return {}
+        try:
+            data = _json_decoder.decode(raw)
+        except msgspec.DecodeError:
+            raise BadRequestError(INVALID_BODY) from None
+        if not isinstance(data, dict):
+            raise BadRequestError(INVALID_BODY)
+        return data
+    if ctype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        try:
+            form = await request.form()
+        except Exception:  # noqa: BLE001 - python-multipart raises several unrelated types
+            raise BadRequestError(INVALID_BODY) from None
+        data: dict[str, Any] = {}
+        for key in set(form.keys()):
+            values = [v for v in form.getlist(key) if isinstance(v, str)]
+            if key == "@jsonPayload":
+                for payload in values:
+                    try:
+                        decoded = _json_decoder.decode(payload)
+                    except msgspec.DecodeError:
+                        raise BadRequestError(INVALID_BODY) from None
+                    if isinstance(decoded, dict):
+                        data.update(decoded)
+                continue
+            if values:
+                data[key] = values if len(values) > 1 else values[0]
+        return data
+    raise UnsupportedMediaError(f"Unsupported Content-Type {ctype!r}: send application/json or multipart/form-data.")

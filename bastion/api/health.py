@@ -1,0 +1,24 @@
+"""/api/health — liveness, in PocketBase's shape; `canBackup` only for superusers."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bastion.api.context import JSONResponse, get_app, load_access
+
+
+async def health(request: Request) -> Response:
+    app = get_app(request)
+    data: dict[str, object] = {}
+    access = await load_access(request)
+    if access.is_superuser:
+        data = {"canBackup": True, "realIP": request.scope.get("state", {}).get("client_ip", ""),
+                "possibleProxyHeader": ""}
+    del app
+    body = {"code": 200, "data": data, "message": "API is healthy."}
+    return JSONResponse(body) if request.method == "GET" else Response(status_code=200)
+
+
+routes = [Route("/api/health", health, methods=["GET", "HEAD"])]

@@ -1,0 +1,143 @@
+"""Auth endpoints of auth collections: auth-methods, auth-with-password, auth-refresh.
+
+(The full auth surface — OTP, OAuth2, MFA, verification, password reset — is its own issue.)
+Wrong identity and wrong password give the same answer after the same work: an unknown identity
+still pays for one password verification, so timing does not reveal which accounts exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bastion.api.context import JSONResponse, get_app, load_access, read_body, require_auth
+from bastion.api.records import collection_or_404, render_records
+from bastion.app import App
+from bastion.auth.passwords import hash_password, needs_rehash, verify_password_async
+from bastion.auth.tokens import issue_token
+from bastion.core.collection_model import Collection
+from bastion.core.record_access import Access
+from bastion.core.record_model import Record
+from bastion.core.record_query import find_where
+from bastion.errors import BadRequestError, ForbiddenError, ValidationError, field_error
+from bastion.store.ddl import quote
+
+_DUMMY_HASH = hash_password("not-a-real-password-just-for-timing")
+
+
+def _auth_collection(app: App, name: str) -> Collection:
+    collection = collection_or_404(app, name)
+    if not collection.is_auth:
+        raise BadRequestError("The collection is not an auth collection.")
+    return collection
+
+
+def auth_token(record: Record) -> str:
+    c = record.collection
+    return issue_token(record.id, c.id, str(record.data.get("tokenKey", "")), c.token_secret("authToken"),
+                       int(c.options.get("authToken", {}).get("duration", 604800)))
+
+
+async def auth_response(app: App, record: Record, access: Access, extra: dict[str, Any] | None = None) -> Response:
+    self_access = Access(record, access.method, access.query, access.headers, {}, access.context)
+    [data] = await render_records(app, app.db, [record], self_access, access.query)
+    body: dict[str, Any] = {"record": data, "token": auth_token(record)}
+    if extra:
+        body.update(extra)
+    return JSONResponse(body)
+
+
+async def auth_methods(request: Request) -> Response:
+    app = get_app(request)
+    c = _auth_collection(app, request.path_params["collection"])
+    opts = c.options
+    pw = opts.get("passwordAuth", {})
+    return JSONResponse({
+        "mfa": {"enabled": bool(opts.get("mfa", {}).get("enabled")), "duration": opts.get("mfa", {}).get("duration", 0)},
+        "oauth2": {"enabled": bool(opts.get("oauth2", {}).get("enabled")), "providers": []},
+        "otp": {"enabled": bool(opts.get("otp", {}).get("enabled")), "duration": opts.get("otp", {}).get("duration", 0)},
+        "password": {"enabled": bool(pw.get("enabled")), "identityFields": list(pw.get("identityFields", []))},
+    })
+
+
+async def auth_with_password(request: Request) -> Response:
+    app = get_app(request)
+    c = _auth_collection(app, request.path_params["collection"])
+    body = await read_body(request)
+    access = await load_access(request, body)
+    pw_opts = c.options.get("passwordAuth", {})
+    if not pw_opts.get("enabled"):
+        raise ForbiddenError("The collection is not configured to allow password authentication.")
+    identity, password = body.get("identity"), body.get("password")
+    errors = {}
+    if not isinstance(identity, str) or not identity:
+        errors["identity"] = field_error("validation_required", "Cannot be blank.")
+    if not isinstance(password, str) or not password:
+        errors["password"] = field_error("validation_required", "Cannot be blank.")
+    if errors:
+        raise ValidationError(errors, "An error occurred while validating the submitted data.")
+    fields = [body["identityField"]] if body.get("identityField") in pw_opts.get("identityFields", []) else \
+        list(pw_opts.get("identityFields", ["email"]))
+    record = None
+    for name in fields:
+        if c.get_field(name) is None:
+            continue
+        found = await find_where(app.db, c, name, identity, limit=1)
+        if found:
+            record = found[0]
+            break
+    stored = str(record.data.get("password", "")) if record else _DUMMY_HASH
+    ok = await verify_password_async(str(password), stored)
+    if record is None or not ok:
+        raise BadRequestError("Failed to authenticate.")
+    await _check_auth_rule(app, record, access)
+    if needs_rehash(stored):
+        await _upgrade_hash(app, record, str(password))
+    access.context = "password"
+    return await auth_response(app, record, access)
+
+
+async def _check_auth_rule(app: App, record: Record, access: Access) -> None:
+    """`authRule`: null means nobody may authenticate; otherwise the record must satisfy it."""
+    rule = record.collection.options.get("authRule", "")
+    if rule is None:
+        raise ForbiddenError("The authentication is not allowed for this collection.")
+    if rule:
+        from bastion.core.record_query import compile_condition, find_by_id
+
+        self_access = Access(record, access.method, access.query, access.headers, access.body, access.context)
+        cond = compile_condition(rule, record.collection, app.registry, self_access.request_info(), app.db.dialect,
+                                 allow_hidden=True)
+        if await find_by_id(app.db, record.collection, record.id, [cond]) is None:
+            raise BadRequestError("Failed to authenticate.")
+
+
+async def _upgrade_hash(app: App, record: Record, password: str) -> None:
+    """Imported bcrypt hashes (and outdated argon2 parameters) become argon2id at login."""
+    from bastion.auth.passwords import hash_password_async
+
+    new_hash = await hash_password_async(password)
+    await app.db.execute(f'UPDATE {quote(record.collection.name)} SET "password" = ? WHERE "id" = ?',
+                         (new_hash, record.id))
+    record.data["password"] = new_hash
+
+
+async def auth_refresh(request: Request) -> Response:
+    app = get_app(request)
+    c = _auth_collection(app, request.path_params["collection"])
+    access = await load_access(request)
+    require_auth(access)
+    assert access.auth is not None
+    if access.auth.collection.id != c.id:
+        raise ForbiddenError("The request requires valid auth record of this collection.")
+    return await auth_response(app, access.auth, access)
+
+
+routes = [
+    Route("/api/collections/{collection}/auth-methods", auth_methods, methods=["GET"]),
+    Route("/api/collections/{collection}/auth-with-password", auth_with_password, methods=["POST"]),
+    Route("/api/collections/{collection}/auth-refresh", auth_refresh, methods=["POST"]),
+]

@@ -1,0 +1,174 @@
+"""/api/collections/{collection}/records — list, view, create, update, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bastion import rules
+from bastion.api.context import JSONResponse, get_app, load_access, read_body
+from bastion.app import App
+from bastion.core.collection_model import Collection
+from bastion.core.list_result import list_result, parse_list_query
+from bastion.core.record_access import Access
+from bastion.core.record_expand import expand_records
+from bastion.core.record_export import export_record
+from bastion.core.record_fields_filter import pick_fields
+from bastion.core.record_model import Record
+from bastion.core.record_query import compile_condition, count, find_page
+from bastion.core.record_service import SUPERUSER_ONLY
+from bastion.errors import ApiError, BadRequestError, ForbiddenError, NotFoundError, PreconditionFailedError
+from bastion.http.conditional import etag_for, if_match_satisfied
+from bastion.store.database import Executor
+
+_SUPERUSER_ONLY_FILTER_FIELDS = ("@collection.", "@request.")
+INVALID_FILTER = "Something went wrong while processing your request."
+
+
+def collection_or_404(app: App, name_or_id: str) -> Collection:
+    collection = app.registry.find_collection(name_or_id)
+    if collection is None:
+        raise NotFoundError("Missing collection context.")
+    return collection
+
+
+def _check_superuser_only_params(access: Access) -> None:
+    """Non-superusers may not filter or sort by @collection.* or @request.* (as in PocketBase)."""
+    if access.is_superuser:
+        return
+    for param in ("filter", "sort"):
+        value = access.query.get(param) or ""
+        for marker in _SUPERUSER_ONLY_FILTER_FIELDS:
+            if marker in value:
+                raise ForbiddenError(f"Only superusers can filter by {marker!r}.")
+
+
+async def render_records(app: App, db: Executor, records: list[Record], access: Access,
+                         query: dict[str, Any]) -> list[dict[str, Any]]:
+    expand = query.get("expand") or ""
+    if expand:
+        await expand_records(db, app.registry, records, expand, access)
+    return [export_record(r, access) for r in records]
+
+
+def _picked(data: Any, query: dict[str, Any]) -> Any:
+    fields = query.get("fields") or ""
+    return pick_fields(data, fields) if fields else data
+
+
+async def list_records(request: Request) -> Response:
+    app = get_app(request)
+    collection = collection_or_404(app, request.path_params["collection"])
+    access = await load_access(request)
+    _check_superuser_only_params(access)
+    if collection.rules.get("listRule") is None and not access.is_superuser:
+        raise ForbiddenError(SUPERUSER_ONLY)
+    q = parse_list_query(access.query)
+    db = app.db
+    conditions = []
+    try:
+        if not access.is_superuser and collection.rules.get("listRule"):
+            conditions.append(app.records.rule_condition(collection, "listRule", access, db.dialect))
+        if q.filter:
+            conditions.append(compile_condition(q.filter, collection, app.registry, access.request_info(),
+                                                db.dialect, allow_hidden=access.is_superuser))
+        order = rules.compile_sort(q.sort, collection, app.registry, access.request_info(), dialect=db.dialect,
+                                   table_alias="__r", allow_hidden=access.is_superuser) if q.sort else None
+    except (rules.RuleSyntaxError, rules.RuleResolveError):
+        raise BadRequestError(INVALID_FILTER) from None
+    offset = (q.page - 1) * q.per_page
+    items = await find_page(db, collection, conditions, order.order_by if order else "",
+                            order.params if order else [], q.per_page, offset)
+    total = -1 if q.skip_total else await count(db, collection, conditions)
+    rendered = await render_records(app, db, items, access, access.query)
+    result = list_result(q.page, q.per_page, total, rendered, q.skip_total)
+    return JSONResponse(_picked(result, access.query))
+
+
+async def view_record(request: Request) -> Response:
+    app = get_app(request)
+    collection = collection_or_404(app, request.path_params["collection"])
+    access = await load_access(request)
+    record = await app.records.view(app.db, collection, request.path_params["id"], access)
+    [data] = await render_records(app, app.db, [record], access, access.query)
+    return JSONResponse(_picked(data, access.query))
+
+
+async def create_in_tx(app: App, tx: Executor, collection: Collection, body: dict[str, Any],
+                       access: Access) -> dict[str, Any]:
+    record = await app.records.create(tx, collection, body, access)
+    [data] = await render_records(app, tx, [record], access, access.query)
+    return _picked(data, access.query)
+
+
+async def update_in_tx(app: App, tx: Executor, collection: Collection, record_id: str, body: dict[str, Any],
+                       access: Access, if_match: str | None = None) -> dict[str, Any]:
+    if if_match is not None:
+        await _check_if_match(app, tx, collection, record_id, access, if_match)
+    _, record = await app.records.update(tx, collection, record_id, body, access)
+    [data] = await render_records(app, tx, [record], access, access.query)
+    return _picked(data, access.query)
+
+
+async def delete_in_tx(app: App, tx: Executor, collection: Collection, record_id: str, access: Access,
+                       if_match: str | None = None) -> None:
+    if if_match is not None:
+        await _check_if_match(app, tx, collection, record_id, access, if_match)
+    await app.records.delete(tx, collection, record_id, access)
+
+
+async def _check_if_match(app: App, tx: Executor, collection: Collection, record_id: str, access: Access,
+                          if_match: str) -> None:
+    """Optimistic concurrency: the ETag the client saw must still be the record's current one."""
+    plain = Access(access.auth, "GET", {}, access.headers, {}, access.context)
+    try:
+        current = await app.records.view(tx, collection, record_id, plain)
+    except ApiError:
+        if if_match.strip() == "*":
+            raise PreconditionFailedError() from None
+        raise
+    body = JSONResponse(export_record(current, plain)).body
+    if not if_match_satisfied(if_match, etag_for(bytes(body))):
+        raise PreconditionFailedError()
+
+
+async def create_record(request: Request) -> Response:
+    app = get_app(request)
+    collection = collection_or_404(app, request.path_params["collection"])
+    body = await read_body(request)
+    access = await load_access(request, body)
+    async with app.transaction() as tx:
+        data = await create_in_tx(app, tx, collection, body, access)
+    return JSONResponse(data)
+
+
+async def update_record(request: Request) -> Response:
+    app = get_app(request)
+    collection = collection_or_404(app, request.path_params["collection"])
+    body = await read_body(request)
+    access = await load_access(request, body)
+    async with app.transaction() as tx:
+        data = await update_in_tx(app, tx, collection, request.path_params["id"], body, access,
+                                  request.headers.get("if-match"))
+    return JSONResponse(data)
+
+
+async def delete_record(request: Request) -> Response:
+    app = get_app(request)
+    collection = collection_or_404(app, request.path_params["collection"])
+    access = await load_access(request)
+    async with app.transaction() as tx:
+        await delete_in_tx(app, tx, collection, request.path_params["id"], access, request.headers.get("if-match"))
+    return Response(status_code=204)
+
+
+routes = [
+    Route("/api/collections/{collection}/records", list_records, methods=["GET"]),
+    Route("/api/collections/{collection}/records", create_record, methods=["POST"]),
+    Route("/api/collections/{collection}/records/{id}", view_record, methods=["GET"]),
+    Route("/api/collections/{collection}/records/{id}", update_record, methods=["PATCH"]),
+    Route("/api/collections/{collection}/records/{id}", delete_record, methods=["DELETE"]),
+]

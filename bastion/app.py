@@ -1,0 +1,88 @@
+"""The App: owns configuration, the database, the schema registry, settings and the services.
+
+No HTTP here. `await App(config).start()` opens the database, creates the system tables and the
+default collections on first start, and loads the schema; `stop()` closes everything.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from bastion.config import Config
+from bastion.core import settings_model
+from bastion.core.collection_service import CollectionService
+from bastion.core.datetime_format import now_str
+from bastion.core.record_service import RecordService
+from bastion.core.schema_registry import SchemaRegistry
+from bastion.core.system_collections import system_collections
+from bastion.store import Database, Executor, open_database
+from bastion.store.json_codec import dumps, loads
+
+log = logging.getLogger("bastion.app")
+
+SETTINGS_PARAM = "settings"
+
+
+class App:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.registry = SchemaRegistry()
+        self._db: Database | None = None
+        self.settings: dict[str, Any] = settings_model.default_settings()
+        self.collections: CollectionService
+        self.records = RecordService(self.registry)
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            raise RuntimeError("App.start() has not run")
+        return self._db
+
+    async def start(self) -> App:
+        self._db = await open_database(self.config.database_url or None, self.config.data_dir)
+        self.collections = CollectionService(self._db, self.registry)
+        await self.collections.ensure_system_tables()
+        if not await self.collections.load_all():
+            async with self.db.transaction() as tx:
+                for collection in system_collections():
+                    await self.collections.install(tx, collection)
+            await self.collections.load_all()
+            log.info("initialised a new database", extra={"database": self._db.dialect})
+        await self._load_settings()
+        return self
+
+    async def stop(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Executor]:
+        async with self.db.transaction() as tx:
+            yield tx
+
+    async def reload_schema(self) -> None:
+        self.registry.__init__()  # type: ignore[misc]
+        await self.collections.load_all()
+
+    # ---- settings -----------------------------------------------------------------------------
+
+    async def _load_settings(self) -> None:
+        row = await self.db.fetch_one('SELECT "value" FROM "_params" WHERE "id" = ?', (SETTINGS_PARAM,))
+        if row is not None and row["value"]:
+            self.settings = settings_model.merge_update(settings_model.default_settings(), loads(row["value"]))
+
+    async def save_settings(self, tx: Executor, doc: dict[str, Any]) -> None:
+        stamp = now_str()
+        cast = "?::jsonb" if tx.dialect == "postgres" else "?"
+        updated = await tx.execute(f'UPDATE "_params" SET "value" = {cast}, "updated" = ? WHERE "id" = ?',
+                                   (dumps(doc), stamp, SETTINGS_PARAM))
+        if not updated:
+            await tx.execute(
+                f'INSERT INTO "_params" ("id", "value", "created", "updated") VALUES (?, {cast}, ?, ?)',
+                (SETTINGS_PARAM, dumps(doc), stamp, stamp),
+            )
+        self.settings = doc

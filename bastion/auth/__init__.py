@@ -1,0 +1,1 @@
+"""Authentication: passwords, tokens, OTP/MFA, OAuth2 providers."""

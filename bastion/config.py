@@ -1,0 +1,102 @@
+"""One registry of settings: defaults < config file < environment < command-line flags.
+
+Every setting has a name, a default, an env var (`BASTION_<NAME>`) and a help line; `bastion serve
+--help` and docs/configuration.md are generated from this table, and unknown keys in the config
+file are an error at start (fail fast).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A setting has a value that cannot work; the message says which and what to do."""
+
+
+@dataclass
+class Config:
+    data_dir: Path = field(default=Path("bastion_data"), metadata={"help": "where the SQLite database and files live"})
+    database_url: str = field(default="", metadata={"help": "postgresql://… to use PostgreSQL instead of SQLite"})
+    http: str = field(default="127.0.0.1:8090", metadata={"help": "HOST:PORT to listen on"})
+    workers: int = field(default=1, metadata={"help": "worker processes (SQLite: keep 1)"})
+    log_level: str = field(default="info", metadata={"help": "debug, info, warning or error"})
+    log_json: bool = field(default=True, metadata={"help": "JSON log lines (false: plain text)"})
+    allowed_origins: str = field(default="*", metadata={"help": "comma-separated CORS origins, * for any"})
+    trusted_proxies: str = field(default="", metadata={"help": "comma-separated proxy IPs/CIDRs whose X-Forwarded-* headers are trusted"})
+    max_body_bytes: int = field(default=32 << 20, metadata={"help": "largest request body accepted"})
+    shutdown_timeout: float = field(default=10.0, metadata={"help": "seconds to finish in-flight requests on SIGTERM"})
+
+    @property
+    def host(self) -> str:
+        return self.http.rsplit(":", 1)[0] or "127.0.0.1"
+
+    @property
+    def port(self) -> int:
+        return int(self.http.rsplit(":", 1)[1])
+
+    def validate(self) -> Config:
+        if ":" not in self.http or not self.http.rsplit(":", 1)[1].isdigit():
+            raise ConfigError(f"--http must be HOST:PORT, got {self.http!r} (for example 127.0.0.1:8090)")
+        if self.database_url and not self.database_url.startswith(("postgres://", "postgresql://", "sqlite:")):
+            raise ConfigError("BASTION_DATABASE_URL must start with postgresql:// (or sqlite:)")
+        if self.workers < 1:
+            raise ConfigError("workers must be at least 1")
+        if self.log_level.lower() not in ("debug", "info", "warning", "error"):
+            raise ConfigError("log_level must be one of debug, info, warning, error")
+        return self
+
+
+def _coerce(name: str, raw: Any, target: Any) -> Any:
+    if isinstance(target, bool):
+        if isinstance(raw, bool):
+            return raw
+        return str(raw).strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(target, int):
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    if isinstance(target, float):
+        try:
+            return float(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if isinstance(target, Path):
+        return Path(str(raw))
+    return str(raw)
+
+
+def load_config(overrides: dict[str, Any] | None = None, config_file: Path | None = None,
+                environ: dict[str, str] | None = None) -> Config:
+    env = os.environ if environ is None else environ
+    cfg = Config()
+    names = {f.name for f in fields(Config)}
+    path = config_file or (Path(env["BASTION_CONFIG"]) if env.get("BASTION_CONFIG") else None)
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text())
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc}") from None
+        unknown = set(data) - names
+        if unknown:
+            raise ConfigError(f"unknown settings in {path}: {', '.join(sorted(unknown))}")
+        for k, v in data.items():
+            setattr(cfg, k, _coerce(k, v, getattr(cfg, k)))
+    for name in names:
+        key = f"BASTION_{name.upper()}"
+        if key in env:
+            setattr(cfg, name, _coerce(key, env[key], getattr(cfg, name)))
+    for k, v in (overrides or {}).items():
+        if v is not None:
+            setattr(cfg, k, _coerce(k, v, getattr(cfg, k)))
+    return cfg.validate()
+
+
+def describe() -> list[tuple[str, str, str, str]]:
+    """(name, env var, default, help) for docs and `--help`."""
+    return [(f.name, f"BASTION_{f.name.upper()}", str(f.default), f.metadata.get("help", "")) for f in fields(Config)]

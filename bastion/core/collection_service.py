@@ -1,0 +1,375 @@
+"""Create, change and delete collections; each change alters the real table in one transaction.
+
+Validation errors come back in PocketBase's shape: `data` maps `name`, `type`, `fields`,
+`indexes` or a rule name to `{code, message}` (fields errors nested by position).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bastion import rules
+from bastion.core.collection_model import (
+    AUTH,
+    BASE,
+    COLLECTION_TYPES,
+    RULE_NAMES,
+    VIEW,
+    Collection,
+    ensure_token_secrets,
+    new_auth_options,
+)
+from bastion.core.auth_options import AUTH_OPTION_KEYS, merge_auth_options
+from bastion.core.datetime_format import now_str
+from bastion.core.fields import Field, field_from_dict
+from bastion.core.ids import collection_id_for
+from bastion.core.schema_registry import SchemaRegistry
+from bastion.core.system_collections import auth_fields, auth_indexes, autodate_fields, id_field
+from bastion.errors import BadRequestError, NotFoundError, ValidationError, field_error
+from bastion.store import ddl
+from bastion.store.database import Database, Executor
+from bastion.store.json_codec import dumps, loads
+
+_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_RESERVED_NAMES = {"_collections", "_params", "_migrations", "_outbox", "_jobs", "_logs", "_webhooks"}
+_AUTH_SYSTEM_FIELDS = ("password", "tokenKey", "email", "emailVisibility", "verified")
+
+
+class CollectionService:
+    def __init__(self, db: Database, registry: SchemaRegistry) -> None:
+        self.db = db
+        self.registry = registry
+
+    # ---- bootstrap --------------------------------------------------------------------------
+
+    async def ensure_system_tables(self) -> None:
+        json_t = "JSONB" if self.db.dialect == "postgres" else "JSON"
+        bool_t = "BOOLEAN DEFAULT FALSE NOT NULL"
+        await self.db.execute(
+            'CREATE TABLE IF NOT EXISTS "_collections" ('
+            '"id" TEXT PRIMARY KEY NOT NULL, "system" ' + bool_t + ', "type" TEXT NOT NULL, '
+            '"name" TEXT NOT NULL UNIQUE, "data" ' + json_t + ' NOT NULL, '
+            '"created" TEXT NOT NULL, "updated" TEXT NOT NULL)'
+        )
+        await self.db.execute(
+            'CREATE TABLE IF NOT EXISTS "_params" ("id" TEXT PRIMARY KEY NOT NULL, "value" '
+            + json_t + ' DEFAULT NULL, "created" TEXT NOT NULL, "updated" TEXT NOT NULL)'
+        )
+
+    async def load_all(self) -> list[Collection]:
+        rows = await self.db.fetch_all('SELECT "data", "created" FROM "_collections" ORDER BY "created", "id"')
+        collections = [Collection.from_storage(loads(r["data"])) for r in rows]
+        for c in collections:
+            self.registry.put(c)
+        return collections
+
+    async def install(self, tx: Executor, collection: Collection) -> None:
+        """Create a collection that is already valid (system bootstrap and import)."""
+        stamp = now_str()
+        collection.created = collection.created or stamp
+        collection.updated = collection.updated or stamp
+        await self._create_table(tx, collection)
+        await self._save_row(tx, collection, insert=True)
+
+    # ---- public operations ------------------------------------------------------------------
+
+    async def create(self, tx: Executor, data: dict[str, Any]) -> Collection:
+        collection = self._build(data, existing=None)
+        self._validate(collection, existing=None)
+        await self.install(tx, collection)
+        return collection
+
+    async def update(self, tx: Executor, existing: Collection, data: dict[str, Any]) -> Collection:
+        merged = existing.to_storage()
+        merged_api = {**existing.to_dict(), **data}
+        collection = self._build(merged_api, existing=existing)
+        collection.created = existing.created
+        collection.updated = now_str()
+        collection.options = self._merged_options(existing, data, merged["options"])
+        self._validate(collection, existing=existing)
+        await self._alter_table(tx, existing, collection)
+        await self._save_row(tx, collection, insert=False)
+        return collection
+
+    async def delete(self, tx: Executor, collection: Collection) -> None:
+        if collection.system:
+            raise BadRequestError("System collections cannot be deleted.")
+        refs = [(c, f) for c, f in self.registry.referencing(collection.id) if c.id != collection.id]
+        if refs:
+            names = ", ".join(sorted({c.name for c, _ in refs}))
+            raise BadRequestError(
+                f"Failed to delete collection: it is referenced by the relation fields of {names}.")
+        for index in collection.indexes:
+            await tx.execute(ddl.drop_index(ddl.parse_index(index).name))
+        await tx.execute(ddl.drop_table(collection.name))
+        await tx.execute('DELETE FROM "_collections" WHERE "id" = ?', (collection.id,))
+
+    # ---- building and validation --------------------------------------------------------------
+
+    def _build(self, data: dict[str, Any], existing: Collection | None) -> Collection:
+        errors: dict[str, Any] = {}
+        ctype = existing.type if existing else (data.get("type") or BASE)
+        if ctype not in COLLECTION_TYPES:
+            errors["type"] = field_error("validation_in_invalid", "Must be a valid value.")
+        if existing and data.get("type") not in (None, existing.type):
+            errors["type"] = field_error("validation_collection_type_change", "Collection type cannot be changed.")
+        name = data.get("name")
+        if not isinstance(name, str) or not name.strip():
+            errors["name"] = field_error("validation_required", "Cannot be blank.")
+            name = ""
+        raw_fields = data.get("fields") if data.get("fields") is not None else (
+            [f.to_dict() for f in existing.fields] if existing else [])
+        if not isinstance(raw_fields, list):
+            errors["fields"] = field_error("validation_invalid_value", "Must be a list of fields.")
+            raw_fields = []
+        fields: list[Field] = []
+        field_errors: dict[str, Any] = {}
+        for i, raw in enumerate(raw_fields):
+            try:
+                if not isinstance(raw, dict):
+                    raise ValueError("invalid field definition")
+                fields.append(field_from_dict(raw))
+            except (ValueError, TypeError, KeyError) as exc:
+                field_errors[str(i)] = {"type": field_error("validation_invalid_field", str(exc) or "Invalid field.")}
+        if field_errors:
+            errors["fields"] = field_errors
+        rules_map: dict[str, str | None] = {}
+        for rule in RULE_NAMES:
+            value = data.get(rule, existing.rules.get(rule) if existing else None)
+            if value is not None and not isinstance(value, str):
+                errors[rule] = field_error("validation_invalid_rule", "Must be a string or null.")
+                value = None
+            rules_map[rule] = value
+        indexes = data.get("indexes", existing.indexes if existing else [])
+        if not isinstance(indexes, list) or not all(isinstance(i, str) for i in indexes):
+            errors["indexes"] = field_error("validation_invalid_value", "Must be a list of index definitions.")
+            indexes = []
+        if errors:
+            raise ValidationError(errors, self._fail_message(existing))
+        cid = existing.id if existing else (data.get("id") or collection_id_for(name, ctype))
+        fields = self._with_system_fields(ctype, fields, is_new=existing is None)
+        options: dict[str, Any] = {}
+        if ctype == AUTH:
+            options = merge_auth_options(new_auth_options(), data) if existing is None else {}
+            if existing is None and not data.get("indexes"):
+                indexes = [*auth_indexes(cid, name), *indexes]
+        elif ctype == VIEW:
+            options = {"viewQuery": data.get("viewQuery", "")}
+        return Collection(id=cid, name=name, type=ctype, system=bool(existing and existing.system),
+                          fields=fields, indexes=list(indexes), rules=rules_map, options=options)
+
+    @staticmethod
+    def _merged_options(existing: Collection, data: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
+        if existing.is_auth:
+            patch = {k: v for k, v in data.items() if k in AUTH_OPTION_KEYS}
+            return ensure_token_secrets(merge_auth_options(current, patch))
+        if existing.is_view:
+            return {"viewQuery": data.get("viewQuery", current.get("viewQuery", ""))}
+        return current
+
+    @staticmethod
+    def _with_system_fields(ctype: str, fields: list[Field], is_new: bool) -> list[Field]:
+        names = {f.name for f in fields}
+        out = list(fields)
+        if "id" not in names:
+            out.insert(0, field_from_dict(id_field()))
+        if ctype == AUTH:
+            missing = [field_from_dict(f) for f in auth_fields() if f["name"] not in names]
+            out[1:1] = missing
+        if is_new and ctype in (BASE, AUTH) and ctype == AUTH:
+            have = {f.name for f in out}
+            out.extend(field_from_dict(f) for f in autodate_fields(False) if f["name"] not in have)
+        return out
+
+    @staticmethod
+    def _fail_message(existing: Collection | None) -> str:
+        return "Failed to update collection." if existing else "Failed to create collection."
+
+    def _validate(self, collection: Collection, existing: Collection | None) -> None:
+        errors: dict[str, Any] = {}
+        name = collection.name
+        if not _NAME_RE.match(name) or len(name) > 255:
+            errors["name"] = field_error("validation_invalid_name",
+                                         "Name must contain only letters, numbers and underscores.")
+        elif name.lower() in _RESERVED_NAMES or (name.startswith("_") and not collection.system):
+            errors["name"] = field_error("validation_invalid_name", "The name is reserved for system collections.")
+        else:
+            other = self.registry.find_collection(name)
+            if other is not None and (existing is None or other.id != existing.id):
+                errors["name"] = field_error("validation_collection_name_exists",
+                                             "Collection name must be unique (case insensitive).")
+        if existing is None and self.registry.find_collection(collection.id) is not None:
+            errors["id"] = field_error("validation_collection_id_exists", "Collection id already exists.")
+        if existing and existing.system and existing.name != collection.name:
+            errors["name"] = field_error("validation_collection_system_name_change",
+                                         "System collection name cannot be changed.")
+        field_errors = self._validate_fields(collection, existing)
+        if field_errors:
+            errors["fields"] = field_errors
+        lookup = _PendingLookup(self.registry, collection)
+        for rule in RULE_NAMES:
+            expr = collection.rules.get(rule)
+            if expr:
+                message = _rule_error(expr, collection, lookup)
+                if message:
+                    errors[rule] = field_error("validation_invalid_rule", f"Invalid rule. Raw error: {message}")
+        if collection.is_auth:
+            for rule in ("authRule", "manageRule"):
+                expr = collection.options.get(rule)
+                if expr:
+                    message = _rule_error(expr, collection, lookup)
+                    if message:
+                        errors[rule] = field_error("validation_invalid_rule", f"Invalid rule. Raw error: {message}")
+        index_errors: dict[str, Any] = {}
+        seen_index_names: set[str] = set()
+        for i, sql in enumerate(collection.indexes):
+            try:
+                idx = ddl.parse_index(sql)
+            except ValueError:
+                index_errors[str(i)] = field_error("validation_invalid_index_expression", "Invalid CREATE INDEX expression.")
+                continue
+            missing = [c.split()[0] for c in idx.columns if collection.get_field(c.split()[0]) is None]
+            if missing or idx.name in seen_index_names:
+                index_errors[str(i)] = field_error("validation_invalid_index_expression",
+                                                   "Invalid CREATE INDEX expression.")
+            seen_index_names.add(idx.name)
+        if index_errors:
+            errors["indexes"] = index_errors
+        if errors:
+            raise ValidationError(errors, self._fail_message(existing))
+
+    def _validate_fields(self, collection: Collection, existing: Collection | None) -> dict[str, Any]:
+        errors: dict[str, Any] = {}
+        seen_names: dict[str, int] = {}
+        seen_ids: set[str] = set()
+        old_by_id = {f.id: f for f in existing.fields} if existing else {}
+        ctx = _DefinitionContext(self.registry, collection)
+        for i, f in enumerate(collection.fields):
+            ferr: dict[str, Any] = dict(f.validate_definition(ctx) or {})
+            lname = f.name.lower()
+            if lname in seen_names:
+                ferr["name"] = field_error("validation_duplicated_field_name", "Duplicated or invalid field name.")
+            if f.id in seen_ids:
+                ferr["id"] = field_error("validation_duplicated_field_id", "Duplicated or invalid field id.")
+            old = old_by_id.get(f.id)
+            if old is not None and old.type != f.type:
+                ferr["type"] = field_error("validation_field_type_change", "Field type cannot be changed.")
+            seen_names[lname] = i
+            seen_ids.add(f.id)
+            if ferr:
+                errors[str(i)] = ferr
+        if existing:
+            new_ids = {f.id for f in collection.fields}
+            for f in existing.fields:
+                if f.system and f.id not in new_ids:
+                    errors.setdefault("0", {})["id"] = field_error(
+                        "validation_system_field_change", f"System field {f.name!r} cannot be removed.")
+        return errors
+
+    # ---- DDL --------------------------------------------------------------------------------
+
+    async def _create_table(self, tx: Executor, collection: Collection) -> None:
+        if collection.is_view:
+            raise BadRequestError("View collections are not supported yet.")
+        cols = [(f.name, f.column_sql(tx.dialect)) for f in collection.fields]
+        await tx.execute(ddl.create_table(collection.name, cols))
+        for sql in collection.indexes:
+            await tx.execute(ddl.parse_index(sql).sql(tx.dialect, collection.name))
+
+    async def _alter_table(self, tx: Executor, old: Collection, new: Collection) -> None:
+        for sql in old.indexes:
+            await tx.execute(ddl.drop_index(ddl.parse_index(sql).name))
+        if old.name != new.name:
+            await tx.execute(ddl.rename_table(old.name, new.name))
+        table = new.name
+        new_by_id = {f.id: f for f in new.fields}
+        old_by_id = {f.id: f for f in old.fields}
+        for f in old.fields:
+            if f.id not in new_by_id:
+                await tx.execute(ddl.drop_column(table, f.name))
+        for f in new.fields:
+            prev = old_by_id.get(f.id)
+            if prev is None:
+                await tx.execute(ddl.add_column(table, f.name, f.column_sql(tx.dialect)))
+            elif prev.name != f.name:
+                await tx.execute(ddl.rename_column(table, prev.name, f.name))
+            elif prev.is_multiple != f.is_multiple:
+                await self._convert_multiplicity(tx, table, f)
+        for sql in new.indexes:
+            await tx.execute(ddl.parse_index(sql).sql(tx.dialect, table))
+
+    async def _convert_multiplicity(self, tx: Executor, table: str, f: Field) -> None:
+        """Single <-> multiple select/relation/file: rewrite the column keeping the values."""
+        tmp = f"{f.name}__tmp"
+        await tx.execute(ddl.add_column(table, tmp, f.column_sql(tx.dialect)))
+        rows = await tx.fetch_all(f'SELECT "id", {ddl.quote(f.name)} AS v FROM {ddl.quote(table)}')
+        for row in rows:
+            value = row["v"]
+            if f.is_multiple:
+                converted = dumps([value] if value else [])
+            else:
+                items = loads(value) if isinstance(value, str) and value.startswith("[") else (value or [])
+                converted = items[-1] if items else ""
+            await tx.execute(f'UPDATE {ddl.quote(table)} SET {ddl.quote(tmp)} = ? WHERE "id" = ?',
+                             (converted, row["id"]))
+        await tx.execute(ddl.drop_column(table, f.name))
+        await tx.execute(ddl.rename_column(table, tmp, f.name))
+
+    async def _save_row(self, tx: Executor, c: Collection, insert: bool) -> None:
+        data = dumps(c.to_storage())
+        if insert:
+            await tx.execute(
+                'INSERT INTO "_collections" ("id", "system", "type", "name", "data", "created", "updated") '
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (c.id, c.system, c.type, c.name, data, c.created, c.updated),
+            )
+        else:
+            await tx.execute(
+                'UPDATE "_collections" SET "name" = ?, "data" = ?, "updated" = ? WHERE "id" = ?',
+                (c.name, data, c.updated, c.id),
+            )
+
+
+class _PendingLookup:
+    """The registry as it will be once `pending` is saved (for checking its own rules)."""
+
+    def __init__(self, registry: SchemaRegistry, pending: Collection) -> None:
+        self.registry = registry
+        self.pending = pending
+
+    def find_collection(self, name_or_id: str) -> Any:
+        if name_or_id in (self.pending.id,) or name_or_id.lower() == self.pending.name.lower():
+            return self.pending
+        found = self.registry.find_collection(name_or_id)
+        if found is not None and found.id == self.pending.id:
+            return self.pending
+        return found
+
+
+class _DefinitionContext(_PendingLookup):
+    """What a field needs to validate its own options (e.g. a relation's target collection)."""
+
+    @property
+    def collection(self) -> Collection:
+        return self.pending
+
+
+def _rule_error(expr: str, collection: Collection, lookup: Any) -> str | None:
+    message = rules.check_syntax(expr)
+    if message:
+        return message
+    try:
+        rules.compile_filter(expr, collection, lookup, rules.RequestInfo(auth=None, body={}, query={}, headers={},
+                                                                         method="GET"),
+                             dialect="sqlite", table_alias=collection.name, allow_hidden=True)
+    except (rules.RuleResolveError, rules.RuleSyntaxError) as exc:
+        return str(exc)
+    return None
+
+
+def require_collection(registry: SchemaRegistry, name_or_id: str) -> Collection:
+    collection = registry.find_collection(name_or_id)
+    if collection is None:
+        raise NotFoundError("Missing collection context.")
+    return collection

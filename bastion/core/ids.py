@@ -1,0 +1,174 @@
+"""Identifiers the way PocketBase makes them.
+
+- record ids: 15 characters of `[a-z0-9]`, cryptographically random;
+- collection ids: `pbc_` + the decimal CRC-32 of `type + name` (so `_superusers`, an auth
+  collection, is `pbc_3142635823`, the id PocketBase's SDKs know);
+- field ids: `type` + the decimal CRC-32 of the field name (`text3208210256` for `id`);
+- `random_from_pattern`: a random string matching a regular expression, the generator behind a
+  text field's `autogeneratePattern` (PocketBase's `RandomStringByRegex`, same repeat limits).
+
+Pure module: no I/O besides the OS random source.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import zlib
+
+try:  # Python 3.11+ keeps the regex parser here; 3.10 and older as sre_parse
+    from re import _constants as _sre  # type: ignore[attr-defined]
+    from re import _parser as _sre_parse  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover
+    import sre_constants as _sre  # type: ignore[no-redef]
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+
+RECORD_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+DEFAULT_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+RECORD_ID_LENGTH = 15
+
+# PocketBase caps open repeats (`*`, `+`, `{n,}`) at 6, and picks the count in [min, max).
+_DEFAULT_MAX_REPEAT = 6
+_MAX_RUNE = 0x10FFFF
+# `.` produces letters and digits only, as PocketBase does.
+_ANY_CHAR = ((ord("A"), ord("Z")), (ord("a"), ord("z")), (ord("0"), ord("9")))
+# Go's regexp classes are ASCII-only; Python's would be Unicode, so spell them out.
+_CATEGORIES: dict[object, tuple[tuple[int, int], ...]] = {
+    _sre.CATEGORY_DIGIT: ((48, 57),),
+    _sre.CATEGORY_WORD: ((48, 57), (65, 90), (95, 95), (97, 122)),
+    _sre.CATEGORY_SPACE: ((9, 10), (12, 13), (32, 32)),
+}
+_NEGATED_CATEGORIES = {
+    _sre.CATEGORY_NOT_DIGIT: _sre.CATEGORY_DIGIT,
+    _sre.CATEGORY_NOT_WORD: _sre.CATEGORY_WORD,
+    _sre.CATEGORY_NOT_SPACE: _sre.CATEGORY_SPACE,
+}
+
+
+def crc32_str(value: str) -> str:
+    """Decimal IEEE CRC-32 of the UTF-8 bytes, as PocketBase's `crc32Checksum`."""
+    return str(zlib.crc32(value.encode("utf-8")))
+
+
+def collection_id_for(name: str, collection_type: str = "base") -> str:
+    """Default id of a new collection; PocketBase hashes the type together with the name."""
+    return "pbc_" + crc32_str(collection_type + name)
+
+
+def field_id_for(field_type: str, name: str) -> str:
+    """Default id of a new field (PocketBase appends 2, 3 ... on a clash within one collection)."""
+    return field_type + crc32_str(name)
+
+
+def random_string(length: int, alphabet: str = DEFAULT_ALPHABET) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def new_record_id() -> str:
+    return random_string(RECORD_ID_LENGTH, RECORD_ID_ALPHABET)
+
+
+def random_from_pattern(pattern: str) -> str:
+    """A random string matching `pattern`; ValueError for an invalid or unsupported pattern
+    (anchors, lookarounds and back-references cannot be generated, as in PocketBase)."""
+    try:
+        parsed = _sre_parse.parse(pattern)
+    except re.error as exc:
+        raise ValueError(f"error parsing regexp: {exc}") from exc
+    out: list[str] = []
+    _write(parsed, out)
+    return "".join(out)
+
+
+def _write(items: object, out: list[str]) -> None:
+    for op, arg in items:  # type: ignore[attr-defined]
+        if op is _sre.LITERAL:
+            out.append(chr(arg))
+        elif op is _sre.NOT_LITERAL:
+            out.append(_pick(_negate(((arg, arg),))))
+        elif op is _sre.ANY:
+            out.append(_pick(_ANY_CHAR))
+        elif op is _sre.IN:
+            out.append(_pick(_class_ranges(arg)))
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT", None)):
+            low, high, sub = arg
+            for _ in range(_repeat_count(low, high)):
+                _write(sub, out)
+        elif op is _sre.SUBPATTERN:
+            _write(arg[-1], out)
+        elif op is getattr(_sre, "ATOMIC_GROUP", None):
+            _write(arg, out)
+        elif op is _sre.BRANCH:
+            branches = arg[1]
+            _write(branches[secrets.randbelow(len(branches))], out)
+        else:
+            raise ValueError(f"unsupported pattern operator {op}")
+
+
+def _repeat_count(low: int, high: int) -> int:
+    if high is _sre.MAXREPEAT or high < 0:
+        high = _DEFAULT_MAX_REPEAT
+    high = max(high, low)
+    if high == low:
+        return low
+    return low + secrets.randbelow(high - low)
+
+
+def _class_ranges(items: list[tuple[object, object]]) -> tuple[tuple[int, int], ...]:
+    ranges: list[tuple[int, int]] = []
+    negate = False
+    for op, arg in items:
+        if op is _sre.NEGATE:
+            negate = True
+        elif op is _sre.LITERAL:
+            ranges.append((arg, arg))  # type: ignore[arg-type]
+        elif op is _sre.RANGE:
+            ranges.append(arg)  # type: ignore[arg-type]
+        elif op is _sre.CATEGORY:
+            if arg in _CATEGORIES:
+                ranges.extend(_CATEGORIES[arg])
+            elif arg in _NEGATED_CATEGORIES:
+                ranges.extend(_negate(_CATEGORIES[_NEGATED_CATEGORIES[arg]]))
+            else:
+                raise ValueError(f"unsupported character class {arg}")
+        else:
+            raise ValueError(f"unsupported character class item {op}")
+    merged = _merge(ranges)
+    return _negate(merged) if negate else merged
+
+
+def _merge(ranges: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(ranges):
+        if out and lo <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return tuple(out)
+
+
+def _negate(ranges: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
+    out: list[tuple[int, int]] = []
+    nxt = 0
+    for lo, hi in _merge(list(ranges)):
+        if lo > nxt:
+            out.append((nxt, lo - 1))
+        nxt = hi + 1
+    if nxt <= _MAX_RUNE:
+        out.append((nxt, _MAX_RUNE))
+    return tuple(out)
+
+
+def _pick(ranges: tuple[tuple[int, int], ...]) -> str:
+    total = sum(hi - lo + 1 for lo, hi in ranges)
+    if total <= 0:
+        raise ValueError("no runes to choose from")
+    n = secrets.randbelow(total)
+    for lo, hi in ranges:
+        size = hi - lo + 1
+        if n < size:
+            code = lo + n
+            # Surrogates cannot be encoded; Go writes U+FFFD for them.
+            return "\ufffd" if 0xD800 <= code <= 0xDFFF else chr(code)
+        n -= size
+    raise AssertionError("unreachable")

@@ -1,0 +1,131 @@
+"""`expand`: load related records (relations and `<collection>_via_<field>` back-relations).
+
+Each level is one query per relation path for the whole page (never one per record), and the
+related collection's view rule is applied: a caller never sees an expanded record they could not
+view directly. Paths that do not resolve are skipped, as PocketBase does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bastion.core.collection_model import Collection
+from bastion.core.record_access import Access
+from bastion.core.record_model import Record
+from bastion.core.record_query import Condition, compile_condition, find_by_ids, find_where
+from bastion.core.schema_registry import SchemaRegistry
+from bastion.store.database import Executor
+
+MAX_DEPTH = 6
+MAX_BACK_RELATIONS = 1000
+
+
+def parse_expand(expand: str) -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for path in expand.split(","):
+        parts = [p.strip() for p in path.strip().split(".") if p.strip()][:MAX_DEPTH]
+        node = tree
+        for part in parts:
+            node = node.setdefault(part, {})
+    return tree
+
+
+async def view_condition(collection: Collection, access: Access, registry: SchemaRegistry,
+                         dialect: str) -> Condition | None:
+    """None when the caller may not view the collection at all; an empty condition for "all"."""
+    if access.is_superuser:
+        return Condition("", [])
+    rule = collection.rules.get("viewRule")
+    if rule is None:
+        return None
+    if rule == "":
+        return Condition("", [])
+    return compile_condition(rule, collection, registry, access.request_info(), dialect, allow_hidden=True)
+
+
+async def expand_records(db: Executor, registry: SchemaRegistry, records: Sequence[Record], expand: str,
+                         access: Access) -> None:
+    if records and expand.strip():
+        await _expand_level(db, registry, records, parse_expand(expand), access)
+
+
+async def _expand_level(db: Executor, registry: SchemaRegistry, records: Sequence[Record],
+                        tree: dict[str, Any], access: Access) -> None:
+    collection = records[0].collection
+    for key, subtree in tree.items():
+        field = collection.get_field(key)
+        if field is not None and field.type == "relation":
+            related = registry.find_collection(field.collection_id)
+            if related is None:
+                continue
+            fetched = await _load_related(db, registry, related, records, key, access)
+            if fetched and subtree:
+                await _expand_level(db, registry, list(fetched.values()), subtree, access)
+            for r in records:
+                value = r.data.get(key)
+                ids = value if isinstance(value, list) else ([value] if value else [])
+                found = [fetched[i] for i in ids if i in fetched]
+                if field.is_multiple:
+                    if found:
+                        r.expand[key] = found
+                elif found:
+                    r.expand[key] = found[0]
+        elif "_via_" in key:
+            await _expand_back_relation(db, registry, records, key, subtree, access)
+
+
+async def _load_related(db: Executor, registry: SchemaRegistry, related: Collection, records: Sequence[Record],
+                        key: str, access: Access) -> dict[str, Record]:
+    cond = await view_condition(related, access, registry, db.dialect)
+    if cond is None:
+        return {}
+    ids: list[str] = []
+    seen: set[str] = set()
+    for r in records:
+        value = r.data.get(key)
+        for i in value if isinstance(value, list) else ([value] if value else []):
+            if i not in seen:
+                seen.add(i)
+                ids.append(i)
+    found = await find_by_ids(db, related, ids, [cond] if cond.sql else [])
+    return {r.id: r for r in found}
+
+
+async def _expand_back_relation(db: Executor, registry: SchemaRegistry, records: Sequence[Record], key: str,
+                                subtree: dict[str, Any], access: Access) -> None:
+    coll_name, _, field_name = key.partition("_via_")
+    source = registry.find_collection(coll_name)
+    if source is None:
+        return
+    field = source.get_field(field_name)
+    target = records[0].collection
+    if field is None or field.type != "relation" or field.collection_id != target.id:
+        return
+    cond = await view_condition(source, access, registry, db.dialect)
+    if cond is None:
+        return
+    single = not field.is_multiple and _has_unique_index(source, field_name)
+    for r in records:
+        found = await find_where(db, source, field_name, r.id, multiple=field.is_multiple,
+                                 limit=MAX_BACK_RELATIONS)
+        if cond.sql:
+            allowed = {x.id for x in await find_by_ids(db, source, [x.id for x in found], [cond])}
+            found = [x for x in found if x.id in allowed]
+        if found and subtree:
+            await _expand_level(db, registry, found, subtree, access)
+        if found:
+            r.expand[key] = found[0] if single else found
+
+
+def _has_unique_index(collection: Collection, field_name: str) -> bool:
+    from bastion.store.ddl import parse_index
+
+    for sql in collection.indexes:
+        try:
+            idx = parse_index(sql)
+        except ValueError:
+            continue
+        if idx.unique and len(idx.columns) == 1 and idx.columns[0].split()[0] == field_name:
+            return True
+    return False

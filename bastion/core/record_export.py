@@ -1,0 +1,37 @@
+"""A record as the API returns it, for one caller.
+
+PocketBase returns record keys in alphabetical order (a Go map), `collectionId`/`collectionName`
+added, hidden fields only for superusers, and an auth record's `email` only when
+`emailVisibility` is on, or to the record itself, a superuser, or a manager.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bastion.core.record_access import Access
+from bastion.core.record_model import Record
+
+_NEVER_EXPORTED = ("password", "tokenKey")
+
+
+def export_record(record: Record, access: Access, *, can_manage: bool = False) -> dict[str, Any]:
+    collection = record.collection
+    show_hidden = access.is_superuser
+    out: dict[str, Any] = {"collectionId": collection.id, "collectionName": collection.name}
+    for f in collection.fields:
+        if f.hidden and (not show_hidden or (collection.is_auth and f.name in _NEVER_EXPORTED)):
+            continue
+        if f.type == "password":
+            continue
+        out[f.name] = f.to_api(record.data.get(f.name, f.zero_value()))
+    if collection.is_auth and not out.get("emailVisibility"):
+        is_self = access.auth is not None and access.auth.collection.id == collection.id and access.auth.id == record.id
+        if not (show_hidden or is_self or can_manage):
+            out.pop("email", None)
+    if record.expand:
+        out["expand"] = {
+            key: [export_record(r, access) for r in value] if isinstance(value, list) else export_record(value, access)
+            for key, value in record.expand.items()
+        }
+    return dict(sorted(out.items()))

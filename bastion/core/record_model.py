@@ -1,0 +1,58 @@
+"""A record: a collection plus a dict of field values as the API sees them.
+
+Values are kept in their API form (str, int/float, bool, list, dict, None); the store form is only
+produced at the edge by each field's `to_db`/`from_db`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from bastion.core.collection_model import Collection
+from bastion.store.ddl import quote
+
+
+@dataclass
+class Record:
+    collection: Collection
+    data: dict[str, Any]
+    expand: dict[str, Any] = field(default_factory=dict)
+    # The stored values before this request changed anything (None for a new record); used for
+    # `:changed` rule modifiers, modifiers like `tags+`, and to know which files/relations went.
+    original: dict[str, Any] | None = None
+
+    @property
+    def id(self) -> str:
+        return str(self.data.get("id", ""))
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.data.get(name, default)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.data[name]
+
+
+@lru_cache(maxsize=2048)
+def _select_list(collection_key: tuple[str, str, tuple[str, ...]], alias: str) -> str:
+    _, _, names = collection_key
+    return ", ".join(f"{quote(alias)}.{quote(n)}" for n in names)
+
+
+def select_columns(collection: Collection, alias: str) -> str:
+    """`"alias"."col", …` for every stored field (cached per collection version)."""
+    key = (collection.id, collection.updated, tuple(f.name for f in collection.fields))
+    return _select_list(key, alias)
+
+
+def row_to_record(collection: Collection, row: dict[str, Any], dialect: str) -> Record:
+    data: dict[str, Any] = {}
+    for f in collection.fields:
+        if f.name in row:
+            data[f.name] = f.from_db(row[f.name], dialect)
+    return Record(collection, data, original=dict(data))
+
+
+def record_to_params(collection: Collection, data: dict[str, Any], dialect: str) -> dict[str, Any]:
+    return {f.name: f.to_db(data.get(f.name, f.zero_value()), dialect) for f in collection.fields}

@@ -1,0 +1,95 @@
+"""Read records: one by id, a filtered/sorted page, and a count — rules compiled into the WHERE."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bastion import rules
+from bastion.core.collection_model import Collection
+from bastion.core.record_model import Record, row_to_record, select_columns
+from bastion.core.schema_registry import SchemaRegistry
+from bastion.store.database import Executor
+from bastion.store.ddl import quote
+
+ALIAS = "__r"
+
+
+@dataclass
+class Condition:
+    """A SQL boolean expression with its bound values."""
+
+    sql: str
+    params: list[Any]
+
+
+def compile_condition(expr: str, collection: Collection, registry: SchemaRegistry,
+                      request: rules.RequestInfo, dialect: str, *, allow_hidden: bool) -> Condition:
+    frag = rules.compile_filter(expr, collection, registry, request, dialect=dialect, table_alias=ALIAS,
+                                allow_hidden=allow_hidden)
+    return Condition(frag.sql, list(frag.params))
+
+
+def _where(conditions: Sequence[Condition]) -> tuple[str, list[Any]]:
+    parts = [c for c in conditions if c.sql]
+    if not parts:
+        return "", []
+    sql = " WHERE " + " AND ".join(f"({c.sql})" for c in parts)
+    params: list[Any] = []
+    for c in parts:
+        params.extend(c.params)
+    return sql, params
+
+
+async def find_by_id(db: Executor, collection: Collection, record_id: str,
+                     conditions: Sequence[Condition] = ()) -> Record | None:
+    where, params = _where([Condition(f"{quote(ALIAS)}.\"id\" = ?", [record_id]), *conditions])
+    sql = f"SELECT {select_columns(collection, ALIAS)} FROM {quote(collection.name)} AS {quote(ALIAS)}{where} LIMIT 1"
+    row = await db.fetch_one(sql, params)
+    return None if row is None else row_to_record(collection, row, db.dialect)
+
+
+async def find_by_ids(db: Executor, collection: Collection, ids: Sequence[str],
+                      conditions: Sequence[Condition] = ()) -> list[Record]:
+    if not ids:
+        return []
+    marks = ", ".join("?" for _ in ids)
+    where, params = _where([Condition(f"{quote(ALIAS)}.\"id\" IN ({marks})", list(ids)), *conditions])
+    sql = f"SELECT {select_columns(collection, ALIAS)} FROM {quote(collection.name)} AS {quote(ALIAS)}{where}"
+    return [row_to_record(collection, r, db.dialect) for r in await db.fetch_all(sql, params)]
+
+
+async def find_page(db: Executor, collection: Collection, conditions: Sequence[Condition],
+                    order_by: str, order_params: Sequence[Any], limit: int, offset: int) -> list[Record]:
+    where, params = _where(conditions)
+    sql = f"SELECT {select_columns(collection, ALIAS)} FROM {quote(collection.name)} AS {quote(ALIAS)}{where}"
+    if order_by:
+        sql += " ORDER BY " + order_by
+        params = [*params, *order_params]
+    sql += " LIMIT ? OFFSET ?"
+    rows = await db.fetch_all(sql, [*params, limit, offset])
+    return [row_to_record(collection, r, db.dialect) for r in rows]
+
+
+async def count(db: Executor, collection: Collection, conditions: Sequence[Condition]) -> int:
+    where, params = _where(conditions)
+    sql = f"SELECT COUNT(*) AS n FROM {quote(collection.name)} AS {quote(ALIAS)}{where}"
+    return int(await db.fetch_val(sql, params) or 0)
+
+
+async def find_where(db: Executor, collection: Collection, column: str, value: Any,
+                     multiple: bool = False, limit: int | None = None) -> list[Record]:
+    """Records whose `column` equals `value` (or, for JSON array columns, contains it)."""
+    col = f"{quote(ALIAS)}.{quote(column)}"
+    if multiple:
+        source = f"json_each({col}) AS je" if db.dialect == "sqlite" else f"jsonb_array_elements_text({col}) AS je(value)"
+        cond = f"EXISTS (SELECT 1 FROM {source} WHERE je.value = ?)"
+    else:
+        cond = f"{col} = ?"
+    sql = f"SELECT {select_columns(collection, ALIAS)} FROM {quote(collection.name)} AS {quote(ALIAS)} WHERE {cond}"
+    params: list[Any] = [value]
+    if limit:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return [row_to_record(collection, r, db.dialect) for r in await db.fetch_all(sql, params)]

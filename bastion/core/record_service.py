@@ -1,0 +1,256 @@
+"""Record CRUD with PocketBase's rule semantics.
+
+    rule is None  -> only superusers (403 for everyone else)
+    rule == ""    -> everyone
+    otherwise     -> list: filters rows; view/update/delete: 404 when the rule does not match;
+                     create: 400 when the new record does not satisfy it
+
+Every write runs inside the transaction it is given (`tx`), so a batch can run many of them
+atomically; events are emitted by the caller once that transaction has committed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from bastion.auth.passwords import hash_password_async, verify_password
+from bastion.core.collection_model import Collection
+from bastion.core.datetime_format import now_str
+from bastion.core.ids import random_from_pattern
+from bastion.core.record_access import Access
+from bastion.core.record_expand import view_condition
+from bastion.core.record_model import Record, record_to_params
+from bastion.core.record_query import ALIAS, Condition, compile_condition, find_by_id, find_where
+from bastion.core.record_validation import apply_body, unique_columns, validate_record
+from bastion.core.schema_registry import SchemaRegistry
+from bastion.errors import BadRequestError, ForbiddenError, NotFoundError, ValidationError, field_error
+from bastion.store.database import Executor
+from bastion.store.ddl import quote
+
+SUPERUSER_ONLY = "Only superusers can perform this action."
+
+
+@dataclass
+class RecordService:
+    registry: SchemaRegistry
+
+    # ---- rule helpers -------------------------------------------------------------------------
+
+    def rule_condition(self, collection: Collection, rule_name: str, access: Access, dialect: str,
+                       body: dict[str, Any] | None = None) -> Condition:
+        """The rule as a SQL condition; raises 403 when only superusers may act."""
+        if access.is_superuser:
+            return Condition("", [])
+        rule = collection.rule(rule_name)
+        if rule is None:
+            raise ForbiddenError(SUPERUSER_ONLY)
+        if rule == "":
+            return Condition("", [])
+        request = access.request_info(body)
+        return compile_condition(rule, collection, self.registry, request, dialect, allow_hidden=True)
+
+    async def can_manage(self, db: Executor, record: Record, access: Access) -> bool:
+        collection = record.collection
+        if access.is_superuser:
+            return True
+        if not collection.is_auth or not collection.options.get("manageRule") or access.auth is None:
+            return False
+        cond = compile_condition(collection.options["manageRule"], collection, self.registry,
+                                 access.request_info(), db.dialect, allow_hidden=True)
+        return await find_by_id(db, collection, record.id, [cond]) is not None
+
+    # ---- reads ----------------------------------------------------------------------------------
+
+    async def view(self, db: Executor, collection: Collection, record_id: str, access: Access) -> Record:
+        cond = await view_condition(collection, access, self.registry, db.dialect)
+        if cond is None:
+            raise ForbiddenError(SUPERUSER_ONLY)
+        record = await find_by_id(db, collection, record_id, [cond] if cond.sql else [])
+        if record is None:
+            raise NotFoundError()
+        return record
+
+    # ---- writes ---------------------------------------------------------------------------------
+
+    async def create(self, tx: Executor, collection: Collection, body: dict[str, Any], access: Access) -> Record:
+        if collection.is_view:
+            raise BadRequestError("View collections are read-only.")
+        if collection.rules.get("createRule") is None and not access.is_superuser:
+            raise ForbiddenError(SUPERUSER_ONLY)
+        record = Record(collection, {f.name: f.zero_value() for f in collection.fields}, original=None)
+        errors = apply_body(record, body, allow_hidden=access.is_superuser)
+        self._autogenerate(record, creating=True)
+        password_plain = await self._prepare_auth(tx, record, body, access, creating=True, errors=errors)
+        errors = await validate_record(tx, record, self.registry, errors)
+        await self._check_unique(tx, record, errors)
+        if errors:
+            raise ValidationError(errors, "Failed to create record.")
+        if password_plain is not None:
+            record.data["password"] = await hash_password_async(password_plain)
+        await self._insert(tx, record)
+        if not access.is_superuser and collection.rules.get("createRule"):
+            cond = self.rule_condition(collection, "createRule", access, tx.dialect, body)
+            if await find_by_id(tx, collection, record.id, [cond]) is None:
+                raise BadRequestError("Failed to create record.")
+        record.original = dict(record.data)
+        return record
+
+    async def update(self, tx: Executor, collection: Collection, record_id: str, body: dict[str, Any],
+                     access: Access) -> tuple[Record, Record]:
+        """Returns (before, after)."""
+        if collection.is_view:
+            raise BadRequestError("View collections are read-only.")
+        cond = self.rule_condition(collection, "updateRule", access, tx.dialect, body)
+        record = await find_by_id(tx, collection, record_id, [cond] if cond.sql else [])
+        if record is None:
+            raise NotFoundError()
+        before = Record(collection, dict(record.data))
+        errors = apply_body(record, body, allow_hidden=access.is_superuser)
+        if "id" in body and body["id"] != record_id:
+            errors["id"] = field_error("validation_id_change", "The record id cannot be changed.")
+            record.data["id"] = record_id
+        self._autogenerate(record, creating=False)
+        password_plain = await self._prepare_auth(tx, record, body, access, creating=False, errors=errors)
+        skip = frozenset() if password_plain is not None else frozenset({"password"})
+        errors = await validate_record(tx, record, self.registry, errors, skip=skip)
+        await self._check_unique(tx, record, errors)
+        if errors:
+            raise ValidationError(errors, "Failed to update record.")
+        if password_plain is not None:
+            record.data["password"] = await hash_password_async(password_plain)
+        await self._update(tx, record)
+        return before, record
+
+    async def delete(self, tx: Executor, collection: Collection, record_id: str, access: Access) -> Record:
+        if collection.is_view:
+            raise BadRequestError("View collections are read-only.")
+        cond = self.rule_condition(collection, "deleteRule", access, tx.dialect)
+        record = await find_by_id(tx, collection, record_id, [cond] if cond.sql else [])
+        if record is None:
+            raise NotFoundError()
+        await self.delete_record(tx, record)
+        return record
+
+    async def delete_record(self, tx: Executor, record: Record, _depth: int = 0) -> None:
+        """Delete with PocketBase's reference handling: cascade, unset, or refuse for required links."""
+        if _depth > 32:
+            raise BadRequestError("Failed to delete record: the cascade is too deep.")
+        for source, field_name in self.registry.referencing(record.collection.id):
+            field = source.get_field(field_name)
+            assert field is not None
+            refs = await find_where(tx, source, field_name, record.id, multiple=field.is_multiple)
+            for ref in refs:
+                if ref.collection.id == record.collection.id and ref.id == record.id:
+                    continue
+                if field.cascade_delete:
+                    await self.delete_record(tx, ref, _depth + 1)
+                    continue
+                value = ref.data.get(field_name)
+                remaining = [i for i in value if i != record.id] if isinstance(value, list) else ""
+                if field.required and not remaining:
+                    raise BadRequestError(
+                        "The record cannot be deleted because it is part of a required reference in another record.")
+                await tx.execute(
+                    f"UPDATE {quote(source.name)} SET {quote(field_name)} = ? WHERE \"id\" = ?",
+                    (field.to_db(remaining, tx.dialect), ref.id),
+                )
+        await tx.execute(f'DELETE FROM {quote(record.collection.name)} WHERE "id" = ?', (record.id,))
+
+    # ---- internals --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _autogenerate(record: Record, creating: bool) -> None:
+        stamp = now_str()
+        for f in record.collection.fields:
+            if f.type == "autodate":
+                if (creating and getattr(f, "on_create", False)) or (not creating and getattr(f, "on_update", False)):
+                    record.data[f.name] = stamp
+            elif f.type == "text" and creating and not record.data.get(f.name):
+                pattern = getattr(f, "autogenerate_pattern", "")
+                if pattern:
+                    record.data[f.name] = random_from_pattern(pattern)
+
+    async def _prepare_auth(self, tx: Executor, record: Record, body: dict[str, Any], access: Access, *,
+                            creating: bool, errors: dict[str, Any]) -> str | None:
+        """Auth collections: password confirmation, old password, tokenKey rotation, email rules."""
+        collection = record.collection
+        if not collection.is_auth:
+            return None
+        password = body.get("password")
+        if creating or password not in (None, ""):
+            if not isinstance(password, str) or password == "":
+                if creating:
+                    errors.setdefault("password", field_error("validation_required", "Cannot be blank."))
+                return None
+            if body.get("passwordConfirm") != password:
+                errors["passwordConfirm"] = field_error("validation_values_mismatch", "Values don't match.")
+            if not creating and not await self.can_manage(tx, record, access):
+                old = body.get("oldPassword")
+                if not isinstance(old, str) or not verify_password(old, str(record.original and record.original.get("password") or "")):
+                    errors["oldPassword"] = field_error("validation_invalid_old_password",
+                                                        "Missing or invalid old password.")
+            record.data["password"] = password
+            if not creating:
+                tk = collection.get_field("tokenKey")
+                if tk is not None:
+                    record.data["tokenKey"] = random_from_pattern(getattr(tk, "autogenerate_pattern", "") or "[a-zA-Z0-9]{50}")
+            return password
+        if not creating and record.original and record.data.get("email") != record.original.get("email"):
+            if not await self.can_manage(tx, record, access):
+                errors["email"] = field_error("validation_email_change",
+                                              "Use the email change request flow to change the email.")
+        return None
+
+    async def _check_unique(self, tx: Executor, record: Record, errors: dict[str, Any]) -> None:
+        for cols in unique_columns(record.collection):
+            if any(c in errors for c in cols):
+                continue
+            values = [record.data.get(c) for c in cols]
+            if len(cols) == 1 and values[0] in ("", None):
+                continue
+            where = " AND ".join(f"{quote(c)} = ?" for c in cols)
+            params = [record.collection.get_field(c).to_db(v, tx.dialect) for c, v in zip(cols, values, strict=True)]  # type: ignore[union-attr]
+            row = await tx.fetch_one(
+                f'SELECT "id" FROM {quote(record.collection.name)} WHERE {where} AND "id" != ? LIMIT 1',
+                [*params, record.id],
+            )
+            if row is not None:
+                for c in cols:
+                    errors[c] = field_error("validation_not_unique", "Value must be unique.")
+
+    async def _insert(self, tx: Executor, record: Record) -> None:
+        params = record_to_params(record.collection, record.data, tx.dialect)
+        cols = ", ".join(quote(c) for c in params)
+        marks = ", ".join(_placeholder(record.collection, c, tx.dialect) for c in params)
+        try:
+            await tx.execute(f"INSERT INTO {quote(record.collection.name)} ({cols}) VALUES ({marks})",
+                             list(params.values()))
+        except (sqlite3.IntegrityError, asyncpg.UniqueViolationError) as exc:
+            raise ValidationError({"id": field_error("validation_not_unique", "Value must be unique.")}
+                                  if "id" in str(exc) else {}, "Failed to create record.") from None
+
+    async def _update(self, tx: Executor, record: Record) -> None:
+        params = record_to_params(record.collection, record.data, tx.dialect)
+        params.pop("id")
+        sets = ", ".join(f"{quote(c)} = {_placeholder(record.collection, c, tx.dialect)}" for c in params)
+        try:
+            await tx.execute(f'UPDATE {quote(record.collection.name)} SET {sets} WHERE "id" = ?',
+                             [*params.values(), record.id])
+        except (sqlite3.IntegrityError, asyncpg.UniqueViolationError):
+            raise ValidationError({}, "Failed to update record.") from None
+
+
+def _placeholder(collection: Collection, column: str, dialect: str) -> str:
+    """PostgreSQL needs an explicit cast for JSON parameters sent as text."""
+    if dialect == "postgres":
+        f = collection.get_field(column)
+        if f is not None and "JSONB" in f.column_sql("postgres"):
+            return "?::jsonb"
+    return "?"
+
+
+__all__ = ["RecordService", "SUPERUSER_ONLY", "ALIAS"]

@@ -1,0 +1,115 @@
+"""Turn a client's body into field values, and check them, the way PocketBase does.
+
+`apply_body` applies plain values and the `field+`, `+field`, `field-` modifiers onto a record's
+current values; `validate_record` runs every field's checks and collects PocketBase-shaped errors.
+Relation ids are checked against the database beforehand (the only check that needs I/O).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bastion.core.collection_model import Collection
+from bastion.core.fields import FieldValueError
+from bastion.core.record_model import Record
+from bastion.errors import field_error
+from bastion.store.database import Executor
+from bastion.store.ddl import quote
+
+# Body keys that are not fields but inputs of auth collections.
+AUTH_INPUTS = ("passwordConfirm", "oldPassword")
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """`tags+` -> ("tags", "+"), `+tags` -> ("tags", "prefix+"), `tags-` -> ("tags", "-")."""
+    if key.startswith("+"):
+        return key[1:], "prefix+"
+    if key.endswith("+"):
+        return key[:-1], "+"
+    if key.endswith("-"):
+        return key[:-1], "-"
+    return key, ""
+
+
+def apply_body(record: Record, body: dict[str, Any], *, allow_hidden: bool) -> dict[str, Any]:
+    """Apply `body` to `record.data` in place; returns {field: error} for unusable modifiers."""
+    collection = record.collection
+    errors: dict[str, Any] = {}
+    plain = [(k, v) for k, v in body.items() if not split_key(k)[1]]
+    modified = [(k, v) for k, v in body.items() if split_key(k)[1]]
+    for key, value in [*plain, *modified]:
+        name, op = split_key(key)
+        field = collection.get_field(name)
+        if field is None or (field.hidden and not allow_hidden and field.type != "password"):
+            continue  # unknown and (for non-superusers) hidden fields are ignored, as in PocketBase
+        if field.type == "autodate":
+            continue
+        try:
+            if op:
+                current = record.data.get(name, field.zero_value())
+                record.data[name] = field.apply_modifier(op, current, value)
+            else:
+                record.data[name] = field.normalize(value)
+        except (ValueError, TypeError):
+            continue  # an unsupported modifier (e.g. `title+`) is ignored, as PocketBase does
+    return errors
+
+
+class _ValueContext:
+    def __init__(self, record: Record, existing_ids: dict[str, set[str]]) -> None:
+        self.record = record
+        self.collection = record.collection
+        self._existing = existing_ids
+        self.is_new = record.original is None
+
+    def existing_relation_ids(self, collection_id: str, ids: Any) -> set[str]:
+        return self._existing.get(collection_id, set()) & set(ids)
+
+
+async def _existing_relation_ids(db: Executor, record: Record, registry: Any) -> dict[str, set[str]]:
+    wanted: dict[str, set[str]] = {}
+    for f in record.collection.fields:
+        if f.type != "relation":
+            continue
+        value = record.data.get(f.name)
+        ids = value if isinstance(value, list) else ([value] if value else [])
+        if ids:
+            wanted.setdefault(f.collection_id, set()).update(str(i) for i in ids)
+    found: dict[str, set[str]] = {}
+    for cid, ids in wanted.items():
+        target = registry.find_collection(cid)
+        if target is None:
+            found[cid] = set()
+            continue
+        marks = ", ".join("?" for _ in ids)
+        rows = await db.fetch_all(f'SELECT "id" FROM {quote(target.name)} WHERE "id" IN ({marks})', list(ids))
+        found[cid] = {r["id"] for r in rows}
+    return found
+
+
+async def validate_record(db: Executor, record: Record, registry: Any,
+                          errors: dict[str, Any] | None = None, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
+    errors = dict(errors or {})
+    ctx = _ValueContext(record, await _existing_relation_ids(db, record, registry))
+    for f in record.collection.fields:
+        if f.name in errors or f.name in skip:
+            continue
+        try:
+            f.validate_value(record.data.get(f.name, f.zero_value()), ctx)
+        except FieldValueError as exc:
+            errors[f.name] = field_error(exc.code, exc.message, getattr(exc, "params", None))
+    return errors
+
+
+def unique_columns(collection: Collection) -> list[list[str]]:
+    from bastion.store.ddl import parse_index
+
+    out = []
+    for sql in collection.indexes:
+        try:
+            idx = parse_index(sql)
+        except ValueError:
+            continue
+        if idx.unique:
+            out.append([c.split()[0] for c in idx.columns])
+    return out

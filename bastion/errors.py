@@ -1,0 +1,118 @@
+"""One error hierarchy with one JSON shape.
+
+    ApiError                       status, message, data  -> {"data", "message", "status"}
+     ├── BadRequestError           400  (validation: data holds {field: {code, message}})
+     ├── UnauthorizedError         401
+     ├── ForbiddenError            403
+     ├── NotFoundError             404
+     ├── ConflictError             409
+     ├── PreconditionFailedError   412
+     ├── TooLargeError             413
+     ├── UnsupportedMediaError     415
+     ├── TooManyRequestsError      429
+     └── UnavailableError          503
+
+Only ApiError subclasses reach a client with their message and data. Any other exception is
+rendered as a generic 500 (PocketBase: "Something went wrong while processing your request.") and
+logged with its traceback; SQL text and stack traces never leave the server.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ApiError(Exception):
+    status: int = 400
+    default_message: str = "Something went wrong while processing your request."
+
+    def __init__(self, message: str | None = None, data: dict[str, Any] | None = None) -> None:
+        self.message = message or self.default_message
+        self.data: dict[str, Any] = data or {}
+        super().__init__(self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        # PocketBase marshals the error with its keys in alphabetical order.
+        return {"data": self.data, "message": self.message, "status": self.status}
+
+
+class BadRequestError(ApiError):
+    status = 400
+    default_message = "Something went wrong while processing your request."
+
+
+class UnauthorizedError(ApiError):
+    status = 401
+    default_message = "The request requires valid record authorization token."
+
+
+class ForbiddenError(ApiError):
+    status = 403
+    default_message = "The authorized record is not allowed to perform this action."
+
+
+class NotFoundError(ApiError):
+    status = 404
+    default_message = "The requested resource wasn't found."
+
+
+class MethodNotAllowedError(ApiError):
+    status = 405
+    default_message = "Method Not Allowed."
+
+
+class ConflictError(ApiError):
+    status = 409
+    default_message = "The request conflicts with the current state of the resource."
+
+
+class PreconditionFailedError(ApiError):
+    status = 412
+    default_message = "The resource was modified since the given ETag."
+
+
+class TooLargeError(ApiError):
+    status = 413
+    default_message = "Request entity too large."
+
+
+class UnsupportedMediaError(ApiError):
+    status = 415
+    default_message = "Unsupported Content-Type."
+
+
+class TooManyRequestsError(ApiError):
+    status = 429
+    default_message = "Too Many Requests."
+
+    def __init__(self, message: str | None = None, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class UnavailableError(ApiError):
+    status = 503
+    default_message = "Service Unavailable."
+
+
+class InternalError(ApiError):
+    status = 500
+    default_message = "Something went wrong while processing your request."
+
+
+def field_error(code: str, message: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One entry of a validation error's `data`, in PocketBase's shape."""
+    err: dict[str, Any] = {"code": code, "message": message}
+    if params:
+        err["params"] = params
+    return err
+
+
+class ValidationError(BadRequestError):
+    """A 400 whose `data` maps field names to `{code, message}` entries (codes `validation_*`)."""
+
+    default_message = "Failed to create record."
+
+    def __init__(self, errors: dict[str, Any], message: str | None = None) -> None:
+        super().__init__(message, errors)
+        self.errors = errors

@@ -1,0 +1,44 @@
+"""HTTP core: pure-ASGI middleware, error rendering and the stack that puts them in order."""
+
+from bastion.http.access_log import AccessLogMiddleware
+from bastion.http.body_limit import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware
+from bastion.http.compression import CompressionMiddleware
+from bastion.http.conditional import (
+    ConditionalGetMiddleware,
+    etag_for,
+    if_match_satisfied,
+    is_record_view_path,
+)
+from bastion.http.cors import CorsMiddleware
+from bastion.http.errors import error_response, render_unexpected, wants_problem_json
+from bastion.http.log_format import JsonFormatter, TextFormatter, configure_logging
+from bastion.http.proxy import ProxyHeadersMiddleware
+from bastion.http.request_id import RequestIdMiddleware
+from bastion.http.security_headers import SecurityHeadersMiddleware
+from bastion.http.stack import HttpSettings, build_middleware_stack
+from bastion.http.timing import ServerTimingMiddleware, Timings
+
+__all__ = [
+    "DEFAULT_MAX_BODY_BYTES",
+    "AccessLogMiddleware",
+    "BodyLimitMiddleware",
+    "CompressionMiddleware",
+    "ConditionalGetMiddleware",
+    "CorsMiddleware",
+    "HttpSettings",
+    "JsonFormatter",
+    "ProxyHeadersMiddleware",
+    "RequestIdMiddleware",
+    "SecurityHeadersMiddleware",
+    "ServerTimingMiddleware",
+    "TextFormatter",
+    "Timings",
+    "build_middleware_stack",
+    "configure_logging",
+    "error_response",
+    "etag_for",
+    "if_match_satisfied",
+    "is_record_view_path",
+    "render_unexpected",
+    "wants_problem_json",
+]

@@ -1,0 +1,137 @@
+"""Client address and scheme behind reverse proxies.
+
+When the direct peer is a trusted proxy, the client is the rightmost address in `Forwarded`
+(RFC 7239) or else `X-Forwarded-For` that is not itself a trusted proxy: everything left of it
+could have been written by the client and is ignored. The scheme comes from the same `Forwarded`
+element, or `X-Forwarded-Proto`. An untrusted peer's forwarding headers are never read.
+
+`scope["state"]["client_ip"]` always holds the result (the peer's own address when untrusted);
+`scope["client"]` and `scope["scheme"]` are rewritten so everything downstream (HSTS, URLs built
+by the app, rate limits) sees the real client.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+
+from bastion.http.asgi_headers import ASGIApp, Receive, Scope, Send, get_header, state_of
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+_TRUST_CACHE_SIZE = 4096
+
+
+def parse_networks(items: Iterable[str]) -> list[IPNetwork]:
+    """`["10.0.0.0/8", "127.0.0.1", "::1"]` as networks; a bad entry raises ValueError at start-up."""
+    return [ipaddress.ip_network(item.strip(), strict=False) for item in items if item.strip() != "*"]
+
+
+def clean_address(value: str) -> str | None:
+    """An address from a forwarding header without quotes, brackets or port; None when not an IP."""
+    value = value.strip().strip('"')
+    if value.startswith("["):  # [v6]:port
+        value = value[1 : value.find("]")] if "]" in value else ""
+    elif value.count(":") == 1:  # v4:port
+        value = value.split(":", 1)[0]
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None  # "unknown", "_hidden" obfuscated identifiers, garbage
+
+
+def parse_forwarded(value: str) -> list[tuple[str | None, str | None]]:
+    """RFC 7239 `Forwarded` as (for, proto) pairs, one per hop, left to right."""
+    hops: list[tuple[str | None, str | None]] = []
+    for element in value.split(","):
+        addr = proto = None
+        for pair in element.split(";"):
+            key, _, val = pair.partition("=")
+            key = key.strip().lower()
+            if key == "for":
+                addr = clean_address(val)
+            elif key == "proto":
+                proto = val.strip().strip('"').lower()
+        hops.append((addr, proto))
+    return hops
+
+
+class ProxyHeadersMiddleware:
+    def __init__(self, app: ASGIApp, trusted_proxies: Iterable[str] = ()) -> None:
+        self.app = app
+        trusted = list(trusted_proxies)
+        self.trust_all = any(t.strip() == "*" for t in trusted)
+        self.networks = parse_networks(trusted)
+        self._trusted_cache: dict[str, bool] = {}
+
+    def is_trusted(self, address: str | None) -> bool:
+        if address is None:
+            return False
+        if self.trust_all:
+            return True
+        cached = self._trusted_cache.get(address)
+        if cached is not None:
+            return cached
+        try:
+            ip = ipaddress.ip_address(address)
+            trusted = any(ip in net for net in self.networks)
+        except ValueError:
+            trusted = False
+        if len(self._trusted_cache) >= _TRUST_CACHE_SIZE:
+            self._trusted_cache.clear()
+        self._trusted_cache[address] = trusted
+        return trusted
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+
+        client = scope.get("client")
+        peer = client[0] if client else None
+        client_ip = peer
+        if (self.networks or self.trust_all) and self.is_trusted(peer):
+            resolved = self._resolve(scope["headers"])
+            if resolved is not None:
+                client_ip, proto = resolved
+                scope["client"] = (client_ip, 0)
+                if proto in ("http", "https"):
+                    if scope["type"] == "websocket":
+                        scope["scheme"] = "wss" if proto == "https" else "ws"
+                    else:
+                        scope["scheme"] = proto
+        state_of(scope)["client_ip"] = client_ip
+        await self.app(scope, receive, send)
+
+    def _resolve(self, headers: list[tuple[bytes, bytes]]) -> tuple[str, str | None] | None:
+        hops: list[tuple[str | None, str | None]]
+        forwarded = get_header(headers, b"forwarded")
+        if forwarded is not None:
+            hops = parse_forwarded(forwarded.decode("latin-1"))
+        else:
+            xff = get_header(headers, b"x-forwarded-for")
+            if xff is None:
+                return None
+            addrs = [clean_address(a) for a in xff.decode("latin-1").split(",")]
+            xfp = get_header(headers, b"x-forwarded-proto")
+            protos = [p.strip().lower() for p in xfp.decode("latin-1").split(",")] if xfp else []
+            hops = [(a, None) for a in addrs]
+            if protos:
+                if len(protos) == len(hops):
+                    hops = list(zip(addrs, protos, strict=True))
+                else:
+                    # Counts don't line up: trust the value nearest to us (the last proxy's word).
+                    hops = [(a, protos[-1]) for a in addrs]
+        return self._pick(hops)
+
+    def _pick(self, hops: list[tuple[str | None, str | None]]) -> tuple[str, str | None] | None:
+        # Walk from the right (nearest hop) past our own proxies; the first other hop is the client.
+        chosen: tuple[str, str | None] | None = None
+        for addr, proto in reversed(hops):
+            if addr is None:
+                # An unparseable hop can't be trusted, and nothing left of it can be either.
+                break
+            chosen = (addr, proto)
+            if not self.is_trusted(addr):
+                break
+        return chosen

@@ -1,0 +1,45 @@
+"""Security headers every response gets, unless the app already set its own value.
+
+PocketBase 0.40.6 sends X-Content-Type-Options, X-Frame-Options, X-XSS-Protection and
+Cross-Origin-Opener-Policy on every routed response; we send the same values (X-XSS-Protection is
+a no-op in current browsers, kept for parity) plus Referrer-Policy.
+
+HSTS is only sent over https (the scheme as seen after the proxy middleware), because browsers
+ignore it on plain http and sending it there would only confuse local development.
+"""
+
+from __future__ import annotations
+
+from bastion.http.asgi_headers import ASGIApp, Message, Receive, Scope, Send
+
+_BASE: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (b"x-frame-options", b"SAMEORIGIN"),
+    (b"x-xss-protection", b"1; mode=block"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+)
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, app: ASGIApp, hsts: bool = True) -> None:
+        self.app = app
+        self.hsts = hsts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        defaults = _BASE + (HSTS,) if self.hsts and scope.get("scheme") == "https" else _BASE
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = {key for key, _ in headers}
+                headers.extend(item for item in defaults if item[0] not in present)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

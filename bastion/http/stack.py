@@ -1,0 +1,90 @@
+"""The middleware stack around the app, in one place, in one order.
+
+From the outside in:
+
+1. proxy: first, so every later layer sees the real client address and scheme (the access log's
+   `remote_ip`, HSTS only over https, rate limits).
+2. request id: before logging, so the access line and every log the app writes carry it, and
+   before anything can answer, so even a CORS pre-flight or a 413 gets an `X-Request-Id`.
+3. access log: outside everything that can answer on its own (CORS, body limit, 304), so those
+   answers are logged too, with the status and bytes the client really got (compressed size).
+4. timing: inside the log so the log can copy its segments; outside the rest so `total` covers them.
+5. security headers: outside CORS and compression so pre-flights, 304s and 413s get them as well.
+6. CORS: pre-flights are answered here, before compression and body limits have anything to do;
+   it adds its headers and `Vary: Origin` to everything that passes.
+7. compression: outside the body limit and the conditional layer so their small error and 304
+   answers pass untouched (too small, or no body), and so ETags reach it already computed on the
+   identity body, to be weakened when the body is re-encoded.
+8. body limit: refuses oversized requests before the app or the ETag buffer do any work.
+9. conditional GET: innermost, it needs the app's uncompressed JSON to hash and compare.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bastion.http.access_log import AccessLogMiddleware
+from bastion.http.asgi_headers import ASGIApp
+from bastion.http.body_limit import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware, LimitFor
+from bastion.http.compression import CompressionMiddleware
+from bastion.http.conditional import ConditionalGetMiddleware, is_record_view_path
+from bastion.http.cors import CorsMiddleware
+from bastion.http.proxy import ProxyHeadersMiddleware
+from bastion.http.request_id import RequestIdMiddleware
+from bastion.http.security_headers import SecurityHeadersMiddleware
+from bastion.http.timing import ServerTimingMiddleware
+
+
+@dataclass(slots=True)
+class HttpSettings:
+    allowed_origins: list[str] = field(default_factory=lambda: ["*"])
+    """CORS origins; `*` (PocketBase's default) allows all. Wildcards: `https://*.example.com`."""
+    cors_allow_credentials: bool = False
+    """Send `Access-Control-Allow-Credentials: true` (only ever with a concrete origin)."""
+    cors_max_age: int = 86400
+    """Seconds a browser may cache a pre-flight answer; 0 omits the header (as PocketBase does)."""
+    trusted_proxies: list[str] = field(default_factory=list)
+    """IPs / CIDRs whose Forwarded / X-Forwarded-* headers are believed; `*` trusts every peer."""
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    """Request body limit (PocketBase: 32 MiB); 0 disables it."""
+    body_limit_for: LimitFor | None = None
+    """Per-request limit (e.g. record routes with file fields); see body_limit.py."""
+    compression: bool = True
+    compression_min_size: int = 860
+    """Bodies smaller than this are sent as they are: compressing them costs more than it saves."""
+    hsts: bool = True
+    """Send Strict-Transport-Security on https requests."""
+    server_timing: bool = True
+    access_log: bool = True
+    on_request_complete: Callable[[dict[str, Any]], None] | None = None
+    """Called with each access record, e.g. to store request logs."""
+    etag_path_predicate: Callable[[str], bool] | None = is_record_view_path
+    """Paths whose GET JSON responses get ETags and 304s; None turns conditional GET off."""
+
+
+def build_middleware_stack(app: ASGIApp, settings: HttpSettings | None = None) -> ASGIApp:
+    """Wrap `app` in Bastion's HTTP middleware, in the order the module docstring explains."""
+    s = settings or HttpSettings()
+    wrapped: ASGIApp = app
+    if s.etag_path_predicate is not None:
+        wrapped = ConditionalGetMiddleware(wrapped, s.etag_path_predicate)
+    if s.max_body_bytes > 0 or s.body_limit_for is not None:
+        wrapped = BodyLimitMiddleware(wrapped, s.max_body_bytes, s.body_limit_for)
+    if s.compression:
+        wrapped = CompressionMiddleware(wrapped, minimum_size=s.compression_min_size)
+    wrapped = CorsMiddleware(
+        wrapped,
+        allow_origins=s.allowed_origins,
+        allow_credentials=s.cors_allow_credentials,
+        max_age=s.cors_max_age,
+    )
+    wrapped = SecurityHeadersMiddleware(wrapped, hsts=s.hsts)
+    if s.server_timing:
+        wrapped = ServerTimingMiddleware(wrapped)
+    if s.access_log or s.on_request_complete is not None:
+        wrapped = AccessLogMiddleware(wrapped, on_complete=s.on_request_complete)
+    wrapped = RequestIdMiddleware(wrapped)
+    wrapped = ProxyHeadersMiddleware(wrapped, s.trusted_proxies)
+    return wrapped

@@ -1,0 +1,46 @@
+"""The filter language: PocketBase's `filter`/`sort` syntax and API rules, pure and I/O-free.
+
+    parse(text) -> Expr                         cached; RuleSyntaxError on bad syntax
+    check_syntax(text) -> str | None            for validating collection rules
+    compile_filter(...) -> SqlFragment          parameterised SQL for SQLite or PostgreSQL
+    compile_sort(...) -> SortPlan               ORDER BY text and its parameters
+    evaluate(...) -> bool                       the same semantics, in memory (realtime)
+    needs_query(expr, collection, schema)       does evaluate() need related records?
+
+Modules: filter_lexer/filter_parser (syntax), field_resolver (names -> operands), comparison_plan
+(operator semantics), sql_compiler/sql_joins/sql_values (SQL), record_evaluator (Python),
+sort_compiler (ORDER BY), filter_macros (@now …), sqlite_values (the comparison rules both share).
+"""
+
+from bastion.rules.errors import RuleResolveError, RuleSyntaxError
+from bastion.rules.filter_ast import And, Comparison, Expr, Or, Token
+from bastion.rules.filter_compile import compile_filter
+from bastion.rules.filter_parser import check_syntax, parse
+from bastion.rules.record_evaluator import RecordSource, evaluate, needs_query
+from bastion.rules.request_info import RequestInfo
+from bastion.rules.schema import CollectionInfo, FieldInfo, SchemaLookup
+from bastion.rules.sort_compiler import SortPlan, compile_sort
+from bastion.rules.sql_fragment import SqlFragment
+
+__all__ = [
+    "And",
+    "CollectionInfo",
+    "Comparison",
+    "Expr",
+    "FieldInfo",
+    "Or",
+    "RecordSource",
+    "RequestInfo",
+    "RuleResolveError",
+    "RuleSyntaxError",
+    "SchemaLookup",
+    "SortPlan",
+    "SqlFragment",
+    "Token",
+    "check_syntax",
+    "compile_filter",
+    "compile_sort",
+    "evaluate",
+    "needs_query",
+    "parse",
+]

@@ -1,0 +1,216 @@
+"""The filter tokenizer: the same lexical rules as PocketBase's `fexpr` scanner.
+
+Identifiers start with a letter, `@`, `_` or `#` and continue with letters, digits, `_`, `.`, `:`;
+an identifier directly followed by `(` is a function call (nested at most 3 deep). Numbers are
+digits with an optional leading `-` and one `.`. Text is '…' or "…" where only the matching quote
+may be escaped with a backslash. `//` starts a comment to the end of the line. A `(` group is
+captured whole (quotes respected) and parsed recursively by the parser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bastion.rules.errors import RuleSyntaxError
+from bastion.rules.filter_ast import FUNCTION, IDENTIFIER, NUMBER, SIGN_OPS, TEXT, Token
+
+WS = "whitespace"
+JOIN = "join"
+SIGN = "sign"
+GROUP = "group"
+COMMENT = "comment"
+EOF_T = "eof"
+
+MAX_FUNC_DEPTH = 3
+_SIGN_CHARS = "=?!><~"
+_SPECIAL_START = "@_#"
+
+
+def _is_letter(ch: str) -> bool:
+    return ("a" <= ch <= "z") or ("A" <= ch <= "Z")
+
+
+def _is_digit(ch: str) -> bool:
+    return "0" <= ch <= "9"
+
+
+def _ident_start(ch: str) -> bool:
+    return _is_letter(ch) or ch in _SPECIAL_START
+
+
+def _valid_identifier(lit: str) -> bool:
+    return bool(lit) and lit[-1] not in ".:" and not (len(lit) == 1 and lit in _SPECIAL_START)
+
+
+@dataclass
+class Lexeme:
+    kind: str  # one of the token kinds above or a filter_ast operand type
+    literal: str
+    token: Token | None = None  # set for operand lexemes
+
+
+class Scanner:
+    def __init__(self, text: str) -> None:
+        self.data = text
+        self.pos = 0
+
+    def scan(self) -> Lexeme:
+        if self.pos >= len(self.data):
+            return Lexeme(EOF_T, "")
+        ch = self.data[self.pos]
+        if ch in " \t\n":
+            return self._whitespace()
+        if ch == "(":
+            return self._group()
+        if _ident_start(ch):
+            return self._identifier(MAX_FUNC_DEPTH)
+        if ch == "-" or _is_digit(ch):
+            return self._number()
+        if ch in "'\"":
+            return self._text(preserve_quotes=False)
+        if ch in _SIGN_CHARS:
+            return self._run(SIGN, _SIGN_CHARS, SIGN_OPS, "sign operator")
+        if ch in "&|":
+            return self._run(JOIN, "&|", {"&&", "||"}, "join operator")
+        if ch == "/":
+            return self._comment()
+        raise RuleSyntaxError(f"unexpected character {ch!r}")
+
+    def _whitespace(self) -> Lexeme:
+        start = self.pos
+        while self.pos < len(self.data) and self.data[self.pos] in " \t\n":
+            self.pos += 1
+        return Lexeme(WS, self.data[start : self.pos])
+
+    def _run(self, kind: str, chars: str, valid: set[str] | frozenset[str], what: str) -> Lexeme:
+        start = self.pos
+        while self.pos < len(self.data) and self.data[self.pos] in chars:
+            self.pos += 1
+        lit = self.data[start : self.pos]
+        if lit not in valid:
+            raise RuleSyntaxError(f"invalid {what} {lit!r}")
+        return Lexeme(kind, lit)
+
+    def _number(self) -> Lexeme:
+        buf: list[str] = []
+        had_dot = False
+        while self.pos < len(self.data):
+            ch = self.data[self.pos]
+            if not (_is_digit(ch) or (ch == "-" and not buf) or (ch == "." and not had_dot)):
+                break
+            had_dot = had_dot or ch == "."
+            buf.append(ch)
+            self.pos += 1
+        lit = "".join(buf)
+        if lit == "-" or lit.startswith(".") or lit.endswith("."):
+            raise RuleSyntaxError(f"invalid number {lit!r}")
+        return Lexeme(NUMBER, lit, Token(NUMBER, lit))
+
+    def _text(self, preserve_quotes: bool) -> Lexeme:
+        quote = self.data[self.pos]
+        self.pos += 1
+        buf = [quote]
+        prev = ""
+        closed = False
+        while self.pos < len(self.data):
+            ch = self.data[self.pos]
+            self.pos += 1
+            buf.append(ch)
+            if ch == quote and prev != "\\":
+                closed = True
+                break
+            prev = ch
+        lit = "".join(buf)
+        if not closed:
+            raise RuleSyntaxError(f"invalid quoted text {lit!r}")
+        if not preserve_quotes:
+            lit = lit[1:-1].replace("\\" + quote, quote)
+        return Lexeme(TEXT, lit, Token(TEXT, lit))
+
+    def _comment(self) -> Lexeme:
+        if self.data[self.pos : self.pos + 2] != "//":
+            raise RuleSyntaxError("invalid comment")
+        end = self.data.find("\n", self.pos)
+        end = len(self.data) if end < 0 else end
+        lit = self.data[self.pos + 2 : end].strip()
+        self.pos = end + 1 if end < len(self.data) else end
+        return Lexeme(COMMENT, lit)
+
+    def _identifier(self, depth: int) -> Lexeme:
+        start = self.pos
+        self.pos += 1  # the (special) start rune
+        while self.pos < len(self.data):
+            ch = self.data[self.pos]
+            if ch == "(":
+                name = self.data[start : self.pos]
+                if depth <= 0:
+                    raise RuleSyntaxError(f"max nested function arguments reached (max: {MAX_FUNC_DEPTH})")
+                if not _valid_identifier(name):
+                    raise RuleSyntaxError(f"invalid function name {name!r}")
+                return self._function_args(name, depth)
+            if not (_is_letter(ch) or _is_digit(ch) or ch in "._:"):
+                break
+            self.pos += 1
+        lit = self.data[start : self.pos]
+        if not _valid_identifier(lit):
+            raise RuleSyntaxError(f"invalid identifier {lit!r}")
+        return Lexeme(IDENTIFIER, lit, Token(IDENTIFIER, lit))
+
+    def _function_args(self, name: str, depth: int) -> Lexeme:
+        self.pos += 1  # "("
+        args: list[Token] = []
+        expect_comma = False
+        while True:
+            if self.pos >= len(self.data):
+                raise RuleSyntaxError(f"invalid or incomplete function {name!r} (expected ')')")
+            ch = self.data[self.pos]
+            if ch == ")":
+                self.pos += 1
+                return Lexeme(FUNCTION, name, Token(FUNCTION, name, tuple(args)))
+            if ch in " \t\n":
+                self._whitespace()
+                continue
+            if ch == "/":
+                self._comment()
+                continue
+            is_comma = ch == ","
+            if expect_comma and not is_comma:
+                raise RuleSyntaxError(f"expected comma after the last argument in function {name!r}")
+            if not expect_comma and is_comma:
+                raise RuleSyntaxError(f"unexpected comma in function {name!r}")
+            expect_comma = False
+            if is_comma:
+                self.pos += 1
+                continue
+            if _ident_start(ch):
+                lex = self._identifier(depth - 1)
+            elif ch == "-" or _is_digit(ch):
+                lex = self._number()
+            elif ch in "'\"":
+                lex = self._text(preserve_quotes=False)
+            else:
+                raise RuleSyntaxError(f"unsupported argument character {ch!r} in function {name!r}")
+            assert lex.token is not None
+            args.append(lex.token)
+            expect_comma = True
+
+    def _group(self) -> Lexeme:
+        self.pos += 1  # "("
+        buf: list[str] = []
+        open_groups = 1
+        while self.pos < len(self.data):
+            ch = self.data[self.pos]
+            if ch in "'\"":
+                buf.append(self._text(preserve_quotes=True).literal)
+                continue
+            self.pos += 1
+            if ch == "(":
+                open_groups += 1
+            elif ch == ")":
+                open_groups -= 1
+                if open_groups <= 0:
+                    break
+            buf.append(ch)
+        if open_groups > 0:
+            raise RuleSyntaxError(f"invalid formatted group - missing {open_groups} closing bracket(s)")
+        return Lexeme(GROUP, "".join(buf))

@@ -1,0 +1,334 @@
+"""Filter -> parameterised SQL for SQLite or PostgreSQL.
+
+Each comparison is resolved (field_resolver), planned (comparison_plan) and rendered here. User
+input only ever becomes a `?` parameter; identifiers come from the schema and are double-quoted.
+When the filter walks relations, `@collection`, back-relations or `:each`, the whole condition is
+wrapped in one `EXISTS (SELECT 1 FROM (SELECT 1) LEFT JOIN … WHERE …)` correlated to the main
+table alias: the same answer as PocketBase's `SELECT DISTINCT … LEFT JOIN …`, without touching the
+main query.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bastion.rules import comparison_plan as cp
+from bastion.rules import operand as o
+from bastion.rules import sqlite_values as sv
+from bastion.rules.errors import RuleResolveError
+from bastion.rules.field_resolver import Resolver
+from bastion.rules.filter_ast import And, Comparison, Expr, Or
+from bastion.rules.sql_fragment import SqlFragment, cat, param, quote
+from bastion.rules.sql_joins import render_join
+from bastion.rules.sql_values import DYN, NULL, NUM, TEXT, SqlValue, pg_compare, pg_convert, pg_num, pg_text
+
+DEFAULT_EXPR_LIMIT = 200
+_PG_STRFTIME = {"d": "DD", "H": "HH24", "j": "DDD", "m": "MM", "M": "MI", "S": "SS", "Y": "YYYY",
+                "f": "SS.MS", "%": "%"}
+
+
+def json_path_sqlite(path: tuple[str, ...]) -> str:
+    out = "$"
+    for p in path:
+        out += f"[{p}]" if p.isdigit() else f".{p}"
+    return out
+
+
+class SqlCompiler:
+    def __init__(self, resolver: Resolver, dialect: str, table_alias: str,
+                 limit: int = DEFAULT_EXPR_LIMIT) -> None:
+        if dialect not in ("sqlite", "postgres"):
+            raise ValueError(f"unknown dialect {dialect!r}")
+        self.r = resolver
+        self.dialect = dialect
+        self.pg = dialect == "postgres"
+        self.base_alias = table_alias
+        self.remaining = limit
+        self.joins: dict[str, o.Join] = {}  # main joins, by key, in first-use order
+        self.aliases: dict[str, str] = {}
+        self._n = 0
+        self._mm: list[dict[str, str]] = []  # alias maps of the enclosing multi-match subquery
+
+    def new_alias(self, prefix: str = "__j") -> str:
+        self._n += 1
+        return f"{prefix}{self._n}"
+
+    # ---- entry points -----------------------------------------------------------------------
+
+    def compile(self, expr: Expr) -> SqlFragment:
+        where = self.expr(expr)
+        if not self.joins:
+            return where
+        joins = self._render_chain(list(self.joins.values()), self.aliases)
+        return cat('EXISTS (SELECT 1 FROM (SELECT 1) AS "__b"', joins, " WHERE ", where, ")")
+
+    def expr(self, expr: Expr) -> SqlFragment:
+        if isinstance(expr, Comparison):
+            if self.remaining <= 0:
+                raise RuleResolveError("max filter expressions limit reached")
+            self.remaining -= 1
+            left = self.r.resolve(expr.left)
+            right = self.r.resolve(expr.right)
+            rc = o.ResolvedComparison(left, expr.base_op, right, expr.is_any)
+            return self.plan(cp.plan(rc))
+        sep = " AND " if isinstance(expr, And) else " OR "
+        assert isinstance(expr, (And, Or))
+        parts: list[str | SqlFragment] = ["("]
+        for i, item in enumerate(expr.items):
+            if i:
+                parts.append(sep)
+            parts.append(self.expr(item))
+        parts.append(")")
+        return cat(*parts)
+
+    # ---- plans ------------------------------------------------------------------------------
+
+    def _truth(self, v: bool | None) -> SqlFragment:
+        if v is None:
+            return SqlFragment("NULL")
+        if self.pg:
+            return SqlFragment("TRUE" if v else "FALSE")
+        return SqlFragment("1=1" if v else "1=0")
+
+    def plan(self, p: Any) -> SqlFragment:
+        if isinstance(p, cp.Truth):
+            return self._truth(p.value)
+        if isinstance(p, (cp.All, cp.AnyOf)):
+            sep = " AND " if isinstance(p, cp.All) else " OR "
+            parts: list[str | SqlFragment] = ["("]
+            for i, item in enumerate(p.items):
+                if i:
+                    parts.append(sep)
+                parts.append(self.plan(item))
+            parts.append(")")
+            return cat(*parts)
+        if isinstance(p, cp.Not):
+            return cat("NOT (", self.plan(p.item), ")")
+        if isinstance(p, cp.IsNull):
+            return self._is_null(self.value(p.value), p.negate)
+        if isinstance(p, cp.Prim):
+            return self._prim(p)
+        if isinstance(p, cp.NotExists):
+            return self._not_exists(p)
+        raise TypeError(p)
+
+    def _is_null(self, v: SqlValue, negate: bool) -> SqlFragment:
+        if v.cls == NULL:
+            return self._truth(not negate)
+        if self.pg and v.cls == DYN:
+            test = cat("(", v.frag, " IS NULL OR jsonb_typeof(", v.frag, ") = 'null')")
+            return cat("NOT ", test) if negate else test
+        return cat("(", v.frag, " IS NOT NULL)" if negate else " IS NULL)")
+
+    def _prim(self, p: cp.Prim) -> SqlFragment:
+        folded = _fold(p)
+        if folded is not _NO_FOLD:
+            return self._truth(folded)
+        a, b = self.value(p.left), self.value(p.right)
+        if p.op in ("LIKE", "NOT LIKE"):
+            if self.pg:
+                neg = "NOT " if p.op == "NOT LIKE" else ""
+                return cat("(", pg_text(a), f' COLLATE "C" {neg}ILIKE ', pg_text(b), " ESCAPE '\\')")
+            return cat("(", a.frag, f" {p.op} ", b.frag, " ESCAPE '\\')")
+        if self.pg:
+            return pg_compare(pg_convert(a, p.conv_left), p.op, pg_convert(b, p.conv_right))
+        return cat("(", a.frag, f" {p.op} ", b.frag, ")")
+
+    def _not_exists(self, p: cp.NotExists) -> SqlFragment:
+        maps: list[dict[str, str]] = []
+        chains: list[SqlFragment] = []
+        for operand in p.operands:
+            ref = operand if isinstance(operand, o.FieldRef) else operand.args[1]
+            assert isinstance(ref, o.FieldRef)
+            amap: dict[str, str] = {}
+            for j in ref.joins:
+                amap[j.key] = self.new_alias("__m")
+            maps.append(amap)
+            chains.append(self._render_chain(list(ref.joins), amap))
+        saved = self._mm
+        self._mm = maps
+        try:
+            where = self.plan(p.where)
+        finally:
+            self._mm = saved
+        base = self.new_alias("__mb")
+        return cat(f"NOT EXISTS (SELECT 1 FROM (SELECT 1) AS {quote(base)}", *chains, " WHERE ", where, ")")
+
+    def _render_chain(self, joins: list[o.Join], amap: dict[str, str]) -> SqlFragment:
+        parts: list[SqlFragment] = []
+        for j in joins:
+            parent = self.base_alias if j.parent is None else amap[j.parent]
+            parts.append(render_join(j, amap[j.key], parent, self.dialect, lambda: self.new_alias("__e")))
+        return cat(*parts)
+
+    # ---- values -----------------------------------------------------------------------------
+
+    def _alias_for(self, ref: o.FieldRef) -> str:
+        if not ref.joins:
+            return self.base_alias
+        if ref.mm_slot >= 0:
+            return self._mm[ref.mm_slot][ref.joins[-1].key]
+        for j in ref.joins:
+            if j.key not in self.joins:
+                self.joins[j.key] = j
+                self.aliases[j.key] = self.new_alias()
+        return self.aliases[ref.joins[-1].key]
+
+    def value(self, x: Any) -> SqlValue:
+        if isinstance(x, cp.Empty):
+            return SqlValue(SqlFragment("''"), TEXT)
+        if isinstance(x, cp.Coalesce):
+            v = self.value(x.value)
+            if v.cls == NULL:
+                return SqlValue(SqlFragment("''"), TEXT)
+            if self.pg and v.cls == NUM:
+                return SqlValue(v.frag, NUM, coalesced=True)
+            if self.pg and v.cls == DYN:
+                return SqlValue(cat("COALESCE(", pg_text(v), ", '')"), TEXT)
+            return SqlValue(cat("COALESCE(", v.frag, ", '')"), v.cls)
+        if isinstance(x, cp.LikeWrap):
+            v = self.value(x.value)
+            inner = pg_text(v) if self.pg else v.frag
+            return SqlValue(cat("('%' || ", inner, " || '%')"), TEXT)
+        if isinstance(x, o.Const):
+            return self._const(x)
+        if isinstance(x, o.FieldRef):
+            return self._field(x)
+        if isinstance(x, o.FuncCall):
+            return self._func(x)
+        if isinstance(x, o.SubExpr):
+            inner = self.expr(x.expr)
+            if self.pg:
+                return SqlValue(cat("CAST(", inner, " AS INTEGER)"), NUM)
+            return SqlValue(cat("(", inner, ")"), NUM)
+        raise TypeError(x)
+
+    def _const(self, c: o.Const) -> SqlValue:
+        v = const_value(c)
+        if v is None:
+            return SqlValue(SqlFragment("NULL"), NULL)
+        if isinstance(v, (int, float)):
+            if self.pg:
+                return SqlValue(cat("CAST(", param(float(v)), " AS DOUBLE PRECISION)"), NUM)
+            return SqlValue(param(v), NUM)
+        if self.pg:
+            return SqlValue(cat("CAST(", param(v), " AS TEXT)"), TEXT)
+        return SqlValue(param(v), TEXT)
+
+    def _field(self, ref: o.FieldRef) -> SqlValue:
+        alias = self._alias_for(ref)
+        col = f"{quote(alias)}.{quote(ref.column)}"
+        if ref.modifier == "length":
+            if ref.is_array_column:
+                if self.pg:
+                    return SqlValue(SqlFragment(f"jsonb_array_length(COALESCE({col}, '[]'::jsonb))"), NUM)
+                # guarded like PocketBase's JSONArrayLength: SQLite's constant propagation may
+                # substitute a compared text literal for the column
+                return SqlValue(SqlFragment(
+                    f"json_array_length(CASE WHEN iif(json_valid({col}), json_type({col}) = 'array', FALSE) "
+                    f"THEN {col} ELSE (CASE WHEN {col} = '' OR {col} IS NULL THEN json_array() "
+                    f"ELSE json_array({col}) END) END)"), NUM)
+            return SqlValue(SqlFragment(f"(CASE WHEN {col} = '' OR {col} IS NULL THEN 0 ELSE 1 END)"), NUM)
+        if ref.cls == o.JSON:
+            path = ref.json_path or ()
+            if self.pg:
+                val = SqlValue(cat(f"({col} #> CAST(", param(list(path)), " AS TEXT[]))") if path
+                               else SqlFragment(col), DYN)
+            else:
+                val = SqlValue(cat(f"(CASE WHEN json_valid({col}) THEN json_extract({col}, ",
+                                   param(json_path_sqlite(path)), ") END)"), DYN)
+        elif ref.is_array_column:
+            val = SqlValue(SqlFragment(f"CAST({col} AS TEXT)" if self.pg else col), TEXT)
+        elif ref.cls == o.BOOL:
+            val = SqlValue(SqlFragment(f"CAST({col} AS INTEGER)" if self.pg else col), NUM)
+        else:
+            val = SqlValue(SqlFragment(col), NUM if ref.cls == o.NUM else TEXT)
+        if ref.modifier == "lower":
+            inner = pg_text(val) if self.pg else val.frag
+            return SqlValue(cat("LOWER(", inner, ")"), TEXT)
+        return val
+
+    def _func(self, f: o.FuncCall) -> SqlValue:
+        if f.name == "geoDistance":
+            args = [self.value(a) for a in f.args]
+            nums = [pg_num(a) if self.pg else a.frag for a in args]
+            lon_a, lat_a, lon_b, lat_b = nums
+            inner = cat("cos(radians(", lat_a, ")) * cos(radians(", lat_b, ")) * cos(radians(", lon_b,
+                        ") - radians(", lon_a, ")) + sin(radians(", lat_a, ")) * sin(radians(", lat_b, "))")
+            if self.pg:  # SQLite's acos() yields NULL outside [-1, 1]; PostgreSQL would raise
+                inner = cat("(CASE WHEN (", inner, ") BETWEEN -1 AND 1 THEN (", inner, ") END)")
+            return SqlValue(cat("(6371 * acos(", inner, "))"), NUM)
+        # strftime
+        fmt = f.args[0]
+        assert isinstance(fmt, o.Const)
+        if not self.pg:
+            parts: list[str | SqlFragment] = ["strftime("]
+            for i, a in enumerate(f.args):
+                if i:
+                    parts.append(", ")
+                parts.append(self.value(a).frag)
+            parts.append(")")
+            return SqlValue(cat(*parts), TEXT)
+        if len(f.args) != 2:
+            raise RuleResolveError("strftime() needs exactly a format and a time value on PostgreSQL")
+        t = pg_text(self.value(f.args[1]))
+        pg_fmt = _pg_format(str(fmt.value))
+        return SqlValue(cat("(CASE WHEN ", t, " ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}' THEN to_char(CAST(substr(", t,
+                            ", 1, 23) AS TIMESTAMP), ", param(pg_fmt), ") END)"), TEXT)
+
+
+_NO_FOLD = object()
+
+
+def const_value(c: o.Const) -> Any:
+    v = c.value
+    if c.lower and v is not None:
+        text = sv.to_text(v)
+        assert text is not None
+        v = text.translate(sv._ASCII_LOWER)
+    return v
+
+
+def _fold(p: cp.Prim) -> Any:
+    """Both sides known at compile time: answer now (same code as the evaluator)."""
+    vals = []
+    for side in (p.left, p.right):
+        if isinstance(side, cp.Empty):
+            vals.append("")
+        elif isinstance(side, o.Const):
+            vals.append(const_value(side))
+        else:
+            return _NO_FOLD
+    a, b = vals
+    if p.op == "LIKE":
+        return sv.like(a, b)
+    if p.op == "NOT LIKE":
+        r = sv.like(a, b)
+        return None if r is None else not r
+    return sv.compare(a, p.op, b)
+
+
+def _pg_format(fmt: str) -> str:
+    """SQLite strftime format -> to_char format; literal text is double-quoted for to_char."""
+    out: list[str] = []
+    lit: list[str] = []
+    i = 0
+    while i < len(fmt):
+        if fmt[i] == "%" and i + 1 < len(fmt) and fmt[i + 1] in _PG_STRFTIME:
+            spec = fmt[i + 1]
+            if spec == "%":
+                lit.append("%")
+            else:
+                if lit:
+                    out.append('"' + "".join(lit).replace('"', '\\"') + '"')
+                    lit = []
+                out.append(_PG_STRFTIME[spec])
+            i += 2
+            continue
+        if fmt[i] == "%":
+            raise RuleResolveError(f"strftime() format {fmt!r} is not supported on PostgreSQL")
+        lit.append(fmt[i])
+        i += 1
+    if lit:
+        out.append('"' + "".join(lit).replace('"', '\\"') + '"')
+    return "".join(out)

@@ -1,0 +1,154 @@
+"""Typed SQL values: an expression plus how SQLite would classify it (text, number, or dynamic).
+
+SQLite compares by storage class at run time; PostgreSQL needs the types up front. Every value is
+rendered with its class so the PostgreSQL side can reproduce SQLite's answer: same-class values
+compare directly (text under the "C" collation, i.e. bytewise like SQLite), numbers sort before
+text, and JSON values (class `dyn`) decide at run time from `jsonb_typeof`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bastion.rules.sql_fragment import SqlFragment, cat
+
+TEXT = "text"
+NUM = "num"
+NULL = "null"
+DYN = "dyn"  # PostgreSQL jsonb whose SQLite class depends on its json type
+
+
+MIXED = "mixed"  # explicit class/number/text expressions (after a run-time affinity conversion)
+
+# SQLite's "looks like a number" test for NUMERIC affinity (no "?" anywhere in emitted SQL)
+_NUMERIC_RE = "'^\\s*[+-]{0,1}([0-9]+([.][0-9]*){0,1}|[.][0-9]+)([eE][+-]{0,1}[0-9]+){0,1}\\s*$'"
+
+
+@dataclass
+class SqlValue:
+    frag: SqlFragment
+    cls: str  # TEXT | NUM | NULL | DYN | MIXED
+    coalesced: bool = False  # COALESCE(num, ''): a number, or '' when NULL
+    tag: SqlFragment | None = None  # MIXED only
+    num: SqlFragment | None = None
+    text: SqlFragment | None = None
+
+
+def pg_convert(v: SqlValue, conv: str) -> SqlValue:
+    """Apply SQLite's run-time column affinity ("text" or "num") to a PostgreSQL value."""
+    if conv == "text":
+        if v.cls in (NUM, DYN, MIXED):
+            return SqlValue(pg_text(v), TEXT)
+        return v
+    if conv == "num" and v.cls in (TEXT, DYN, MIXED):
+        t = pg_text(v)
+        looks = cat("(", t, f" ~ {_NUMERIC_RE})")
+        tag = cat("(CASE WHEN ", pg_tag(v), " = 'num' THEN 'num' WHEN ", looks, " THEN 'num' ELSE ", pg_tag(v), " END)")
+        num = cat("(CASE WHEN ", pg_tag(v), " = 'num' THEN ", pg_num(v), " WHEN ", looks,
+                  " THEN CAST(trim(", t, ") AS DOUBLE PRECISION) END)")
+        return SqlValue(t, MIXED, tag=tag, num=num, text=t)
+    return v
+
+
+def pg_tag(v: SqlValue) -> SqlFragment:
+    """'num' | 'text' | NULL: the SQLite storage class the value would have."""
+    if v.cls == NULL:
+        return SqlFragment("CAST(NULL AS TEXT)")
+    if v.cls == MIXED:
+        assert v.tag is not None
+        return v.tag
+    if v.cls == DYN:
+        return cat(
+            "(CASE jsonb_typeof(", v.frag, ") WHEN 'number' THEN 'num' WHEN 'boolean' THEN 'num' "
+            "WHEN 'string' THEN 'text' WHEN 'object' THEN 'text' WHEN 'array' THEN 'text' END)"
+        )
+    if v.coalesced:
+        return cat("(CASE WHEN ", v.frag, " IS NULL THEN 'text' ELSE 'num' END)")
+    return cat("(CASE WHEN ", v.frag, f" IS NULL THEN NULL ELSE '{v.cls}' END)")
+
+
+def pg_num(v: SqlValue) -> SqlFragment:
+    if v.cls == NUM:
+        return v.frag
+    if v.cls == MIXED:
+        assert v.num is not None
+        return v.num
+    if v.cls == DYN:
+        return cat(
+            "(CASE jsonb_typeof(", v.frag, ") WHEN 'number' THEN CAST(CAST(", v.frag,
+            " AS TEXT) AS DOUBLE PRECISION) WHEN 'boolean' THEN (CASE WHEN CAST(", v.frag,
+            " AS TEXT) = 'true' THEN 1 ELSE 0 END) END)",
+        )
+    return SqlFragment("CAST(NULL AS DOUBLE PRECISION)")
+
+
+def pg_text(v: SqlValue) -> SqlFragment:
+    """The value as SQLite text (for text comparisons and LIKE)."""
+    if v.cls == TEXT:
+        return v.frag
+    if v.cls == MIXED:
+        assert v.text is not None
+        return v.text
+    if v.cls == NUM:
+        if v.coalesced:
+            return cat("COALESCE(CAST(", v.frag, " AS TEXT), '')")
+        return cat("CAST(", v.frag, " AS TEXT)")
+    if v.cls == DYN:
+        return cat(
+            "(CASE jsonb_typeof(", v.frag, ") WHEN 'string' THEN (", v.frag, " #>> '{}') "
+            "WHEN 'boolean' THEN (CASE WHEN CAST(", v.frag, " AS TEXT) = 'true' THEN '1' ELSE '0' END) "
+            "WHEN 'null' THEN NULL ELSE CAST(", v.frag, " AS TEXT) END)",
+        )
+    return SqlFragment("CAST(NULL AS TEXT)")
+
+
+_CROSS = {  # num (left) vs text (right): numbers sort first
+    "=": "FALSE", "IS": "FALSE", "IS NOT": "TRUE", "<": "TRUE", "<=": "TRUE", ">": "FALSE", ">=": "FALSE",
+}
+_FLIP = {"=": "=", "IS": "IS", "IS NOT": "IS NOT", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _pg_sql_op(op: str) -> str:
+    return {"IS": "IS NOT DISTINCT FROM", "IS NOT": "IS DISTINCT FROM"}.get(op, op)
+
+
+def _null_case(op: str, ta: SqlFragment, tb: SqlFragment) -> SqlFragment:
+    if op == "IS":
+        return cat("(", ta, " IS NULL AND ", tb, " IS NULL)")
+    if op == "IS NOT":
+        return cat("NOT (", ta, " IS NULL AND ", tb, " IS NULL)")
+    return SqlFragment("NULL")
+
+
+def pg_compare(a: SqlValue, op: str, b: SqlValue) -> SqlFragment:
+    """`a op b` with SQLite's cross-class rules, for PostgreSQL. op: = IS IS NOT < <= > >="""
+    sop = _pg_sql_op(op)
+    static = {TEXT, NUM}
+    if a.cls == NULL or b.cls == NULL:
+        if a.cls == NULL and b.cls == NULL:
+            return SqlFragment({"IS": "TRUE", "IS NOT": "FALSE"}.get(op, "NULL"))
+        other = b if a.cls == NULL else a
+        tag = pg_tag(other)
+        if op == "IS":
+            return cat("(", tag, " IS NULL)")
+        if op == "IS NOT":
+            return cat("(", tag, " IS NOT NULL)")
+        return SqlFragment("NULL")
+    if a.cls in static and b.cls in static and not a.coalesced and not b.coalesced:
+        if a.cls == b.cls:
+            coll = ' COLLATE "C"' if a.cls == TEXT else ""
+            return cat("(", a.frag, coll, f" {sop} ", b.frag, ")")
+        res = _CROSS[op] if a.cls == NUM else _CROSS[_FLIP[op]]
+        if op in ("IS", "IS NOT"):
+            return cat("(CASE WHEN ", a.frag, " IS NULL OR ", b.frag, " IS NULL THEN ",
+                       _null_case(op, a.frag, b.frag), f" ELSE {res} END)")
+        return cat("(CASE WHEN ", a.frag, " IS NULL OR ", b.frag, f" IS NULL THEN NULL ELSE {res} END)")
+    ta, tb = pg_tag(a), pg_tag(b)
+    num_vs_text = _CROSS[op]
+    text_vs_num = _CROSS[_FLIP[op]]
+    return cat(
+        "(CASE WHEN ", ta, " IS NULL OR ", tb, " IS NULL THEN ", _null_case(op, ta, tb),
+        " WHEN ", ta, " = 'num' AND ", tb, " = 'num' THEN ", pg_num(a), f" {sop} ", pg_num(b),
+        " WHEN ", ta, " = 'text' AND ", tb, " = 'text' THEN ", pg_text(a), f' COLLATE "C" {sop} ', pg_text(b),
+        " WHEN ", ta, f" = 'num' THEN {num_vs_text} ELSE {text_vs_num} END)",
+    )

@@ -1,0 +1,77 @@
+"""The store's interface, and how to pick an implementation from a URL."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+from typing import Any
+
+Row = dict[str, Any]
+
+
+class Executor(ABC):
+    """Something that runs SQL: the database itself (autocommit) or an open transaction."""
+
+    dialect: str  # "sqlite" | "postgres"
+
+    @abstractmethod
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        rows = await self.fetch_all(sql, params)
+        return rows[0] if rows else None
+
+    async def fetch_val(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = await self.fetch_one(sql, params)
+        return None if row is None else next(iter(row.values()))
+
+    @abstractmethod
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a statement; returns the number of rows it changed."""
+
+    async def execute_script(self, statements: Sequence[str]) -> None:
+        for sql in statements:
+            await self.execute(sql)
+
+
+class Database(Executor):
+    """A connection pool plus a way to run a unit of work atomically."""
+
+    url: str
+
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[Executor]:
+        """`async with db.transaction() as tx:` commits on success, rolls back on any exception."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    async def table_exists(self, name: str) -> bool: ...
+
+    @abstractmethod
+    async def table_columns(self, name: str) -> list[str]: ...
+
+    async def iterate(self, sql: str, params: Sequence[Any] = ()) -> AsyncIterator[Row]:
+        for row in await self.fetch_all(sql, params):
+            yield row
+
+
+def is_postgres_url(url: str) -> bool:
+    return url.startswith(("postgres://", "postgresql://"))
+
+
+async def open_database(url: str | None, data_dir: Path) -> Database:
+    """`None` or a `sqlite:` URL opens the embedded database under the data dir."""
+    if url and is_postgres_url(url):
+        from bastion.store.postgres import PostgresDatabase
+
+        return await PostgresDatabase.connect(url)
+    from bastion.store.sqlite import SqliteDatabase
+
+    path = data_dir / "data.db"
+    if url and url.startswith("sqlite:"):
+        path = Path(url.removeprefix("sqlite:///").removeprefix("sqlite://").removeprefix("sqlite:"))
+    return SqliteDatabase.connect(path)

@@ -1,0 +1,145 @@
+"""Fixtures for the compat suites: live servers (PocketBase, Bastion on SQLite, Bastion on PostgreSQL).
+
+Environment switches:
+  COMPAT_TARGETS            comma list of servers under test (default "pocketbase,bastion,bastion-pg");
+                            `COMPAT_TARGETS=pocketbase` runs everything against the real PocketBase
+                            only, which is how the suites themselves are checked.
+  BASTION_REQUIRE_SERVICES  "1": a missing PostgreSQL or node fails instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .diff_compare import DIFF_RESULTS
+from .servers import (
+    BASTION_BIN,
+    POCKETBASE_BIN,
+    RunningServer,
+    create_pg_database,
+    drop_pg_database,
+    ensure_node_modules,
+    start_server,
+    stop_server,
+)
+
+ALL_TARGETS = ("pocketbase", "bastion", "bastion-pg")
+
+
+def selected_targets() -> list[str]:
+    raw = os.environ.get("COMPAT_TARGETS", ",".join(ALL_TARGETS))
+    names = [n.strip() for n in raw.split(",") if n.strip()]
+    unknown = [n for n in names if n not in ALL_TARGETS]
+    if unknown:
+        raise pytest.UsageError(f"COMPAT_TARGETS: unknown server(s) {unknown}; known: {ALL_TARGETS}")
+    return names
+
+
+def services_required() -> bool:
+    return os.environ.get("BASTION_REQUIRE_SERVICES") == "1"
+
+
+def skip_or_fail(reason: str) -> None:
+    if services_required():
+        pytest.fail(f"{reason} (BASTION_REQUIRE_SERVICES=1)")
+    pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.compat)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        servers: list[RunningServer] = []
+        for value in getattr(item, "funcargs", {}).values():
+            if isinstance(value, RunningServer):
+                servers.append(value)
+            elif isinstance(value, tuple):
+                servers.extend(v for v in value if isinstance(v, RunningServer))
+        for server in servers:
+            report.sections.append((f"server log tail: {server.name}", server.log_tail()))
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+    """Per candidate: how many differential cases agree with PocketBase, and which do not."""
+    results = config.stash.get(DIFF_RESULTS, None)
+    if not results:
+        return
+    terminalreporter.section("differential summary (candidate vs PocketBase)")
+    for name, outcome in results.items():
+        passed = sum(outcome.values())
+        terminalreporter.write_line(f"{name}: {passed}/{len(outcome)} cases agree")
+        failed = sorted(case for case, ok in outcome.items() if not ok)
+        if failed:
+            terminalreporter.write_line(
+                "  differ: " + ", ".join(failed[:60]) + (" ..." if len(failed) > 60 else "")
+            )
+
+
+def _serve(name: str, binary: Path, factory: pytest.TempPathFactory, db_url: str | None = None):
+    server = start_server(name, binary, factory.mktemp(name), db_url)
+    return server
+
+
+@pytest.fixture(scope="session")
+def pocketbase_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    server = _serve("pocketbase", POCKETBASE_BIN, tmp_path_factory)
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def reference_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """A second, separate PocketBase: the reference side of the differential tests."""
+    server = _serve("pocketbase-reference", POCKETBASE_BIN, tmp_path_factory)
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def bastion_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    server = _serve("bastion", BASTION_BIN, tmp_path_factory)
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def bastion_pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    try:
+        dsn = create_pg_database()
+    except Exception as exc:  # connection refused, auth, missing driver: all mean "no PostgreSQL"
+        skip_or_fail(f"PostgreSQL is not reachable: {exc!r}")
+    try:
+        server = _serve("bastion-pg", BASTION_BIN, tmp_path_factory, db_url=dsn)
+        try:
+            yield server
+        finally:
+            stop_server(server)
+    finally:
+        drop_pg_database(dsn)
+
+
+@pytest.fixture(scope="session", params=selected_targets())
+def target(request: pytest.FixtureRequest) -> RunningServer:
+    """The server under test, once per name in COMPAT_TARGETS."""
+    return request.getfixturevalue(f"{request.param.replace('-', '_')}_server")
+
+
+@pytest.fixture(scope="session")
+def sdk_ready() -> None:
+    """node_modules with the pinned `pocketbase` JS SDK, installed by `npm ci` when missing or stale."""
+    try:
+        ensure_node_modules()
+    except FileNotFoundError as exc:
+        skip_or_fail(f"node/npm unavailable: {exc}")

@@ -1,0 +1,19 @@
+"""The table of differential cases: each one request, sent to PocketBase and to a candidate.
+
+Reads come first (diff_cases_read.py), then access rules and writes (diff_cases_write.py): the
+writes change state, and both servers run the cases in the same order, so they stay in step.
+"""
+
+from __future__ import annotations
+
+from .diff_cases_read import read_cases
+from .diff_cases_write import write_cases
+from .diff_compare import Case
+
+
+def all_cases() -> list[Case]:
+    cases = read_cases() + write_cases()
+    ids = [c.id for c in cases]
+    duplicates = {i for i in ids if ids.count(i) > 1}
+    assert not duplicates, f"duplicate case ids: {duplicates}"
+    return cases

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+import pytest
+from rules_world import World
+
+
+@pytest.fixture(scope="module")
+def world():
+    w = World()
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def pg_world(world):
+    if world.pg is None:
+        pytest.skip(f"PostgreSQL not reachable: {getattr(world, 'pg_error', '')}")
+    return world

@@ -1,0 +1,260 @@
+"""A broad table of filters: SQLite, PostgreSQL and the in-memory evaluator must return the same ids."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from rules_world import World
+
+from bastion.rules import RequestInfo, RuleResolveError
+
+ANN = {"id": "u1", "collectionId": "c_users", "collectionName": "users", "email": "ann@x.io",
+       "emailVisibility": True, "verified": True, "name": "Ann", "role": "admin", "age": 30, "team": "t1"}
+BOB = {"id": "u2", "collectionId": "c_users", "collectionName": "users", "email": "bob@x.io",
+       "emailVisibility": False, "verified": False, "name": "Bob", "role": "user", "age": 25, "team": "t2"}
+NOW = datetime(2025, 1, 15, 10, 30, 0, tzinfo=UTC)
+
+CASES: list[tuple[str, str, list[str]]] = [
+    # plain text / equality and the empty-vs-null rules
+    ("posts", 'title = "Hello World"', ["p1"]),
+    ("posts", "title = 'hello world'", []),
+    ("posts", 'title != "Hello World"', ["p2", "p3", "p4"]),
+    ("posts", 'title = ""', ["p3"]),
+    ("posts", "title = null", ["p3"]),
+    ("posts", 'title != ""', ["p1", "p2", "p4"]),
+    ("posts", "title != null", ["p1", "p2", "p4"]),
+    ("posts", '"" = title', ["p3"]),
+    ("posts", '"x" = "x"', ["p1", "p2", "p3", "p4"]),
+    ("posts", "null = null", ["p1", "p2", "p3", "p4"]),
+    ("posts", '"" != null', []),
+    # LIKE
+    ("posts", 'title ~ "hello"', ["p1", "p4"]),
+    ("posts", 'title !~ "hello"', ["p2", "p3"]),
+    ("posts", 'title ~ "_post"', ["p2"]),
+    ("posts", 'title ~ "d_p"', ["p2"]),
+    ("posts", 'title ~ "d_po%"', []),
+    ("posts", 'title ~ "%d_po%"', ["p2"]),
+    ("posts", 'title ~ "100%"', []),
+    ("posts", 'title ~ "%100\\%"', ["p2"]),
+    ("posts", 'title ~ "h%o"', []),
+    ("posts", 'title ~ "h%d"', ["p1"]),
+    ("posts", '"Hello World, again" ~ title', ["p1", "p3"]),
+    # numbers and bools
+    ("posts", "views > 5", ["p1", "p2", "p4"]),
+    ("posts", "views >= 10", ["p1", "p4"]),
+    ("posts", "views < 5.6", ["p2", "p3"]),
+    ("posts", "views = 5.5", ["p2"]),
+    ("posts", 'views = "10"', ["p1"]),
+    ("posts", "views = 0", ["p3"]),
+    ("posts", 'views = ""', []),
+    ("posts", 'views > "abc"', []),
+    ("posts", 'views < "abc"', ["p1", "p2", "p3", "p4"]),
+    ("posts", "published = true", ["p1", "p4"]),
+    ("posts", "published = false", ["p2", "p3"]),
+    ("posts", "published != true", ["p2", "p3"]),
+    ("posts", 'published = "1"', ["p1", "p4"]),
+    ("posts", 'title = 5', []),
+    # boolean structure and precedence
+    ("posts", "views > 5 && published = true", ["p1", "p4"]),
+    ("posts", "views = 0 || views = 100 && published = true", ["p3", "p4"]),
+    ("posts", "(views = 0 || views = 100) && published = false", ["p3"]),
+    ("posts", "views > 1000 || (title ~ 'second' && (views = 5.5))", ["p2"]),
+    # dates and macros
+    ("posts", 'created > "2024-06-01"', ["p2", "p4"]),
+    ("posts", "created < @now", ["p1", "p3", "p4"]),
+    ("posts", "created >= @yearStart", ["p2"]),
+    ("posts", "created <= @yearStart && created != ''", ["p1", "p4"]),
+    ("posts", "@year = 2025 && @month = 1 && @day = 15 && @hour = 10 && @weekday = 3", ["p1", "p2", "p3", "p4"]),
+    ("posts", "strftime('%Y', created) = '2024'", ["p1", "p4"]),
+    ("posts", "strftime('%Y-%m', created) = '2025-06'", ["p2"]),
+    ("posts", "strftime('%Y', created) = ''", ["p3"]),
+    # multi-value fields
+    ("posts", 'tags ~ "b"', ["p1", "p2"]),
+    ("posts", 'tags:each = "b"', ["p2"]),
+    ("posts", 'tags:each ?= "b"', ["p1", "p2"]),
+    ("posts", 'tags:each != "b"', ["p3", "p4"]),
+    ("posts", 'tags:each ?!= "b"', ["p1", "p3", "p4"]),
+    ("posts", "tags:length = 0", ["p3"]),
+    ("posts", "tags:length > 1", ["p1"]),
+    ("posts", "reviewers:length = 1", ["p2", "p4"]),
+    ("posts", 'tags:each ~ "a"', []),
+    ("posts", 'tags:each ?~ "a"', ["p1"]),
+    ("posts", 'tags = "[]"', ["p3"]),
+    # relations
+    ("posts", 'author.name = "Ann"', ["p1"]),
+    ("posts", 'author.name != "Ann"', ["p2", "p3", "p4"]),
+    ("posts", 'author = "u1"', ["p1"]),
+    ("posts", 'author.id = "u1"', ["p1"]),
+    ("posts", 'author.team.name = "Blue"', ["p2"]),
+    ("posts", "author.age > 20", ["p1", "p2"]),
+    ("posts", 'author.role = ""', ["p3", "p4"]),
+    ("posts", 'reviewers.name ?= "Bob"', ["p1", "p2"]),
+    ("posts", 'reviewers.name = "Bob"', ["p2"]),
+    ("posts", 'reviewers.name != "Bob"', ["p3", "p4"]),
+    ("posts", 'reviewers.name ?!= "Bob"', ["p1", "p3", "p4"]),
+    ("posts", 'reviewers.id ?= "u3"', ["p1"]),
+    ("posts", "reviewers.age ?> 26", ["p4"]),
+    ("posts", "reviewers.age > 20", ["p2", "p4"]),
+    ("posts", 'reviewers.team.name ?= "Red"', ["p4"]),
+    ("posts", 'reviewers ~ "u2"', ["p1", "p2"]),
+    ("posts", "reviewers.name = author.name", ["p2", "p3"]),
+    # back relations
+    ("users", 'posts_via_author.title ?~ "hello"', ["u1", "u3"]),
+    ("users", "posts_via_author.views ?> 50", ["u3"]),
+    ("users", 'posts_via_reviewers.id ?= "p1"', ["u2", "u3"]),
+    ("users", "posts_via_reviewers.views > 1", ["u1", "u2", "u3"]),
+    ("users", "posts_via_reviewers.views > 6", ["u1", "u3"]),
+    ("teams", 'members_via_team.user.name ?= "Bob"', ["t1", "t2"]),
+    ("teams", "members_via_team.level > 1", ["t2"]),
+    # json fields
+    ("posts", "meta.a = 1", ["p1"]),
+    ("posts", 'meta.a = "1"', ["p2"]),
+    ("posts", "meta.a > 0", ["p1", "p2", "p4"]),
+    ("posts", 'meta.b.c = "x"', ["p1"]),
+    ("posts", "meta.b = null", ["p2", "p3", "p4"]),
+    ("posts", 'meta.b != null', ["p1"]),
+    ("posts", "meta.list.1 = 2", ["p1"]),
+    ("posts", "meta.a.2 = 3", ["p4"]),
+    ("posts", "meta.t = true", ["p4"]),
+    ("posts", 'meta.b.c ~ "X"', ["p1"]),
+    ("posts", 'meta.a = ""', []),
+    ("posts", "meta = null", ["p3"]),
+    ("posts", "loc.lat > 40", ["p1", "p3"]),
+    ("posts", "geoDistance(loc.lon, loc.lat, 23.32, 42.69) < 5", ["p1"]),
+    ("posts", "geoDistance(loc.lon, loc.lat, 2.35, 48.85) < 1100", ["p3"]),
+    ("posts", "geoDistance(loc.lon, loc.lat, 2.35, 48.85) < 2000", ["p1", "p3"]),
+    # modifiers
+    ("posts", 'title:lower = "hello world"', ["p1"]),
+    ("posts", 'author.name:lower = "cy"', ["p4"]),
+    # @collection
+    ("posts", "@collection.members.user ?= author", ["p1", "p2"]),
+    ("posts", '@collection.members.user ?= author && @collection.members.team ?= "t2"', ["p2"]),
+    ("posts", '@collection.members:m.user ?= author && @collection.members:x.team ?= "t2"', ["p1", "p2"]),
+    ("posts", "@collection.members.level > 0", ["p1", "p2", "p3", "p4"]),
+    ("posts", "@collection.members.level > 1", []),
+    ("posts", "@collection.members.level ?> 2", ["p1", "p2", "p3", "p4"]),
+    # checked against PocketBase 0.40.6 (same data): a plain multi-value field compares as its JSON text
+    ("posts", 'tags ?= "a"', []),
+    ("posts", 'tags = "a"', []),
+    ("posts", 'tags ?~ "a"', ["p1"]),
+    ("posts", 'reviewers ?= "u2"', []),
+    ("posts", 'views = "5.5"', ["p2"]),
+    ("posts", "title > 5", ["p1", "p2", "p4"]),
+    ("posts", "meta.a ?= 1", ["p1"]),
+    ("posts", "meta.list:length = 2", []),
+    ("posts", "tags:length = 2", ["p1"]),
+    ("posts", 'tags:lower ~ "A"', ["p1"]),
+    ("posts", 'title:lower ~ "HELLO"', ["p1", "p4"]),
+    ("posts", "meta.a != 1", ["p2", "p3", "p4"]),
+    ("posts", 'meta.b.c != "x"', ["p2", "p3", "p4"]),
+    ("posts", "views != 5.5", ["p1", "p3", "p4"]),
+    ("posts", 'reviewers.name ~ "o"', ["p2"]),
+    ("posts", 'reviewers.name !~ "o"', ["p4"]),
+    ("posts", 'reviewers.name ?!~ "o"', ["p1", "p4"]),
+    ("posts", "published > 0", ["p1", "p4"]),
+    ("posts", 'published = "true"', []),
+    ("posts", 'tags:each > "a"', ["p2", "p4"]),
+    ("posts", 'tags:each ?> "a"', ["p1", "p2", "p4"]),
+    # misc
+    ("posts", 'id = "p2" || id = "p4"', ["p2", "p4"]),
+    ("posts", 'secret = "s1"', ["p1"]),
+    ("users", 'email = "bob@x.io"', ["u2"]),
+    ("posts", 'author.email = "bob@x.io"', ["p2"]),
+    ("posts", "@request.body.nope = null", ["p1", "p2", "p3", "p4"]),
+    ("posts", '@request.auth.id = ""', ["p1", "p2", "p3", "p4"]),
+    ("posts", "title = 'x' // a comment", []),
+]
+
+
+@pytest.mark.parametrize(("collection", "expr", "expected"), CASES, ids=[c[1] for c in CASES])
+def test_filter_sqlite_and_evaluator(world: World, collection: str, expr: str, expected: list[str]) -> None:
+    assert world.sql_ids("sqlite", collection, expr, now=NOW) == expected
+    assert world.eval_ids(collection, expr, now=NOW) == expected
+
+
+@pytest.mark.parametrize(("collection", "expr", "expected"), CASES, ids=[c[1] for c in CASES])
+def test_filter_postgres(pg_world: World, collection: str, expr: str, expected: list[str]) -> None:
+    assert pg_world.sql_ids("postgres", collection, expr, now=NOW) == expected
+
+
+RULE_CASES: list[tuple[str, str, dict | None, dict, list[str]]] = [
+    ("posts", "@request.auth.id != ''", None, {}, []),
+    ("posts", "@request.auth.id != ''", ANN, {}, ["p1", "p2", "p3", "p4"]),
+    ("posts", "author = @request.auth.id", ANN, {}, ["p1"]),
+    ("posts", "author = @request.auth.id", None, {}, ["p3"]),
+    ("posts", "reviewers ~ @request.auth.id", BOB, {}, ["p1", "p2"]),
+    ("posts", "reviewers.id ?= @request.auth.id", BOB, {}, ["p1", "p2"]),
+    ("posts", "@request.auth.id ?= reviewers.id", BOB, {}, ["p1", "p2"]),
+    ("posts", '@request.auth.role = "admin" || author = @request.auth.id', ANN, {}, ["p1", "p2", "p3", "p4"]),
+    ("posts", '@request.auth.role = "admin" || author = @request.auth.id', BOB, {}, ["p2"]),
+    ("posts", "@request.auth.team.name = 'Red'", ANN, {}, ["p1", "p2", "p3", "p4"]),
+    ("posts", "@request.auth.team.name = 'Red'", BOB, {}, []),
+    ("posts", "@collection.members.user ?= @request.auth.id && @collection.members.team ?= 't2'", BOB, {},
+     ["p1", "p2", "p3", "p4"]),
+    ("posts", "@collection.members.user ?= @request.auth.id && @collection.members.team ?= 't2'", ANN, {}, []),
+    ("posts", "@collection.members.user ?= @request.auth.id && @collection.members.team ?= author.team",
+     BOB, {}, ["p1", "p2"]),
+    ("posts", "@request.body.title = title", None, {"title": "Hello World"}, ["p1"]),
+    ("posts", "@request.body.views > views", None, {"views": "8"}, ["p2", "p3"]),
+    ("posts", "@request.body.title:isset = true", None, {"title": "x"}, ["p1", "p2", "p3", "p4"]),
+    ("posts", "@request.body.title:isset = true", None, {}, []),
+    ("posts", "@request.body.title:changed = false", None, {"title": "Hello World"}, ["p1"]),
+    ("posts", "@request.body.title:changed = true", None, {"title": "Hello World"}, ["p2", "p3", "p4"]),
+    ("posts", "@request.body.title:changed = false", None, {}, ["p1", "p2", "p3", "p4"]),
+    ("posts", "@request.body.tags:length > 1", None, {"tags": ["a", "b"]}, ["p1", "p2", "p3", "p4"]),
+    ("posts", '@request.body.tags:each ?= "b"', None, {"tags": ["a", "b"]}, ["p1", "p2", "p3", "p4"]),
+    ("posts", '@request.body.tags:each = "b"', None, {"tags": ["a", "b"]}, []),
+    ("posts", '@request.body.reviewers.name ?= "Bob"', None, {"reviewers": ["u2", "u3"]},
+     ["p1", "p2", "p3", "p4"]),
+    ("posts", '@request.body.author.role = "admin"', None, {"author": "u1"}, ["p1", "p2", "p3", "p4"]),
+    ("posts", '@request.body.title:lower = "abc"', None, {"title": "ABC"}, ["p1", "p2", "p3", "p4"]),
+    ("posts", '@request.query.q = "1" && @request.headers.x_token = "t"', None, {}, []),
+    ("posts", '@request.method = "GET" && @request.context = "default"', None, {}, ["p1", "p2", "p3", "p4"]),
+]
+
+
+def _req(auth: dict | None, body: dict) -> RequestInfo:
+    return RequestInfo(auth=auth, body=body)
+
+
+@pytest.mark.parametrize(("collection", "expr", "auth", "body", "expected"), RULE_CASES,
+                         ids=[f"{c[1]}|{c[2]['id'] if c[2] else 'anon'}|{c[3]}" for c in RULE_CASES])
+def test_rules_all_backends(world: World, collection: str, expr: str, auth: dict | None, body: dict,
+                            expected: list[str]) -> None:
+    req = _req(auth, body)
+    assert world.sql_ids("sqlite", collection, expr, req) == expected
+    assert world.eval_ids(collection, expr, req) == expected
+    if world.pg is not None:
+        assert world.sql_ids("postgres", collection, expr, req) == expected
+
+
+def test_hidden_fields_need_allow_hidden(world: World) -> None:
+    with pytest.raises(RuleResolveError):
+        world.sql_ids("sqlite", "posts", 'secret = "s1"', allow_hidden=False)
+    with pytest.raises(RuleResolveError):
+        world.sql_ids("sqlite", "posts", 'author.password = "h1"', allow_hidden=False)
+
+
+def test_email_visibility_guard_for_clients(world: World) -> None:
+    # bob hides his email: a client filter can't match on it, a trusted rule can
+    assert world.sql_ids("sqlite", "posts", 'author.email = "bob@x.io"', allow_hidden=False) == []
+    assert world.sql_ids("sqlite", "posts", 'author.email = "ann@x.io"', allow_hidden=False) == ["p1"]
+    assert world.eval_ids("posts", 'author.email = "bob@x.io"', allow_hidden=False) == []
+    if world.pg is not None:
+        assert world.sql_ids("postgres", "posts", 'author.email = "bob@x.io"', allow_hidden=False) == []
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgres"])
+def test_sort(world: World, dialect: str) -> None:
+    if dialect == "postgres" and world.pg is None:
+        pytest.skip("PostgreSQL not reachable")
+    ids = lambda s: world.sql_ids(dialect, "posts", "id != ''", sort=s)  # noqa: E731
+    assert ids("-views") == ["p4", "p1", "p2", "p3"]
+    assert ids("+views") == ["p3", "p2", "p1", "p4"]
+    assert ids("title") == ["p3", "p1", "p4", "p2"]
+    assert ids("published,-created") == ["p2", "p3", "p4", "p1"]
+    assert ids("author.name,id") == ["p3", "p1", "p2", "p4"]
+    assert ids("-author.team.name,id") == ["p1", "p2", "p3", "p4"]
+    assert sorted(ids("@random")) == ["p1", "p2", "p3", "p4"]
+    assert ids("meta.a,id")[0] == "p3"

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from bastion.http.security_headers import SecurityHeadersMiddleware
+
+
+def make_app(extra_headers=()):
+    async def app(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": list(extra_headers)})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    return app
+
+
+async def test_default_headers_present_and_no_hsts_over_http(client_for):
+    async with client_for(SecurityHeadersMiddleware(make_app())) as client:
+        resp = await client.get("/")
+    assert resp.headers["x-content-type-options"] == "nosniff"
+    assert resp.headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    assert resp.headers["x-frame-options"] == "SAMEORIGIN"
+    assert "strict-transport-security" not in resp.headers
+
+
+async def test_hsts_only_over_https_and_only_when_enabled(client_for):
+    async with client_for(SecurityHeadersMiddleware(make_app()), base_url="https://testserver") as client:
+        resp = await client.get("/")
+    assert resp.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
+    app = SecurityHeadersMiddleware(make_app(), hsts=False)
+    async with client_for(app, base_url="https://testserver") as client:
+        resp = await client.get("/")
+    assert "strict-transport-security" not in resp.headers
+
+
+async def test_app_values_win(client_for):
+    app = SecurityHeadersMiddleware(make_app([(b"x-frame-options", b"DENY")]))
+    async with client_for(app) as client:
+        resp = await client.get("/")
+    assert resp.headers.get_list("x-frame-options") == ["DENY"]

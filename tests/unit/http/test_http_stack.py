@@ -1,0 +1,207 @@
+"""The whole stack, in the order build_middleware_stack puts it, around small starlette apps."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import brotli
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, StreamingResponse
+from starlette.routing import Route
+
+from bastion.errors import ApiError
+from bastion.http.errors import error_response
+from bastion.http.stack import HttpSettings, build_middleware_stack
+
+LINES = [json.dumps({"n": i, "pad": "z" * 200}) + "\n" for i in range(40)]
+RECORD = {"id": "abc123def456ghi", "text": "lorem ipsum " * 200}
+
+
+async def stream(request: Request) -> StreamingResponse:
+    async def body():
+        for line in LINES:
+            await asyncio.sleep(0)
+            yield line
+
+    return StreamingResponse(body(), media_type="application/x-ndjson")
+
+
+async def events(request: Request) -> StreamingResponse:
+    async def body():
+        yield "id: 1\ndata: {}\n\n"
+        yield "id: 2\ndata: {}\n\n"
+
+    return StreamingResponse(body(), media_type="text/event-stream")
+
+
+async def record(request: Request) -> JSONResponse:
+    with request.state.timings.measure("db"):
+        pass
+    return JSONResponse(RECORD)
+
+
+async def upload(request: Request) -> JSONResponse:
+    return JSONResponse({"size": len(await request.body())})
+
+
+async def api_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return error_response(exc, request.headers.get("accept"))
+
+
+INNER = Starlette(
+    routes=[
+        Route("/stream", stream),
+        Route("/events", events),
+        Route("/api/collections/{c}/records/{id}", record),
+        Route("/upload", upload, methods=["POST"]),
+    ],
+    exception_handlers={ApiError: api_error},
+)
+RECORDS: list[dict] = []
+SETTINGS = HttpSettings(
+    trusted_proxies=["10.0.0.0/8"],
+    max_body_bytes=1000,
+    on_request_complete=RECORDS.append,
+)
+APP = build_middleware_stack(INNER, SETTINGS)
+COMMON = {"Origin": "https://app.test", "Accept-Encoding": "br"}
+
+
+def assert_common_headers(resp):
+    assert resp.headers["x-request-id"]
+    assert resp.headers["server-timing"].startswith("total;dur=")
+    assert resp.headers["x-content-type-options"] == "nosniff"
+    assert resp.headers["access-control-allow-origin"] == "*"
+    assert "Origin" in resp.headers["vary"]
+
+
+async def test_streaming_response_through_the_full_stack(client_for):
+    RECORDS.clear()
+    async with (
+        client_for(APP, peer="10.0.0.9") as client,
+        client.stream(
+            "GET",
+            "/stream",
+            headers={**COMMON, "X-Forwarded-For": "198.51.100.4", "X-Forwarded-Proto": "https"},
+        ) as resp,
+    ):
+        raw = b"".join([c async for c in resp.aiter_raw()])
+    assert resp.status_code == 200
+    assert_common_headers(resp)
+    assert resp.headers["content-encoding"] == "br"
+    assert "Accept-Encoding" in resp.headers["vary"]
+    assert resp.headers["strict-transport-security"].startswith("max-age=")
+    assert brotli.decompress(raw).decode() == "".join(LINES)
+    [log] = RECORDS
+    assert log["remote_ip"] == "198.51.100.4"
+    assert log["request_id"] == resp.headers["x-request-id"]
+    assert log["bytes"] == len(raw)
+
+
+async def test_stack_keeps_streamed_chunks_separate():
+    """At the ASGI level the client gets several body messages, not one buffered blob."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/stream",
+        "raw_path": b"/stream",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"accept-encoding", b"gzip"), (b"host", b"testserver")],
+        "client": ("127.0.0.1", 1),
+        "server": ("testserver", 80),
+    }
+    sent: list[dict] = []
+    requested = False
+    never = asyncio.Event()
+
+    async def receive():
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await never.wait()  # the client stays connected; starlette cancels this when done
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    await APP(scope, receive, send)
+    bodies = [m for m in sent if m["type"] == "http.response.body"]
+    assert len(bodies) > 10
+    assert all(m["more_body"] for m in bodies[:-1]) and not bodies[-1]["more_body"]
+
+
+async def test_event_stream_untouched_by_the_stack(client_for):
+    async with client_for(APP) as client:
+        resp = await client.get("/events", headers=COMMON)
+    assert "content-encoding" not in resp.headers
+    assert resp.text == "id: 1\ndata: {}\n\nid: 2\ndata: {}\n\n"
+
+
+async def test_record_etag_roundtrip_with_compression(client_for):
+    async with client_for(APP) as client:
+        first = await client.get("/api/collections/posts/records/abc123def456ghi", headers=COMMON)
+        etag = first.headers["etag"]
+        second = await client.get(
+            "/api/collections/posts/records/abc123def456ghi", headers={**COMMON, "If-None-Match": etag}
+        )
+    assert first.headers["content-encoding"] == "br"
+    assert etag.startswith('W/"')  # weakened: the body was re-encoded
+    assert first.json() == RECORD
+    assert "db;dur=" in first.headers["server-timing"]
+    assert second.status_code == 304
+    assert second.content == b""
+    assert second.headers["etag"] == etag
+    assert_common_headers(second)
+
+
+async def test_preflight_and_413_get_the_common_headers(client_for):
+    async with client_for(APP) as client:
+        pre = await client.options(
+            "/upload", headers={"Origin": "https://app.test", "Access-Control-Request-Method": "POST"}
+        )
+        big = await client.post("/upload", content=b"x" * 1001, headers={"Origin": "https://app.test"})
+
+        async def chunks():
+            for _ in range(11):
+                yield b"y" * 100
+
+        streamed = await client.post("/upload", content=chunks(), headers={"Origin": "https://app.test"})
+    assert pre.status_code == 204
+    assert_common_headers(pre)
+    for resp in (big, streamed):
+        assert resp.status_code == 413
+        assert resp.json() == {"status": 413, "message": "Request entity too large.", "data": {}}
+        assert_common_headers(resp)
+
+
+async def test_lifespan_passes_through_every_layer():
+    seen = []
+
+    async def app(scope, receive, send):
+        seen.append(scope["type"])
+        assert "state" not in scope or scope["state"] == {}
+        message = await receive()
+        await send({"type": "lifespan.startup.complete"})
+        seen.append(message["type"])
+
+    out = []
+
+    async def receive():
+        return {"type": "lifespan.startup"}
+
+    async def send(message):
+        out.append(message)
+
+    await build_middleware_stack(app, HttpSettings(trusted_proxies=["10.0.0.0/8"]))(
+        {"type": "lifespan"}, receive, send
+    )
+    assert seen == ["lifespan", "lifespan.startup"]
+    assert out == [{"type": "lifespan.startup.complete"}]
