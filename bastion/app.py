@@ -73,13 +73,17 @@ class App:
     async def _load_settings(self) -> None:
         row = await self.db.fetch_one('SELECT "value" FROM "_params" WHERE "id" = ?', (SETTINGS_PARAM,))
         if row is not None and row["value"]:
-            self.settings = settings_model.merge_update(settings_model.default_settings(), loads(row["value"]))
+            self.settings = settings_model.merge_update(
+                settings_model.default_settings(), loads(row["value"])
+            )
 
     async def save_settings(self, tx: Executor, doc: dict[str, Any]) -> None:
         stamp = now_str()
         cast = "?::jsonb" if tx.dialect == "postgres" else "?"
-        updated = await tx.execute(f'UPDATE "_params" SET "value" = {cast}, "updated" = ? WHERE "id" = ?',
-                                   (dumps(doc), stamp, SETTINGS_PARAM))
+        updated = await tx.execute(
+            f'UPDATE "_params" SET "value" = {cast}, "updated" = ? WHERE "id" = ?',
+            (dumps(doc), stamp, SETTINGS_PARAM),
+        )
         if not updated:
             await tx.execute(
                 f'INSERT INTO "_params" ("id", "value", "created", "updated") VALUES (?, {cast}, ?, ?)',

@@ -20,16 +20,25 @@ class ConfigError(ValueError):
 
 @dataclass
 class Config:
-    data_dir: Path = field(default=Path("bastion_data"), metadata={"help": "where the SQLite database and files live"})
-    database_url: str = field(default="", metadata={"help": "postgresql://… to use PostgreSQL instead of SQLite"})
+    data_dir: Path = field(
+        default=Path("bastion_data"), metadata={"help": "where the SQLite database and files live"}
+    )
+    database_url: str = field(
+        default="", metadata={"help": "postgresql://… to use PostgreSQL instead of SQLite"}
+    )
     http: str = field(default="127.0.0.1:8090", metadata={"help": "HOST:PORT to listen on"})
     workers: int = field(default=1, metadata={"help": "worker processes (SQLite: keep 1)"})
     log_level: str = field(default="info", metadata={"help": "debug, info, warning or error"})
     log_json: bool = field(default=True, metadata={"help": "JSON log lines (false: plain text)"})
     allowed_origins: str = field(default="*", metadata={"help": "comma-separated CORS origins, * for any"})
-    trusted_proxies: str = field(default="", metadata={"help": "comma-separated proxy IPs/CIDRs whose X-Forwarded-* headers are trusted"})
+    trusted_proxies: str = field(
+        default="",
+        metadata={"help": "comma-separated proxy IPs/CIDRs whose X-Forwarded-* headers are trusted"},
+    )
     max_body_bytes: int = field(default=32 << 20, metadata={"help": "largest request body accepted"})
-    shutdown_timeout: float = field(default=10.0, metadata={"help": "seconds to finish in-flight requests on SIGTERM"})
+    shutdown_timeout: float = field(
+        default=10.0, metadata={"help": "seconds to finish in-flight requests on SIGTERM"}
+    )
 
     @property
     def host(self) -> str:
@@ -42,7 +51,9 @@ class Config:
     def validate(self) -> Config:
         if ":" not in self.http or not self.http.rsplit(":", 1)[1].isdigit():
             raise ConfigError(f"--http must be HOST:PORT, got {self.http!r} (for example 127.0.0.1:8090)")
-        if self.database_url and not self.database_url.startswith(("postgres://", "postgresql://", "sqlite:")):
+        if self.database_url and not self.database_url.startswith(
+            ("postgres://", "postgresql://", "sqlite:")
+        ):
             raise ConfigError("BASTION_DATABASE_URL must start with postgresql:// (or sqlite:)")
         if self.workers < 1:
             raise ConfigError("workers must be at least 1")
@@ -71,8 +82,11 @@ def _coerce(name: str, raw: Any, target: Any) -> Any:
     return str(raw)
 
 
-def load_config(overrides: dict[str, Any] | None = None, config_file: Path | None = None,
-                environ: dict[str, str] | None = None) -> Config:
+def load_config(
+    overrides: dict[str, Any] | None = None,
+    config_file: Path | None = None,
+    environ: dict[str, str] | None = None,
+) -> Config:
     env = os.environ if environ is None else environ
     cfg = Config()
     names = {f.name for f in fields(Config)}
@@ -99,4 +113,7 @@ def load_config(overrides: dict[str, Any] | None = None, config_file: Path | Non
 
 def describe() -> list[tuple[str, str, str, str]]:
     """(name, env var, default, help) for docs and `--help`."""
-    return [(f.name, f"BASTION_{f.name.upper()}", str(f.default), f.metadata.get("help", "")) for f in fields(Config)]
+    return [
+        (f.name, f"BASTION_{f.name.upper()}", str(f.default), f.metadata.get("help", ""))
+        for f in fields(Config)
+    ]

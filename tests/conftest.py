@@ -88,17 +88,26 @@ class ApiClient:
         assert r.status_code == 200, r.text
         return r.json()  # type: ignore[no-any-return]
 
-    async def create_record(self, collection: str, data: dict[str, Any], token: str | None = None) -> dict[str, Any]:
-        r = await self.request("POST", f"/api/collections/{collection}/records", token=token or self.superuser_token,
-                               json=data)
+    async def create_record(
+        self, collection: str, data: dict[str, Any], token: str | None = None
+    ) -> dict[str, Any]:
+        r = await self.request(
+            "POST", f"/api/collections/{collection}/records", token=token or self.superuser_token, json=data
+        )
         assert r.status_code == 200, r.text
         return r.json()  # type: ignore[no-any-return]
 
-    async def create_user(self, email: str, password: str = "userpass123", **extra: Any) -> tuple[dict[str, Any], str]:
-        rec = await self.create_record("users", {"email": email, "password": password, "passwordConfirm": password,
-                                                 **extra})
-        r = await self.request("POST", "/api/collections/users/auth-with-password",
-                               json={"identity": email, "password": password})
+    async def create_user(
+        self, email: str, password: str = "userpass123", **extra: Any
+    ) -> tuple[dict[str, Any], str]:
+        rec = await self.create_record(
+            "users", {"email": email, "password": password, "passwordConfirm": password, **extra}
+        )
+        r = await self.request(
+            "POST",
+            "/api/collections/users/auth-with-password",
+            json={"identity": email, "password": password},
+        )
         assert r.status_code == 200, r.text
         return rec, r.json()["token"]
 
@@ -114,8 +123,10 @@ async def api(database_url: str, tmp_path: Path) -> AsyncIterator[ApiClient]:
         from bastion.core.superusers import upsert_superuser_in
 
         await upsert_superuser_in(app, SUPERUSER_EMAIL, SUPERUSER_PASSWORD)
-        r = await client.post("/api/collections/_superusers/auth-with-password",
-                              json={"identity": SUPERUSER_EMAIL, "password": SUPERUSER_PASSWORD})
+        r = await client.post(
+            "/api/collections/_superusers/auth-with-password",
+            json={"identity": SUPERUSER_EMAIL, "password": SUPERUSER_PASSWORD},
+        )
         assert r.status_code == 200, r.text
         api_client.superuser_token = r.json()["token"]
         try:

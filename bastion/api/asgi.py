@@ -47,8 +47,9 @@ def _routes() -> list[Route]:
     out = []
     for module in (health, collections, record_auth, records, batch, settings):
         for route in module.routes:
-            out.append(Route(route.path, guard(route.endpoint), methods=list(route.methods or []),
-                             name=route.name))
+            out.append(
+                Route(route.path, guard(route.endpoint), methods=list(route.methods or []), name=route.name)
+            )
     return out
 
 
@@ -69,8 +70,11 @@ def create_asgi_app(app: App, *, manage_lifecycle: bool = True) -> Any:
             if manage_lifecycle:
                 await app.stop()
 
-    starlette = Starlette(routes=_routes(), lifespan=lifespan,
-                          exception_handlers={HTTPException: _not_found, 404: _not_found, 405: _not_found})
+    starlette = Starlette(
+        routes=_routes(),
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _not_found, 404: _not_found, 405: _not_found},
+    )
     starlette.state.bastion = app
     cfg = app.config
     http_settings = HttpSettings(

@@ -22,10 +22,20 @@ from bastion.api.records import collection_or_404, create_in_tx, delete_in_tx, u
 from bastion.app import App
 from bastion.core.record_access import Access, normalize_headers
 from bastion.core.record_query import find_by_id
-from bastion.errors import ApiError, BadRequestError, ForbiddenError, TooLargeError, ValidationError, field_error
+from bastion.errors import (
+    ApiError,
+    BadRequestError,
+    ForbiddenError,
+    TooLargeError,
+    ValidationError,
+    field_error,
+)
 from bastion.store.database import Executor
 
 _RECORDS = re.compile(r"^/api/collections/([^/?#]+)/records(?:/([^/?#]+))?/?$")
+
+
+INVALID_DATA = "Invalid batch request data."
 
 
 class _SubFailed(Exception):
@@ -42,18 +52,21 @@ async def batch(request: Request) -> Response:
     max_body = int(cfg.get("maxBodySize") or 0)
     if max_body and int(request.headers.get("content-length") or 0) > max_body:
         raise TooLargeError()
-    body = await read_body(request)
+    try:
+        body = await read_body(request)
+    except BadRequestError:
+        raise BadRequestError("Failed to read the submitted batch data.") from None
     access = await load_access(request, body)
     requests = body.get("requests")
     if not isinstance(requests, list) or not requests:
-        raise ValidationError({"requests": field_error("validation_required", "Cannot be blank.")},
-                              "An error occurred while validating the submitted data.")
+        raise ValidationError({"requests": field_error("validation_required", "Cannot be blank.")}, INVALID_DATA)
     max_requests = int(cfg.get("maxRequests") or 50)
     if len(requests) > max_requests:
         raise ValidationError(
-            {"requests": field_error("validation_length_too_long",
-                                     f"The allowed max number of batch requests is {max_requests}.")},
-            "An error occurred while validating the submitted data.")
+            {"requests": field_error("validation_length_too_long", f"The length must be between 0 and {max_requests}.",
+                                     {"max": max_requests, "min": 0})},
+            INVALID_DATA,
+        )
     timeout = float(cfg.get("timeout") or 3)
     try:
         async with asyncio.timeout(timeout):
@@ -61,8 +74,18 @@ async def batch(request: Request) -> Response:
                 results = [await _run_one(app, tx, i, sub, access) for i, sub in enumerate(requests)]
     except _SubFailed as failed:
         response = failed.error.to_dict()
-        raise BadRequestError("Batch transaction failed.", {"requests": {str(failed.index): {
-            "code": "batch_request_failed", "message": "Batch request failed.", "response": response}}}) from None
+        raise BadRequestError(
+            "Batch transaction failed.",
+            {
+                "requests": {
+                    str(failed.index): {
+                        "code": "batch_request_failed",
+                        "message": "Batch request failed.",
+                        "response": response,
+                    }
+                }
+            },
+        ) from None
     except TimeoutError:
         raise BadRequestError("Batch transaction failed: it took longer than the allowed timeout.") from None
     return JSONResponse(results)
@@ -76,7 +99,9 @@ async def _run_one(app: App, tx: Executor, index: int, sub: Any, access: Access)
         url = urlsplit(str(sub.get("url", "")))
         match = _RECORDS.match(url.path)
         if match is None:
-            raise BadRequestError("Invalid batch request url: only record create, upsert, update and delete are allowed.")
+            raise BadRequestError(
+                "Invalid batch request url: only record create, upsert, update and delete are allowed."
+            )
         collection = collection_or_404(app, match.group(1))
         record_id = match.group(2)
         body = sub.get("body") or {}
@@ -88,10 +113,16 @@ async def _run_one(app: App, tx: Executor, index: int, sub: Any, access: Access)
         if method == "PUT" and record_id is None:
             rid = body.get("id")
             if rid and await find_by_id(tx, collection, str(rid)) is not None:
-                return {"status": 200, "body": await update_in_tx(app, tx, collection, str(rid), body, sub_access)}
+                return {
+                    "status": 200,
+                    "body": await update_in_tx(app, tx, collection, str(rid), body, sub_access),
+                }
             return {"status": 200, "body": await create_in_tx(app, tx, collection, body, sub_access)}
         if method == "PATCH" and record_id:
-            return {"status": 200, "body": await update_in_tx(app, tx, collection, record_id, body, sub_access)}
+            return {
+                "status": 200,
+                "body": await update_in_tx(app, tx, collection, record_id, body, sub_access),
+            }
         if method == "DELETE" and record_id:
             await delete_in_tx(app, tx, collection, record_id, sub_access)
             return {"status": 204, "body": None}
@@ -100,8 +131,9 @@ async def _run_one(app: App, tx: Executor, index: int, sub: Any, access: Access)
         raise _SubFailed(index, err) from None
 
 
-async def _sub_access(app: App, access: Access, sub: dict[str, Any], method: str, query: dict[str, Any],
-                      body: dict[str, Any]) -> Access:
+async def _sub_access(
+    app: App, access: Access, sub: dict[str, Any], method: str, query: dict[str, Any], body: dict[str, Any]
+) -> Access:
     headers = dict(access.headers)
     auth = access.auth
     extra = sub.get("headers")

@@ -12,13 +12,17 @@ from bastion import rules
 from bastion.api.context import JSONResponse, get_app, load_access, read_body
 from bastion.api.records import collection_or_404
 from bastion.app import App
-from bastion.core.collection_model import AUTH, BASE, VIEW
+from bastion.core.collection_model import AUTH, BASE, VIEW, Collection
 from bastion.core.list_result import list_result, parse_list_query
 from bastion.core.record_access import Access
 from bastion.core.record_fields_filter import pick_fields
 from bastion.core.record_model import Record
+from bastion.core.schema_registry import SchemaRegistry
 from bastion.errors import BadRequestError, ForbiddenError, UnauthorizedError, ValidationError, field_error
 from bastion.store.ddl import quote
+
+
+NOT_FOUND = "The requested resource wasn't found."
 
 
 async def superuser_access(request: Request, body: dict[str, Any] | None = None) -> Access:
@@ -30,28 +34,30 @@ async def superuser_access(request: Request, body: dict[str, Any] | None = None)
     return access
 
 
-def _picked(data: Any, request: Request) -> Any:
+def picked(data: Any, request: Request) -> Any:
     fields = request.query_params.get("fields")
     return pick_fields(data, fields) if fields else data
 
 
-def _matches(expr: str, item: dict[str, Any]) -> bool:
-    return _CollectionFilter(expr).matches(item)
+def _collections_schema() -> Collection:
+    """Collections are filtered in memory, as records of this pseudo-collection."""
+    from bastion.core.fields import field_from_dict
+
+    fields = [{"name": n, "type": "text"} for n in ("id", "name", "type", "created", "updated")]
+    fields.append({"name": "system", "type": "bool"})
+    return Collection(id="_collections", name="_collections", fields=[field_from_dict(f) for f in fields])
 
 
-class _CollectionFilter:
-    """Collections live in memory: filter them with the in-memory evaluator over their JSON."""
+_COLLECTIONS_SCHEMA = _collections_schema()
 
-    def __init__(self, expr: str) -> None:
-        self.expr = expr
 
-    def matches(self, item: dict[str, Any]) -> bool:
-        value = {k: item.get(k) for k in ("id", "name", "type", "system", "created", "updated")}
-        text = self.expr
-        try:
-            return rules.evaluate_plain(text, value)
-        except (rules.RuleSyntaxError, rules.RuleResolveError):
-            raise BadRequestError("Something went wrong while processing your request.") from None
+def _filter_collections(expr: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    registry = SchemaRegistry([_COLLECTIONS_SCHEMA])
+    try:
+        tree = rules.parse(expr)
+        return [i for i in items if rules.evaluate(tree, i, _COLLECTIONS_SCHEMA, registry, None)]
+    except (rules.RuleSyntaxError, rules.RuleResolveError):
+        raise BadRequestError("Something went wrong while processing your request.") from None
 
 
 async def list_collections(request: Request) -> Response:
@@ -60,7 +66,7 @@ async def list_collections(request: Request) -> Response:
     q = parse_list_query(access.query)
     items = [c.to_dict() for c in app.registry.all()]
     if q.filter:
-        items = [i for i in items if _matches(q.filter, i)]
+        items = _filter_collections(q.filter, items)
     sort = q.sort or "created"
     for key in reversed([s.strip() for s in sort.split(",") if s.strip()]):
         desc = key.startswith("-")
@@ -68,15 +74,16 @@ async def list_collections(request: Request) -> Response:
         items.sort(key=lambda i, n=name: (str(i.get(n, "")), i["id"]), reverse=desc)
     total = len(items)
     start = (q.page - 1) * q.per_page
-    page = items[start:start + q.per_page]
-    return JSONResponse(_picked(list_result(q.page, q.per_page, -1 if q.skip_total else total, page, q.skip_total),
-                                request))
+    page = items[start : start + q.per_page]
+    return JSONResponse(
+        picked(list_result(q.page, q.per_page, -1 if q.skip_total else total, page, q.skip_total), request)
+    )
 
 
 async def view_collection(request: Request) -> Response:
     app = get_app(request)
     await superuser_access(request)
-    return JSONResponse(_picked(collection_or_404(app, request.path_params["collection"]).to_dict(), request))
+    return JSONResponse(picked(collection_or_404(app, request.path_params["collection"], NOT_FOUND).to_dict(), request))
 
 
 async def create_collection(request: Request) -> Response:
@@ -93,7 +100,7 @@ async def update_collection(request: Request) -> Response:
     app = get_app(request)
     body = await read_body(request)
     await superuser_access(request, body)
-    existing = collection_or_404(app, request.path_params["collection"])
+    existing = collection_or_404(app, request.path_params["collection"], NOT_FOUND)
     async with app.transaction() as tx:
         collection = await app.collections.update(tx, existing, body)
     app.registry.put(collection)
@@ -103,7 +110,7 @@ async def update_collection(request: Request) -> Response:
 async def delete_collection(request: Request) -> Response:
     app = get_app(request)
     await superuser_access(request)
-    existing = collection_or_404(app, request.path_params["collection"])
+    existing = collection_or_404(app, request.path_params["collection"], NOT_FOUND)
     async with app.transaction() as tx:
         await app.collections.delete(tx, existing)
     app.registry.remove(existing.id)
@@ -113,7 +120,7 @@ async def delete_collection(request: Request) -> Response:
 async def truncate_collection(request: Request) -> Response:
     app = get_app(request)
     access = await superuser_access(request)
-    collection = collection_or_404(app, request.path_params["collection"])
+    collection = collection_or_404(app, request.path_params["collection"], NOT_FOUND)
     if collection.is_view:
         raise BadRequestError("View collections cannot be truncated.")
     async with app.transaction() as tx:
@@ -131,8 +138,10 @@ async def import_collections(request: Request) -> Response:
     await superuser_access(request, body)
     items = body.get("collections")
     if not isinstance(items, list) or not items:
-        raise ValidationError({"collections": field_error("validation_required", "Cannot be blank.")},
-                              "An error occurred while validating the submitted data.")
+        raise ValidationError(
+            {"collections": field_error("validation_required", "Cannot be blank.")},
+            "An error occurred while validating the submitted data.",
+        )
     delete_missing = bool(body.get("deleteMissing"))
     try:
         async with app.transaction() as tx:
@@ -140,8 +149,9 @@ async def import_collections(request: Request) -> Response:
             for item in items:
                 if not isinstance(item, dict):
                     raise BadRequestError("Invalid collection data.")
-                existing = app.registry.find_collection(str(item.get("id") or "")) or \
-                    app.registry.find_collection(str(item.get("name") or ""))
+                existing = app.registry.find_collection(
+                    str(item.get("id") or "")
+                ) or app.registry.find_collection(str(item.get("name") or ""))
                 if existing is None:
                     collection = await app.collections.create(tx, item)
                 else:
@@ -162,7 +172,7 @@ async def import_collections(request: Request) -> Response:
 
 async def scaffolds(request: Request) -> Response:
     await superuser_access(request)
-    from bastion.core.collection_model import Collection, new_auth_options
+    from bastion.core.collection_model import new_auth_options
     from bastion.core.fields import field_from_dict
     from bastion.core.system_collections import auth_fields, autodate_fields, id_field
 
@@ -174,7 +184,9 @@ async def scaffolds(request: Request) -> Response:
             options = {k: v for k, v in new_auth_options().items()}
         if ctype == VIEW:
             options = {"viewQuery": ""}
-        c = Collection(id="", name="", type=ctype, fields=[field_from_dict(f) for f in fields], options=options)
+        c = Collection(
+            id="", name="", type=ctype, fields=[field_from_dict(f) for f in fields], options=options
+        )
         data = c.to_dict()
         if ctype == AUTH:
             data["indexes"] = []

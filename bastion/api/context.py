@@ -17,7 +17,8 @@ from bastion.errors import ApiError, BadRequestError, UnauthorizedError, Unsuppo
 _json_encoder = msgspec.json.Encoder()
 _json_decoder = msgspec.json.Decoder()
 
-INVALID_BODY = "Failed to load the submitted data due to invalid formatting."
+# PocketBase answers an unreadable body with its generic 400 message.
+INVALID_BODY = "Something went wrong while processing your request."
 
 
 def get_app(request: Request) -> App:
@@ -55,7 +56,10 @@ async def load_auth(app: App, token: str):  # type: ignore[no-untyped-def]
     record = await find_by_id(app.db, collection, str(claims.get("id", "")))
     if record is None:
         return None
-    if verify_token(token, str(record.data.get("tokenKey", "")), collection.token_secret("authToken")) is None:
+    if (
+        verify_token(token, str(record.data.get("tokenKey", "")), collection.token_secret("authToken"))
+        is None
+    ):
         return None
     return record
 
@@ -115,4 +119,6 @@ async def read_body(request: Request) -> dict[str, Any]:
             if values:
                 data[key] = values if len(values) > 1 else values[0]
         return data
-    raise UnsupportedMediaError(f"Unsupported Content-Type {ctype!r}: send application/json or multipart/form-data.")
+    raise UnsupportedMediaError(
+        f"Unsupported Content-Type {ctype!r}: send application/json or multipart/form-data."
+    )

@@ -14,8 +14,11 @@ async def health(request: Request) -> Response:
     data: dict[str, object] = {}
     access = await load_access(request)
     if access.is_superuser:
-        data = {"canBackup": True, "realIP": request.scope.get("state", {}).get("client_ip", ""),
-                "possibleProxyHeader": ""}
+        data = {
+            "canBackup": True,
+            "realIP": request.scope.get("state", {}).get("client_ip", ""),
+            "possibleProxyHeader": "",
+        }
     del app
     body = {"code": 200, "data": data, "message": "API is healthy."}
     return JSONResponse(body) if request.method == "GET" else Response(status_code=200)

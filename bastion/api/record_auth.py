@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bastion.api.context import JSONResponse, get_app, load_access, read_body, require_auth
-from bastion.api.records import collection_or_404, render_records
+from bastion.api.records import render_records
 from bastion.app import App
 from bastion.auth.passwords import hash_password, needs_rehash, verify_password_async
 from bastion.auth.tokens import issue_token
@@ -22,26 +22,33 @@ from bastion.core.collection_model import Collection
 from bastion.core.record_access import Access
 from bastion.core.record_model import Record
 from bastion.core.record_query import find_where
-from bastion.errors import BadRequestError, ForbiddenError, ValidationError, field_error
+from bastion.errors import BadRequestError, ForbiddenError, NotFoundError, ValidationError, field_error
 from bastion.store.ddl import quote
 
 _DUMMY_HASH = hash_password("not-a-real-password-just-for-timing")
 
 
 def _auth_collection(app: App, name: str) -> Collection:
-    collection = collection_or_404(app, name)
-    if not collection.is_auth:
-        raise BadRequestError("The collection is not an auth collection.")
+    collection = app.registry.find_collection(name)
+    if collection is None or not collection.is_auth:
+        raise NotFoundError("Missing or invalid auth collection context.")
     return collection
 
 
 def auth_token(record: Record) -> str:
     c = record.collection
-    return issue_token(record.id, c.id, str(record.data.get("tokenKey", "")), c.token_secret("authToken"),
-                       int(c.options.get("authToken", {}).get("duration", 604800)))
+    return issue_token(
+        record.id,
+        c.id,
+        str(record.data.get("tokenKey", "")),
+        c.token_secret("authToken"),
+        int(c.options.get("authToken", {}).get("duration", 604800)),
+    )
 
 
-async def auth_response(app: App, record: Record, access: Access, extra: dict[str, Any] | None = None) -> Response:
+async def auth_response(
+    app: App, record: Record, access: Access, extra: dict[str, Any] | None = None
+) -> Response:
     self_access = Access(record, access.method, access.query, access.headers, {}, access.context)
     [data] = await render_records(app, app.db, [record], self_access, access.query)
     body: dict[str, Any] = {"record": data, "token": auth_token(record)}
@@ -55,12 +62,20 @@ async def auth_methods(request: Request) -> Response:
     c = _auth_collection(app, request.path_params["collection"])
     opts = c.options
     pw = opts.get("passwordAuth", {})
-    return JSONResponse({
-        "mfa": {"enabled": bool(opts.get("mfa", {}).get("enabled")), "duration": opts.get("mfa", {}).get("duration", 0)},
-        "oauth2": {"enabled": bool(opts.get("oauth2", {}).get("enabled")), "providers": []},
-        "otp": {"enabled": bool(opts.get("otp", {}).get("enabled")), "duration": opts.get("otp", {}).get("duration", 0)},
-        "password": {"enabled": bool(pw.get("enabled")), "identityFields": list(pw.get("identityFields", []))},
-    })
+    mfa, otp = opts.get("mfa", {}), opts.get("otp", {})
+    identity_fields = list(pw.get("identityFields", [])) if pw.get("enabled") else []
+    # `authProviders`, `emailPassword` and `usernamePassword` are the pre-0.23 keys older SDKs read.
+    return JSONResponse(
+        {
+            "authProviders": [],
+            "emailPassword": "email" in identity_fields,
+            "mfa": {"duration": mfa.get("duration", 0) if mfa.get("enabled") else 0, "enabled": bool(mfa.get("enabled"))},
+            "oauth2": {"enabled": bool(opts.get("oauth2", {}).get("enabled")), "providers": []},
+            "otp": {"duration": otp.get("duration", 0) if otp.get("enabled") else 0, "enabled": bool(otp.get("enabled"))},
+            "password": {"enabled": bool(pw.get("enabled")), "identityFields": identity_fields},
+            "usernamePassword": "username" in identity_fields,
+        }
+    )
 
 
 async def auth_with_password(request: Request) -> Response:
@@ -79,8 +94,11 @@ async def auth_with_password(request: Request) -> Response:
         errors["password"] = field_error("validation_required", "Cannot be blank.")
     if errors:
         raise ValidationError(errors, "An error occurred while validating the submitted data.")
-    fields = [body["identityField"]] if body.get("identityField") in pw_opts.get("identityFields", []) else \
-        list(pw_opts.get("identityFields", ["email"]))
+    fields = (
+        [body["identityField"]]
+        if body.get("identityField") in pw_opts.get("identityFields", [])
+        else list(pw_opts.get("identityFields", ["email"]))
+    )
     record = None
     for name in fields:
         if c.get_field(name) is None:
@@ -109,8 +127,14 @@ async def _check_auth_rule(app: App, record: Record, access: Access) -> None:
         from bastion.core.record_query import compile_condition, find_by_id
 
         self_access = Access(record, access.method, access.query, access.headers, access.body, access.context)
-        cond = compile_condition(rule, record.collection, app.registry, self_access.request_info(), app.db.dialect,
-                                 allow_hidden=True)
+        cond = compile_condition(
+            rule,
+            record.collection,
+            app.registry,
+            self_access.request_info(),
+            app.db.dialect,
+            allow_hidden=True,
+        )
         if await find_by_id(app.db, record.collection, record.id, [cond]) is None:
             raise BadRequestError("Failed to authenticate.")
 
@@ -120,8 +144,9 @@ async def _upgrade_hash(app: App, record: Record, password: str) -> None:
     from bastion.auth.passwords import hash_password_async
 
     new_hash = await hash_password_async(password)
-    await app.db.execute(f'UPDATE {quote(record.collection.name)} SET "password" = ? WHERE "id" = ?',
-                         (new_hash, record.id))
+    await app.db.execute(
+        f'UPDATE {quote(record.collection.name)} SET "password" = ? WHERE "id" = ?', (new_hash, record.id)
+    )
     record.data["password"] = new_hash
 
 

@@ -28,11 +28,14 @@ _SUPERUSER_ONLY_FILTER_FIELDS = ("@collection.", "@request.")
 INVALID_FILTER = "Something went wrong while processing your request."
 
 
-def collection_or_404(app: App, name_or_id: str) -> Collection:
+def collection_or_404(app: App, name_or_id: str, message: str = "Missing collection context.") -> Collection:
     collection = app.registry.find_collection(name_or_id)
     if collection is None:
-        raise NotFoundError("Missing collection context.")
+        raise NotFoundError(message)
     return collection
+
+
+WRITE_CONTEXT = "Missing or invalid collection context."
 
 
 def _check_superuser_only_params(access: Access) -> None:
@@ -43,11 +46,12 @@ def _check_superuser_only_params(access: Access) -> None:
         value = access.query.get(param) or ""
         for marker in _SUPERUSER_ONLY_FILTER_FIELDS:
             if marker in value:
-                raise ForbiddenError(f"Only superusers can filter by {marker!r}.")
+                raise ForbiddenError(f"Only superusers can filter by {marker}")
 
 
-async def render_records(app: App, db: Executor, records: list[Record], access: Access,
-                         query: dict[str, Any]) -> list[dict[str, Any]]:
+async def render_records(
+    app: App, db: Executor, records: list[Record], access: Access, query: dict[str, Any]
+) -> list[dict[str, Any]]:
     expand = query.get("expand") or ""
     if expand:
         await expand_records(db, app.registry, records, expand, access)
@@ -73,15 +77,41 @@ async def list_records(request: Request) -> Response:
         if not access.is_superuser and collection.rules.get("listRule"):
             conditions.append(app.records.rule_condition(collection, "listRule", access, db.dialect))
         if q.filter:
-            conditions.append(compile_condition(q.filter, collection, app.registry, access.request_info(),
-                                                db.dialect, allow_hidden=access.is_superuser))
-        order = rules.compile_sort(q.sort, collection, app.registry, access.request_info(), dialect=db.dialect,
-                                   table_alias="__r", allow_hidden=access.is_superuser) if q.sort else None
+            conditions.append(
+                compile_condition(
+                    q.filter,
+                    collection,
+                    app.registry,
+                    access.request_info(),
+                    db.dialect,
+                    allow_hidden=access.is_superuser,
+                )
+            )
+        order = (
+            rules.compile_sort(
+                q.sort,
+                collection,
+                app.registry,
+                access.request_info(),
+                dialect=db.dialect,
+                table_alias="__r",
+                allow_hidden=access.is_superuser,
+            )
+            if q.sort
+            else None
+        )
     except (rules.RuleSyntaxError, rules.RuleResolveError):
         raise BadRequestError(INVALID_FILTER) from None
     offset = (q.page - 1) * q.per_page
-    items = await find_page(db, collection, conditions, order.order_by if order else "",
-                            order.params if order else [], q.per_page, offset)
+    items = await find_page(
+        db,
+        collection,
+        conditions,
+        order.order_by if order else "",
+        order.params if order else [],
+        q.per_page,
+        offset,
+    )
     total = -1 if q.skip_total else await count(db, collection, conditions)
     rendered = await render_records(app, db, items, access, access.query)
     result = list_result(q.page, q.per_page, total, rendered, q.skip_total)
@@ -97,15 +127,23 @@ async def view_record(request: Request) -> Response:
     return JSONResponse(_picked(data, access.query))
 
 
-async def create_in_tx(app: App, tx: Executor, collection: Collection, body: dict[str, Any],
-                       access: Access) -> dict[str, Any]:
+async def create_in_tx(
+    app: App, tx: Executor, collection: Collection, body: dict[str, Any], access: Access
+) -> dict[str, Any]:
     record = await app.records.create(tx, collection, body, access)
     [data] = await render_records(app, tx, [record], access, access.query)
     return _picked(data, access.query)
 
 
-async def update_in_tx(app: App, tx: Executor, collection: Collection, record_id: str, body: dict[str, Any],
-                       access: Access, if_match: str | None = None) -> dict[str, Any]:
+async def update_in_tx(
+    app: App,
+    tx: Executor,
+    collection: Collection,
+    record_id: str,
+    body: dict[str, Any],
+    access: Access,
+    if_match: str | None = None,
+) -> dict[str, Any]:
     if if_match is not None:
         await _check_if_match(app, tx, collection, record_id, access, if_match)
     _, record = await app.records.update(tx, collection, record_id, body, access)
@@ -113,15 +151,22 @@ async def update_in_tx(app: App, tx: Executor, collection: Collection, record_id
     return _picked(data, access.query)
 
 
-async def delete_in_tx(app: App, tx: Executor, collection: Collection, record_id: str, access: Access,
-                       if_match: str | None = None) -> None:
+async def delete_in_tx(
+    app: App,
+    tx: Executor,
+    collection: Collection,
+    record_id: str,
+    access: Access,
+    if_match: str | None = None,
+) -> None:
     if if_match is not None:
         await _check_if_match(app, tx, collection, record_id, access, if_match)
     await app.records.delete(tx, collection, record_id, access)
 
 
-async def _check_if_match(app: App, tx: Executor, collection: Collection, record_id: str, access: Access,
-                          if_match: str) -> None:
+async def _check_if_match(
+    app: App, tx: Executor, collection: Collection, record_id: str, access: Access, if_match: str
+) -> None:
     """Optimistic concurrency: the ETag the client saw must still be the record's current one."""
     plain = Access(access.auth, "GET", {}, access.headers, {}, access.context)
     try:
@@ -137,7 +182,7 @@ async def _check_if_match(app: App, tx: Executor, collection: Collection, record
 
 async def create_record(request: Request) -> Response:
     app = get_app(request)
-    collection = collection_or_404(app, request.path_params["collection"])
+    collection = collection_or_404(app, request.path_params["collection"], WRITE_CONTEXT)
     body = await read_body(request)
     access = await load_access(request, body)
     async with app.transaction() as tx:
@@ -147,12 +192,13 @@ async def create_record(request: Request) -> Response:
 
 async def update_record(request: Request) -> Response:
     app = get_app(request)
-    collection = collection_or_404(app, request.path_params["collection"])
+    collection = collection_or_404(app, request.path_params["collection"], WRITE_CONTEXT)
     body = await read_body(request)
     access = await load_access(request, body)
     async with app.transaction() as tx:
-        data = await update_in_tx(app, tx, collection, request.path_params["id"], body, access,
-                                  request.headers.get("if-match"))
+        data = await update_in_tx(
+            app, tx, collection, request.path_params["id"], body, access, request.headers.get("if-match")
+        )
     return JSONResponse(data)
 
 
@@ -161,7 +207,9 @@ async def delete_record(request: Request) -> Response:
     collection = collection_or_404(app, request.path_params["collection"])
     access = await load_access(request)
     async with app.transaction() as tx:
-        await delete_in_tx(app, tx, collection, request.path_params["id"], access, request.headers.get("if-match"))
+        await delete_in_tx(
+            app, tx, collection, request.path_params["id"], access, request.headers.get("if-match")
+        )
     return Response(status_code=204)
 
 

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bastion.api.collections import superuser_access
+from bastion.api.collections import picked, superuser_access
 from bastion.api.context import JSONResponse, get_app, read_body
 from bastion.core import settings_model
 from bastion.errors import ValidationError
@@ -15,7 +15,7 @@ from bastion.errors import ValidationError
 async def get_settings(request: Request) -> Response:
     app = get_app(request)
     await superuser_access(request)
-    return JSONResponse(settings_model.masked(app.settings))
+    return JSONResponse(picked(settings_model.masked(app.settings), request))
 
 
 async def update_settings(request: Request) -> Response:
@@ -25,10 +25,10 @@ async def update_settings(request: Request) -> Response:
     doc = settings_model.merge_update(app.settings, body)
     errors = settings_model.validate_settings(doc)
     if errors:
-        raise ValidationError(errors, "An error occurred while validating the submitted data.")
+        raise ValidationError(errors, settings_model.SAVE_ERROR)
     async with app.transaction() as tx:
         await app.save_settings(tx, doc)
-    return JSONResponse(settings_model.masked(doc))
+    return JSONResponse(picked(settings_model.masked(doc), request))
 
 
 routes = [

@@ -14,7 +14,9 @@ from bastion import __version__
 from bastion.config import Config, ConfigError, load_config
 
 _DIR_HELP = "data directory (default ./bastion_data; env BASTION_DATA_DIR)"
-_DB_HELP = "database URL, e.g. postgresql://user@host:5432/db (env BASTION_DATABASE_URL; default: SQLite in --dir)"
+_DB_HELP = (
+    "database URL, e.g. postgresql://user@host:5432/db (env BASTION_DATABASE_URL; default: SQLite in --dir)"
+)
 
 
 def _config(**overrides: Any) -> Config:
@@ -38,25 +40,39 @@ def main() -> None:
 @click.option("--dir", "data_dir", type=click.Path(path_type=Path), help=_DIR_HELP)
 @click.option("--db", "database_url", metavar="URL", help=_DB_HELP)
 @click.option("--workers", type=int, help="worker processes (default 1; use more only with PostgreSQL)")
-@click.option("--config", "config_file", type=click.Path(path_type=Path, exists=True),
-              help="TOML config file (env BASTION_CONFIG)")
-def serve(http: str | None, data_dir: Path | None, database_url: str | None, workers: int | None,
-          config_file: Path | None) -> None:
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, exists=True),
+    help="TOML config file (env BASTION_CONFIG)",
+)
+def serve(
+    http: str | None,
+    data_dir: Path | None,
+    database_url: str | None,
+    workers: int | None,
+    config_file: Path | None,
+) -> None:
     """Start the HTTP server."""
     if config_file is not None:
         os.environ["BASTION_CONFIG"] = str(config_file)
     cfg = _config(http=http, data_dir=data_dir, database_url=database_url, workers=workers)
     # Workers are separate processes that rebuild the config from the environment.
-    os.environ.update({
-        "BASTION_HTTP": cfg.http, "BASTION_DATA_DIR": str(cfg.data_dir.resolve()),
-        "BASTION_DATABASE_URL": cfg.database_url, "BASTION_WORKERS": str(cfg.workers),
-    })
+    os.environ.update(
+        {
+            "BASTION_HTTP": cfg.http,
+            "BASTION_DATA_DIR": str(cfg.data_dir.resolve()),
+            "BASTION_DATABASE_URL": cfg.database_url,
+            "BASTION_WORKERS": str(cfg.workers),
+        }
+    )
     asyncio.run(_prepare(cfg))  # create/upgrade the schema once, before the workers start
     from granian import Granian
     from granian.constants import Interfaces, Loops
 
-    click.echo(f"Bastion {__version__} listening on http://{cfg.http}  (REST API: http://{cfg.http}/api/)",
-               err=True)
+    click.echo(
+        f"Bastion {__version__} listening on http://{cfg.http}  (REST API: http://{cfg.http}/api/)", err=True
+    )
     Granian(
         "bastion.api.server:create",
         factory=True,

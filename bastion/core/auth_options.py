@@ -41,10 +41,10 @@ _DEFAULTS: dict[str, Any] = {
             "<p><i>You can ignore this message if you did not ask for a code.</i></p>",
         ),
     },
-    "authToken": {"duration": 604800},
+    "authToken": {"duration": 432000},
     "passwordResetToken": {"duration": 1800},
     "emailChangeToken": {"duration": 1800},
-    "verificationToken": {"duration": 259200},
+    "verificationToken": {"duration": 86400},
     "fileToken": {"duration": 180},
     "verificationTemplate": _template(
         "Confirm your {APP_NAME} email address",

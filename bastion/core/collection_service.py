@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from bastion import rules
+from bastion.core.auth_options import AUTH_OPTION_KEYS, merge_auth_options
 from bastion.core.collection_model import (
     AUTH,
     BASE,
@@ -20,12 +21,11 @@ from bastion.core.collection_model import (
     ensure_token_secrets,
     new_auth_options,
 )
-from bastion.core.auth_options import AUTH_OPTION_KEYS, merge_auth_options
 from bastion.core.datetime_format import now_str
 from bastion.core.fields import Field, field_from_dict
 from bastion.core.ids import collection_id_for
 from bastion.core.schema_registry import SchemaRegistry
-from bastion.core.system_collections import auth_fields, auth_indexes, autodate_fields, id_field
+from bastion.core.system_collections import auth_fields, auth_indexes, id_field
 from bastion.errors import BadRequestError, NotFoundError, ValidationError, field_error
 from bastion.store import ddl
 from bastion.store.database import Database, Executor
@@ -49,16 +49,19 @@ class CollectionService:
         await self.db.execute(
             'CREATE TABLE IF NOT EXISTS "_collections" ('
             '"id" TEXT PRIMARY KEY NOT NULL, "system" ' + bool_t + ', "type" TEXT NOT NULL, '
-            '"name" TEXT NOT NULL UNIQUE, "data" ' + json_t + ' NOT NULL, '
+            '"name" TEXT NOT NULL UNIQUE, "data" ' + json_t + " NOT NULL, "
             '"created" TEXT NOT NULL, "updated" TEXT NOT NULL)'
         )
         await self.db.execute(
             'CREATE TABLE IF NOT EXISTS "_params" ("id" TEXT PRIMARY KEY NOT NULL, "value" '
-            + json_t + ' DEFAULT NULL, "created" TEXT NOT NULL, "updated" TEXT NOT NULL)'
+            + json_t
+            + ' DEFAULT NULL, "created" TEXT NOT NULL, "updated" TEXT NOT NULL)'
         )
 
     async def load_all(self) -> list[Collection]:
-        rows = await self.db.fetch_all('SELECT "data", "created" FROM "_collections" ORDER BY "created", "id"')
+        rows = await self.db.fetch_all(
+            'SELECT "data", "created" FROM "_collections" ORDER BY "created", "id"'
+        )
         collections = [Collection.from_storage(loads(r["data"])) for r in rows]
         for c in collections:
             self.registry.put(c)
@@ -99,7 +102,8 @@ class CollectionService:
         if refs:
             names = ", ".join(sorted({c.name for c, _ in refs}))
             raise BadRequestError(
-                f"Failed to delete collection: it is referenced by the relation fields of {names}.")
+                f"Failed to delete collection: it is referenced by the relation fields of {names}."
+            )
         for index in collection.indexes:
             await tx.execute(ddl.drop_index(ddl.parse_index(index).name))
         await tx.execute(ddl.drop_table(collection.name))
@@ -113,27 +117,30 @@ class CollectionService:
         if ctype not in COLLECTION_TYPES:
             errors["type"] = field_error("validation_in_invalid", "Must be a valid value.")
         if existing and data.get("type") not in (None, existing.type):
-            errors["type"] = field_error("validation_collection_type_change", "Collection type cannot be changed.")
+            errors["type"] = field_error(
+                "validation_collection_type_change", "Collection type cannot be changed."
+            )
         name = data.get("name")
         if not isinstance(name, str) or not name.strip():
             errors["name"] = field_error("validation_required", "Cannot be blank.")
             name = ""
-        raw_fields = data.get("fields") if data.get("fields") is not None else (
-            [f.to_dict() for f in existing.fields] if existing else [])
+        raw_fields = (
+            data.get("fields")
+            if data.get("fields") is not None
+            else ([f.to_dict() for f in existing.fields] if existing else [])
+        )
         if not isinstance(raw_fields, list):
             errors["fields"] = field_error("validation_invalid_value", "Must be a list of fields.")
             raw_fields = []
         fields: list[Field] = []
-        field_errors: dict[str, Any] = {}
-        for i, raw in enumerate(raw_fields):
+        for raw in raw_fields:
             try:
                 if not isinstance(raw, dict):
                     raise ValueError("invalid field definition")
                 fields.append(field_from_dict(raw))
-            except (ValueError, TypeError, KeyError) as exc:
-                field_errors[str(i)] = {"type": field_error("validation_invalid_field", str(exc) or "Invalid field.")}
-        if field_errors:
-            errors["fields"] = field_errors
+            except (ValueError, TypeError, KeyError):
+                # PocketBase fails to even decode a field of an unknown type.
+                raise BadRequestError("Failed to load the submitted data due to invalid formatting.") from None
         rules_map: dict[str, str | None] = {}
         for rule in RULE_NAMES:
             value = data.get(rule, existing.rules.get(rule) if existing else None)
@@ -143,7 +150,9 @@ class CollectionService:
             rules_map[rule] = value
         indexes = data.get("indexes", existing.indexes if existing else [])
         if not isinstance(indexes, list) or not all(isinstance(i, str) for i in indexes):
-            errors["indexes"] = field_error("validation_invalid_value", "Must be a list of index definitions.")
+            errors["indexes"] = field_error(
+                "validation_invalid_value", "Must be a list of index definitions."
+            )
             indexes = []
         if errors:
             raise ValidationError(errors, self._fail_message(existing))
@@ -153,14 +162,25 @@ class CollectionService:
         if ctype == AUTH:
             options = merge_auth_options(new_auth_options(), data) if existing is None else {}
             if existing is None and not data.get("indexes"):
-                indexes = [*auth_indexes(cid, name), *indexes]
+                # PocketBase names these after the name-derived id, even when the client chose the id.
+                indexes = [*auth_indexes(collection_id_for(name, ctype), name), *indexes]
         elif ctype == VIEW:
             options = {"viewQuery": data.get("viewQuery", "")}
-        return Collection(id=cid, name=name, type=ctype, system=bool(existing and existing.system),
-                          fields=fields, indexes=list(indexes), rules=rules_map, options=options)
+        return Collection(
+            id=cid,
+            name=name,
+            type=ctype,
+            system=bool(existing and existing.system),
+            fields=fields,
+            indexes=list(indexes),
+            rules=rules_map,
+            options=options,
+        )
 
     @staticmethod
-    def _merged_options(existing: Collection, data: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
+    def _merged_options(
+        existing: Collection, data: dict[str, Any], current: dict[str, Any]
+    ) -> dict[str, Any]:
         if existing.is_auth:
             patch = {k: v for k, v in data.items() if k in AUTH_OPTION_KEYS}
             return ensure_token_secrets(merge_auth_options(current, patch))
@@ -175,11 +195,8 @@ class CollectionService:
         if "id" not in names:
             out.insert(0, field_from_dict(id_field()))
         if ctype == AUTH:
-            missing = [field_from_dict(f) for f in auth_fields() if f["name"] not in names]
-            out[1:1] = missing
-        if is_new and ctype in (BASE, AUTH) and ctype == AUTH:
-            have = {f.name for f in out}
-            out.extend(field_from_dict(f) for f in autodate_fields(False) if f["name"] not in have)
+            # PocketBase keeps the client's order and appends the missing auth fields.
+            out.extend(field_from_dict(f) for f in auth_fields() if f["name"] not in names)
         return out
 
     @staticmethod
@@ -190,20 +207,25 @@ class CollectionService:
         errors: dict[str, Any] = {}
         name = collection.name
         if not _NAME_RE.match(name) or len(name) > 255:
-            errors["name"] = field_error("validation_invalid_name",
-                                         "Name must contain only letters, numbers and underscores.")
+            errors["name"] = field_error(
+                "validation_match_invalid", "Must be in a valid format."
+            )
         elif name.lower() in _RESERVED_NAMES or (name.startswith("_") and not collection.system):
-            errors["name"] = field_error("validation_invalid_name", "The name is reserved for system collections.")
+            errors["name"] = field_error(
+                "validation_match_invalid", "Must be in a valid format."
+            )
         else:
             other = self.registry.find_collection(name)
             if other is not None and (existing is None or other.id != existing.id):
-                errors["name"] = field_error("validation_collection_name_exists",
-                                             "Collection name must be unique (case insensitive).")
+                errors["name"] = field_error(
+                    "validation_collection_name_exists", "Collection name must be unique (case insensitive)."
+                )
         if existing is None and self.registry.find_collection(collection.id) is not None:
             errors["id"] = field_error("validation_collection_id_exists", "Collection id already exists.")
         if existing and existing.system and existing.name != collection.name:
-            errors["name"] = field_error("validation_collection_system_name_change",
-                                         "System collection name cannot be changed.")
+            errors["name"] = field_error(
+                "validation_collection_system_name_change", "System collection name cannot be changed."
+            )
         field_errors = self._validate_fields(collection, existing)
         if field_errors:
             errors["fields"] = field_errors
@@ -213,26 +235,33 @@ class CollectionService:
             if expr:
                 message = _rule_error(expr, collection, lookup)
                 if message:
-                    errors[rule] = field_error("validation_invalid_rule", f"Invalid rule. Raw error: {message}")
+                    errors[rule] = field_error(
+                        "validation_invalid_rule", f"Invalid rule. Raw error: {message}"
+                    )
         if collection.is_auth:
             for rule in ("authRule", "manageRule"):
                 expr = collection.options.get(rule)
                 if expr:
                     message = _rule_error(expr, collection, lookup)
                     if message:
-                        errors[rule] = field_error("validation_invalid_rule", f"Invalid rule. Raw error: {message}")
+                        errors[rule] = field_error(
+                            "validation_invalid_rule", f"Invalid rule. Raw error: {message}"
+                        )
         index_errors: dict[str, Any] = {}
         seen_index_names: set[str] = set()
         for i, sql in enumerate(collection.indexes):
             try:
                 idx = ddl.parse_index(sql)
             except ValueError:
-                index_errors[str(i)] = field_error("validation_invalid_index_expression", "Invalid CREATE INDEX expression.")
+                index_errors[str(i)] = field_error(
+                    "validation_invalid_index_expression", "Invalid CREATE INDEX expression."
+                )
                 continue
             missing = [c.split()[0] for c in idx.columns if collection.get_field(c.split()[0]) is None]
             if missing or idx.name in seen_index_names:
-                index_errors[str(i)] = field_error("validation_invalid_index_expression",
-                                                   "Invalid CREATE INDEX expression.")
+                index_errors[str(i)] = field_error(
+                    "validation_invalid_index_expression", "Invalid CREATE INDEX expression."
+                )
             seen_index_names.add(idx.name)
         if index_errors:
             errors["indexes"] = index_errors
@@ -249,7 +278,9 @@ class CollectionService:
             ferr: dict[str, Any] = dict(f.validate_definition(ctx) or {})
             lname = f.name.lower()
             if lname in seen_names:
-                ferr["name"] = field_error("validation_duplicated_field_name", "Duplicated or invalid field name.")
+                ferr["name"] = field_error(
+                    "validation_duplicated_field_name", "Duplicated or invalid field name."
+                )
             if f.id in seen_ids:
                 ferr["id"] = field_error("validation_duplicated_field_id", "Duplicated or invalid field id.")
             old = old_by_id.get(f.id)
@@ -264,7 +295,8 @@ class CollectionService:
             for f in existing.fields:
                 if f.system and f.id not in new_ids:
                     errors.setdefault("0", {})["id"] = field_error(
-                        "validation_system_field_change", f"System field {f.name!r} cannot be removed.")
+                        "validation_system_field_change", f"System field {f.name!r} cannot be removed."
+                    )
         return errors
 
     # ---- DDL --------------------------------------------------------------------------------
@@ -311,8 +343,9 @@ class CollectionService:
             else:
                 items = loads(value) if isinstance(value, str) and value.startswith("[") else (value or [])
                 converted = items[-1] if items else ""
-            await tx.execute(f'UPDATE {ddl.quote(table)} SET {ddl.quote(tmp)} = ? WHERE "id" = ?',
-                             (converted, row["id"]))
+            await tx.execute(
+                f'UPDATE {ddl.quote(table)} SET {ddl.quote(tmp)} = ? WHERE "id" = ?', (converted, row["id"])
+            )
         await tx.execute(ddl.drop_column(table, f.name))
         await tx.execute(ddl.rename_column(table, tmp, f.name))
 
@@ -360,9 +393,15 @@ def _rule_error(expr: str, collection: Collection, lookup: Any) -> str | None:
     if message:
         return message
     try:
-        rules.compile_filter(expr, collection, lookup, rules.RequestInfo(auth=None, body={}, query={}, headers={},
-                                                                         method="GET"),
-                             dialect="sqlite", table_alias=collection.name, allow_hidden=True)
+        rules.compile_filter(
+            expr,
+            collection,
+            lookup,
+            rules.RequestInfo(auth=None, body={}, query={}, headers={}, method="GET"),
+            dialect="sqlite",
+            table_alias=collection.name,
+            allow_hidden=True,
+        )
     except (rules.RuleResolveError, rules.RuleSyntaxError) as exc:
         return str(exc)
     return None

@@ -21,18 +21,44 @@ MAX_DEPTH = 6
 MAX_BACK_RELATIONS = 1000
 
 
-def parse_expand(expand: str) -> dict[str, Any]:
+def parse_expand(expand: str, collection: Collection | None = None,
+                 registry: SchemaRegistry | None = None) -> dict[str, Any]:
+    """The expand paths as a tree; with a schema, paths that do not fully resolve are dropped
+    (PocketBase skips such a path entirely rather than expanding its valid prefix)."""
     tree: dict[str, Any] = {}
     for path in expand.split(","):
         parts = [p.strip() for p in path.strip().split(".") if p.strip()][:MAX_DEPTH]
+        if not parts:
+            continue
+        if collection is not None and registry is not None and not _path_resolves(collection, registry, parts):
+            continue
         node = tree
         for part in parts:
             node = node.setdefault(part, {})
     return tree
 
 
-async def view_condition(collection: Collection, access: Access, registry: SchemaRegistry,
-                         dialect: str) -> Condition | None:
+def _path_resolves(collection: Collection, registry: SchemaRegistry, parts: list[str]) -> bool:
+    current: Collection | None = collection
+    for part in parts:
+        if current is None:
+            return False
+        field = current.get_field(part)
+        if field is not None and field.type == "relation":
+            current = registry.find_collection(field.collection_id)
+            continue
+        source_name, sep, field_name = part.partition("_via_")
+        source = registry.find_collection(source_name) if sep else None
+        via = source.get_field(field_name) if source is not None else None
+        if via is None or via.type != "relation" or via.collection_id != current.id:
+            return False
+        current = source
+    return True
+
+
+async def view_condition(
+    collection: Collection, access: Access, registry: SchemaRegistry, dialect: str
+) -> Condition | None:
     """None when the caller may not view the collection at all; an empty condition for "all"."""
     if access.is_superuser:
         return Condition("", [])
@@ -44,15 +70,21 @@ async def view_condition(collection: Collection, access: Access, registry: Schem
     return compile_condition(rule, collection, registry, access.request_info(), dialect, allow_hidden=True)
 
 
-async def expand_records(db: Executor, registry: SchemaRegistry, records: Sequence[Record], expand: str,
-                         access: Access) -> None:
+async def expand_records(
+    db: Executor, registry: SchemaRegistry, records: Sequence[Record], expand: str, access: Access
+) -> None:
     if records and expand.strip():
-        await _expand_level(db, registry, records, parse_expand(expand), access)
+        tree = parse_expand(expand, records[0].collection, registry)
+        if tree:
+            await _expand_level(db, registry, records, tree, access)
 
 
-async def _expand_level(db: Executor, registry: SchemaRegistry, records: Sequence[Record],
-                        tree: dict[str, Any], access: Access) -> None:
+async def _expand_level(
+    db: Executor, registry: SchemaRegistry, records: Sequence[Record], tree: dict[str, Any], access: Access
+) -> None:
     collection = records[0].collection
+    for r in records:
+        r.expand_applied = True
     for key, subtree in tree.items():
         field = collection.get_field(key)
         if field is not None and field.type == "relation":
@@ -75,8 +107,14 @@ async def _expand_level(db: Executor, registry: SchemaRegistry, records: Sequenc
             await _expand_back_relation(db, registry, records, key, subtree, access)
 
 
-async def _load_related(db: Executor, registry: SchemaRegistry, related: Collection, records: Sequence[Record],
-                        key: str, access: Access) -> dict[str, Record]:
+async def _load_related(
+    db: Executor,
+    registry: SchemaRegistry,
+    related: Collection,
+    records: Sequence[Record],
+    key: str,
+    access: Access,
+) -> dict[str, Record]:
     cond = await view_condition(related, access, registry, db.dialect)
     if cond is None:
         return {}
@@ -92,8 +130,14 @@ async def _load_related(db: Executor, registry: SchemaRegistry, related: Collect
     return {r.id: r for r in found}
 
 
-async def _expand_back_relation(db: Executor, registry: SchemaRegistry, records: Sequence[Record], key: str,
-                                subtree: dict[str, Any], access: Access) -> None:
+async def _expand_back_relation(
+    db: Executor,
+    registry: SchemaRegistry,
+    records: Sequence[Record],
+    key: str,
+    subtree: dict[str, Any],
+    access: Access,
+) -> None:
     coll_name, _, field_name = key.partition("_via_")
     source = registry.find_collection(coll_name)
     if source is None:
@@ -107,8 +151,9 @@ async def _expand_back_relation(db: Executor, registry: SchemaRegistry, records:
         return
     single = not field.is_multiple and _has_unique_index(source, field_name)
     for r in records:
-        found = await find_where(db, source, field_name, r.id, multiple=field.is_multiple,
-                                 limit=MAX_BACK_RELATIONS)
+        found = await find_where(
+            db, source, field_name, r.id, multiple=field.is_multiple, limit=MAX_BACK_RELATIONS
+        )
         if cond.sql:
             allowed = {x.id for x in await find_by_ids(db, source, [x.id for x in found], [cond])}
             found = [x for x in found if x.id in allowed]

@@ -26,12 +26,18 @@ def export_record(record: Record, access: Access, *, can_manage: bool = False) -
             continue
         out[f.name] = f.to_api(record.data.get(f.name, f.zero_value()))
     if collection.is_auth and not out.get("emailVisibility"):
-        is_self = access.auth is not None and access.auth.collection.id == collection.id and access.auth.id == record.id
+        is_self = (
+            access.auth is not None
+            and access.auth.collection.id == collection.id
+            and access.auth.id == record.id
+        )
         if not (show_hidden or is_self or can_manage):
             out.pop("email", None)
-    if record.expand:
+    if record.expand or record.expand_applied:
         out["expand"] = {
-            key: [export_record(r, access) for r in value] if isinstance(value, list) else export_record(value, access)
+            key: [export_record(r, access) for r in value]
+            if isinstance(value, list)
+            else export_record(value, access)
             for key, value in record.expand.items()
         }
     return dict(sorted(out.items()))

@@ -18,6 +18,7 @@ The result is a new structure; values that are kept whole are shared with the in
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import unescape as html_unescape
@@ -262,6 +263,8 @@ _LI_LIMITS = _words(
     "ol param plaintext pre script section select source style summary table tbody td template textarea "
     "tfoot th thead title tr track ul wbr xmp"
 )
+# the "special" elements of the HTML5 parser (an adoption agency furthest block is one)
+_SPECIAL = _LI_LIMITS | _words("address div p basefont bgsound center keygen search")
 
 
 @dataclass(slots=True)
@@ -272,11 +275,18 @@ class _Node:
     parent: _Node | None = None
 
 
+def _move(node: _Node, parent: _Node) -> None:
+    if node.parent is not None:
+        node.parent.children = [c for c in node.parent.children if c is not node]
+    node.parent = parent
+    parent.children.append(node)
+
+
 class _TreeBuilder(HTMLParser):
     """A forgiving DOM builder covering the parts of HTML5 tree construction that change an
     excerpt: head content, raw text elements, svg break-out, table parts and foster parenting,
-    implied end tags and the reconstruction of formatting elements. The adoption agency is
-    simplified to closing the formatting element."""
+    implied end tags, the adoption agency and the reconstruction of formatting elements.
+    Not modelled: foreign content details, quirks beyond <table> inside <p>, form pointers."""
 
     CDATA_CONTENT_ELEMENTS = _RAW_TEXT
 
@@ -288,6 +298,7 @@ class _TreeBuilder(HTMLParser):
         self.head.parent = self.body.parent = html
         self.root = _Node(None, children=[html])
         self.stack: list[_Node] = [self.body]
+        self.counts: Counter[str | None] = Counter()  # open elements per tag, for cheap scope checks
         self.active: list[_Node | None] = []  # active formatting elements; None is a marker
         self.in_head_phase = True
 
@@ -319,24 +330,35 @@ class _TreeBuilder(HTMLParser):
         node = _Node(tag)
         self._insert(node)
         if tag not in _VOID_TAGS:
-            self.stack.append(node)
+            self._enter(node)
         return node
+
+    def _enter(self, node: _Node) -> None:
+        self.stack.append(node)
+        self.counts[node.tag] += 1
 
     def _pop_to(self, index: int) -> None:
         """Close every element from stack[index] up; closing a cell clears formatting to its marker."""
         closed = self.stack[index:]
         del self.stack[index:]
+        for node in closed:
+            self.counts[node.tag] -= 1
         if any(n.tag in _MARKER_TAGS for n in closed) and None in self.active:
             while self.active and self.active.pop() is not None:
                 pass
 
     def _on_stack(self, node: _Node) -> bool:
-        return any(n is node for n in self.stack)
+        return self.counts[node.tag] > 0 and any(n is node for n in self.stack)
+
+    def _in_foreign(self) -> bool:
+        return self.counts["svg"] + self.counts["math"] > 0
 
     def _open(self, tag: str) -> bool:
-        return any(n.tag == tag for n in self.stack[1:])
+        return self.counts[tag] > 0
 
     def _in_scope(self, tag: str, limits: frozenset[str] = _SCOPE_LIMITS) -> bool:
+        if not self.counts[tag]:
+            return False
         for node in reversed(self.stack[1:]):
             if node.tag == tag:
                 return True
@@ -360,30 +382,88 @@ class _TreeBuilder(HTMLParser):
 
     def _reconstruct(self) -> None:
         """Reopen formatting elements that an implied end tag closed (<p><b>a<div>b: b is bold)."""
-        if not self.active or self.active[-1] is None or self._on_stack(self.active[-1]):
+        entries = self.active
+        if not entries or entries[-1] is None or self._on_stack(entries[-1]):
             return
-        i = len(self.active) - 1
-        while i > 0 and self.active[i - 1] is not None and not self._on_stack(self.active[i - 1]):  # type: ignore[arg-type]
+        i = len(entries) - 1
+        while i > 0:
+            before = entries[i - 1]
+            if before is None or self._on_stack(before):
+                break
             i -= 1
-        for j in range(i, len(self.active)):
-            self.active[j] = self._push(self.active[j].tag)  # type: ignore[union-attr]
+        for j in range(i, len(entries)):
+            entry = entries[j]
+            if entry is not None:
+                entries[j] = self._push(entry.tag or "")
 
     def _end_formatting(self, tag: str) -> bool:
-        """End tag of a formatting element (simplified adoption agency); False if not one."""
-        entry = self._active_entry(tag)
-        if entry is None:
-            return False
-        if self._on_stack(entry):
+        """End tag of a formatting element: HTML5's adoption agency algorithm. False when `tag`
+        has no active formatting element (then it is handled as any other end tag)."""
+        for _ in range(8):
+            entry = self._active_entry(tag)
+            if entry is None:
+                return _ > 0
+            if not self._on_stack(entry):
+                self.active.remove(entry)
+                return True
             if not self._in_scope(tag):
                 return True
-            self._pop_to(next(i for i, n in enumerate(self.stack) if n is entry))
-        self.active.remove(entry)
+            at = self._stack_index(entry)
+            furthest = next((n for n in self.stack[at + 1 :] if n.tag in _SPECIAL), None)
+            if furthest is None:
+                self._pop_to(at)
+                self.active.remove(entry)
+                return True
+            self._adopt(entry, at, furthest)
         return True
+
+    def _stack_index(self, node: _Node) -> int:
+        return next(i for i, n in enumerate(self.stack) if n is node)
+
+    def _adopt(self, entry: _Node, at: int, furthest: _Node) -> None:
+        """The adoption agency's outer loop body: formatting elements between `entry` and the
+        furthest block are cloned around it, and the block's content moves into a clone of `entry`."""
+        ancestor = self.stack[at - 1]
+        bookmark = self.active.index(entry)
+        node = last = furthest
+        index = self._stack_index(furthest)
+        inner = 0
+        while True:
+            index -= 1
+            node = self.stack[index]
+            if node is entry:
+                break
+            inner += 1
+            in_active = any(e is node for e in self.active)
+            if inner > 3 and in_active:
+                self.active.remove(node)
+                in_active = False
+            if not in_active:
+                del self.stack[index]
+                self.counts[node.tag] -= 1
+                continue
+            clone = _Node(node.tag)
+            self.active[self.active.index(node)] = clone
+            self.stack[index] = clone
+            node = clone
+            if last is furthest:
+                bookmark = self.active.index(clone) + 1
+            _move(last, node)
+            last = node
+        _move(last, ancestor)
+        clone = _Node(entry.tag)
+        for child in list(furthest.children):
+            _move(child, clone)
+        _move(clone, furthest)
+        self.active.remove(entry)
+        self.active.insert(min(bookmark, len(self.active)), clone)
+        self.stack.remove(entry)
+        self.stack.insert(self._stack_index(furthest) + 1, clone)
 
     # -- parser events
 
     def handle_starttag(self, tag: str, attrs: Any) -> None:
-        in_foreign = any(n.tag in _FOREIGN for n in self.stack)
+        in_foreign = self._in_foreign()
         if in_foreign and tag in _BREAKOUT:
             self._pop_to(next(i for i, n in enumerate(self.stack) if n.tag in _FOREIGN))
             in_foreign = False
@@ -397,7 +477,7 @@ class _TreeBuilder(HTMLParser):
             node = _Node(tag, parent=self.head)
             self.head.children.append(node)
             if tag not in _VOID_TAGS:
-                self.stack.append(node)
+                self._enter(node)
             return
         self.in_head_phase = False
         if in_foreign:
@@ -425,9 +505,9 @@ class _TreeBuilder(HTMLParser):
             return tag != "select"
         if tag in ("option", "optgroup"):
             if self.stack[-1].tag == "option":
-                self.stack.pop()
+                self._pop_to(len(self.stack) - 1)
             if tag == "optgroup" and self.stack[-1].tag == "optgroup":
-                self.stack.pop()
+                self._pop_to(len(self.stack) - 1)
             self._push(tag)
             return False
         if tag in ("script", "template"):
@@ -438,17 +518,17 @@ class _TreeBuilder(HTMLParser):
         """End tags an HTML5 parser implies before opening `tag`."""
         if tag in _CLOSES_P and self._in_scope("p", _SCOPE_LIMITS | {"button"}):
             self._close("p")
-        if tag == "li":
+        if tag == "li" and self.counts["li"]:
             for node in reversed(self.stack[1:]):
                 if node.tag == "li":
                     self._close("li")
                     break
                 if node.tag in _LI_LIMITS and node.tag not in ("address", "div", "p"):
                     break
-        if tag == "option" and self.stack[-1].tag == "option":
-            self.stack.pop()
-        if tag in _HEADINGS and self.stack[-1].tag in _HEADINGS:
-            self.stack.pop()
+        if (tag == "option" and self.stack[-1].tag == "option") or (
+            tag in _HEADINGS and self.stack[-1].tag in _HEADINGS
+        ):
+            self._pop_to(len(self.stack) - 1)
         if tag == "button" and self._in_scope("button"):
             self._close("button")
         if tag == "a" and self._active_entry("a") is not None:
@@ -458,6 +538,7 @@ class _TreeBuilder(HTMLParser):
                 self.active.remove(entry)
             if entry is not None and self._on_stack(entry):
                 self.stack.remove(entry)
+                self.counts["a"] -= 1
 
     def _table_tag(self, tag: str) -> bool:
         """Table parts outside a table are dropped; inside, a new cell/row ends the open one."""
@@ -499,7 +580,7 @@ class _TreeBuilder(HTMLParser):
         top = self.stack[-1].tag
         if top in _RCDATA:
             data = html_unescape(data)
-        if top not in _RAW_TEXT and not any(n.tag in _FOREIGN for n in self.stack):
+        if top not in _RAW_TEXT and not self._in_foreign():
             self._reconstruct()
         self._insert(_Node(None, data))
 
@@ -511,8 +592,18 @@ class _TreeBuilder(HTMLParser):
             self.rawdata = ""
 
 
-# a tag cut off by the end of the input is dropped by an HTML5 tokenizer, not shown as text
-_UNTERMINATED_TAG = re.compile(r"<(?:[a-zA-Z]|/[a-zA-Z])[^>]*\Z")
+# Markup an HTML5 tokenizer turns into nothing visible but Python's HTMLParser would show as text
+# (or choke on): a tag cut off by the end of input, empty and unterminated comments, bogus
+# comments (<![CDATA[...]]>, <?...>, <!x>), NUL characters.
+_INVISIBLE_MARKUP = re.compile(
+    r"<(?:[a-zA-Z]|/[a-zA-Z])[^>]*\Z"
+    r"|<!---?>"
+    r"|<!--(?:(?!-->).)*\Z"
+    r"|<!(?!--|doctype)[^>]*(?:>|\Z)"
+    r"|<\?[^>]*(?:>|\Z)"
+    r"|\x00",
+    re.DOTALL | re.IGNORECASE,
+)
 
 
 def _byte_len(s: str) -> int:
@@ -522,8 +613,11 @@ def _byte_len(s: str) -> int:
 def excerpt(html: str, max_length: int, with_ellipsis: bool = False) -> str:
     """Plain text of `html`, whitespace collapsed, cut to max_length characters ("..." if asked)."""
     builder = _TreeBuilder()
-    builder.feed(_UNTERMINATED_TAG.sub("", html))
-    builder.close()
+    try:
+        builder.feed(_INVISIBLE_MARKUP.sub("", html))
+        builder.close()
+    except AssertionError:
+        pass  # HTMLParser gives up on some malformed declarations; keep the tree built so far
 
     parts: list[str] = []
     size = 0

@@ -22,6 +22,9 @@ class Record:
     # The stored values before this request changed anything (None for a new record); used for
     # `:changed` rule modifiers, modifiers like `tags+`, and to know which files/relations went.
     original: dict[str, Any] | None = None
+    # True once an `expand` was applied at this record's level: PocketBase then returns
+    # `"expand": {}` even when nothing could be expanded.
+    expand_applied: bool = False
 
     @property
     def id(self) -> str:

@@ -24,10 +24,18 @@ class Condition:
     params: list[Any]
 
 
-def compile_condition(expr: str, collection: Collection, registry: SchemaRegistry,
-                      request: rules.RequestInfo, dialect: str, *, allow_hidden: bool) -> Condition:
-    frag = rules.compile_filter(expr, collection, registry, request, dialect=dialect, table_alias=ALIAS,
-                                allow_hidden=allow_hidden)
+def compile_condition(
+    expr: str,
+    collection: Collection,
+    registry: SchemaRegistry,
+    request: rules.RequestInfo,
+    dialect: str,
+    *,
+    allow_hidden: bool,
+) -> Condition:
+    frag = rules.compile_filter(
+        expr, collection, registry, request, dialect=dialect, table_alias=ALIAS, allow_hidden=allow_hidden
+    )
     return Condition(frag.sql, list(frag.params))
 
 
@@ -42,26 +50,35 @@ def _where(conditions: Sequence[Condition]) -> tuple[str, list[Any]]:
     return sql, params
 
 
-async def find_by_id(db: Executor, collection: Collection, record_id: str,
-                     conditions: Sequence[Condition] = ()) -> Record | None:
-    where, params = _where([Condition(f"{quote(ALIAS)}.\"id\" = ?", [record_id]), *conditions])
+async def find_by_id(
+    db: Executor, collection: Collection, record_id: str, conditions: Sequence[Condition] = ()
+) -> Record | None:
+    where, params = _where([Condition(f'{quote(ALIAS)}."id" = ?', [record_id]), *conditions])
     sql = f"SELECT {select_columns(collection, ALIAS)} FROM {quote(collection.name)} AS {quote(ALIAS)}{where} LIMIT 1"
     row = await db.fetch_one(sql, params)
     return None if row is None else row_to_record(collection, row, db.dialect)
 
 
-async def find_by_ids(db: Executor, collection: Collection, ids: Sequence[str],
-                      conditions: Sequence[Condition] = ()) -> list[Record]:
+async def find_by_ids(
+    db: Executor, collection: Collection, ids: Sequence[str], conditions: Sequence[Condition] = ()
+) -> list[Record]:
     if not ids:
         return []
     marks = ", ".join("?" for _ in ids)
-    where, params = _where([Condition(f"{quote(ALIAS)}.\"id\" IN ({marks})", list(ids)), *conditions])
+    where, params = _where([Condition(f'{quote(ALIAS)}."id" IN ({marks})', list(ids)), *conditions])
     sql = f"SELECT {select_columns(collection, ALIAS)} FROM {quote(collection.name)} AS {quote(ALIAS)}{where}"
     return [row_to_record(collection, r, db.dialect) for r in await db.fetch_all(sql, params)]
 
 
-async def find_page(db: Executor, collection: Collection, conditions: Sequence[Condition],
-                    order_by: str, order_params: Sequence[Any], limit: int, offset: int) -> list[Record]:
+async def find_page(
+    db: Executor,
+    collection: Collection,
+    conditions: Sequence[Condition],
+    order_by: str,
+    order_params: Sequence[Any],
+    limit: int,
+    offset: int,
+) -> list[Record]:
     where, params = _where(conditions)
     sql = f"SELECT {select_columns(collection, ALIAS)} FROM {quote(collection.name)} AS {quote(ALIAS)}{where}"
     if order_by:
@@ -78,12 +95,22 @@ async def count(db: Executor, collection: Collection, conditions: Sequence[Condi
     return int(await db.fetch_val(sql, params) or 0)
 
 
-async def find_where(db: Executor, collection: Collection, column: str, value: Any,
-                     multiple: bool = False, limit: int | None = None) -> list[Record]:
+async def find_where(
+    db: Executor,
+    collection: Collection,
+    column: str,
+    value: Any,
+    multiple: bool = False,
+    limit: int | None = None,
+) -> list[Record]:
     """Records whose `column` equals `value` (or, for JSON array columns, contains it)."""
     col = f"{quote(ALIAS)}.{quote(column)}"
     if multiple:
-        source = f"json_each({col}) AS je" if db.dialect == "sqlite" else f"jsonb_array_elements_text({col}) AS je(value)"
+        source = (
+            f"json_each({col}) AS je"
+            if db.dialect == "sqlite"
+            else f"jsonb_array_elements_text({col}) AS je(value)"
+        )
         cond = f"EXISTS (SELECT 1 FROM {source} WHERE je.value = ?)"
     else:
         cond = f"{col} = ?"

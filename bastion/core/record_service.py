@@ -40,8 +40,14 @@ class RecordService:
 
     # ---- rule helpers -------------------------------------------------------------------------
 
-    def rule_condition(self, collection: Collection, rule_name: str, access: Access, dialect: str,
-                       body: dict[str, Any] | None = None) -> Condition:
+    def rule_condition(
+        self,
+        collection: Collection,
+        rule_name: str,
+        access: Access,
+        dialect: str,
+        body: dict[str, Any] | None = None,
+    ) -> Condition:
         """The rule as a SQL condition; raises 403 when only superusers may act."""
         if access.is_superuser:
             return Condition("", [])
@@ -59,8 +65,14 @@ class RecordService:
             return True
         if not collection.is_auth or not collection.options.get("manageRule") or access.auth is None:
             return False
-        cond = compile_condition(collection.options["manageRule"], collection, self.registry,
-                                 access.request_info(), db.dialect, allow_hidden=True)
+        cond = compile_condition(
+            collection.options["manageRule"],
+            collection,
+            self.registry,
+            access.request_info(),
+            db.dialect,
+            allow_hidden=True,
+        )
         return await find_by_id(db, collection, record.id, [cond]) is not None
 
     # ---- reads ----------------------------------------------------------------------------------
@@ -76,7 +88,9 @@ class RecordService:
 
     # ---- writes ---------------------------------------------------------------------------------
 
-    async def create(self, tx: Executor, collection: Collection, body: dict[str, Any], access: Access) -> Record:
+    async def create(
+        self, tx: Executor, collection: Collection, body: dict[str, Any], access: Access
+    ) -> Record:
         if collection.is_view:
             raise BadRequestError("View collections are read-only.")
         if collection.rules.get("createRule") is None and not access.is_superuser:
@@ -84,6 +98,8 @@ class RecordService:
         record = Record(collection, {f.name: f.zero_value() for f in collection.fields}, original=None)
         errors = apply_body(record, body, allow_hidden=access.is_superuser)
         self._autogenerate(record, creating=True)
+        if not access.is_superuser and collection.rules.get("createRule"):
+            await self._check_create_rule(tx, record, body, access)
         password_plain = await self._prepare_auth(tx, record, body, access, creating=True, errors=errors)
         errors = await validate_record(tx, record, self.registry, errors)
         await self._check_unique(tx, record, errors)
@@ -92,15 +108,12 @@ class RecordService:
         if password_plain is not None:
             record.data["password"] = await hash_password_async(password_plain)
         await self._insert(tx, record)
-        if not access.is_superuser and collection.rules.get("createRule"):
-            cond = self.rule_condition(collection, "createRule", access, tx.dialect, body)
-            if await find_by_id(tx, collection, record.id, [cond]) is None:
-                raise BadRequestError("Failed to create record.")
         record.original = dict(record.data)
         return record
 
-    async def update(self, tx: Executor, collection: Collection, record_id: str, body: dict[str, Any],
-                     access: Access) -> tuple[Record, Record]:
+    async def update(
+        self, tx: Executor, collection: Collection, record_id: str, body: dict[str, Any], access: Access
+    ) -> tuple[Record, Record]:
         """Returns (before, after)."""
         if collection.is_view:
             raise BadRequestError("View collections are read-only.")
@@ -153,29 +166,61 @@ class RecordService:
                 remaining = [i for i in value if i != record.id] if isinstance(value, list) else ""
                 if field.required and not remaining:
                     raise BadRequestError(
-                        "The record cannot be deleted because it is part of a required reference in another record.")
+                        "The record cannot be deleted because it is part of a required reference in another record."
+                    )
                 await tx.execute(
-                    f"UPDATE {quote(source.name)} SET {quote(field_name)} = ? WHERE \"id\" = ?",
+                    f'UPDATE {quote(source.name)} SET {quote(field_name)} = ? WHERE "id" = ?',
                     (field.to_db(remaining, tx.dialect), ref.id),
                 )
         await tx.execute(f'DELETE FROM {quote(record.collection.name)} WHERE "id" = ?', (record.id,))
 
     # ---- internals --------------------------------------------------------------------------------
 
+    async def _check_create_rule(self, tx: Executor, record: Record, body: dict[str, Any], access: Access) -> None:
+        """Check the create rule against the would-be record before anything is validated or written.
+
+        The record is presented to the rule as a one-row CTE standing in for the table, so
+        `@request.body.*`, the record's own fields and joins all resolve as they will after the
+        insert (PocketBase checks in the same order, so a rule failure hides validation details).
+        """
+        collection = record.collection
+        cond = self.rule_condition(collection, "createRule", access, tx.dialect, body)
+        data = dict(record.data)
+        data["id"] = data.get("id") or "__temp_id__"
+        if collection.is_auth:
+            data["verified"] = False  # a rule may not be satisfied by a self-declared verified flag
+        params = record_to_params(collection, data, tx.dialect)
+        columns = ", ".join(
+            f"{_typed_placeholder(collection, name, tx.dialect)} AS {quote(name)}" for name in params
+        )
+        sql = f"WITH {quote(ALIAS)} AS (SELECT {columns}) SELECT 1 AS ok FROM {quote(ALIAS)} WHERE ({cond.sql})"
+        if await tx.fetch_one(sql, [*params.values(), *cond.params]) is None:
+            raise BadRequestError("Failed to create record.")
+
     @staticmethod
     def _autogenerate(record: Record, creating: bool) -> None:
         stamp = now_str()
         for f in record.collection.fields:
             if f.type == "autodate":
-                if (creating and getattr(f, "on_create", False)) or (not creating and getattr(f, "on_update", False)):
+                if (creating and getattr(f, "on_create", False)) or (
+                    not creating and getattr(f, "on_update", False)
+                ):
                     record.data[f.name] = stamp
             elif f.type == "text" and creating and not record.data.get(f.name):
                 pattern = getattr(f, "autogenerate_pattern", "")
                 if pattern:
                     record.data[f.name] = random_from_pattern(pattern)
 
-    async def _prepare_auth(self, tx: Executor, record: Record, body: dict[str, Any], access: Access, *,
-                            creating: bool, errors: dict[str, Any]) -> str | None:
+    async def _prepare_auth(
+        self,
+        tx: Executor,
+        record: Record,
+        body: dict[str, Any],
+        access: Access,
+        *,
+        creating: bool,
+        errors: dict[str, Any],
+    ) -> str | None:
         """Auth collections: password confirmation, old password, tokenKey rotation, email rules."""
         collection = record.collection
         if not collection.is_auth:
@@ -187,22 +232,34 @@ class RecordService:
                     errors.setdefault("password", field_error("validation_required", "Cannot be blank."))
                 return None
             if body.get("passwordConfirm") != password:
-                errors["passwordConfirm"] = field_error("validation_values_mismatch", "Values don't match.")
+                # PocketBase reports a mismatched confirmation alone, before any other check.
+                raise ValidationError(
+                    {"passwordConfirm": field_error("validation_values_mismatch", "Values don't match.")},
+                    "Failed to create record." if creating else "Failed to update record.",
+                )
             if not creating and not await self.can_manage(tx, record, access):
                 old = body.get("oldPassword")
-                if not isinstance(old, str) or not verify_password(old, str(record.original and record.original.get("password") or "")):
-                    errors["oldPassword"] = field_error("validation_invalid_old_password",
-                                                        "Missing or invalid old password.")
+                if not isinstance(old, str) or not verify_password(
+                    old, str(record.original and record.original.get("password") or "")
+                ):
+                    errors["oldPassword"] = field_error(
+                        "validation_invalid_old_password", "Missing or invalid old password."
+                    )
             record.data["password"] = password
             if not creating:
                 tk = collection.get_field("tokenKey")
                 if tk is not None:
-                    record.data["tokenKey"] = random_from_pattern(getattr(tk, "autogenerate_pattern", "") or "[a-zA-Z0-9]{50}")
+                    record.data["tokenKey"] = random_from_pattern(
+                        getattr(tk, "autogenerate_pattern", "") or "[a-zA-Z0-9]{50}"
+                    )
             return password
-        if not creating and record.original and record.data.get("email") != record.original.get("email"):
-            if not await self.can_manage(tx, record, access):
-                errors["email"] = field_error("validation_email_change",
-                                              "Use the email change request flow to change the email.")
+        email_changed = (
+            not creating and record.original and record.data.get("email") != record.original.get("email")
+        )
+        if email_changed and not await self.can_manage(tx, record, access):
+            errors["email"] = field_error(
+                "validation_email_change", "Use the email change request flow to change the email."
+            )
         return None
 
     async def _check_unique(self, tx: Executor, record: Record, errors: dict[str, Any]) -> None:
@@ -213,7 +270,9 @@ class RecordService:
             if len(cols) == 1 and values[0] in ("", None):
                 continue
             where = " AND ".join(f"{quote(c)} = ?" for c in cols)
-            params = [record.collection.get_field(c).to_db(v, tx.dialect) for c, v in zip(cols, values, strict=True)]  # type: ignore[union-attr]
+            params = [
+                record.collection.get_field(c).to_db(v, tx.dialect) for c, v in zip(cols, values, strict=True)
+            ]  # type: ignore[union-attr]
             row = await tx.fetch_one(
                 f'SELECT "id" FROM {quote(record.collection.name)} WHERE {where} AND "id" != ? LIMIT 1',
                 [*params, record.id],
@@ -227,21 +286,44 @@ class RecordService:
         cols = ", ".join(quote(c) for c in params)
         marks = ", ".join(_placeholder(record.collection, c, tx.dialect) for c in params)
         try:
-            await tx.execute(f"INSERT INTO {quote(record.collection.name)} ({cols}) VALUES ({marks})",
-                             list(params.values()))
+            await tx.execute(
+                f"INSERT INTO {quote(record.collection.name)} ({cols}) VALUES ({marks})",
+                list(params.values()),
+            )
         except (sqlite3.IntegrityError, asyncpg.UniqueViolationError) as exc:
-            raise ValidationError({"id": field_error("validation_not_unique", "Value must be unique.")}
-                                  if "id" in str(exc) else {}, "Failed to create record.") from None
+            raise ValidationError(
+                {"id": field_error("validation_not_unique", "Value must be unique.")}
+                if "id" in str(exc)
+                else {},
+                "Failed to create record.",
+            ) from None
 
     async def _update(self, tx: Executor, record: Record) -> None:
         params = record_to_params(record.collection, record.data, tx.dialect)
         params.pop("id")
         sets = ", ".join(f"{quote(c)} = {_placeholder(record.collection, c, tx.dialect)}" for c in params)
         try:
-            await tx.execute(f'UPDATE {quote(record.collection.name)} SET {sets} WHERE "id" = ?',
-                             [*params.values(), record.id])
+            await tx.execute(
+                f'UPDATE {quote(record.collection.name)} SET {sets} WHERE "id" = ?',
+                [*params.values(), record.id],
+            )
         except (sqlite3.IntegrityError, asyncpg.UniqueViolationError):
             raise ValidationError({}, "Failed to update record.") from None
+
+
+_PG_CASTS = (("JSONB", "jsonb"), ("DOUBLE PRECISION", "double precision"), ("BOOLEAN", "boolean"))
+
+
+def _typed_placeholder(collection: Collection, column: str, dialect: str) -> str:
+    """A parameter carrying its column's type (PostgreSQL cannot infer it inside a bare SELECT)."""
+    if dialect != "postgres":
+        return "?"
+    f = collection.get_field(column)
+    sql_type = f.column_sql("postgres") if f is not None else ""
+    for marker, cast in _PG_CASTS:
+        if sql_type.startswith(marker):
+            return f"CAST(? AS {cast})"
+    return "CAST(? AS text)"
 
 
 def _placeholder(collection: Collection, column: str, dialect: str) -> str:

@@ -87,8 +87,13 @@ async def _existing_relation_ids(db: Executor, record: Record, registry: Any) ->
     return found
 
 
-async def validate_record(db: Executor, record: Record, registry: Any,
-                          errors: dict[str, Any] | None = None, skip: frozenset[str] = frozenset()) -> dict[str, Any]:
+async def validate_record(
+    db: Executor,
+    record: Record,
+    registry: Any,
+    errors: dict[str, Any] | None = None,
+    skip: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
     errors = dict(errors or {})
     ctx = _ValueContext(record, await _existing_relation_ids(db, record, registry))
     for f in record.collection.fields:

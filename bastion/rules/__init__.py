@@ -5,7 +5,9 @@
     compile_filter(...) -> SqlFragment          parameterised SQL for SQLite or PostgreSQL
     compile_sort(...) -> SortPlan               ORDER BY text and its parameters
     evaluate(...) -> bool                       the same semantics, in memory (realtime)
+    RecordPredicate(...).matches(record, data)  evaluate() resolved once, for many records
     needs_query(expr, collection, schema)       does evaluate() need related records?
+    superuser_only_field(filter) -> str | None  "@request."/"@collection." in a client filter (403)
 
 Modules: filter_lexer/filter_parser (syntax), field_resolver (names -> operands), comparison_plan
 (operator semantics), sql_compiler/sql_joins/sql_values (SQL), record_evaluator (Python),
@@ -15,8 +17,8 @@ sort_compiler (ORDER BY), filter_macros (@now …), sqlite_values (the compariso
 from bastion.rules.errors import RuleResolveError, RuleSyntaxError
 from bastion.rules.filter_ast import And, Comparison, Expr, Or, Token
 from bastion.rules.filter_compile import compile_filter
-from bastion.rules.filter_parser import check_syntax, parse
-from bastion.rules.record_evaluator import RecordSource, evaluate, needs_query
+from bastion.rules.filter_parser import check_syntax, parse, superuser_only_field
+from bastion.rules.record_evaluator import RecordPredicate, RecordSource, evaluate, needs_query
 from bastion.rules.request_info import RequestInfo
 from bastion.rules.schema import CollectionInfo, FieldInfo, SchemaLookup
 from bastion.rules.sort_compiler import SortPlan, compile_sort
@@ -29,6 +31,7 @@ __all__ = [
     "Expr",
     "FieldInfo",
     "Or",
+    "RecordPredicate",
     "RecordSource",
     "RequestInfo",
     "RuleResolveError",
@@ -43,4 +46,5 @@ __all__ = [
     "evaluate",
     "needs_query",
     "parse",
+    "superuser_only_field",
 ]

@@ -119,10 +119,13 @@ def _apply_affinity(a: Any, b: Any) -> tuple[Any, Any]:
     """SQLite converts a constant compared with a typed column; do it up front."""
     for col, other, swap in ((a, b, False), (b, a, True)):
         aff = _direct_affinity(col)
-        if aff and isinstance(other, o.Const) and not other.lower and other.value is not None:
-            v = sv.numeric_affinity(other.value) if aff == o.NUM else sv.text_affinity(other.value)
+        if aff and isinstance(other, o.Const) and other.value is not None:
+            base = other.value
+            if other.lower:  # LOWER(?) is an expression: affinity applies to its result
+                base = (sv.to_text(base) or "").translate(sv._ASCII_LOWER)
+            v = sv.numeric_affinity(base) if aff == o.NUM else sv.text_affinity(base)
             if v is not other.value:
-                other = replace(other, value=v)
+                other = replace(other, value=v, lower=False)
                 return (other, col) if swap else (col, other)
     return a, b
 
@@ -199,7 +202,9 @@ def _as_mm_value(x: o.Operand, slot: int) -> o.Operand:
 def _plain(x: o.Operand) -> o.Operand:
     """The other side inside a multi-match check keeps only its identifier and params."""
     if isinstance(x, o.FieldRef):
-        return replace(x, email_guard=None, null_fallback=o.DISABLED if x.null_fallback == o.DISABLED else o.AUTO)
+        return replace(
+            x, email_guard=None, null_fallback=o.DISABLED if x.null_fallback == o.DISABLED else o.AUTO
+        )
     if isinstance(x, o.Const):
         return replace(x, null_fallback=o.AUTO)
     return x
@@ -212,12 +217,21 @@ def plan(rc: o.ResolvedComparison) -> Any:
     if not rc.any_op:
         lm, rm = multi_of(left), multi_of(right)
         if lm and rm:
-            expr = All([expr, NotExists([left, right], Not(_base(rc.op, _as_mm_value(left, 0), _as_mm_value(right, 1))))])  # type: ignore[list-item]
+            expr = All(
+                [
+                    expr,
+                    NotExists(
+                        [left, right], Not(_base(rc.op, _as_mm_value(left, 0), _as_mm_value(right, 1)))
+                    ),
+                ]
+            )  # type: ignore[list-item]
         elif lm:
             expr = All([expr, NotExists([left], Not(_base(rc.op, _as_mm_value(left, 0), _plain(right))))])  # type: ignore[list-item]
         elif rm:
             expr = All([expr, NotExists([right], Not(_base(rc.op, _plain(left), _as_mm_value(right, 0))))])  # type: ignore[list-item]
     guards = [g for g in (_email_guard(left), _email_guard(right)) if g is not None]
     for g in guards:
-        expr = All([expr, Prim("=", o.FieldRef(g.joins, "emailVisibility", o.BOOL, "bool"), o.Const(1, ident=True))])
+        expr = All(
+            [expr, Prim("=", o.FieldRef(g.joins, "emailVisibility", o.BOOL, "bool"), o.Const(1, ident=True))]
+        )
     return expr

@@ -106,11 +106,6 @@ def static_value(v: Any) -> Any:
 def _nested(data: Any, keys: list[str]) -> Any:
     cur = data
     for key in keys:
-        if isinstance(cur, str) and cur[:1] in "[{":
-            try:
-                cur = json.loads(cur)
-            except ValueError:
-                return _MISSING
         if isinstance(cur, dict):
             if key not in cur:
                 return _MISSING
@@ -125,8 +120,15 @@ def _nested(data: Any, keys: list[str]) -> Any:
 
 
 class Resolver:
-    def __init__(self, collection: CollectionInfo, schema: SchemaLookup, request: RequestInfo | None,
-                 *, allow_hidden: bool, now: datetime | None = None) -> None:
+    def __init__(
+        self,
+        collection: CollectionInfo,
+        schema: SchemaLookup,
+        request: RequestInfo | None,
+        *,
+        allow_hidden: bool,
+        now: datetime | None = None,
+    ) -> None:
         self.base = collection
         self.schema = schema
         self.request = request
@@ -171,7 +173,9 @@ class Resolver:
             if args[0].type != TEXT:
                 raise RuleResolveError("[strftime] expects the first argument to be a format string")
             if len(args) > 1 and args[1].type not in (TEXT, IDENTIFIER, NUMBER):
-                raise RuleResolveError("[strftime] expects the second argument to be of a valid time-value type")
+                raise RuleResolveError(
+                    "[strftime] expects the second argument to be of a valid time-value type"
+                )
             for i, a in enumerate(args[2:]):
                 if a.type != TEXT:
                     raise RuleResolveError(f"[strftime] invalid modifier argument {i} - can be only string")
@@ -249,7 +253,9 @@ class Resolver:
         assert self.request is not None
         coll = self.load(f.collection_id)
         if coll is None:
-            raise RuleResolveError(f"failed to load collection {f.collection_id!r} from data field {f.name!r}")
+            raise RuleResolveError(
+                f"failed to load collection {f.collection_id!r} from data field {f.name!r}"
+            )
         raw = self.request.body.get(f.name)
         items = raw if isinstance(raw, (list, tuple)) else [] if raw in (None, "") else [raw]
         ids = tuple(dict.fromkeys(str(i) for i in items if i not in (None, "")))
@@ -315,9 +321,17 @@ def _go_string(v: Any) -> str:
 class _Walk:
     """Process the remaining dotted props from a collection (PocketBase's processActiveProps)."""
 
-    def __init__(self, r: Resolver, name: str, props: list[str], *, nullify: bool,
-                 collection: CollectionInfo | None = None, joins: tuple[o.Join, ...] = (),
-                 multi: bool = False) -> None:
+    def __init__(
+        self,
+        r: Resolver,
+        name: str,
+        props: list[str],
+        *,
+        nullify: bool,
+        collection: CollectionInfo | None = None,
+        joins: tuple[o.Join, ...] = (),
+        multi: bool = False,
+    ) -> None:
         self.r = r
         self.name = name
         self.props = props
@@ -345,8 +359,9 @@ class _Walk:
                 raise RuleResolveError(f"non-filterable field {prop!r}")
             if f is not None and f.type in JSON_TYPES:
                 path = tuple(self.props[i + 1 :])
-                return o.FieldRef(self.joins, f.name, o.JSON, f.type, self.multi, json_path=path,
-                                  null_fallback=o.DISABLED)
+                return o.FieldRef(
+                    self.joins, f.name, o.JSON, f.type, self.multi, json_path=path, null_fallback=o.DISABLED
+                )
             if i >= MAX_NESTED_RELS:
                 raise RuleResolveError(f"max nested relations reached for field {prop!r}")
             if f is None:
@@ -363,8 +378,9 @@ class _Walk:
                 return self.finalize(f.name)
             kind = o.REL_MULTI if _is_multi(f) else o.REL
             self.r.check_join(target)
-            join = o.Join(kind, f"{self.key}_{f.name}", self.joins[-1].key if self.joins else None,
-                          target.name, f.name)
+            join = o.Join(
+                kind, f"{self.key}_{f.name}", self.joins[-1].key if self.joins else None, target.name, f.name
+            )
             self.joins = (*self.joins, join)
             self.coll = target
             self.multi = self.multi or kind == o.REL_MULTI
@@ -388,7 +404,9 @@ class _Walk:
             return self._null_or(f"invalid collection reference of a back relation field {bf.name!r}")
         self.r.check_join(back)
         kind = o.BACK_MULTI if _is_multi(bf) else o.BACK
-        join = o.Join(kind, f"{self.key}_{prop}", self.joins[-1].key if self.joins else None, back.name, bf.name)
+        join = o.Join(
+            kind, f"{self.key}_{prop}", self.joins[-1].key if self.joins else None, back.name, bf.name
+        )
         self.joins = (*self.joins, join)
         self.coll = back
         # a single back relation can still match many rows (no unique index is assumed)
@@ -404,12 +422,12 @@ class _Walk:
             raise RuleResolveError(f"non-filterable field {name!r}")
         multivaluer = f.type in MULTI_VALUER_TYPES
         if modifier == "length" and multivaluer:
-            return o.FieldRef(self.joins, f.name, o.NUM, f.type, self.multi, modifier="length",
-                              is_array_column=_is_multi(f))
+            return o.FieldRef(
+                self.joins, f.name, o.NUM, f.type, self.multi, modifier="length", is_array_column=_is_multi(f)
+            )
         if modifier == "each" and multivaluer:
             parent = self.joins[-1].key if self.joins else None
-            join = o.Join(o.EACH, f"__je_{self.key}_{f.name}", parent, "", f.name,
-                          value=_is_multi(f))
+            join = o.Join(o.EACH, f"__je_{self.key}_{f.name}", parent, "", f.name, value=_is_multi(f))
             return o.FieldRef((*self.joins, join), "value", o.TEXT, f.type, self.multi or _is_multi(f))
         cls = value_class(f)
         ref = o.FieldRef(self.joins, f.name, cls, f.type, self.multi, is_array_column=_is_multi(f))

@@ -13,9 +13,18 @@ from bastion.rules.sql_compiler import DEFAULT_EXPR_LIMIT, SqlCompiler
 from bastion.rules.sql_fragment import SqlFragment
 
 
-def compile_filter(expr: str | Expr, collection: CollectionInfo, schema: SchemaLookup,
-                   request: RequestInfo | None, *, dialect: str, table_alias: str, allow_hidden: bool,
-                   now: datetime | None = None, max_expressions: int = DEFAULT_EXPR_LIMIT) -> SqlFragment:
+def compile_filter(
+    expr: str | Expr,
+    collection: CollectionInfo,
+    schema: SchemaLookup,
+    request: RequestInfo | None,
+    *,
+    dialect: str,
+    table_alias: str,
+    allow_hidden: bool,
+    now: datetime | None = None,
+    max_expressions: int = DEFAULT_EXPR_LIMIT,
+) -> SqlFragment:
     """A boolean SQL expression (with `?` parameters) true for the rows matching `expr`.
 
     `table_alias` is the main query's alias (or table name) for `collection`. Raises

@@ -100,3 +100,12 @@ def check_syntax(text: str) -> str | None:
     except RuleSyntaxError as exc:
         return str(exc)
     return None
+
+
+SUPERUSER_ONLY_FIELDS = ("@collection.", "@request.")
+
+
+def superuser_only_field(text: str) -> str | None:
+    """`@collection.`/`@request.` when a client `filter`/`sort` uses it (PocketBase answers 403
+    "Only superusers can filter by <field>" for non-superusers); None otherwise."""
+    return next((f for f in SUPERUSER_ONLY_FIELDS if f in text), None)

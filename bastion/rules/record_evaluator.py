@@ -8,6 +8,7 @@ multi-match NOT EXISTS checks, so both paths agree. Related rows come from a `Re
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from collections.abc import Iterable
@@ -25,7 +26,7 @@ from bastion.rules.filter_parser import parse
 from bastion.rules.record_strftime import sqlite_strftime
 from bastion.rules.request_info import RequestInfo
 from bastion.rules.schema import CollectionInfo, SchemaLookup
-from bastion.rules.sql_compiler import DEFAULT_EXPR_LIMIT, const_value
+from bastion.rules.sql_compiler import DEFAULT_EXPR_LIMIT, const_value, joined_list_rule
 
 Row = dict[str, Any]
 Env = dict[str, Row | None]
@@ -79,7 +80,9 @@ def _not(v: bool | None) -> bool | None:
 
 
 class _Evaluator:
-    def __init__(self, resolver: Resolver, record: Row, data: RecordSource, now: datetime | None) -> None:
+    def __init__(
+        self, resolver: Resolver, record: Row | None, data: RecordSource, now: datetime | None
+    ) -> None:
         self.r = resolver
         self.record = record
         self.data = data
@@ -95,8 +98,9 @@ class _Evaluator:
             if self.remaining <= 0:
                 raise RuleResolveError("max filter expressions limit reached")
             self.remaining -= 1
-            rc = o.ResolvedComparison(self.r.resolve(expr.left), expr.base_op, self.r.resolve(expr.right),
-                                      expr.is_any)
+            rc = o.ResolvedComparison(
+                self.r.resolve(expr.left), expr.base_op, self.r.resolve(expr.right), expr.is_any
+            )
             p = cp.plan(rc)
             self._collect(p)
             return p
@@ -229,7 +233,7 @@ class _Evaluator:
         raise TypeError(x)
 
     def _field(self, ref: o.FieldRef, env: Env) -> Any:
-        row = self.record if not ref.joins else env.get(ref.joins[-1].key)
+        row: Row | None = self.record if not ref.joins else env.get(ref.joins[-1].key)
         if ref.modifier == "length":
             raw = None if row is None else row.get(ref.column)
             if ref.is_array_column:
@@ -245,8 +249,11 @@ class _Evaluator:
         elif ref.cls in (o.BOOL, o.NUM):
             v = sv.stored_number(raw) if raw is not None else None
         else:
-            v = sv.json_value(raw) if ref.column == "value" and ref.joins and \
-                ref.joins[-1].kind in (o.EACH, o.BODY_EACH) else raw
+            v = (
+                sv.json_value(raw)
+                if ref.column == "value" and ref.joins and ref.joins[-1].kind in (o.EACH, o.BODY_EACH)
+                else raw
+            )
         if ref.modifier == "lower" and v is not None:
             return (sv.to_text(v) or "").translate(sv._ASCII_LOWER)
         return v
@@ -258,9 +265,9 @@ class _Evaluator:
                 lon_a, lat_a, lon_b, lat_b = (float(a) for a in args)  # type: ignore[arg-type]
             except (TypeError, ValueError):
                 return None
-            inner = (math.cos(math.radians(lat_a)) * math.cos(math.radians(lat_b))
-                     * math.cos(math.radians(lon_b) - math.radians(lon_a))
-                     + math.sin(math.radians(lat_a)) * math.sin(math.radians(lat_b)))
+            inner = math.cos(math.radians(lat_a)) * math.cos(math.radians(lat_b)) * math.cos(
+                math.radians(lon_b) - math.radians(lon_a)
+            ) + math.sin(math.radians(lat_a)) * math.sin(math.radians(lat_b))
             if not -1 <= inner <= 1:
                 return None
             return 6371 * math.acos(inner)
@@ -309,15 +316,73 @@ def _json_path(raw: Any, path: tuple[str, ...]) -> Any:
     return sv.json_value(cur)
 
 
-def evaluate(expr: str | Expr, record: Row, collection: CollectionInfo, schema: SchemaLookup,
-             request: RequestInfo | None, *, data: RecordSource | None = None, now: datetime | None = None,
-             allow_hidden: bool = True) -> bool:
+class RecordPredicate:
+    """A filter resolved once for one request, then checked against many records.
+
+    Realtime keeps one per subscription; `@now`-style macros are fixed when it is built, so
+    long-lived holders should rebuild it from time to time if their rule uses them.
+    """
+
+    def __init__(
+        self,
+        expr: str | Expr,
+        collection: CollectionInfo,
+        schema: SchemaLookup,
+        request: RequestInfo | None,
+        *,
+        allow_hidden: bool = True,
+        now: datetime | None = None,
+    ) -> None:
+        tree = parse(expr) if isinstance(expr, str) else expr
+        resolver = Resolver(collection, schema, request, allow_hidden=allow_hidden, now=now)
+        self._ev = _Evaluator(resolver, None, NoRelatedData(), now)
+        self._plan = self._ev.prepare(tree)
+        self._guards = (
+            []
+            if allow_hidden
+            else [(j, rule) for j in self._ev.joins.values() if (rule := joined_list_rule(resolver, j))]
+        )
+        # True when matches() reads related records from the RecordSource
+        self.needs_data = any(j.kind in _DATA_JOINS for j in self._ev.joins.values()) or bool(self._guards)
+
+    def matches(self, record: Row, data: RecordSource | None = None) -> bool:
+        ev = copy.copy(self._ev)
+        ev.record = record
+        ev.data = data or NoRelatedData()
+        for env in ev.envs(ev.joins.values()):
+            if ev.run(self._plan, env, []) is True and all(_guard_ok(ev, j, r, env) for j, r in self._guards):
+                return True
+        return False
+
+
+def evaluate(
+    expr: str | Expr,
+    record: Row,
+    collection: CollectionInfo,
+    schema: SchemaLookup,
+    request: RequestInfo | None,
+    *,
+    data: RecordSource | None = None,
+    now: datetime | None = None,
+    allow_hidden: bool = True,
+) -> bool:
     """Does `record` (an API-shaped dict of `collection`) match `expr`? Same answer as the SQL."""
-    tree = parse(expr) if isinstance(expr, str) else expr
-    resolver = Resolver(collection, schema, request, allow_hidden=allow_hidden, now=now)
-    ev = _Evaluator(resolver, record, data or NoRelatedData(), now)
-    plan = ev.prepare(tree)
-    return any(ev.run(plan, env, []) is True for env in ev.envs(ev.joins.values()))
+    pred = RecordPredicate(expr, collection, schema, request, allow_hidden=allow_hidden, now=now)
+    return pred.matches(record, data)
+
+
+def _guard_ok(ev: _Evaluator, j: o.Join, rule: str, env: Env) -> bool:
+    """`alias.id = '' OR (listRule)` for one joined row (None = the LEFT JOIN's null row)."""
+    row = env.get(j.key)
+    if row is not None and row.get("id") == "":
+        return True
+    coll = ev.r.load(j.table)
+    assert coll is not None
+    nested = _Evaluator(
+        Resolver(coll, ev.r.schema, ev.r.request, allow_hidden=True, now=ev.now), row, ev.data, ev.now
+    )
+    plan = nested.prepare(parse(rule))
+    return any(nested.run(plan, e, []) is True for e in nested.envs(nested.joins.values()))
 
 
 _DATA_JOINS = {o.REL, o.REL_MULTI, o.BACK, o.BACK_MULTI, o.COLLECTION, o.BODY_REL}
@@ -336,7 +401,9 @@ def needs_query(expr: str | Expr, collection: CollectionInfo, schema: SchemaLook
                 lit = tok.literal
                 if tok.type != "identifier":
                     continue
-                if lit.startswith("@collection.") or (lit.startswith("@request.auth.") and lit.count(".") > 2):
+                if lit.startswith("@collection.") or (
+                    lit.startswith("@request.auth.") and lit.count(".") > 2
+                ):
                     return True
                 if lit.startswith("@request.body.") and lit.count(".") > 2:
                     return True

@@ -18,7 +18,7 @@ from bastion.rules.request_info import RequestInfo
 from bastion.rules.schema import CollectionInfo, SchemaLookup
 from bastion.rules.sql_compiler import SqlCompiler
 from bastion.rules.sql_fragment import SqlFragment, cat, quote
-from bastion.rules.sql_values import DYN, TEXT
+from bastion.rules.sql_values import DYN, TEXT, pg_num, pg_tag, pg_text
 
 MAX_SORT_EXPRESSIONS = 8
 MAX_SORT_FIELD_LENGTH = 255
@@ -43,8 +43,16 @@ def parse_sort(sort: str) -> list[tuple[str, str]]:
     return out
 
 
-def compile_sort(sort: str, collection: CollectionInfo, schema: SchemaLookup, request: RequestInfo | None,
-                 *, dialect: str, table_alias: str, allow_hidden: bool) -> SortPlan:
+def compile_sort(
+    sort: str,
+    collection: CollectionInfo,
+    schema: SchemaLookup,
+    request: RequestInfo | None,
+    *,
+    dialect: str,
+    table_alias: str,
+    allow_hidden: bool,
+) -> SortPlan:
     items = parse_sort(sort)
     if len(items) > MAX_SORT_EXPRESSIONS:
         raise RuleResolveError("max sort expressions limit reached")
@@ -67,17 +75,23 @@ def compile_sort(sort: str, collection: CollectionInfo, schema: SchemaLookup, re
             raise RuleResolveError(f"invalid sort field {name!r}") from exc
         if not isinstance(ref, o.FieldRef):
             raise RuleResolveError(f"invalid sort field {name!r}")
-        comp = SqlCompiler(resolver, dialect, table_alias)
+        comp = SqlCompiler(resolver, dialect, table_alias, namespace="s")
         val = comp.value(ref)
-        expr = val.frag
-        if pg and val.cls == TEXT:
-            expr = cat(expr, ' COLLATE "C"')
-        elif pg and val.cls == DYN:
-            expr = cat("(", expr, " #>> '{}') COLLATE \"C\"")
+        if pg and val.cls == DYN:
+            # SQLite orders json_extract() results NULL < numbers < text; rebuild that order
+            keys = [
+                cat("(CASE ", pg_tag(val), " WHEN 'num' THEN 1 WHEN 'text' THEN 2 ELSE 0 END)"),
+                pg_num(val),
+                cat(pg_text(val), ' COLLATE "C"'),
+            ]
+        elif pg and val.cls == TEXT:
+            keys = [cat(val.frag, ' COLLATE "C"')]
+        else:
+            keys = [val.frag]
         if comp.joins:
             chain = comp._render_chain(list(comp.joins.values()), comp.aliases)
-            expr = cat('(SELECT ', val.frag if not pg else expr, ' FROM (SELECT 1) AS "__b"', chain, " LIMIT 1)")
+            keys = [cat("(SELECT ", k, ' FROM (SELECT 1) AS "__b"', chain, " LIMIT 1)") for k in keys]
         nulls = (" NULLS FIRST" if direction == "ASC" else " NULLS LAST") if pg else ""
-        parts.append(cat(expr, f" {direction}{nulls}"))
+        parts.extend(cat(k, f" {direction}{nulls}") for k in keys)
     joined = cat(*[p for i, part in enumerate(parts) for p in ((", ", part) if i else (part,))])
     return SortPlan(joined.sql, joined.params)

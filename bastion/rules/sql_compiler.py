@@ -18,13 +18,24 @@ from bastion.rules import sqlite_values as sv
 from bastion.rules.errors import RuleResolveError
 from bastion.rules.field_resolver import Resolver
 from bastion.rules.filter_ast import And, Comparison, Expr, Or
+from bastion.rules.filter_parser import parse
+from bastion.rules.schema import list_rule_of
 from bastion.rules.sql_fragment import SqlFragment, cat, param, quote
 from bastion.rules.sql_joins import render_join
 from bastion.rules.sql_values import DYN, NULL, NUM, TEXT, SqlValue, pg_compare, pg_convert, pg_num, pg_text
 
 DEFAULT_EXPR_LIMIT = 200
-_PG_STRFTIME = {"d": "DD", "H": "HH24", "j": "DDD", "m": "MM", "M": "MI", "S": "SS", "Y": "YYYY",
-                "f": "SS.MS", "%": "%"}
+_PG_STRFTIME = {
+    "d": "DD",
+    "H": "HH24",
+    "j": "DDD",
+    "m": "MM",
+    "M": "MI",
+    "S": "SS",
+    "Y": "YYYY",
+    "f": "SS.MS",
+    "%": "%",
+}
 
 
 def json_path_sqlite(path: tuple[str, ...]) -> str:
@@ -35,8 +46,14 @@ def json_path_sqlite(path: tuple[str, ...]) -> str:
 
 
 class SqlCompiler:
-    def __init__(self, resolver: Resolver, dialect: str, table_alias: str,
-                 limit: int = DEFAULT_EXPR_LIMIT) -> None:
+    def __init__(
+        self,
+        resolver: Resolver,
+        dialect: str,
+        table_alias: str,
+        limit: int = DEFAULT_EXPR_LIMIT,
+        namespace: str = "",
+    ) -> None:
         if dialect not in ("sqlite", "postgres"):
             raise ValueError(f"unknown dialect {dialect!r}")
         self.r = resolver
@@ -47,11 +64,12 @@ class SqlCompiler:
         self.joins: dict[str, o.Join] = {}  # main joins, by key, in first-use order
         self.aliases: dict[str, str] = {}
         self._n = 0
+        self.ns = namespace  # keeps aliases of nested compilers (list rules of joined collections) apart
         self._mm: list[dict[str, str]] = []  # alias maps of the enclosing multi-match subquery
 
     def new_alias(self, prefix: str = "__j") -> str:
         self._n += 1
-        return f"{prefix}{self._n}"
+        return f"{prefix}{self.ns}{self._n}"
 
     # ---- entry points -----------------------------------------------------------------------
 
@@ -59,8 +77,28 @@ class SqlCompiler:
         where = self.expr(expr)
         if not self.joins:
             return where
+        guards = self._list_rule_guards()
         joins = self._render_chain(list(self.joins.values()), self.aliases)
-        return cat('EXISTS (SELECT 1 FROM (SELECT 1) AS "__b"', joins, " WHERE ", where, ")")
+        return cat('EXISTS (SELECT 1 FROM (SELECT 1) AS "__b"', joins, " WHERE ", where, *guards, ")")
+
+    def _list_rule_guards(self) -> list[str | SqlFragment]:
+        """Clients see related rows only through the related collection's listRule (PocketBase:
+        `alias.id = '' OR (listRule)` is ANDed in for every joined collection)."""
+        if self.r.allow_hidden:
+            return []
+        out: list[str | SqlFragment] = []
+        for n, j in enumerate(list(self.joins.values())):
+            rule = joined_list_rule(self.r, j)
+            if not rule:
+                continue
+            alias = self.aliases[j.key]
+            coll = self.r.load(j.table)
+            assert coll is not None
+            nested_resolver = Resolver(coll, self.r.schema, self.r.request, allow_hidden=True, now=self.r.now)
+            nested = SqlCompiler(nested_resolver, self.dialect, alias, namespace=f"{self.ns}r{n}_")
+            cond = nested.compile(parse(rule))
+            out += [f" AND ({quote(alias)}.\"id\" = '' OR ", cond, ")"]
+        return out
 
     def expr(self, expr: Expr) -> SqlFragment:
         if isinstance(expr, Comparison):
@@ -209,7 +247,8 @@ class SqlCompiler:
             return SqlValue(SqlFragment("NULL"), NULL)
         if isinstance(v, (int, float)):
             if self.pg:
-                return SqlValue(cat("CAST(", param(float(v)), " AS DOUBLE PRECISION)"), NUM)
+                text = cat("CAST(", param(sv.to_text(v)), " AS TEXT)")
+                return SqlValue(cat("CAST(", param(float(v)), " AS DOUBLE PRECISION)"), NUM, text=text)
             return SqlValue(param(v), NUM)
         if self.pg:
             return SqlValue(cat("CAST(", param(v), " AS TEXT)"), TEXT)
@@ -224,19 +263,31 @@ class SqlCompiler:
                     return SqlValue(SqlFragment(f"jsonb_array_length(COALESCE({col}, '[]'::jsonb))"), NUM)
                 # guarded like PocketBase's JSONArrayLength: SQLite's constant propagation may
                 # substitute a compared text literal for the column
-                return SqlValue(SqlFragment(
-                    f"json_array_length(CASE WHEN iif(json_valid({col}), json_type({col}) = 'array', FALSE) "
-                    f"THEN {col} ELSE (CASE WHEN {col} = '' OR {col} IS NULL THEN json_array() "
-                    f"ELSE json_array({col}) END) END)"), NUM)
+                return SqlValue(
+                    SqlFragment(
+                        f"json_array_length(CASE WHEN iif(json_valid({col}), json_type({col}) = 'array', FALSE) "
+                        f"THEN {col} ELSE (CASE WHEN {col} = '' OR {col} IS NULL THEN json_array() "
+                        f"ELSE json_array({col}) END) END)"
+                    ),
+                    NUM,
+                )
             return SqlValue(SqlFragment(f"(CASE WHEN {col} = '' OR {col} IS NULL THEN 0 ELSE 1 END)"), NUM)
         if ref.cls == o.JSON:
             path = ref.json_path or ()
             if self.pg:
-                val = SqlValue(cat(f"({col} #> CAST(", param(list(path)), " AS TEXT[]))") if path
-                               else SqlFragment(col), DYN)
+                val = SqlValue(
+                    cat(f"({col} #> CAST(", param(list(path)), " AS TEXT[]))") if path else SqlFragment(col),
+                    DYN,
+                )
             else:
-                val = SqlValue(cat(f"(CASE WHEN json_valid({col}) THEN json_extract({col}, ",
-                                   param(json_path_sqlite(path)), ") END)"), DYN)
+                val = SqlValue(
+                    cat(
+                        f"(CASE WHEN json_valid({col}) THEN json_extract({col}, ",
+                        param(json_path_sqlite(path)),
+                        ") END)",
+                    ),
+                    DYN,
+                )
         elif ref.is_array_column:
             val = SqlValue(SqlFragment(f"CAST({col} AS TEXT)" if self.pg else col), TEXT)
         elif ref.cls == o.BOOL:
@@ -245,6 +296,8 @@ class SqlCompiler:
             val = SqlValue(SqlFragment(col), NUM if ref.cls == o.NUM else TEXT)
         if ref.modifier == "lower":
             inner = pg_text(val) if self.pg else val.frag
+            if self.pg:  # SQLite's LOWER() folds ASCII only; so does PostgreSQL's under "C"
+                return SqlValue(cat("LOWER((", inner, ') COLLATE "C")'), TEXT)
             return SqlValue(cat("LOWER(", inner, ")"), TEXT)
         return val
 
@@ -253,8 +306,21 @@ class SqlCompiler:
             args = [self.value(a) for a in f.args]
             nums = [pg_num(a) if self.pg else a.frag for a in args]
             lon_a, lat_a, lon_b, lat_b = nums
-            inner = cat("cos(radians(", lat_a, ")) * cos(radians(", lat_b, ")) * cos(radians(", lon_b,
-                        ") - radians(", lon_a, ")) + sin(radians(", lat_a, ")) * sin(radians(", lat_b, "))")
+            inner = cat(
+                "cos(radians(",
+                lat_a,
+                ")) * cos(radians(",
+                lat_b,
+                ")) * cos(radians(",
+                lon_b,
+                ") - radians(",
+                lon_a,
+                ")) + sin(radians(",
+                lat_a,
+                ")) * sin(radians(",
+                lat_b,
+                "))",
+            )
             if self.pg:  # SQLite's acos() yields NULL outside [-1, 1]; PostgreSQL would raise
                 inner = cat("(CASE WHEN (", inner, ") BETWEEN -1 AND 1 THEN (", inner, ") END)")
             return SqlValue(cat("(6371 * acos(", inner, "))"), NUM)
@@ -273,11 +339,30 @@ class SqlCompiler:
             raise RuleResolveError("strftime() needs exactly a format and a time value on PostgreSQL")
         t = pg_text(self.value(f.args[1]))
         pg_fmt = _pg_format(str(fmt.value))
-        return SqlValue(cat("(CASE WHEN ", t, " ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}' THEN to_char(CAST(substr(", t,
-                            ", 1, 23) AS TIMESTAMP), ", param(pg_fmt), ") END)"), TEXT)
+        return SqlValue(
+            cat(
+                "(CASE WHEN ",
+                t,
+                " ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}' THEN to_char(CAST(substr(",
+                t,
+                ", 1, 23) AS TIMESTAMP), ",
+                param(pg_fmt),
+                ") END)",
+            ),
+            TEXT,
+        )
 
 
 _NO_FOLD = object()
+_RULE_JOINS = {o.REL, o.REL_MULTI, o.BACK, o.BACK_MULTI, o.COLLECTION, o.AUTH, o.BODY_REL}
+
+
+def joined_list_rule(r: Resolver, j: o.Join) -> str:
+    """The non-empty listRule a client must satisfy to see rows of join `j` ('' = none)."""
+    if j.kind not in _RULE_JOINS:
+        return ""
+    coll = r.load(j.table)
+    return (list_rule_of(coll) or "") if coll is not None else ""
 
 
 def const_value(c: o.Const) -> Any:

@@ -20,8 +20,10 @@ def _col(alias: str, column: str) -> str:
 
 def sqlite_array(expr: str) -> str:
     """A JSON array from a column: arrays as-is, anything else wrapped (PocketBase's JSONEach)."""
-    return (f"(CASE WHEN json_valid({expr}) THEN (CASE WHEN json_type({expr}) = 'array' THEN {expr} "
-            f"ELSE json_array({expr}) END) ELSE json_array({expr}) END)")
+    return (
+        f"(CASE WHEN json_valid({expr}) THEN (CASE WHEN json_type({expr}) = 'array' THEN {expr} "
+        f"ELSE json_array({expr}) END) ELSE json_array({expr}) END)"
+    )
 
 
 def pg_array(expr: str, is_json: bool) -> str:
@@ -30,45 +32,56 @@ def pg_array(expr: str, is_json: bool) -> str:
     return f"(CASE WHEN jsonb_typeof({expr}) = 'array' THEN {expr} ELSE '[]'::jsonb END)"
 
 
-def render_join(j: o.Join, alias: str, parent_alias: str, dialect: str,
-                new_alias: Callable[[], str]) -> SqlFragment:
+def render_join(
+    j: o.Join, alias: str, parent_alias: str, dialect: str, new_alias: Callable[[], str]
+) -> SqlFragment:
     pg = dialect == "postgres"
     a = quote(alias)
     if j.kind == o.REL:
-        return SqlFragment(f" LEFT JOIN {quote(j.table)} AS {a} ON {a}.\"id\" = {_col(parent_alias, j.column)}")
+        return SqlFragment(f' LEFT JOIN {quote(j.table)} AS {a} ON {a}."id" = {_col(parent_alias, j.column)}')
     if j.kind == o.REL_MULTI:
         je = new_alias()
         src = _col(parent_alias, j.column)
         if pg:
-            each = f" LEFT JOIN LATERAL jsonb_array_elements_text({pg_array(src, True)}) AS {quote(je)}(\"value\") ON 1=1"
+            each = f' LEFT JOIN LATERAL jsonb_array_elements_text({pg_array(src, True)}) AS {quote(je)}("value") ON 1=1'
         else:
             each = f" LEFT JOIN json_each({sqlite_array(src)}) AS {quote(je)} ON 1=1"
-        return SqlFragment(each + f" LEFT JOIN {quote(j.table)} AS {a} ON {a}.\"id\" = {quote(je)}.\"value\"")
+        return SqlFragment(each + f' LEFT JOIN {quote(j.table)} AS {a} ON {a}."id" = {quote(je)}."value"')
     if j.kind == o.BACK:
-        return SqlFragment(f" LEFT JOIN {quote(j.table)} AS {a} ON {_col(alias, j.column)} = {_col(parent_alias, 'id')}")
+        return SqlFragment(
+            f" LEFT JOIN {quote(j.table)} AS {a} ON {_col(alias, j.column)} = {_col(parent_alias, 'id')}"
+        )
     if j.kind == o.BACK_MULTI:
         src = _col(alias, j.column)
-        ids = (f"SELECT jsonb_array_elements_text({pg_array(src, True)})" if pg
-               else f"SELECT \"value\" FROM json_each({sqlite_array(src)})")
+        ids = (
+            f"SELECT jsonb_array_elements_text({pg_array(src, True)})"
+            if pg
+            else f'SELECT "value" FROM json_each({sqlite_array(src)})'
+        )
         return SqlFragment(f" LEFT JOIN {quote(j.table)} AS {a} ON {_col(parent_alias, 'id')} IN ({ids})")
     if j.kind == o.COLLECTION:
         return SqlFragment(f" LEFT JOIN {quote(j.table)} AS {a} ON 1=1")
     if j.kind == o.AUTH:
-        return cat(f" LEFT JOIN {quote(j.table)} AS {a} ON {a}.\"id\" = ", param(j.value))
+        return cat(f' LEFT JOIN {quote(j.table)} AS {a} ON {a}."id" = ', param(j.value))
     if j.kind == o.EACH:
         src = _col(parent_alias, j.column)
         if pg:
-            return SqlFragment(f" LEFT JOIN LATERAL jsonb_array_elements_text({pg_array(src, bool(j.value))}) "
-                               f"AS {a}(\"value\") ON 1=1")
+            return SqlFragment(
+                f" LEFT JOIN LATERAL jsonb_array_elements_text({pg_array(src, bool(j.value))}) "
+                f'AS {a}("value") ON 1=1'
+            )
         return SqlFragment(f" LEFT JOIN json_each({sqlite_array(src)}) AS {a} ON 1=1")
     if j.kind == o.BODY_EACH:
         items = json.dumps(list(j.value), separators=(",", ":"), default=str)
         if pg:
-            return cat(" LEFT JOIN LATERAL jsonb_array_elements_text(CAST(", param(items),
-                       f" AS JSONB)) AS {a}(\"value\") ON 1=1")
+            return cat(
+                " LEFT JOIN LATERAL jsonb_array_elements_text(CAST(",
+                param(items),
+                f' AS JSONB)) AS {a}("value") ON 1=1',
+            )
         return cat(" LEFT JOIN json_each(", param(items), f") AS {a} ON 1=1")
     if j.kind == o.BODY_REL:
-        parts: list[str | SqlFragment] = [f" LEFT JOIN {quote(j.table)} AS {a} ON {a}.\"id\" IN ("]
+        parts: list[str | SqlFragment] = [f' LEFT JOIN {quote(j.table)} AS {a} ON {a}."id" IN (']
         for i, v in enumerate(j.value):
             if i:
                 parts.append(", ")

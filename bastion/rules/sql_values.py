@@ -31,7 +31,7 @@ class SqlValue:
     coalesced: bool = False  # COALESCE(num, ''): a number, or '' when NULL
     tag: SqlFragment | None = None  # MIXED only
     num: SqlFragment | None = None
-    text: SqlFragment | None = None
+    text: SqlFragment | None = None  # MIXED; or a constant's SQLite text form (5.0 -> '5.0')
 
 
 def pg_convert(v: SqlValue, conv: str) -> SqlValue:
@@ -43,9 +43,26 @@ def pg_convert(v: SqlValue, conv: str) -> SqlValue:
     if conv == "num" and v.cls in (TEXT, DYN, MIXED):
         t = pg_text(v)
         looks = cat("(", t, f" ~ {_NUMERIC_RE})")
-        tag = cat("(CASE WHEN ", pg_tag(v), " = 'num' THEN 'num' WHEN ", looks, " THEN 'num' ELSE ", pg_tag(v), " END)")
-        num = cat("(CASE WHEN ", pg_tag(v), " = 'num' THEN ", pg_num(v), " WHEN ", looks,
-                  " THEN CAST(trim(", t, ") AS DOUBLE PRECISION) END)")
+        tag = cat(
+            "(CASE WHEN ",
+            pg_tag(v),
+            " = 'num' THEN 'num' WHEN ",
+            looks,
+            " THEN 'num' ELSE ",
+            pg_tag(v),
+            " END)",
+        )
+        num = cat(
+            "(CASE WHEN ",
+            pg_tag(v),
+            " = 'num' THEN ",
+            pg_num(v),
+            " WHEN ",
+            looks,
+            " THEN CAST(trim(",
+            t,
+            ") AS DOUBLE PRECISION) END)",
+        )
         return SqlValue(t, MIXED, tag=tag, num=num, text=t)
     return v
 
@@ -59,8 +76,10 @@ def pg_tag(v: SqlValue) -> SqlFragment:
         return v.tag
     if v.cls == DYN:
         return cat(
-            "(CASE jsonb_typeof(", v.frag, ") WHEN 'number' THEN 'num' WHEN 'boolean' THEN 'num' "
-            "WHEN 'string' THEN 'text' WHEN 'object' THEN 'text' WHEN 'array' THEN 'text' END)"
+            "(CASE jsonb_typeof(",
+            v.frag,
+            ") WHEN 'number' THEN 'num' WHEN 'boolean' THEN 'num' "
+            "WHEN 'string' THEN 'text' WHEN 'object' THEN 'text' WHEN 'array' THEN 'text' END)",
         )
     if v.coalesced:
         return cat("(CASE WHEN ", v.frag, " IS NULL THEN 'text' ELSE 'num' END)")
@@ -75,8 +94,12 @@ def pg_num(v: SqlValue) -> SqlFragment:
         return v.num
     if v.cls == DYN:
         return cat(
-            "(CASE jsonb_typeof(", v.frag, ") WHEN 'number' THEN CAST(CAST(", v.frag,
-            " AS TEXT) AS DOUBLE PRECISION) WHEN 'boolean' THEN (CASE WHEN CAST(", v.frag,
+            "(CASE jsonb_typeof(",
+            v.frag,
+            ") WHEN 'number' THEN CAST(CAST(",
+            v.frag,
+            " AS TEXT) AS DOUBLE PRECISION) WHEN 'boolean' THEN (CASE WHEN CAST(",
+            v.frag,
             " AS TEXT) = 'true' THEN 1 ELSE 0 END) END)",
         )
     return SqlFragment("CAST(NULL AS DOUBLE PRECISION)")
@@ -84,6 +107,8 @@ def pg_num(v: SqlValue) -> SqlFragment:
 
 def pg_text(v: SqlValue) -> SqlFragment:
     """The value as SQLite text (for text comparisons and LIKE)."""
+    if v.text is not None:
+        return v.text
     if v.cls == TEXT:
         return v.frag
     if v.cls == MIXED:
@@ -95,15 +120,27 @@ def pg_text(v: SqlValue) -> SqlFragment:
         return cat("CAST(", v.frag, " AS TEXT)")
     if v.cls == DYN:
         return cat(
-            "(CASE jsonb_typeof(", v.frag, ") WHEN 'string' THEN (", v.frag, " #>> '{}') "
-            "WHEN 'boolean' THEN (CASE WHEN CAST(", v.frag, " AS TEXT) = 'true' THEN '1' ELSE '0' END) "
-            "WHEN 'null' THEN NULL ELSE CAST(", v.frag, " AS TEXT) END)",
+            "(CASE jsonb_typeof(",
+            v.frag,
+            ") WHEN 'string' THEN (",
+            v.frag,
+            " #>> '{}') WHEN 'boolean' THEN (CASE WHEN CAST(",
+            v.frag,
+            " AS TEXT) = 'true' THEN '1' ELSE '0' END) WHEN 'null' THEN NULL ELSE CAST(",
+            v.frag,
+            " AS TEXT) END)",
         )
     return SqlFragment("CAST(NULL AS TEXT)")
 
 
 _CROSS = {  # num (left) vs text (right): numbers sort first
-    "=": "FALSE", "IS": "FALSE", "IS NOT": "TRUE", "<": "TRUE", "<=": "TRUE", ">": "FALSE", ">=": "FALSE",
+    "=": "FALSE",
+    "IS": "FALSE",
+    "IS NOT": "TRUE",
+    "<": "TRUE",
+    "<=": "TRUE",
+    ">": "FALSE",
+    ">=": "FALSE",
 }
 _FLIP = {"=": "=", "IS": "IS", "IS NOT": "IS NOT", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
@@ -140,15 +177,43 @@ def pg_compare(a: SqlValue, op: str, b: SqlValue) -> SqlFragment:
             return cat("(", a.frag, coll, f" {sop} ", b.frag, ")")
         res = _CROSS[op] if a.cls == NUM else _CROSS[_FLIP[op]]
         if op in ("IS", "IS NOT"):
-            return cat("(CASE WHEN ", a.frag, " IS NULL OR ", b.frag, " IS NULL THEN ",
-                       _null_case(op, a.frag, b.frag), f" ELSE {res} END)")
+            return cat(
+                "(CASE WHEN ",
+                a.frag,
+                " IS NULL OR ",
+                b.frag,
+                " IS NULL THEN ",
+                _null_case(op, a.frag, b.frag),
+                f" ELSE {res} END)",
+            )
         return cat("(CASE WHEN ", a.frag, " IS NULL OR ", b.frag, f" IS NULL THEN NULL ELSE {res} END)")
     ta, tb = pg_tag(a), pg_tag(b)
     num_vs_text = _CROSS[op]
     text_vs_num = _CROSS[_FLIP[op]]
     return cat(
-        "(CASE WHEN ", ta, " IS NULL OR ", tb, " IS NULL THEN ", _null_case(op, ta, tb),
-        " WHEN ", ta, " = 'num' AND ", tb, " = 'num' THEN ", pg_num(a), f" {sop} ", pg_num(b),
-        " WHEN ", ta, " = 'text' AND ", tb, " = 'text' THEN ", pg_text(a), f' COLLATE "C" {sop} ', pg_text(b),
-        " WHEN ", ta, f" = 'num' THEN {num_vs_text} ELSE {text_vs_num} END)",
+        "(CASE WHEN ",
+        ta,
+        " IS NULL OR ",
+        tb,
+        " IS NULL THEN ",
+        _null_case(op, ta, tb),
+        " WHEN ",
+        ta,
+        " = 'num' AND ",
+        tb,
+        " = 'num' THEN ",
+        pg_num(a),
+        f" {sop} ",
+        pg_num(b),
+        " WHEN ",
+        ta,
+        " = 'text' AND ",
+        tb,
+        " = 'text' THEN ",
+        pg_text(a),
+        f' COLLATE "C" {sop} ',
+        pg_text(b),
+        " WHEN ",
+        ta,
+        f" = 'num' THEN {num_vs_text} ELSE {text_vs_num} END)",
     )

@@ -74,7 +74,7 @@ class IndexDef:
 
 
 def _strip(ident: str) -> str:
-    return ident.strip().strip("`\"[]")
+    return ident.strip().strip('`"[]')
 
 
 def _render_column(col: str, dialect: str) -> str:

@@ -14,8 +14,11 @@ def _claims(token: str) -> dict:
 
 
 async def test_superuser_auth_shape(api):
-    r = await api.request("POST", "/api/collections/_superusers/auth-with-password",
-                          json={"identity": "admin@example.com", "password": "adminpass1234"})
+    r = await api.request(
+        "POST",
+        "/api/collections/_superusers/auth-with-password",
+        json={"identity": "admin@example.com", "password": "adminpass1234"},
+    )
     assert r.status_code == 200
     body = r.json()
     assert set(body) == {"record", "token"}
@@ -28,10 +31,16 @@ async def test_superuser_auth_shape(api):
 
 
 async def test_wrong_password_and_unknown_identity_look_the_same(api):
-    a = await api.request("POST", "/api/collections/_superusers/auth-with-password",
-                          json={"identity": "admin@example.com", "password": "wrong-password"})
-    b = await api.request("POST", "/api/collections/_superusers/auth-with-password",
-                          json={"identity": "nobody@example.com", "password": "wrong-password"})
+    a = await api.request(
+        "POST",
+        "/api/collections/_superusers/auth-with-password",
+        json={"identity": "admin@example.com", "password": "wrong-password"},
+    )
+    b = await api.request(
+        "POST",
+        "/api/collections/_superusers/auth-with-password",
+        json={"identity": "nobody@example.com", "password": "wrong-password"},
+    )
     assert a.status_code == b.status_code == 400
     assert a.json() == b.json()
 
@@ -41,9 +50,13 @@ async def test_auth_refresh_and_forged_tokens(api):
     assert r.status_code == 200 and r.json()["record"]["email"] == "admin@example.com"
     claims = _claims(api.superuser_token)
     forged = jwt.encode(claims, "not-the-real-signing-key-but-long-enough", algorithm="HS256")
-    assert (await api.request("POST", "/api/collections/_superusers/auth-refresh", token=forged)).status_code == 401
+    assert (
+        await api.request("POST", "/api/collections/_superusers/auth-refresh", token=forged)
+    ).status_code == 401
     none_alg = jwt.encode(claims, None, algorithm="none")  # type: ignore[arg-type]
-    assert (await api.request("POST", "/api/collections/_superusers/auth-refresh", token=none_alg)).status_code == 401
+    assert (
+        await api.request("POST", "/api/collections/_superusers/auth-refresh", token=none_alg)
+    ).status_code == 401
     # A user's token is not a superuser token.
     _, user_token = await api.create_user("u@example.com")
     assert (await api.request("GET", "/api/collections", token=user_token)).status_code == 403
@@ -51,30 +64,52 @@ async def test_auth_refresh_and_forged_tokens(api):
 
 async def test_password_change_invalidates_old_tokens(api):
     user, token = await api.create_user("c@example.com", password="firstpass1")
-    r = await api.request("PATCH", f"/api/collections/users/records/{user['id']}", token=token,
-                          json={"password": "secondpass2", "passwordConfirm": "secondpass2", "oldPassword": "firstpass1"})
+    r = await api.request(
+        "PATCH",
+        f"/api/collections/users/records/{user['id']}",
+        token=token,
+        json={"password": "secondpass2", "passwordConfirm": "secondpass2", "oldPassword": "firstpass1"},
+    )
     assert r.status_code == 200, r.text
     assert (await api.request("POST", "/api/collections/users/auth-refresh", token=token)).status_code == 401
 
 
 async def test_batch_disabled_by_default_then_atomic(api):
-    await api.create_collection({"name": "notes", "createRule": "", "listRule": "",
-                                 "fields": [{"name": "t", "type": "text", "required": True}]})
+    await api.create_collection(
+        {
+            "name": "notes",
+            "createRule": "",
+            "listRule": "",
+            "fields": [{"name": "t", "type": "text", "required": True}],
+        }
+    )
     req = {"requests": [{"method": "POST", "url": "/api/collections/notes/records", "body": {"t": "a"}}]}
     assert (await api.su("POST", "/api/batch", json=req)).status_code == 403
     r = await api.su("PATCH", "/api/settings", json={"batch": {"enabled": True}})
     assert r.status_code == 200, r.text
-    ok = await api.su("POST", "/api/batch", json={"requests": [
-        {"method": "POST", "url": "/api/collections/notes/records", "body": {"t": "a"}},
-        {"method": "POST", "url": "/api/collections/notes/records?fields=t", "body": {"t": "b"}},
-    ]})
+    ok = await api.su(
+        "POST",
+        "/api/batch",
+        json={
+            "requests": [
+                {"method": "POST", "url": "/api/collections/notes/records", "body": {"t": "a"}},
+                {"method": "POST", "url": "/api/collections/notes/records?fields=t", "body": {"t": "b"}},
+            ]
+        },
+    )
     assert ok.status_code == 200, ok.text
     assert [x["status"] for x in ok.json()] == [200, 200]
     assert ok.json()[1]["body"] == {"t": "b"}
-    bad = await api.su("POST", "/api/batch", json={"requests": [
-        {"method": "POST", "url": "/api/collections/notes/records", "body": {"t": "c"}},
-        {"method": "POST", "url": "/api/collections/notes/records", "body": {}},
-    ]})
+    bad = await api.su(
+        "POST",
+        "/api/batch",
+        json={
+            "requests": [
+                {"method": "POST", "url": "/api/collections/notes/records", "body": {"t": "c"}},
+                {"method": "POST", "url": "/api/collections/notes/records", "body": {}},
+            ]
+        },
+    )
     assert bad.status_code == 400
     assert bad.json()["data"]["requests"]["1"]["code"] == "batch_request_failed"
     total = (await api.su("GET", "/api/collections/notes/records")).json()["totalItems"]
@@ -82,7 +117,9 @@ async def test_batch_disabled_by_default_then_atomic(api):
 
 
 async def test_settings_masks_secrets(api):
-    r = await api.su("PATCH", "/api/settings", json={"smtp": {"password": "hunter2"}, "meta": {"appName": "Demo"}})
+    r = await api.su(
+        "PATCH", "/api/settings", json={"smtp": {"password": "hunter2"}, "meta": {"appName": "Demo"}}
+    )
     assert r.status_code == 200, r.text
     got = (await api.su("GET", "/api/settings")).json()
     assert got["meta"]["appName"] == "Demo"

@@ -44,7 +44,9 @@ async def test_create_view_update_delete_collection(api):
     assert view.json()["id"] == created["id"]
 
     fields = created["fields"] + [{"name": "body", "type": "editor"}]
-    upd = await api.su("PATCH", f"/api/collections/{created['id']}", json={"name": "articles", "fields": fields})
+    upd = await api.su(
+        "PATCH", f"/api/collections/{created['id']}", json={"name": "articles", "fields": fields}
+    )
     assert upd.status_code == 200, upd.text
     assert upd.json()["name"] == "articles"
     rec = await api.create_record("articles", {"title": "hello", "body": "<p>x</p>"})
@@ -110,7 +112,18 @@ async def test_scaffolds(api):
 
 
 async def test_import_collections(api):
-    r = await api.su("PUT", "/api/collections/import", json={"collections": [POSTS, dict(POSTS, name="notes")]})
+    r = await api.su(
+        "PUT", "/api/collections/import", json={"collections": [POSTS, dict(POSTS, name="notes")]}
+    )
     assert r.status_code == 204, r.text
     names = {c["name"] for c in (await api.su("GET", "/api/collections?perPage=100")).json()["items"]}
     assert {"posts", "notes"} <= names
+
+
+async def test_list_collections_filter_and_sort(api):
+    await api.create_collection(POSTS)
+    r = await api.su("GET", "/api/collections", params={"filter": "system = false", "sort": "-name"})
+    assert r.status_code == 200, r.text
+    assert [c["name"] for c in r.json()["items"]] == ["users", "posts"]
+    bad = await api.su("GET", "/api/collections", params={"filter": "nope = 1"})
+    assert bad.status_code == 400

@@ -7,8 +7,16 @@ import pytest
 
 @pytest.fixture
 async def note(api):
-    await api.create_collection({"name": "notes", "listRule": "", "viewRule": "", "updateRule": "", "deleteRule": "",
-                                 "fields": [{"name": "t", "type": "text"}]})
+    await api.create_collection(
+        {
+            "name": "notes",
+            "listRule": "",
+            "viewRule": "",
+            "updateRule": "",
+            "deleteRule": "",
+            "fields": [{"name": "t", "type": "text"}],
+        }
+    )
     return await api.create_record("notes", {"t": "hello " * 200})
 
 
@@ -39,9 +47,15 @@ async def test_etag_304_and_412(api, note):
 
 
 async def test_cors_preflight(api):
-    r = await api.request("OPTIONS", "/api/collections/notes/records",
-                          headers={"Origin": "https://app.example", "Access-Control-Request-Method": "PATCH",
-                                   "Access-Control-Request-Headers": "authorization,content-type"})
+    r = await api.request(
+        "OPTIONS",
+        "/api/collections/notes/records",
+        headers={
+            "Origin": "https://app.example",
+            "Access-Control-Request-Method": "PATCH",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
     assert r.status_code in (200, 204)
     assert r.headers["access-control-allow-origin"] in ("*", "https://app.example")
     assert "PATCH" in r.headers["access-control-allow-methods"]
@@ -63,7 +77,9 @@ async def test_security_headers_and_unknown_route(api):
 
 
 async def test_problem_json_when_asked(api):
-    r = await api.request("GET", "/api/collections/nope/records", headers={"Accept": "application/problem+json"})
+    r = await api.request(
+        "GET", "/api/collections/nope/records", headers={"Accept": "application/problem+json"}
+    )
     assert r.status_code == 404
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["status"] == 404

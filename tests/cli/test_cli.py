@@ -24,32 +24,49 @@ def _free_port() -> int:
 def test_help_lists_commands():
     out = subprocess.run([BASTION, "--help"], capture_output=True, text=True, check=True).stdout
     assert "serve" in out and "superuser" in out
-    serve_help = subprocess.run([BASTION, "serve", "--help"], capture_output=True, text=True, check=True).stdout
+    serve_help = subprocess.run(
+        [BASTION, "serve", "--help"], capture_output=True, text=True, check=True
+    ).stdout
     assert "--http" in serve_help and "--dir" in serve_help and "--db" in serve_help
 
 
 def test_bad_http_flag_is_a_usage_error(tmp_path):
-    r = subprocess.run([BASTION, "serve", "--http", "nonsense", "--dir", str(tmp_path)], capture_output=True, text=True)
+    r = subprocess.run(
+        [BASTION, "serve", "--http", "nonsense", "--dir", str(tmp_path)], capture_output=True, text=True
+    )
     assert r.returncode == 2
     assert "HOST:PORT" in r.stderr
 
 
 def test_superuser_upsert_then_serve_and_login(tmp_path):
     data = tmp_path / "data"
-    r = subprocess.run([BASTION, "superuser", "upsert", "root@example.com", "rootpass1234", "--dir", str(data)],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [BASTION, "superuser", "upsert", "root@example.com", "rootpass1234", "--dir", str(data)],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
-    again = subprocess.run([BASTION, "superuser", "upsert", "root@example.com", "otherpass1234", "--dir", str(data)],
-                           capture_output=True, text=True)
+    again = subprocess.run(
+        [BASTION, "superuser", "upsert", "root@example.com", "otherpass1234", "--dir", str(data)],
+        capture_output=True,
+        text=True,
+    )
     assert again.returncode == 0 and "updated" in again.stdout
-    short = subprocess.run([BASTION, "superuser", "upsert", "x@example.com", "short", "--dir", str(data)],
-                           capture_output=True, text=True)
+    short = subprocess.run(
+        [BASTION, "superuser", "upsert", "x@example.com", "short", "--dir", str(data)],
+        capture_output=True,
+        text=True,
+    )
     assert short.returncode == 1 and "password" in short.stderr
 
     port = _free_port()
     env = dict(os.environ)
-    proc = subprocess.Popen([BASTION, "serve", "--http", f"127.0.0.1:{port}", "--dir", str(data)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(
+        [BASTION, "serve", "--http", f"127.0.0.1:{port}", "--dir", str(data)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
@@ -61,8 +78,10 @@ def test_superuser_upsert_then_serve_and_login(tmp_path):
                 pass
             assert time.monotonic() < deadline, "server did not start"
             time.sleep(0.2)
-        login = httpx.post(f"{base}/api/collections/_superusers/auth-with-password",
-                           json={"identity": "root@example.com", "password": "otherpass1234"})
+        login = httpx.post(
+            f"{base}/api/collections/_superusers/auth-with-password",
+            json={"identity": "root@example.com", "password": "otherpass1234"},
+        )
         assert login.status_code == 200
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -34,8 +34,15 @@ def run_scenario(script: str, server: RunningServer) -> subprocess.CompletedProc
     return subprocess.run([node, str(SDK_DIR / script)], env=env, capture_output=True, text=True, timeout=90)
 
 
+# Scenarios whose Bastion side is another open issue's work. Strict: the day one starts passing,
+# the xfail turns into a failure and this table must shrink.
+NOT_YET_IN_BASTION = {"sdk_realtime.mjs": "realtime (SSE) is the realtime issue's work"}
+
+
 @pytest.mark.parametrize("script", SCENARIOS)
-def test_sdk_scenario(script: str, target: RunningServer, sdk_ready: None) -> None:
+def test_sdk_scenario(script: str, target: RunningServer, sdk_ready: None, request: pytest.FixtureRequest) -> None:
+    if target.name.startswith("bastion") and script in NOT_YET_IN_BASTION:
+        request.applymarker(pytest.mark.xfail(reason=NOT_YET_IN_BASTION[script], strict=True))
     result = run_scenario(script, target)
     assert result.returncode == 0, (
         f"{script} against {target.name} exited {result.returncode}\n"

@@ -165,6 +165,30 @@ EXCERPTS = [
 ]
 
 
+# HTML5 tree-building corners (implied ends, tables, raw text, svg, select), also from the binary
+EXCERPTS_HTML5 = [
+    ("<p><b>bold<div>still bold</div>after</b></p>", "50", "bold still bold after"),
+    ("<table>stray<tr><td>cell</td></tr></table>", "50", "stray cell"),
+    ("<table><tr><td>a<td>b<tr><td>c</table>", "50", "a b c"),
+    ("<a>x<tr><td>not a table</td></tr></a>", "50", "xnot a table"),
+    ("<svg><text>hidden</text><div>shown</div></svg>tail", "50", "shown tail"),
+    ("<select><select><hr>&lt;b&gt;</select>", "50", "<b>"),
+    ("<noscript><b>raw</b></noscript>x", "50", "x"),
+    ("x<noscript><b>raw</b></noscript>", "50", "x <b>raw</b>"),
+    ("x<title>a &amp; <b>b</b></title>y", "50", "x a & <b>b</b> y"),
+    ("x<textarea>one</textarea><p>two</p>", "50", "x two"),
+    ("x<textarea>unterminated <p>never</p>", "50", "x"),
+    ("text then <b", "50", "text then"),
+    ("a</p>b", "50", "a b"),
+    ("<ul><li>one<li>two<li>three</ul>", "50", "one two three"),
+    ("<button>a<button>b</button>c", "50", "c"),
+    ("<p>日本語</p><table><tr><td>表</td></tr></table><p>日本語</p>", "4,true", "日本語"),
+    ("<p><b><i>x<ul><li>item</li></ul>tail</i></b></p>", "6,true", "x item..."),
+    ("<h1>a<h2>b</h2></h1>c", "50", "a b c"),
+    ("<p>a<table><tr><td>b</td></tr></table>c</p>", "50", "a b c"),
+]
+
+
 @pytest.mark.parametrize(("expr", "want"), PICKS)
 def test_pick_single_record(expr, want):
     before = copy.deepcopy(RECORD)
@@ -260,7 +284,7 @@ def test_excerpt_arguments(args, want):
     assert pick_fields(RECORD, f"body:excerpt({args})") == {"body": want}
 
 
-@pytest.mark.parametrize(("html", "args", "want"), EXCERPTS)
+@pytest.mark.parametrize(("html", "args", "want"), EXCERPTS + EXCERPTS_HTML5)
 def test_excerpt_text(html, args, want):
     assert pick_fields({"body": html}, f"body:excerpt({args})") == {"body": want}
 

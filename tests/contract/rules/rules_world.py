@@ -58,46 +58,142 @@ class Schema:
 
 def build_schema() -> Schema:
     teams = C("c_teams", "teams", field_list=[F("id"), F("name")])
-    users = C("c_users", "users", "auth", [
-        F("id"), F("email", "email"), F("emailVisibility", "bool"), F("verified", "bool"),
-        F("password", "password", hidden=True), F("name"), F("role", "select"), F("age", "number"),
-        F("team", "relation", collection_id="c_teams"),
-    ])
-    posts = C("c_posts", "posts", field_list=[
-        F("id"), F("title"), F("views", "number"), F("published", "bool"),
-        F("tags", "select", multiple=True), F("author", "relation", collection_id="c_users"),
-        F("reviewers", "relation", collection_id="c_users", multiple=True), F("meta", "json"),
-        F("created", "date"), F("loc", "geoPoint"), F("secret", hidden=True),
-    ])
-    members = C("c_members", "members", field_list=[
-        F("id"), F("user", "relation", collection_id="c_users"), F("team", "relation", collection_id="c_teams"),
-        F("level", "number"),
-    ])
+    users = C(
+        "c_users",
+        "users",
+        "auth",
+        [
+            F("id"),
+            F("email", "email"),
+            F("emailVisibility", "bool"),
+            F("verified", "bool"),
+            F("password", "password", hidden=True),
+            F("name"),
+            F("role", "select"),
+            F("age", "number"),
+            F("team", "relation", collection_id="c_teams"),
+        ],
+    )
+    posts = C(
+        "c_posts",
+        "posts",
+        field_list=[
+            F("id"),
+            F("title"),
+            F("views", "number"),
+            F("published", "bool"),
+            F("tags", "select", multiple=True),
+            F("author", "relation", collection_id="c_users"),
+            F("reviewers", "relation", collection_id="c_users", multiple=True),
+            F("meta", "json"),
+            F("created", "date"),
+            F("loc", "geoPoint"),
+            F("secret", hidden=True),
+        ],
+    )
+    members = C(
+        "c_members",
+        "members",
+        field_list=[
+            F("id"),
+            F("user", "relation", collection_id="c_users"),
+            F("team", "relation", collection_id="c_teams"),
+            F("level", "number"),
+        ],
+    )
     return Schema([teams, users, posts, members])
 
 
 ROWS: dict[str, list[dict[str, Any]]] = {
     "teams": [{"id": "t1", "name": "Red"}, {"id": "t2", "name": "Blue"}],
     "users": [
-        {"id": "u1", "email": "ann@x.io", "emailVisibility": True, "verified": True, "password": "h1",
-         "name": "Ann", "role": "admin", "age": 30, "team": "t1"},
-        {"id": "u2", "email": "bob@x.io", "emailVisibility": False, "verified": False, "password": "h2",
-         "name": "Bob", "role": "user", "age": 25, "team": "t2"},
-        {"id": "u3", "email": "cy@x.io", "emailVisibility": True, "verified": True, "password": "h3",
-         "name": "cy", "role": "", "age": 0, "team": ""},
+        {
+            "id": "u1",
+            "email": "ann@x.io",
+            "emailVisibility": True,
+            "verified": True,
+            "password": "h1",
+            "name": "Ann",
+            "role": "admin",
+            "age": 30,
+            "team": "t1",
+        },
+        {
+            "id": "u2",
+            "email": "bob@x.io",
+            "emailVisibility": False,
+            "verified": False,
+            "password": "h2",
+            "name": "Bob",
+            "role": "user",
+            "age": 25,
+            "team": "t2",
+        },
+        {
+            "id": "u3",
+            "email": "cy@x.io",
+            "emailVisibility": True,
+            "verified": True,
+            "password": "h3",
+            "name": "cy",
+            "role": "",
+            "age": 0,
+            "team": "",
+        },
     ],
     "posts": [
-        {"id": "p1", "title": "Hello World", "views": 10, "published": True, "tags": ["a", "b"],
-         "author": "u1", "reviewers": ["u2", "u3"], "meta": {"a": 1, "b": {"c": "x"}, "list": [1, 2]},
-         "created": "2024-01-02 03:04:05.678Z", "loc": {"lon": 23.32, "lat": 42.69}, "secret": "s1"},
-        {"id": "p2", "title": "second_post 100%", "views": 5.5, "published": False, "tags": ["b"],
-         "author": "u2", "reviewers": ["u2"], "meta": {"a": "1", "b": None},
-         "created": "2025-06-30 12:00:00.000Z", "loc": {"lon": 0, "lat": 0}, "secret": "s2"},
-        {"id": "p3", "title": "", "views": 0, "published": False, "tags": [], "author": "",
-         "reviewers": [], "meta": None, "created": "", "loc": {"lon": 2.35, "lat": 48.85}, "secret": ""},
-        {"id": "p4", "title": "hello again", "views": 100, "published": True, "tags": ["c"],
-         "author": "u3", "reviewers": ["u1"], "meta": {"a": [1, 2, 3], "t": True},
-         "created": "2024-12-31 23:59:59.999Z", "loc": {"lon": 0, "lat": 0}, "secret": "s4"},
+        {
+            "id": "p1",
+            "title": "Hello World",
+            "views": 10,
+            "published": True,
+            "tags": ["a", "b"],
+            "author": "u1",
+            "reviewers": ["u2", "u3"],
+            "meta": {"a": 1, "b": {"c": "x"}, "list": [1, 2]},
+            "created": "2024-01-02 03:04:05.678Z",
+            "loc": {"lon": 23.32, "lat": 42.69},
+            "secret": "s1",
+        },
+        {
+            "id": "p2",
+            "title": "second_post 100%",
+            "views": 5.5,
+            "published": False,
+            "tags": ["b"],
+            "author": "u2",
+            "reviewers": ["u2"],
+            "meta": {"a": "1", "b": None},
+            "created": "2025-06-30 12:00:00.000Z",
+            "loc": {"lon": 0, "lat": 0},
+            "secret": "s2",
+        },
+        {
+            "id": "p3",
+            "title": "",
+            "views": 0,
+            "published": False,
+            "tags": [],
+            "author": "",
+            "reviewers": [],
+            "meta": None,
+            "created": "",
+            "loc": {"lon": 2.35, "lat": 48.85},
+            "secret": "",
+        },
+        {
+            "id": "p4",
+            "title": "hello again",
+            "views": 100,
+            "published": True,
+            "tags": ["c"],
+            "author": "u3",
+            "reviewers": ["u1"],
+            "meta": {"a": [1, 2, 3], "t": True},
+            "created": "2024-12-31 23:59:59.999Z",
+            "loc": {"lon": 0, "lat": 0},
+            "secret": "s4",
+        },
     ],
     "members": [
         {"id": "m1", "user": "u1", "team": "t1", "level": 1},
@@ -106,10 +202,18 @@ ROWS: dict[str, list[dict[str, Any]]] = {
     ],
 }
 
-_SQLITE_TYPES = {"number": "NUMERIC NOT NULL DEFAULT 0", "bool": "BOOLEAN NOT NULL DEFAULT FALSE",
-                 "json": "JSON DEFAULT NULL", "geoPoint": "JSON NOT NULL DEFAULT '{\"lon\":0,\"lat\":0}'"}
-_PG_TYPES = {"number": "DOUBLE PRECISION NOT NULL DEFAULT 0", "bool": "BOOLEAN NOT NULL DEFAULT FALSE",
-             "json": "JSONB DEFAULT NULL", "geoPoint": "JSONB NOT NULL DEFAULT '{\"lon\":0,\"lat\":0}'"}
+_SQLITE_TYPES = {
+    "number": "NUMERIC NOT NULL DEFAULT 0",
+    "bool": "BOOLEAN NOT NULL DEFAULT FALSE",
+    "json": "JSON DEFAULT NULL",
+    "geoPoint": 'JSON NOT NULL DEFAULT \'{"lon":0,"lat":0}\'',
+}
+_PG_TYPES = {
+    "number": "DOUBLE PRECISION NOT NULL DEFAULT 0",
+    "bool": "BOOLEAN NOT NULL DEFAULT FALSE",
+    "json": "JSONB DEFAULT NULL",
+    "geoPoint": 'JSONB NOT NULL DEFAULT \'{"lon":0,"lat":0}\'',
+}
 
 
 def column_type(f: F, dialect: str) -> str:
@@ -213,7 +317,7 @@ class World:
         self.loop = asyncio.new_event_loop()
         try:
             self.pg = self.loop.run_until_complete(asyncpg.connect(pg_dsn(), timeout=5))
-        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
             self.loop.close()
             self.loop = None
             if os.environ.get("BASTION_REQUIRE_SERVICES") == "1":
@@ -259,15 +363,38 @@ class World:
         assert c is not None
         return c
 
-    def sql_ids(self, dialect: str, collection: str, expr: str, request: RequestInfo | None = None,
-                allow_hidden: bool = True, now: Any = None, sort: str = "") -> list[str]:
-        frag = rules.compile_filter(expr, self.coll(collection), self.schema, request or RequestInfo(),
-                                    dialect=dialect, table_alias=ALIAS, allow_hidden=allow_hidden, now=now)
+    def sql_ids(
+        self,
+        dialect: str,
+        collection: str,
+        expr: str,
+        request: RequestInfo | None = None,
+        allow_hidden: bool = True,
+        now: Any = None,
+        sort: str = "",
+    ) -> list[str]:
+        frag = rules.compile_filter(
+            expr,
+            self.coll(collection),
+            self.schema,
+            request or RequestInfo(),
+            dialect=dialect,
+            table_alias=ALIAS,
+            allow_hidden=allow_hidden,
+            now=now,
+        )
         sql = f"SELECT {q(ALIAS)}.id FROM {q(collection)} AS {q(ALIAS)} WHERE {frag.sql}"
         params = list(frag.params)
         if sort:
-            plan = rules.compile_sort(sort, self.coll(collection), self.schema, request or RequestInfo(),
-                                      dialect=dialect, table_alias=ALIAS, allow_hidden=allow_hidden)
+            plan = rules.compile_sort(
+                sort,
+                self.coll(collection),
+                self.schema,
+                request or RequestInfo(),
+                dialect=dialect,
+                table_alias=ALIAS,
+                allow_hidden=allow_hidden,
+            )
             sql += " ORDER BY " + plan.order_by
             params += plan.params
         else:
@@ -280,11 +407,26 @@ class World:
         rows = self.loop.run_until_complete(self.pg.fetch(to_dollar_params(sql), *params))
         return [r[0] for r in rows]
 
-    def eval_ids(self, collection: str, expr: str, request: RequestInfo | None = None,
-                 allow_hidden: bool = True, now: Any = None) -> list[str]:
+    def eval_ids(
+        self,
+        collection: str,
+        expr: str,
+        request: RequestInfo | None = None,
+        allow_hidden: bool = True,
+        now: Any = None,
+    ) -> list[str]:
         coll = self.coll(collection)
         return sorted(
-            r["id"] for r in self.rows.get(collection, [])
-            if rules.evaluate(expr, r, coll, self.schema, request or RequestInfo(), data=self.source, now=now,
-                              allow_hidden=allow_hidden)
+            r["id"]
+            for r in self.rows.get(collection, [])
+            if rules.evaluate(
+                expr,
+                r,
+                coll,
+                self.schema,
+                request or RequestInfo(),
+                data=self.source,
+                now=now,
+                allow_hidden=allow_hidden,
+            )
         )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from bastion.rules import RequestInfo, RuleResolveError, compile_filter, compile_sort
@@ -13,8 +11,15 @@ ANN = {"id": "u1", "collectionId": "c_users", "collectionName": "users", "name":
 
 
 def _compile(posts, schema, expr, dialect, request=None, allow_hidden=True):
-    return compile_filter(expr, posts, schema, request or RequestInfo(), dialect=dialect, table_alias="__r",
-                          allow_hidden=allow_hidden)
+    return compile_filter(
+        expr,
+        posts,
+        schema,
+        request or RequestInfo(),
+        dialect=dialect,
+        table_alias="__r",
+        allow_hidden=allow_hidden,
+    )
 
 
 INJECTIONS = [
@@ -82,10 +87,13 @@ def test_like_wrapping(posts, schema) -> None:
 
 
 def test_same_join_alias_is_shared(posts, schema) -> None:
-    frag = _compile(posts, schema, "@collection.members.user ?= 'u1' && @collection.members.team ?= 't1'", "sqlite")
+    frag = _compile(
+        posts, schema, "@collection.members.user ?= 'u1' && @collection.members.team ?= 't1'", "sqlite"
+    )
     assert frag.sql.count('LEFT JOIN "members"') == 1
-    frag = _compile(posts, schema, "@collection.members:a.user ?= 'u1' && @collection.members:b.team ?= 't1'",
-                    "sqlite")
+    frag = _compile(
+        posts, schema, "@collection.members:a.user ?= 'u1' && @collection.members:b.team ?= 't1'", "sqlite"
+    )
     assert frag.sql.count('LEFT JOIN "members"') == 2
 
 
@@ -139,16 +147,33 @@ def test_max_nested_relations(schema) -> None:
 
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_sort_shapes(posts, schema, dialect) -> None:
-    plan = compile_sort("-views, +title,created,@random", posts, schema, RequestInfo(), dialect=dialect,
-                        table_alias="__r", allow_hidden=False)
+    plan = compile_sort(
+        "-views, +title,created,@random",
+        posts,
+        schema,
+        RequestInfo(),
+        dialect=dialect,
+        table_alias="__r",
+        allow_hidden=False,
+    )
     assert '"__r"."views" DESC' in plan.order_by and '"__r"."title"' in plan.order_by
     assert ("random()" if dialect == "postgres" else "RANDOM()") in plan.order_by
     assert plan.params == []
-    plan = compile_sort("author.name", posts, schema, RequestInfo(), dialect=dialect, table_alias="__r",
-                        allow_hidden=True)
+    plan = compile_sort(
+        "author.name", posts, schema, RequestInfo(), dialect=dialect, table_alias="__r", allow_hidden=True
+    )
     assert plan.order_by.startswith("(SELECT")
     with pytest.raises(RuleResolveError, match="invalid sort field"):
-        compile_sort("nope", posts, schema, RequestInfo(), dialect=dialect, table_alias="__r", allow_hidden=True)
+        compile_sort(
+            "nope", posts, schema, RequestInfo(), dialect=dialect, table_alias="__r", allow_hidden=True
+        )
     with pytest.raises(RuleResolveError, match="max sort expressions"):
-        compile_sort(",".join(["id"] * 9), posts, schema, RequestInfo(), dialect=dialect, table_alias="__r",
-                     allow_hidden=True)
+        compile_sort(
+            ",".join(["id"] * 9),
+            posts,
+            schema,
+            RequestInfo(),
+            dialect=dialect,
+            table_alias="__r",
+            allow_hidden=True,
+        )

@@ -32,7 +32,7 @@ VALID = [
     "1 = 1",
     "_a = #b",
     "a = 'it\\'s'",
-    "a = \"say \\\"hi\\\"\"",
+    'a = "say \\"hi\\""',
     "a = 'x' (b = 2)",  # fexpr accepts a group right after an expression (implicit &&)
 ]
 
@@ -102,7 +102,7 @@ def test_tokens() -> None:
 
 
 def test_other_quote_kept_and_backslashes_preserved() -> None:
-    assert parse("a = \"it's\"").right.literal == "it's"
+    assert parse('a = "it\'s"').right.literal == "it's"
     assert parse("a = 'c:\\\\dir'").right.literal == "c:\\\\dir"
 
 
