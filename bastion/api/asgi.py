@@ -20,6 +20,7 @@ from bastion.app import App
 from bastion.errors import ApiError, BadRequestError, MethodNotAllowedError, NotFoundError
 from bastion.http.errors import error_response, render_unexpected
 from bastion.http.stack import HttpSettings, build_middleware_stack
+from bastion.obs import segment_timing
 
 log = logging.getLogger("bastion.api")
 Handler = Callable[[Request], Awaitable[Response]]
@@ -30,6 +31,7 @@ def guard(handler: Handler) -> Handler:
 
     @functools.wraps(handler)
     async def wrapped(request: Request) -> Response:
+        bound = segment_timing.bind(request.scope.get("state", {}).get("timings"))
         try:
             return await handler(request)
         except ApiError as err:
@@ -39,6 +41,8 @@ def guard(handler: Handler) -> Handler:
         except Exception:
             log.exception("unhandled error", extra={"path": request.url.path, "method": request.method})
             return render_unexpected(None)
+        finally:
+            segment_timing.unbind(bound)
 
     return wrapped
 

@@ -59,12 +59,19 @@ async def batch(request: Request) -> Response:
     access = await load_access(request, body)
     requests = body.get("requests")
     if not isinstance(requests, list) or not requests:
-        raise ValidationError({"requests": field_error("validation_required", "Cannot be blank.")}, INVALID_DATA)
+        raise ValidationError(
+            {"requests": field_error("validation_required", "Cannot be blank.")}, INVALID_DATA
+        )
     max_requests = int(cfg.get("maxRequests") or 50)
     if len(requests) > max_requests:
         raise ValidationError(
-            {"requests": field_error("validation_length_too_long", f"The length must be between 0 and {max_requests}.",
-                                     {"max": max_requests, "min": 0})},
+            {
+                "requests": field_error(
+                    "validation_length_too_long",
+                    f"The length must be between 0 and {max_requests}.",
+                    {"max": max_requests, "min": 0},
+                )
+            },
             INVALID_DATA,
         )
     timeout = float(cfg.get("timeout") or 3)

@@ -12,7 +12,8 @@ from bastion import rules
 from bastion.api.context import JSONResponse, get_app, load_access, read_body
 from bastion.api.records import collection_or_404
 from bastion.app import App
-from bastion.core.collection_model import AUTH, BASE, VIEW, Collection
+from bastion.core import collection_scaffolds
+from bastion.core.collection_model import Collection
 from bastion.core.list_result import list_result, parse_list_query
 from bastion.core.record_access import Access
 from bastion.core.record_fields_filter import pick_fields
@@ -20,7 +21,6 @@ from bastion.core.record_model import Record
 from bastion.core.schema_registry import SchemaRegistry
 from bastion.errors import BadRequestError, ForbiddenError, UnauthorizedError, ValidationError, field_error
 from bastion.store.ddl import quote
-
 
 NOT_FOUND = "The requested resource wasn't found."
 
@@ -83,7 +83,9 @@ async def list_collections(request: Request) -> Response:
 async def view_collection(request: Request) -> Response:
     app = get_app(request)
     await superuser_access(request)
-    return JSONResponse(picked(collection_or_404(app, request.path_params["collection"], NOT_FOUND).to_dict(), request))
+    return JSONResponse(
+        picked(collection_or_404(app, request.path_params["collection"], NOT_FOUND).to_dict(), request)
+    )
 
 
 async def create_collection(request: Request) -> Response:
@@ -172,27 +174,7 @@ async def import_collections(request: Request) -> Response:
 
 async def scaffolds(request: Request) -> Response:
     await superuser_access(request)
-    from bastion.core.collection_model import new_auth_options
-    from bastion.core.fields import field_from_dict
-    from bastion.core.system_collections import auth_fields, autodate_fields, id_field
-
-    def blank(ctype: str) -> dict[str, Any]:
-        fields = [id_field()]
-        options: dict[str, Any] = {}
-        if ctype == AUTH:
-            fields += [*auth_fields(), *autodate_fields(False)]
-            options = {k: v for k, v in new_auth_options().items()}
-        if ctype == VIEW:
-            options = {"viewQuery": ""}
-        c = Collection(
-            id="", name="", type=ctype, fields=[field_from_dict(f) for f in fields], options=options
-        )
-        data = c.to_dict()
-        if ctype == AUTH:
-            data["indexes"] = []
-        return data
-
-    return JSONResponse({t: blank(t) for t in (AUTH, BASE, VIEW)})
+    return JSONResponse(collection_scaffolds.scaffolds())
 
 
 routes = [

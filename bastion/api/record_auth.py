@@ -69,9 +69,15 @@ async def auth_methods(request: Request) -> Response:
         {
             "authProviders": [],
             "emailPassword": "email" in identity_fields,
-            "mfa": {"duration": mfa.get("duration", 0) if mfa.get("enabled") else 0, "enabled": bool(mfa.get("enabled"))},
+            "mfa": {
+                "duration": mfa.get("duration", 0) if mfa.get("enabled") else 0,
+                "enabled": bool(mfa.get("enabled")),
+            },
             "oauth2": {"enabled": bool(opts.get("oauth2", {}).get("enabled")), "providers": []},
-            "otp": {"duration": otp.get("duration", 0) if otp.get("enabled") else 0, "enabled": bool(otp.get("enabled"))},
+            "otp": {
+                "duration": otp.get("duration", 0) if otp.get("enabled") else 0,
+                "enabled": bool(otp.get("enabled")),
+            },
             "password": {"enabled": bool(pw.get("enabled")), "identityFields": identity_fields},
             "usernamePassword": "username" in identity_fields,
         }

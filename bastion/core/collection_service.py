@@ -22,10 +22,10 @@ from bastion.core.collection_model import (
     new_auth_options,
 )
 from bastion.core.datetime_format import now_str
-from bastion.core.fields import Field, field_from_dict
+from bastion.core.fields import Field, auth_system_fields, default_id_field, field_from_dict
 from bastion.core.ids import collection_id_for
 from bastion.core.schema_registry import SchemaRegistry
-from bastion.core.system_collections import auth_fields, auth_indexes, id_field
+from bastion.core.system_collections import auth_indexes
 from bastion.errors import BadRequestError, NotFoundError, ValidationError, field_error
 from bastion.store import ddl
 from bastion.store.database import Database, Executor
@@ -140,7 +140,9 @@ class CollectionService:
                 fields.append(field_from_dict(raw))
             except (ValueError, TypeError, KeyError):
                 # PocketBase fails to even decode a field of an unknown type.
-                raise BadRequestError("Failed to load the submitted data due to invalid formatting.") from None
+                raise BadRequestError(
+                    "Failed to load the submitted data due to invalid formatting."
+                ) from None
         rules_map: dict[str, str | None] = {}
         for rule in RULE_NAMES:
             value = data.get(rule, existing.rules.get(rule) if existing else None)
@@ -193,10 +195,10 @@ class CollectionService:
         names = {f.name for f in fields}
         out = list(fields)
         if "id" not in names:
-            out.insert(0, field_from_dict(id_field()))
+            out.insert(0, default_id_field())
         if ctype == AUTH:
             # PocketBase keeps the client's order and appends the missing auth fields.
-            out.extend(field_from_dict(f) for f in auth_fields() if f["name"] not in names)
+            out.extend(f for f in auth_system_fields() if f.name not in names)
         return out
 
     @staticmethod
@@ -206,14 +208,13 @@ class CollectionService:
     def _validate(self, collection: Collection, existing: Collection | None) -> None:
         errors: dict[str, Any] = {}
         name = collection.name
-        if not _NAME_RE.match(name) or len(name) > 255:
-            errors["name"] = field_error(
-                "validation_match_invalid", "Must be in a valid format."
-            )
-        elif name.lower() in _RESERVED_NAMES or (name.startswith("_") and not collection.system):
-            errors["name"] = field_error(
-                "validation_match_invalid", "Must be in a valid format."
-            )
+        if (
+            not _NAME_RE.match(name)
+            or len(name) > 255
+            or name.lower() in _RESERVED_NAMES
+            or (name.startswith("_") and not collection.system)
+        ):
+            errors["name"] = field_error("validation_match_invalid", "Must be in a valid format.")
         else:
             other = self.registry.find_collection(name)
             if other is not None and (existing is None or other.id != existing.id):

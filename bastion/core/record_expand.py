@@ -21,8 +21,9 @@ MAX_DEPTH = 6
 MAX_BACK_RELATIONS = 1000
 
 
-def parse_expand(expand: str, collection: Collection | None = None,
-                 registry: SchemaRegistry | None = None) -> dict[str, Any]:
+def parse_expand(
+    expand: str, collection: Collection | None = None, registry: SchemaRegistry | None = None
+) -> dict[str, Any]:
     """The expand paths as a tree; with a schema, paths that do not fully resolve are dropped
     (PocketBase skips such a path entirely rather than expanding its valid prefix)."""
     tree: dict[str, Any] = {}
@@ -30,7 +31,11 @@ def parse_expand(expand: str, collection: Collection | None = None,
         parts = [p.strip() for p in path.strip().split(".") if p.strip()][:MAX_DEPTH]
         if not parts:
             continue
-        if collection is not None and registry is not None and not _path_resolves(collection, registry, parts):
+        if (
+            collection is not None
+            and registry is not None
+            and not _path_resolves(collection, registry, parts)
+        ):
             continue
         node = tree
         for part in parts:

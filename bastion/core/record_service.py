@@ -176,7 +176,9 @@ class RecordService:
 
     # ---- internals --------------------------------------------------------------------------------
 
-    async def _check_create_rule(self, tx: Executor, record: Record, body: dict[str, Any], access: Access) -> None:
+    async def _check_create_rule(
+        self, tx: Executor, record: Record, body: dict[str, Any], access: Access
+    ) -> None:
         """Check the create rule against the would-be record before anything is validated or written.
 
         The record is presented to the rule as a one-row CTE standing in for the table, so
@@ -193,7 +195,9 @@ class RecordService:
         columns = ", ".join(
             f"{_typed_placeholder(collection, name, tx.dialect)} AS {quote(name)}" for name in params
         )
-        sql = f"WITH {quote(ALIAS)} AS (SELECT {columns}) SELECT 1 AS ok FROM {quote(ALIAS)} WHERE ({cond.sql})"
+        sql = (
+            f"WITH {quote(ALIAS)} AS (SELECT {columns}) SELECT 1 AS ok FROM {quote(ALIAS)} WHERE ({cond.sql})"
+        )
         if await tx.fetch_one(sql, [*params.values(), *cond.params]) is None:
             raise BadRequestError("Failed to create record.")
 

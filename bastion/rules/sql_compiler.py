@@ -22,7 +22,19 @@ from bastion.rules.filter_parser import parse
 from bastion.rules.schema import list_rule_of
 from bastion.rules.sql_fragment import SqlFragment, cat, param, quote
 from bastion.rules.sql_joins import render_join
-from bastion.rules.sql_values import DYN, NULL, NUM, TEXT, SqlValue, pg_compare, pg_convert, pg_num, pg_text
+from bastion.rules.sql_values import (
+    DYN,
+    NULL,
+    NUM,
+    TEXT,
+    SqlValue,
+    pg_bind_dyn,
+    pg_compare,
+    pg_convert,
+    pg_num,
+    pg_text,
+    pg_wrap,
+)
 
 DEFAULT_EXPR_LIMIT = 200
 _PG_STRFTIME = {
@@ -166,7 +178,9 @@ class SqlCompiler:
         if p.op in ("LIKE", "NOT LIKE"):
             if self.pg:
                 neg = "NOT " if p.op == "NOT LIKE" else ""
-                return cat("(", pg_text(a), f' COLLATE "C" {neg}ILIKE ', pg_text(b), " ESCAPE '\\')")
+                (a, b), from_ = pg_bind_dyn([a, b])
+                like = cat("(", pg_text(a), f' COLLATE "C" {neg}ILIKE ', pg_text(b), " ESCAPE '\\')")
+                return pg_wrap(like, from_)
             return cat("(", a.frag, f" {p.op} ", b.frag, " ESCAPE '\\')")
         if self.pg:
             return pg_compare(pg_convert(a, p.conv_left), p.op, pg_convert(b, p.conv_right))
@@ -248,10 +262,11 @@ class SqlCompiler:
         if isinstance(v, (int, float)):
             if self.pg:
                 text = cat("CAST(", param(sv.to_text(v)), " AS TEXT)")
-                return SqlValue(cat("CAST(", param(float(v)), " AS DOUBLE PRECISION)"), NUM, text=text)
+                num = cat("CAST(", param(float(v)), " AS DOUBLE PRECISION)")
+                return SqlValue(num, NUM, tag=SqlFragment("'num'"), text=text)
             return SqlValue(param(v), NUM)
         if self.pg:
-            return SqlValue(cat("CAST(", param(v), " AS TEXT)"), TEXT)
+            return SqlValue(cat("CAST(", param(v), " AS TEXT)"), TEXT, tag=SqlFragment("'text'"))
         return SqlValue(param(v), TEXT)
 
     def _field(self, ref: o.FieldRef) -> SqlValue:

@@ -67,13 +67,37 @@ def pg_convert(v: SqlValue, conv: str) -> SqlValue:
     return v
 
 
+def pg_bind_dyn(values: list[SqlValue]) -> tuple[list[SqlValue], SqlFragment | None]:
+    """Evaluate each jsonb value once: they become columns of a one-row subquery.
+
+    The run-time class tests read a JSON value several times; without this every read would
+    repeat the path expression and its parameters. Returns the rewritten values and the FROM
+    clause to wrap the final expression with (`(SELECT <expr> FROM <from>)`), or None.
+    """
+    cols: list[str | SqlFragment] = []
+    out: list[SqlValue] = []
+    for i, v in enumerate(values):
+        if v.cls == DYN:
+            name = f'"__v{i}"'
+            cols += [", " if cols else "", v.frag, f" AS {name}"]
+            out.append(SqlValue(SqlFragment(f'"__x".{name}'), DYN))
+        else:
+            out.append(v)
+    if not cols:
+        return values, None
+    return out, cat("(SELECT ", *cols, ') AS "__x"')
+
+
+def pg_wrap(expr: SqlFragment, from_: SqlFragment | None) -> SqlFragment:
+    return expr if from_ is None else cat("(SELECT ", expr, " FROM ", from_, ")")
+
+
 def pg_tag(v: SqlValue) -> SqlFragment:
     """'num' | 'text' | NULL: the SQLite storage class the value would have."""
+    if v.tag is not None:  # constants and converted values know their class
+        return v.tag
     if v.cls == NULL:
         return SqlFragment("CAST(NULL AS TEXT)")
-    if v.cls == MIXED:
-        assert v.tag is not None
-        return v.tag
     if v.cls == DYN:
         return cat(
             "(CASE jsonb_typeof(",
@@ -187,10 +211,11 @@ def pg_compare(a: SqlValue, op: str, b: SqlValue) -> SqlFragment:
                 f" ELSE {res} END)",
             )
         return cat("(CASE WHEN ", a.frag, " IS NULL OR ", b.frag, f" IS NULL THEN NULL ELSE {res} END)")
+    (a, b), from_ = pg_bind_dyn([a, b])
     ta, tb = pg_tag(a), pg_tag(b)
     num_vs_text = _CROSS[op]
     text_vs_num = _CROSS[_FLIP[op]]
-    return cat(
+    expr = cat(
         "(CASE WHEN ",
         ta,
         " IS NULL OR ",
@@ -217,3 +242,4 @@ def pg_compare(a: SqlValue, op: str, b: SqlValue) -> SqlFragment:
         ta,
         f" = 'num' THEN {num_vs_text} ELSE {text_vs_num} END)",
     )
+    return pg_wrap(expr, from_)

@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import lru_cache
+from time import perf_counter
 from typing import Any
 
 import asyncpg
 
+from bastion.obs import segment_timing
 from bastion.store.database import Database, Executor, Row
 
 
@@ -58,10 +60,16 @@ class _Conn(Executor):
         self._conn = conn
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return [dict(r) for r in await self._conn.fetch(to_dollar_params(sql), *params)]
+        started = perf_counter()
+        rows = [dict(r) for r in await self._conn.fetch(to_dollar_params(sql), *params)]
+        segment_timing.add("db", perf_counter() - started)
+        return rows
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        return _status_count(await self._conn.execute(to_dollar_params(sql), *params))
+        started = perf_counter()
+        status = await self._conn.execute(to_dollar_params(sql), *params)
+        segment_timing.add("db", perf_counter() - started)
+        return _status_count(status)
 
 
 class PostgresDatabase(Database):
@@ -80,11 +88,11 @@ class PostgresDatabase(Database):
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         async with self._pool.acquire() as conn:
-            return [dict(r) for r in await conn.fetch(to_dollar_params(sql), *params)]
+            return await _Conn(conn).fetch_all(sql, params)
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         async with self._pool.acquire() as conn:
-            return _status_count(await conn.execute(to_dollar_params(sql), *params))
+            return await _Conn(conn).execute(sql, params)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Executor]:

@@ -14,8 +14,10 @@ import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from time import perf_counter
 from typing import Any
 
+from bastion.obs import segment_timing
 from bastion.store.database import Database, Executor, Row
 
 _PRAGMAS = (
@@ -35,11 +37,23 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _rows(cursor: sqlite3.Cursor) -> list[Row]:
+def _rows(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[Row]:
+    started = perf_counter()
+    cursor = conn.execute(sql, params)
     if cursor.description is None:
-        return []
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        rows: list[Row] = []
+    else:
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    segment_timing.add("db", perf_counter() - started)
+    return rows
+
+
+def _execute(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> int:
+    started = perf_counter()
+    count = conn.execute(sql, params).rowcount
+    segment_timing.add("db", perf_counter() - started)
+    return count
 
 
 class _Tx(Executor):
@@ -49,10 +63,10 @@ class _Tx(Executor):
         self._conn = conn
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return _rows(self._conn.execute(sql, params))
+        return _rows(self._conn, sql, params)
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        return self._conn.execute(sql, params).rowcount
+        return _execute(self._conn, sql, params)
 
 
 class SqliteDatabase(Database):
@@ -72,11 +86,11 @@ class SqliteDatabase(Database):
         return cls(path)
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return _rows(self._reader.execute(sql, params))
+        return _rows(self._reader, sql, params)
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         async with self._write_lock:
-            return self._writer.execute(sql, params).rowcount
+            return _execute(self._writer, sql, params)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Executor]:

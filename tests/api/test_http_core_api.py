@@ -24,6 +24,8 @@ async def test_request_id_and_server_timing(api):
     r = await api.request("GET", "/api/health")
     assert r.headers["x-request-id"]
     assert "total;dur=" in r.headers["server-timing"]
+    listing = await api.su("GET", "/api/collections/users/records")
+    assert "db;dur=" in listing.headers["server-timing"]
     r = await api.request("GET", "/api/health", headers={"X-Request-Id": "abc-123"})
     assert r.headers["x-request-id"] == "abc-123"
 

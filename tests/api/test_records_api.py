@@ -94,8 +94,14 @@ async def test_filter_and_sort(api, blog):
     assert await titles(api, "filter=tags:each?='py'&sort=title") == ["beta", "gamma"]
     # A relation path applies the related collection's list rule: users are private to themselves.
     assert await titles(api, "filter=author.name='Bob'&sort=views") == []
-    assert await titles(api, "filter=author.name='Bob'&sort=views", token=blog["bob_token"]) == ["delta", "gamma"]
-    assert await titles(api, "filter=author.name='Bob'&sort=views", token=api.superuser_token) == ["delta", "gamma"]
+    assert await titles(api, "filter=author.name='Bob'&sort=views", token=blog["bob_token"]) == [
+        "delta",
+        "gamma",
+    ]
+    assert await titles(api, "filter=author.name='Bob'&sort=views", token=api.superuser_token) == [
+        "delta",
+        "gamma",
+    ]
     assert await titles(api, "sort=-published,title") == ["alpha", "delta", "gamma", "beta"]
 
 

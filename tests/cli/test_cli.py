@@ -92,3 +92,44 @@ def test_superuser_upsert_then_serve_and_login(tmp_path):
             proc.communicate()
             raise
     assert proc.returncode == 0, err
+
+
+def test_sigterm_finishes_in_flight_requests(tmp_path):
+    """Requests already being served when SIGTERM arrives still get their answers."""
+    data = tmp_path / "data"
+    subprocess.run([BASTION, "superuser", "upsert", "root@example.com", "rootpass1234", "--dir", str(data)],
+                   check=True, capture_output=True)
+    port = _free_port()
+    proc = subprocess.Popen([BASTION, "serve", "--http", f"127.0.0.1:{port}", "--dir", str(data)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.2)
+
+        body = b'{"identity": "root@example.com", "password": "rootpass1234"}'
+
+        def slow_body():  # the request is in flight while its body still trickles in
+            yield body[:10]
+            time.sleep(0.5)
+            proc.send_signal(signal.SIGTERM)
+            time.sleep(0.5)
+            yield body[10:]
+
+        r = httpx.post(f"{base}/api/collections/_superusers/auth-with-password", content=slow_body(),
+                       headers={"content-type": "application/json"}, timeout=30)
+        assert r.status_code == 200, r.text
+        assert r.json()["record"]["email"] == "root@example.com"
+        _, err = proc.communicate(timeout=20)
+        assert proc.returncode == 0, err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()

@@ -137,7 +137,11 @@ def teardown_module() -> None:
 
 
 @settings(
-    max_examples=150, deadline=None, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
 )
 @given(
     posts=st.lists(post_st, min_size=1, max_size=6),
@@ -156,3 +160,49 @@ def test_sql_matches_evaluator(posts, filters, auth, body) -> None:
         assert sorted(world.sql_ids("sqlite", "posts", expr, req)) == expected, expr
         if world.pg is not None:
             assert sorted(world.sql_ids("postgres", "posts", expr, req)) == expected, expr
+
+
+U_OPERANDS = [
+    "posts_via_author.title", "posts_via_author.views", "posts_via_reviewers.id", "posts_via_reviewers.tags:each",
+    "posts_via_author.reviewers.name", "name", "age", "team.name", "members_via_user.level",
+    "members_via_user.team.name", "@collection.posts.author", "posts_via_author.meta.a",
+]  # fmt: skip
+U_LITERALS = ['"a"', '"Bob"', '""', "null", "5", "10", "0", "name", "id", "@request.auth.id", '"t1"', "true"]
+users_filter_st = st.recursive(
+    st.builds(lambda a, op, b: f"{a} {op} {b}", st.sampled_from(U_OPERANDS), st.sampled_from(OPS),
+              st.sampled_from(U_LITERALS)),
+    _combine,
+    max_leaves=3,
+)  # fmt: skip
+member_st = st.fixed_dictionaries({
+    "user": st.sampled_from(["u1", "u2", "u3", "zz", ""]),
+    "team": st.sampled_from(["t1", "t2", ""]),
+    "level": st.sampled_from([0, 1, 2, 5]),
+})  # fmt: skip
+
+
+@settings(
+    max_examples=75,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    posts=st.lists(post_st, max_size=5),
+    members=st.lists(member_st, max_size=4),
+    filters=st.lists(users_filter_st, min_size=1, max_size=3),
+    auth=auth_st,
+)
+def test_back_relations_match_evaluator(posts, members, filters, auth) -> None:
+    world = _get_world()
+    rows = copy.deepcopy(ROWS)
+    rows["posts"] = [{"id": f"p{i}", **p} for i, p in enumerate(posts)]
+    rows["members"] = [{"id": f"m{i}", **m} for i, m in enumerate(members)]
+    world.reload(rows)
+    req = RequestInfo(auth=auth)
+    for expr in filters:
+        expected = world.eval_ids("users", expr, req)
+        assert sorted(world.sql_ids("sqlite", "users", expr, req)) == expected, expr
+        if world.pg is not None:
+            assert sorted(world.sql_ids("postgres", "users", expr, req)) == expected, expr

@@ -1,0 +1,1 @@
+"""Observability: time spent per request segment (Server-Timing); logs live in bastion.http.log_format."""

@@ -1,0 +1,32 @@
+"""Attribute time to named segments (db, auth, encode) of the request being served.
+
+The HTTP layer binds the request's `Timings` collector for the duration of a handler; lower layers
+(the store) report into whatever is bound, without knowing about HTTP. Outside a request nothing
+is bound and reporting costs one context-variable read.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar, Token
+from typing import Any, Protocol
+
+
+class Collector(Protocol):
+    def add(self, name: str, seconds: float) -> None: ...
+
+
+_current: ContextVar[Collector | None] = ContextVar("bastion_segment_timings", default=None)
+
+
+def bind(collector: Collector | None) -> Token[Collector | None]:
+    return _current.set(collector)
+
+
+def unbind(token: Token[Any]) -> None:
+    _current.reset(token)
+
+
+def add(name: str, seconds: float) -> None:
+    collector = _current.get()
+    if collector is not None:
+        collector.add(name, seconds)
