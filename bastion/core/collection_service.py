@@ -306,7 +306,7 @@ class CollectionService:
         if collection.is_view:
             raise BadRequestError("View collections are not supported yet.")
         cols = [(f.name, f.column_sql(tx.dialect)) for f in collection.fields]
-        await tx.execute(ddl.create_table(collection.name, cols))
+        await tx.execute(ddl.create_table(collection.name, ddl.record_table_columns(cols, tx.dialect)))
         for sql in collection.indexes:
             await tx.execute(ddl.parse_index(sql).sql(tx.dialect, collection.name))
 

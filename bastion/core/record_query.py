@@ -11,7 +11,7 @@ from bastion.core.collection_model import Collection
 from bastion.core.record_model import Record, row_to_record, select_columns
 from bastion.core.schema_registry import SchemaRegistry
 from bastion.store.database import Executor
-from bastion.store.ddl import quote
+from bastion.store.ddl import ROW_ORDER_COLUMN, quote
 
 ALIAS = "__r"
 
@@ -81,6 +81,10 @@ async def find_page(
 ) -> list[Record]:
     where, params = _where(conditions)
     sql = f"SELECT {select_columns(collection, ALIAS)} FROM {quote(collection.name)} AS {quote(ALIAS)}{where}"
+    if db.dialect == "postgres":
+        # SQLite breaks ties (and orders unsorted lists) by rowid; give PostgreSQL the same order.
+        tiebreak = f"{quote(ALIAS)}.{quote(ROW_ORDER_COLUMN['postgres'])}"
+        order_by = f"{order_by}, {tiebreak}" if order_by else tiebreak
     if order_by:
         sql += " ORDER BY " + order_by
         params = [*params, *order_params]

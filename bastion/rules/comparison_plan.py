@@ -200,12 +200,11 @@ def _as_mm_value(x: o.Operand, slot: int) -> o.Operand:
 
 
 def _plain(x: o.Operand) -> o.Operand:
-    """The other side inside a multi-match check keeps only its identifier and params."""
+    """The other side inside a multi-match check: PocketBase keeps only its SQL and params, so
+    it compares with the default (auto) null handling, whatever its own preference was."""
     if isinstance(x, o.FieldRef):
-        return replace(
-            x, email_guard=None, null_fallback=o.DISABLED if x.null_fallback == o.DISABLED else o.AUTO
-        )
-    if isinstance(x, o.Const):
+        return replace(x, email_guard=None, null_fallback=o.AUTO)
+    if isinstance(x, (o.Const, o.FuncCall, o.SubExpr)):
         return replace(x, null_fallback=o.AUTO)
     return x
 

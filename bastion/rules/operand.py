@@ -12,7 +12,7 @@ must hold for one membership row.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from bastion.rules.filter_ast import Expr
@@ -107,11 +107,3 @@ class ResolvedComparison:
     op: str  # base operator (=, !=, ~, !~, <, <=, >, >=)
     right: Operand
     any_op: bool
-
-
-@dataclass
-class Counter:
-    """Shared across one compile: PocketBase's cap on the number of comparisons."""
-
-    remaining: int = 200
-    joins: dict[str, Join] = field(default_factory=dict)

@@ -19,6 +19,7 @@ from bastion.rules.schema import CollectionInfo, SchemaLookup
 from bastion.rules.sql_compiler import SqlCompiler
 from bastion.rules.sql_fragment import SqlFragment, cat, quote
 from bastion.rules.sql_values import DYN, TEXT, pg_num, pg_tag, pg_text
+from bastion.store.ddl import ROW_ORDER_COLUMN as ROWID_COLUMN
 
 MAX_SORT_EXPRESSIONS = 8
 MAX_SORT_FIELD_LENGTH = 255
@@ -66,7 +67,7 @@ def compile_sort(
             parts.append(SqlFragment("random()" if pg else "RANDOM()"))
             continue
         if name == "@rowid":
-            col = "id" if pg else "_rowid_"
+            col = ROWID_COLUMN[dialect]
             parts.append(SqlFragment(f"{quote(table_alias)}.{quote(col)} {direction}"))
             continue
         try:

@@ -178,6 +178,15 @@ class SqlCompiler:
         if p.op in ("LIKE", "NOT LIKE"):
             if self.pg:
                 neg = "NOT " if p.op == "NOT LIKE" else ""
+                if isinstance(p.right, o.Const) and sv.dangling_escape(
+                    sv.to_text(const_value(p.right)) or ""
+                ):
+                    # PostgreSQL rejects such a pattern; SQLite just matches nothing
+                    return cat(
+                        "(CASE WHEN ",
+                        pg_text(a),
+                        f" IS NULL THEN NULL ELSE {'TRUE' if neg else 'FALSE'} END)",
+                    )
                 (a, b), from_ = pg_bind_dyn([a, b])
                 like = cat("(", pg_text(a), f' COLLATE "C" {neg}ILIKE ', pg_text(b), " ESCAPE '\\')")
                 return pg_wrap(like, from_)

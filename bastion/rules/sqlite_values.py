@@ -112,6 +112,8 @@ def like(value: Any, pattern: Any) -> bool | None:
         return None
     text, pat = to_text(value), to_text(pattern)
     assert text is not None and pat is not None
+    if dangling_escape(pat):
+        return False  # SQLite: a pattern ending in a lone escape matches nothing
     out: list[str] = []
     i = 0
     while i < len(pat):
@@ -123,6 +125,19 @@ def like(value: Any, pattern: Any) -> bool | None:
         out.append(".*" if ch == "%" else "." if ch == "_" else re.escape(ch))
         i += 1
     return _like_match("".join(out), text)
+
+
+def dangling_escape(pattern: str) -> bool:
+    """Does the LIKE pattern end with an escape character that escapes nothing?"""
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "\\":
+            if i + 1 == len(pattern):
+                return True
+            i += 2
+        else:
+            i += 1
+    return False
 
 
 def _ascii_lower(s: str) -> str:

@@ -26,6 +26,15 @@ pytestmark = pytest.mark.compat
 
 CASES = all_cases()
 
+# Known differences, per target, each with its reason. Strict xfails: once a case starts to agree,
+# the run fails until the entry is removed, so this list can only shrink.
+KNOWN_GAPS: dict[str, dict[str, str]] = {
+    "bastion-pg": {
+        "sort_backrelation": "sorting by a multi-valued back-relation takes the first related row; "
+        "SQLite's first is by rowid, PostgreSQL's subquery has no such order yet",
+    },
+}
+
 
 class Seeded:
     """A server with the data set in place: a client, the tokens, and what failed to seed."""
@@ -86,6 +95,9 @@ def test_case(
     reference_answers: dict[str, dict[str, Any]],
     request: pytest.FixtureRequest,
 ) -> None:
+    gap = KNOWN_GAPS.get(target.name, {}).get(case.id)
+    if gap:
+        request.applymarker(pytest.mark.xfail(reason=gap, strict=True))
     results = request.config.stash.setdefault(DIFF_RESULTS, {})
     outcome = results.setdefault(target.name, {})
     outcome[case.id] = False

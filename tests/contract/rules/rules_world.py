@@ -325,10 +325,14 @@ class World:
             self.pg_error = str(exc)
             return
         self._pg(f"CREATE SCHEMA {self.pg_schema}")
-        self._pg(f"SET search_path TO {self.pg_schema}")
-        for c in self.schema.collections:
-            self._pg(ddl(c, "postgres"))
-        self._load_pg()
+        try:
+            self._pg(f"SET search_path TO {self.pg_schema}")
+            for c in self.schema.collections:
+                self._pg(ddl(c, "postgres"))
+            self._load_pg()
+        except Exception:
+            self.close()
+            raise
 
     def _load_pg(self) -> None:
         for c in self.schema.collections:

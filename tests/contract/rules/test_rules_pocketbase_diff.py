@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_rules_filters_contract import CASES
+from test_rules_filters_contract import CASES, LIST_RULE_CASES
 
 pytestmark = pytest.mark.compat
 
@@ -169,3 +169,19 @@ def test_pocketbase_auth_rules(pocketbase, rule, expected) -> None:
         headers={"Authorization": ""},
     )
     assert _rule_ids(pocketbase, rule, bob.json()["token"]) == expected
+
+
+def _token(pb: dict, email: str) -> str:
+    r = pb["client"].post(
+        "/api/collections/users/auth-with-password",
+        json={"identity": email, "password": "pass12345678"},
+        headers={"Authorization": ""},
+    )
+    return r.json()["token"]
+
+
+@pytest.mark.parametrize(("expr", "auth", "expected"), LIST_RULE_CASES)
+def test_pocketbase_client_filters_respect_related_list_rules(pocketbase, expr, auth, expected) -> None:
+    # PocketBase's default users listRule is `id = @request.auth.id`, as in the contract test
+    pocketbase["client"].patch("/api/collections/posts", json={"listRule": ""})
+    assert _ids(pocketbase, expr, _token(pocketbase, auth["email"])) == expected
