@@ -7,6 +7,7 @@ default collections on first start, and loads the schema; `stop()` closes everyt
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -24,6 +25,11 @@ from bastion.store.json_codec import dumps, loads
 log = logging.getLogger("bastion.app")
 
 SETTINGS_PARAM = "settings"
+SYNC_INTERVAL = 1.0
+_SIGNATURE_SQL = (
+    'SELECT (SELECT CAST(COUNT(*) AS TEXT) || \'/\' || COALESCE(MAX("updated"), \'\') FROM "_collections") AS schema_sig, '
+    '(SELECT "updated" FROM "_params" WHERE "id" = \'settings\') AS settings_sig'
+)
 
 
 class App:
@@ -34,6 +40,8 @@ class App:
         self.settings: dict[str, Any] = settings_model.default_settings()
         self.collections: CollectionService
         self.records = RecordService(self.registry)
+        self._synced_at = 0.0
+        self._signature: tuple[str, str] | None = None
 
     @property
     def db(self) -> Database:
@@ -65,8 +73,29 @@ class App:
             yield tx
 
     async def reload_schema(self) -> None:
-        self.registry.__init__()  # type: ignore[misc]
+        self.registry.clear()
         await self.collections.load_all()
+
+    async def refresh_if_stale(self) -> None:
+        """Pick up collection and settings changes made by other workers or nodes.
+
+        Each process caches the schema and settings in memory. At most once per
+        `SYNC_INTERVAL` seconds a request pays for one small query comparing change signatures;
+        a difference reloads what changed. (The realtime issue's bus can push this instead.)
+        """
+        now = time.monotonic()
+        if now - self._synced_at < SYNC_INTERVAL:
+            return
+        self._synced_at = now
+        row = await self.db.fetch_one(_SIGNATURE_SQL)
+        signature = (str(row["schema_sig"]), str(row["settings_sig"])) if row else ("", "")
+        previous, self._signature = self._signature, signature
+        if previous is None or previous == signature:
+            return
+        if previous[0] != signature[0]:
+            await self.reload_schema()
+        if previous[1] != signature[1]:
+            await self._load_settings()
 
     # ---- settings -----------------------------------------------------------------------------
 

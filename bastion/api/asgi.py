@@ -33,6 +33,7 @@ def guard(handler: Handler) -> Handler:
     async def wrapped(request: Request) -> Response:
         bound = segment_timing.bind(request.scope.get("state", {}).get("timings"))
         try:
+            await request.app.state.bastion.refresh_if_stale()
             return await handler(request)
         except ApiError as err:
             return error_response(err, request.headers.get("accept"))

@@ -24,7 +24,6 @@ from bastion.errors import ApiError, BadRequestError, ForbiddenError, NotFoundEr
 from bastion.http.conditional import etag_for, if_match_satisfied
 from bastion.store.database import Executor
 
-_SUPERUSER_ONLY_FILTER_FIELDS = ("@collection.", "@request.")
 INVALID_FILTER = "Something went wrong while processing your request."
 
 
@@ -43,10 +42,9 @@ def _check_superuser_only_params(access: Access) -> None:
     if access.is_superuser:
         return
     for param in ("filter", "sort"):
-        value = access.query.get(param) or ""
-        for marker in _SUPERUSER_ONLY_FILTER_FIELDS:
-            if marker in value:
-                raise ForbiddenError(f"Only superusers can filter by {marker}")
+        field = rules.superuser_only_field(access.query.get(param) or "")
+        if field:
+            raise ForbiddenError(f"Only superusers can filter by {field}")
 
 
 async def render_records(

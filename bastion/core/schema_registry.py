@@ -18,6 +18,10 @@ class SchemaRegistry:
         for c in collections:
             self.put(c)
 
+    def clear(self) -> None:
+        self._by_id.clear()
+        self._by_name.clear()
+
     def put(self, collection: Collection) -> None:
         old = self._by_id.get(collection.id)
         if old is not None:
