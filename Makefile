@@ -8,11 +8,12 @@ ARGS ?=
 serve: $(STAMP)
 	$(VENV)/bin/bastion serve $(ARGS)
 
-test: $(STAMP)
+test: lint
 	$(VENV)/bin/pytest -q $(ARGS)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check bastion tests
+	$(VENV)/bin/ruff check bastion tests bench
+	$(VENV)/bin/ruff format --check --quiet bastion tests bench
 
 $(STAMP): pyproject.toml uv.lock scripts/bootstrap.sh
 	sh scripts/bootstrap.sh

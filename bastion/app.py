@@ -27,7 +27,7 @@ log = logging.getLogger("bastion.app")
 SETTINGS_PARAM = "settings"
 SYNC_INTERVAL = 1.0
 _SIGNATURE_SQL = (
-    'SELECT (SELECT CAST(COUNT(*) AS TEXT) || \'/\' || COALESCE(MAX("updated"), \'\') FROM "_collections") AS schema_sig, '
+    "SELECT (SELECT CAST(COUNT(*) AS TEXT) || '/' || COALESCE(MAX(\"updated\"), '') FROM \"_collections\") AS schema_sig, "
     '(SELECT "updated" FROM "_params" WHERE "id" = \'settings\') AS settings_sig'
 )
 

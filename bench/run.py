@@ -43,14 +43,17 @@ def free_port() -> int:
 def start(kind: str, workdir: Path, pin: bool) -> tuple[subprocess.Popen[bytes], str]:
     exe = str(BIN / ("pocketbase" if kind == "pocketbase" else "bastion"))
     data = workdir / kind
-    subprocess.run([exe, "superuser", "upsert", EMAIL, PASSWORD, "--dir", str(data)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [exe, "superuser", "upsert", EMAIL, PASSWORD, "--dir", str(data)], check=True, capture_output=True
+    )
     port = free_port()
     cmd = [exe, "serve", "--http", f"127.0.0.1:{port}", "--dir", str(data)]
     if pin:
         cmd = ["taskset", "-c", "0", *cmd]
     log = open(workdir / f"{kind}.log", "wb")  # noqa: SIM115 - lives as long as the server
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "BASTION_LOG_LEVEL": "warning"})
+    proc = subprocess.Popen(
+        cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "BASTION_LOG_LEVEL": "warning"}
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -65,34 +68,67 @@ def start(kind: str, workdir: Path, pin: bool) -> tuple[subprocess.Popen[bytes],
 
 def seed(base: str, n: int) -> dict[str, str]:
     c = httpx.Client(base_url=base, timeout=60)
-    token = c.post("/api/collections/_superusers/auth-with-password",
-                   json={"identity": EMAIL, "password": PASSWORD}).json()["token"]
+    token = c.post(
+        "/api/collections/_superusers/auth-with-password", json={"identity": EMAIL, "password": PASSWORD}
+    ).json()["token"]
     h = {"Authorization": token}
     users = c.get("/api/collections/users", headers=h).json()
-    c.patch("/api/settings", headers=h, json={"batch": {"enabled": True, "maxRequests": 1000, "timeout": 60, "maxBodySize": 0}})
-    r = c.post("/api/collections", headers=h, json={
-        "name": "posts", "listRule": "", "viewRule": "",
-        "fields": [{"name": "title", "type": "text"}, {"name": "views", "type": "number"},
-                   {"name": "published", "type": "bool"},
-                   {"name": "status", "type": "select", "values": ["draft", "live", "archived"], "maxSelect": 1},
-                   {"name": "meta", "type": "json"},
-                   {"name": "author", "type": "relation", "collectionId": users["id"], "maxSelect": 1}],
-        "indexes": ["CREATE INDEX idx_posts_views ON posts (views)"]})
+    c.patch(
+        "/api/settings",
+        headers=h,
+        json={"batch": {"enabled": True, "maxRequests": 1000, "timeout": 60, "maxBodySize": 0}},
+    )
+    r = c.post(
+        "/api/collections",
+        headers=h,
+        json={
+            "name": "posts",
+            "listRule": "",
+            "viewRule": "",
+            "fields": [
+                {"name": "title", "type": "text"},
+                {"name": "views", "type": "number"},
+                {"name": "published", "type": "bool"},
+                {"name": "status", "type": "select", "values": ["draft", "live", "archived"], "maxSelect": 1},
+                {"name": "meta", "type": "json"},
+                {"name": "author", "type": "relation", "collectionId": users["id"], "maxSelect": 1},
+            ],
+            "indexes": ["CREATE INDEX idx_posts_views ON posts (views)"],
+        },
+    )
     r.raise_for_status()
     author_ids = []
     for i in range(20):
-        u = c.post("/api/collections/users/records", headers=h, json={
-            "email": f"user{i}@example.com", "password": "userpass123", "passwordConfirm": "userpass123",
-            "name": f"User {i}"})
+        u = c.post(
+            "/api/collections/users/records",
+            headers=h,
+            json={
+                "email": f"user{i}@example.com",
+                "password": "userpass123",
+                "passwordConfirm": "userpass123",
+                "name": f"User {i}",
+            },
+        )
         u.raise_for_status()
         author_ids.append(u.json()["id"])
     rng = random.Random(42)
     first_id = ""
     for start_at in range(0, n, 500):
-        reqs = [{"method": "POST", "url": "/api/collections/posts/records", "body": {
-            "title": f"post {i}", "views": rng.randint(0, 10000), "published": rng.random() < 0.5,
-            "status": rng.choice(["draft", "live", "archived"]), "meta": {"i": i},
-            "author": rng.choice(author_ids)}} for i in range(start_at, min(n, start_at + 500))]
+        reqs = [
+            {
+                "method": "POST",
+                "url": "/api/collections/posts/records",
+                "body": {
+                    "title": f"post {i}",
+                    "views": rng.randint(0, 10000),
+                    "published": rng.random() < 0.5,
+                    "status": rng.choice(["draft", "live", "archived"]),
+                    "meta": {"i": i},
+                    "author": rng.choice(author_ids),
+                },
+            }
+            for i in range(start_at, min(n, start_at + 500))
+        ]
         b = c.post("/api/batch", headers=h, json={"requests": reqs})
         b.raise_for_status()
         first_id = first_id or b.json()[0]["body"]["id"]
@@ -113,13 +149,23 @@ def wrk(url: str, seconds: int, pin: bool, connections: int = 50) -> dict[str, f
         return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50_ms": pct("50"), "p99_ms": pct("99"), "non_2xx": int(errors.group(1)) if errors else 0}
+    return {
+        "rps": rps,
+        "p50_ms": pct("50"),
+        "p99_ms": pct("99"),
+        "non_2xx": int(errors.group(1)) if errors else 0,
+    }
 
 
 def rss_mb(pid: int) -> float:
     total = 0
-    for p in [pid, *[int(x) for x in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
-                                                     text=True).stdout.split()]]:
+    for p in [
+        pid,
+        *[
+            int(x)
+            for x in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+        ],
+    ]:
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -160,19 +206,33 @@ def main() -> None:
                     proc.wait(timeout=15)
                 except subprocess.TimeoutExpired:
                     proc.kill()
-    print(f"{'workload':<20} {'PocketBase req/s':>17} {'Bastion req/s':>14} {'ratio':>6} "
-          f"{'PB p99 ms':>10} {'B p99 ms':>9} {'PB RSS':>7} {'B RSS':>6}")
+    print(
+        f"{'workload':<20} {'PocketBase req/s':>17} {'Bastion req/s':>14} {'ratio':>6} "
+        f"{'PB p99 ms':>10} {'B p99 ms':>9} {'PB RSS':>7} {'B RSS':>6}"
+    )
     rows = []
     for name in results["bastion"]:
         pb, b = results["pocketbase"][name], results["bastion"][name]
         ratio = b["rps"] / pb["rps"] if pb["rps"] else float("nan")
         rows.append({"workload": name, "pocketbase": pb, "bastion": b, "ratio": ratio})
-        print(f"{name:<20} {pb['rps']:>17.0f} {b['rps']:>14.0f} {ratio:>6.2f} {pb['p99_ms']:>10.2f} "
-              f"{b['p99_ms']:>9.2f} {pb['rss_mb']:>6.0f}M {b['rss_mb']:>5.0f}M")
+        print(
+            f"{name:<20} {pb['rps']:>17.0f} {b['rps']:>14.0f} {ratio:>6.2f} {pb['p99_ms']:>10.2f} "
+            f"{b['p99_ms']:>9.2f} {pb['rss_mb']:>6.0f}M {b['rss_mb']:>5.0f}M"
+        )
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = ROOT / "bench" / "results" / f"{stamp}{'-pinned' if args.pin else ''}.json"
-    out.write_text(json.dumps({"date": stamp, "pinned": args.pin, "seconds": args.seconds,
-                               "records": args.records, "rows": rows}, indent=2))
+    out.write_text(
+        json.dumps(
+            {
+                "date": stamp,
+                "pinned": args.pin,
+                "seconds": args.seconds,
+                "records": args.records,
+                "rows": rows,
+            },
+            indent=2,
+        )
+    )
     print(f"\nwritten to {out.relative_to(ROOT)}")
 
 

@@ -21,6 +21,7 @@ from bastion.errors import ApiError, BadRequestError, MethodNotAllowedError, Not
 from bastion.http.errors import error_response, render_unexpected
 from bastion.http.stack import HttpSettings, build_middleware_stack
 from bastion.obs import segment_timing
+from bastion.store.errors import InvalidValueError
 
 log = logging.getLogger("bastion.api")
 Handler = Callable[[Request], Awaitable[Response]]
@@ -37,7 +38,7 @@ def guard(handler: Handler) -> Handler:
             return await handler(request)
         except ApiError as err:
             return error_response(err, request.headers.get("accept"))
-        except (rules.RuleSyntaxError, rules.RuleResolveError):
+        except (rules.RuleSyntaxError, rules.RuleResolveError, InvalidValueError):
             return error_response(BadRequestError(), request.headers.get("accept"))
         except Exception:
             log.exception("unhandled error", extra={"path": request.url.path, "method": request.method})

@@ -19,8 +19,17 @@ def _key(token_key: str, secret: str) -> str:
     return token_key + secret
 
 
-def issue_token(record_id: str, collection_id: str, token_key: str, secret: str, duration: int, *,
-                token_type: str = AUTH, refreshable: bool = True, extra: dict[str, Any] | None = None) -> str:
+def issue_token(
+    record_id: str,
+    collection_id: str,
+    token_key: str,
+    secret: str,
+    duration: int,
+    *,
+    token_type: str = AUTH,
+    refreshable: bool = True,
+    extra: dict[str, Any] | None = None,
+) -> str:
     claims: dict[str, Any] = {
         "collectionId": collection_id,
         "exp": int(time.time()) + int(duration),
@@ -47,8 +56,9 @@ def unverified_claims(token: str) -> dict[str, Any] | None:
 
 def verify_token(token: str, token_key: str, secret: str, token_type: str = AUTH) -> dict[str, Any] | None:
     try:
-        claims = jwt.decode(token, _key(token_key, secret), algorithms=[ALGORITHM],
-                            options={"require": ["exp", "id", "type"]})
+        claims = jwt.decode(
+            token, _key(token_key, secret), algorithms=[ALGORITHM], options={"require": ["exp", "id", "type"]}
+        )
     except jwt.PyJWTError:
         return None
     if claims.get("type") != token_type:

@@ -20,6 +20,7 @@ import asyncpg
 
 from bastion.obs import segment_timing
 from bastion.store.database import Database, Executor, Row
+from bastion.store.errors import InvalidValueError
 
 
 @lru_cache(maxsize=4096)
@@ -61,13 +62,19 @@ class _Conn(Executor):
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         started = perf_counter()
-        rows = [dict(r) for r in await self._conn.fetch(to_dollar_params(sql), *params)]
+        try:
+            rows = [dict(r) for r in await self._conn.fetch(to_dollar_params(sql), *params)]
+        except (asyncpg.DataError, OverflowError) as exc:
+            raise InvalidValueError(str(exc)) from exc
         segment_timing.add("db", perf_counter() - started)
         return rows
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         started = perf_counter()
-        status = await self._conn.execute(to_dollar_params(sql), *params)
+        try:
+            status = await self._conn.execute(to_dollar_params(sql), *params)
+        except (asyncpg.DataError, OverflowError) as exc:
+            raise InvalidValueError(str(exc)) from exc
         segment_timing.add("db", perf_counter() - started)
         return _status_count(status)
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from bastion.obs import segment_timing
 from bastion.store.database import Database, Executor, Row
+from bastion.store.errors import InvalidValueError
 
 _PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -39,7 +40,10 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 def _rows(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[Row]:
     started = perf_counter()
-    cursor = conn.execute(sql, params)
+    try:
+        cursor = conn.execute(sql, params)
+    except (OverflowError, sqlite3.DataError) as exc:
+        raise InvalidValueError(str(exc)) from exc
     if cursor.description is None:
         rows: list[Row] = []
     else:
@@ -51,7 +55,10 @@ def _rows(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[Row
 
 def _execute(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> int:
     started = perf_counter()
-    count = conn.execute(sql, params).rowcount
+    try:
+        count = conn.execute(sql, params).rowcount
+    except (OverflowError, sqlite3.DataError) as exc:
+        raise InvalidValueError(str(exc)) from exc
     segment_timing.add("db", perf_counter() - started)
     return count
 

@@ -97,11 +97,17 @@ def test_superuser_upsert_then_serve_and_login(tmp_path):
 def test_sigterm_finishes_in_flight_requests(tmp_path):
     """Requests already being served when SIGTERM arrives still get their answers."""
     data = tmp_path / "data"
-    subprocess.run([BASTION, "superuser", "upsert", "root@example.com", "rootpass1234", "--dir", str(data)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [BASTION, "superuser", "upsert", "root@example.com", "rootpass1234", "--dir", str(data)],
+        check=True,
+        capture_output=True,
+    )
     port = _free_port()
-    proc = subprocess.Popen([BASTION, "serve", "--http", f"127.0.0.1:{port}", "--dir", str(data)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [BASTION, "serve", "--http", f"127.0.0.1:{port}", "--dir", str(data)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -123,8 +129,12 @@ def test_sigterm_finishes_in_flight_requests(tmp_path):
             time.sleep(0.5)
             yield body[10:]
 
-        r = httpx.post(f"{base}/api/collections/_superusers/auth-with-password", content=slow_body(),
-                       headers={"content-type": "application/json"}, timeout=30)
+        r = httpx.post(
+            f"{base}/api/collections/_superusers/auth-with-password",
+            content=slow_body(),
+            headers={"content-type": "application/json"},
+            timeout=30,
+        )
         assert r.status_code == 200, r.text
         assert r.json()["record"]["email"] == "root@example.com"
         _, err = proc.communicate(timeout=20)

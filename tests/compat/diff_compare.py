@@ -16,7 +16,12 @@ PB_DATETIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z$")
 JWT = re.compile(r"^[\w-]+\.[\w-]+\.[\w-]+$")
 SECRET_KEYS = {"token"}
 # Mail templates hold prose: Bastion writes its own wording, so only their presence is compared.
-TEMPLATE_KEYS = {"emailTemplate", "verificationTemplate", "resetPasswordTemplate", "confirmEmailChangeTemplate"}
+TEMPLATE_KEYS = {
+    "emailTemplate",
+    "verificationTemplate",
+    "resetPasswordTemplate",
+    "confirmEmailChangeTemplate",
+}
 
 
 @dataclass(frozen=True)

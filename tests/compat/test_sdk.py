@@ -40,7 +40,9 @@ NOT_YET_IN_BASTION = {"sdk_realtime.mjs": "realtime (SSE) is the realtime issue'
 
 
 @pytest.mark.parametrize("script", SCENARIOS)
-def test_sdk_scenario(script: str, target: RunningServer, sdk_ready: None, request: pytest.FixtureRequest) -> None:
+def test_sdk_scenario(
+    script: str, target: RunningServer, sdk_ready: None, request: pytest.FixtureRequest
+) -> None:
     if target.name.startswith("bastion") and script in NOT_YET_IN_BASTION:
         request.applymarker(pytest.mark.xfail(reason=NOT_YET_IN_BASTION[script], strict=True))
     result = run_scenario(script, target)
