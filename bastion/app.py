@@ -41,7 +41,7 @@ class App:
         self.collections: CollectionService
         self.records = RecordService(self.registry)
         self._synced_at = 0.0
-        self._signature: tuple[str, str] | None = None
+        self._signature: tuple[str, str] = ("", "")
 
     @property
     def db(self) -> Database:
@@ -60,6 +60,8 @@ class App:
             await self.collections.load_all()
             log.info("initialised a new database", extra={"database": self._db.dialect})
         await self._load_settings()
+        self._signature = await self._read_signature()
+        self._synced_at = time.monotonic()
         return self
 
     async def stop(self) -> None:
@@ -76,6 +78,10 @@ class App:
         self.registry.clear()
         await self.collections.load_all()
 
+    async def _read_signature(self) -> tuple[str, str]:
+        row = await self.db.fetch_one(_SIGNATURE_SQL)
+        return (str(row["schema_sig"]), str(row["settings_sig"])) if row else ("", "")
+
     async def refresh_if_stale(self) -> None:
         """Pick up collection and settings changes made by other workers or nodes.
 
@@ -87,10 +93,9 @@ class App:
         if now - self._synced_at < SYNC_INTERVAL:
             return
         self._synced_at = now
-        row = await self.db.fetch_one(_SIGNATURE_SQL)
-        signature = (str(row["schema_sig"]), str(row["settings_sig"])) if row else ("", "")
+        signature = await self._read_signature()
         previous, self._signature = self._signature, signature
-        if previous is None or previous == signature:
+        if previous == signature:
             return
         if previous[0] != signature[0]:
             await self.reload_schema()
