@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from time import perf_counter
 from typing import Any
 
 import msgspec
@@ -13,6 +14,7 @@ from bastion.auth.tokens import unverified_claims, verify_token
 from bastion.core.record_access import Access, normalize_headers
 from bastion.core.record_query import find_by_id
 from bastion.errors import ApiError, BadRequestError, UnauthorizedError, UnsupportedMediaError
+from bastion.obs import segment_timing
 
 _json_encoder = msgspec.json.Encoder()
 _json_decoder = msgspec.json.Decoder()
@@ -67,7 +69,12 @@ async def load_auth(app: App, token: str):  # type: ignore[no-untyped-def]
 async def load_access(request: Request, body: dict[str, Any] | None = None) -> Access:
     cached = request.scope.get("state", {}).get("bastion_auth", False)
     app = get_app(request)
-    auth = cached if cached is not False else await load_auth(app, bearer_token(request))
+    if cached is False:
+        started = perf_counter()
+        auth = await load_auth(app, bearer_token(request))
+        segment_timing.add("auth", perf_counter() - started)
+    else:
+        auth = cached
     request.scope.setdefault("state", {})["bastion_auth"] = auth
     return Access(
         auth=auth,

@@ -96,10 +96,11 @@ class RecordService:
         if collection.rules.get("createRule") is None and not access.is_superuser:
             raise ForbiddenError(SUPERUSER_ONLY)
         record = Record(collection, {f.name: f.zero_value() for f in collection.fields}, original=None)
-        errors = apply_body(record, body, allow_hidden=access.is_superuser)
+        resolved = apply_body(record, body, allow_hidden=access.is_superuser)
         self._autogenerate(record, creating=True)
         if not access.is_superuser and collection.rules.get("createRule"):
-            await self._check_create_rule(tx, record, body, access)
+            await self._check_create_rule(tx, record, resolved, access)
+        errors: dict[str, Any] = {}
         password_plain = await self._prepare_auth(tx, record, body, access, creating=True, errors=errors)
         errors = await validate_record(tx, record, self.registry, errors)
         await self._check_unique(tx, record, errors)
@@ -117,12 +118,18 @@ class RecordService:
         """Returns (before, after)."""
         if collection.is_view:
             raise BadRequestError("View collections are read-only.")
-        cond = self.rule_condition(collection, "updateRule", access, tx.dialect, body)
-        record = await find_by_id(tx, collection, record_id, [cond] if cond.sql else [])
+        if collection.rules.get("updateRule") is None and not access.is_superuser:
+            raise ForbiddenError(SUPERUSER_ONLY)
+        # Resolve modifiers against the stored record first, so the rule sees the resulting values.
+        record = await find_by_id(tx, collection, record_id)
         if record is None:
             raise NotFoundError()
         before = Record(collection, dict(record.data))
-        errors = apply_body(record, body, allow_hidden=access.is_superuser)
+        resolved = apply_body(record, body, allow_hidden=access.is_superuser)
+        cond = self.rule_condition(collection, "updateRule", access, tx.dialect, resolved)
+        if cond.sql and await find_by_id(tx, collection, record_id, [cond]) is None:
+            raise NotFoundError()
+        errors: dict[str, Any] = {}
         if "id" in body and body["id"] != record_id:
             errors["id"] = field_error("validation_id_change", "The record id cannot be changed.")
             record.data["id"] = record_id

@@ -32,16 +32,26 @@ def split_key(key: str) -> tuple[str, str]:
 
 
 def apply_body(record: Record, body: dict[str, Any], *, allow_hidden: bool) -> dict[str, Any]:
-    """Apply `body` to `record.data` in place; returns {field: error} for unusable modifiers."""
+    """Apply `body` to `record.data` in place, plain values first, then modifiers.
+
+    Returns the body as rules see it (`@request.body.*`), as PocketBase builds it: every key that
+    names a field is replaced by that field's resulting value (`tags+: "x"` becomes the whole new
+    `tags` list), keys that name no field stay as sent, and hidden fields are dropped for
+    non-superusers (an auth collection's `password` excepted). Unsupported modifiers (`title+`)
+    are ignored, as PocketBase ignores them.
+    """
     collection = record.collection
-    errors: dict[str, Any] = {}
+    resolved: dict[str, Any] = {}
     plain = [(k, v) for k, v in body.items() if not split_key(k)[1]]
     modified = [(k, v) for k, v in body.items() if split_key(k)[1]]
     for key, value in [*plain, *modified]:
         name, op = split_key(key)
         field = collection.get_field(name)
-        if field is None or (field.hidden and not allow_hidden and field.type != "password"):
-            continue  # unknown and (for non-superusers) hidden fields are ignored, as in PocketBase
+        if field is None:
+            resolved[key] = value
+            continue
+        if field.hidden and not allow_hidden and not (collection.is_auth and name == "password"):
+            continue
         if field.type == "autodate":
             continue
         try:
@@ -51,8 +61,9 @@ def apply_body(record: Record, body: dict[str, Any], *, allow_hidden: bool) -> d
             else:
                 record.data[name] = field.normalize(value)
         except (ValueError, TypeError):
-            continue  # an unsupported modifier (e.g. `title+`) is ignored, as PocketBase does
-    return errors
+            continue
+        resolved[name] = record.data[name]
+    return resolved
 
 
 class _ValueContext:
