@@ -11,16 +11,13 @@ from starlette.routing import Route
 from bastion import rules
 from bastion.api.context import JSONResponse, get_app, load_access, read_body
 from bastion.api.records import collection_or_404
-from bastion.app import App
 from bastion.core import collection_scaffolds
 from bastion.core.collection_model import Collection
 from bastion.core.list_result import list_result, parse_list_query
 from bastion.core.record_access import Access
 from bastion.core.record_fields_filter import pick_fields
-from bastion.core.record_model import Record
 from bastion.core.schema_registry import SchemaRegistry
 from bastion.errors import BadRequestError, ForbiddenError, UnauthorizedError, ValidationError, field_error
-from bastion.store.ddl import quote
 
 NOT_FOUND = "The requested resource wasn't found."
 
@@ -121,15 +118,10 @@ async def delete_collection(request: Request) -> Response:
 
 async def truncate_collection(request: Request) -> Response:
     app = get_app(request)
-    access = await superuser_access(request)
+    await superuser_access(request)
     collection = collection_or_404(app, request.path_params["collection"], NOT_FOUND)
-    if collection.is_view:
-        raise BadRequestError("View collections cannot be truncated.")
     async with app.transaction() as tx:
-        rows = await tx.fetch_all(f'SELECT "id" FROM {quote(collection.name)}')
-        for row in rows:
-            await app.records.delete_record(tx, Record(collection, {"id": row["id"]}))
-    del access
+        await app.records.truncate(tx, collection)
     return Response(status_code=204)
 
 
@@ -187,5 +179,3 @@ routes = [
     Route("/api/collections/{collection}", update_collection, methods=["PATCH"]),
     Route("/api/collections/{collection}", delete_collection, methods=["DELETE"]),
 ]
-
-_ = App  # the handlers reach the App through request.app.state

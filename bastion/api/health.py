@@ -6,11 +6,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bastion.api.context import JSONResponse, get_app, load_access
+from bastion.api.context import JSONResponse, load_access
 
 
 async def health(request: Request) -> Response:
-    app = get_app(request)
     data: dict[str, object] = {}
     access = await load_access(request)
     if access.is_superuser:
@@ -19,7 +18,6 @@ async def health(request: Request) -> Response:
             "realIP": request.scope.get("state", {}).get("client_ip", ""),
             "possibleProxyHeader": "",
         }
-    del app
     body = {"code": 200, "data": data, "message": "API is healthy."}
     return JSONResponse(body) if request.method == "GET" else Response(status_code=200)
 

@@ -7,6 +7,7 @@ still pays for one password verification, so timing does not reveal which accoun
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from starlette.requests import Request
@@ -25,7 +26,11 @@ from bastion.core.record_query import find_where
 from bastion.errors import BadRequestError, ForbiddenError, NotFoundError, ValidationError, field_error
 from bastion.store.ddl import quote
 
-_DUMMY_HASH = hash_password("not-a-real-password-just-for-timing")
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the identity is unknown, so that case costs the same time."""
+    return hash_password("not-a-real-password-just-for-timing")
 
 
 def _auth_collection(app: App, name: str) -> Collection:
@@ -113,7 +118,7 @@ async def auth_with_password(request: Request) -> Response:
         if found:
             record = found[0]
             break
-    stored = str(record.data.get("password", "")) if record else _DUMMY_HASH
+    stored = str(record.data.get("password", "")) if record else _dummy_hash()
     ok = await verify_password_async(str(password), stored)
     if record is None or not ok:
         raise BadRequestError("Failed to authenticate.")

@@ -92,7 +92,7 @@ class RecordService:
         self, tx: Executor, collection: Collection, body: dict[str, Any], access: Access
     ) -> Record:
         if collection.is_view:
-            raise BadRequestError("View collections are read-only.")
+            raise BadRequestError("Unsupported collection type.")
         if collection.rules.get("createRule") is None and not access.is_superuser:
             raise ForbiddenError(SUPERUSER_ONLY)
         record = Record(collection, {f.name: f.zero_value() for f in collection.fields}, original=None)
@@ -117,7 +117,7 @@ class RecordService:
     ) -> tuple[Record, Record]:
         """Returns (before, after)."""
         if collection.is_view:
-            raise BadRequestError("View collections are read-only.")
+            raise BadRequestError("Unsupported collection type.")
         if collection.rules.get("updateRule") is None and not access.is_superuser:
             raise ForbiddenError(SUPERUSER_ONLY)
         # Resolve modifiers against the stored record first, so the rule sees the resulting values.
@@ -147,13 +147,20 @@ class RecordService:
 
     async def delete(self, tx: Executor, collection: Collection, record_id: str, access: Access) -> Record:
         if collection.is_view:
-            raise BadRequestError("View collections are read-only.")
+            raise BadRequestError("Unsupported collection type.")
         cond = self.rule_condition(collection, "deleteRule", access, tx.dialect)
         record = await find_by_id(tx, collection, record_id, [cond] if cond.sql else [])
         if record is None:
             raise NotFoundError()
         await self.delete_record(tx, record)
         return record
+
+    async def truncate(self, tx: Executor, collection: Collection) -> None:
+        """Delete every record, with the same reference handling as one-by-one deletes."""
+        if collection.is_view:
+            raise BadRequestError("Unsupported collection type.")
+        for row in await tx.fetch_all(f'SELECT "id" FROM {quote(collection.name)}'):
+            await self.delete_record(tx, Record(collection, {"id": row["id"]}))
 
     async def delete_record(self, tx: Executor, record: Record, _depth: int = 0) -> None:
         """Delete with PocketBase's reference handling: cascade, unset, or refuse for required links."""
