@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from bastion.bus import EventBus
 from bastion.config import Config
 from bastion.core import settings_model
 from bastion.core.collection_service import CollectionService
@@ -39,7 +40,8 @@ class App:
         self._db: Database | None = None
         self.settings: dict[str, Any] = settings_model.default_settings()
         self.collections: CollectionService
-        self.records = RecordService(self.registry)
+        self.bus = EventBus()
+        self.records = RecordService(self.registry, self.bus)
         self._synced_at = 0.0
         self._signature: tuple[str, str] = ("", "")
 

@@ -59,3 +59,8 @@ def row_to_record(collection: Collection, row: dict[str, Any], dialect: str) -> 
 
 def record_to_params(collection: Collection, data: dict[str, Any], dialect: str) -> dict[str, Any]:
     return {f.name: f.to_db(data.get(f.name, f.zero_value()), dialect) for f in collection.fields}
+
+
+def snapshot(record: Record) -> Record:
+    """A detached copy of the record's values (no expand), e.g. for an event."""
+    return Record(record.collection, dict(record.data), original=dict(record.original or record.data))

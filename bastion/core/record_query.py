@@ -124,3 +124,8 @@ async def find_where(
         sql += " LIMIT ?"
         params.append(limit)
     return [row_to_record(collection, r, db.dialect) for r in await db.fetch_all(sql, params)]
+
+
+async def find_all(db: Executor, collection: Collection) -> list[Record]:
+    sql = f"SELECT {select_columns(collection, ALIAS)} FROM {quote(collection.name)} AS {quote(ALIAS)}"
+    return [row_to_record(collection, r, db.dialect) for r in await db.fetch_all(sql)]

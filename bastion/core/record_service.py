@@ -12,19 +12,20 @@ atomically; events are emitted by the caller once that transaction has committed
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
 
 from bastion.auth.passwords import hash_password_async, verify_password
+from bastion.bus.events import Action, EventBus, RecordEvent
 from bastion.core.collection_model import Collection
 from bastion.core.datetime_format import now_str
 from bastion.core.ids import random_from_pattern
 from bastion.core.record_access import Access
 from bastion.core.record_expand import view_condition
-from bastion.core.record_model import Record, record_to_params
-from bastion.core.record_query import ALIAS, Condition, compile_condition, find_by_id, find_where
+from bastion.core.record_model import Record, record_to_params, snapshot
+from bastion.core.record_query import ALIAS, Condition, compile_condition, find_all, find_by_id, find_where
 from bastion.core.record_validation import apply_body, unique_columns, validate_record
 from bastion.core.schema_registry import SchemaRegistry
 from bastion.errors import BadRequestError, ForbiddenError, NotFoundError, ValidationError, field_error
@@ -37,6 +38,12 @@ SUPERUSER_ONLY = "Only superusers can perform this action."
 @dataclass
 class RecordService:
     registry: SchemaRegistry
+    bus: EventBus = field(default_factory=EventBus)
+
+    def _emit(self, tx: Executor, action: Action, record: Record, before: Record | None = None) -> None:
+        """Publish the change once `tx` commits, as a snapshot (later mutations don't leak into it)."""
+        event = RecordEvent(action, snapshot(record), snapshot(before) if before else None)
+        tx.on_commit(lambda: self.bus.publish(event))
 
     # ---- rule helpers -------------------------------------------------------------------------
 
@@ -110,6 +117,7 @@ class RecordService:
             record.data["password"] = await hash_password_async(password_plain)
         await self._insert(tx, record)
         record.original = dict(record.data)
+        self._emit(tx, "create", record)
         return record
 
     async def update(
@@ -143,6 +151,7 @@ class RecordService:
         if password_plain is not None:
             record.data["password"] = await hash_password_async(password_plain)
         await self._update(tx, record)
+        self._emit(tx, "update", record, before)
         return before, record
 
     async def delete(self, tx: Executor, collection: Collection, record_id: str, access: Access) -> Record:
@@ -159,34 +168,38 @@ class RecordService:
         """Delete every record, with the same reference handling as one-by-one deletes."""
         if collection.is_view:
             raise BadRequestError("Unsupported collection type.")
-        for row in await tx.fetch_all(f'SELECT "id" FROM {quote(collection.name)}'):
-            await self.delete_record(tx, Record(collection, {"id": row["id"]}))
+        for record in await find_all(tx, collection):
+            await self.delete_record(tx, record)
 
     async def delete_record(self, tx: Executor, record: Record, _depth: int = 0) -> None:
         """Delete with PocketBase's reference handling: cascade, unset, or refuse for required links."""
         if _depth > 32:
             raise BadRequestError("Failed to delete record: the cascade is too deep.")
         for source, field_name in self.registry.referencing(record.collection.id):
-            field = source.get_field(field_name)
-            assert field is not None
-            refs = await find_where(tx, source, field_name, record.id, multiple=field.is_multiple)
+            link = source.get_field(field_name)
+            assert link is not None
+            refs = await find_where(tx, source, field_name, record.id, multiple=link.is_multiple)
             for ref in refs:
                 if ref.collection.id == record.collection.id and ref.id == record.id:
                     continue
-                if field.cascade_delete:
+                if link.cascade_delete:
                     await self.delete_record(tx, ref, _depth + 1)
                     continue
                 value = ref.data.get(field_name)
                 remaining = [i for i in value if i != record.id] if isinstance(value, list) else ""
-                if field.required and not remaining:
+                if link.required and not remaining:
                     raise BadRequestError(
                         "The record cannot be deleted because it is part of a required reference in another record."
                     )
                 await tx.execute(
                     f'UPDATE {quote(source.name)} SET {quote(field_name)} = ? WHERE "id" = ?',
-                    (field.to_db(remaining, tx.dialect), ref.id),
+                    (link.to_db(remaining, tx.dialect), ref.id),
                 )
+                before = snapshot(ref)
+                ref.data[field_name] = remaining
+                self._emit(tx, "update", ref, before)
         await tx.execute(f'DELETE FROM {quote(record.collection.name)} WHERE "id" = ?', (record.id,))
+        self._emit(tx, "delete", record)
 
     # ---- internals --------------------------------------------------------------------------------
 

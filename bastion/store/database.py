@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,26 @@ class Executor(ABC):
     async def execute_script(self, statements: Sequence[str]) -> None:
         for sql in statements:
             await self.execute(sql)
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once the surrounding transaction has committed (never after a rollback).
+        Outside a transaction every statement commits by itself, so it runs at once."""
+        callback()
+
+
+class Transaction(Executor):
+    """An open transaction: collects after-commit callbacks for its database to run."""
+
+    def __init__(self) -> None:
+        self._after_commit: list[Callable[[], None]] = []
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        self._after_commit.append(callback)
+
+    def run_after_commit(self) -> None:
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
 
 
 class Database(Executor):

@@ -19,7 +19,7 @@ from typing import Any
 import asyncpg
 
 from bastion.obs import segment_timing
-from bastion.store.database import Database, Executor, Row
+from bastion.store.database import Database, Executor, Row, Transaction
 from bastion.store.errors import InvalidValueError
 
 
@@ -54,10 +54,13 @@ def _status_count(status: str) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
-class _Conn(Executor):
+class _Conn(Transaction):
+    """A pooled connection, inside a transaction or (for single statements) not."""
+
     dialect = "postgres"
 
     def __init__(self, conn: asyncpg.Connection) -> None:
+        super().__init__()
         self._conn = conn
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
@@ -103,8 +106,11 @@ class PostgresDatabase(Database):
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Executor]:
-        async with self._pool.acquire() as conn, conn.transaction():
-            yield _Conn(conn)
+        async with self._pool.acquire() as conn:
+            tx = _Conn(conn)
+            async with conn.transaction():
+                yield tx
+        tx.run_after_commit()
 
     async def table_exists(self, name: str) -> bool:
         return bool(await self.fetch_val("SELECT to_regclass(?) IS NOT NULL AS x", (f'"{name}"',)))

@@ -18,7 +18,7 @@ from time import perf_counter
 from typing import Any
 
 from bastion.obs import segment_timing
-from bastion.store.database import Database, Executor, Row
+from bastion.store.database import Database, Executor, Row, Transaction
 from bastion.store.errors import InvalidValueError
 
 _PRAGMAS = (
@@ -63,10 +63,11 @@ def _execute(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> int:
     return count
 
 
-class _Tx(Executor):
+class _Tx(Transaction):
     dialect = "sqlite"
 
     def __init__(self, conn: sqlite3.Connection) -> None:
+        super().__init__()
         self._conn = conn
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
@@ -103,13 +104,15 @@ class SqliteDatabase(Database):
     async def transaction(self) -> AsyncIterator[Executor]:
         async with self._write_lock:
             self._writer.execute("BEGIN IMMEDIATE")
+            tx = _Tx(self._writer)
             try:
-                yield _Tx(self._writer)
+                yield tx
             except BaseException:
                 self._writer.execute("ROLLBACK")
                 raise
             else:
                 self._writer.execute("COMMIT")
+        tx.run_after_commit()
 
     async def table_exists(self, name: str) -> bool:
         row = await self.fetch_one("SELECT 1 AS x FROM sqlite_master WHERE type='table' AND name=?", (name,))
