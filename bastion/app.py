@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from bastion import realtime
 from bastion.bus import EventBus
 from bastion.config import Config
 from bastion.core import settings_model
@@ -41,6 +42,7 @@ class App:
         self.settings: dict[str, Any] = settings_model.default_settings()
         self.collections: CollectionService
         self.bus = EventBus()
+        self.realtime: realtime.RealtimeHub | None = None
         self.records = RecordService(self.registry, self.bus)
         self._synced_at = 0.0
         self._signature: tuple[str, str] = ("", "")
@@ -64,9 +66,13 @@ class App:
         await self._load_settings()
         self._signature = await self._read_signature()
         self._synced_at = time.monotonic()
+        self.realtime = realtime.attach(self)
         return self
 
     async def stop(self) -> None:
+        if self.realtime is not None:
+            await self.realtime.close()
+            self.realtime = None
         if self._db is not None:
             await self._db.close()
             self._db = None

@@ -14,8 +14,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bastion import rules
-from bastion.api import batch, collections, health, record_auth, records, settings
+from bastion import ratelimit, rules
+from bastion.api import (
+    batch,
+    collections,
+    health,
+    realtime,
+    record_auth,
+    record_auth_flows,
+    records,
+    settings,
+)
 from bastion.app import App
 from bastion.errors import ApiError, BadRequestError, MethodNotAllowedError, NotFoundError
 from bastion.http.errors import error_response, render_unexpected
@@ -34,7 +43,9 @@ def guard(handler: Handler) -> Handler:
     async def wrapped(request: Request) -> Response:
         bound = segment_timing.bind(request.scope.get("state", {}).get("timings"))
         try:
-            await request.app.state.bastion.refresh_if_stale()
+            app = request.app.state.bastion
+            await app.refresh_if_stale()
+            await ratelimit.check_request(app, request)
             return await handler(request)
         except ApiError as err:
             return error_response(err, request.headers.get("accept"))
@@ -51,7 +62,7 @@ def guard(handler: Handler) -> Handler:
 
 def _routes() -> list[Route]:
     out = []
-    for module in (health, collections, record_auth, records, batch, settings):
+    for module in (health, collections, record_auth, record_auth_flows, records, batch, settings, realtime):
         for route in module.routes:
             out.append(
                 Route(route.path, guard(route.endpoint), methods=list(route.methods or []), name=route.name)

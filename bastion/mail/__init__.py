@@ -1,0 +1,1 @@
+"""Outgoing mail over SMTP (filled in by the mail work)."""
