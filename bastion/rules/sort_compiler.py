@@ -91,8 +91,12 @@ def compile_sort(
             keys = [val.frag]
         if comp.joins:
             chain = comp._render_chain(list(comp.joins.values()), comp.aliases)
-            keys = [cat("(SELECT ", k, ' FROM (SELECT 1) AS "__b"', chain, " LIMIT 1)") for k in keys]
+            # Several related rows: PocketBase's DISTINCT + ORDER BY keeps each record's smallest
+            # value when ascending and its largest when descending; MIN/MAX say so explicitly.
+            agg = "MIN(" if direction == "ASC" else "MAX("
+            keys = [cat("(SELECT ", agg, k, ') FROM (SELECT 1) AS "__b"', chain, ")") for k in keys]
         nulls = (" NULLS FIRST" if direction == "ASC" else " NULLS LAST") if pg else ""
         parts.extend(cat(k, f" {direction}{nulls}") for k in keys)
     joined = cat(*[p for i, part in enumerate(parts) for p in ((", ", part) if i else (part,))])
     return SortPlan(joined.sql, joined.params)
+

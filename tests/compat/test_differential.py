@@ -28,12 +28,7 @@ CASES = all_cases()
 
 # Known differences, per target, each with its reason. Strict xfails: once a case starts to agree,
 # the run fails until the entry is removed, so this list can only shrink.
-KNOWN_GAPS: dict[str, dict[str, str]] = {
-    "bastion-pg": {
-        "sort_backrelation": "sorting by a multi-valued back-relation takes the first related row; "
-        "SQLite's first is by rowid, PostgreSQL's subquery has no such order yet",
-    },
-}
+KNOWN_GAPS: dict[str, dict[str, str]] = {}
 
 
 class Seeded:
