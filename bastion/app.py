@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from bastion import realtime
+from bastion import ratelimit, realtime
 from bastion.bus import EventBus
 from bastion.config import Config
 from bastion.core import settings_model
@@ -67,9 +67,11 @@ class App:
         self._signature = await self._read_signature()
         self._synced_at = time.monotonic()
         self.realtime = realtime.attach(self)
+        ratelimit.attach(self)  # a misconfigured Redis limiter fails here, at start
         return self
 
     async def stop(self) -> None:
+        await ratelimit.close(self)
         if self.realtime is not None:
             await self.realtime.close()
             self.realtime = None

@@ -36,6 +36,22 @@ class Config:
         metadata={"help": "comma-separated proxy IPs/CIDRs whose X-Forwarded-* headers are trusted"},
     )
     max_body_bytes: int = field(default=32 << 20, metadata={"help": "largest request body accepted"})
+    ratelimit_redis_url: str = field(
+        default="",
+        metadata={"help": "redis://… to share rate-limit counters between nodes (empty: in memory)"},
+    )
+    ratelimit_auth_baseline: bool = field(
+        default=True, metadata={"help": "limit the auth routes while the settings' rateLimits are disabled"}
+    )
+    login_lockout_failures: int = field(
+        default=5, metadata={"help": "failed password logins that lock an account (0: no lockout)"}
+    )
+    login_lockout_window: int = field(
+        default=600, metadata={"help": "seconds in which the failures are counted"}
+    )
+    login_lockout_duration: int = field(
+        default=600, metadata={"help": "seconds a locked account stays locked"}
+    )
     shutdown_timeout: float = field(
         default=10.0, metadata={"help": "seconds to finish in-flight requests on SIGTERM"}
     )

@@ -24,6 +24,7 @@ from bastion.api import (
     record_auth_flows,
     records,
     settings,
+    settings_mail,
 )
 from bastion.app import App
 from bastion.errors import ApiError, BadRequestError, MethodNotAllowedError, NotFoundError
@@ -62,7 +63,17 @@ def guard(handler: Handler) -> Handler:
 
 def _routes() -> list[Route]:
     out = []
-    for module in (health, collections, record_auth, record_auth_flows, records, batch, settings, realtime):
+    for module in (
+        health,
+        collections,
+        record_auth,
+        record_auth_flows,
+        records,
+        batch,
+        settings,
+        settings_mail,
+        realtime,
+    ):
         for route in module.routes:
             out.append(
                 Route(route.path, guard(route.endpoint), methods=list(route.methods or []), name=route.name)

@@ -1,7 +1,168 @@
-"""/api/realtime — PocketBase's SSE protocol (filled in by the realtime work)."""
+"""/api/realtime — PocketBase's SSE protocol.
+
+GET opens the stream: a `PB_CONNECT` event carries the client id, then one event per matching
+subscription. POST replaces a client's subscriptions and binds the auth of that request (a guest
+may become authenticated, but an authenticated client cannot switch to another identity).
+Streams end after 5 idle minutes or 30 minutes in total, as in PocketBase; the SDK reconnects.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-routes: list[Route] = []
+from bastion.api.context import INVALID_BODY, get_app, load_access, read_body
+from bastion.core.record_model import Record
+from bastion.errors import (
+    BadRequestError,
+    ForbiddenError,
+    NotFoundError,
+    UnavailableError,
+    ValidationError,
+    field_error,
+)
+from bastion.realtime import Message, RealtimeClient, RealtimeHub
+
+IDLE_TIMEOUT = 5 * 60.0
+MAX_LIFETIME = 30 * 60.0
+# sent when the node shuts down so EventSource clients come back soon (to this or another node)
+RETRY_MS = 1000
+MAX_SUBSCRIPTIONS = 1000
+MAX_SUBSCRIPTION_LENGTH = 2500
+
+
+def _sse(client_id: str, message: Message) -> bytes:
+    return (
+        b"id:"
+        + client_id.encode()
+        + b"\nevent:"
+        + message.name.encode()
+        + b"\ndata:"
+        + message.data
+        + b"\n\n"
+    )
+
+
+def _hub(request: Request) -> RealtimeHub:
+    hub = get_app(request).realtime
+    if hub is None or hub.closed:
+        raise UnavailableError()
+    return hub
+
+
+async def _next_message(client: RealtimeClient, timeout: float) -> Message | None:
+    """The next queued message; None when the client is discarded or `timeout` passes idle."""
+    if not client.outbox.empty():
+        return client.outbox.get_nowait()
+    getter = asyncio.ensure_future(client.outbox.get())
+    stopper = asyncio.ensure_future(client.discarded.wait())
+    try:
+        await asyncio.wait({getter, stopper}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopper.cancel()
+        if not getter.done():
+            getter.cancel()
+    if getter.done() and not getter.cancelled() and not client.discarded.is_set():
+        return getter.result()
+    return None
+
+
+async def _stream(hub: RealtimeHub, client: RealtimeClient) -> AsyncIterator[bytes]:
+    try:
+        connect = Message("PB_CONNECT", b'{"clientId":"' + client.id.encode() + b'"}')
+        yield _sse(client.id, connect)
+        deadline = time.monotonic() + MAX_LIFETIME
+        while not client.discarded.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            message = await _next_message(client, min(IDLE_TIMEOUT, remaining))
+            if message is None:
+                break  # idle, discarded (slow consumer or shutdown) or past its lifetime
+            yield _sse(client.id, message)
+        if client.shutting_down:
+            yield f"retry:{RETRY_MS}\n\n".encode()
+    finally:
+        hub.unregister(client)
+
+
+async def connect(request: Request) -> Response:
+    hub = _hub(request)
+    client = hub.register(ip=request.client.host if request.client else "")
+    headers = {"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(_stream(hub, client), headers=headers)
+
+
+def _validate(body: dict[str, Any]) -> tuple[str, list[str]]:
+    client_id = body.get("clientId")
+    subs = body.get("subscriptions")
+    # values of the wrong JSON type fail to bind in PocketBase: a plain 400 without field errors
+    if client_id is not None and not isinstance(client_id, str):
+        raise BadRequestError(INVALID_BODY)
+    if subs is not None and not (isinstance(subs, list) and all(isinstance(s, str) for s in subs)):
+        raise BadRequestError(INVALID_BODY)
+    client_id = client_id or ""
+    subs = subs or []
+    errors: dict[str, Any] = {}
+    if not client_id:
+        errors["clientId"] = field_error("validation_required", "Cannot be blank.")
+    elif len(client_id) > 255:
+        errors["clientId"] = field_error(
+            "validation_length_out_of_range", "The length must be between 1 and 255.", {"max": 255, "min": 1}
+        )
+    if len(subs) > MAX_SUBSCRIPTIONS:
+        errors["subscriptions"] = field_error(
+            "validation_length_too_long",
+            f"The length must be no more than {MAX_SUBSCRIPTIONS}.",
+            {"max": MAX_SUBSCRIPTIONS, "min": 0},
+        )
+    else:
+        for i, s in enumerate(subs):
+            if len(s) > MAX_SUBSCRIPTION_LENGTH:
+                errors["subscriptions"] = {
+                    str(i): field_error(
+                        "validation_length_too_long",
+                        f"The length must be no more than {MAX_SUBSCRIPTION_LENGTH}.",
+                        {"max": MAX_SUBSCRIPTION_LENGTH, "min": 0},
+                    )
+                }
+                break
+    if errors:
+        raise ValidationError(errors, INVALID_BODY)
+    return client_id, subs
+
+
+def _same_auth(a: Record | None, b: Record | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a.id == b.id and a.collection.id == b.collection.id
+
+
+async def set_subscriptions(request: Request) -> Response:
+    hub = _hub(request)
+    client_id, subs = _validate(await read_body(request))
+    client = hub.find(client_id)
+    if client is None:
+        raise NotFoundError("Missing or invalid client id.")
+    # an extra guard against guessed client ids: the subscriber must come from the stream's address
+    ip = request.client.host if request.client else ""
+    if client.ip and client.ip != ip:
+        raise BadRequestError("Invalid realtime client.")
+    access = await load_access(request)
+    if client.auth is not None and not _same_auth(client.auth, access.auth):
+        raise ForbiddenError("The current and the previous request authorization don't match.")
+    client.auth = access.auth
+    client.set_subscriptions(subs)
+    return Response(status_code=204)
+
+
+routes: list[Route] = [
+    Route("/api/realtime", connect, methods=["GET"], name="realtime_connect"),
+    Route("/api/realtime", set_subscriptions, methods=["POST"], name="realtime_subscribe"),
+]

@@ -24,6 +24,7 @@ from bastion.core.record_access import Access
 from bastion.core.record_model import Record
 from bastion.core.record_query import find_where
 from bastion.errors import BadRequestError, ForbiddenError, NotFoundError, ValidationError, field_error
+from bastion.ratelimit import lockout
 from bastion.store.ddl import quote
 
 
@@ -118,10 +119,13 @@ async def auth_with_password(request: Request) -> Response:
         if found:
             record = found[0]
             break
+    await lockout.check(app, c, identity, record)
     stored = str(record.data.get("password", "")) if record else _dummy_hash()
     ok = await verify_password_async(str(password), stored)
     if record is None or not ok:
+        await lockout.record_failure(app, c, identity, record)
         raise BadRequestError("Failed to authenticate.")
+    await lockout.record_success(app, c, identity, record)
     await _check_auth_rule(app, record, access)
     if needs_rehash(stored):
         await _upgrade_hash(app, record, str(password))

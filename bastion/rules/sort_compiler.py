@@ -99,4 +99,3 @@ def compile_sort(
         parts.extend(cat(k, f" {direction}{nulls}") for k in keys)
     joined = cat(*[p for i, part in enumerate(parts) for p in ((", ", part) if i else (part,))])
     return SortPlan(joined.sql, joined.params)
-

@@ -5,12 +5,35 @@ from __future__ import annotations
 
 async def test_events_after_commit_and_never_for_rollbacks(api):
     seen: list[tuple[str, str, str]] = []
-    api.app.bus.subscribe(lambda e: seen.append((e.action, e.record.collection.name, e.record.data.get("t", ""))))
-    posts = await api.create_collection({"name": "posts", "listRule": "", "createRule": "", "updateRule": "",
-                                         "deleteRule": "", "fields": [{"name": "t", "type": "text", "required": True}]})
-    await api.create_collection({"name": "notes", "createRule": "", "fields": [
-        {"name": "t", "type": "text"},
-        {"name": "post", "type": "relation", "collectionId": posts["id"], "maxSelect": 1, "cascadeDelete": True}]})
+    api.app.bus.subscribe(
+        lambda e: seen.append((e.action, e.record.collection.name, e.record.data.get("t", "")))
+    )
+    posts = await api.create_collection(
+        {
+            "name": "posts",
+            "listRule": "",
+            "createRule": "",
+            "updateRule": "",
+            "deleteRule": "",
+            "fields": [{"name": "t", "type": "text", "required": True}],
+        }
+    )
+    await api.create_collection(
+        {
+            "name": "notes",
+            "createRule": "",
+            "fields": [
+                {"name": "t", "type": "text"},
+                {
+                    "name": "post",
+                    "type": "relation",
+                    "collectionId": posts["id"],
+                    "maxSelect": 1,
+                    "cascadeDelete": True,
+                },
+            ],
+        }
+    )
     post = await api.create_record("posts", {"t": "p1"})
     await api.create_record("notes", {"t": "n1", "post": post["id"]})
     await api.request("PATCH", f"/api/collections/posts/records/{post['id']}", json={"t": "p2"})
@@ -18,10 +41,16 @@ async def test_events_after_commit_and_never_for_rollbacks(api):
 
     seen.clear()
     await api.su("PATCH", "/api/settings", json={"batch": {"enabled": True}})
-    failed = await api.su("POST", "/api/batch", json={"requests": [
-        {"method": "POST", "url": "/api/collections/posts/records", "body": {"t": "ok"}},
-        {"method": "POST", "url": "/api/collections/posts/records", "body": {}},
-    ]})
+    failed = await api.su(
+        "POST",
+        "/api/batch",
+        json={
+            "requests": [
+                {"method": "POST", "url": "/api/collections/posts/records", "body": {"t": "ok"}},
+                {"method": "POST", "url": "/api/collections/posts/records", "body": {}},
+            ]
+        },
+    )
     assert failed.status_code == 400
     invalid = await api.request("POST", "/api/collections/posts/records", json={})
     assert invalid.status_code == 400

@@ -283,9 +283,16 @@ async def test_email_visibility(api, blog):
 
 async def test_rules_see_modifiers_resolved(api):
     """`@request.body.views` is the value after `views+`, as in PocketBase."""
-    await api.create_collection({"name": "counters", "listRule": "", "viewRule": "", "createRule": "",
-                                 "updateRule": "@request.body.views <= 10",
-                                 "fields": [{"name": "views", "type": "number"}]})
+    await api.create_collection(
+        {
+            "name": "counters",
+            "listRule": "",
+            "viewRule": "",
+            "createRule": "",
+            "updateRule": "@request.body.views <= 10",
+            "fields": [{"name": "views", "type": "number"}],
+        }
+    )
     rec = await api.create_record("counters", {"views": 8})
     url = f"/api/collections/counters/records/{rec['id']}"
     assert (await api.request("PATCH", url, json={"views+": 5})).status_code == 404  # 13 > 10

@@ -36,7 +36,7 @@ def run_scenario(script: str, server: RunningServer) -> subprocess.CompletedProc
 
 # Scenarios whose Bastion side is another open issue's work. Strict: the day one starts passing,
 # the xfail turns into a failure and this table must shrink.
-NOT_YET_IN_BASTION = {"sdk_realtime.mjs": "realtime (SSE) is the realtime issue's work"}
+NOT_YET_IN_BASTION: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("script", SCENARIOS)

@@ -1,0 +1,131 @@
+"""The per-request check that `guard` runs before every handler (PocketBase's rate-limit middleware).
+
+For each request, as PocketBase 0.40.6 does:
+
+1. Skip when limits are off, the caller is a superuser, or the client address is in
+   `rateLimits.excludedIPs`.
+2. Path rule: the first rule for `["METHOD /path", "/path"]` (exact label, else the longest
+   `/api/`-style prefix) for the caller's audience (`""` plus `@guest` or `@auth`); its counter is
+   shared by every path the rule covers.
+3. Collection rule, on collection routes: the first rule for `<collection>:<tag>`, `*:<tag>`, then
+   the path labels; its counter belongs to that collection and route.
+
+Both checks count, so one request can use a token from each. Bastion differs in one way, asked for
+by its issue: signed-in callers are counted per account (guests per address), so users behind one
+NAT do not share a budget and an account cannot escape its limit by changing address.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from bastion.core.settings_model import RateLimitsSettings, Settings
+from bastion.errors import TooManyRequestsError
+from bastion.ratelimit.limiter import Limiter
+from bastion.ratelimit.limiter_setup import limiter_of
+from bastion.ratelimit.options import BASELINE_RULES
+from bastion.ratelimit.route_labels import collection_labels, collection_route, path_labels
+
+GUEST_AUDIENCES = ("", "@guest")
+AUTH_AUDIENCES = ("", "@auth")
+SUPERUSERS = "_superusers"
+_AUTH_STATE = "bastion_auth"  # the request-scoped auth cache that api/context.load_access fills
+
+
+async def check_request(app: Any, request: Any) -> None:
+    """Raise TooManyRequestsError (with Retry-After seconds) when `request` is over a limit."""
+    limiter = limiter_of(app)
+    limits, excluded = _active_limits(limiter, app.settings)
+    if limits is None:
+        return
+    method, path = request.method, request.url.path
+    route = collection_route(method, path)
+    collection = app.registry.find_collection(route.collection) if route else None
+    labels = path_labels(method, path)
+    own_labels = collection_labels(route, collection.name, method, path) if route and collection else None
+    # most requests match no rule at all: decide that before paying for the auth lookup
+    if limits.find_rule(labels) is None and (own_labels is None or limits.find_rule(own_labels) is None):
+        return
+
+    state = request.scope.setdefault("state", {})
+    ip = state.get("client_ip") or (request.client.host if request.client else "")
+    if excluded and _excluded(ip, excluded):
+        return
+    auth = await _request_auth(app, request, state)
+    if auth is not None and auth.collection.name == SUPERUSERS:
+        return
+    audiences = AUTH_AUDIENCES if auth is not None else GUEST_AUDIENCES
+    who = f"auth:{auth.collection.id}:{auth.id}" if auth is not None else f"ip:{ip}"
+    if not ip and auth is None:
+        return  # PocketBase: no client key, nothing to count by
+
+    rule = limits.find_rule(labels, audiences)
+    if rule is not None:
+        await _consume(limiter, f"{rule.label}{rule.audience}", who, rule.max_requests, rule.duration)
+    if own_labels is not None and route is not None and collection is not None:
+        rule = limits.find_rule(own_labels, audiences)
+        if rule is not None:
+            bucket = f"{collection.id}{route.pattern}{''.join(route.tags)}{rule.audience}"
+            await _consume(limiter, bucket, who, rule.max_requests, rule.duration)
+
+
+async def _consume(limiter: Limiter, bucket: str, who: str, max_requests: int, duration: int) -> None:
+    retry_after = await limiter.consume(f"req|{bucket}|{who}", max_requests, duration)
+    if retry_after is not None:
+        raise TooManyRequestsError(retry_after=retry_after)
+
+
+Networks = tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+
+
+def _active_limits(limiter: Limiter, doc: dict[str, Any]) -> tuple[RateLimitsSettings | None, Networks]:
+    """The rules in force (the settings' when enabled, else the auth baseline) and excluded networks.
+
+    Parsed once per settings document: the App swaps in a new dict on every change."""
+    cached = limiter.rules_cache
+    if cached is not None and cached[0] is doc:
+        return cached[1]  # type: ignore[return-value]
+    rate_limits = Settings.from_dict(doc).rate_limits
+    excluded = _networks(rate_limits.excluded_ips)
+    active: RateLimitsSettings | None
+    if rate_limits.enabled:
+        active = rate_limits
+    elif limiter.options.auth_baseline:
+        active = RateLimitsSettings(rules=BASELINE_RULES, excluded_ips=rate_limits.excluded_ips, enabled=True)
+    else:
+        active = None
+    result = (active, excluded)
+    limiter.rules_cache = (doc, result)
+    return result
+
+
+def _networks(items: tuple[str, ...]) -> Networks:
+    out = []
+    for item in items:
+        try:
+            out.append(ipaddress.ip_network(item.strip(), strict=False))
+        except ValueError:
+            continue  # settings validation rejects these; an old document may still hold one
+    return tuple(out)
+
+
+def _excluded(ip: str, networks: Networks) -> bool:
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return any(addr in net for net in networks)
+
+
+async def _request_auth(app: Any, request: Any, state: dict[str, Any]) -> Any:
+    """The caller's auth record, loaded once per request and left where the handlers look for it."""
+    cached = state.get(_AUTH_STATE, False)
+    if cached is not False:
+        return cached
+    # imported here: api.context imports the App, and the App may import this package
+    from bastion.api.context import bearer_token, load_auth
+
+    auth = await load_auth(app, bearer_token(request))
+    state[_AUTH_STATE] = auth
+    return auth

@@ -1,0 +1,55 @@
+"""One realtime connection: its id, auth, subscriptions and a bounded outbox.
+
+The outbox is bounded so a client that stops reading costs a fixed amount of memory: once it is
+full the client is discarded (its stream ends and the SDK reconnects), never buffered further.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import string
+from dataclasses import dataclass, field
+
+from bastion.core.record_model import Record
+from bastion.realtime.subscription_topics import SubscriptionOptions, parse_subscription
+
+OUTBOX_SIZE = 1000
+_ID_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_client_id() -> str:
+    # PocketBase uses a 40 character random alphanumeric id.
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(40))
+
+
+@dataclass(frozen=True)
+class Message:
+    name: str
+    data: bytes
+
+
+@dataclass
+class RealtimeClient:
+    ip: str = ""
+    id: str = field(default_factory=new_client_id)
+    auth: Record | None = None
+    subscriptions: dict[str, SubscriptionOptions] = field(default_factory=dict)
+    outbox: asyncio.Queue[Message] = field(default_factory=lambda: asyncio.Queue(OUTBOX_SIZE))
+    discarded: asyncio.Event = field(default_factory=asyncio.Event)
+    # set when the node shuts down: the stream ends with a `retry:` hint instead of silently
+    shutting_down: bool = False
+
+    def set_subscriptions(self, subs: list[str]) -> None:
+        self.subscriptions = {s: parse_subscription(s) for s in subs if s}
+
+    def send(self, message: Message) -> None:
+        if self.discarded.is_set():
+            return
+        try:
+            self.outbox.put_nowait(message)
+        except asyncio.QueueFull:
+            self.discard()  # a slow consumer is dropped rather than buffered without bound
+
+    def discard(self) -> None:
+        self.discarded.set()

@@ -1,0 +1,123 @@
+"""The node's realtime hub: connected clients and the fan-out of committed record events.
+
+The bus calls `_on_event` synchronously after a commit; the hub only queues the event and one
+worker task delivers events in commit order, checking each subscriber's access on its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from bastion.bus.events import RecordEvent
+from bastion.core.record_access import Access
+from bastion.realtime.client_state import Message, RealtimeClient
+from bastion.realtime.record_message import render_event
+from bastion.realtime.record_visibility import can_see
+from bastion.realtime.shutdown_signal import on_stop_signal
+from bastion.realtime.subscription_topics import record_topics
+
+log = logging.getLogger("bastion.realtime")
+
+
+class RealtimeHub:
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.clients: dict[str, RealtimeClient] = {}
+        self.closed = False
+        self._events: asyncio.Queue[RecordEvent | None] = asyncio.Queue()
+        self._unsubscribe = app.bus.subscribe(self._on_event)
+        loop = asyncio.get_running_loop()
+        self._worker = loop.create_task(self._run())
+        self._unhook_signals = on_stop_signal(loop, self.begin_shutdown)
+
+    # ---- clients ----------------------------------------------------------------------------
+
+    def register(self, ip: str = "") -> RealtimeClient:
+        client = RealtimeClient(ip=ip)
+        self.clients[client.id] = client
+        return client
+
+    def unregister(self, client: RealtimeClient) -> None:
+        client.discard()
+        if self.clients.get(client.id) is client:
+            del self.clients[client.id]
+
+    def find(self, client_id: str) -> RealtimeClient | None:
+        client = self.clients.get(client_id)
+        return None if client is None or client.discarded.is_set() else client
+
+    def begin_shutdown(self) -> None:
+        """End every stream now, each with a `retry:` hint, and refuse new ones."""
+        self.closed = True
+        for client in list(self.clients.values()):
+            client.shutting_down = True
+            client.discard()
+
+    async def close(self) -> None:
+        """End every stream and stop the fan-out (a second call does nothing)."""
+        if self._worker.done():
+            return
+        self.begin_shutdown()
+        self._unhook_signals()
+        self._unsubscribe()
+        self._events.put_nowait(None)
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await asyncio.wait_for(self._worker, timeout=2)
+        if not self._worker.done():
+            self._worker.cancel()
+
+    # ---- fan-out ----------------------------------------------------------------------------
+
+    def _on_event(self, event: RecordEvent) -> None:
+        if not self.closed:
+            self._events.put_nowait(event)
+
+    async def _run(self) -> None:
+        while (event := await self._events.get()) is not None:
+            try:
+                self._refresh_auth(event)
+                if self.clients:
+                    await self._deliver(event)
+            except Exception:  # one failing event must not stop realtime for the node
+                log.exception("realtime fan-out failed", extra={"action": event.action})
+
+    def _refresh_auth(self, event: RecordEvent) -> None:
+        """Keep clients' auth in step with their auth record, as PocketBase does: a changed
+        tokenKey (password reset, say) or a deleted record leaves the client a guest."""
+        record = event.record
+        if not record.collection.is_auth or event.action == "create":
+            return
+        for client in self.clients.values():
+            auth = client.auth
+            if auth is None or auth.id != record.id or auth.collection.id != record.collection.id:
+                continue
+            if event.action == "delete" or auth.data.get("tokenKey") != record.data.get("tokenKey"):
+                client.auth = None
+            else:
+                client.auth = record
+
+    async def _deliver(self, event: RecordEvent) -> None:
+        record = event.record
+        exists = event.action != "delete"
+        topics = record_topics(record.collection.id, record.collection.name, record.id)
+        for client in list(self.clients.values()):
+            for sub, options in list(client.subscriptions.items()):
+                if client.discarded.is_set():
+                    break
+                rule_name = topics.get(options.topic)
+                if rule_name is None:
+                    continue
+                access = Access(
+                    auth=client.auth,
+                    method="GET",
+                    query=dict(options.query),
+                    headers=dict(options.headers),
+                    context="realtime",
+                )
+                if not await can_see(self.app, record, access, rule_name):
+                    continue
+                data = await render_event(self.app, event.action, record, access, exists=exists)
+                client.send(Message(sub, data))

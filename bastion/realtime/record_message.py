@@ -1,0 +1,35 @@
+"""The event one subscriber receives: the record exported for them, with their expand/fields."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import msgspec
+
+from bastion.core.record_access import Access
+from bastion.core.record_expand import expand_records
+from bastion.core.record_export import export_record
+from bastion.core.record_fields_filter import pick_fields
+from bastion.core.record_model import Record, snapshot
+from bastion.errors import BadRequestError
+
+_encoder = msgspec.json.Encoder()
+
+
+async def render_event(app: Any, action: str, record: Record, access: Access, *, exists: bool) -> bytes:
+    copy = snapshot(record)  # expand mutates the record; each subscriber gets their own
+    expand = access.query.get("expand") or ""
+    if expand:
+        await expand_records(app.db, app.registry, [copy], expand, access)
+    can_manage = False
+    if record.collection.is_auth and exists and access.auth is not None:
+        can_manage = await app.records.can_manage(app.db, record, access)
+    data: Any = export_record(copy, access, can_manage=can_manage)
+    fields = access.query.get("fields") or ""
+    if fields:
+        # PocketBase sends the whole record when `fields` does not parse
+        with contextlib.suppress(ValueError, BadRequestError):
+            data = pick_fields(data, fields)
+    # PocketBase's payload struct puts "record" before "action"
+    return _encoder.encode({"record": data, "action": action})
