@@ -231,23 +231,12 @@ class CollectionService:
         if field_errors:
             errors["fields"] = field_errors
         lookup = _PendingLookup(self.registry, collection)
-        for rule in RULE_NAMES:
-            expr = collection.rules.get(rule)
-            if expr:
-                message = _rule_error(expr, collection, lookup)
-                if message:
-                    errors[rule] = field_error(
-                        "validation_invalid_rule", f"Invalid rule. Raw error: {message}"
-                    )
-        if collection.is_auth:
-            for rule in ("authRule", "manageRule"):
-                expr = collection.options.get(rule)
-                if expr:
-                    message = _rule_error(expr, collection, lookup)
-                    if message:
-                        errors[rule] = field_error(
-                            "validation_invalid_rule", f"Invalid rule. Raw error: {message}"
-                        )
+        rule_names = [*RULE_NAMES, *(("authRule", "manageRule") if collection.is_auth else ())]
+        for rule in rule_names:
+            expr = collection.rule(rule)
+            message = _rule_error(expr, collection, lookup) if expr else None
+            if message:
+                errors[rule] = field_error("validation_invalid_rule", f"Invalid rule. Raw error: {message}")
         index_errors: dict[str, Any] = {}
         seen_index_names: set[str] = set()
         for i, sql in enumerate(collection.indexes):
