@@ -43,6 +43,7 @@ class App:
         self.collections: CollectionService
         self.bus = EventBus()
         self.realtime: realtime.RealtimeHub | None = None
+        self._auth_janitor: Any = None
         self.records = RecordService(self.registry, self.bus)
         self._synced_at = 0.0
         self._signature: tuple[str, str] = ("", "")
@@ -68,9 +69,18 @@ class App:
         self._synced_at = time.monotonic()
         self.realtime = realtime.attach(self)
         ratelimit.attach(self)  # a misconfigured Redis limiter fails here, at start
+        # Voids OTPs, MFA sessions and TOTP secrets when their record's password, tokenKey or
+        # existence changes (as PocketBase does).
+        from bastion.auth.mfa import AuthStateJanitor  # auth/ builds on the App: import late
+
+        self._auth_janitor = AuthStateJanitor.attach(self)
         return self
 
     async def stop(self) -> None:
+        if self._auth_janitor is not None:
+            self._auth_janitor.close()
+            await self._auth_janitor.drain()
+            self._auth_janitor = None
         await ratelimit.close(self)
         if self.realtime is not None:
             await self.realtime.close()

@@ -1,25 +1,31 @@
 """Bastion next to PocketBase 0.40.6 on the same machine, same data, same load generator.
 
-    .venv/bin/python bench/run.py [--seconds 10] [--records 10000] [--pin]
+    .venv/bin/python bench/run.py                  # full run: pinned and unpinned, ~7 minutes
+    .venv/bin/python bench/run.py --runs pinned    # what the README's table comes from
 
-Starts both servers on loopback, seeds each with the same collection (`posts`: text, number, bool,
-select, json and a relation to `users`), then drives the same workloads with wrk (Debian package
-`wrk`; installed by this script when missing). Each run is bounded by --seconds. Prints a table
-of req/s and latency with the ratio Bastion / PocketBase, and writes it as JSON under
-bench/results/. With --pin, each server runs on CPU 0 and wrk on CPU 1 (taskset).
-(A first version for the core issue; the benchmark issue extends the workloads.)
+Servers: PocketBase, Bastion on SQLite, Bastion on PostgreSQL (a database made with `createdb` on
+127.0.0.1:5432 and dropped at the end; skipped when PostgreSQL is not there), and a bare ASGI
+hello app under granian configured as `bastion serve` configures it (the ceiling for `health`).
+Each is seeded once through its REST API with the same data: 100 users in the `users` auth
+collection, 10,000 `posts` (text, number, bool, select, json, relation to users) with rules on
+@request.auth (read: `@request.auth.id != "" || published = true`; write: signed in).
+
+Workloads, on loopback, each --seconds long after a 1 s warm-up, with wrk (Debian package `wrk`,
+installed when missing): health, view one record, list with filter+sort, list with expand,
+create (POST), update (PATCH), auth-with-password; all but health and login send a user token.
+Realtime fan-out: N SSE subscribers (--fanout, default 100 and 1,000), one write at a time
+(--writes), p50/p99 over the writes of the time until all N have the event.
+
+Runs: `pinned` (each server on CPU 0 via taskset, wrk and this script on CPU 1) and `unpinned`.
+Prints a markdown table (req/s, p50, p99, server RSS, ratio to PocketBase) and writes it with the
+raw numbers as JSON under bench/results/.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import random
-import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,213 +33,126 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
+from realtime_fanout import fanout
+from report import Results, table, write_json
+from seed import Seeded, seed
+from servers import Server, postgres_available
+from wrk_load import Workload, run_wrk, workloads
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-EMAIL, PASSWORD = "bench@example.com", "benchpass1234"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start(kind: str, workdir: Path, pin: bool) -> tuple[subprocess.Popen[bytes], str]:
-    exe = str(BIN / ("pocketbase" if kind == "pocketbase" else "bastion"))
-    data = workdir / kind
-    subprocess.run(
-        [exe, "superuser", "upsert", EMAIL, PASSWORD, "--dir", str(data)], check=True, capture_output=True
-    )
-    port = free_port()
-    cmd = [exe, "serve", "--http", f"127.0.0.1:{port}", "--dir", str(data)]
-    if pin:
-        cmd = ["taskset", "-c", "0", *cmd]
-    log = open(workdir / f"{kind}.log", "wb")  # noqa: SIM115 - lives as long as the server
-    proc = subprocess.Popen(
-        cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "BASTION_LOG_LEVEL": "warning"}
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.TransportError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit(f"{kind} did not start; see {workdir / (kind + '.log')}")
-
-
-def seed(base: str, n: int) -> dict[str, str]:
-    c = httpx.Client(base_url=base, timeout=60)
-    token = c.post(
-        "/api/collections/_superusers/auth-with-password", json={"identity": EMAIL, "password": PASSWORD}
-    ).json()["token"]
-    h = {"Authorization": token}
-    users = c.get("/api/collections/users", headers=h).json()
-    c.patch(
-        "/api/settings",
-        headers=h,
-        json={"batch": {"enabled": True, "maxRequests": 1000, "timeout": 60, "maxBodySize": 0}},
-    )
-    r = c.post(
-        "/api/collections",
-        headers=h,
-        json={
-            "name": "posts",
-            "listRule": "",
-            "viewRule": "",
-            "fields": [
-                {"name": "title", "type": "text"},
-                {"name": "views", "type": "number"},
-                {"name": "published", "type": "bool"},
-                {"name": "status", "type": "select", "values": ["draft", "live", "archived"], "maxSelect": 1},
-                {"name": "meta", "type": "json"},
-                {"name": "author", "type": "relation", "collectionId": users["id"], "maxSelect": 1},
-            ],
-            "indexes": ["CREATE INDEX idx_posts_views ON posts (views)"],
-        },
-    )
-    r.raise_for_status()
-    author_ids = []
-    for i in range(20):
-        u = c.post(
-            "/api/collections/users/records",
-            headers=h,
-            json={
-                "email": f"user{i}@example.com",
-                "password": "userpass123",
-                "passwordConfirm": "userpass123",
-                "name": f"User {i}",
-            },
-        )
-        u.raise_for_status()
-        author_ids.append(u.json()["id"])
-    rng = random.Random(42)
-    first_id = ""
-    for start_at in range(0, n, 500):
-        reqs = [
-            {
-                "method": "POST",
-                "url": "/api/collections/posts/records",
-                "body": {
-                    "title": f"post {i}",
-                    "views": rng.randint(0, 10000),
-                    "published": rng.random() < 0.5,
-                    "status": rng.choice(["draft", "live", "archived"]),
-                    "meta": {"i": i},
-                    "author": rng.choice(author_ids),
-                },
-            }
-            for i in range(start_at, min(n, start_at + 500))
-        ]
-        b = c.post("/api/batch", headers=h, json={"requests": reqs})
-        b.raise_for_status()
-        first_id = first_id or b.json()[0]["body"]["id"]
-    return {"record_id": first_id}
-
-
-def wrk(url: str, seconds: int, pin: bool, connections: int = 50) -> dict[str, float]:
-    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
-    if pin:
-        cmd = ["taskset", "-c", "1", *cmd]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-
-    def pct(p: str) -> float:
-        m = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out)
-        if not m:
-            return float("nan")
-        return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
-
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {
-        "rps": rps,
-        "p50_ms": pct("50"),
-        "p99_ms": pct("99"),
-        "non_2xx": int(errors.group(1)) if errors else 0,
-    }
-
-
-def rss_mb(pid: int) -> float:
-    total = 0
-    for p in [
-        pid,
-        *[
-            int(x)
-            for x in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-        ],
-    ]:
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except OSError:
-            pass
-    return total / 1024
+KINDS = ("pocketbase", "bastion", "bastion-pg", "asgi-hello")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--seconds", type=int, default=10)
-    ap.add_argument("--records", type=int, default=10000)
-    ap.add_argument("--pin", action="store_true")
+    ap.add_argument("--seconds", type=int, default=5, help="length of each wrk run (default 5)")
+    ap.add_argument("--records", type=int, default=10000, help="posts to seed (default 10000)")
+    ap.add_argument(
+        "--runs", default="pinned,unpinned", help="comma-separated: pinned,unpinned (default both)"
+    )
+    ap.add_argument("--pin", action="store_true", help="same as --runs pinned")
+    ap.add_argument("--servers", default=",".join(KINDS), help=f"subset of {','.join(KINDS)}")
+    ap.add_argument("--workloads", default="", help="comma-separated workload names (default all)")
+    ap.add_argument(
+        "--fanout", default="100,1000", help="subscriber counts; empty to skip (default 100,1000)"
+    )
+    ap.add_argument("--writes", type=int, default=10, help="writes per fan-out size (default 10)")
     args = ap.parse_args()
+    runs = ["pinned"] if args.pin else [r for r in args.runs.split(",") if r]
+    kinds = [k for k in args.servers.split(",") if k]
+    if unknown := set(kinds) - set(KINDS) or set(runs) - {"pinned", "unpinned"}:
+        raise SystemExit(f"unknown: {', '.join(sorted(unknown))}")
+    if "bastion-pg" in kinds and not postgres_available():
+        print("PostgreSQL is not on 127.0.0.1:5432: skipping bastion-pg", file=sys.stderr)
+        kinds.remove("bastion-pg")
+    if "pinned" in runs and (os.cpu_count() or 1) < 2:
+        raise SystemExit("pinned runs need two CPUs")
     if not shutil.which("wrk"):
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
-    results: dict[str, dict[str, dict[str, float]]] = {}
+    fanouts = [int(n) for n in args.fanout.split(",") if n]
+    only = {w for w in args.workloads.split(",") if w}
+
+    started = time.monotonic()
+    results: Results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for kind in ("pocketbase", "bastion"):
-            proc, base = start(kind, Path(tmp), args.pin)
-            try:
-                info = seed(base, args.records)
-                workloads = {
-                    "health": f"{base}/api/health",
-                    "view one record": f"{base}/api/collections/posts/records/{info['record_id']}",
-                    "list filter+sort": f"{base}/api/collections/posts/records?filter=(views%3E5000%20%26%26%20status%3D%27live%27)&sort=-views&perPage=20",
-                    "list expand": f"{base}/api/collections/posts/records?perPage=20&expand=author",
-                }
-                results[kind] = {}
-                for name, url in workloads.items():
-                    wrk(url, 2, args.pin)  # warm-up
-                    results[kind][name] = wrk(url, args.seconds, args.pin)
-                    results[kind][name]["rss_mb"] = rss_mb(proc.pid)
-            finally:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-    print(
-        f"{'workload':<20} {'PocketBase req/s':>17} {'Bastion req/s':>14} {'ratio':>6} "
-        f"{'PB p99 ms':>10} {'B p99 ms':>9} {'PB RSS':>7} {'B RSS':>6}"
-    )
-    rows = []
-    for name in results["bastion"]:
-        pb, b = results["pocketbase"][name], results["bastion"][name]
-        ratio = b["rps"] / pb["rps"] if pb["rps"] else float("nan")
-        rows.append({"workload": name, "pocketbase": pb, "bastion": b, "ratio": ratio})
-        print(
-            f"{name:<20} {pb['rps']:>17.0f} {b['rps']:>14.0f} {ratio:>6.2f} {pb['p99_ms']:>10.2f} "
-            f"{b['p99_ms']:>9.2f} {pb['rss_mb']:>6.0f}M {b['rss_mb']:>5.0f}M"
-        )
+        servers = [Server(k, Path(tmp)) for k in kinds]
+        try:
+            seeded = {}
+            for s in servers:
+                s.prepare()
+                if s.seeded:
+                    log(f"seeding {s.label}")
+                    seeded[s.kind] = seed(s.start(pin=False), args.records)
+                    s.stop()
+            everything = set(range(os.cpu_count() or 1))
+            for mode in runs:
+                pin = mode == "pinned"
+                # the fan-out clients run in this process: on wrk's CPU when pinned
+                os.sched_setaffinity(0, {1} if pin else everything)
+                results[mode] = {}
+                for s in servers:
+                    base = s.start(pin)
+                    try:
+                        results[mode][s.kind] = measure(
+                            s, base, seeded.get(s.kind), args, pin, fanouts, only, mode
+                        )
+                    finally:
+                        s.stop()
+        finally:
+            for s in servers:
+                s.stop()
+                s.drop()
+    labels = {s.kind: s.label for s in servers}
+    md = table(results, labels)
+    print("\n" + md)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = ROOT / "bench" / "results" / f"{stamp}{'-pinned' if args.pin else ''}.json"
-    out.write_text(
-        json.dumps(
-            {
-                "date": stamp,
-                "pinned": args.pin,
-                "seconds": args.seconds,
-                "records": args.records,
-                "rows": rows,
-            },
-            indent=2,
-        )
-    )
-    print(f"\nwritten to {out.relative_to(ROOT)}")
+    out = ROOT / "bench" / "results" / f"{stamp}-{'-'.join(runs)}.json"
+    meta = {
+        "date": stamp,
+        "runs": runs,
+        "seconds": args.seconds,
+        "records": args.records,
+        "cpus": os.cpu_count(),
+        "servers": labels,
+        "elapsed_s": round(time.monotonic() - started),
+        "table": md,
+    }
+    write_json(out, meta, results)
+    print(f"\nwritten to {out.relative_to(ROOT)} after {meta['elapsed_s']} s")
+
+
+def measure(
+    s: Server,
+    base: str,
+    seeded: Seeded | None,
+    args: argparse.Namespace,
+    pin: bool,
+    fanouts: list[int],
+    only: set[str],
+    mode: str,
+) -> dict[str, dict[str, float]]:
+    """Every workload against one running server."""
+    rows: dict[str, dict[str, float]] = {}
+    plan = workloads(seeded) if seeded else [Workload("health", "/api/health", with_token=False)]
+    token = seeded.user_token if seeded else ""
+    for w in plan:
+        if only and w.name not in only:
+            continue
+        log(f"{mode}: {s.label}: {w.name}")
+        run_wrk(base, w, token, 1, pin)  # warm-up
+        rows[w.name] = {**run_wrk(base, w, token, args.seconds, pin), "rss_mb": s.rss_mb()}
+    if seeded:
+        for n in fanouts:
+            name = f"realtime fan-out {n:,}"
+            if only and name not in only and "realtime" not in only:
+                continue
+            log(f"{mode}: {s.label}: {name}")
+            rows[name] = fanout(base, seeded.user_token, seeded.user_id, n, args.writes, s.rss_mb)
+    return rows
+
+
+def log(msg: str) -> None:
+    print(f"[{datetime.now(UTC):%H:%M:%S}] {msg}", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 """Auth endpoints of auth collections: auth-methods, auth-with-password, auth-refresh.
 
-(The full auth surface — OTP, OAuth2, MFA, verification, password reset — is its own issue.)
+`auth_response` is where every sign-in method ends: it applies MFA (a first factor answers 401
+{"mfaId"}; see bastion/auth/mfa.py) before issuing a token. OTP/TOTP and impersonation live in
+record_auth_otp.py and record_impersonate.py; their routes are appended to `routes` below.
 Wrong identity and wrong password give the same answer after the same work: an unknown identity
 still pays for one password verification, so timing does not reveal which accounts exist.
 """
@@ -14,11 +16,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bastion.api.context import JSONResponse, get_app, load_access, read_body, require_auth
+from bastion.api.context import JSONResponse, bearer_token, get_app, load_access, read_body, require_auth
 from bastion.api.records import render_records
 from bastion.app import App
+from bastion.auth.mfa import check_mfa
+from bastion.auth.oauth2 import oauth2_providers_for
 from bastion.auth.passwords import hash_password, needs_rehash, verify_password_async
-from bastion.auth.tokens import issue_token
+from bastion.auth.tokens import issue_token, unverified_claims
 from bastion.core.collection_model import Collection
 from bastion.core.record_access import Access
 from bastion.core.record_model import Record
@@ -34,7 +38,7 @@ def _dummy_hash() -> str:
     return hash_password("not-a-real-password-just-for-timing")
 
 
-def _auth_collection(app: App, name: str) -> Collection:
+def auth_collection(app: App, name: str) -> Collection:
     collection = app.registry.find_collection(name)
     if collection is None or not collection.is_auth:
         raise NotFoundError("Missing or invalid auth collection context.")
@@ -53,11 +57,27 @@ def auth_token(record: Record) -> str:
 
 
 async def auth_response(
-    app: App, record: Record, access: Access, extra: dict[str, Any] | None = None
+    app: App,
+    record: Record,
+    access: Access,
+    extra: dict[str, Any] | None = None,
+    *,
+    method: str = "",
+    token: str | None = None,
 ) -> Response:
+    """The sign-in answer: {token, record} — or 401 {"mfaId"} when MFA wants another factor.
+
+    `method` names the factor just passed ("password", "otp", "totp" ...); "" skips MFA (as
+    PocketBase's impersonation does).
+    """
+    if method:
+        mfa_id = str(access.query.get("mfaId") or access.body.get("mfaId") or "")
+        pending = await check_mfa(app, record, method, access, mfa_id)
+        if pending:
+            return JSONResponse({"mfaId": pending}, status_code=401)
     self_access = Access(record, access.method, access.query, access.headers, {}, access.context)
     [data] = await render_records(app, app.db, [record], self_access, access.query)
-    body: dict[str, Any] = {"record": data, "token": auth_token(record)}
+    body: dict[str, Any] = {"record": data, "token": token or auth_token(record)}
     if extra:
         body.update(extra)
     return JSONResponse(body)
@@ -65,21 +85,22 @@ async def auth_response(
 
 async def auth_methods(request: Request) -> Response:
     app = get_app(request)
-    c = _auth_collection(app, request.path_params["collection"])
+    c = auth_collection(app, request.path_params["collection"])
     opts = c.options
     pw = opts.get("passwordAuth", {})
     mfa, otp = opts.get("mfa", {}), opts.get("otp", {})
     identity_fields = list(pw.get("identityFields", [])) if pw.get("enabled") else []
+    providers = await oauth2_providers_for(app, c)
     # `authProviders`, `emailPassword` and `usernamePassword` are the pre-0.23 keys older SDKs read.
     return JSONResponse(
         {
-            "authProviders": [],
+            "authProviders": providers,
             "emailPassword": "email" in identity_fields,
             "mfa": {
                 "duration": mfa.get("duration", 0) if mfa.get("enabled") else 0,
                 "enabled": bool(mfa.get("enabled")),
             },
-            "oauth2": {"enabled": bool(opts.get("oauth2", {}).get("enabled")), "providers": []},
+            "oauth2": {"enabled": bool(opts.get("oauth2", {}).get("enabled")), "providers": providers},
             "otp": {
                 "duration": otp.get("duration", 0) if otp.get("enabled") else 0,
                 "enabled": bool(otp.get("enabled")),
@@ -92,7 +113,7 @@ async def auth_methods(request: Request) -> Response:
 
 async def auth_with_password(request: Request) -> Response:
     app = get_app(request)
-    c = _auth_collection(app, request.path_params["collection"])
+    c = auth_collection(app, request.path_params["collection"])
     body = await read_body(request)
     access = await load_access(request, body)
     pw_opts = c.options.get("passwordAuth", {})
@@ -126,18 +147,27 @@ async def auth_with_password(request: Request) -> Response:
         await lockout.record_failure(app, c, identity, record)
         raise BadRequestError("Failed to authenticate.")
     await lockout.record_success(app, c, identity, record)
-    await _check_auth_rule(app, record, access)
+    await check_auth_rule(app, record, access, as_pocketbase=True)
     if needs_rehash(stored):
         await _upgrade_hash(app, record, str(password))
     access.context = "password"
-    return await auth_response(app, record, access)
+    return await auth_response(app, record, access, method="password")
 
 
-async def _check_auth_rule(app: App, record: Record, access: Access) -> None:
-    """`authRule`: null means nobody may authenticate; otherwise the record must satisfy it."""
+RULE_REFUSED = "The request doesn't satisfy the collection requirements to authenticate."
+
+
+async def check_auth_rule(app: App, record: Record, access: Access, *, as_pocketbase: bool = False) -> None:
+    """`authRule`: null means nobody may authenticate; otherwise the record must satisfy it.
+
+    PocketBase answers both refusals with 403 RULE_REFUSED (`as_pocketbase`); the default keeps
+    the older 400 "Failed to authenticate." for callers whose tests expect it (OAuth2).
+    """
     rule = record.collection.options.get("authRule", "")
     if rule is None:
-        raise ForbiddenError("The authentication is not allowed for this collection.")
+        raise ForbiddenError(
+            RULE_REFUSED if as_pocketbase else "The authentication is not allowed for this collection."
+        )
     if rule:
         from bastion.core.record_query import compile_condition, find_by_id
 
@@ -151,7 +181,9 @@ async def _check_auth_rule(app: App, record: Record, access: Access) -> None:
             allow_hidden=True,
         )
         if await find_by_id(app.db, record.collection, record.id, [cond]) is None:
-            raise BadRequestError("Failed to authenticate.")
+            raise (
+                ForbiddenError(RULE_REFUSED) if as_pocketbase else BadRequestError("Failed to authenticate.")
+            )
 
 
 async def _upgrade_hash(app: App, record: Record, password: str) -> None:
@@ -167,13 +199,17 @@ async def _upgrade_hash(app: App, record: Record, password: str) -> None:
 
 async def auth_refresh(request: Request) -> Response:
     app = get_app(request)
-    c = _auth_collection(app, request.path_params["collection"])
+    c = auth_collection(app, request.path_params["collection"])
     access = await load_access(request)
     require_auth(access)
     assert access.auth is not None
     if access.auth.collection.id != c.id:
         raise ForbiddenError("The request requires valid auth record of this collection.")
-    return await auth_response(app, access.auth, access)
+    await check_auth_rule(app, access.auth, access, as_pocketbase=True)
+    # A non-refreshable (impersonation) token comes back as it is, as in PocketBase.
+    sent = bearer_token(request)
+    claims = unverified_claims(sent) or {}
+    return await auth_response(app, access.auth, access, token=None if claims.get("refreshable") else sent)
 
 
 routes = [
@@ -181,3 +217,8 @@ routes = [
     Route("/api/collections/{collection}/auth-with-password", auth_with_password, methods=["POST"]),
     Route("/api/collections/{collection}/auth-refresh", auth_refresh, methods=["POST"]),
 ]
+
+# Imported last: these modules build on `auth_response` above (asgi.py registers only `routes`).
+from bastion.api import record_auth_otp, record_impersonate  # noqa: E402
+
+routes += record_auth_otp.routes + record_impersonate.routes

@@ -16,7 +16,9 @@ From the outside in:
    answers pass untouched (too small, or no body), and so ETags reach it already computed on the
    identity body, to be weakened when the body is re-encoded.
 8. body limit: refuses oversized requests before the app or the ETag buffer do any work.
-9. conditional GET: innermost, it needs the app's uncompressed JSON to hash and compare.
+9. cookie sessions: inside compression so the auth answers it adds cookies to are plain JSON,
+   and inside the body limit and CORS so its 403s and its logout answer pass through them.
+10. conditional GET: innermost, it needs the app's uncompressed JSON to hash and compare.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from bastion.http.asgi_headers import ASGIApp
 from bastion.http.body_limit import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware, LimitFor
 from bastion.http.compression import CompressionMiddleware
 from bastion.http.conditional import ConditionalGetMiddleware, is_record_view_path
+from bastion.http.cookie_session import CookieSessionMiddleware
 from bastion.http.cors import CorsMiddleware
 from bastion.http.proxy import ProxyHeadersMiddleware
 from bastion.http.request_id import RequestIdMiddleware
@@ -62,6 +65,8 @@ class HttpSettings:
     """Called with each access record, e.g. to store request logs."""
     etag_path_predicate: Callable[[str], bool] | None = is_record_view_path
     """Paths whose GET JSON responses get ETags and 304s; None turns conditional GET off."""
+    cookie_sessions: bool = True
+    """Accept the `bastion_session` cookie (with CSRF checks) next to bearer tokens; see docs/sessions.md."""
 
 
 def build_middleware_stack(app: ASGIApp, settings: HttpSettings | None = None) -> ASGIApp:
@@ -70,6 +75,8 @@ def build_middleware_stack(app: ASGIApp, settings: HttpSettings | None = None) -
     wrapped: ASGIApp = app
     if s.etag_path_predicate is not None:
         wrapped = ConditionalGetMiddleware(wrapped, s.etag_path_predicate)
+    if s.cookie_sessions:
+        wrapped = CookieSessionMiddleware(wrapped)
     if s.max_body_bytes > 0 or s.body_limit_for is not None:
         wrapped = BodyLimitMiddleware(wrapped, s.max_body_bytes, s.body_limit_for)
     if s.compression:

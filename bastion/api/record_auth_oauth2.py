@@ -1,0 +1,165 @@
+"""OAuth2 sign-in of auth collections: `auth-methods`' provider entries and `auth-with-oauth2`.
+
+The client reads a provider's `authURL` (state and PKCE challenge already in it, `redirect_uri=`
+left empty for the client to append), sends the user there, and posts back the code with the
+`codeVerifier` it kept. Nothing is stored between the two requests: the state is checked by the
+client, and the verifier by the provider at the code exchange.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from bastion.api.context import get_app, load_access, read_body
+from bastion.api.record_auth import auth_response, check_auth_rule
+from bastion.auth.oauth2.oauth2_login import sign_in
+from bastion.auth.oauth2.provider_client import ProviderError, init_provider
+from bastion.auth.oauth2.provider_entries import oauth2_providers_for, provider_configs
+from bastion.core.collection_model import Collection
+from bastion.errors import (
+    BadRequestError,
+    ForbiddenError,
+    InternalError,
+    NotFoundError,
+    ValidationError,
+    field_error,
+)
+from bastion.realtime import Message
+
+log = logging.getLogger("bastion.oauth2")
+
+__all__ = ["oauth2_providers_for", "routes"]
+
+
+def _form_errors(collection: Collection, body: dict[str, Any]) -> dict[str, Any]:
+    errors: dict[str, Any] = {}
+    provider = body.get("provider")
+    if not isinstance(provider, str) or not provider:
+        errors["provider"] = field_error("validation_required", "Cannot be blank.")
+    elif len(provider) > 100:
+        errors["provider"] = field_error(
+            "validation_length_out_of_range", "The length must be between 0 and 100."
+        )
+    elif not any(p.get("name") == provider for p in provider_configs(collection)):
+        errors["provider"] = field_error(
+            "validation_invalid_provider", f"Provider with name {provider} is missing or is not enabled."
+        )
+    if not isinstance(body.get("code"), str) or not body.get("code"):
+        errors["code"] = field_error("validation_required", "Cannot be blank.")
+    return errors
+
+
+async def auth_with_oauth2(request: Request) -> Response:
+    app = get_app(request)
+    collection = app.registry.find_collection(request.path_params["collection"])
+    if collection is None or not collection.is_auth:
+        raise NotFoundError("Missing or invalid auth collection context.")
+    if not collection.options.get("oauth2", {}).get("enabled"):
+        raise ForbiddenError("The collection is not configured to allow OAuth2 authentication.")
+    body = await read_body(request)
+    access = await load_access(request, body)
+    access.context = "oauth2"
+    errors = _form_errors(collection, body)
+    if errors:
+        raise ValidationError(errors, "An error occurred while loading the submitted data.")
+    # `redirectUrl` is the pre-0.23 spelling PocketBase still accepts.
+    redirect_url = str(body.get("redirectURL") or body.get("redirectUrl") or "")
+    config = next(p for p in provider_configs(collection) if p.get("name") == body["provider"])
+    try:
+        provider = await init_provider(config)
+    except (ProviderError, ValueError, OSError) as exc:
+        log.warning("OAuth2 provider %s failed to initialise: %s", body["provider"], exc)
+        raise InternalError(f"Failed to init provider {body['provider']}") from None
+    try:
+        token = await provider.fetch_token(body["code"], redirect_url, str(body.get("codeVerifier") or ""))
+    except (ProviderError, ValueError, OSError) as exc:
+        log.info("OAuth2 code exchange failed: %s", exc)
+        raise BadRequestError("Failed to fetch OAuth2 token.") from None
+    try:
+        user = await provider.fetch_user(token)
+    except (ProviderError, ValueError, OSError) as exc:
+        log.info("OAuth2 user fetch failed: %s", exc)
+        raise BadRequestError("Failed to fetch OAuth2 user.") from None
+    create_data = body.get("createData") if isinstance(body.get("createData"), dict) else None
+    result = await sign_in(app, collection, provider.name, user, access, create_data)
+    meta = {
+        "accessToken": str(token.get("access_token") or ""),
+        "avatarURL": user.avatar_url,
+        "avatarUrl": user.avatar_url,
+        "email": user.email,
+        "expiry": _expiry(token),
+        "id": user.id,
+        "isNew": result.is_new,
+        "name": user.name,
+        "rawUser": user.raw,
+        "refreshToken": str(token.get("refresh_token") or ""),
+        "username": user.username,
+    }
+    # As PocketBase: the link is kept even when the authRule or MFA then stops this sign-in.
+    await check_auth_rule(app, result.record, access)
+    return await auth_response(app, result.record, access, {"meta": meta}, method="oauth2")
+
+
+def _expiry(token: dict[str, Any]) -> str:
+    """The access token's expiry in PocketBase's date format ("" when the provider gave none)."""
+    from datetime import UTC, datetime, timedelta
+
+    try:
+        seconds = int(token.get("expires_in") or 0)
+    except (TypeError, ValueError):
+        seconds = 0
+    if seconds <= 0:
+        return ""
+    at = datetime.now(UTC) + timedelta(seconds=seconds)
+    return at.strftime("%Y-%m-%d %H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
+
+
+# ---- the SDK's popup flow: the provider redirects here, the code goes out over realtime -------
+
+OAUTH2_TOPIC = "@oauth2"
+_FAILED = "Failed to authenticate. You can close this window and go back to the app to try again."
+_DONE = "Auth completed. You can close this window and go back to the app."
+
+
+async def oauth2_redirect(request: Request) -> Response:
+    """`/api/oauth2-redirect`: the SDK's `authWithOAuth2({provider})` opens the provider with its
+    realtime client id as the state and waits on `@oauth2`; this hands it {state, code, error}.
+    (Bastion serves no admin UI, so it answers with PocketBase's plain texts, not a UI redirect.)"""
+    app = get_app(request)
+    if request.method == "POST":
+        try:
+            body = await read_body(request)
+        except BadRequestError:
+            return PlainTextResponse(_FAILED)
+    else:
+        body = dict(request.query_params)
+    state, code, error = (str(body.get(k) or "") for k in ("state", "code", "error"))
+    hub = app.realtime
+    client = hub.find(state) if hub is not None and state else None
+    if client is None or OAUTH2_TOPIC not in client.subscriptions:
+        log.debug("OAuth2 redirect without a waiting realtime client")
+        return PlainTextResponse(_FAILED)
+    client.subscriptions.pop(OAUTH2_TOPIC, None)  # one answer per subscription
+    ip = request.client.host if request.client else ""
+    if client.ip and client.ip != ip:
+        # The browser that finished the sign-in is not the one that started it.
+        return PlainTextResponse(_FAILED)
+    data: dict[str, str] = {"state": state, "code": code}
+    if error:
+        data["error"] = error
+    client.send(Message(OAUTH2_TOPIC, json.dumps(data, separators=(",", ":")).encode()))
+    if error or not code:
+        return PlainTextResponse(_FAILED)
+    return HTMLResponse(_DONE)
+
+
+routes = [
+    Route("/api/collections/{collection}/auth-with-oauth2", auth_with_oauth2, methods=["POST"]),
+    Route("/api/oauth2-redirect", oauth2_redirect, methods=["GET", "POST"]),
+]

@@ -1,0 +1,232 @@
+"""OTP sign-in (PocketBase's request-otp / auth-with-otp) and TOTP, Bastion's authenticator factor.
+
+request-otp answers 200 {"otpId"} whether or not the address has an account (an unknown one gets
+a random id and no mail), so the endpoint does not reveal who is registered. The mail goes out
+after the answer; a failed send deletes the OTP. The TOTP endpoints are documented in
+docs/totp.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from bastion.api.context import JSONResponse, get_app, load_access, read_body, require_auth
+from bastion.api.record_auth import auth_collection, auth_response, check_auth_rule
+from bastion.app import App
+from bastion.auth import auth_flows, otp, totp
+from bastion.auth.mfa import find_mfa
+from bastion.core.collection_model import Collection
+from bastion.core.fields.field_formats import is_email
+from bastion.core.ids import new_record_id
+from bastion.core.record_access import Access
+from bastion.core.record_model import Record
+from bastion.core.record_query import find_by_id
+from bastion.errors import (
+    BadRequestError,
+    ForbiddenError,
+    TooManyRequestsError,
+    ValidationError,
+    field_error,
+)
+from bastion.mail import mail_auth
+from bastion.ratelimit.limiter_setup import limiter_of
+
+INVALID_OTP = "Invalid or expired OTP."
+OTP_ATTEMPTS, OTP_ATTEMPTS_WINDOW = 5, 180
+MAX_RECENT_OTPS = 9  # past this many live codes, the newest is reused (no more mails)
+
+
+def _otp_collection(app: App, name: str) -> Collection:
+    c = auth_collection(app, name)
+    if not (c.options.get("otp") or {}).get("enabled"):
+        raise ForbiddenError("The collection is not configured to allow OTP authentication.")
+    return c
+
+
+def _required(body: dict[str, Any], limits: dict[str, int]) -> dict[str, str]:
+    """Non-blank strings up to each field's length limit; all fields' errors at once."""
+    errors, values = {}, {}
+    for name, max_len in limits.items():
+        value = body.get(name)
+        if not isinstance(value, str) or value == "":
+            errors[name] = field_error("validation_required", "Cannot be blank.")
+        elif len(value) > max_len:
+            errors[name] = field_error(
+                "validation_length_out_of_range", f"The length must be between 1 and {max_len}."
+            )
+        else:
+            values[name] = value
+    if errors:
+        raise ValidationError(errors, auth_flows.VALIDATE_ERROR)
+    return values
+
+
+async def request_otp(request: Request) -> Response:
+    app = get_app(request)
+    c = _otp_collection(app, request.path_params["collection"])
+    body = await read_body(request)
+    email = _required(body, {"email": 255})["email"]
+    if not is_email(email):
+        raise ValidationError(
+            {"email": field_error("validation_is_email", "Must be a valid email address.")},
+            auth_flows.VALIDATE_ERROR,
+        )
+    record = await auth_flows.find_by_email(app, c, email)
+    if record is None:
+        return JSONResponse({"otpId": new_record_id()})
+    opts = c.options.get("otp") or {}
+    live = await otp.live_otp_ids(app, record, int(opts.get("duration", 0)), MAX_RECENT_OTPS + 1)
+    if len(live) > MAX_RECENT_OTPS:
+        return JSONResponse({"otpId": live[0]})  # PocketBase: too many requests reuse the newest
+    code = otp.new_code(int(opts.get("length") or 8))
+    row = await otp.create_otp(app, record, code)
+    task = BackgroundTask(_send, app, record, row, code)
+    return JSONResponse({"otpId": row.id}, background=task)
+
+
+async def _send(app: App, record: Record, row: Record, code: str) -> None:
+    message = mail_auth.otp_mail(app.settings, record, row.id, code)
+    if await auth_flows.deliver(app, message, "OTP"):
+        await otp.mark_sent(app, row.id, str(record.data.get("email", "")))
+    else:
+        await otp.delete_row(app, row)  # a code nobody received must not stay usable
+
+
+async def auth_with_otp(request: Request) -> Response:
+    app = get_app(request)
+    c = _otp_collection(app, request.path_params["collection"])
+    body = await read_body(request)
+    form = _required(body, {"otpId": 255, "password": 71})
+    access = await load_access(request, body)
+    access.context = "otp"
+    row = await otp.find_otp(app, form["otpId"])
+    if row is None or row.data.get("collectionRef") != c.id:
+        raise BadRequestError(INVALID_OTP)
+    if otp.has_expired(row, int((c.options.get("otp") or {}).get("duration", 0))):
+        raise BadRequestError(INVALID_OTP)
+    record = await find_by_id(app.db, c, str(row.data.get("recordRef", "")))
+    if record is None:
+        raise BadRequestError(INVALID_OTP)
+    await _limit_attempts(request, app, record)
+    if not await otp.check_code(row, form["password"]):
+        raise BadRequestError(INVALID_OTP)
+    await otp.delete_row(app, row)
+    sent_to = str(row.data.get("sentTo") or "")
+    if not record.data.get("verified") and sent_to and sent_to == record.data.get("email"):
+        record = await _mark_verified(app, record)
+    await check_auth_rule(app, record, access, as_pocketbase=True)
+    return await auth_response(app, record, access, method="otp")
+
+
+async def _limit_attempts(request: Request, app: App, record: Record) -> None:
+    """PocketBase's fixed guard against guessing a code: 5 tries per record and client IP in
+    180 s, whatever the rate-limit settings say."""
+    ip = request.scope.get("state", {}).get("client_ip") or (request.client.host if request.client else "")
+    if not ip:
+        return
+    retry = await limiter_of(app).consume(f"otp|{record.id}|{ip}", OTP_ATTEMPTS, OTP_ATTEMPTS_WINDOW)
+    if retry is not None:
+        raise TooManyRequestsError("Too many attempts, please try again later with a new OTP.", retry)
+
+
+async def _mark_verified(app: App, record: Record) -> Record:
+    """The code reached the address: it is verified. Without MFA, PocketBase also replaces the
+    password with a random one, so that a password set by whoever pre-registered the address
+    cannot be used by them afterwards."""
+    changes: dict[str, Any] = {"verified": True}
+    if not (record.collection.options.get("mfa") or {}).get("enabled"):
+        random_password = otp.new_code(30) + new_record_id()
+        changes.update(password=random_password, passwordConfirm=random_password)
+    async with app.transaction() as tx:
+        _, updated = await app.records.update(tx, record.collection, record.id, changes, otp.root_access(app))
+    return updated
+
+
+# ---- TOTP ---------------------------------------------------------------------------------------
+
+
+async def _self(request: Request, body: dict[str, Any] | None = None) -> tuple[App, Record]:
+    app = get_app(request)
+    c = auth_collection(app, request.path_params["collection"])
+    access = await load_access(request, body)
+    require_auth(access)
+    assert access.auth is not None
+    if access.auth.collection.id != c.id:
+        raise ForbiddenError("The request requires valid auth record of this collection.")
+    return app, access.auth
+
+
+async def totp_setup(request: Request) -> Response:
+    app, record = await _self(request)
+    secret = await totp.start_setup(app, record)
+    issuer = str((app.settings.get("meta") or {}).get("appName") or "Bastion")
+    account = str(record.data.get("email") or record.data.get("username") or record.id)
+    return JSONResponse({"secret": secret, "otpauthUrl": totp.otpauth_url(secret, issuer, account)})
+
+
+async def totp_confirm(request: Request) -> Response:
+    body = await read_body(request)
+    app, record = await _self(request, body)
+    code = _required(body, {"code": 16})["code"]
+    if not await totp.confirm(app, record, code):
+        raise ValidationError(
+            {"code": field_error("validation_invalid_code", "Invalid code.")}, auth_flows.VALIDATE_ERROR
+        )
+    return Response(status_code=204)
+
+
+async def totp_status(request: Request) -> Response:
+    app, record = await _self(request)
+    return JSONResponse({"enabled": await totp.enabled(app, record)})
+
+
+async def totp_remove(request: Request) -> Response:
+    app, record = await _self(request)
+    await totp.remove(app, record)
+    return Response(status_code=204)
+
+
+async def auth_with_totp(request: Request) -> Response:
+    """The second factor of an MFA session: {mfaId, code}. TOTP is never a first factor — a
+    6-digit code alone is weaker than the password or mailbox it would replace."""
+    app = get_app(request)
+    c = auth_collection(app, request.path_params["collection"])
+    body = await read_body(request)
+    form = _required(body, {"mfaId": 255, "code": 16})
+    access = await load_access(request, body)
+    access.context = "totp"
+    session = await find_mfa(app, form["mfaId"])
+    if session is None or session.data.get("collectionRef") != c.id:
+        raise BadRequestError("Invalid or expired MFA session.")
+    record = await find_by_id(app.db, c, str(session.data.get("recordRef", "")))
+    if record is None or not await totp.verify(app, record, form["code"]):
+        raise BadRequestError("Failed to authenticate.")
+    await check_auth_rule(app, record, access, as_pocketbase=True)
+    return await auth_response(app, record, _with_mfa(access, form["mfaId"]), method="totp")
+
+
+def _with_mfa(access: Access, mfa_id: str) -> Access:
+    return Access(
+        access.auth,
+        access.method,
+        access.query,
+        access.headers,
+        {**access.body, "mfaId": mfa_id},
+        access.context,
+    )
+
+
+routes = [
+    Route("/api/collections/{collection}/request-otp", request_otp, methods=["POST"]),
+    Route("/api/collections/{collection}/auth-with-otp", auth_with_otp, methods=["POST"]),
+    Route("/api/collections/{collection}/auth-with-totp", auth_with_totp, methods=["POST"]),
+    Route("/api/collections/{collection}/totp-setup", totp_setup, methods=["POST"]),
+    Route("/api/collections/{collection}/totp-confirm", totp_confirm, methods=["POST"]),
+    Route("/api/collections/{collection}/totp", totp_status, methods=["GET"]),
+    Route("/api/collections/{collection}/totp", totp_remove, methods=["DELETE"]),
+]

@@ -1,0 +1,151 @@
+"""Multi-factor authentication (PocketBase's `_mfas`), independent of which factors exist.
+
+A first successful method (password, otp, oauth2, totp ...) of a record whose collection has
+`mfa.enabled` and whose `mfa.rule` matches (an empty rule matches everyone) does not sign in: it
+stores an `_mfas` row naming that method and the caller answers 401 {"mfaId"}. A second
+successful method that is *different* and brings that `mfaId` completes the login and deletes the
+row. The row expires `mfa.duration` seconds after creation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+
+from bastion.app import App
+from bastion.auth import totp
+from bastion.auth.otp import MFAS, OTPS, delete_row, has_expired, root_access, system_collection
+from bastion.bus.events import RecordEvent
+from bastion.core.record_access import Access
+from bastion.core.record_model import Record
+from bastion.core.record_query import compile_condition, find_by_id
+from bastion.errors import BadRequestError
+from bastion.store.ddl import quote
+
+log = logging.getLogger("bastion.auth.mfa")
+
+
+def mfa_options(record: Record) -> dict:
+    opts = record.collection.options.get("mfa") or {}
+    return opts if isinstance(opts, dict) else {}
+
+
+async def wants_mfa(app: App, record: Record, access: Access) -> bool:
+    rule = str(mfa_options(record).get("rule") or "")
+    if not rule:
+        return True
+    try:
+        cond = compile_condition(
+            rule, record.collection, app.registry, access.request_info(), app.db.dialect, allow_hidden=True
+        )
+        return await find_by_id(app.db, record.collection, record.id, [cond]) is not None
+    except Exception as exc:  # a broken rule must not let anyone skip the second factor
+        raise BadRequestError("Failed to authenticate.") from exc
+
+
+async def find_mfa(app: App, mfa_id: str) -> Record | None:
+    return await find_by_id(app.db, system_collection(app, MFAS), mfa_id) if mfa_id else None
+
+
+async def check_mfa(
+    app: App, record: Record, method: str, access: Access, mfa_id: str, now: datetime | None = None
+) -> str | None:
+    """None when the login may complete; else the id of a new MFA session to answer with."""
+    opts = mfa_options(record)
+    if not opts.get("enabled") or not method or not await wants_mfa(app, record, access):
+        return None
+    if not mfa_id:
+        body = {"collectionRef": record.collection.id, "recordRef": record.id, "method": method}
+        async with app.transaction() as tx:
+            row = await app.records.create(tx, system_collection(app, MFAS), body, root_access(app))
+        return row.id
+    row = await find_mfa(app, mfa_id)
+    if row is None or has_expired(row, int(opts.get("duration") or 0), now):
+        if row is not None:
+            await delete_row(app, row)
+        raise BadRequestError("Invalid or expired MFA session.")
+    if row.data.get("recordRef") != record.id or row.data.get("collectionRef") != record.collection.id:
+        raise BadRequestError("Invalid MFA session.")
+    if row.data.get("method") == method:
+        raise BadRequestError("A different authentication method is required.")
+    await delete_row(app, row)
+    return None
+
+
+# ---- keeping `_otps`, `_mfas` and `_totps` in step with their auth records ---------------------
+
+
+class AuthStateJanitor:
+    """PocketBase's hooks on auth records, run from the event bus after commit:
+
+    - a deleted auth record takes its OTPs, MFA sessions and TOTP secret with it;
+    - a new tokenKey (password or email change, "sign out everywhere") voids its pending OTPs;
+    - a new password voids its open MFA sessions.
+
+    The bus calls subscribers synchronously, so the deletes run as tasks; `drain()` awaits them
+    (shutdown, tests). `attach(app)` once at start; it returns the janitor.
+    """
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._unsubscribe = app.bus.subscribe(self._on_event)
+
+    @classmethod
+    def attach(cls, app: App) -> AuthStateJanitor:
+        return cls(app)
+
+    def close(self) -> None:
+        self._unsubscribe()
+
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def _on_event(self, event: RecordEvent) -> None:
+        record = event.record
+        if not record.collection.is_auth:
+            return
+        tables: list[str] = []
+        if event.action == "delete":
+            tables = [OTPS, MFAS, totp.TABLE]
+        elif event.action == "update" and event.before is not None:
+            if event.before.data.get("tokenKey") != record.data.get("tokenKey"):
+                tables.append(OTPS)
+            if event.before.data.get("password") != record.data.get("password"):
+                tables.append(MFAS)
+        if not tables:
+            return
+        task = asyncio.get_running_loop().create_task(self._delete(record, tables))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _delete(self, record: Record, tables: list[str]) -> None:
+        try:
+            for table in tables:
+                if table == totp.TABLE:
+                    await totp.remove(self.app, record)
+                    continue
+                await self.app.db.execute(
+                    f'DELETE FROM {quote(table)} WHERE "collectionRef" = ? AND "recordRef" = ?',
+                    (record.collection.id, record.id),
+                )
+        except Exception:
+            log.exception("failed to clean up auth state", extra={"record": record.id})
+
+
+async def delete_expired(app: App, now: datetime | None = None) -> int:
+    """Drop OTPs and MFA sessions past their collection's duration (PocketBase runs this hourly)."""
+    removed = 0
+    for table, option in ((OTPS, "otp"), (MFAS, "mfa")):
+        collection = system_collection(app, table)
+        rows = await app.db.fetch_all(f'SELECT "id" FROM {quote(table)}')
+        for r in rows:
+            row = await find_by_id(app.db, collection, str(r["id"]))
+            owner = app.registry.find_collection(str(row.data.get("collectionRef"))) if row else None
+            duration = int(((owner.options.get(option) or {}) if owner else {}).get("duration") or 0)
+            if row is not None and (owner is None or has_expired(row, duration, now)):
+                await app.db.execute(f'DELETE FROM {quote(table)} WHERE "id" = ?', (row.id,))
+                removed += 1
+    return removed

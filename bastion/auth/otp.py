@@ -1,0 +1,92 @@
+"""One-time passwords mailed to an auth record (PocketBase's `_otps`).
+
+A row holds the collection and record it belongs to, the *hash* of the code (the plain code only
+ever exists in the mail) and `sentTo`, the address the mail reached. A code is single-use: a
+successful check deletes the row. It expires `otp.duration` seconds after creation; expiry is
+checked on use, so a clock can be injected (`now`) instead of waiting in tests.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bastion.app import App
+from bastion.auth.passwords import hash_password_async, verify_password_async
+from bastion.core.collection_model import Collection
+from bastion.core.datetime_format import format_dt, parse_dt
+from bastion.core.record_access import Access
+from bastion.core.record_model import Record
+from bastion.core.record_query import find_by_id
+from bastion.core.system_collections import SUPERUSERS_ID
+from bastion.store.ddl import quote
+
+OTPS = "_otps"
+MFAS = "_mfas"
+
+
+def root_access(app: App, context: str = "default") -> Access:
+    """The flows write their system rows as a superuser: the flow, not a rule, decides."""
+    superusers = app.registry.find_collection(SUPERUSERS_ID)
+    assert superusers is not None
+    return Access(auth=Record(superusers, {"id": ""}), method="POST", context=context)
+
+
+def system_collection(app: App, name: str) -> Collection:
+    collection = app.registry.find_collection(name)
+    assert collection is not None, f"missing system collection {name}"
+    return collection
+
+
+def has_expired(row: Record, duration: int, now: datetime | None = None) -> bool:
+    """PocketBase's HasExpired: created + duration is in the past."""
+    created = parse_dt(row.data.get("created"))
+    if created is None:
+        return True
+    return (now or datetime.now(UTC)) - created > timedelta(seconds=int(duration or 0))
+
+
+def new_code(length: int) -> str:
+    return "".join(secrets.choice("0123456789") for _ in range(max(int(length or 8), 1)))
+
+
+async def create_otp(app: App, record: Record, code: str) -> Record:
+    body: dict[str, Any] = {
+        "collectionRef": record.collection.id,
+        "recordRef": record.id,
+        "password": await hash_password_async(code),
+    }
+    async with app.transaction() as tx:
+        return await app.records.create(tx, system_collection(app, OTPS), body, root_access(app))
+
+
+async def mark_sent(app: App, otp_id: str, address: str) -> None:
+    """`sentTo` proves which address received the code (used to mark the record verified)."""
+    await app.db.execute(
+        f'UPDATE {quote(OTPS)} SET "sentTo" = ? WHERE "id" = ? AND "sentTo" = ?', (address, otp_id, "")
+    )
+
+
+async def find_otp(app: App, otp_id: str) -> Record | None:
+    return await find_by_id(app.db, system_collection(app, OTPS), otp_id)
+
+
+async def check_code(row: Record, code: str) -> bool:
+    return await verify_password_async(code, str(row.data.get("password", "")))
+
+
+async def delete_row(app: App, row: Record) -> None:
+    async with app.transaction() as tx:
+        await app.records.delete_record(tx, row)
+
+
+async def live_otp_ids(app: App, record: Record, duration: int, limit: int) -> list[str]:
+    """Ids of the record's unexpired OTPs, newest first (stored dates sort as text)."""
+    cutoff = format_dt(datetime.now(UTC) - timedelta(seconds=int(duration or 0)))
+    rows = await app.db.fetch_all(
+        f'SELECT "id" FROM {quote(OTPS)} WHERE "collectionRef" = ? AND "recordRef" = ? AND "created" >= ? '
+        'ORDER BY "created" DESC, "id" DESC LIMIT ?',
+        (record.collection.id, record.id, cutoff, limit),
+    )
+    return [str(r["id"]) for r in rows]

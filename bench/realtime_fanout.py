@@ -1,0 +1,159 @@
+"""Realtime fan-out: N clients on PocketBase's SSE protocol, one write, time until all have it.
+
+Each subscriber is a raw asyncio HTTP/1.1 stream (cheaper per event than a full HTTP client, so
+the measuring side adds as little as it can): GET /api/realtime, read `PB_CONNECT` for the client
+id, POST the subscription to `posts` with the user's token. Then one record is created at a time;
+the latency of a write is from just before the POST until the last of the N clients has the event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+import httpx
+
+SUBSCRIBE_CONCURRENCY = 50
+WAIT_SECONDS = 30.0
+
+
+class Subscriber:
+    def __init__(self, fanout: Fanout) -> None:
+        self.fanout = fanout
+        self.client_id = ""
+        self.connected = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def open(self, host: str, port: int) -> None:
+        reader, self.writer = await asyncio.open_connection(host, port, limit=1 << 20)
+        self.writer.write(
+            f"GET /api/realtime HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: text/event-stream\r\n\r\n".encode()
+        )
+        head = await reader.readuntil(b"\r\n\r\n")
+        if head.split()[1] != b"200":
+            raise RuntimeError(f"realtime stream refused: {head[:200]!r}")
+        self.task = asyncio.create_task(self._read(reader, b"chunked" in head.lower()))
+        await asyncio.wait_for(self.connected.wait(), WAIT_SECONDS)
+
+    async def _read(self, reader: asyncio.StreamReader, chunked: bool) -> None:
+        buf = b""
+        while True:
+            if chunked:
+                size = int((await reader.readline()).split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    return
+                data = (await reader.readexactly(size + 2))[:-2]
+            else:
+                data = await reader.read(65536)
+                if not data:
+                    return
+            now = time.perf_counter()
+            buf += data
+            while b"\n\n" in buf:
+                event, buf = buf.split(b"\n\n", 1)
+                self._event(event, now)
+
+    def _event(self, raw: bytes, now: float) -> None:
+        name, data = "", b""
+        for line in raw.split(b"\n"):
+            if line.startswith(b"event:"):
+                name = line[6:].strip().decode()
+            elif line.startswith(b"data:"):
+                data = line[5:].strip()
+        if name == "PB_CONNECT":
+            self.client_id = json.loads(data)["clientId"]
+            self.connected.set()
+        elif name == "posts":
+            self.fanout.arrived(json.loads(data)["record"]["id"], now)
+
+    async def close(self) -> None:
+        if self.task:
+            self.task.cancel()
+        if self.writer:
+            self.writer.close()
+
+
+class Fanout:
+    def __init__(self, base: str, token: str, author: str, n: int, rss: Callable[[], float]) -> None:
+        self.base, self.token, self.author, self.n, self.rss = base, token, author, n, rss
+        self.arrivals: dict[str, list[float]] = defaultdict(list)
+        self.complete: dict[str, asyncio.Event] = defaultdict(asyncio.Event)
+
+    def arrived(self, record_id: str, now: float) -> None:
+        times = self.arrivals[record_id]
+        times.append(now)
+        if len(times) == self.n:
+            self.complete[record_id].set()
+
+    async def run(self, writes: int) -> dict[str, float]:
+        url = urlsplit(self.base)
+        subs = [Subscriber(self) for _ in range(self.n)]
+        gate = asyncio.Semaphore(SUBSCRIBE_CONCURRENCY)
+        headers = {"Authorization": self.token}
+        limits = httpx.Limits(max_connections=SUBSCRIBE_CONCURRENCY)
+        async with httpx.AsyncClient(base_url=self.base, headers=headers, timeout=60, limits=limits) as http:
+
+            async def join(s: Subscriber) -> None:
+                async with gate:
+                    await s.open(url.hostname or "127.0.0.1", url.port or 80)
+                    r = await http.post(
+                        "/api/realtime", json={"clientId": s.client_id, "subscriptions": ["posts"]}
+                    )
+                    r.raise_for_status()
+
+            try:
+                await asyncio.gather(*(join(s) for s in subs))
+                all_ms, each_ms, missed = [], [], 0
+                for i in range(writes):
+                    t0 = time.perf_counter()
+                    body = {
+                        "title": f"fanout {i}",
+                        "views": i,
+                        "published": True,
+                        "status": "live",
+                        "author": self.author,
+                    }
+                    r = await http.post("/api/collections/posts/records", json=body)
+                    r.raise_for_status()
+                    rid = r.json()["id"]
+                    try:
+                        await asyncio.wait_for(self.complete[rid].wait(), WAIT_SECONDS)
+                    except TimeoutError:
+                        missed += self.n - len(self.arrivals[rid])
+                    times = self.arrivals[rid]
+                    if times:
+                        all_ms.append((max(times) - t0) * 1000)
+                        each_ms += [(t - t0) * 1000 for t in times]
+                    await asyncio.sleep(0.1)
+                rss_mb = self.rss()  # while all N streams are still open
+            finally:
+                await asyncio.gather(*(s.close() for s in subs), return_exceptions=True)
+        return {
+            "subscribers": self.n,
+            "writes": writes,
+            "p50_ms": _pct(all_ms, 50),
+            "p99_ms": _pct(all_ms, 99),
+            "delivery_p50_ms": _pct(each_ms, 50),
+            "missed": missed,
+            "rss_mb": rss_mb,
+        }
+
+
+def _pct(values: list[float], p: int) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
+
+
+def fanout(
+    base: str, token: str, author: str, n: int, writes: int, rss: Callable[[], float]
+) -> dict[str, float]:
+    return asyncio.run(Fanout(base, token, author, n, rss).run(writes))

@@ -1,0 +1,61 @@
+"""The results table (printed, and pasted into the README) and the JSON file beside it."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+Results = dict[str, dict[str, dict[str, dict[str, float]]]]  # mode -> server -> workload -> numbers
+
+
+def _num(v: float, fmt: str) -> str:
+    return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, fmt)
+
+
+def table(results: Results, labels: dict[str, str]) -> str:
+    """Markdown: one row per (mode, workload, server); ratio is req/s (or, for fan-out, PocketBase
+    latency / Bastion latency) so that above 1 always means Bastion is faster."""
+    lines = [
+        "| run | workload | server | req/s | p50 | p99 | RSS | vs PocketBase |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for mode, servers in results.items():
+        pb = servers.get("pocketbase", {})
+        workloads = list(dict.fromkeys(w for s in servers.values() for w in s))
+        for w in workloads:
+            for kind, rows in servers.items():
+                r = rows.get(w)
+                if r is None:
+                    continue
+                ref = pb.get(w)
+                if "rps" in r:
+                    ratio = r["rps"] / ref["rps"] if ref and ref.get("rps") else float("nan")
+                    rps = _num(r["rps"], ",.0f")
+                else:  # fan-out: lower latency is better
+                    ratio = ref["p50_ms"] / r["p50_ms"] if ref and r.get("p50_ms") else float("nan")
+                    rps = "–"
+                flag = _flag(r)
+                lines.append(
+                    f"| {mode} | {w} | {labels[kind]} | {rps} | {_num(r['p50_ms'], '.1f')} ms | "
+                    f"{_num(r['p99_ms'], '.1f')} ms | {_num(r['rss_mb'], '.0f')} MB | "
+                    f"{'' if kind == 'pocketbase' else _num(ratio, '.2f')}{flag} |"
+                )
+    return "\n".join(lines)
+
+
+def _flag(r: dict[str, float]) -> str:
+    """Errors are shown next to the number they make suspect."""
+    notes = []
+    if r.get("non_2xx"):
+        notes.append(f"{r['non_2xx']:.0f} non-2xx")
+    if r.get("socket_errors"):
+        notes.append(f"sockets: {r['socket_errors']}")
+    if r.get("missed"):
+        notes.append(f"{r['missed']:.0f} missed")
+    return f" ({'; '.join(notes)})" if notes else ""
+
+
+def write_json(path: Path, meta: dict[str, object], results: Results) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({**meta, "results": results}, indent=2, default=str))

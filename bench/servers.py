@@ -1,0 +1,176 @@
+"""Start and stop the servers under test, and read their memory.
+
+Every server is started the same way: a fresh port on 127.0.0.1, optionally `taskset -c 0`, the
+data kept between starts so a server is seeded once and then run pinned and unpinned.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+BIN = Path(sys.executable).parent
+BENCH = Path(__file__).resolve().parent
+EMAIL, PASSWORD = "bench@example.com", "benchpass1234"
+PG_HOST = "127.0.0.1"
+PG_PORT = 5432
+
+# Bastion limits the auth routes even while the settings' rate limits are off (PocketBase does
+# not); the auth workload measures hashing and token issue, so both run without a limiter.
+BASTION_ENV = {"BASTION_LOG_LEVEL": "warning", "BASTION_RATELIMIT_AUTH_BASELINE": "false"}
+
+
+@dataclass
+class Server:
+    """One server kind: how to create its data once and how to start it."""
+
+    kind: str  # pocketbase | bastion | bastion-pg | asgi-hello
+    workdir: Path
+    db_url: str = ""
+    proc: subprocess.Popen[bytes] | None = None
+    base: str = ""
+    _log: list[object] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return {
+            "pocketbase": "PocketBase",
+            "bastion": "Bastion (SQLite)",
+            "bastion-pg": "Bastion (PostgreSQL)",
+            "asgi-hello": "ASGI hello (granian)",
+        }[self.kind]
+
+    @property
+    def seeded(self) -> bool:
+        return self.kind != "asgi-hello"
+
+    def _cmd(self, port: int) -> list[str]:
+        addr = f"127.0.0.1:{port}"
+        if self.kind == "pocketbase":
+            return [str(BIN / "pocketbase"), "serve", "--http", addr, "--dir", str(self.workdir / self.kind)]
+        if self.kind == "asgi-hello":
+            return [
+                str(BIN / "granian"), "--interface", "asgi", "--loop", "uvloop", "--workers", "1",
+                "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
+                "--backlog", "4096", "--backpressure", "16384", "--working-dir", str(BENCH), "hello_app:app",
+            ]  # fmt: skip
+        cmd = [str(BIN / "bastion"), "serve", "--http", addr, "--dir", str(self.workdir / self.kind)]
+        return [*cmd, "--db", self.db_url] if self.db_url else cmd
+
+    def prepare(self) -> None:
+        """Create the database (PostgreSQL) and the superuser the seeding signs in with."""
+        if self.kind == "asgi-hello":
+            return
+        if self.kind == "bastion-pg":
+            name = f"bastion_bench_{uuid.uuid4().hex[:8]}"
+            subprocess.run(["createdb", "-h", PG_HOST, "-p", str(PG_PORT), name], check=True)
+            self.db_url = f"postgresql://{PG_HOST}:{PG_PORT}/{name}"
+        exe = str(BIN / ("pocketbase" if self.kind == "pocketbase" else "bastion"))
+        cmd = [exe, "superuser", "upsert", EMAIL, PASSWORD, "--dir", str(self.workdir / self.kind)]
+        if self.db_url:
+            cmd += ["--db", self.db_url]
+        subprocess.run(cmd, check=True, capture_output=True, env={**os.environ, **BASTION_ENV})
+
+    def start(self, pin: bool) -> str:
+        try:
+            return self._start(pin)
+        except SystemExit as first:
+            # once seen on a fresh port right after another server stopped; a second try tells a
+            # hiccup from a server that cannot start
+            log = (self.workdir / f"{self.kind}.log").open("a")
+            log.write(f"\n[bench] retrying after: {first}\n")
+            log.close()
+            return self._start(pin)
+
+    def _start(self, pin: bool) -> str:
+        port = free_port()
+        cmd = self._cmd(port)
+        if pin:
+            cmd = ["taskset", "-c", "0", *cmd]
+        log = open(self.workdir / f"{self.kind}.log", "ab")  # noqa: SIM115 - closed in stop()
+        self._log = [log]
+        self.proc = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **BASTION_ENV}
+        )
+        self.base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base}/api/health", timeout=1).status_code == 200:
+                    return self.base
+            except httpx.TransportError:
+                time.sleep(0.2)
+        self.stop()
+        tail = (self.workdir / f"{self.kind}.log").read_text(errors="replace")[-2000:]
+        raise SystemExit(f"{self.kind} did not start:\n{tail}")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
+        for f in self._log:
+            f.close()  # type: ignore[attr-defined]
+        self._log = []
+
+    def drop(self) -> None:
+        """Remove what prepare() created outside the work directory."""
+        if self.db_url:
+            name = self.db_url.rsplit("/", 1)[1]
+            subprocess.run(
+                ["dropdb", "-h", PG_HOST, "-p", str(PG_PORT), "--if-exists", name],
+                check=False,
+                capture_output=True,
+            )
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server and every process under it (granian runs a worker child).
+
+        PostgreSQL's own backends are not counted: they serve the database, not the app.
+        """
+        if self.proc is None:
+            return float("nan")
+        total_kb = 0
+        for pid in _tree(self.proc.pid):
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total_kb += int(line.split()[1])
+            except OSError:
+                pass
+        return total_kb / 1024
+
+
+def _tree(pid: int) -> list[int]:
+    out = [pid]
+    kids = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    for k in kids:
+        out += _tree(int(k))
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def postgres_available() -> bool:
+    try:
+        with socket.create_connection((PG_HOST, PG_PORT), timeout=1):
+            return True
+    except OSError:
+        return False

@@ -1,0 +1,60 @@
+"""OTPs, MFA sessions and TOTP secrets follow their auth record (PocketBase's hooks)."""
+
+from __future__ import annotations
+
+from bastion.auth import totp
+from bastion.auth.mfa import AuthStateJanitor, delete_expired
+from tests.auth_otp.helpers import BASE, age_row, enable_otp, request_code
+from tests.conftest import ApiClient
+from tests.mail.smtp_server import SmtpSink
+
+MFA_ON = {"enabled": True, "duration": 600, "rule": ""}
+
+
+async def _count(api: ApiClient, table: str) -> int:
+    return int(await api.app.db.fetch_val(f'SELECT COUNT(*) FROM "{table}"'))
+
+
+async def test_password_change_voids_otps_and_mfa_sessions(mail_api: ApiClient, smtp: SmtpSink) -> None:
+    janitor = AuthStateJanitor.attach(mail_api.app)
+    user, token = await mail_api.create_user("chg@example.com")
+    await enable_otp(mail_api, mfa=MFA_ON)
+    otp_id, code = await request_code(mail_api, smtp, "chg@example.com")
+    r = await mail_api.request(
+        "POST", f"{BASE}/auth-with-password", json={"identity": "chg@example.com", "password": "userpass123"}
+    )
+    mfa_id = r.json()["mfaId"]
+    body = {"password": "newpass1234", "passwordConfirm": "newpass1234"}
+    r = await mail_api.su("PATCH", f"{BASE}/records/{user['id']}", json=body)
+    assert r.status_code == 200, r.text
+    await janitor.drain()
+    r = await mail_api.request(
+        "POST", f"{BASE}/auth-with-otp", json={"otpId": otp_id, "password": code, "mfaId": mfa_id}
+    )
+    assert r.status_code == 400
+    assert await _count(mail_api, "_mfas") == 0
+    janitor.close()
+
+
+async def test_deleting_the_record_removes_its_auth_state(mail_api: ApiClient, smtp: SmtpSink) -> None:
+    janitor = AuthStateJanitor.attach(mail_api.app)
+    user, token = await mail_api.create_user("gone@example.com")
+    await enable_otp(mail_api)
+    await request_code(mail_api, smtp, "gone@example.com")
+    await mail_api.request("POST", f"{BASE}/totp-setup", token=token)
+    r = await mail_api.su("DELETE", f"{BASE}/records/{user['id']}")
+    assert r.status_code == 204
+    await janitor.drain()
+    assert await _count(mail_api, "_otps") == 0
+    assert await _count(mail_api, totp.TABLE) == 0
+    janitor.close()
+
+
+async def test_expired_rows_are_swept(mail_api: ApiClient, smtp: SmtpSink) -> None:
+    await mail_api.create_user("old@example.com")
+    await enable_otp(mail_api, duration=60)
+    old_id, _ = await request_code(mail_api, smtp, "old@example.com")
+    await request_code(mail_api, smtp, "old@example.com")
+    await age_row(mail_api, "_otps", old_id, 120)
+    assert await delete_expired(mail_api.app) == 1
+    assert await _count(mail_api, "_otps") == 1
