@@ -6,6 +6,7 @@ invalidates every token issued before. Claims: id, collectionId, type, exp, refr
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 
@@ -44,6 +45,13 @@ def issue_token(
 
 def unverified_claims(token: str) -> dict[str, Any] | None:
     """The claims before any check, to find whose key verifies the token (None if malformed)."""
+    claims = _parse_unverified(token)
+    return dict(claims) if claims is not None else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_unverified(token: str) -> dict[str, Any] | None:
+    # Parsing is pure, and every authenticated request parses its token: cache by the token text.
     try:
         header = jwt.get_unverified_header(token)
         if header.get("alg") != ALGORITHM:
@@ -55,12 +63,27 @@ def unverified_claims(token: str) -> dict[str, Any] | None:
 
 
 def verify_token(token: str, token_key: str, secret: str, token_type: str = AUTH) -> dict[str, Any] | None:
+    claims = _verified_signature(token, _key(token_key, secret))
+    # The signature check is cached; expiry depends on the clock, so it is checked every time.
+    if claims is None or claims.get("type") != token_type or not _unexpired(claims):
+        return None
+    return dict(claims)
+
+
+@functools.lru_cache(maxsize=4096)
+def _verified_signature(token: str, key: str) -> dict[str, Any] | None:
+    """Claims of a token whose signature `key` verifies (expiry not checked here)."""
     try:
-        claims = jwt.decode(
-            token, _key(token_key, secret), algorithms=[ALGORITHM], options={"require": ["exp", "id", "type"]}
+        return jwt.decode(  # type: ignore[no-any-return]
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            options={"require": ["exp", "id", "type"], "verify_exp": False},
         )
     except jwt.PyJWTError:
         return None
-    if claims.get("type") != token_type:
-        return None
-    return claims
+
+
+def _unexpired(claims: dict[str, Any]) -> bool:
+    exp = claims.get("exp")
+    return isinstance(exp, (int, float)) and exp > time.time()
