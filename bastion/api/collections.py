@@ -9,13 +9,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bastion import rules
-from bastion.api.context import JSONResponse, get_app, load_access, read_body
+from bastion.api.context import JSONResponse, get_app, load_access, picked, read_body
 from bastion.api.records import collection_or_404
 from bastion.core import collection_scaffolds
 from bastion.core.collection_model import Collection
 from bastion.core.list_result import list_result, parse_list_query
 from bastion.core.record_access import Access
-from bastion.core.record_fields_filter import pick_fields
 from bastion.core.schema_registry import SchemaRegistry
 from bastion.errors import BadRequestError, ForbiddenError, UnauthorizedError, ValidationError, field_error
 
@@ -29,11 +28,6 @@ async def superuser_access(request: Request, body: dict[str, Any] | None = None)
     if not access.is_superuser:
         raise ForbiddenError("The authorized record is not allowed to perform this action.")
     return access
-
-
-def picked(data: Any, request: Request) -> Any:
-    fields = request.query_params.get("fields")
-    return pick_fields(data, fields) if fields else data
 
 
 def _collections_schema() -> Collection:
@@ -73,7 +67,10 @@ async def list_collections(request: Request) -> Response:
     start = (q.page - 1) * q.per_page
     page = items[start : start + q.per_page]
     return JSONResponse(
-        picked(list_result(q.page, q.per_page, -1 if q.skip_total else total, page, q.skip_total), request)
+        picked(
+            list_result(q.page, q.per_page, -1 if q.skip_total else total, page, q.skip_total),
+            request.query_params,
+        )
     )
 
 
@@ -81,7 +78,10 @@ async def view_collection(request: Request) -> Response:
     app = get_app(request)
     await superuser_access(request)
     return JSONResponse(
-        picked(collection_or_404(app, request.path_params["collection"], NOT_FOUND).to_dict(), request)
+        picked(
+            collection_or_404(app, request.path_params["collection"], NOT_FOUND).to_dict(),
+            request.query_params,
+        )
     )
 
 

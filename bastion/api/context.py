@@ -12,6 +12,7 @@ from starlette.responses import Response
 from bastion.app import App
 from bastion.auth.tokens import unverified_claims, verify_token
 from bastion.core.record_access import Access, normalize_headers
+from bastion.core.record_fields_filter import pick_fields
 from bastion.core.record_query import find_by_id
 from bastion.errors import ApiError, BadRequestError, UnauthorizedError, UnsupportedMediaError
 from bastion.obs import segment_timing
@@ -129,3 +130,9 @@ async def read_body(request: Request) -> dict[str, Any]:
     raise UnsupportedMediaError(
         f"Unsupported Content-Type {ctype!r}: send application/json or multipart/form-data."
     )
+
+
+def picked(data: Any, query: Any) -> Any:
+    """Apply the `fields` query parameter (PocketBase's response field picker), if given."""
+    fields = query.get("fields") or ""
+    return pick_fields(data, fields) if fields else data

@@ -9,16 +9,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bastion import rules
-from bastion.api.context import JSONResponse, get_app, load_access, read_body
+from bastion.api.context import JSONResponse, get_app, load_access, picked, read_body
 from bastion.app import App
 from bastion.core.collection_model import Collection
 from bastion.core.list_result import list_result, parse_list_query
 from bastion.core.record_access import Access
 from bastion.core.record_expand import expand_records
 from bastion.core.record_export import export_record
-from bastion.core.record_fields_filter import pick_fields
 from bastion.core.record_model import Record
-from bastion.core.record_query import compile_condition, count, find_page
+from bastion.core.record_query import ALIAS, compile_condition, count, find_page
 from bastion.core.record_service import SUPERUSER_ONLY
 from bastion.errors import ApiError, BadRequestError, ForbiddenError, NotFoundError, PreconditionFailedError
 from bastion.http.conditional import etag_for, if_match_satisfied
@@ -56,11 +55,6 @@ async def render_records(
     return [export_record(r, access) for r in records]
 
 
-def _picked(data: Any, query: dict[str, Any]) -> Any:
-    fields = query.get("fields") or ""
-    return pick_fields(data, fields) if fields else data
-
-
 async def list_records(request: Request) -> Response:
     app = get_app(request)
     collection = collection_or_404(app, request.path_params["collection"])
@@ -92,7 +86,7 @@ async def list_records(request: Request) -> Response:
                 app.registry,
                 access.request_info(),
                 dialect=db.dialect,
-                table_alias="__r",
+                table_alias=ALIAS,
                 allow_hidden=access.is_superuser,
             )
             if q.sort
@@ -113,7 +107,7 @@ async def list_records(request: Request) -> Response:
     total = -1 if q.skip_total else await count(db, collection, conditions)
     rendered = await render_records(app, db, items, access, access.query)
     result = list_result(q.page, q.per_page, total, rendered, q.skip_total)
-    return JSONResponse(_picked(result, access.query))
+    return JSONResponse(picked(result, access.query))
 
 
 async def view_record(request: Request) -> Response:
@@ -122,7 +116,7 @@ async def view_record(request: Request) -> Response:
     access = await load_access(request)
     record = await app.records.view(app.db, collection, request.path_params["id"], access)
     [data] = await render_records(app, app.db, [record], access, access.query)
-    return JSONResponse(_picked(data, access.query))
+    return JSONResponse(picked(data, access.query))
 
 
 async def create_in_tx(
@@ -130,7 +124,7 @@ async def create_in_tx(
 ) -> dict[str, Any]:
     record = await app.records.create(tx, collection, body, access)
     [data] = await render_records(app, tx, [record], access, access.query)
-    return _picked(data, access.query)
+    return picked(data, access.query)
 
 
 async def update_in_tx(
@@ -146,7 +140,7 @@ async def update_in_tx(
         await _check_if_match(app, tx, collection, record_id, access, if_match)
     _, record = await app.records.update(tx, collection, record_id, body, access)
     [data] = await render_records(app, tx, [record], access, access.query)
-    return _picked(data, access.query)
+    return picked(data, access.query)
 
 
 async def delete_in_tx(

@@ -6,8 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bastion.api.collections import picked, superuser_access
-from bastion.api.context import JSONResponse, get_app, read_body
+from bastion.api.collections import superuser_access
+from bastion.api.context import JSONResponse, get_app, picked, read_body
 from bastion.core import settings_model
 from bastion.errors import ValidationError
 
@@ -15,7 +15,7 @@ from bastion.errors import ValidationError
 async def get_settings(request: Request) -> Response:
     app = get_app(request)
     await superuser_access(request)
-    return JSONResponse(picked(settings_model.masked(app.settings), request))
+    return JSONResponse(picked(settings_model.masked(app.settings), request.query_params))
 
 
 async def update_settings(request: Request) -> Response:
@@ -28,7 +28,7 @@ async def update_settings(request: Request) -> Response:
         raise ValidationError(errors, settings_model.SAVE_ERROR)
     async with app.transaction() as tx:
         await app.save_settings(tx, doc)
-    return JSONResponse(picked(settings_model.masked(doc), request))
+    return JSONResponse(picked(settings_model.masked(doc), request.query_params))
 
 
 routes = [

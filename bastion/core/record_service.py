@@ -256,6 +256,13 @@ class RecordService:
         collection = record.collection
         if not collection.is_auth:
             return None
+        # Only superusers and managers may change `verified` (on create: only superusers), as in
+        # PocketBase; otherwise a sign-up could declare itself verified.
+        was_verified = bool(record.original.get("verified")) if record.original else False
+        if bool(record.data.get("verified")) != was_verified and not (
+            access.is_superuser or (not creating and await self.can_manage(tx, record, access))
+        ):
+            errors["verified"] = field_error("validation_values_mismatch", "Values don't match.")
         password = body.get("password")
         if creating or password not in (None, ""):
             if not isinstance(password, str) or password == "":

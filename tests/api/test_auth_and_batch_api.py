@@ -131,3 +131,25 @@ async def test_health(api):
     r = await api.request("GET", "/api/health")
     assert r.status_code == 200
     assert r.json()["message"] == "API is healthy."
+
+
+async def test_users_cannot_mark_themselves_verified(api):
+    r = await api.request(
+        "POST",
+        "/api/collections/users/records",
+        json={
+            "email": "v@example.com",
+            "password": "userpass123",
+            "passwordConfirm": "userpass123",
+            "verified": True,
+        },
+    )
+    assert r.status_code == 400
+    assert r.json()["data"]["verified"]["code"] == "validation_values_mismatch"
+    user, token = await api.create_user("w@example.com")
+    r = await api.request(
+        "PATCH", f"/api/collections/users/records/{user['id']}", token=token, json={"verified": True}
+    )
+    assert r.status_code == 400
+    r = await api.su("PATCH", f"/api/collections/users/records/{user['id']}", json={"verified": True})
+    assert r.status_code == 200 and r.json()["verified"] is True

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 
-BASTION = str(Path(sys.executable).with_name("bastion"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.serve_process import BASTION, start_serve
 
 
 def test_help_lists_commands():
@@ -59,25 +49,8 @@ def test_superuser_upsert_then_serve_and_login(tmp_path):
     )
     assert short.returncode == 1 and "password" in short.stderr
 
-    port = _free_port()
-    env = dict(os.environ)
-    proc = subprocess.Popen(
-        [BASTION, "serve", "--http", f"127.0.0.1:{port}", "--dir", str(data)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
+    proc, base = start_serve(data)
     try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
         login = httpx.post(
             f"{base}/api/collections/_superusers/auth-with-password",
             json={"identity": "root@example.com", "password": "otherpass1234"},
@@ -102,24 +75,8 @@ def test_sigterm_finishes_in_flight_requests(tmp_path):
         check=True,
         capture_output=True,
     )
-    port = _free_port()
-    proc = subprocess.Popen(
-        [BASTION, "serve", "--http", f"127.0.0.1:{port}", "--dir", str(data)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
+    proc, base = start_serve(data)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
-
         body = b'{"identity": "root@example.com", "password": "rootpass1234"}'
 
         def slow_body():  # the request is in flight while its body still trickles in

@@ -3,43 +3,16 @@
 from __future__ import annotations
 
 import signal
-import socket
-import subprocess
-import sys
 import threading
-import time
-from pathlib import Path
 
 import httpx
 
-BASTION = str(Path(sys.executable).with_name("bastion"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.serve_process import start_serve
 
 
 def test_sigterm_ends_open_streams_and_exits_promptly(tmp_path):
-    port = _free_port()
-    proc = subprocess.Popen(
-        [BASTION, "serve", "--http", f"127.0.0.1:{port}", "--dir", str(tmp_path / "data")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
+    proc, base = start_serve(tmp_path / "data")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
-
         received: list[str] = []
         connected = threading.Event()
 

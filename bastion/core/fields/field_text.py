@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -239,6 +240,25 @@ class _DomainListField(Field):
             return False
         return not (self.except_domains and domain in self.except_domains)
 
+    def _validate_address(
+        self,
+        value: Any,
+        is_valid: Callable[[str], bool],
+        host_of: Callable[[str], str],
+        invalid: tuple[str, str],
+        not_allowed: tuple[str, str],
+    ) -> None:
+        """The email/url check: required, format, then the only/except domain lists."""
+        value = to_string(value)
+        if self.required and value == "":
+            raise required_error()
+        if value == "":
+            return
+        if not is_valid(value):
+            raise fail(*invalid)
+        if not self._domain_allowed(host_of(value)):
+            raise fail(*not_allowed)
+
 
 def _each_domain(domains: list[str]) -> dict[str, Any] | None:
     errors = {
@@ -254,15 +274,13 @@ class EmailField(_DomainListField):
     type = "email"
 
     def validate_value(self, value: Any, ctx: Any = None) -> None:
-        value = to_string(value)
-        if self.required and value == "":
-            raise required_error()
-        if value == "":
-            return
-        if not is_email(value):
-            raise fail("validation_is_email", "must be a valid email address")
-        if not self._domain_allowed(value[value.rfind("@") + 1 :]):
-            raise fail("validation_email_domain_not_allowed", "Email domain is not allowed")
+        self._validate_address(
+            value,
+            is_email,
+            lambda v: v[v.rfind("@") + 1 :],
+            ("validation_is_email", "must be a valid email address"),
+            ("validation_email_domain_not_allowed", "Email domain is not allowed"),
+        )
 
 
 @dataclass(kw_only=True)
@@ -270,12 +288,10 @@ class URLField(_DomainListField):
     type = "url"
 
     def validate_value(self, value: Any, ctx: Any = None) -> None:
-        value = to_string(value)
-        if self.required and value == "":
-            raise required_error()
-        if value == "":
-            return
-        if not is_url(value):
-            raise fail("validation_invalid_url", "Must be a valid url")
-        if not self._domain_allowed(url_host(value)):
-            raise fail("validation_url_domain_not_allowed", "Url domain is not allowed")
+        self._validate_address(
+            value,
+            is_url,
+            url_host,
+            ("validation_invalid_url", "Must be a valid url"),
+            ("validation_url_domain_not_allowed", "Url domain is not allowed"),
+        )

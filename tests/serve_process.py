@@ -1,0 +1,43 @@
+"""Start a real `bastion serve` subprocess on a free loopback port and wait until it is healthy
+(shared by the CLI and realtime tests that need the server as users run it)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+BASTION = str(Path(sys.executable).with_name("bastion"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_serve(data_dir: Path, timeout: float = 30) -> tuple[subprocess.Popen[bytes], str]:
+    """(process, base URL); stdout discarded, stderr piped for the test to read on exit."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [BASTION, "serve", "--http", f"127.0.0.1:{port}", "--dir", str(data_dir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            _, err = proc.communicate()
+            raise AssertionError(f"bastion serve did not start:\n{err.decode(errors='replace')[-2000:]}")
+        time.sleep(0.2)
