@@ -64,13 +64,14 @@ def guard(handler: Handler) -> Handler:
 
 def _routes() -> list[Route]:
     out = []
+    # Starlette tries routes in order, so the hottest (health, record CRUD) come first.
     for module in (
         health,
+        records,
         collections,
         record_auth,
         record_auth_flows,
         record_auth_oauth2,
-        records,
         batch,
         settings,
         settings_mail,

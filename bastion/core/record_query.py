@@ -24,6 +24,10 @@ class Condition:
     params: list[Any]
 
 
+ALWAYS = Condition("", [])  # no restriction (an empty condition is left out of the WHERE)
+NEVER = Condition("1 = 0", [])
+
+
 def compile_condition(
     expr: str,
     collection: Collection,
@@ -33,8 +37,13 @@ def compile_condition(
     *,
     allow_hidden: bool,
 ) -> Condition:
+    tree = rules.parse(expr)
+    if rules.is_request_only(tree):
+        # Decided in memory: no SQL to build or run, and an unconditional rule drops out of the WHERE.
+        ok = rules.evaluate(tree, {}, collection, registry, request, allow_hidden=allow_hidden)
+        return ALWAYS if ok else NEVER
     frag = rules.compile_filter(
-        expr, collection, registry, request, dialect=dialect, table_alias=ALIAS, allow_hidden=allow_hidden
+        tree, collection, registry, request, dialect=dialect, table_alias=ALIAS, allow_hidden=allow_hidden
     )
     return Condition(frag.sql, list(frag.params))
 

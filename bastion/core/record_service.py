@@ -25,7 +25,16 @@ from bastion.core.ids import random_from_pattern
 from bastion.core.record_access import Access
 from bastion.core.record_expand import view_condition
 from bastion.core.record_model import Record, record_to_params, snapshot
-from bastion.core.record_query import ALIAS, Condition, compile_condition, find_all, find_by_id, find_where
+from bastion.core.record_query import (
+    ALIAS,
+    ALWAYS,
+    NEVER,
+    Condition,
+    compile_condition,
+    find_all,
+    find_by_id,
+    find_where,
+)
 from bastion.core.record_validation import apply_body, unique_columns, validate_record
 from bastion.core.schema_registry import SchemaRegistry
 from bastion.errors import BadRequestError, ForbiddenError, NotFoundError, ValidationError, field_error
@@ -214,6 +223,10 @@ class RecordService:
         """
         collection = record.collection
         cond = self.rule_condition(collection, "createRule", access, tx.dialect, body)
+        if cond is ALWAYS:
+            return
+        if cond is NEVER:
+            raise BadRequestError("Failed to create record.")
         data = dict(record.data)
         data["id"] = data.get("id") or "__temp_id__"
         if collection.is_auth:

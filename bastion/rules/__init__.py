@@ -7,6 +7,7 @@
     evaluate(...) -> bool                       the same semantics, in memory (realtime)
     RecordPredicate(...).matches(record, data)  evaluate() resolved once, for many records
     needs_query(expr, collection, schema)       does evaluate() need related records?
+    is_request_only(expr)                       reads only @request.* (one answer per request)?
     superuser_only_field(filter) -> str | None  "@request."/"@collection." in a client filter (403)
 
 Modules: filter_lexer/filter_parser (syntax), field_resolver (names -> operands), comparison_plan
@@ -15,7 +16,7 @@ sort_compiler (ORDER BY), filter_macros (@now …), sqlite_values (the compariso
 """
 
 from bastion.rules.errors import RuleResolveError, RuleSyntaxError
-from bastion.rules.filter_ast import And, Comparison, Expr, Or, Token
+from bastion.rules.filter_ast import And, Comparison, Expr, Or, Token, is_request_only
 from bastion.rules.filter_compile import compile_filter
 from bastion.rules.filter_parser import check_syntax, parse, superuser_only_field
 from bastion.rules.record_evaluator import RecordPredicate, RecordSource, evaluate, needs_query
@@ -44,6 +45,7 @@ __all__ = [
     "compile_filter",
     "compile_sort",
     "evaluate",
+    "is_request_only",
     "needs_query",
     "parse",
     "superuser_only_field",

@@ -67,3 +67,26 @@ def iter_tokens(token: Token):
     yield token
     for arg in token.args:
         yield from iter_tokens(arg)
+
+
+_CONSTANTS = frozenset({"true", "false", "null"})
+
+
+def is_request_only(expr: Expr) -> bool:
+    """True when `expr` reads nothing but the request (`@request.method`, `@request.auth.id`,
+    `@request.body.title`, macros such as `@now`): no record field, no `@collection`, no relation
+    walked from the auth record or the body. Such a rule has one answer per request, so callers
+    can decide it in memory instead of sending it to the database."""
+    for cmp_ in iter_comparisons(expr):
+        for side in (cmp_.left, cmp_.right):
+            for tok in iter_tokens(side):
+                if tok.type != IDENTIFIER or tok.literal in _CONSTANTS:
+                    continue
+                name, _, modifier = tok.literal.partition(":")
+                if modifier == "changed":  # compares the body with the stored record
+                    return False
+                if not name.startswith("@") or name.startswith("@collection."):
+                    return False
+                if name.startswith(("@request.auth.", "@request.body.")) and name.count(".") > 2:
+                    return False
+    return True
