@@ -102,7 +102,9 @@ async def update_collection(request: Request) -> Response:
     existing = collection_or_404(app, request.path_params["collection"], NOT_FOUND)
     async with app.transaction() as tx:
         collection = await app.collections.update(tx, existing, body)
-    app.registry.put(collection)
+        views = await app.collections.refresh_views(tx, collection)
+    for changed in (collection, *views):
+        app.registry.put(changed)
     return JSONResponse(collection.to_dict())
 
 

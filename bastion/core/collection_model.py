@@ -64,6 +64,12 @@ class Collection:
         return self.type == VIEW
 
     @property
+    def view_query(self) -> str:
+        """A view collection's SELECT ("" for other collections)."""
+        query = self.options.get("viewQuery")
+        return query if isinstance(query, str) else ""
+
+    @property
     def is_superusers(self) -> bool:
         return self.name == SUPERUSERS
 

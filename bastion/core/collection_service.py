@@ -26,9 +26,11 @@ from bastion.core.fields import Field, auth_system_fields, default_id_field, fie
 from bastion.core.ids import collection_id_for
 from bastion.core.schema_registry import SchemaRegistry
 from bastion.core.system_collections import auth_indexes
+from bastion.core.view_schema import ViewPlan, drop_view, plan_view, save_view
 from bastion.errors import BadRequestError, NotFoundError, ValidationError, field_error
 from bastion.store import ddl
 from bastion.store.database import Database, Executor
+from bastion.store.errors import describe_db_error
 from bastion.store.json_codec import dumps, loads
 
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -67,20 +69,24 @@ class CollectionService:
             self.registry.put(c)
         return collections
 
-    async def install(self, tx: Executor, collection: Collection) -> None:
+    async def install(self, tx: Executor, collection: Collection, view: ViewPlan | None = None) -> None:
         """Create a collection that is already valid (system bootstrap and import)."""
         stamp = now_str()
         collection.created = collection.created or stamp
         collection.updated = collection.updated or stamp
-        await self._create_table(tx, collection)
+        if collection.is_view:
+            await save_view(tx, collection.name, view or await self._plan_view(tx, collection))
+        else:
+            await self._create_table(tx, collection)
         await self._save_row(tx, collection, insert=True)
 
     # ---- public operations ------------------------------------------------------------------
 
     async def create(self, tx: Executor, data: dict[str, Any]) -> Collection:
         collection = self._build(data, existing=None)
-        self._validate(collection, existing=None)
-        await self.install(tx, collection)
+        view = await self._plan_view(tx, collection)
+        self._validate(collection, existing=None, view=view)
+        await self.install(tx, collection, view)
         return collection
 
     async def update(self, tx: Executor, existing: Collection, data: dict[str, Any]) -> Collection:
@@ -90,10 +96,37 @@ class CollectionService:
         collection.created = existing.created
         collection.updated = now_str()
         collection.options = self._merged_options(existing, data, merged["options"])
-        self._validate(collection, existing=existing)
-        await self._alter_table(tx, existing, collection)
+        view = await self._plan_view(tx, collection)
+        self._validate(collection, existing=existing, view=view)
+        if view is not None:
+            await drop_view(tx, existing.name)
+            await save_view(tx, collection.name, view)
+        else:
+            try:
+                await self._alter_table(tx, existing, collection)
+            except Exception as exc:  # noqa: BLE001 - e.g. a column a view still reads
+                raise BadRequestError(
+                    f"Failed to update collection. Raw error: {describe_db_error(exc)}."
+                ) from exc
         await self._save_row(tx, collection, insert=False)
         return collection
+
+    async def refresh_views(self, tx: Executor, changed: Collection) -> list[Collection]:
+        """Re-infer the view collections after `changed` was altered, as PocketBase re-saves them:
+        a view whose fields now differ (a source field's options, say) is saved again. A view
+        whose query no longer works keeps its last good definition. Returns the views saved."""
+        saved = []
+        for view in [c for c in self.registry.all() if c.is_view and c.id != changed.id]:
+            plan = await plan_view(tx, _PendingLookup(self.registry, changed), view.view_query)
+            if plan.problem is not None or _same_fields(plan.fields, view.fields):
+                continue
+            fresh = Collection.from_storage(view.to_storage())  # the registry's copy stays as is until commit
+            fresh.fields = plan.fields
+            fresh.updated = now_str()
+            await save_view(tx, fresh.name, plan)
+            await self._save_row(tx, fresh, insert=False)
+            saved.append(fresh)
+        return saved
 
     async def delete(self, tx: Executor, collection: Collection) -> None:
         if collection.system:
@@ -102,11 +135,22 @@ class CollectionService:
         if refs:
             names = ", ".join(sorted({c.name for c, _ in refs}))
             raise BadRequestError(
-                f"Failed to delete collection: it is referenced by the relation fields of {names}."
+                f"Failed to delete collection probably due to existing reference in {names}."
             )
-        for index in collection.indexes:
-            await tx.execute(ddl.drop_index(ddl.parse_index(index).name))
-        await tx.execute(ddl.drop_table(collection.name))
+        if collection.is_view:
+            await drop_view(tx, collection.name)
+        else:
+            try:
+                for index in collection.indexes:
+                    await tx.execute(ddl.drop_index(ddl.parse_index(index).name))
+                await tx.execute(ddl.drop_table(collection.name))
+            except Exception as exc:  # noqa: BLE001 - PostgreSQL refuses to drop a table a view reads
+                raise BadRequestError("Failed to delete collection.") from exc
+            # SQLite lets the table go and breaks the views reading it: refuse that too.
+            gone = _Without(self.registry, collection)
+            for view in [c for c in self.registry.all() if c.is_view]:
+                if (await plan_view(tx, gone, view.view_query)).problem is not None:
+                    raise BadRequestError("Failed to delete collection.")
         await tx.execute('DELETE FROM "_collections" WHERE "id" = ?', (collection.id,))
 
     # ---- building and validation --------------------------------------------------------------
@@ -159,7 +203,8 @@ class CollectionService:
         if errors:
             raise ValidationError(errors, self._fail_message(existing))
         cid = existing.id if existing else (data.get("id") or collection_id_for(name, ctype))
-        fields = self._with_system_fields(ctype, fields, is_new=existing is None)
+        # A view's fields are inferred from its query (_plan_view).
+        fields = [] if ctype == VIEW else self._with_system_fields(ctype, fields, is_new=existing is None)
         options: dict[str, Any] = {}
         if ctype == AUTH:
             options = merge_auth_options(new_auth_options(), data) if existing is None else {}
@@ -205,8 +250,19 @@ class CollectionService:
     def _fail_message(existing: Collection | None) -> str:
         return "Failed to update collection." if existing else "Failed to create collection."
 
-    def _validate(self, collection: Collection, existing: Collection | None) -> None:
-        errors: dict[str, Any] = {}
+    async def _plan_view(self, tx: Executor, collection: Collection) -> ViewPlan | None:
+        """A view collection's fields come from its query; None for other collections."""
+        if not collection.is_view:
+            return None
+        if not collection.view_query.strip():
+            collection.fields = []
+            return ViewPlan(fields=[], problem=None)
+        plan = await plan_view(tx, _PendingLookup(self.registry, collection), collection.view_query)
+        collection.fields = plan.fields
+        return plan
+
+    def _validate(self, collection: Collection, existing: Collection | None, view: ViewPlan | None) -> None:
+        errors: dict[str, Any] = self._view_errors(collection, view) if view is not None else {}
         name = collection.name
         if (
             not _NAME_RE.match(name)
@@ -227,7 +283,7 @@ class CollectionService:
             errors["name"] = field_error(
                 "validation_collection_system_name_change", "System collection name cannot be changed."
             )
-        field_errors = self._validate_fields(collection, existing)
+        field_errors = self._validate_fields(collection, existing) if not collection.is_view else {}
         if field_errors:
             errors["fields"] = field_errors
         lookup = _PendingLookup(self.registry, collection)
@@ -257,6 +313,31 @@ class CollectionService:
             errors["indexes"] = index_errors
         if errors:
             raise ValidationError(errors, self._fail_message(existing))
+
+    @staticmethod
+    def _view_errors(collection: Collection, view: ViewPlan) -> dict[str, Any]:
+        """PocketBase's checks of a view collection: a query that works, fields with an id, no
+        write rules and no indexes."""
+        errors: dict[str, Any] = {}
+        if not collection.fields:
+            errors["fields"] = field_error("validation_required", "Cannot be blank.")
+        elif collection.get_field("id") is None:
+            errors["fields"] = field_error(
+                "validation_missing_primary_key", 'Missing or invalid "id" PK field.'
+            )
+        if not collection.view_query.strip():
+            errors["viewQuery"] = field_error("validation_required", "Cannot be blank.")
+        elif view.problem is not None:
+            message = view.problem if view.problem.endswith(".") else view.problem + "."
+            errors["viewQuery"] = field_error("validation_invalid_view_query", f"Invalid query - {message}")
+        for rule in ("createRule", "updateRule", "deleteRule"):
+            if collection.rule(rule) is not None:
+                errors[rule] = field_error("validation_nil", "Must be blank.")
+        if collection.indexes:
+            errors["indexes"] = field_error(
+                "validation_indexes_not_supported", "View collections don't support indexes."
+            )
+        return errors
 
     def _validate_fields(self, collection: Collection, existing: Collection | None) -> dict[str, Any]:
         errors: dict[str, Any] = {}
@@ -292,8 +373,6 @@ class CollectionService:
     # ---- DDL --------------------------------------------------------------------------------
 
     async def _create_table(self, tx: Executor, collection: Collection) -> None:
-        if collection.is_view:
-            raise BadRequestError("View collections are not supported yet.")
         cols = [(f.name, f.column_sql(tx.dialect)) for f in collection.fields]
         await tx.execute(ddl.create_table(collection.name, ddl.record_table_columns(cols, tx.dialect)))
         for sql in collection.indexes:
@@ -368,6 +447,23 @@ class _PendingLookup:
         if found is not None and found.id == self.pending.id:
             return self.pending
         return found
+
+
+class _Without(_PendingLookup):
+    """The registry once `pending` is deleted."""
+
+    def find_collection(self, name_or_id: str) -> Any:
+        found = self.registry.find_collection(name_or_id)
+        return None if found is not None and found.id == self.pending.id else found
+
+
+def _same_fields(new: list[Field], old: list[Field]) -> bool:
+    """Equal apart from the generated field ids (a re-inferred clone gets a new random id)."""
+
+    def shape(fields: list[Field]) -> list[dict[str, Any]]:
+        return [{k: v for k, v in f.to_dict().items() if k != "id"} for f in fields]
+
+    return shape(new) == shape(old)
 
 
 class _DefinitionContext(_PendingLookup):

@@ -90,7 +90,7 @@ async def find_page(
 ) -> list[Record]:
     where, params = _where(conditions)
     sql = f"SELECT {select_columns(collection, ALIAS)} FROM {quote(collection.name)} AS {quote(ALIAS)}{where}"
-    if db.dialect == "postgres":
+    if db.dialect == "postgres" and not collection.is_view:
         # SQLite breaks ties (and orders unsorted lists) by rowid; give PostgreSQL the same order.
         tiebreak = f"{quote(ALIAS)}.{quote(ROW_ORDER_COLUMN['postgres'])}"
         order_by = f"{order_by}, {tiebreak}" if order_by else tiebreak

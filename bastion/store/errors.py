@@ -4,3 +4,10 @@
 class InvalidValueError(ValueError):
     """The database refused a value the client sent (a NUL byte in PostgreSQL text, an integer
     beyond 64 bits, ...): a client error, answered with 400, never a server fault."""
+
+
+def describe_db_error(exc: BaseException) -> str:
+    """The first line of a driver's message, for errors shown to superusers (schema changes,
+    view queries): what the database said, without tracebacks or the statement."""
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]

@@ -440,5 +440,80 @@ def _collection_cases() -> list[Case]:
     ]
 
 
+STATS = "/api/collections/post_stats/records"
+STATS_QUERY = (
+    "SELECT p.id, p.title, p.views, p.author, p.categories, p.published, p.id AS post, "
+    "count(c.id) AS comments FROM posts p LEFT JOIN comments c ON c.post = p.id GROUP BY p.id"
+)
+
+
+def _view_cases() -> list[Case]:
+    """A view collection over posts and comments: inferred fields, rules, reads, refusals."""
+    rule = "published = true || author = @request.auth.id"
+    view = {
+        "name": "post_stats",
+        "type": "view",
+        "listRule": rule,
+        "viewRule": rule,
+        "viewQuery": STATS_QUERY,
+    }
+    bad = [
+        ("wildcard", "SELECT * FROM posts"),
+        ("no_id", "SELECT title FROM posts"),
+        ("two_statements", "SELECT id FROM posts; DELETE FROM posts"),
+        ("same_ids", "SELECT 'x' AS id FROM posts"),
+    ]
+    return [
+        Case("view_create", "/api/collections", method="POST", body=view),
+        *[
+            Case(
+                f"view_create_{tag}",
+                "/api/collections",
+                method="POST",
+                body={**view, "name": f"v_{tag}", "viewQuery": q},
+            )
+            for tag, q in bad
+        ],
+        Case(
+            "view_create_write_rule",
+            "/api/collections",
+            method="POST",
+            body={
+                **view,
+                "name": "v_rules",
+                "createRule": "",
+                "indexes": ["CREATE INDEX v_idx ON v_rules (id)"],
+            },
+        ),
+        Case("view_list_super", STATS, {"sort": "id"}),
+        Case("view_list_alice", STATS, {"sort": "id"}, auth="alice"),
+        Case("view_list_anon", STATS, {"sort": "id"}, auth=None),
+        Case("view_list_filter_sort", STATS, {"filter": "comments > 0", "sort": "-comments,id"}),
+        Case("view_list_expand", STATS, {"sort": "id", "expand": "author,post", "perPage": "3"}),
+        Case("view_list_fields", STATS, {"sort": "id", "fields": "id,comments,categories"}),
+        Case("view_view_one", f"{STATS}/{pid(3)}", auth="bob"),
+        Case("view_view_hidden", f"{STATS}/{pid(4)}", auth=None),
+        Case("view_record_create", STATS, method="POST", body={"title": "x"}),
+        Case("view_record_update", f"{STATS}/{pid(3)}", method="PATCH", body={"title": "x"}),
+        Case("view_record_delete", f"{STATS}/{pid(3)}", method="DELETE"),
+        Case(
+            "view_change_query",
+            "/api/collections/post_stats",
+            method="PATCH",
+            body={"viewQuery": "SELECT id, views AS reads, (views > 5) AS popular FROM posts"},
+        ),
+        Case("view_list_after_change", STATS, {"sort": "-reads,id", "perPage": "4"}),
+        Case("view_delete", "/api/collections/post_stats", method="DELETE"),
+        Case("view_list_after_delete", STATS),
+    ]
+
+
 def write_cases() -> list[Case]:
-    return _rule_cases() + _write_cases() + _request_rule_cases() + _batch_cases() + _collection_cases()
+    return (
+        _rule_cases()
+        + _write_cases()
+        + _request_rule_cases()
+        + _batch_cases()
+        + _collection_cases()
+        + _view_cases()
+    )

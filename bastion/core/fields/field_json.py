@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date, time
+from decimal import Decimal
 from typing import Any
 
 from bastion.core.fields import field_rules as rules
@@ -79,6 +81,11 @@ class JSONField(Field):
                 return json.loads(raw)
             except ValueError:
                 return raw
+        # Computed columns of a PostgreSQL view (sum(), now() …) arrive as driver objects.
+        if isinstance(raw, Decimal):
+            return int(raw) if raw == raw.to_integral_value() else float(raw)
+        if isinstance(raw, date | time):
+            return raw.isoformat()
         return raw
 
     def _validate_options(self, ctx: Any) -> dict[str, Any]:
