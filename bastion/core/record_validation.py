@@ -78,24 +78,30 @@ class _ValueContext:
 
 
 async def _existing_relation_ids(db: Executor, record: Record, registry: Any) -> dict[str, set[str]]:
+    """The related ids of `record` that exist. Ids the record already stored are known to: deletes
+    cascade, unset or are refused (delete_record), so only new ids cost a query."""
     wanted: dict[str, set[str]] = {}
+    found: dict[str, set[str]] = {}
     for f in record.collection.fields:
         if f.type != "relation":
             continue
-        value = record.data.get(f.name)
-        ids = value if isinstance(value, list) else ([value] if value else [])
-        if ids:
-            wanted.setdefault(f.collection_id, set()).update(str(i) for i in ids)
-    found: dict[str, set[str]] = {}
+        ids = {str(i) for i in _as_ids(record.data.get(f.name))}
+        stored = ids & {str(i) for i in _as_ids((record.original or {}).get(f.name))}
+        found.setdefault(f.collection_id, set()).update(stored)
+        if ids - stored:
+            wanted.setdefault(f.collection_id, set()).update(ids - stored)
     for cid, ids in wanted.items():
         target = registry.find_collection(cid)
         if target is None:
-            found[cid] = set()
             continue
         marks = ", ".join("?" for _ in ids)
         rows = await db.fetch_all(f'SELECT "id" FROM {quote(target.name)} WHERE "id" IN ({marks})', list(ids))
-        found[cid] = {r["id"] for r in rows}
+        found[cid].update(r["id"] for r in rows)
     return found
+
+
+def _as_ids(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else ([value] if value else [])
 
 
 async def validate_record(
