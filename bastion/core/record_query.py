@@ -40,12 +40,63 @@ def compile_condition(
     tree = rules.parse(expr)
     if rules.is_request_only(tree):
         # Decided in memory: no SQL to build or run, and an unconditional rule drops out of the WHERE.
-        ok = rules.evaluate(tree, {}, collection, registry, request, allow_hidden=allow_hidden)
+        ok = _decide(expr, tree, collection, registry, request, allow_hidden)
         return ALWAYS if ok else NEVER
     frag = rules.compile_filter(
         tree, collection, registry, request, dialect=dialect, table_alias=ALIAS, allow_hidden=allow_hidden
     )
     return Condition(frag.sql, list(frag.params))
+
+
+_MEMO_LIMIT = 4096
+_MEMO_VALUE_LIMIT = 200
+_MISSING = object()
+
+
+def _decide(
+    expr: str,
+    tree: rules.Expr,
+    collection: Collection,
+    registry: SchemaRegistry,
+    request: rules.RequestInfo,
+    allow_hidden: bool,
+) -> bool:
+    """A request-only rule's answer, remembered per distinct request values it reads (the same
+    user asking again gets the answer without re-evaluating); the memo lives on the registry,
+    so any schema change forgets it."""
+    values = _request_values(tree, request)
+    if values is None:  # reads the clock (@now …) or a long value: decide every time
+        return rules.evaluate(tree, {}, collection, registry, request, allow_hidden=allow_hidden)
+    key = ("request-only", expr, collection.id, allow_hidden, values)
+    found = registry.memo.get(key)
+    if found is None:
+        found = rules.evaluate(tree, {}, collection, registry, request, allow_hidden=allow_hidden)
+        if len(registry.memo) >= _MEMO_LIMIT:
+            registry.memo.clear()
+        registry.memo[key] = found
+    return bool(found)
+
+
+def _request_values(tree: rules.Expr, request: rules.RequestInfo) -> tuple[str, ...] | None:
+    """repr() of every `@request.*` value the rule reads (a missing key differs from null);
+    None when the answer must not be remembered."""
+    data = request.static_data()
+    out = []
+    for cmp_ in rules.iter_comparisons(tree):
+        for side in (cmp_.left, cmp_.right):
+            for tok in rules.iter_tokens(side):
+                if tok.type != "identifier" or not tok.literal.startswith("@"):
+                    continue
+                if not tok.literal.startswith("@request."):
+                    return None
+                value: Any = data
+                for part in tok.literal.partition(":")[0].split(".")[1:]:
+                    value = value.get(part, _MISSING) if isinstance(value, dict) else _MISSING
+                text = "<missing>" if value is _MISSING else repr(value)
+                if len(text) > _MEMO_VALUE_LIMIT:  # a long body value: not worth a memo entry
+                    return None
+                out.append(f"{tok.literal}={text}")
+    return tuple(out)
 
 
 def _where(conditions: Sequence[Condition]) -> tuple[str, list[Any]]:

@@ -15,12 +15,15 @@ class SchemaRegistry:
     def __init__(self, collections: Iterable[Collection] = ()) -> None:
         self._by_id: dict[str, Collection] = {}
         self._by_name: dict[str, Collection] = {}
+        # Answers derived from the schema (e.g. request-only rule decisions); emptied on any change.
+        self.memo: dict[object, object] = {}
         for c in collections:
             self.put(c)
 
     def clear(self) -> None:
         self._by_id.clear()
         self._by_name.clear()
+        self.memo.clear()
 
     def put(self, collection: Collection) -> None:
         old = self._by_id.get(collection.id)
@@ -28,11 +31,13 @@ class SchemaRegistry:
             self._by_name.pop(old.name.lower(), None)
         self._by_id[collection.id] = collection
         self._by_name[collection.name.lower()] = collection
+        self.memo.clear()
 
     def remove(self, collection_id: str) -> None:
         old = self._by_id.pop(collection_id, None)
         if old is not None:
             self._by_name.pop(old.name.lower(), None)
+        self.memo.clear()
 
     def find_collection(self, name_or_id: str) -> Collection | None:
         """By id first, then by name (case-insensitive), as PocketBase resolves them."""

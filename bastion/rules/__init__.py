@@ -16,7 +16,16 @@ sort_compiler (ORDER BY), filter_macros (@now …), sqlite_values (the compariso
 """
 
 from bastion.rules.errors import RuleResolveError, RuleSyntaxError
-from bastion.rules.filter_ast import And, Comparison, Expr, Or, Token, is_request_only
+from bastion.rules.filter_ast import (
+    And,
+    Comparison,
+    Expr,
+    Or,
+    Token,
+    is_request_only,
+    iter_comparisons,
+    iter_tokens,
+)
 from bastion.rules.filter_compile import compile_filter
 from bastion.rules.filter_parser import check_syntax, parse, superuser_only_field
 from bastion.rules.record_evaluator import RecordPredicate, RecordSource, evaluate, needs_query
@@ -46,6 +55,8 @@ __all__ = [
     "compile_sort",
     "evaluate",
     "is_request_only",
+    "iter_comparisons",
+    "iter_tokens",
     "needs_query",
     "parse",
     "superuser_only_field",
