@@ -19,6 +19,7 @@ from starlette.routing import Route
 from bastion.api.context import JSONResponse, bearer_token, get_app, load_access, read_body, require_auth
 from bastion.api.records import render_records
 from bastion.app import App
+from bastion.auth.auth_alert import note_sign_in
 from bastion.auth.mfa import check_mfa
 from bastion.auth.oauth2 import oauth2_providers_for
 from bastion.auth.passwords import hash_password, needs_rehash, verify_password_async
@@ -66,7 +67,8 @@ async def auth_response(
     token: str | None = None,
 ) -> Response:
     """The sign-in answer: {token, record} — 403 when the authRule refuses, 401 {"mfaId"} when
-    MFA wants another factor.
+    MFA wants another factor. A completed sign-in by a method also notes its origin (and sends
+    the new-device alert: bastion/auth/auth_alert.py).
 
     `method` names the factor just passed ("password", "otp", "totp" ...); "" skips MFA (as
     PocketBase's impersonation does).
@@ -77,6 +79,8 @@ async def auth_response(
         pending = await check_mfa(app, record, method, access, mfa_id)
         if pending:
             return JSONResponse({"mfaId": pending}, status_code=401)
+    if method:
+        await note_sign_in(app, record, access.client_ip, access.headers.get("user_agent", ""))
     self_access = Access(record, access.method, access.query, access.headers, {}, access.context)
     [data] = await render_records(app, app.db, [record], self_access, access.query)
     body: dict[str, Any] = {"record": data, "token": token or auth_token(record)}

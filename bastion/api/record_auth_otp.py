@@ -216,6 +216,7 @@ def _with_mfa(access: Access, mfa_id: str) -> Access:
         access.headers,
         {**access.body, "mfaId": mfa_id},
         access.context,
+        access.client_ip,
     )
 
 
