@@ -69,11 +69,12 @@ class App:
         self._synced_at = time.monotonic()
         self.realtime = realtime.attach(self)
         ratelimit.attach(self)  # a misconfigured Redis limiter fails here, at start
-        # Voids OTPs, MFA sessions and TOTP secrets when their record's password, tokenKey or
-        # existence changes (as PocketBase does).
+        # Voids OTPs, MFA sessions, sign-in origins and TOTP secrets when their record's password,
+        # tokenKey or existence changes, and sweeps expired OTPs and MFA sessions hourly (as
+        # PocketBase does).
         from bastion.auth.mfa import AuthStateJanitor  # auth/ builds on the App: import late
 
-        self._auth_janitor = AuthStateJanitor.attach(self)
+        self._auth_janitor = AuthStateJanitor.attach(self, sweep=True)
         return self
 
     async def stop(self) -> None:

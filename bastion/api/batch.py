@@ -30,6 +30,7 @@ from bastion.errors import (
     ValidationError,
     field_error,
 )
+from bastion.ratelimit import check_batch_request
 from bastion.store.database import Executor
 
 _RECORDS = re.compile(r"^/api/collections/([^/?#]+)/records(?:/([^/?#]+))?/?$")
@@ -115,22 +116,34 @@ async def _run_one(app: App, tx: Executor, index: int, sub: Any, access: Access)
         if not isinstance(body, dict):
             raise BadRequestError("Invalid batch request body.")
         sub_access = await _sub_access(app, access, sub, method, dict(parse_qsl(url.query)), body)
-        if method == "POST" and record_id is None:
-            return {"status": 200, "body": await create_in_tx(app, tx, collection, body, sub_access)}
+
+        async def limit(tag: str, sub_method: str, rid: str | None = None) -> None:
+            path = f"/api/collections/{match.group(1)}/records" + (f"/{rid}" if rid else "")
+            await check_batch_request(
+                app, access.client_ip, sub_access.auth, collection, sub_method, path, tag
+            )
+
         if method == "PUT" and record_id is None:
+            # an upsert is counted as what it turns out to be, as in PocketBase
             rid = body.get("id")
             if rid and await find_by_id(tx, collection, str(rid)) is not None:
+                await limit("update", "PATCH", str(rid))
                 return {
                     "status": 200,
                     "body": await update_in_tx(app, tx, collection, str(rid), body, sub_access),
                 }
+            method = "POST"
+        if method == "POST" and record_id is None:
+            await limit("create", "POST")
             return {"status": 200, "body": await create_in_tx(app, tx, collection, body, sub_access)}
         if method == "PATCH" and record_id:
+            await limit("update", "PATCH", record_id)
             return {
                 "status": 200,
                 "body": await update_in_tx(app, tx, collection, record_id, body, sub_access),
             }
         if method == "DELETE" and record_id:
+            await limit("delete", "DELETE", record_id)
             await delete_in_tx(app, tx, collection, record_id, sub_access)
             return {"status": 204, "body": None}
         raise BadRequestError("Invalid batch request method or url.")
@@ -149,7 +162,7 @@ async def _sub_access(
         token = next((str(v) for k, v in extra.items() if str(k).lower() == "authorization"), None)
         if token is not None:
             auth = await load_auth(app, token.removeprefix("Bearer ").strip())
-    return Access(auth, method, query, headers, body, access.context)
+    return Access(auth, method, query, headers, body, access.context, access.client_ip)
 
 
 routes = [Route("/api/batch", batch, methods=["POST"])]

@@ -83,6 +83,7 @@ async def load_access(request: Request, body: dict[str, Any] | None = None) -> A
         query=dict(request.query_params),
         headers=normalize_headers(dict(request.headers)),
         body=body or {},
+        client_ip=request.scope["state"].get("client_ip") or (request.client.host if request.client else ""),
     )
 
 

@@ -19,6 +19,7 @@ from starlette.routing import Route
 from bastion.api.context import JSONResponse, bearer_token, get_app, load_access, read_body, require_auth
 from bastion.api.records import render_records
 from bastion.app import App
+from bastion.auth.auth_alert import note_sign_in
 from bastion.auth.mfa import check_mfa
 from bastion.auth.oauth2 import oauth2_providers_for
 from bastion.auth.passwords import hash_password, needs_rehash, verify_password_async
@@ -65,16 +66,21 @@ async def auth_response(
     method: str = "",
     token: str | None = None,
 ) -> Response:
-    """The sign-in answer: {token, record} — or 401 {"mfaId"} when MFA wants another factor.
+    """The sign-in answer: {token, record} — 403 when the authRule refuses, 401 {"mfaId"} when
+    MFA wants another factor. A completed sign-in by a method also notes its origin (and sends
+    the new-device alert: bastion/auth/auth_alert.py).
 
     `method` names the factor just passed ("password", "otp", "totp" ...); "" skips MFA (as
     PocketBase's impersonation does).
     """
+    await check_auth_rule(app, record, access)
     if method:
         mfa_id = str(access.query.get("mfaId") or access.body.get("mfaId") or "")
         pending = await check_mfa(app, record, method, access, mfa_id)
         if pending:
             return JSONResponse({"mfaId": pending}, status_code=401)
+    if method:
+        await note_sign_in(app, record, access.client_ip, access.headers.get("user_agent", ""))
     self_access = Access(record, access.method, access.query, access.headers, {}, access.context)
     [data] = await render_records(app, app.db, [record], self_access, access.query)
     body: dict[str, Any] = {"record": data, "token": token or auth_token(record)}
@@ -147,7 +153,6 @@ async def auth_with_password(request: Request) -> Response:
         await lockout.record_failure(app, c, identity, record)
         raise BadRequestError("Failed to authenticate.")
     await lockout.record_success(app, c, identity, record)
-    await check_auth_rule(app, record, access, as_pocketbase=True)
     if needs_rehash(stored):
         await _upgrade_hash(app, record, str(password))
     access.context = "password"
@@ -157,33 +162,28 @@ async def auth_with_password(request: Request) -> Response:
 RULE_REFUSED = "The request doesn't satisfy the collection requirements to authenticate."
 
 
-async def check_auth_rule(app: App, record: Record, access: Access, *, as_pocketbase: bool = False) -> None:
-    """`authRule`: null means nobody may authenticate; otherwise the record must satisfy it.
+async def check_auth_rule(app: App, record: Record, access: Access) -> None:
+    """`authRule`, checked before every sign-in answer (PocketBase's recordAuthResponse).
 
-    PocketBase answers both refusals with 403 RULE_REFUSED (`as_pocketbase`); the default keeps
-    the older 400 "Failed to authenticate." for callers whose tests expect it (OAuth2).
+    As PocketBase: `null` lets nobody in, `""` everyone, and a rule must match the record being
+    signed in, with `@request.*` describing the request as sent, so `@request.auth` is the caller
+    (nobody for a password, OTP or OAuth2 sign-in; the record itself for a refresh). A superuser
+    caller passes (impersonation). A refusal is 403, after the credentials were checked.
     """
+    if access.auth is not None and access.auth.collection.is_superusers:
+        return
     rule = record.collection.options.get("authRule", "")
-    if rule is None:
-        raise ForbiddenError(
-            RULE_REFUSED if as_pocketbase else "The authentication is not allowed for this collection."
-        )
-    if rule:
+    if rule == "":
+        return
+    if rule is not None:
         from bastion.core.record_query import compile_condition, find_by_id
 
-        self_access = Access(record, access.method, access.query, access.headers, access.body, access.context)
         cond = compile_condition(
-            rule,
-            record.collection,
-            app.registry,
-            self_access.request_info(),
-            app.db.dialect,
-            allow_hidden=True,
+            rule, record.collection, app.registry, access.request_info(), app.db.dialect, allow_hidden=True
         )
-        if await find_by_id(app.db, record.collection, record.id, [cond]) is None:
-            raise (
-                ForbiddenError(RULE_REFUSED) if as_pocketbase else BadRequestError("Failed to authenticate.")
-            )
+        if await find_by_id(app.db, record.collection, record.id, [cond]) is not None:
+            return
+    raise ForbiddenError(RULE_REFUSED)
 
 
 async def _upgrade_hash(app: App, record: Record, password: str) -> None:
@@ -205,7 +205,6 @@ async def auth_refresh(request: Request) -> Response:
     assert access.auth is not None
     if access.auth.collection.id != c.id:
         raise ForbiddenError("The request requires valid auth record of this collection.")
-    await check_auth_rule(app, access.auth, access, as_pocketbase=True)
     # A non-refreshable (impersonation) token comes back as it is, as in PocketBase.
     sent = bearer_token(request)
     claims = unverified_claims(sent) or {}

@@ -17,7 +17,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bastion.api.context import get_app, load_access, read_body
-from bastion.api.record_auth import auth_response, check_auth_rule
+from bastion.api.record_auth import auth_response
 from bastion.auth.oauth2.oauth2_login import sign_in
 from bastion.auth.oauth2.provider_client import ProviderError, init_provider
 from bastion.auth.oauth2.provider_entries import oauth2_providers_for, provider_configs
@@ -101,8 +101,7 @@ async def auth_with_oauth2(request: Request) -> Response:
         "refreshToken": str(token.get("refresh_token") or ""),
         "username": user.username,
     }
-    # As PocketBase: the link is kept even when the authRule or MFA then stops this sign-in.
-    await check_auth_rule(app, result.record, access)
+    # As PocketBase: the link is kept even when the authRule (403) or MFA then stops this sign-in.
     return await auth_response(app, result.record, access, {"meta": meta}, method="oauth2")
 
 

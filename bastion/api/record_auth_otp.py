@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bastion.api.context import JSONResponse, get_app, load_access, read_body, require_auth
-from bastion.api.record_auth import auth_collection, auth_response, check_auth_rule
+from bastion.api.record_auth import auth_collection, auth_response
 from bastion.app import App
 from bastion.auth import auth_flows, otp, totp
 from bastion.auth.mfa import find_mfa
@@ -119,7 +119,6 @@ async def auth_with_otp(request: Request) -> Response:
     sent_to = str(row.data.get("sentTo") or "")
     if not record.data.get("verified") and sent_to and sent_to == record.data.get("email"):
         record = await _mark_verified(app, record)
-    await check_auth_rule(app, record, access, as_pocketbase=True)
     return await auth_response(app, record, access, method="otp")
 
 
@@ -206,7 +205,6 @@ async def auth_with_totp(request: Request) -> Response:
     record = await find_by_id(app.db, c, str(session.data.get("recordRef", "")))
     if record is None or not await totp.verify(app, record, form["code"]):
         raise BadRequestError("Failed to authenticate.")
-    await check_auth_rule(app, record, access, as_pocketbase=True)
     return await auth_response(app, record, _with_mfa(access, form["mfaId"]), method="totp")
 
 
@@ -218,6 +216,7 @@ def _with_mfa(access: Access, mfa_id: str) -> Access:
         access.headers,
         {**access.body, "mfaId": mfa_id},
         access.context,
+        access.client_ip,
     )
 
 

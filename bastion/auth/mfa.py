@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bastion.app import App
 from bastion.auth import totp
-from bastion.auth.otp import MFAS, OTPS, delete_row, has_expired, root_access, system_collection
+from bastion.auth.otp import AUTH_ORIGINS, MFAS, OTPS, delete_row, has_expired, root_access, system_collection
 from bastion.bus.events import RecordEvent
+from bastion.core.datetime_format import format_dt
 from bastion.core.record_access import Access
 from bastion.core.record_model import Record
 from bastion.core.record_query import compile_condition, find_by_id
@@ -79,25 +81,44 @@ async def check_mfa(
 class AuthStateJanitor:
     """PocketBase's hooks on auth records, run from the event bus after commit:
 
-    - a deleted auth record takes its OTPs, MFA sessions and TOTP secret with it;
+    - a deleted auth record takes its OTPs, MFA sessions, sign-in origins and TOTP secret with it;
     - a new tokenKey (password or email change, "sign out everywhere") voids its pending OTPs;
-    - a new password voids its open MFA sessions.
+    - a new password voids its open MFA sessions and forgets its sign-in origins (`_authOrigins`).
 
     The bus calls subscribers synchronously, so the deletes run as tasks; `drain()` awaits them
-    (shutdown, tests). `attach(app)` once at start; it returns the janitor.
+    (shutdown, tests). `attach(app, sweep=True)` once at start also sweeps expired OTPs and MFA
+    sessions hourly (`delete_expired`); it returns the janitor.
     """
 
-    def __init__(self, app: App) -> None:
+    # How often expired OTPs and MFA sessions are swept (PocketBase: hourly).
+    SWEEP_SECONDS = 3600.0
+
+    def __init__(self, app: App, sweep: bool = False) -> None:
         self.app = app
         self._tasks: set[asyncio.Task[None]] = set()
         self._unsubscribe = app.bus.subscribe(self._on_event)
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever()) if sweep else None
 
     @classmethod
-    def attach(cls, app: App) -> AuthStateJanitor:
-        return cls(app)
+    def attach(cls, app: App, sweep: bool = False) -> AuthStateJanitor:
+        """`sweep`: also run `delete_expired` every SWEEP_SECONDS (the App's own janitor does)."""
+        return cls(app, sweep)
 
     def close(self) -> None:
         self._unsubscribe()
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.SWEEP_SECONDS)
+            try:
+                removed = await delete_expired(self.app)
+                if removed:
+                    log.info("removed expired OTPs and MFA sessions", extra={"removed": removed})
+            except Exception:
+                log.exception("failed to sweep expired OTPs and MFA sessions")
 
     async def drain(self) -> None:
         while self._tasks:
@@ -109,12 +130,12 @@ class AuthStateJanitor:
             return
         tables: list[str] = []
         if event.action == "delete":
-            tables = [OTPS, MFAS, totp.TABLE]
+            tables = [OTPS, MFAS, AUTH_ORIGINS, totp.TABLE]
         elif event.action == "update" and event.before is not None:
             if event.before.data.get("tokenKey") != record.data.get("tokenKey"):
                 tables.append(OTPS)
             if event.before.data.get("password") != record.data.get("password"):
-                tables.append(MFAS)
+                tables += [MFAS, AUTH_ORIGINS]
         if not tables:
             return
         task = asyncio.get_running_loop().create_task(self._delete(record, tables))
@@ -136,16 +157,26 @@ class AuthStateJanitor:
 
 
 async def delete_expired(app: App, now: datetime | None = None) -> int:
-    """Drop OTPs and MFA sessions past their collection's duration (PocketBase runs this hourly)."""
+    """Drop OTPs and MFA sessions past their collection's duration, and rows whose collection is
+    gone (PocketBase runs this hourly). One DELETE per auth collection and table: dates are
+    stored as sortable text on both databases, so `created < cutoff` is the expiry test."""
+    now = now or datetime.now(UTC)
     removed = 0
+    auth_collections = [c for c in app.registry.all() if c.is_auth]
     for table, option in ((OTPS, "otp"), (MFAS, "mfa")):
-        collection = system_collection(app, table)
-        rows = await app.db.fetch_all(f'SELECT "id" FROM {quote(table)}')
-        for r in rows:
-            row = await find_by_id(app.db, collection, str(r["id"]))
-            owner = app.registry.find_collection(str(row.data.get("collectionRef"))) if row else None
-            duration = int(((owner.options.get(option) or {}) if owner else {}).get("duration") or 0)
-            if row is not None and (owner is None or has_expired(row, duration, now)):
-                await app.db.execute(f'DELETE FROM {quote(table)} WHERE "id" = ?', (row.id,))
-                removed += 1
+        async with app.transaction() as tx:
+            for owner in auth_collections:
+                duration = int((owner.options.get(option) or {}).get("duration") or 0)
+                cutoff = format_dt(now - timedelta(seconds=duration))
+                removed += await _delete_count(
+                    tx, '"collectionRef" = ? AND "created" < ?', table, (owner.id, cutoff)
+                )
+            ids = [c.id for c in auth_collections]
+            marks = ", ".join("?" for _ in ids)
+            removed += await _delete_count(tx, f'"collectionRef" NOT IN ({marks})', table, tuple(ids))
     return removed
+
+
+async def _delete_count(tx: Any, where: str, table: str, params: tuple[Any, ...]) -> int:
+    rows = await tx.fetch_all(f'DELETE FROM {quote(table)} WHERE {where} RETURNING "id"', params)
+    return len(rows)

@@ -24,6 +24,7 @@ from bastion.store.ddl import quote
 
 OTPS = "_otps"
 MFAS = "_mfas"
+AUTH_ORIGINS = "_authOrigins"
 
 
 def root_access(app: App, context: str = "default") -> Access:

@@ -21,6 +21,9 @@ class Access:
     headers: dict[str, str] = field(default_factory=dict)
     body: dict[str, Any] = field(default_factory=dict)
     context: str = "default"
+    # the client address as the proxy-headers middleware resolved it (not visible to rules, as in
+    # PocketBase; the sign-in alerts fingerprint it)
+    client_ip: str = ""
 
     @property
     def is_superuser(self) -> bool:

@@ -27,7 +27,6 @@ from bastion.core.record_expand import view_condition
 from bastion.core.record_model import Record, record_to_params, snapshot
 from bastion.core.record_query import (
     ALIAS,
-    ALWAYS,
     NEVER,
     Condition,
     compile_condition,
@@ -116,8 +115,17 @@ class RecordService:
         self._autogenerate(record, creating=True)
         if not access.is_superuser and collection.rules.get("createRule"):
             await self._check_create_rule(tx, record, resolved, access)
+        # on create, manager access only matters for `verified`: skip the query when it is not set
+        manager = (
+            collection.is_auth
+            and not access.is_superuser
+            and bool(record.data.get("verified"))
+            and await self._manages_new(tx, record, resolved, access)
+        )
         errors: dict[str, Any] = {}
-        password_plain = await self._prepare_auth(tx, record, body, access, creating=True, errors=errors)
+        password_plain = await self._prepare_auth(
+            tx, record, body, access, creating=True, errors=errors, manager=manager
+        )
         errors = await validate_record(tx, record, self.registry, errors)
         await self._check_unique(tx, record, errors)
         if errors:
@@ -215,18 +223,32 @@ class RecordService:
     async def _check_create_rule(
         self, tx: Executor, record: Record, body: dict[str, Any], access: Access
     ) -> None:
-        """Check the create rule against the would-be record before anything is validated or written.
-
-        The record is presented to the rule as a one-row CTE standing in for the table, so
-        `@request.body.*`, the record's own fields and joins all resolve as they will after the
-        insert (PocketBase checks in the same order, so a rule failure hides validation details).
-        """
-        collection = record.collection
-        cond = self.rule_condition(collection, "createRule", access, tx.dialect, body)
-        if cond is ALWAYS:
-            return
-        if cond is NEVER:
+        """Check the create rule against the would-be record before anything is validated or written
+        (PocketBase checks in the same order, so a rule failure hides validation details)."""
+        cond = self.rule_condition(record.collection, "createRule", access, tx.dialect, body)
+        if not await self._new_record_matches(tx, record, cond):
             raise BadRequestError("Failed to create record.")
+
+    async def _manages_new(self, tx: Executor, record: Record, body: dict[str, Any], access: Access) -> bool:
+        """Whether the caller's manageRule covers the would-be record: such a creator may set
+        `verified` (PocketBase grants manager access on create the same way)."""
+        collection = record.collection
+        rule = collection.options.get("manageRule") if collection.is_auth else None
+        if not rule or access.auth is None:
+            return False
+        request = access.request_info(body)
+        cond = compile_condition(rule, collection, self.registry, request, tx.dialect, allow_hidden=True)
+        return await self._new_record_matches(tx, record, cond)
+
+    async def _new_record_matches(self, tx: Executor, record: Record, cond: Condition) -> bool:
+        """Evaluate a rule on a record not inserted yet: the record is presented as a one-row CTE
+        standing in for the table, so `@request.body.*`, its own fields and joins all resolve as
+        they will after the insert."""
+        collection = record.collection
+        if not cond.sql:  # an empty rule, or a request-only rule decided true
+            return True
+        if cond is NEVER:
+            return False
         data = dict(record.data)
         data["id"] = data.get("id") or "__temp_id__"
         if collection.is_auth:
@@ -238,8 +260,7 @@ class RecordService:
         sql = (
             f"WITH {quote(ALIAS)} AS (SELECT {columns}) SELECT 1 AS ok FROM {quote(ALIAS)} WHERE ({cond.sql})"
         )
-        if await tx.fetch_one(sql, [*params.values(), *cond.params]) is None:
-            raise BadRequestError("Failed to create record.")
+        return await tx.fetch_one(sql, [*params.values(), *cond.params]) is not None
 
     @staticmethod
     def _autogenerate(record: Record, creating: bool) -> None:
@@ -264,16 +285,18 @@ class RecordService:
         *,
         creating: bool,
         errors: dict[str, Any],
+        manager: bool = False,
     ) -> str | None:
         """Auth collections: password confirmation, old password, tokenKey rotation, email rules."""
         collection = record.collection
         if not collection.is_auth:
             return None
-        # Only superusers and managers may change `verified` (on create: only superusers), as in
-        # PocketBase; otherwise a sign-up could declare itself verified.
+        # Only superusers and managers may change `verified` (on create: a manager is a caller whose
+        # manageRule matches the new record), as in PocketBase; else a sign-up could declare itself
+        # verified.
         was_verified = bool(record.original.get("verified")) if record.original else False
         if bool(record.data.get("verified")) != was_verified and not (
-            access.is_superuser or (not creating and await self.can_manage(tx, record, access))
+            access.is_superuser or (manager if creating else await self.can_manage(tx, record, access))
         ):
             errors["verified"] = field_error("validation_values_mismatch", "Values don't match.")
         password = body.get("password")

@@ -153,3 +153,35 @@ async def test_users_cannot_mark_themselves_verified(api):
     assert r.status_code == 400
     r = await api.su("PATCH", f"/api/collections/users/records/{user['id']}", json={"verified": True})
     assert r.status_code == 200 and r.json()["verified"] is True
+
+
+async def test_managers_may_create_verified_users(api):
+    """PocketBase 0.40.6 (checked against the binary): a caller whose manageRule matches the new
+    record may set `verified` on create; anyone else gets the same 400 as a guest."""
+    users = api.app.registry.find_collection("users")
+    rule = '@request.auth.name = "admin" && name != "boss"'
+    r = await api.su("PATCH", f"/api/collections/{users.id}", json={"manageRule": rule})
+    assert r.status_code == 200, r.text
+    _, admin = await api.create_user("admin@example.com", name="admin")
+    _, plain = await api.create_user("plain@example.com", name="plain")
+
+    def body(email, **extra):
+        return {"email": email, "password": "userpass123", "passwordConfirm": "userpass123", **extra}
+
+    r = await api.request(
+        "POST", "/api/collections/users/records", token=admin, json=body("m@example.com", verified=True)
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["verified"] is True
+    # the rule is evaluated on the would-be record: this one is outside the admin's management
+    r = await api.request(
+        "POST",
+        "/api/collections/users/records",
+        token=admin,
+        json=body("b@example.com", verified=True, name="boss"),
+    )
+    assert r.status_code == 400 and r.json()["data"]["verified"]["code"] == "validation_values_mismatch"
+    r = await api.request(
+        "POST", "/api/collections/users/records", token=plain, json=body("p@example.com", verified=True)
+    )
+    assert r.status_code == 400 and r.json()["data"]["verified"]["code"] == "validation_values_mismatch"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
 from bastion.auth import totp
 from bastion.auth.mfa import AuthStateJanitor, delete_expired
 from tests.auth_otp.helpers import BASE, age_row, enable_otp, request_code
@@ -58,3 +62,35 @@ async def test_expired_rows_are_swept(mail_api: ApiClient, smtp: SmtpSink) -> No
     await age_row(mail_api, "_otps", old_id, 120)
     assert await delete_expired(mail_api.app) == 1
     assert await _count(mail_api, "_otps") == 1
+
+
+async def test_expired_mfa_sessions_are_swept(mail_api: ApiClient, smtp: SmtpSink) -> None:
+    await mail_api.create_user("mfa-old@example.com")
+    await enable_otp(mail_api, mfa={"enabled": True, "duration": 60, "rule": ""})
+    body = {"identity": "mfa-old@example.com", "password": "userpass123"}
+    old = await mail_api.request("POST", "/api/collections/users/auth-with-password", json=body)
+    fresh = await mail_api.request("POST", "/api/collections/users/auth-with-password", json=body)
+    assert old.status_code == fresh.status_code == 401
+    await age_row(mail_api, "_mfas", old.json()["mfaId"], 120)
+    assert await delete_expired(mail_api.app) == 1
+    rows = await mail_api.app.db.fetch_all('SELECT "id" FROM "_mfas"')
+    assert [r["id"] for r in rows] == [fresh.json()["mfaId"]]
+
+
+async def test_the_janitor_sweeps_by_itself(
+    mail_api: ApiClient, smtp: SmtpSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await mail_api.create_user("sweep@example.com")
+    await enable_otp(mail_api, duration=60)
+    otp_id, _ = await request_code(mail_api, smtp, "sweep@example.com")
+    await age_row(mail_api, "_otps", otp_id, 120)
+    monkeypatch.setattr(AuthStateJanitor, "SWEEP_SECONDS", 0.01)
+    janitor = AuthStateJanitor.attach(mail_api.app, sweep=True)
+    try:
+        for _ in range(500):  # bounded wait for the background sweep, not a timing assertion
+            if await _count(mail_api, "_otps") == 0:
+                break
+            await asyncio.sleep(0.01)
+        assert await _count(mail_api, "_otps") == 0
+    finally:
+        janitor.close()

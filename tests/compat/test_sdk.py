@@ -22,7 +22,9 @@ SCENARIOS = sorted(p.name for p in SDK_DIR.glob("sdk_*.mjs"))
 pytestmark = pytest.mark.compat
 
 
-def run_scenario(script: str, server: RunningServer) -> subprocess.CompletedProcess[str]:
+def run_scenario(
+    script: str, server: RunningServer, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     node = shutil.which("node")
     assert node, "node is not installed"
     env = {
@@ -30,6 +32,7 @@ def run_scenario(script: str, server: RunningServer) -> subprocess.CompletedProc
         "PB_URL": server.base_url,
         "PB_ADMIN_EMAIL": ADMIN_EMAIL,
         "PB_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        **(extra_env or {}),
     }
     return subprocess.run([node, str(SDK_DIR / script)], env=env, capture_output=True, text=True, timeout=90)
 

@@ -2,13 +2,17 @@
 
 `SmtpSink` accepts every message (optionally demanding AUTH with one username/password) and
 parses it into a stdlib `EmailMessage`. Each received mail is appended only once the server has
-answered the DATA command, so a client whose `send` returned has its mail in `inbox`.
+answered the DATA command, so a client whose `send` returned has its mail in `inbox`. With
+`spool_dir`, each mail is also written there as `<n>.json` ({to, subject, html}) for readers in
+another process (the JS SDK scenarios).
 """
 
 from __future__ import annotations
 
 import email
 import email.policy
+import json
+import os
 import re
 import socket
 import threading
@@ -60,8 +64,11 @@ class _Handler:
         raw = envelope.original_content or envelope.content
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
+        received = Received(envelope.mail_from, list(envelope.rcpt_tos), parsed)
         with self.sink.lock:
-            self.sink.inbox.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))
+            self.sink.inbox.append(received)
+            if self.sink.spool_dir is not None:
+                self.sink.spool(received, len(self.sink.inbox))
         return "250 OK"
 
 
@@ -72,8 +79,11 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class SmtpSink:
-    def __init__(self, host: str = "127.0.0.1", login: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", login: tuple[str, str] | None = None, spool_dir: str | None = None
+    ) -> None:
         self.host = host
+        self.spool_dir = spool_dir
         self.port = free_port(host)
         self.inbox: list[Received] = []
         self.lock = threading.Lock()
@@ -105,6 +115,15 @@ class SmtpSink:
     def stop(self) -> None:
         if self.controller._thread is not None:  # stopping twice is fine (a test may stop it early)
             self.controller.stop()
+
+    def spool(self, received: Received, number: int) -> None:
+        """Write the mail as JSON, renamed into place so a reader never sees half a file."""
+        assert self.spool_dir is not None
+        body = {"to": received.rcpt_tos, "subject": received.subject, "html": received.html}
+        path = os.path.join(self.spool_dir, f"{number:05d}.json")
+        with open(path + ".tmp", "w") as out:
+            json.dump(body, out)
+        os.replace(path + ".tmp", path)
 
     def to(self, address: str) -> list[Received]:
         with self.lock:

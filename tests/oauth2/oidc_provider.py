@@ -32,6 +32,7 @@ class OidcProvider:
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.codes: dict[str, dict[str, str]] = {}
         self.tokens: dict[str, dict[str, Any]] = {}
+        self.userinfo_headers: list[dict[str, str]] = []  # what each userinfo request sent
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.issuer = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -102,6 +103,7 @@ class OidcProvider:
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                 elif url.path in ("/userinfo", "/userinfo/emails"):
+                    provider.userinfo_headers.append(dict(self.headers.items()))
                     bearer = self.headers.get("Authorization", "").removeprefix("Bearer ")
                     if bearer not in provider.tokens:
                         self._json(401, {"error": "invalid_token"})

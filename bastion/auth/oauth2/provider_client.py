@@ -19,7 +19,11 @@ from urllib.parse import quote, urlencode
 import httpx
 import jwt
 
-from bastion.auth.oauth2.provider_presets import PRESETS, ExternalUser, Preset
+from bastion.auth.oauth2.provider_presets import PRESETS as BASE_PRESETS
+from bastion.auth.oauth2.provider_presets import ExternalUser, Preset
+from bastion.auth.oauth2.provider_presets_more import MORE_PRESETS
+
+PRESETS: dict[str, Preset] = {**BASE_PRESETS, **MORE_PRESETS}
 
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 # PocketBase's default leeway for id_token time claims (PB_ID_TOKEN_LEEWAY).
@@ -115,14 +119,11 @@ class Provider:
 
     async def fetch_user(self, token: dict[str, Any]) -> ExternalUser:
         if self.user_info_url:
+            headers = {"Authorization": f"Bearer {token['access_token']}", "Accept": "application/json"}
+            if self.preset.client_id_header:
+                headers[self.preset.client_id_header] = self.client_id
             async with httpx.AsyncClient(timeout=_TIMEOUT) as client:
-                res = await client.get(
-                    self.user_info_url,
-                    headers={
-                        "Authorization": f"Bearer {token['access_token']}",
-                        "Accept": "application/json",
-                    },
-                )
+                res = await client.get(self.user_info_url, headers=headers)
             if res.status_code >= 400:
                 raise ProviderError(f"userinfo answered {res.status_code}")
             raw = res.json()
@@ -218,6 +219,10 @@ async def init_provider(config: dict[str, Any]) -> Provider:
         pkce=preset.pkce if pkce is None else bool(pkce),
         extra=dict(config.get("extra") or {}),
     )
+    if preset.jwks_url:
+        p.extra.setdefault("jwksURL", preset.jwks_url)
+    if preset.issuers:
+        p.extra.setdefault("issuers", list(preset.issuers))
     if preset.is_oidc:
         await _discover(p)
     if not p.auth_url or not p.token_url:

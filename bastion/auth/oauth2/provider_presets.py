@@ -1,6 +1,7 @@
 """Built-in OAuth2 providers as data: endpoints, scopes, PKCE, and how their user JSON maps.
 
-Each preset mirrors PocketBase's provider of the same name (tools/auth/<name>.go). A collection's
+Each preset mirrors PocketBase's provider of the same name (tools/auth/<name>.go); more of them
+are in provider_presets_more.py (provider_client joins both). A collection's
 provider config may override any endpoint; `oidc`, `oidc2` and `oidc3` are the generic OpenID
 Connect provider, whose endpoints come from the config or from discovery.
 """
@@ -96,6 +97,12 @@ class Preset:
     is_oidc: bool = False
     # GitHub: the verified primary address comes from `<userInfoURL>/emails`.
     emails_suffix: str = ""
+    # id_token checks for providers whose user is the id_token (Apple), unless the config's
+    # `extra.jwksURL` / `extra.issuers` say otherwise
+    jwks_url: str = ""
+    issuers: tuple[str, ...] = ()
+    # Twitch: the userinfo request must also name the client in this header
+    client_id_header: str = ""
 
 
 _OIDC = Preset("OIDC", ("openid", "email", "profile"), is_oidc=True)

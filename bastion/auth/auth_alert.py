@@ -1,0 +1,88 @@
+"""New-device sign-in alerts (the auth collection's `authAlert` option), as PocketBase 0.40.6 does.
+
+Every completed sign-in by a method (password, OTP, OAuth2, TOTP; not a refresh or an
+impersonation) records where it came from in `_authOrigins`: an MD5 fingerprint of the client
+address and User-Agent. A sign-in from a fingerprint the record has not used before sends the
+`authAlert.emailTemplate` mail, except on the record's very first sign-in. Each record keeps its
+5 newest origins. A password change forgets them all (AuthStateJanitor in mfa.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+
+from bastion.app import App
+from bastion.auth.otp import AUTH_ORIGINS, root_access, system_collection
+from bastion.core.datetime_format import now_str
+from bastion.core.record_model import Record
+from bastion.core.record_query import find_by_id
+from bastion.mail import mail_auth
+from bastion.store.ddl import quote
+
+log = logging.getLogger("bastion.auth.alert")
+
+MAX_ORIGINS = 5
+# As PocketBase: wait for the mail at most this long, then answer and let it finish on its own.
+MAIL_WAIT_SECONDS = 15.0
+_sending: set[asyncio.Task[bool]] = set()
+
+
+def fingerprint(ip: str, user_agent: str) -> tuple[str, str]:
+    """(fingerprint, the alert text's device info) for a client address and User-Agent."""
+    if len(user_agent) > 200:
+        user_agent = user_agent[:200] + "..."
+    digest = hashlib.md5((ip + user_agent).encode(), usedforsecurity=False).hexdigest()
+    return digest, f"{now_str()} - {ip} {user_agent}"
+
+
+async def note_sign_in(app: App, record: Record, ip: str, user_agent: str) -> None:
+    """Record the sign-in's origin; mail the owner when it is new. Never raises: an alert that
+    cannot be stored or sent must not stop the sign-in (PocketBase logs it and goes on)."""
+    options = record.collection.options.get("authAlert") or {}
+    if not isinstance(options, dict) or not options.get("enabled"):
+        return
+    try:
+        await _note(app, record, ip, user_agent)
+    except Exception:
+        log.exception("failed to record the sign-in origin", extra={"record": record.id})
+
+
+async def _note(app: App, record: Record, ip: str, user_agent: str) -> None:
+    digest, info = fingerprint(ip, user_agent)
+    rows = await app.db.fetch_all(
+        f'SELECT "id", "fingerprint" FROM {quote(AUTH_ORIGINS)} '
+        'WHERE "collectionRef" = ? AND "recordRef" = ? ORDER BY "created" DESC',
+        (record.collection.id, record.id),
+    )
+    origins = system_collection(app, AUTH_ORIGINS)
+    current = next((r for r in rows if r["fingerprint"] == digest), None)
+    if current is not None:
+        # a known device: only its last use moves (the update stamps `updated`)
+        async with app.transaction() as tx:
+            await app.records.update(tx, origins, str(current["id"]), {}, root_access(app))
+        return
+    if rows and record.data.get("email"):
+        await _send_alert(app, record, info)
+    async with app.transaction() as tx:
+        # keep the newest MAX_ORIGINS - 1, so that with the new one there are MAX_ORIGINS
+        for row in rows[MAX_ORIGINS - 1 :]:
+            old = await find_by_id(tx, origins, str(row["id"]))
+            if old is not None:
+                await app.records.delete_record(tx, old)
+        body = {"collectionRef": record.collection.id, "recordRef": record.id, "fingerprint": digest}
+        await app.records.create(tx, origins, body, root_access(app))
+
+
+async def _send_alert(app: App, record: Record, info: str) -> None:
+    from bastion.auth.auth_flows import deliver  # auth_flows imports the API's helpers: import late
+
+    if not (app.settings.get("smtp") or {}).get("enabled"):
+        log.debug("no new sign-in alert: SMTP is disabled", extra={"record": record.id})
+        return
+    message = mail_auth.auth_alert_mail(app.settings, record, info)
+    task = asyncio.get_running_loop().create_task(deliver(app, message, "new sign-in alert"))
+    _sending.add(task)
+    task.add_done_callback(_sending.discard)
+    await asyncio.wait({task}, timeout=MAIL_WAIT_SECONDS)
