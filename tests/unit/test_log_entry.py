@@ -5,12 +5,18 @@ The truncation cases are rows the real binary wrote with `logs.maxDataSize` set 
 
 from __future__ import annotations
 
-import pytest
+from datetime import UTC, datetime
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bastion.core.datetime_format import format_dt
 from bastion.http.request_log import RequestFacts, error_from_body
 from bastion.logs.log_entry import (
     Identity,
     build_row,
+    created_at,
     encode_data,
     log_details,
     message_of,
@@ -155,3 +161,8 @@ def test_error_from_either_body_shape():
         {},
     )
     assert error_from_body(b"<html>") == (None, None)
+
+
+@given(st.floats(min_value=0, max_value=4e9, allow_nan=False))
+def test_created_at_formats_as_format_dt(timestamp):
+    assert created_at(timestamp) == format_dt(datetime.fromtimestamp(timestamp, UTC))
