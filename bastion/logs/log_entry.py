@@ -148,7 +148,7 @@ def created_at(timestamp: float) -> str:
 
 def message_of(facts: RequestFacts) -> str:
     # Go's url.PathUnescape refuses the whole string over one bad escape; then the URI stays raw.
-    if _BAD_ESCAPE.search(facts.url):
+    if "%" not in facts.url or _BAD_ESCAPE.search(facts.url):
         return f"{facts.method} {facts.url}"
     try:
         return f"{facts.method} {unquote(facts.url, errors='strict')}"

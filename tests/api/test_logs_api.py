@@ -3,6 +3,7 @@ read it, filters, hourly stats, retention, and a full buffer that drops instead 
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -230,7 +231,7 @@ async def test_retention_deletes_rows_older_than_max_days(api):
     assert "newrow000000001" in ids and "oldrow000000001" not in ids
 
 
-async def test_full_buffer_drops_and_counts_instead_of_blocking(api):
+async def test_full_buffer_drops_and_counts_instead_of_blocking(api, caplog):
     writer = api.app.request_logs.writer
     await writer.stop()  # no background flush: the buffer only fills
     await writer.flush()
@@ -240,7 +241,9 @@ async def test_full_buffer_drops_and_counts_instead_of_blocking(api):
         assert r.status_code == 200
     assert writer.pending == 3
     assert writer.dropped == 7
-    assert await writer.flush() == 3
+    with caplog.at_level(logging.WARNING, logger="bastion.logs"):
+        assert await writer.flush() == 3
+    assert any(getattr(r, "dropped_total", None) == 7 for r in caplog.records), caplog.text
     writer.max_pending = 10_000
     writer.start()
     assert len([i for i in await _logged(api) if i["message"] == "GET /api/health"]) == 3
