@@ -114,6 +114,9 @@ def encode_data(data: dict[str, Any], max_size: int) -> str:
     """`data` as sorted-key JSON no longer than `max_size` bytes (0: the 16 KiB default)."""
     limit = max_size if max_size > 0 else DEFAULT_MAX_DATA_SIZE
     text = _encoder.encode(data)
+    if b"\\u0000" in text:  # PostgreSQL's jsonb refuses NUL; replace it wherever it hides
+        data = _without_nul(data)
+        text = _encoder.encode(data)
     if len(text) <= limit:
         return text.decode()
     kept: dict[str, Any] = {TRUNCATED_KEY: True}
@@ -146,7 +149,21 @@ def created_at(timestamp: float) -> str:
     return f"{_second[1]}.{micros // 1000:03d}Z"
 
 
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
+
+
 def message_of(facts: RequestFacts) -> str:
+    return _message(facts).replace("\x00", "\ufffd")  # PostgreSQL text refuses NUL
+
+
+def _message(facts: RequestFacts) -> str:
     # Go's url.PathUnescape refuses the whole string over one bad escape; then the URI stays raw.
     if "%" not in facts.url or _BAD_ESCAPE.search(facts.url):
         return f"{facts.method} {facts.url}"

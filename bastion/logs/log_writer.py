@@ -111,7 +111,7 @@ class LogWriter:
     def _report_drops(self) -> None:
         if self.dropped > self._reported:
             log.warning(
-                "request log buffer full: %d rows dropped (%d since start)",
+                "request logs dropped (buffer full or write failed): %d rows (%d since start)",
                 self.dropped - self._reported,
                 self.dropped,
                 extra={"dropped_total": self.dropped},

@@ -247,3 +247,11 @@ async def test_full_buffer_drops_and_counts_instead_of_blocking(api, caplog):
     writer.max_pending = 10_000
     writer.start()
     assert len([i for i in await _logged(api) if i["message"] == "GET /api/health"]) == 3
+
+
+async def test_nul_bytes_in_a_request_do_not_cost_its_log_row(api):
+    # PostgreSQL text and jsonb refuse NUL: the row is kept with the character replaced
+    await api.request("GET", "/api/collections/nope%00/records?q=%00")
+    entry = (await _logged(api))[0]
+    assert entry["data"]["url"] == "/api/collections/nope%00/records?q=%00"
+    assert "\x00" not in entry["message"] and entry["message"].startswith("GET /api/collections/nope")
