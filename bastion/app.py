@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from bastion import ratelimit, realtime
+from bastion import logs, ratelimit, realtime
 from bastion.bus import EventBus
 from bastion.config import Config
 from bastion.core import settings_model
@@ -43,6 +43,7 @@ class App:
         self.collections: CollectionService
         self.bus = EventBus()
         self.realtime: realtime.RealtimeHub | None = None
+        self.request_logs: logs.RequestLogs | None = None
         self._auth_janitor: Any = None
         self.records = RecordService(self.registry, self.bus)
         self._synced_at = 0.0
@@ -69,6 +70,7 @@ class App:
         self._synced_at = time.monotonic()
         self.realtime = realtime.attach(self)
         ratelimit.attach(self)  # a misconfigured Redis limiter fails here, at start
+        self.request_logs = await logs.attach(self)
         # Voids OTPs, MFA sessions, sign-in origins and TOTP secrets when their record's password,
         # tokenKey or existence changes, and sweeps expired OTPs and MFA sessions hourly (as
         # PocketBase does).
@@ -83,6 +85,9 @@ class App:
             await self._auth_janitor.drain()
             self._auth_janitor = None
         await ratelimit.close(self)
+        if self.request_logs is not None:
+            await logs.close(self.request_logs)  # writes what is still buffered
+            self.request_logs = None
         if self.realtime is not None:
             await self.realtime.close()
             self.realtime = None

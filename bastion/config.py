@@ -52,6 +52,10 @@ class Config:
     login_lockout_duration: int = field(
         default=600, metadata={"help": "seconds a locked account stays locked"}
     )
+    request_log_buffer: int = field(
+        default=10_000,
+        metadata={"help": "request log rows held in memory for the writer; beyond it rows are dropped"},
+    )
     shutdown_timeout: float = field(
         default=10.0, metadata={"help": "seconds to finish in-flight requests on SIGTERM"}
     )
@@ -71,6 +75,8 @@ class Config:
             ("postgres://", "postgresql://", "sqlite:")
         ):
             raise ConfigError("BASTION_DATABASE_URL must start with postgresql:// (or sqlite:)")
+        if self.request_log_buffer < 1:
+            raise ConfigError("request_log_buffer must be at least 1")
         if self.workers < 1:
             raise ConfigError("workers must be at least 1")
         if self.log_level.lower() not in ("debug", "info", "warning", "error"):

@@ -19,6 +19,7 @@ from bastion.api import (
     batch,
     collections,
     health,
+    logs,
     realtime,
     record_auth,
     record_auth_flows,
@@ -30,7 +31,9 @@ from bastion.api import (
 from bastion.app import App
 from bastion.errors import ApiError, BadRequestError, MethodNotAllowedError, NotFoundError
 from bastion.http.errors import error_response, render_unexpected
+from bastion.http.request_log import note_error
 from bastion.http.stack import HttpSettings, build_middleware_stack
+from bastion.logs import AppLogSink
 from bastion.obs import segment_timing
 from bastion.store.errors import InvalidValueError
 
@@ -50,11 +53,16 @@ def guard(handler: Handler) -> Handler:
             await ratelimit.check_request(app, request)
             return await handler(request)
         except ApiError as err:
+            note_error(request.scope, err.message, err.data)
             return error_response(err, request.headers.get("accept"))
-        except (rules.RuleSyntaxError, rules.RuleResolveError, InvalidValueError):
-            return error_response(BadRequestError(), request.headers.get("accept"))
-        except Exception:
+        except (rules.RuleSyntaxError, rules.RuleResolveError, InvalidValueError) as exc:
+            err = BadRequestError()
+            note_error(request.scope, err.message, str(exc))
+            return error_response(err, request.headers.get("accept"))
+        except Exception as exc:
             log.exception("unhandled error", extra={"path": request.url.path, "method": request.method})
+            # The request log (superusers only) gets what the client must not see, as PocketBase's.
+            note_error(request.scope, "Something went wrong while processing your request.", repr(exc))
             return render_unexpected(None)
         finally:
             segment_timing.unbind(bound)
@@ -75,6 +83,7 @@ def _routes() -> list[Route]:
         batch,
         settings,
         settings_mail,
+        logs,
         realtime,
     ):
         for route in module.routes:
@@ -112,5 +121,6 @@ def create_asgi_app(app: App, *, manage_lifecycle: bool = True) -> Any:
         allowed_origins=[o.strip() for o in cfg.allowed_origins.split(",") if o.strip()] or ["*"],
         trusted_proxies=[p.strip() for p in cfg.trusted_proxies.split(",") if p.strip()],
         max_body_bytes=cfg.max_body_bytes,
+        request_log=AppLogSink(app),
     )
     return build_middleware_stack(starlette, http_settings)

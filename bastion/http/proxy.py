@@ -5,7 +5,8 @@ When the direct peer is a trusted proxy, the client is the rightmost address in 
 could have been written by the client and is ignored. The scheme comes from the same `Forwarded`
 element, or `X-Forwarded-Proto`. An untrusted peer's forwarding headers are never read.
 
-`scope["state"]["client_ip"]` always holds the result (the peer's own address when untrusted);
+`scope["state"]["client_ip"]` always holds the result (the peer's own address when untrusted),
+`scope["state"]["peer_ip"]` the direct peer;
 `scope["client"]` and `scope["scheme"]` are rewritten so everything downstream (HSTS, URLs built
 by the app, rate limits) sees the real client.
 """
@@ -100,7 +101,9 @@ class ProxyHeadersMiddleware:
                         scope["scheme"] = "wss" if proto == "https" else "ws"
                     else:
                         scope["scheme"] = proto
-        state_of(scope)["client_ip"] = client_ip
+        state = state_of(scope)
+        state["client_ip"] = client_ip
+        state["peer_ip"] = peer  # the request log records both (PocketBase's userIP / remoteIP)
         await self.app(scope, receive, send)
 
     def _resolve(self, headers: list[tuple[bytes, bytes]]) -> tuple[str, str | None] | None:

@@ -15,10 +15,13 @@ From the outside in:
 7. compression: outside the body limit and the conditional layer so their small error and 304
    answers pass untouched (too small, or no body), and so ETags reach it already computed on the
    identity body, to be weakened when the body is re-encoded.
-8. body limit: refuses oversized requests before the app or the ETag buffer do any work.
-9. cookie sessions: inside compression so the auth answers it adds cookies to are plain JSON,
+8. request log (PocketBase's `_logs`): inside compression so it reads error bodies uncompressed,
+   inside CORS so pre-flights are not logged (PocketBase does not log them either), outside
+   the body limit and cookie sessions so their 413s and 403s are logged.
+9. body limit: refuses oversized requests before the app or the ETag buffer do any work.
+10. cookie sessions: inside compression so the auth answers it adds cookies to are plain JSON,
    and inside the body limit and CORS so its 403s and its logout answer pass through them.
-10. conditional GET: innermost, it needs the app's uncompressed JSON to hash and compare.
+11. conditional GET: innermost, it needs the app's uncompressed JSON to hash and compare.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from bastion.http.cookie_session import CookieSessionMiddleware
 from bastion.http.cors import CorsMiddleware
 from bastion.http.proxy import ProxyHeadersMiddleware
 from bastion.http.request_id import RequestIdMiddleware
+from bastion.http.request_log import RequestLogMiddleware, RequestLogSink
 from bastion.http.security_headers import SecurityHeadersMiddleware
 from bastion.http.timing import ServerTimingMiddleware
 
@@ -65,6 +69,8 @@ class HttpSettings:
     """Called with each access record, e.g. to store request logs."""
     etag_path_predicate: Callable[[str], bool] | None = is_record_view_path
     """Paths whose GET JSON responses get ETags and 304s; None turns conditional GET off."""
+    request_log: RequestLogSink | None = None
+    """Where each request's log facts go (bastion/logs: PocketBase's `_logs`); None: not logged."""
     cookie_sessions: bool = True
     """Accept the `bastion_session` cookie (with CSRF checks) next to bearer tokens; see docs/sessions.md."""
 
@@ -79,6 +85,8 @@ def build_middleware_stack(app: ASGIApp, settings: HttpSettings | None = None) -
         wrapped = CookieSessionMiddleware(wrapped)
     if s.max_body_bytes > 0 or s.body_limit_for is not None:
         wrapped = BodyLimitMiddleware(wrapped, s.max_body_bytes, s.body_limit_for)
+    if s.request_log is not None:
+        wrapped = RequestLogMiddleware(wrapped, s.request_log)
     if s.compression:
         wrapped = CompressionMiddleware(wrapped, minimum_size=s.compression_min_size)
     wrapped = CorsMiddleware(

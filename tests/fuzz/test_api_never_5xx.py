@@ -38,16 +38,23 @@ VALUES = st.one_of(
 COMPARISON = st.builds(
     lambda f, op, v: f"{f} {op} {v}", st.sampled_from(FIELD_NAMES), st.sampled_from(OPERATORS), VALUES
 )
-FILTER = st.one_of(
-    st.recursive(
-        COMPARISON,
-        lambda inner: st.builds(
-            lambda a, j, b: f"({a} {j} {b})", inner, st.sampled_from(["&&", "||"]), inner
+
+
+def filters(comparison: st.SearchStrategy[str], max_leaves: int) -> st.SearchStrategy[str]:
+    """Comparisons joined with && / || in nested groups, or any short text."""
+    return st.one_of(
+        st.recursive(
+            comparison,
+            lambda inner: st.builds(
+                lambda a, j, b: f"({a} {j} {b})", inner, st.sampled_from(["&&", "||"]), inner
+            ),
+            max_leaves=max_leaves,
         ),
-        max_leaves=6,
-    ),
-    st.text(max_size=40),
-)
+        st.text(max_size=40),
+    )
+
+
+FILTER = filters(COMPARISON, max_leaves=6)
 JSON_VALUE = st.recursive(
     st.one_of(
         st.none(),

@@ -1,0 +1,192 @@
+"""One request -> one `_logs` row, with the `data` keys PocketBase 0.40.6 writes.
+
+Pure: no I/O. Checked against the real binary (see docs/logs.md):
+
+- level 0 (INFO) for a success, 8 (ERROR) for a failed request (any 4xx/5xx answer);
+- message `METHOD /path?query` with the URI percent-decoded (as Go's `url.PathUnescape`);
+- data: type, execTime (ms, float), method, url, status, referer, userAgent, auth (collection name,
+  "" for guests), authId (only with `logs.logAuthId`), userIP and remoteIP (only with
+  `logs.logIP`), and for failures `error` and `details`;
+- the serialised data is kept under `logs.maxDataSize` bytes (0: 16 KiB) on PocketBase's
+  best-effort terms: keys in sorted order while they fit, the first that does not fit kept with a
+  null value when its name still fits, and `"__pb_truncated__": true` added.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import unquote
+
+import msgspec
+
+from bastion.core.datetime_format import format_dt
+from bastion.core.ids import RECORD_ID_ALPHABET, RECORD_ID_LENGTH
+from bastion.http.request_log import RequestFacts
+
+INFO, ERROR = 0, 8
+DEFAULT_MAX_DATA_SIZE = 16 << 10
+TRUNCATED_KEY = "__pb_truncated__"
+
+# Successful requests to these paths are not logged (PocketBase: SkipSuccessActivityLog): reading the
+# logs would log itself, a realtime stream is long-lived, and the OAuth2 redirect's URL carries codes.
+_SKIP_SUCCESS_PREFIXES = ("/api/logs/", "/_/")
+_SKIP_SUCCESS_EXACT = ("/api/logs", "/api/realtime", "/api/oauth2-redirect", "/_")
+
+_ID_TABLE = bytes(ord(RECORD_ID_ALPHABET[b % 36]) for b in range(256))
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_encoder = msgspec.json.Encoder(order="sorted")
+
+
+@dataclass(frozen=True, slots=True)
+class LogRow:
+    id: str
+    level: int
+    message: str
+    data: str  # JSON text, keys sorted
+    created: str
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    collection: str
+    id: str
+
+
+def new_log_id() -> str:
+    """A record-style id (15 of `[a-z0-9]`) from one urandom call: the per-character
+    `secrets.choice` of record ids costs ~50 µs, too much for every request. Bytes map onto the
+    alphabet modulo 36, so a, b, c and d come up 8/7 as often as the rest: invisible in a log id."""
+    return os.urandom(RECORD_ID_LENGTH).translate(_ID_TABLE).decode("ascii")
+
+
+def level_of(status: int) -> int:
+    return ERROR if status >= 400 else INFO
+
+
+def skips_success(path: str) -> bool:
+    return path in _SKIP_SUCCESS_EXACT or path.startswith(_SKIP_SUCCESS_PREFIXES)
+
+
+def log_details(details: Any) -> Any:
+    """An ApiError's data the way PocketBase logs it: validation errors as their bare messages
+    (`{"email": "cannot be blank"}`), nothing when the error carried no data."""
+    if isinstance(details, dict):
+        if not details:
+            return None
+        if set(details) == {"code", "message"} and isinstance(details["message"], str):
+            text = details["message"].removesuffix(".")
+            return text[:1].lower() + text[1:]
+        return {k: log_details(v) for k, v in details.items()}
+    return details
+
+
+def request_data(
+    facts: RequestFacts, auth: Identity | None, *, log_ip: bool, log_auth_id: bool
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "type": "request",
+        "execTime": facts.exec_time_ms,
+        "url": facts.url,
+        "method": facts.method,
+        "status": facts.status,
+        "referer": facts.referer,
+        "userAgent": facts.user_agent,
+        "auth": auth.collection if auth is not None else "",
+    }
+    if facts.status >= 400:
+        data["error"] = facts.error or ""
+        data["details"] = log_details(facts.details)
+    if auth is not None and log_auth_id:
+        data["authId"] = auth.id
+    if log_ip:
+        data["userIP"] = facts.user_ip
+        data["remoteIP"] = facts.remote_ip
+    return data
+
+
+def encode_data(data: dict[str, Any], max_size: int) -> str:
+    """`data` as sorted-key JSON no longer than `max_size` bytes (0: the 16 KiB default)."""
+    limit = max_size if max_size > 0 else DEFAULT_MAX_DATA_SIZE
+    text = _encoder.encode(data)
+    if b"\\u0000" in text:  # PostgreSQL's jsonb refuses NUL; replace it wherever it hides
+        data = _without_nul(data)
+        text = _encoder.encode(data)
+    if len(text) <= limit:
+        return text.decode()
+    kept: dict[str, Any] = {TRUNCATED_KEY: True}
+    size = 0
+    for key in sorted(data):
+        name_size = len(_encoder.encode(key)) + 1  # "key":
+        if size + name_size > limit:
+            break
+        value_size = len(_encoder.encode(data[key])) + 1  # value,
+        if size + name_size + value_size > limit:
+            kept[key] = None
+            break
+        kept[key] = data[key]
+        size += name_size + value_size
+    return _encoder.encode(kept).decode()
+
+
+_second: list[Any] = [None, ""]  # the last whole second formatted, and its text
+
+
+def created_at(timestamp: float) -> str:
+    """`format_dt` of a Unix time, reusing the `YYYY-MM-DD HH:MM:SS` part within a second (this
+    runs on every request; datetime construction and formatting are most of its cost)."""
+    fraction, whole = math.modf(timestamp)  # rounded to microseconds as datetime does
+    micros = round(fraction * 1e6)
+    second = int(whole) + (micros >= 1_000_000)
+    micros %= 1_000_000
+    if _second[0] != second:
+        _second[0], _second[1] = second, time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(second))
+    return f"{_second[1]}.{micros // 1000:03d}Z"
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
+
+
+def message_of(facts: RequestFacts) -> str:
+    return _message(facts).replace("\x00", "\ufffd")  # PostgreSQL text refuses NUL
+
+
+def _message(facts: RequestFacts) -> str:
+    # Go's url.PathUnescape refuses the whole string over one bad escape; then the URI stays raw.
+    if "%" not in facts.url or _BAD_ESCAPE.search(facts.url):
+        return f"{facts.method} {facts.url}"
+    try:
+        return f"{facts.method} {unquote(facts.url, errors='strict')}"
+    except UnicodeDecodeError:
+        return f"{facts.method} {facts.url}"
+
+
+def build_row(
+    facts: RequestFacts, auth: Identity | None, settings: dict[str, Any], now: datetime | None = None
+) -> LogRow:
+    data = request_data(
+        facts,
+        auth,
+        log_ip=bool(settings.get("logIP")),
+        log_auth_id=bool(settings.get("logAuthId")),
+    )
+    created = format_dt(now) if now is not None else created_at(facts.finished)
+    return LogRow(
+        id=new_log_id(),
+        level=level_of(facts.status),
+        message=message_of(facts),
+        data=encode_data(data, int(settings.get("maxDataSize") or 0)),
+        created=created,
+    )
