@@ -123,9 +123,7 @@ class RecordService:
             and await self._manages_new(tx, record, resolved, access)
         )
         errors: dict[str, Any] = {}
-        password_plain = await self._prepare_auth(
-            tx, record, body, access, creating=True, errors=errors, manager=manager
-        )
+        password_plain = await self._prepare_auth(tx, record, body, access, creating=True, manager=manager)
         errors = await validate_record(tx, record, self.registry, errors)
         await self._check_unique(tx, record, errors)
         if errors:
@@ -159,7 +157,7 @@ class RecordService:
             errors["id"] = field_error("validation_id_change", "The record id cannot be changed.")
             record.data["id"] = record_id
         self._autogenerate(record, creating=False)
-        password_plain = await self._prepare_auth(tx, record, body, access, creating=False, errors=errors)
+        password_plain = await self._prepare_auth(tx, record, body, access, creating=False)
         skip = frozenset() if password_plain is not None else frozenset({"password"})
         errors = await validate_record(tx, record, self.registry, errors, skip=skip)
         await self._check_unique(tx, record, errors)
@@ -284,57 +282,56 @@ class RecordService:
         access: Access,
         *,
         creating: bool,
-        errors: dict[str, Any],
         manager: bool = False,
     ) -> str | None:
-        """Auth collections: password confirmation, old password, tokenKey rotation, email rules."""
+        """Auth collections: PocketBase's form checks, before any field is validated.
+
+        Email and `verified` may only change with manage access (superuser or manageRule; on
+        create, email is free); password, passwordConfirm and oldPassword must come together and
+        agree. When any of these fail, only they are reported (as PocketBase's record form does).
+        Returns the new plain password, if any, for hashing after validation.
+        """
         collection = record.collection
         if not collection.is_auth:
             return None
-        # Only superusers and managers may change `verified` (on create: a manager is a caller whose
-        # manageRule matches the new record), as in PocketBase; else a sign-up could declare itself
-        # verified.
-        was_verified = bool(record.original.get("verified")) if record.original else False
-        if bool(record.data.get("verified")) != was_verified and not (
-            access.is_superuser or (manager if creating else await self.can_manage(tx, record, access))
-        ):
-            errors["verified"] = field_error("validation_values_mismatch", "Values don't match.")
-        password = body.get("password")
-        if creating or password not in (None, ""):
-            if not isinstance(password, str) or password == "":
-                if creating:
-                    errors.setdefault("password", field_error("validation_required", "Cannot be blank."))
-                return None
-            if body.get("passwordConfirm") != password:
-                # PocketBase reports a mismatched confirmation alone, before any other check.
-                raise ValidationError(
-                    {"passwordConfirm": field_error("validation_values_mismatch", "Values don't match.")},
-                    "Failed to create record." if creating else "Failed to update record.",
-                )
-            if not creating and not await self.can_manage(tx, record, access):
-                old = body.get("oldPassword")
-                if not isinstance(old, str) or not verify_password(
-                    old, str(record.original and record.original.get("password") or "")
-                ):
-                    errors["oldPassword"] = field_error(
-                        "validation_invalid_old_password", "Missing or invalid old password."
-                    )
-            record.data["password"] = password
-            if not creating:
-                tk = collection.get_field("tokenKey")
-                if tk is not None:
-                    record.data["tokenKey"] = random_from_pattern(
-                        getattr(tk, "autogenerate_pattern", "") or "[a-zA-Z0-9]{50}"
-                    )
-            return password
-        email_changed = (
-            not creating and record.original and record.data.get("email") != record.original.get("email")
+        manage = access.is_superuser or (manager if creating else await self.can_manage(tx, record, access))
+        original = record.original or {}
+        mismatch = field_error("validation_values_mismatch", "Values don't match.")
+        required = field_error("validation_required", "Cannot be blank.")
+        form: dict[str, Any] = {}
+        if not creating and not manage and record.data.get("email") != original.get("email"):
+            form["email"] = mismatch
+        if not manage and bool(record.data.get("verified")) != bool(original.get("verified")):
+            form["verified"] = mismatch
+        password, confirm, old = (
+            _form_text(body.get(k)) for k in ("password", "passwordConfirm", "oldPassword")
         )
-        if email_changed and not await self.can_manage(tx, record, access):
-            errors["email"] = field_error(
-                "validation_email_change", "Use the email change request flow to change the email."
-            )
-        return None
+        if (creating or confirm or old) and not password:
+            form["password"] = required
+        if (creating or password or old) and not confirm:
+            form["passwordConfirm"] = required
+        elif confirm != password:
+            form["passwordConfirm"] = mismatch
+        if not creating and not manage and (password or confirm):
+            if not old:
+                form["oldPassword"] = required
+            elif not verify_password(old, str(original.get("password") or "")):
+                form["oldPassword"] = field_error(
+                    "validation_invalid_old_password", "Missing or invalid old password."
+                )
+        if form:  # keys sorted, as Go writes a map
+            message = "Failed to create record." if creating else "Failed to update record."
+            raise ValidationError(dict(sorted(form.items())), message)
+        if not password:
+            return None
+        record.data["password"] = password
+        if not creating:
+            tk = collection.get_field("tokenKey")
+            if tk is not None:
+                record.data["tokenKey"] = random_from_pattern(
+                    getattr(tk, "autogenerate_pattern", "") or "[a-zA-Z0-9]{50}"
+                )
+        return password
 
     async def _check_unique(self, tx: Executor, record: Record, errors: dict[str, Any]) -> None:
         for cols in unique_columns(record.collection):
@@ -410,3 +407,12 @@ def _placeholder(collection: Collection, column: str, dialect: str) -> str:
 
 
 __all__ = ["RecordService", "SUPERUSER_ONLY", "ALIAS"]
+
+
+def _form_text(value: Any) -> str:
+    """A password form value as PocketBase reads it (Go's cast.ToString: null is "")."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else str(value)

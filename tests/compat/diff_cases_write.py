@@ -447,6 +447,41 @@ STATS_QUERY = (
 )
 
 
+def _auth_form_cases() -> list[Case]:
+    """The auth record form's own checks (password, confirmation, old password, email, verified),
+    which PocketBase reports alone, before any field is validated. None of these writes succeed."""
+    updates = [
+        ("email", {"email": "new@example.com"}),
+        ("email_invalid", {"email": "bad"}),
+        ("password_alone", {"password": "abc"}),
+        ("password_confirmed", {"password": "abcdefghijk", "passwordConfirm": "abcdefghijk"}),
+        ("confirm_alone", {"passwordConfirm": "x"}),
+        ("old_alone", {"oldPassword": "x"}),
+        ("wrong_old", {"password": "abcdefghijk", "passwordConfirm": "abcdefghijk", "oldPassword": "nope"}),
+        ("short_with_old", {"password": "a", "passwordConfirm": "a", "oldPassword": "password123"}),
+        ("verified_and_email", {"verified": True, "email": "z@example.com"}),
+        ("form_before_fields", {"name": "x" * 300, "password": "abcdefghijk"}),
+    ]
+    creates = [
+        ("email_only", {"email": "bad"}),
+        ("password_unconfirmed", {"email": "bad", "password": "1"}),
+        ("empty", {}),
+        ("verified", {"password": "abcdefghijk", "passwordConfirm": "abcdefghijk", "verified": True}),
+        ("short", {"email": "short@example.com", "password": "1", "passwordConfirm": "1"}),
+        ("number_password", {"email": "num@example.com", "password": 123, "passwordConfirm": "123"}),
+    ]
+    return [
+        *[
+            Case(f"auth_form_update_{tag}", f"{PEOPLE}/{ALICE}", method="PATCH", auth="alice", body=body)
+            for tag, body in updates
+        ],
+        *[
+            Case(f"auth_form_create_{tag}", USERS, method="POST", auth=None, body=body)
+            for tag, body in creates
+        ],
+    ]
+
+
 def _view_cases() -> list[Case]:
     """A view collection over posts and comments: inferred fields, rules, reads, refusals."""
     rule = "published = true || author = @request.auth.id"
@@ -515,5 +550,6 @@ def write_cases() -> list[Case]:
         + _request_rule_cases()
         + _batch_cases()
         + _collection_cases()
+        + _auth_form_cases()
         + _view_cases()
     )
