@@ -6,6 +6,7 @@ from time import perf_counter
 from typing import Any
 
 import msgspec
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -15,6 +16,7 @@ from bastion.core.record_access import Access, normalize_headers
 from bastion.core.record_fields_filter import pick_fields
 from bastion.core.record_query import find_by_id
 from bastion.errors import ApiError, BadRequestError, UnauthorizedError, UnsupportedMediaError
+from bastion.files.file_upload import Upload
 from bastion.obs import segment_timing
 
 _json_encoder = msgspec.json.Encoder()
@@ -115,6 +117,11 @@ async def read_body(request: Request) -> dict[str, Any]:
         data: dict[str, Any] = {}
         for key in set(form.keys()):
             values = [v for v in form.getlist(key) if isinstance(v, str)]
+            files = [Upload.from_starlette(v) for v in form.getlist(key) if isinstance(v, UploadFile)]
+            if files and key != "@jsonPayload":
+                # Names kept as text plus new files under one key, as PocketBase merges them.
+                data[key] = [*values, *files]
+                continue
             if key == "@jsonPayload":
                 for payload in values:
                     try:

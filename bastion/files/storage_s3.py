@@ -1,0 +1,118 @@
+"""Files in an S3-compatible bucket (AWS, MinIO, R2, ...), from PocketBase's `s3` settings block.
+
+boto3 is synchronous, so every call runs in a worker thread. Uploads use boto3's managed transfer
+(multipart past 8 MB, reading the spooled upload in parts); downloads are ranged GETs read in
+chunks, so neither direction holds a whole file in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import IO, Any
+
+import boto3
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config as BotoConfig
+from botocore.exceptions import ClientError
+
+from bastion.files.storage_base import CHUNK, FileInfo, Storage, check_key
+
+_TRANSFER = TransferConfig(multipart_threshold=8 << 20, multipart_chunksize=8 << 20, max_concurrency=2)
+_MISSING = ("404", "NoSuchKey", "NotFound")
+
+
+def client_from_settings(s3: dict[str, Any]) -> Any:
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=str(s3.get("endpoint") or "") or None,
+        region_name=str(s3.get("region") or "") or None,
+        aws_access_key_id=str(s3.get("accessKey") or ""),
+        aws_secret_access_key=str(s3.get("secret") or ""),
+        config=BotoConfig(
+            s3={"addressing_style": "path" if s3.get("forcePathStyle") else "auto"},
+            retries={"max_attempts": 3, "mode": "standard"},
+            connect_timeout=10,
+            read_timeout=60,
+        ),
+    )
+
+
+class S3Storage(Storage):
+    name = "s3"
+
+    def __init__(self, settings: dict[str, Any]) -> None:
+        self.bucket = str(settings.get("bucket") or "")
+        self.client = client_from_settings(settings)
+
+    async def save(self, key: str, source: IO[bytes], content_type: str) -> None:
+        check_key(key)
+
+        def upload() -> None:
+            source.seek(0)
+            self.client.upload_fileobj(
+                source, self.bucket, key, ExtraArgs={"ContentType": content_type}, Config=_TRANSFER
+            )
+
+        await asyncio.to_thread(upload)
+
+    async def save_bytes(self, key: str, data: bytes, content_type: str) -> None:
+        check_key(key)
+        await asyncio.to_thread(
+            self.client.put_object, Bucket=self.bucket, Key=key, Body=data, ContentType=content_type
+        )
+
+    async def stat(self, key: str) -> FileInfo | None:
+        check_key(key)
+        try:
+            head = await asyncio.to_thread(self.client.head_object, Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code")) in _MISSING:
+                return None
+            raise
+        modified = head.get("LastModified")
+        return FileInfo(
+            int(head.get("ContentLength", 0)),
+            modified.timestamp() if modified is not None else time.time(),
+            str(head.get("ContentType") or "application/octet-stream"),
+        )
+
+    async def read(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+        check_key(key)
+        args: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
+        if start or end is not None:
+            args["Range"] = f"bytes={start}-{'' if end is None else end}"
+        response = await asyncio.to_thread(lambda: self.client.get_object(**args))
+        body = response["Body"]
+        try:
+            while True:
+                chunk = await asyncio.to_thread(body.read, CHUNK)
+                if not chunk:
+                    break
+                yield chunk
+        finally:
+            await asyncio.to_thread(body.close)
+
+    async def delete(self, key: str) -> None:
+        check_key(key)
+        await asyncio.to_thread(self.client.delete_object, Bucket=self.bucket, Key=key)
+
+    async def delete_prefix(self, prefix: str) -> None:
+        check_key(prefix, prefix=True)
+
+        def run() -> None:
+            paginator = self.client.get_paginator("list_objects_v2")
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+                keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+                if keys:
+                    self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": keys, "Quiet": True})
+
+        await asyncio.to_thread(run)
+
+    async def check(self) -> None:
+        """Raise when the bucket cannot be reached with these settings (settings' test endpoint)."""
+        await asyncio.to_thread(self.client.head_bucket, Bucket=self.bucket)
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self.client.close)
