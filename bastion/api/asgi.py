@@ -29,6 +29,7 @@ from bastion.api import (
     records,
     settings,
     settings_mail,
+    settings_s3,
 )
 from bastion.app import App
 from bastion.errors import ApiError, BadRequestError, MethodNotAllowedError, NotFoundError
@@ -79,6 +80,7 @@ def _routes() -> list[Route]:
         batch,
         settings,
         settings_mail,
+        settings_s3,
         realtime,
     ):
         for route in module.routes:

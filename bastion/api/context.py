@@ -139,6 +139,16 @@ async def read_body(request: Request) -> dict[str, Any]:
     )
 
 
+async def read_body_or(request: Request, load_error: str) -> dict[str, Any]:
+    """`read_body`, answering an unreadable body with the endpoint's own 400 message."""
+    try:
+        return await read_body(request)
+    except UnsupportedMediaError:
+        raise
+    except BadRequestError:
+        raise BadRequestError(load_error) from None
+
+
 def picked(data: Any, query: Any) -> Any:
     """Apply the `fields` query parameter (PocketBase's response field picker), if given."""
     fields = query.get("fields") or ""

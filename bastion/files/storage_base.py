@@ -84,5 +84,9 @@ class Storage(ABC):
     async def delete_prefix(self, prefix: str) -> None:
         """Remove every object whose key starts with `prefix` (which ends with '/')."""
 
+    @abstractmethod
+    async def list_keys(self, prefix: str) -> list[str]:
+        """Every key under `prefix` (ends with '/'), sorted."""
+
     async def close(self) -> None:
         return None

@@ -106,6 +106,20 @@ class LocalStorage(Storage):
         if parent != self.root:
             await asyncio.to_thread(self._rmdir_quiet, parent)
 
+    async def list_keys(self, prefix: str) -> list[str]:
+        path = self._path(prefix, prefix=True)
+
+        def walk() -> list[str]:
+            if not path.is_dir():
+                return []
+            return sorted(
+                p.relative_to(self.root).as_posix()
+                for p in path.rglob("*")
+                if p.is_file() and not p.name.startswith(".upload-")
+            )
+
+        return await asyncio.to_thread(walk)
+
     @staticmethod
     def _rmdir_quiet(path: Path) -> None:
         with contextlib.suppress(OSError):

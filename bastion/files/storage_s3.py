@@ -98,21 +98,23 @@ class S3Storage(Storage):
         check_key(key)
         await asyncio.to_thread(self.client.delete_object, Bucket=self.bucket, Key=key)
 
+    def _keys(self, prefix: str) -> list[str]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+        return sorted(o["Key"] for page in pages for o in page.get("Contents", []))
+
+    async def list_keys(self, prefix: str) -> list[str]:
+        return await asyncio.to_thread(self._keys, check_key(prefix, prefix=True))
+
     async def delete_prefix(self, prefix: str) -> None:
         check_key(prefix, prefix=True)
 
         def run() -> None:
-            paginator = self.client.get_paginator("list_objects_v2")
-            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
-                keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
-                if keys:
-                    self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": keys, "Quiet": True})
+            keys = self._keys(prefix)
+            for i in range(0, len(keys), 1000):  # DeleteObjects takes at most 1,000 keys
+                batch = [{"Key": k} for k in keys[i : i + 1000]]
+                self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
 
         await asyncio.to_thread(run)
-
-    async def check(self) -> None:
-        """Raise when the bucket cannot be reached with these settings (settings' test endpoint)."""
-        await asyncio.to_thread(self.client.head_bucket, Bucket=self.bucket)
 
     async def close(self) -> None:
         await asyncio.to_thread(self.client.close)

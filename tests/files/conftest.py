@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ApiClient
+from tests.s3_server import new_bucket_settings, s3_endpoint  # noqa: F401 - fixture
 
 DOCS = {
     "name": "docs",
@@ -27,6 +28,17 @@ DOCS = {
 }
 
 
+@pytest.fixture(params=["local", "s3"])
+def storage_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-async def docs(api: ApiClient) -> dict[str, Any]:
+async def docs(api: ApiClient, storage_kind: str, request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The `docs` collection, with files on local disk or in a fresh bucket on a local S3 server."""
+    if storage_kind == "s3":
+        endpoint = request.getfixturevalue("s3_endpoint")
+        r = await api.su("PATCH", "/api/settings", json={"s3": new_bucket_settings(endpoint)})
+        assert r.status_code == 200, r.text
+        assert api.app.files.storage.name == "s3"
     return await api.create_collection(DOCS)
