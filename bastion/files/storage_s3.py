@@ -1,7 +1,7 @@
 """Files in an S3-compatible bucket (AWS, MinIO, R2, ...), from PocketBase's `s3` settings block.
 
-boto3 is synchronous, so every call runs in a worker thread. Uploads use boto3's managed transfer
-(multipart past 8 MB, reading the spooled upload in parts); downloads are ranged GETs read in
+boto3 is synchronous, so every call runs in a worker thread. Uploads past 8 MB are multipart
+uploads, one part in memory at a time; downloads are ranged GETs read in
 chunks, so neither direction holds a whole file in memory.
 """
 
@@ -13,13 +13,12 @@ from collections.abc import AsyncIterator
 from typing import IO, Any
 
 import boto3
-from boto3.s3.transfer import TransferConfig
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 
 from bastion.files.storage_base import CHUNK, FileInfo, Storage, check_key
 
-_TRANSFER = TransferConfig(multipart_threshold=8 << 20, multipart_chunksize=8 << 20, max_concurrency=2)
+PART_SIZE = 8 << 20  # S3 parts must be at least 5 MB (the last one excepted)
 _MISSING = ("404", "NoSuchKey", "NotFound")
 
 
@@ -48,14 +47,34 @@ class S3Storage(Storage):
 
     async def save(self, key: str, source: IO[bytes], content_type: str) -> None:
         check_key(key)
+        await asyncio.to_thread(self._upload, key, source, content_type)
 
-        def upload() -> None:
-            source.seek(0)
-            self.client.upload_fileobj(
-                source, self.bucket, key, ExtraArgs={"ContentType": content_type}, Config=_TRANSFER
+    def _upload(self, key: str, source: IO[bytes], content_type: str) -> None:
+        """One PUT for a small file; else a multipart upload reading one part at a time (boto3's
+        managed transfer reads ahead and held ~120 MB more for a 1 GB upload)."""
+        source.seek(0)
+        chunk = source.read(PART_SIZE)
+        if len(chunk) < PART_SIZE:
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=chunk, ContentType=content_type)
+            return
+        upload_id = self.client.create_multipart_upload(
+            Bucket=self.bucket, Key=key, ContentType=content_type
+        )["UploadId"]
+        parts = []
+        try:
+            while chunk:
+                number = len(parts) + 1
+                sent = self.client.upload_part(
+                    Bucket=self.bucket, Key=key, PartNumber=number, UploadId=upload_id, Body=chunk
+                )
+                parts.append({"ETag": sent["ETag"], "PartNumber": number})
+                chunk = source.read(PART_SIZE)
+            self.client.complete_multipart_upload(
+                Bucket=self.bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
             )
-
-        await asyncio.to_thread(upload)
+        except BaseException:
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+            raise
 
     async def save_bytes(self, key: str, data: bytes, content_type: str) -> None:
         check_key(key)
