@@ -97,6 +97,18 @@ async def test_delete_record_removes_its_files(api: ApiClient, docs: dict[str, A
     assert await api.app.files.storage.list_keys(f"{docs['id']}/{rec['id']}/") == []
 
 
+async def test_delete_collection_and_truncate_remove_files(api: ApiClient, docs: dict[str, Any]) -> None:
+    first = (await create(api, [("many", ("a.txt", b"a", ""))])).json()
+    r = await api.su("DELETE", "/api/collections/docs/truncate")
+    assert r.status_code == 204
+    await api.app.files.settle()
+    assert await api.app.files.storage.list_keys(f"{docs['id']}/{first['id']}/") == []
+    await create(api, [("many", ("b.txt", b"b", ""))])
+    assert (await api.su("DELETE", "/api/collections/docs")).status_code == 204
+    await api.app.files.settle()
+    assert await api.app.files.storage.list_keys(f"{docs['id']}/") == []
+
+
 async def test_too_large_file(api: ApiClient, docs: dict[str, Any]) -> None:
     r = await create(api, [("one", ("big.txt", b"x" * 20001, "text/plain"))])
     assert r.status_code == 400
