@@ -48,4 +48,6 @@ class Upload:
 
     @classmethod
     def from_starlette(cls, part: Any) -> Upload:
-        return cls.from_file(part.file, str(part.filename or ""), getattr(part, "size", None))
+        # Only the last path segment counts, as Go's multipart reader gives it to PocketBase.
+        raw = str(part.filename or "").rstrip("/")
+        return cls.from_file(part.file, raw.rsplit("/", 1)[-1], getattr(part, "size", None))

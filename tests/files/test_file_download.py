@@ -36,6 +36,9 @@ async def test_headers_of_an_inline_image_and_an_attachment(api: ApiClient, docs
     t = await api.request("GET", f"/api/files/docs/{rec['id']}/{rec['many'][0]}")
     assert t.headers["content-type"] == "text/plain; charset=utf-8"
     assert t.headers["content-disposition"].startswith("attachment;")
+    head = await api.request("HEAD", f"/api/files/docs/{rec['id']}/{rec['one']}")
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == str(len(png()))
     d = await api.request("GET", f"/api/files/docs/{rec['id']}/{rec['one']}?download=1")
     assert d.headers["content-disposition"] == f'attachment; filename="{rec["one"]}"'
 

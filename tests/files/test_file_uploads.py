@@ -152,7 +152,7 @@ async def test_path_traversal_in_upload_name_is_sanitised(api: ApiClient, docs: 
     r = await create(api, [("many", ("../../../evil.txt", b"x", ""))])
     assert r.status_code == 200, r.text
     name = r.json()["many"][0]
-    assert "/" not in name and ".." not in name and name.endswith(".evil.txt")  # as PocketBase names it
+    assert re.fullmatch(r"evil_[a-z0-9]{10}\.txt", name)  # the last segment only, as PocketBase
     assert await stored(api, docs, r.json()["id"], name) == b"x"
 
 
@@ -188,3 +188,14 @@ async def test_batch_uploads_by_request_index(api: ApiClient, docs: dict[str, An
     assert r.status_code == 200, r.text
     body = r.json()[0]["body"]
     assert await stored(api, docs, body["id"], body["many"][0]) == b"batch"
+
+
+async def test_rules_see_uploaded_file_names(api: ApiClient, docs: dict[str, Any]) -> None:
+    # `~` with a % is an anchored LIKE: the value must be exactly a generated name.
+    rule = "@request.body.one ~ 'photo_%.txt' && @request.body.many:length = 2"
+    await api.su("PATCH", "/api/collections/docs", json={"createRule": rule})
+    two = [("many", ("a.txt", b"a", "")), ("many", ("b.txt", b"b", ""))]
+    wrong = await create(api, [("one", ("other.txt", b"x", "")), *two])
+    assert wrong.status_code == 400
+    right = await create(api, [("one", ("photo.txt", b"x", "")), *two])
+    assert right.status_code == 200, right.text
