@@ -21,7 +21,7 @@ from bastion.core.record_query import find_by_id
 from bastion.errors import NotFoundError
 from bastion.files import file_mime
 from bastion.files.file_serve import serve
-from bastion.files.file_thumbs import DEFAULT_THUMBS, THUMBABLE, ThumbError
+from bastion.files.file_thumbs import DEFAULT_THUMBS, THUMBABLE
 from bastion.files.file_tokens import file_token_owner, issue_file_token
 from bastion.files.storage_base import InvalidKeyError, record_key, thumb_key
 
@@ -83,7 +83,7 @@ async def download(request: Request) -> Response:
         try:
             await app.thumbnailer.ensure(storage, key, candidate, thumb)
             thumb_info = await storage.stat(candidate)
-        except ThumbError as exc:
+        except Exception as exc:  # noqa: BLE001 - as PocketBase: any thumbnail failure serves the original
             log.warning("serving the original: thumbnail failed", extra={"key": candidate, "error": str(exc)})
             thumb_info = None
         if thumb_info is not None:

@@ -66,6 +66,9 @@ def render_thumb(data: bytes, size: str) -> tuple[bytes, str]:
             raise ThumbError("the image has too many pixels to thumbnail")
         source_type = file_mime.sniff(data[: file_mime.SNIFF_BYTES])
         img.seek(0)
+        if img.format == "JPEG" and width and height:
+            # Decode a large JPEG at a reduced scale (1/2 … 1/8) when the thumbnail allows it.
+            img.draft("RGB", (width * 2, height * 2))
         img = ImageOps.exif_transpose(img)
         img = img.convert("RGBA" if img.mode in ("RGBA", "LA", "P", "PA") else "RGB")
         src_w, src_h = img.size

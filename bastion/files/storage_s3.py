@@ -30,7 +30,7 @@ def client_from_settings(s3: dict[str, Any]) -> Any:
         aws_access_key_id=str(s3.get("accessKey") or ""),
         aws_secret_access_key=str(s3.get("secret") or ""),
         config=BotoConfig(
-            s3={"addressing_style": "path" if s3.get("forcePathStyle") else "auto"},
+            s3={"addressing_style": "path" if s3.get("forcePathStyle") else "virtual"},
             retries={"max_attempts": 3, "mode": "standard"},
             connect_timeout=10,
             read_timeout=60,
