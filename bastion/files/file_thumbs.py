@@ -16,6 +16,7 @@ import asyncio
 import io
 import os
 import warnings
+from collections import OrderedDict
 from typing import Any
 
 from bastion.core.fields.field_file import MAX_IMAGE_PIXELS as MAX_PIXELS
@@ -98,22 +99,39 @@ def render_thumb(data: bytes, size: str) -> tuple[bytes, str]:
 
 
 class Thumbnailer:
+    """Single flight per thumbnail key. Finished generations are remembered (the last
+    `REMEMBERED`), so a request whose existence check raced with a generation that has just
+    ended does not start a second one; failed ones are forgotten, so a later request retries."""
+
+    REMEMBERED = 1024
+
     def __init__(self, max_workers: int | None = None) -> None:
         self._slots = asyncio.Semaphore(max_workers or (os.cpu_count() or 1) + 2)
-        self._inflight: dict[tuple[int, str], asyncio.Future[None]] = {}
+        self._flights: OrderedDict[tuple[int, str], asyncio.Future[None]] = OrderedDict()
         self.generated = 0  # how many thumbnails this process rendered (tests check single flight)
 
     async def ensure(self, storage: Storage, original_key: str, thumb_key: str, size: str) -> None:
         """Make sure `thumb_key` exists, generating it from `original_key` if needed."""
-        if await storage.stat(thumb_key) is not None:
-            return
         key = (id(storage), thumb_key)
-        running = self._inflight.get(key)
-        if running is None:
-            running = asyncio.ensure_future(self._generate(storage, original_key, thumb_key, size))
-            self._inflight[key] = running
-            running.add_done_callback(lambda _: self._inflight.pop(key, None))
-        await asyncio.shield(running)
+        flight = self._flights.get(key)
+        if flight is None:
+            if await storage.stat(thumb_key) is not None:
+                return
+            flight = self._flights.get(key)  # one may have started while we looked
+        if flight is None:
+            flight = asyncio.ensure_future(self._generate(storage, original_key, thumb_key, size))
+            self._flights[key] = flight
+            flight.add_done_callback(lambda done: self._landed(key, done))
+        await asyncio.shield(flight)
+
+    def _landed(self, key: tuple[int, str], flight: asyncio.Future[None]) -> None:
+        if flight.cancelled() or flight.exception() is not None:
+            self._flights.pop(key, None)
+        while len(self._flights) > self.REMEMBERED:
+            oldest = next(iter(self._flights))
+            if not self._flights[oldest].done():
+                break
+            self._flights.pop(oldest)
 
     async def _generate(self, storage: Storage, original_key: str, thumb_key: str, size: str) -> None:
         async with self._slots:
