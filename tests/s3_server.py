@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import shutil
 import subprocess
@@ -46,6 +47,7 @@ def s3_endpoint() -> Iterator[str]:
         proc.wait(timeout=10)
 
 
+@functools.cache
 def s3_client(endpoint: str) -> Any:
     import boto3
 
@@ -63,7 +65,6 @@ def new_bucket_settings(endpoint: str) -> dict[str, Any]:
     bucket = "bt-" + secrets.token_hex(6)
     client = s3_client(endpoint)
     client.create_bucket(Bucket=bucket)
-    client.close()
     return {
         "enabled": True,
         "bucket": bucket,

@@ -8,6 +8,7 @@ chunks, so neither direction holds a whole file in memory.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import AsyncIterator
 from typing import IO, Any
@@ -23,14 +24,27 @@ _MISSING = ("404", "NoSuchKey", "NotFound")
 
 
 def client_from_settings(s3: dict[str, Any]) -> Any:
+    """A client for these connection settings; clients are thread-safe and costly to build
+    (boto3 loads its service model each time), so one per distinct configuration is kept."""
+    return _client(
+        str(s3.get("endpoint") or ""),
+        str(s3.get("region") or ""),
+        str(s3.get("accessKey") or ""),
+        str(s3.get("secret") or ""),
+        bool(s3.get("forcePathStyle")),
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _client(endpoint: str, region: str, access_key: str, secret: str, path_style: bool) -> Any:
     return boto3.session.Session().client(
         "s3",
-        endpoint_url=str(s3.get("endpoint") or "") or None,
-        region_name=str(s3.get("region") or "") or None,
-        aws_access_key_id=str(s3.get("accessKey") or ""),
-        aws_secret_access_key=str(s3.get("secret") or ""),
+        endpoint_url=endpoint or None,
+        region_name=region or None,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret,
         config=BotoConfig(
-            s3={"addressing_style": "path" if s3.get("forcePathStyle") else "virtual"},
+            s3={"addressing_style": "path" if path_style else "virtual"},
             retries={"max_attempts": 3, "mode": "standard"},
             connect_timeout=10,
             read_timeout=60,
@@ -134,6 +148,3 @@ class S3Storage(Storage):
                 self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
 
         await asyncio.to_thread(run)
-
-    async def close(self) -> None:
-        await asyncio.to_thread(self.client.close)

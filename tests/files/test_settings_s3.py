@@ -44,5 +44,4 @@ async def test_switching_storage_keeps_new_files_in_the_bucket(api: ApiClient, s
     client = s3_client(s3_endpoint)
     key = f"{rec['collectionId']}/{rec['id']}/{rec['many'][0]}"
     assert client.get_object(Bucket=settings["bucket"], Key=key)["Body"].read() == b"in s3"
-    client.close()
     assert not (api.app.files.local.root / rec["collectionId"]).exists()
