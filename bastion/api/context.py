@@ -115,13 +115,12 @@ async def read_body(request: Request) -> dict[str, Any]:
         except Exception:  # noqa: BLE001 - python-multipart raises several unrelated types
             raise BadRequestError(INVALID_BODY) from None
         data: dict[str, Any] = {}
-        for key in set(form.keys()):
+        uploads: dict[str, list[Upload]] = {}
+        for key in dict.fromkeys(form.keys()):
             values = [v for v in form.getlist(key) if isinstance(v, str)]
             files = [Upload.from_starlette(v) for v in form.getlist(key) if isinstance(v, UploadFile)]
-            if files and key != "@jsonPayload":
-                # Names kept as text plus new files under one key, as PocketBase merges them.
-                data[key] = [*values, *files]
-                continue
+            if files:
+                uploads[key] = files
             if key == "@jsonPayload":
                 for payload in values:
                     try:
@@ -130,9 +129,14 @@ async def read_body(request: Request) -> dict[str, Any]:
                         raise BadRequestError(INVALID_BODY) from None
                     if isinstance(decoded, dict):
                         data.update(decoded)
-                continue
-            if values:
+            elif values:
                 data[key] = values if len(values) > 1 else values[0]
+        for key, files in uploads.items():
+            # As PocketBase: files join the names sent for a plain key (so listing the files to
+            # keep and adding new ones is one request); under a modifier they stand alone.
+            kept = data.get(key) if not key.startswith("+") and not key.endswith(("+", "-")) else None
+            names = [kept] if isinstance(kept, str) and kept else (kept if isinstance(kept, list) else [])
+            data[key] = [*names, *files]
         return data
     raise UnsupportedMediaError(
         f"Unsupported Content-Type {ctype!r}: send application/json or multipart/form-data."

@@ -199,3 +199,17 @@ async def test_rules_see_uploaded_file_names(api: ApiClient, docs: dict[str, Any
     assert wrong.status_code == 400
     right = await create(api, [("one", ("photo.txt", b"x", "")), *two])
     assert right.status_code == 200, right.text
+
+
+async def test_json_payload_names_and_new_files_merge(api: ApiClient, docs: dict[str, Any]) -> None:
+    rec = (await create(api, [("many", ("a.txt", b"a", "")), ("many", ("b.txt", b"b", ""))])).json()
+    a, b = rec["many"]
+    r = await api.request(
+        "PATCH",
+        f"/api/collections/docs/records/{rec['id']}",
+        data={"@jsonPayload": json.dumps({"many": [b]})},
+        files=[("many", ("c.txt", b"c", ""))],
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["many"][0] == b and len(r.json()["many"]) == 2  # a dropped, b kept, c added
+    assert await stored(api, docs, rec["id"], a) is None
