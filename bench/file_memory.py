@@ -136,7 +136,7 @@ def main() -> None:
             assert int(size) == args.size_mb << 20, size
         finally:
             proc.terminate()
-            proc.wait(timeout=30)
+            proc.communicate(timeout=30)
     storage = "s3 (moto)" if args.s3_endpoint else "local disk"
     print(f"file: {args.size_mb} MB, storage: {storage}")
     print(f"server RSS baseline:       {baseline / 1024:8.1f} MB")
