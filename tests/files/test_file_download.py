@@ -102,6 +102,20 @@ async def test_thumbnails(api: ApiClient, docs: dict[str, Any], size: str, expec
     assert await api.app.files.storage.stat(key) is not None
 
 
+async def test_thumbnail_crop_from_top_and_bottom(api: ApiClient, docs: dict[str, Any]) -> None:
+    tall = Image.new("RGB", (10, 30), (255, 0, 0))
+    tall.paste((0, 0, 255), (0, 15, 10, 30))  # top half red, bottom half blue
+    buf = io.BytesIO()
+    tall.save(buf, format="PNG")
+    rec = await upload(api, [("one", ("tall.png", buf.getvalue(), ""))])
+    colors = {}
+    for size in ("8x8t", "8x8b"):
+        r = await api.request("GET", f"/api/files/docs/{rec['id']}/{rec['one']}?thumb={size}")
+        colors[size] = Image.open(io.BytesIO(r.content)).convert("RGB").getpixel((4, 4))
+    assert colors["8x8t"][0] > 200 and colors["8x8t"][2] < 50  # red: the top was kept
+    assert colors["8x8b"][2] > 200 and colors["8x8b"][0] < 50  # blue: the bottom was kept
+
+
 async def test_thumbnail_keeps_jpeg_and_default_size_applies(api: ApiClient, docs: dict[str, Any]) -> None:
     rec = await upload(api, [("many", ("p.jpg", jpeg(300, 200), ""))])
     r = await api.request("GET", f"/api/files/docs/{rec['id']}/{rec['many'][0]}?thumb=100x100")
