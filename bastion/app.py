@@ -21,6 +21,8 @@ from bastion.core.datetime_format import now_str
 from bastion.core.record_service import RecordService
 from bastion.core.schema_registry import SchemaRegistry
 from bastion.core.system_collections import system_collections
+from bastion.files import FileService
+from bastion.files.file_thumbs import Thumbnailer
 from bastion.store import Database, Executor, open_database
 from bastion.store.json_codec import dumps, loads
 
@@ -45,7 +47,9 @@ class App:
         self.realtime: realtime.RealtimeHub | None = None
         self.request_logs: logs.RequestLogs | None = None
         self._auth_janitor: Any = None
-        self.records = RecordService(self.registry, self.bus)
+        self.files = FileService(config.data_dir, lambda: self.settings)
+        self.thumbnailer = Thumbnailer()
+        self.records = RecordService(self.registry, self.bus, files=self.files)
         self._synced_at = 0.0
         self._signature: tuple[str, str] = ("", "")
 
@@ -91,14 +95,26 @@ class App:
         if self.realtime is not None:
             await self.realtime.close()
             self.realtime = None
+        await self.files.close()
         if self._db is not None:
             await self._db.close()
             self._db = None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Executor]:
-        async with self.db.transaction() as tx:
-            yield tx
+        """A database transaction that also keeps file storage consistent with it: uploads it
+        made are removed if it fails, and deletions scheduled on commit finish before returning."""
+        opened: Executor | None = None
+        try:
+            async with self.db.transaction() as tx:
+                opened = tx
+                yield tx
+        except BaseException:
+            if opened is not None:
+                await self.files.rollback(opened)
+            raise
+        self.files.committed(opened)
+        await self.files.settle()
 
     async def reload_schema(self) -> None:
         self.registry.clear()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import unquote
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -18,6 +20,7 @@ from bastion import ratelimit, rules
 from bastion.api import (
     batch,
     collections,
+    files,
     health,
     logs,
     realtime,
@@ -27,6 +30,7 @@ from bastion.api import (
     records,
     settings,
     settings_mail,
+    settings_s3,
 )
 from bastion.app import App
 from bastion.errors import ApiError, BadRequestError, MethodNotAllowedError, NotFoundError
@@ -66,6 +70,7 @@ def guard(handler: Handler) -> Handler:
             return render_unexpected(None)
         finally:
             segment_timing.unbind(bound)
+            await request.close()  # removes spooled multipart uploads from the temp dir
 
     return wrapped
 
@@ -80,9 +85,11 @@ def _routes() -> list[Route]:
         record_auth,
         record_auth_flows,
         record_auth_oauth2,
+        files,
         batch,
         settings,
         settings_mail,
+        settings_s3,
         logs,
         realtime,
     ):
@@ -97,6 +104,23 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     status = getattr(exc, "status_code", 404)
     err: ApiError = MethodNotAllowedError() if status == 405 else NotFoundError()
     return error_response(err, request.headers.get("accept"))
+
+
+_RECORD_WRITE = re.compile(r"^/api/collections/([^/]+)/records(?:/[^/]+)?/?$")
+
+
+def _record_body_limit(app: App, scope: dict[str, Any]) -> int | None:
+    """Record writes may carry files: the base limit plus each file field's most (as PocketBase)."""
+    if scope.get("method") not in ("POST", "PATCH", "PUT"):
+        return None
+    match = _RECORD_WRITE.match(scope.get("path", ""))
+    if match is None or app.config.max_body_bytes <= 0:
+        return None
+    collection = app.registry.find_collection(unquote(match.group(1)))
+    if collection is None or collection.is_view:
+        return None
+    extra = sum(f.max_body_size() for f in collection.fields if f.type == "file")  # type: ignore[attr-defined]
+    return app.config.max_body_bytes + extra if extra else None
 
 
 def create_asgi_app(app: App, *, manage_lifecycle: bool = True) -> Any:
@@ -122,5 +146,6 @@ def create_asgi_app(app: App, *, manage_lifecycle: bool = True) -> Any:
         trusted_proxies=[p.strip() for p in cfg.trusted_proxies.split(",") if p.strip()],
         max_body_bytes=cfg.max_body_bytes,
         request_log=AppLogSink(app),
+        body_limit_for=functools.partial(_record_body_limit, app),
     )
     return build_middleware_stack(starlette, http_settings)

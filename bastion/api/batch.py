@@ -20,6 +20,7 @@ from starlette.routing import Route
 from bastion.api.context import JSONResponse, get_app, load_access, load_auth, read_body
 from bastion.api.records import collection_or_404, create_in_tx, delete_in_tx, update_in_tx
 from bastion.app import App
+from bastion.core.fields.field_file import is_upload
 from bastion.core.record_access import Access, normalize_headers
 from bastion.core.record_query import find_by_id
 from bastion.errors import (
@@ -59,6 +60,8 @@ async def batch(request: Request) -> Response:
         raise BadRequestError("Failed to read the submitted batch data.") from None
     access = await load_access(request, body)
     requests = body.get("requests")
+    if isinstance(requests, list):
+        _attach_files(body, requests)
     if not isinstance(requests, list) or not requests:
         raise ValidationError(
             {"requests": field_error("validation_required", "Cannot be blank.")}, INVALID_DATA
@@ -97,6 +100,23 @@ async def batch(request: Request) -> Response:
     except TimeoutError:
         raise BadRequestError("Batch transaction failed: it took longer than the allowed timeout.") from None
     return JSONResponse(results)
+
+
+_FILE_KEY = re.compile(r"^requests(?:\.(\d+)\.|\[(\d+)\]\.)(.+)$")
+
+
+def _attach_files(body: dict[str, Any], requests: list[Any]) -> None:
+    """Multipart files sent as `requests.N.field` / `requests[N].field` join request N's body."""
+    for key, value in body.items():
+        match = _FILE_KEY.match(key)
+        if match is None:
+            continue
+        index = int(match.group(1) or match.group(2))
+        files = [v for v in (value if isinstance(value, list) else [value]) if is_upload(v)]
+        if files and index < len(requests) and isinstance(requests[index], dict):
+            sub_body = requests[index].setdefault("body", {})
+            if isinstance(sub_body, dict):
+                sub_body[match.group(3)] = files
 
 
 async def _run_one(app: App, tx: Executor, index: int, sub: Any, access: Access) -> dict[str, Any]:

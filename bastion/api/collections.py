@@ -114,6 +114,7 @@ async def delete_collection(request: Request) -> Response:
     existing = collection_or_404(app, request.path_params["collection"], NOT_FOUND)
     async with app.transaction() as tx:
         await app.collections.delete(tx, existing)
+        app.files.forget_collection_after_commit(tx, existing.id)
     app.registry.remove(existing.id)
     return Response(status_code=204)
 
@@ -158,6 +159,7 @@ async def import_collections(request: Request) -> Response:
                 for c in app.registry.all():
                     if c.id not in imported_ids and not c.system:
                         await app.collections.delete(tx, c)
+                        app.files.forget_collection_after_commit(tx, c.id)
                         app.registry.remove(c.id)
     except Exception:
         await app.reload_schema()

@@ -6,6 +6,7 @@ from time import perf_counter
 from typing import Any
 
 import msgspec
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -15,6 +16,7 @@ from bastion.core.record_access import Access, normalize_headers
 from bastion.core.record_fields_filter import pick_fields
 from bastion.core.record_query import find_by_id
 from bastion.errors import ApiError, BadRequestError, UnauthorizedError, UnsupportedMediaError
+from bastion.files.file_upload import Upload
 from bastion.obs import segment_timing
 
 _json_encoder = msgspec.json.Encoder()
@@ -114,8 +116,12 @@ async def read_body(request: Request) -> dict[str, Any]:
         except Exception:  # noqa: BLE001 - python-multipart raises several unrelated types
             raise BadRequestError(INVALID_BODY) from None
         data: dict[str, Any] = {}
-        for key in set(form.keys()):
+        uploads: dict[str, list[Upload]] = {}
+        for key in dict.fromkeys(form.keys()):
             values = [v for v in form.getlist(key) if isinstance(v, str)]
+            files = [Upload.from_starlette(v) for v in form.getlist(key) if isinstance(v, UploadFile)]
+            if files:
+                uploads[key] = files
             if key == "@jsonPayload":
                 for payload in values:
                     try:
@@ -124,13 +130,28 @@ async def read_body(request: Request) -> dict[str, Any]:
                         raise BadRequestError(INVALID_BODY) from None
                     if isinstance(decoded, dict):
                         data.update(decoded)
-                continue
-            if values:
+            elif values:
                 data[key] = values if len(values) > 1 else values[0]
+        for key, files in uploads.items():
+            # As PocketBase: files join the names sent for a plain key (so listing the files to
+            # keep and adding new ones is one request); under a modifier they stand alone.
+            kept = data.get(key) if not key.startswith("+") and not key.endswith(("+", "-")) else None
+            names = [kept] if isinstance(kept, str) and kept else (kept if isinstance(kept, list) else [])
+            data[key] = [*names, *files]
         return data
     raise UnsupportedMediaError(
         f"Unsupported Content-Type {ctype!r}: send application/json or multipart/form-data."
     )
+
+
+async def read_body_or(request: Request, load_error: str) -> dict[str, Any]:
+    """`read_body`, answering an unreadable body with the endpoint's own 400 message."""
+    try:
+        return await read_body(request)
+    except UnsupportedMediaError:
+        raise
+    except BadRequestError:
+        raise BadRequestError(load_error) from None
 
 
 def picked(data: Any, query: Any) -> Any:

@@ -12,21 +12,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bastion.api.collections import superuser_access
-from bastion.api.context import get_app, read_body
+from bastion.api.context import get_app, read_body_or
 from bastion.auth import auth_flows
-from bastion.errors import BadRequestError, UnsupportedMediaError
+from bastion.errors import BadRequestError
 from bastion.mail import MailError
 
 
 async def send_test_email(request: Request) -> Response:
     app = get_app(request)
     await superuser_access(request)
-    try:
-        body = await read_body(request)
-    except UnsupportedMediaError:
-        raise
-    except BadRequestError:
-        raise BadRequestError(auth_flows.LOAD_ERROR) from None
+    body = await read_body_or(request, auth_flows.LOAD_ERROR)
     message = auth_flows.sample_test_mail(app, body)
     try:
         await auth_flows.send_mail(app, message)

@@ -37,6 +37,7 @@ from bastion.core.record_query import (
 from bastion.core.record_validation import apply_body, unique_columns, validate_record
 from bastion.core.schema_registry import SchemaRegistry
 from bastion.errors import BadRequestError, ForbiddenError, NotFoundError, ValidationError, field_error
+from bastion.files.file_service import has_uploads
 from bastion.store.database import Executor
 from bastion.store.ddl import quote
 
@@ -47,6 +48,7 @@ SUPERUSER_ONLY = "Only superusers can perform this action."
 class RecordService:
     registry: SchemaRegistry
     bus: EventBus = field(default_factory=EventBus)
+    files: Any = None  # bastion.files.FileService; None: file values are names only (unit tests)
 
     def _emit(self, tx: Executor, action: Action, record: Record, before: Record | None = None) -> None:
         """Publish the change once `tx` commits, as a snapshot (later mutations don't leak into it)."""
@@ -130,6 +132,7 @@ class RecordService:
             raise ValidationError(errors, "Failed to create record.")
         if password_plain is not None:
             record.data["password"] = await hash_password_async(password_plain)
+        await self._store_uploads(tx, record)
         await self._insert(tx, record)
         record.original = dict(record.data)
         self._emit(tx, "create", record)
@@ -165,7 +168,9 @@ class RecordService:
             raise ValidationError(errors, "Failed to update record.")
         if password_plain is not None:
             record.data["password"] = await hash_password_async(password_plain)
+        await self._store_uploads(tx, record)
         await self._update(tx, record)
+        self._forget_replaced_files(tx, before, record)
         self._emit(tx, "update", record, before)
         return before, record
 
@@ -214,9 +219,26 @@ class RecordService:
                 ref.data[field_name] = remaining
                 self._emit(tx, "update", ref, before)
         await tx.execute(f'DELETE FROM {quote(record.collection.name)} WHERE "id" = ?', (record.id,))
+        if self.files is not None:
+            self.files.forget_record_after_commit(tx, record)
         self._emit(tx, "delete", record)
 
     # ---- internals --------------------------------------------------------------------------------
+
+    async def _store_uploads(self, tx: Executor, record: Record) -> None:
+        """Uploads go to storage before the row is written (see bastion/files/file_service.py)."""
+        if self.files is not None and has_uploads(record):
+            await self.files.store_uploads(tx, record)
+
+    def _forget_replaced_files(self, tx: Executor, before: Record, after: Record) -> None:
+        if self.files is None:
+            return
+        gone: list[str] = []
+        for f in after.collection.fields:
+            if f.type == "file":
+                kept = set(f.names(after.data.get(f.name)))
+                gone.extend(n for n in f.names(before.data.get(f.name)) if n not in kept)
+        self.files.forget_after_commit(tx, after.collection.id, after.id, gone)
 
     async def _check_create_rule(
         self, tx: Executor, record: Record, body: dict[str, Any], access: Access

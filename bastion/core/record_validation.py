@@ -62,7 +62,8 @@ def apply_body(record: Record, body: dict[str, Any], *, allow_hidden: bool) -> d
                 record.data[name] = field.normalize(value)
         except (ValueError, TypeError):
             continue
-        resolved[name] = record.data[name]
+        # Rules see a file field's names (new uploads by their generated names), as in PocketBase.
+        resolved[name] = field.to_api(record.data[name]) if field.type == "file" else record.data[name]
     return resolved
 
 

@@ -33,6 +33,10 @@ class SecurityHeadersMiddleware:
             return
 
         defaults = _BASE + (HSTS,) if self.hsts and scope.get("scheme") == "https" else _BASE
+        if scope.get("path", "").startswith("/api/files/"):
+            # Uploaded files may be embedded anywhere (PocketBase drops X-Frame-Options there too);
+            # their own CSP sandbox is what protects them.
+            defaults = tuple(item for item in defaults if item[0] != b"x-frame-options")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

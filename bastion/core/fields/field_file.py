@@ -16,6 +16,7 @@ from bastion.core.fields.field_cast import to_unique_strings
 from bastion.core.fields.field_multi import MultiValueMixin, modifier_kind
 
 DEFAULT_FILE_MAX_SIZE = 5 << 20
+MAX_IMAGE_PIXELS = 80_000_000
 THUMB_SIZE_RE = re.compile(r"^(\d+)x(\d+)(t|b|f)?$")
 _LOOSE_FILENAME_RE = re.compile(r"^[^./\\][^/\\]+$")
 _ZERO_THUMBS = ("0x0", "0x0t", "0x0b", "0x0f")
@@ -155,6 +156,15 @@ class FileField(MultiValueMixin, Field):
                 "validation_file_size_limit",
                 "Failed to upload {{.file}} - the maximum allowed file size is {{.maxSize}} bytes.",
                 {"file": original, "maxSize": self.effective_max_size},
+            )
+        pixels = int(getattr(upload, "pixels", 0) or 0)
+        if pixels > MAX_IMAGE_PIXELS:
+            # Not in PocketBase: an image this large is refused up front (a decompression bomb
+            # would exhaust memory when thumbnailed).
+            raise fail(
+                "validation_image_too_large",
+                "Failed to upload {{.file}} - the image is larger than {{.maxPixels}} pixels.",
+                {"file": original, "maxPixels": MAX_IMAGE_PIXELS},
             )
         mime = getattr(upload, "mime_type", None)
         if self.mime_types and mime is not None and not _mime_matches(str(mime), self.mime_types):
