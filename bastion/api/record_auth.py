@@ -79,7 +79,6 @@ async def auth_response(
         pending = await check_mfa(app, record, method, access, mfa_id)
         if pending:
             return JSONResponse({"mfaId": pending}, status_code=401)
-    if method:
         await note_sign_in(app, record, access.client_ip, access.headers.get("user_agent", ""))
     self_access = Access(record, access.method, access.query, access.headers, {}, access.context)
     [data] = await render_records(app, app.db, [record], self_access, access.query)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from typing import Any
 
 from starlette.requests import Request
@@ -18,6 +19,7 @@ from starlette.routing import Route
 
 from bastion.api.context import get_app, load_access, read_body
 from bastion.api.record_auth import auth_response
+from bastion.auth.oauth2 import apple_name
 from bastion.auth.oauth2.oauth2_login import sign_in
 from bastion.auth.oauth2.provider_client import ProviderError, init_provider
 from bastion.auth.oauth2.provider_entries import oauth2_providers_for, provider_configs
@@ -86,6 +88,8 @@ async def auth_with_oauth2(request: Request) -> Response:
     except (ProviderError, ValueError, OSError) as exc:
         log.info("OAuth2 user fetch failed: %s", exc)
         raise BadRequestError("Failed to fetch OAuth2 user.") from None
+    if provider.name == "apple" and not user.name:
+        user = replace(user, name=apple_name.take(body["code"]))
     create_data = body.get("createData") if isinstance(body.get("createData"), dict) else None
     result = await sign_in(app, collection, provider.name, user, access, create_data)
     meta = {
@@ -139,6 +143,7 @@ async def oauth2_redirect(request: Request) -> Response:
     else:
         body = dict(request.query_params)
     state, code, error = (str(body.get(k) or "") for k in ("state", "code", "error"))
+    apple_user = str(body.get("user") or "")
     hub = app.realtime
     client = hub.find(state) if hub is not None and state else None
     if client is None or OAUTH2_TOPIC not in client.subscriptions:
@@ -149,6 +154,8 @@ async def oauth2_redirect(request: Request) -> Response:
     if client.ip and client.ip != ip:
         # The browser that finished the sign-in is not the one that started it.
         return PlainTextResponse(_FAILED)
+    if apple_user and code and not error:
+        apple_name.remember(code, apple_user)  # Apple's first sign-in: the name comes only here
     data: dict[str, str] = {"state": state, "code": code}
     if error:
         data["error"] = error

@@ -20,6 +20,7 @@ from bastion.core.collection_model import (
     Collection,
     ensure_token_secrets,
     new_auth_options,
+    new_token_secret,
 )
 from bastion.core.datetime_format import now_str
 from bastion.core.fields import Field, auth_system_fields, default_id_field, field_from_dict
@@ -230,7 +231,12 @@ class CollectionService:
     ) -> dict[str, Any]:
         if existing.is_auth:
             patch = {k: v for k, v in data.items() if k in AUTH_OPTION_KEYS}
-            return ensure_token_secrets(merge_auth_options(current, patch))
+            merged = merge_auth_options(current, patch)
+            if str(merged.get("authRule") or "") != str(current.get("authRule") or ""):
+                # As PocketBase: a new authRule signs everyone out (tokens issued under the old
+                # rule must not outlive it), by replacing the auth token secret.
+                merged["authToken"] = {**merged.get("authToken", {}), "secret": new_token_secret()}
+            return ensure_token_secrets(merged)
         if existing.is_view:
             return {"viewQuery": data.get("viewQuery", current.get("viewQuery", ""))}
         return current

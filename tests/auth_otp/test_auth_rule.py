@@ -31,11 +31,13 @@ async def test_request_auth_is_the_caller_not_the_record(mail_api: ApiClient, sm
     otp_id, code = await request_code(mail_api, smtp, "caller@example.com")
     r = await mail_api.request("POST", f"{BASE}/auth-with-otp", json={"otpId": otp_id, "password": code})
     assert (r.status_code, r.json()) == (403, REFUSED)
-    # a refresh is sent by the record itself, so the same rule lets it through
-    r = await mail_api.request("POST", f"{BASE}/auth-refresh", token=token)
-    assert r.status_code == 200, r.text
     # a superuser caller passes whatever the rule says
     r = await mail_api.su("POST", f"{BASE}/impersonate/{user['id']}", json={"duration": 60})
+    assert r.status_code == 200, r.text
+    # a refresh is sent by the record itself, so the same rule lets it through (the token from
+    # before the rule change no longer works: a new rule signs everyone out)
+    assert (await mail_api.request("POST", f"{BASE}/auth-refresh", token=token)).status_code == 401
+    r = await mail_api.request("POST", f"{BASE}/auth-refresh", token=r.json()["token"])
     assert r.status_code == 200, r.text
 
 
@@ -70,3 +72,15 @@ async def test_mfa_rule_sees_the_caller_too(mail_api: ApiClient, smtp: SmtpSink)
     await configure(mail_api, mfa={**mfa, "rule": 'name = "x"'})
     r = await _password(mail_api, "mfa@example.com")
     assert r.status_code == 401 and list(r.json()) == ["mfaId"]
+
+
+async def test_a_new_auth_rule_signs_everyone_out(mail_api: ApiClient, smtp: SmtpSink) -> None:
+    """PocketBase 0.40.6 replaces the collection's auth token secret when the authRule changes."""
+    _, token = await mail_api.create_user("out@example.com")
+    await configure(mail_api, passwordAuth={"enabled": True})  # other options: tokens stay valid
+    assert (await mail_api.request("POST", f"{BASE}/auth-refresh", token=token)).status_code == 200
+    await configure(mail_api, authRule="verified = false")
+    r = await mail_api.request("POST", f"{BASE}/auth-refresh", token=token)
+    assert r.status_code == 401
+    r = await _password(mail_api, "out@example.com")
+    assert r.status_code == 200, r.text  # a new sign-in under the new rule works

@@ -40,6 +40,18 @@ async def enable_oauth2(api: Any, provider: dict[str, Any], mapped: dict[str, st
     assert r.status_code == 200, r.text
 
 
+def id_token_config(idp: OidcProvider, name: str) -> dict[str, Any]:
+    """A provider without userinfo: the user is the id_token, checked with the JWKS and issuer."""
+    return {
+        "name": name,
+        "clientId": CLIENT_ID,
+        "clientSecret": CLIENT_SECRET,
+        "authURL": idp.issuer + "/authorize",
+        "tokenURL": idp.issuer + "/token",
+        "extra": {"jwksURL": idp.issuer + "/jwks", "issuers": [idp.issuer]},
+    }
+
+
 def oidc_config(idp: OidcProvider) -> dict[str, Any]:
     return {
         "name": "oidc",
@@ -210,15 +222,7 @@ async def test_wrong_or_reused_code_is_400(api: Any, idp: OidcProvider) -> None:
 
 async def test_id_token_claims_checked_against_jwks(api: Any, idp: OidcProvider) -> None:
     # No userinfo endpoint: the user comes from the id_token, verified with the provider's JWKS.
-    config = {
-        "name": "oidc2",
-        "clientId": CLIENT_ID,
-        "clientSecret": CLIENT_SECRET,
-        "authURL": idp.issuer + "/authorize",
-        "tokenURL": idp.issuer + "/token",
-        "extra": {"jwksURL": idp.issuer + "/jwks", "issuers": [idp.issuer]},
-    }
-    await enable_oauth2(api, config)
+    await enable_oauth2(api, id_token_config(idp, "oidc2"))
     entry = await provider_entry(api, "oidc2")
     r = await login(api, entry, await authorize(entry))
     assert r.status_code == 200, r.text

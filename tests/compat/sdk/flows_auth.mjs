@@ -1,6 +1,6 @@
 // Every sign-in flow of an auth collection, through the SDK as an app would use it: registration,
-// verification, authWithPassword, authRefresh, listAuthMethods, OTP, password reset, OAuth2 code
-// and impersonation. Mails arrive at the test's SMTP server, which spools them as JSON files in
+// verification, authWithPassword, authRefresh, listAuthMethods, OTP, password reset, OAuth2 code,
+// the new-device alert mail and impersonation. Mails arrive at the test's SMTP server, which spools them as JSON files in
 // MAIL_SPOOL; tokens and codes are read from them. OIDC_* name the test's OpenID Connect provider.
 // Run by test_sdk_auth_flows.py (not by test_sdk.py: it needs those services).
 import { readdirSync, readFileSync } from "node:fs";
@@ -177,6 +177,36 @@ await run(async () => {
   const links = await su.collection("_externalAuths").getFullList({ filter: `recordRef = "${byOauth.record.id}"` });
   eq(links.map((l) => [l.provider, l.collectionRef]), [["oidc", byOauth.record.collectionId]], "one provider link");
 
+  step("authRule: a new rule signs everyone out; @request.auth is the caller, so a rule asking for one refuses sign-ins with 403");
+  const fresh = anonymousClient();
+  await fresh.collection(name).authWithPassword(email, "second-pass-123");
+  const collection = await su.collections.getOne(name);
+  await su.collections.update(collection.id, { authRule: '@request.auth.id != ""' });
+  await rejects(fresh.collection(name).authRefresh(), 401, "a token from before the rule change");
+  const refusedMsg = "The request doesn't satisfy the collection requirements to authenticate.";
+  const byPassword = await rejects(anonymousClient().collection(name).authWithPassword(email, "second-pass-123"), 403, "password under the rule");
+  eq(byPassword.response.message, refusedMsg, "password refusal message");
+  const third = (await anon.collection(name).listAuthMethods()).oauth2.providers[0];
+  const back3 = new URL((await fetch(third.authURL + encodeURIComponent(REDIRECT), { redirect: "manual" })).headers.get("location"));
+  const byCode = await rejects(anonymousClient().collection(name).authWithOAuth2Code(
+    "oidc", back3.searchParams.get("code"), third.codeVerifier, REDIRECT,
+  ), 403, "OAuth2 under the rule");
+  eq(byCode.response.message, refusedMsg, "OAuth2 refusal message");
+  const viaSuperuser = await su.collection(name).impersonate(user.id, 600);
+  eq((await viaSuperuser.collection(name).authRefresh()).record.id, user.id, "a refresh is sent by the record itself: allowed");
+  await su.collections.update(collection.id, { authRule: "" });
+
+  step("a sign-in from a new device mails an alert (authAlert is on by default)");
+  const device = `flows-test-device-${SUFFIX}`;
+  const elsewhere = anonymousClient();
+  elsewhere.beforeSend = (url, options) => {
+    options.headers = { ...options.headers, "User-Agent": device };
+    return { url, options };
+  };
+  eq((await elsewhere.collection(name).authWithPassword(email, "second-pass-123")).record.id, user.id, "sign-in from elsewhere");
+  const alert = await nextMail(email);
+  check(alert.html.includes(device), `the alert names the device: ${alert.html}`);
+
   step("impersonate: a superuser acts as the user with a non-refreshable token");
   const as = await su.collection(name).impersonate(user.id, 3600);
   eq(as.authStore.record.id, user.id, "impersonated record");
@@ -184,5 +214,5 @@ await run(async () => {
   eq([claims.id, claims.refreshable, claims.type], [user.id, false, "auth"], "impersonation claims");
   eq((await as.collection(name).getOne(user.id)).email, email, "the impersonated client sees its own record");
   await rejects(anonymousClient().collection(name).impersonate(user.id, 60), 401, "impersonate as a guest");
-  await rejects(otpClient.collection(name).impersonate(user.id, 60), 403, "impersonate as a user");
+  await rejects(elsewhere.collection(name).impersonate(user.id, 60), 403, "impersonate as a user");
 });
