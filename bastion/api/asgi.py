@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from bastion import ratelimit, rules
 from bastion.api import (
@@ -20,6 +20,7 @@ from bastion.api import (
     collections,
     health,
     realtime,
+    realtime_ws,
     record_auth,
     record_auth_flows,
     record_auth_oauth2,
@@ -62,8 +63,8 @@ def guard(handler: Handler) -> Handler:
     return wrapped
 
 
-def _routes() -> list[Route]:
-    out = []
+def _routes() -> list[BaseRoute]:
+    out: list[BaseRoute] = list(realtime_ws.routes)  # WebSockets: their errors are close frames
     for module in (
         health,
         collections,

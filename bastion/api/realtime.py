@@ -28,13 +28,12 @@ from bastion.errors import (
     field_error,
 )
 from bastion.realtime import Message, RealtimeClient, RealtimeHub
+from bastion.realtime.subscription_topics import subscription_errors
 
 IDLE_TIMEOUT = 5 * 60.0
 MAX_LIFETIME = 30 * 60.0
 # sent when the node shuts down so EventSource clients come back soon (to this or another node)
 RETRY_MS = 1000
-MAX_SUBSCRIPTIONS = 1000
-MAX_SUBSCRIPTION_LENGTH = 2500
 
 
 def _sse(client_id: str, message: Message) -> bytes:
@@ -116,23 +115,7 @@ def _validate(body: dict[str, Any]) -> tuple[str, list[str]]:
         errors["clientId"] = field_error(
             "validation_length_out_of_range", "The length must be between 1 and 255.", {"max": 255, "min": 1}
         )
-    if len(subs) > MAX_SUBSCRIPTIONS:
-        errors["subscriptions"] = field_error(
-            "validation_length_too_long",
-            f"The length must be no more than {MAX_SUBSCRIPTIONS}.",
-            {"max": MAX_SUBSCRIPTIONS, "min": 0},
-        )
-    else:
-        for i, s in enumerate(subs):
-            if len(s) > MAX_SUBSCRIPTION_LENGTH:
-                errors["subscriptions"] = {
-                    str(i): field_error(
-                        "validation_length_too_long",
-                        f"The length must be no more than {MAX_SUBSCRIPTION_LENGTH}.",
-                        {"max": MAX_SUBSCRIPTION_LENGTH, "min": 0},
-                    )
-                }
-                break
+    errors.update(subscription_errors(subs))
     if errors:
         raise ValidationError(errors, INVALID_BODY)
     return client_id, subs

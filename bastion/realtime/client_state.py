@@ -32,6 +32,8 @@ class Message:
 @dataclass
 class RealtimeClient:
     ip: str = ""
+    # False for long-polling clients, which hold no open connection between requests
+    streaming: bool = True
     id: str = field(default_factory=new_client_id)
     auth: Record | None = None
     subscriptions: dict[str, SubscriptionOptions] = field(default_factory=dict)
@@ -39,9 +41,29 @@ class RealtimeClient:
     discarded: asyncio.Event = field(default_factory=asyncio.Event)
     # set when the node shuts down: the stream ends with a `retry:` hint instead of silently
     shutting_down: bool = False
+    # set when the outbox overflowed: the transport tells the client why it was dropped
+    overflowed: bool = False
+    # Unix time the client's token expires (WebSocket and long polling, whose sessions can outlive
+    # a token); past it the hub treats the client as a guest. 0: no expiry tracked (SSE, guests).
+    auth_expires: float = 0.0
 
     def set_subscriptions(self, subs: list[str]) -> None:
         self.subscriptions = {s: parse_subscription(s) for s in subs if s}
+
+    def add_subscriptions(self, subs: list[str]) -> None:
+        for s in subs:
+            if s:
+                self.subscriptions[s] = parse_subscription(s)
+
+    def remove_subscriptions(self, subs: list[str] | None) -> None:
+        """Drop the listed subscriptions (exactly, or every one on that topic); None drops all."""
+        if subs is None:
+            self.subscriptions = {}
+            return
+        gone = set(subs)
+        self.subscriptions = {
+            s: o for s, o in self.subscriptions.items() if s not in gone and o.topic not in gone
+        }
 
     def send(self, message: Message) -> None:
         if self.discarded.is_set():
@@ -49,6 +71,7 @@ class RealtimeClient:
         try:
             self.outbox.put_nowait(message)
         except asyncio.QueueFull:
+            self.overflowed = True
             self.discard()  # a slow consumer is dropped rather than buffered without bound
 
     def discard(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any
 
 from bastion.bus.events import RecordEvent
@@ -35,8 +36,8 @@ class RealtimeHub:
 
     # ---- clients ----------------------------------------------------------------------------
 
-    def register(self, ip: str = "") -> RealtimeClient:
-        client = RealtimeClient(ip=ip)
+    def register(self, ip: str = "", *, streaming: bool = True) -> RealtimeClient:
+        client = RealtimeClient(ip=ip, streaming=streaming)
         self.clients[client.id] = client
         return client
 
@@ -103,7 +104,10 @@ class RealtimeHub:
         record = event.record
         exists = event.action != "delete"
         topics = record_topics(record.collection.id, record.collection.name, record.id)
+        now = time.time()
         for client in list(self.clients.values()):
+            if client.auth_expires and client.auth_expires <= now:
+                client.auth, client.auth_expires = None, 0.0  # an expired token no longer counts
             for sub, options in list(client.subscriptions.items()):
                 if client.discarded.is_set():
                     break
