@@ -14,6 +14,7 @@ from typing import Any
 
 from bastion import ratelimit, realtime
 from bastion.bus import EventBus
+from bastion.bus.pubsub import backend_kind
 from bastion.config import Config
 from bastion.core import settings_model
 from bastion.core.collection_service import CollectionService
@@ -43,6 +44,7 @@ class App:
         self.collections: CollectionService
         self.bus = EventBus()
         self.realtime: realtime.RealtimeHub | None = None
+        self._node_bridge: Any = None
         self._auth_janitor: Any = None
         self.records = RecordService(self.registry, self.bus)
         self._synced_at = 0.0
@@ -68,6 +70,11 @@ class App:
         self._signature = await self._read_signature()
         self._synced_at = time.monotonic()
         self.realtime = realtime.attach(self)
+        if backend_kind(self.config.realtime_pubsub) != "memory":
+            from bastion.realtime.node_bridge import NodeBridge
+
+            # an unreachable backend fails here, at start
+            self._node_bridge = await NodeBridge.start(self)
         ratelimit.attach(self)  # a misconfigured Redis limiter fails here, at start
         # Voids OTPs, MFA sessions and TOTP secrets when their record's password, tokenKey or
         # existence changes (as PocketBase does).
@@ -82,6 +89,9 @@ class App:
             await self._auth_janitor.drain()
             self._auth_janitor = None
         await ratelimit.close(self)
+        if self._node_bridge is not None:
+            await self._node_bridge.close()
+            self._node_bridge = None
         if self.realtime is not None:
             await self.realtime.close()
             self.realtime = None

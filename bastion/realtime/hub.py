@@ -72,9 +72,12 @@ class RealtimeHub:
 
     # ---- fan-out ----------------------------------------------------------------------------
 
-    def _on_event(self, event: RecordEvent) -> None:
+    def enqueue(self, event: RecordEvent) -> None:
+        """Fan out `event` (a local commit, or another node's via the pub/sub bridge)."""
         if not self.closed:
             self._events.put_nowait(event)
+
+    _on_event = enqueue
 
     async def _run(self) -> None:
         while (event := await self._events.get()) is not None:
