@@ -20,6 +20,7 @@ from bastion.api import (
     collections,
     health,
     realtime,
+    realtime_poll,
     realtime_ws,
     record_auth,
     record_auth_flows,
@@ -76,6 +77,7 @@ def _routes() -> list[BaseRoute]:
         settings,
         settings_mail,
         realtime,
+        realtime_poll,
     ):
         for route in module.routes:
             out.append(

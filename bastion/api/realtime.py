@@ -48,7 +48,7 @@ def _sse(client_id: str, message: Message) -> bytes:
     )
 
 
-def _hub(request: Request) -> RealtimeHub:
+def realtime_hub(request: Request) -> RealtimeHub:
     hub = get_app(request).realtime
     if hub is None or hub.closed:
         raise UnavailableError()
@@ -92,13 +92,13 @@ async def _stream(hub: RealtimeHub, client: RealtimeClient) -> AsyncIterator[byt
 
 
 async def connect(request: Request) -> Response:
-    hub = _hub(request)
+    hub = realtime_hub(request)
     client = hub.register(ip=request.client.host if request.client else "")
     headers = {"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(_stream(hub, client), headers=headers)
 
 
-def _validate(body: dict[str, Any]) -> tuple[str, list[str]]:
+def validate_body(body: dict[str, Any], *, client_required: bool = True) -> tuple[str, list[str]]:
     client_id = body.get("clientId")
     subs = body.get("subscriptions")
     # values of the wrong JSON type fail to bind in PocketBase: a plain 400 without field errors
@@ -109,7 +109,7 @@ def _validate(body: dict[str, Any]) -> tuple[str, list[str]]:
     client_id = client_id or ""
     subs = subs or []
     errors: dict[str, Any] = {}
-    if not client_id:
+    if not client_id and client_required:
         errors["clientId"] = field_error("validation_required", "Cannot be blank.")
     elif len(client_id) > 255:
         errors["clientId"] = field_error(
@@ -127,9 +127,8 @@ def _same_auth(a: Record | None, b: Record | None) -> bool:
     return a.id == b.id and a.collection.id == b.collection.id
 
 
-async def set_subscriptions(request: Request) -> Response:
-    hub = _hub(request)
-    client_id, subs = _validate(await read_body(request))
+async def find_client(request: Request, hub: RealtimeHub, client_id: str) -> RealtimeClient:
+    """The client `client_id` names, bound to this request's auth (as PocketBase binds it)."""
     client = hub.find(client_id)
     if client is None:
         raise NotFoundError("Missing or invalid client id.")
@@ -141,6 +140,13 @@ async def set_subscriptions(request: Request) -> Response:
     if client.auth is not None and not _same_auth(client.auth, access.auth):
         raise ForbiddenError("The current and the previous request authorization don't match.")
     client.auth = access.auth
+    return client
+
+
+async def set_subscriptions(request: Request) -> Response:
+    hub = realtime_hub(request)
+    client_id, subs = validate_body(await read_body(request))
+    client = await find_client(request, hub, client_id)
     client.set_subscriptions(subs)
     return Response(status_code=204)
 

@@ -10,6 +10,7 @@ import asyncio
 import secrets
 import string
 from dataclasses import dataclass, field
+from typing import Any
 
 from bastion.core.record_model import Record
 from bastion.realtime.subscription_topics import SubscriptionOptions, parse_subscription
@@ -46,6 +47,8 @@ class RealtimeClient:
     # Unix time the client's token expires (WebSocket and long polling, whose sessions can outlive
     # a token); past it the hub treats the client as a guest. 0: no expiry tracked (SSE, guests).
     auth_expires: float = 0.0
+    # long polling's numbered, unacknowledged events (bastion/realtime/poll_buffer.py)
+    poll: Any = None
 
     def set_subscriptions(self, subs: list[str]) -> None:
         self.subscriptions = {s: parse_subscription(s) for s in subs if s}

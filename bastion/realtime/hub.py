@@ -15,6 +15,7 @@ from typing import Any
 from bastion.bus.events import RecordEvent
 from bastion.core.record_access import Access
 from bastion.realtime.client_state import Message, RealtimeClient
+from bastion.realtime.poll_buffer import is_stale
 from bastion.realtime.record_message import render_event
 from bastion.realtime.record_visibility import can_see
 from bastion.realtime.shutdown_signal import on_stop_signal
@@ -87,6 +88,12 @@ class RealtimeHub:
                     await self._deliver(event)
             except Exception:  # one failing event must not stop realtime for the node
                 log.exception("realtime fan-out failed", extra={"action": event.action})
+            finally:
+                self._events.task_done()
+
+    async def drained(self) -> None:
+        """Wait until every event queued so far has been fanned out (tests, benchmarks)."""
+        await self._events.join()
 
     def _refresh_auth(self, event: RecordEvent) -> None:
         """Keep clients' auth in step with their auth record, as PocketBase does: a changed
@@ -107,8 +114,11 @@ class RealtimeHub:
         record = event.record
         exists = event.action != "delete"
         topics = record_topics(record.collection.id, record.collection.name, record.id)
-        now = time.time()
+        now, now_mono = time.time(), time.monotonic()
         for client in list(self.clients.values()):
+            if is_stale(client, now_mono):
+                self.unregister(client)  # a long-polling client that stopped polling
+                continue
             if client.auth_expires and client.auth_expires <= now:
                 client.auth, client.auth_expires = None, 0.0  # an expired token no longer counts
             for sub, options in list(client.subscriptions.items()):

@@ -13,10 +13,11 @@ import pytest
 
 from bastion.api.asgi import create_asgi_app
 from tests.conftest import ApiClient
+from tests.realtime.poll_client import PollClient
 from tests.realtime.sse_client import SseClient
 from tests.realtime.ws_client import WsClient
 
-TRANSPORTS = {"sse": SseClient, "ws": WsClient}
+TRANSPORTS = {"poll": PollClient, "sse": SseClient, "ws": WsClient}
 
 
 async def _opener(api: ApiClient, kind: str) -> AsyncIterator[Any]:
@@ -24,6 +25,8 @@ async def _opener(api: ApiClient, kind: str) -> AsyncIterator[Any]:
     opened: list[Any] = []
 
     async def open_client(token: str | None = None, **kw: Any) -> Any:
+        # events of earlier writes may still be on their way: they must not reach this client
+        await api.app.realtime.drained()
         client = await TRANSPORTS[kind](api, asgi, token=token, **kw).open()
         opened.append(client)
         return client
@@ -44,6 +47,13 @@ async def sse(api: ApiClient) -> AsyncIterator[Any]:
 async def ws(api: ApiClient) -> AsyncIterator[Any]:
     """`await ws(token=None, query="")` opens a connected WebSocket client."""
     async for opener in _opener(api, "ws"):
+        yield opener
+
+
+@pytest.fixture
+async def poller(api: ApiClient) -> AsyncIterator[Any]:
+    """`await poller(token=None)` creates a long-polling client that polls in the background."""
+    async for opener in _opener(api, "poll"):
         yield opener
 
 
