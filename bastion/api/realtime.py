@@ -8,7 +8,6 @@ Streams end after 5 idle minutes or 30 minutes in total, as in PocketBase; the S
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -55,23 +54,6 @@ def realtime_hub(request: Request) -> RealtimeHub:
     return hub
 
 
-async def _next_message(client: RealtimeClient, timeout: float) -> Message | None:
-    """The next queued message; None when the client is discarded or `timeout` passes idle."""
-    if not client.outbox.empty():
-        return client.outbox.get_nowait()
-    getter = asyncio.ensure_future(client.outbox.get())
-    stopper = asyncio.ensure_future(client.discarded.wait())
-    try:
-        await asyncio.wait({getter, stopper}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        stopper.cancel()
-        if not getter.done():
-            getter.cancel()
-    if getter.done() and not getter.cancelled() and not client.discarded.is_set():
-        return getter.result()
-    return None
-
-
 async def _stream(hub: RealtimeHub, client: RealtimeClient) -> AsyncIterator[bytes]:
     try:
         connect = Message("PB_CONNECT", b'{"clientId":"' + client.id.encode() + b'"}')
@@ -81,7 +63,7 @@ async def _stream(hub: RealtimeHub, client: RealtimeClient) -> AsyncIterator[byt
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
-            message = await _next_message(client, min(IDLE_TIMEOUT, remaining))
+            message = await client.next_message(min(IDLE_TIMEOUT, remaining))
             if message is None:
                 break  # idle, discarded (slow consumer or shutdown) or past its lifetime
             yield _sse(client.id, message)

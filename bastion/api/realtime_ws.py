@@ -59,18 +59,7 @@ def _authenticator(app: Any):  # type: ignore[no-untyped-def]
 
 async def _write(client: RealtimeClient, send: Any) -> None:
     """Send the client's events until it is discarded (shutdown, overflow or disconnect)."""
-    while not client.discarded.is_set():
-        getter = asyncio.ensure_future(client.outbox.get())
-        stopper = asyncio.ensure_future(client.discarded.wait())
-        try:
-            await asyncio.wait({getter, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            stopper.cancel()
-            if not getter.done():
-                getter.cancel()
-        if client.discarded.is_set() or getter.cancelled():
-            return
-        message = getter.result()
+    while (message := await client.next_message()) is not None:
         await send(topic_event(message.name, message.data))
 
 

@@ -79,3 +79,19 @@ class RealtimeClient:
 
     def discard(self) -> None:
         self.discarded.set()
+
+    async def next_message(self, timeout: float | None = None) -> Message | None:
+        """The next queued message; None once the client is discarded or `timeout` passes idle."""
+        if not self.outbox.empty():
+            return self.outbox.get_nowait()
+        getter = asyncio.ensure_future(self.outbox.get())
+        stopper = asyncio.ensure_future(self.discarded.wait())
+        try:
+            await asyncio.wait({getter, stopper}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopper.cancel()
+            if not getter.done():
+                getter.cancel()
+        if getter.done() and not getter.cancelled() and not self.discarded.is_set():
+            return getter.result()
+        return None

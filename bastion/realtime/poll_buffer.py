@@ -10,7 +10,6 @@ dropped by the hub on its next event.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass, field
 
@@ -56,18 +55,11 @@ async def take(client: RealtimeClient, cursor: int, wait: float) -> list[tuple[i
     try:
         _acknowledge(state, cursor)
         _take_outbox(client, state)
-        if not state.pending and wait > 0 and not client.discarded.is_set():
-            getter = asyncio.ensure_future(client.outbox.get())
-            stopper = asyncio.ensure_future(client.discarded.wait())
-            try:
-                await asyncio.wait({getter, stopper}, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                stopper.cancel()
-                if not getter.done():
-                    getter.cancel()
-            if getter.done() and not getter.cancelled():
+        if not state.pending and wait > 0:
+            message = await client.next_message(wait)
+            if message is not None:
                 state.seq += 1
-                state.pending.append((state.seq, getter.result()))
+                state.pending.append((state.seq, message))
             _take_outbox(client, state)  # whatever else arrived in the same moment
         return list(state.pending)
     finally:

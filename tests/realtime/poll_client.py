@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.conftest import ApiClient
-from tests.realtime.sse_client import Event, EventReader
+from tests.realtime.sse_client import Event, EventReader, PostSubscriber
 
 
 @dataclass
-class PollClient(EventReader):
+class PollClient(EventReader, PostSubscriber):
     api: ApiClient
     asgi: Any = None
     token: str | None = None
@@ -48,16 +48,6 @@ class PollClient(EventReader):
                 self.cursor = answer["cursor"]
         finally:
             self.events.put_nowait(None)
-
-    async def subscribe(self, *subs: str, token: str | None = None) -> int:
-        """Through the SSE endpoint's POST, which serves every client id."""
-        r = await self.api.request(
-            "POST",
-            "/api/realtime",
-            token=token if token is not None else self.token,
-            json={"clientId": self.client_id, "subscriptions": list(subs)},
-        )
-        return r.status_code
 
     async def close(self) -> None:
         if self._task is not None:

@@ -51,8 +51,25 @@ class EventReader:
         return True
 
 
+class PostSubscriber:
+    """Subscriptions set through `POST /api/realtime` (the SSE way, which serves poll clients too)."""
+
+    api: ApiClient
+    client_id: str
+    token: str | None
+
+    async def subscribe(self, *subs: str, token: str | None = None) -> int:
+        r = await self.api.request(
+            "POST",
+            "/api/realtime",
+            token=token if token is not None else self.token,
+            json={"clientId": self.client_id, "subscriptions": list(subs)},
+        )
+        return r.status_code
+
+
 @dataclass
-class SseClient(EventReader):
+class SseClient(EventReader, PostSubscriber):
     api: ApiClient
     asgi: Any
     token: str | None = None
@@ -116,15 +133,6 @@ class SseClient(EventReader):
             self.retry_hints.append(values["retry"])
         if "event" in values:
             self.events.put_nowait(Event(values.get("id", ""), values["event"], json.loads(values["data"])))
-
-    async def subscribe(self, *subs: str, token: str | None = None) -> int:
-        r = await self.api.request(
-            "POST",
-            "/api/realtime",
-            token=token if token is not None else self.token,
-            json={"clientId": self.client_id, "subscriptions": list(subs)},
-        )
-        return r.status_code
 
     async def close(self) -> None:
         self._disconnect.set()
