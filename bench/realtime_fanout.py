@@ -3,13 +3,21 @@
 Each subscriber is a raw asyncio HTTP/1.1 stream (cheaper per event than a full HTTP client, so
 the measuring side adds as little as it can): GET /api/realtime, read `PB_CONNECT` for the client
 id, POST the subscription to `posts` with the user's token. Then one record is created at a time;
-the latency of a write is from just before the POST until the last of the N clients has the event.
+the latency of a write is from just before the POST until the last of the N clients has the event
+(`p50_ms`/`p99_ms` over the writes), and each client's own commit→delivery time is reported too
+(`delivery_p50_ms`/`delivery_p99_ms`). The server's RSS is read before the streams open and
+while all are open, giving the memory one idle stream costs (`kb_per_stream`).
+
+Every phase is bounded in time: subscribers that have not connected within `JOIN_SECONDS` are
+counted as `refused`, and a write whose event has not reached everyone within `WAIT_SECONDS`
+counts the rest as `missed`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import resource
 import statistics
 import time
 from collections import defaultdict
@@ -20,6 +28,16 @@ import httpx
 
 SUBSCRIBE_CONCURRENCY = 50
 WAIT_SECONDS = 30.0
+JOIN_SECONDS = 300.0
+
+
+def raise_open_files() -> int:
+    """Lift this process's open-file limit to its hard limit (servers started later inherit it);
+    10,000 streams need 10,000 sockets on each side. Returns the limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 class Subscriber:
@@ -92,7 +110,9 @@ class Fanout:
             self.complete[record_id].set()
 
     async def run(self, writes: int) -> dict[str, float]:
+        raise_open_files()
         url = urlsplit(self.base)
+        rss_before = self.rss()
         subs = [Subscriber(self) for _ in range(self.n)]
         gate = asyncio.Semaphore(SUBSCRIBE_CONCURRENCY)
         headers = {"Authorization": self.token}
@@ -108,7 +128,13 @@ class Fanout:
                     r.raise_for_status()
 
             try:
-                await asyncio.gather(*(join(s) for s in subs))
+                joins = [asyncio.ensure_future(join(s)) for s in subs]
+                done, late = await asyncio.wait(joins, timeout=JOIN_SECONDS)
+                for task in late:
+                    task.cancel()
+                refused = len(late) + sum(1 for t in done if t.exception() is not None)
+                self.n -= refused  # completion counts only the streams that are there
+                rss_open = self.rss()  # all streams open and idle
                 all_ms, each_ms, missed = [], [], 0
                 for i in range(writes):
                     t0 = time.perf_counter()
@@ -131,17 +157,22 @@ class Fanout:
                         all_ms.append((max(times) - t0) * 1000)
                         each_ms += [(t - t0) * 1000 for t in times]
                     await asyncio.sleep(0.1)
-                rss_mb = self.rss()  # while all N streams are still open
             finally:
                 await asyncio.gather(*(s.close() for s in subs), return_exceptions=True)
+        connected = self.n
         return {
-            "subscribers": self.n,
+            "subscribers": connected + refused,
+            "connected": connected,
+            "refused": refused,
             "writes": writes,
             "p50_ms": _pct(all_ms, 50),
             "p99_ms": _pct(all_ms, 99),
             "delivery_p50_ms": _pct(each_ms, 50),
+            "delivery_p99_ms": _pct(each_ms, 99),
             "missed": missed,
-            "rss_mb": rss_mb,
+            "rss_idle_mb": rss_before,
+            "rss_mb": rss_open,
+            "kb_per_stream": (rss_open - rss_before) * 1024 / connected if connected else float("nan"),
         }
 
 

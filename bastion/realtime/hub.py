@@ -14,12 +14,13 @@ from typing import Any
 
 from bastion.bus.events import RecordEvent
 from bastion.core.record_access import Access
+from bastion.core.record_model import Record
 from bastion.realtime.client_state import Message, RealtimeClient
 from bastion.realtime.poll_buffer import is_stale
 from bastion.realtime.record_message import render_event
 from bastion.realtime.record_visibility import can_see
 from bastion.realtime.shutdown_signal import on_stop_signal
-from bastion.realtime.subscription_topics import record_topics
+from bastion.realtime.subscription_topics import SubscriptionOptions, record_topics
 
 log = logging.getLogger("bastion.realtime")
 
@@ -112,9 +113,9 @@ class RealtimeHub:
 
     async def _deliver(self, event: RecordEvent) -> None:
         record = event.record
-        exists = event.action != "delete"
         topics = record_topics(record.collection.id, record.collection.name, record.id)
         now, now_mono = time.time(), time.monotonic()
+        rendered: dict[tuple[Any, ...], bytes | None] = {}
         for client in list(self.clients.values()):
             if is_stale(client, now_mono):
                 self.unregister(client)  # a long-polling client that stopped polling
@@ -127,14 +128,37 @@ class RealtimeHub:
                 rule_name = topics.get(options.topic)
                 if rule_name is None:
                     continue
-                access = Access(
-                    auth=client.auth,
-                    method="GET",
-                    query=dict(options.query),
-                    headers=dict(options.headers),
-                    context="realtime",
-                )
-                if not await can_see(self.app, record, access, rule_name):
+                # Subscribers with the same identity and options get the same answer: judge
+                # and render once per event for all of them (many guests on one public feed,
+                # one user's several tabs).
+                key = (_identity(client.auth), rule_name, options.query_key, options.headers_key)
+                if key in rendered:
+                    data = rendered[key]
+                else:
+                    data = rendered[key] = await self._render(event, rule_name, client, options)
+                if data is None:
                     continue
-                data = await render_event(self.app, event.action, record, access, exists=exists)
                 client.send(Message(sub, data))
+
+    async def _render(
+        self, event: RecordEvent, rule_name: str, client: RealtimeClient, options: SubscriptionOptions
+    ) -> bytes | None:
+        """The event as this subscriber receives it, or None when they may not see it."""
+        access = Access(
+            auth=client.auth,
+            method="GET",
+            query=dict(options.query),
+            headers=dict(options.headers),
+            context="realtime",
+        )
+        if not await can_see(self.app, event.record, access, rule_name):
+            return None
+        exists = event.action != "delete"
+        return await render_event(self.app, event.action, event.record, access, exists=exists)
+
+
+def _identity(auth: Record | None) -> tuple[str, str, str] | None:
+    if auth is None:
+        return None
+    # `updated` too: two clients could hold different versions of the same auth record
+    return (auth.collection.id, auth.id, str(auth.data.get("updated", "")))

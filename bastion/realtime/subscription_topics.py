@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,6 +24,15 @@ class SubscriptionOptions:
     topic: str  # the subscription without its query string, e.g. "posts/*"
     query: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def query_key(self) -> tuple[tuple[str, str], ...]:
+        """The query as a hashable value (subscribers with equal options share one rendering)."""
+        return tuple(sorted(self.query.items()))
+
+    @cached_property
+    def headers_key(self) -> tuple[tuple[str, str], ...]:
+        return tuple(sorted(self.headers.items()))
 
 
 def parse_subscription(sub: str) -> SubscriptionOptions:
