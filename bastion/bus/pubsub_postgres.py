@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import secrets
 from typing import Any
 
 import asyncpg
 
 from bastion.bus.pubsub import OnMessage, PubSub
+
+log = logging.getLogger("bastion.bus")
 
 CHUNK_BYTES = 7800  # the limit is 8000 bytes, header included
 MAX_PARTIAL = 256  # incomplete messages kept while their other chunks arrive
@@ -41,18 +44,42 @@ class PostgresPubSub(PubSub):
         self._notify: Any = None
         self._lock = asyncio.Lock()
         self._partial: dict[str, list[bytes | None]] = {}
+        self._on_message: OnMessage | None = None
+        self._reconnect: asyncio.Task[None] | None = None
 
     async def start(self, channel: str, on_message: OnMessage) -> None:
         self.channel = channel
-        self._listen = await asyncpg.connect(self.url)
+        self._on_message = on_message
         self._notify = await asyncpg.connect(self.url)
+        await self._connect_listener()
 
-        def listener(_conn: Any, _pid: int, _channel: str, text: str) -> None:
-            payload = self._join(text)
-            if payload is not None:
-                on_message(payload)
+    async def _connect_listener(self) -> None:
+        conn = await asyncpg.connect(self.url)
+        await conn.add_listener(self.channel, self._listener)
+        conn.add_termination_listener(self._lost)
+        self._listen = conn
 
-        await self._listen.add_listener(channel, listener)
+    def _listener(self, _conn: Any, _pid: int, _channel: str, text: str) -> None:
+        payload = self._join(text)
+        if payload is not None and self._on_message is not None:
+            self._on_message(payload)
+
+    def _lost(self, _conn: Any) -> None:
+        """The LISTEN connection died (a database restart, say): listen again once it is back."""
+        if self._on_message is not None and self._reconnect is None:
+            self._reconnect = asyncio.get_running_loop().create_task(self._relisten())
+
+    async def _relisten(self) -> None:
+        delay = 0.5
+        while self._on_message is not None:
+            try:
+                await self._connect_listener()
+                log.warning("postgres pub/sub listening again")
+                break
+            except (OSError, asyncpg.PostgresError):
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+        self._reconnect = None
 
     def _join(self, text: str) -> bytes | None:
         header, _, body = text.partition("|")
@@ -79,6 +106,8 @@ class PostgresPubSub(PubSub):
         msg_id = secrets.token_hex(6)
         texts = [f"{msg_id} {i} {len(chunks)}|{c.decode()}" for i, c in enumerate(chunks)]
         async with self._lock:  # one connection: publishes go out one after another, in order
+            if self._notify is None or self._notify.is_closed():
+                self._notify = await asyncpg.connect(self.url)  # lost (a restart, say): reconnect
             if len(texts) == 1:
                 await self._notify.execute("SELECT pg_notify($1, $2)", self.channel, texts[0])
                 return
@@ -87,6 +116,9 @@ class PostgresPubSub(PubSub):
                     await self._notify.execute("SELECT pg_notify($1, $2)", self.channel, text)
 
     async def close(self) -> None:
+        self._on_message = None
+        if self._reconnect is not None:
+            self._reconnect.cancel()
         for conn in (self._listen, self._notify):
             if conn is not None:
                 with contextlib.suppress(Exception):

@@ -128,6 +128,9 @@ class NodeBridge:
         wire = _decoder.decode(payload)
         if wire.origin == self.node_id or wire.action not in ("create", "update", "delete"):
             return None
+        # A node that only holds streams serves no requests, and requests are what refresh the
+        # schema: without this, rules changed on another node would never reach its fan-out.
+        await self.app.refresh_if_stale()
         collection = self.app.registry.find_collection(wire.collection)
         if collection is None:  # created on another node a moment ago
             await self.app.reload_schema()

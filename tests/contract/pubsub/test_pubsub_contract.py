@@ -7,6 +7,7 @@ skips its cases (fails with BASTION_REQUIRE_SERVICES=1).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -99,3 +100,39 @@ async def test_a_closed_subscriber_gets_nothing(open_node):
     await a.pubsub.publish(b'{"n":2}')
     assert await a.take(1) == [b'{"n":2}']
     assert b.received.empty()
+
+
+async def test_postgres_listens_and_publishes_again_after_its_connections_drop():
+    import asyncpg
+
+    from bastion.bus.pubsub_postgres import PostgresPubSub
+
+    try:
+        conn = await asyncpg.connect(PG_DSN, timeout=3)
+    except (OSError, asyncpg.PostgresError) as exc:
+        if require_services():
+            pytest.fail(str(exc))
+        pytest.skip(f"PostgreSQL is not reachable: {exc}")
+    channel = _channel()
+    a, b = Node(PostgresPubSub(PG_DSN)), Node(PostgresPubSub(PG_DSN))
+    for node in (a, b):
+        await node.pubsub.start(channel, node.received.put_nowait)
+    try:
+        pids = [b.pubsub._listen.get_server_pid(), a.pubsub._notify.get_server_pid()]
+        await conn.execute("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid", pids)
+        # b listens again after a moment; until then a's messages may be missed (at most once)
+        for _ in range(100):
+            # the first publish may still find its connection dying
+            with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                await a.pubsub.publish(b'{"again":1}')
+            try:
+                assert await asyncio.wait_for(b.received.get(), 0.1) == b'{"again":1}'
+                break
+            except TimeoutError:
+                continue
+        else:
+            pytest.fail("no message after the connections dropped")
+    finally:
+        await conn.close()
+        for node in (a, b):
+            await node.pubsub.close()
