@@ -64,8 +64,10 @@ class PostgresPubSub(PubSub):
         if payload is not None and self._on_message is not None:
             self._on_message(payload)
 
-    def _lost(self, _conn: Any) -> None:
+    def _lost(self, conn: Any) -> None:
         """The LISTEN connection died (a database restart, say): listen again once it is back."""
+        # release its socket (asyncpg leaves that to us), once asyncpg has finished with it
+        asyncio.get_running_loop().call_soon(_terminate, conn)
         if self._on_message is not None and self._reconnect is None:
             self._reconnect = asyncio.get_running_loop().create_task(self._relisten())
 
@@ -107,6 +109,8 @@ class PostgresPubSub(PubSub):
         texts = [f"{msg_id} {i} {len(chunks)}|{c.decode()}" for i, c in enumerate(chunks)]
         async with self._lock:  # one connection: publishes go out one after another, in order
             if self._notify is None or self._notify.is_closed():
+                if self._notify is not None:
+                    _terminate(self._notify)
                 self._notify = await asyncpg.connect(self.url)  # lost (a restart, say): reconnect
             if len(texts) == 1:
                 await self._notify.execute("SELECT pg_notify($1, $2)", self.channel, texts[0])
@@ -124,3 +128,8 @@ class PostgresPubSub(PubSub):
                 with contextlib.suppress(Exception):
                     await conn.close()
         self._listen = self._notify = None
+
+
+def _terminate(conn: Any) -> None:
+    with contextlib.suppress(Exception):
+        conn.terminate()
