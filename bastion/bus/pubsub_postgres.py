@@ -108,16 +108,20 @@ class PostgresPubSub(PubSub):
         msg_id = secrets.token_hex(6)
         texts = [f"{msg_id} {i} {len(chunks)}|{c.decode()}" for i, c in enumerate(chunks)]
         async with self._lock:  # one connection: publishes go out one after another, in order
-            if self._notify is None or self._notify.is_closed():
-                if self._notify is not None:
-                    _terminate(self._notify)
-                self._notify = await asyncpg.connect(self.url)  # lost (a restart, say): reconnect
-            if len(texts) == 1:
-                await self._notify.execute("SELECT pg_notify($1, $2)", self.channel, texts[0])
-                return
-            async with self._notify.transaction():
-                for text in texts:
-                    await self._notify.execute("SELECT pg_notify($1, $2)", self.channel, text)
+            if self._notify is None:
+                self._notify = await asyncpg.connect(self.url)
+            try:
+                if len(texts) == 1:
+                    await self._notify.execute("SELECT pg_notify($1, $2)", self.channel, texts[0])
+                    return
+                async with self._notify.transaction():
+                    for text in texts:
+                        await self._notify.execute("SELECT pg_notify($1, $2)", self.channel, text)
+            except Exception:
+                # the connection died (a database restart, say): the next publish reconnects
+                _terminate(self._notify)
+                self._notify = None
+                raise
 
     async def close(self) -> None:
         self._on_message = None

@@ -123,8 +123,8 @@ async def test_postgres_listens_and_publishes_again_after_its_connections_drop()
         await conn.execute("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid", pids)
         # b listens again after a moment; until then a's messages may be missed (at most once)
         for _ in range(100):
-            # the first publish may still find its connection dying
-            with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            # the first publish may still find its connection dying (the bridge logs that error)
+            with contextlib.suppress(Exception):
                 await a.pubsub.publish(b'{"again":1}')
             try:
                 assert await asyncio.wait_for(b.received.get(), 0.1) == b'{"again":1}'
