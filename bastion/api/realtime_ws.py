@@ -66,8 +66,10 @@ async def _write(client: RealtimeClient, send: Any) -> None:
 class _Receiver:
     """The socket's receive side with at most one receive in flight, never cancelled.
 
-    Cancelling a pending receive makes the server drop the connection at once, which can lose
-    a close frame already queued. So a receive that times out stays pending for the next call.
+    A receive that times out (idle) stays pending for the next call, so the same receive can
+    later pick up the client's reply to our close frame; cancelling a server's pending receive
+    is also not something every ASGI server handles gracefully. It reads the raw ASGI receive:
+    Starlette's own refuses to run once our close frame has gone out.
     """
 
     def __init__(self, ws: WebSocket) -> None:
