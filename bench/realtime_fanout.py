@@ -1,4 +1,5 @@
-"""Realtime fan-out: N clients on PocketBase's SSE protocol, one write, time until all have it.
+"""Realtime fan-out: N clients on PocketBase's SSE protocol (or Bastion's WebSocket transport),
+one write, time until all have it.
 
 Each subscriber is a raw asyncio HTTP/1.1 stream (cheaper per event than a full HTTP client, so
 the measuring side adds as little as it can): GET /api/realtime, read `PB_CONNECT` for the client
@@ -22,6 +23,7 @@ import statistics
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -47,6 +49,11 @@ class Subscriber:
         self.connected = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
         self.writer: asyncio.StreamWriter | None = None
+
+    async def join(self, host: str, port: int, http: httpx.AsyncClient) -> None:
+        await self.open(host, port)
+        r = await http.post("/api/realtime", json={"clientId": self.client_id, "subscriptions": ["posts"]})
+        r.raise_for_status()
 
     async def open(self, host: str, port: int) -> None:
         reader, self.writer = await asyncio.open_connection(host, port, limit=1 << 20)
@@ -97,9 +104,45 @@ class Subscriber:
             self.writer.close()
 
 
+class WsSubscriber:
+    """Bastion's WebSocket transport (/api/realtime/ws): token in the query, one subscribe message."""
+
+    def __init__(self, fanout: Fanout) -> None:
+        self.fanout = fanout
+        self.ws: Any = None
+        self.task: asyncio.Task[None] | None = None
+
+    async def join(self, host: str, port: int, http: httpx.AsyncClient) -> None:
+        from websockets.asyncio.client import connect
+
+        self.ws = await connect(f"ws://{host}:{port}/api/realtime/ws?token={self.fanout.token}")
+        assert json.loads(await self.ws.recv())["type"] == "connect"
+        await self.ws.send(json.dumps({"type": "subscribe", "subscriptions": ["posts"]}))
+        reply = json.loads(await self.ws.recv())
+        if reply["type"] != "ok":
+            raise RuntimeError(f"subscribe refused: {reply}")
+        self.task = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        async for raw in self.ws:
+            now = time.perf_counter()
+            message = json.loads(raw)
+            if message.get("topic") == "posts":
+                self.fanout.arrived(message["record"]["id"], now)
+
+    async def close(self) -> None:
+        if self.task:
+            self.task.cancel()
+        if self.ws is not None:
+            await self.ws.close()
+
+
 class Fanout:
-    def __init__(self, base: str, token: str, author: str, n: int, rss: Callable[[], float]) -> None:
+    def __init__(
+        self, base: str, token: str, author: str, n: int, rss: Callable[[], float], transport: str = "sse"
+    ) -> None:
         self.base, self.token, self.author, self.n, self.rss = base, token, author, n, rss
+        self.transport = transport
         self.arrivals: dict[str, list[float]] = defaultdict(list)
         self.complete: dict[str, asyncio.Event] = defaultdict(asyncio.Event)
 
@@ -113,19 +156,16 @@ class Fanout:
         raise_open_files()
         url = urlsplit(self.base)
         rss_before = self.rss()
-        subs = [Subscriber(self) for _ in range(self.n)]
+        kind = WsSubscriber if self.transport == "ws" else Subscriber
+        subs = [kind(self) for _ in range(self.n)]
         gate = asyncio.Semaphore(SUBSCRIBE_CONCURRENCY)
         headers = {"Authorization": self.token}
         limits = httpx.Limits(max_connections=SUBSCRIBE_CONCURRENCY)
         async with httpx.AsyncClient(base_url=self.base, headers=headers, timeout=60, limits=limits) as http:
 
-            async def join(s: Subscriber) -> None:
+            async def join(s: Subscriber | WsSubscriber) -> None:
                 async with gate:
-                    await s.open(url.hostname or "127.0.0.1", url.port or 80)
-                    r = await http.post(
-                        "/api/realtime", json={"clientId": s.client_id, "subscriptions": ["posts"]}
-                    )
-                    r.raise_for_status()
+                    await s.join(url.hostname or "127.0.0.1", url.port or 80, http)
 
             try:
                 joins = [asyncio.ensure_future(join(s)) for s in subs]
@@ -185,6 +225,6 @@ def _pct(values: list[float], p: int) -> float:
 
 
 def fanout(
-    base: str, token: str, author: str, n: int, writes: int, rss: Callable[[], float]
+    base: str, token: str, author: str, n: int, writes: int, rss: Callable[[], float], transport: str = "sse"
 ) -> dict[str, float]:
-    return asyncio.run(Fanout(base, token, author, n, rss).run(writes))
+    return asyncio.run(Fanout(base, token, author, n, rss, transport).run(writes))

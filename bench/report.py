@@ -48,17 +48,18 @@ def realtime_table(results: Results, labels: dict[str, str]) -> str:
     """Markdown: the fan-out runs side by side: latency (all N reached / each delivery) and the
     memory an idle stream costs the server."""
     lines = [
-        "| run | subscribers | server | connected | all reached p50 | p99 | each delivery p50 | p99 "
+        "| run | transport | subscribers | server | connected | all reached p50 | p99 | each delivery p50 | p99 "
         "| RSS open | per stream |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for mode, servers in results.items():
         for kind, rows in servers.items():
-            for r in rows.values():
+            for w, r in rows.items():
                 if "connected" not in r:
                     continue
+                transport = "ws" if w.endswith("(ws)") else "sse"
                 lines.append(
-                    f"| {mode} | {r['subscribers']:,.0f} | {labels[kind]} | {r['connected']:,.0f} | "
+                    f"| {mode} | {transport} | {r['subscribers']:,.0f} | {labels[kind]} | {r['connected']:,.0f} | "
                     f"{_num(r['p50_ms'], '.1f')} ms | {_num(r['p99_ms'], '.1f')} ms | "
                     f"{_num(r['delivery_p50_ms'], '.1f')} ms | {_num(r['delivery_p99_ms'], '.1f')} ms | "
                     f"{_num(r['rss_mb'], '.0f')} MB | {_num(r['kb_per_stream'], '.1f')} KB{_flag(r)} |"

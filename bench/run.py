@@ -60,6 +60,11 @@ def main() -> None:
         "--fanout", default="100,1000", help="subscriber counts; empty to skip (default 100,1000)"
     )
     ap.add_argument("--writes", type=int, default=10, help="writes per fan-out size (default 10)")
+    ap.add_argument(
+        "--fanout-transports",
+        default="sse",
+        help="comma-separated: sse,ws (ws: Bastion's WebSocket transport, Bastion only; default sse)",
+    )
     args = ap.parse_args()
     runs = ["pinned"] if args.pin else [r for r in args.runs.split(",") if r]
     kinds = [k for k in args.servers.split(",") if k]
@@ -151,12 +156,18 @@ def measure(
         run_wrk(base, w, token, 1, pin)  # warm-up
         rows[w.name] = {**run_wrk(base, w, token, args.seconds, pin), "rss_mb": s.rss_mb()}
     if seeded:
-        for n in fanouts:
-            name = f"realtime fan-out {n:,}"
-            if only and name not in only and "realtime" not in only:
-                continue
-            log(f"{mode}: {s.label}: {name}")
-            rows[name] = fanout(base, seeded.user_token, seeded.user_id, n, args.writes, s.rss_mb)
+        for transport in [t for t in args.fanout_transports.split(",") if t]:
+            if transport == "ws" and s.kind == "pocketbase":
+                continue  # PocketBase has SSE only
+            suffix = "" if transport == "sse" else f" ({transport})"
+            for n in fanouts:
+                name = f"realtime fan-out {n:,}{suffix}"
+                if only and name not in only and "realtime" not in only:
+                    continue
+                log(f"{mode}: {s.label}: {name}")
+                rows[name] = fanout(
+                    base, seeded.user_token, seeded.user_id, n, args.writes, s.rss_mb, transport
+                )
     return rows
 
 
