@@ -1,6 +1,6 @@
 """The node's realtime hub: connected clients and the fan-out of committed record events.
 
-The bus calls `_on_event` synchronously after a commit; the hub only queues the event and one
+The bus calls `enqueue` synchronously after a commit; the hub only queues the event and one
 worker task delivers events in commit order, checking each subscriber's access on its own.
 """
 
@@ -31,7 +31,7 @@ class RealtimeHub:
         self.clients: dict[str, RealtimeClient] = {}
         self.closed = False
         self._events: asyncio.Queue[RecordEvent | None] = asyncio.Queue()
-        self._unsubscribe = app.bus.subscribe(self._on_event)
+        self._unsubscribe = app.bus.subscribe(self.enqueue)
         loop = asyncio.get_running_loop()
         self._worker = loop.create_task(self._run())
         self._unhook_signals = on_stop_signal(loop, self.begin_shutdown)
@@ -78,8 +78,6 @@ class RealtimeHub:
         """Fan out `event` (a local commit, or another node's via the pub/sub bridge)."""
         if not self.closed:
             self._events.put_nowait(event)
-
-    _on_event = enqueue
 
     async def _run(self) -> None:
         while (event := await self._events.get()) is not None:
