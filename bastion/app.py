@@ -14,6 +14,7 @@ from typing import Any
 
 from bastion import logs, ratelimit, realtime
 from bastion.bus import EventBus
+from bastion.bus.pubsub import backend_kind
 from bastion.config import Config
 from bastion.core import settings_model
 from bastion.core.collection_service import CollectionService
@@ -46,6 +47,7 @@ class App:
         self.bus = EventBus()
         self.realtime: realtime.RealtimeHub | None = None
         self.request_logs: logs.RequestLogs | None = None
+        self._node_bridge: Any = None
         self._auth_janitor: Any = None
         self.files = FileService(config.data_dir, lambda: self.settings)
         self.thumbnailer = Thumbnailer()
@@ -73,6 +75,11 @@ class App:
         self._signature = await self._read_signature()
         self._synced_at = time.monotonic()
         self.realtime = realtime.attach(self)
+        if backend_kind(self.config.realtime_pubsub) != "memory":
+            from bastion.realtime.node_bridge import NodeBridge
+
+            # an unreachable backend fails here, at start
+            self._node_bridge = await NodeBridge.start(self)
         ratelimit.attach(self)  # a misconfigured Redis limiter fails here, at start
         self.request_logs = await logs.attach(self)
         # Voids OTPs, MFA sessions, sign-in origins and TOTP secrets when their record's password,
@@ -92,6 +99,9 @@ class App:
         if self.request_logs is not None:
             await logs.close(self.request_logs)  # writes what is still buffered
             self.request_logs = None
+        if self._node_bridge is not None:
+            await self._node_bridge.close()
+            self._node_bridge = None
         if self.realtime is not None:
             await self.realtime.close()
             self.realtime = None

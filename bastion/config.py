@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from bastion.bus.pubsub import backend_kind
+
 
 class ConfigError(ValueError):
     """A setting has a value that cannot work; the message says which and what to do."""
@@ -56,6 +58,13 @@ class Config:
         default=10_000,
         metadata={"help": "request log rows held in memory for the writer; beyond it rows are dropped"},
     )
+    realtime_pubsub: str = field(
+        default="memory",
+        metadata={
+            "help": "carries realtime events between nodes: memory (one node), redis://…, nats://…, "
+            "or postgres (LISTEN/NOTIFY on the PostgreSQL data database)"
+        },
+    )
     shutdown_timeout: float = field(
         default=10.0, metadata={"help": "seconds to finish in-flight requests on SIGTERM"}
     )
@@ -77,6 +86,14 @@ class Config:
             raise ConfigError("BASTION_DATABASE_URL must start with postgresql:// (or sqlite:)")
         if self.request_log_buffer < 1:
             raise ConfigError("request_log_buffer must be at least 1")
+        try:
+            kind = backend_kind(self.realtime_pubsub)
+        except ValueError:
+            raise ConfigError(
+                f"realtime_pubsub must be memory, redis://…, nats://… or postgres, got {self.realtime_pubsub!r}"
+            ) from None
+        if kind == "postgres" and not self.database_url.startswith(("postgres://", "postgresql://")):
+            raise ConfigError("realtime_pubsub = postgres needs a PostgreSQL database_url")
         if self.workers < 1:
             raise ConfigError("workers must be at least 1")
         if self.log_level.lower() not in ("debug", "info", "warning", "error"):

@@ -1,25 +1,45 @@
-"""Realtime fan-out: N clients on PocketBase's SSE protocol, one write, time until all have it.
+"""Realtime fan-out: N clients on PocketBase's SSE protocol (or Bastion's WebSocket transport),
+one write, time until all have it.
 
 Each subscriber is a raw asyncio HTTP/1.1 stream (cheaper per event than a full HTTP client, so
 the measuring side adds as little as it can): GET /api/realtime, read `PB_CONNECT` for the client
 id, POST the subscription to `posts` with the user's token. Then one record is created at a time;
-the latency of a write is from just before the POST until the last of the N clients has the event.
+the latency of a write is from just before the POST until the last of the N clients has the event
+(`p50_ms`/`p99_ms` over the writes), and each client's own commit→delivery time is reported too
+(`delivery_p50_ms`/`delivery_p99_ms`). The server's RSS is read before the streams open and
+while all are open, giving the memory one idle stream costs (`kb_per_stream`).
+
+Every phase is bounded in time: subscribers that have not connected within `JOIN_SECONDS` are
+counted as `refused`, and a write whose event has not reached everyone within `WAIT_SECONDS`
+counts the rest as `missed`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import resource
 import statistics
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 SUBSCRIBE_CONCURRENCY = 50
 WAIT_SECONDS = 30.0
+JOIN_SECONDS = 300.0
+
+
+def raise_open_files() -> int:
+    """Lift this process's open-file limit to its hard limit (servers started later inherit it);
+    10,000 streams need 10,000 sockets on each side. Returns the limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 class Subscriber:
@@ -29,6 +49,11 @@ class Subscriber:
         self.connected = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
         self.writer: asyncio.StreamWriter | None = None
+
+    async def join(self, host: str, port: int, http: httpx.AsyncClient) -> None:
+        await self.open(host, port)
+        r = await http.post("/api/realtime", json={"clientId": self.client_id, "subscriptions": ["posts"]})
+        r.raise_for_status()
 
     async def open(self, host: str, port: int) -> None:
         reader, self.writer = await asyncio.open_connection(host, port, limit=1 << 20)
@@ -79,9 +104,45 @@ class Subscriber:
             self.writer.close()
 
 
+class WsSubscriber:
+    """Bastion's WebSocket transport (/api/realtime/ws): token in the query, one subscribe message."""
+
+    def __init__(self, fanout: Fanout) -> None:
+        self.fanout = fanout
+        self.ws: Any = None
+        self.task: asyncio.Task[None] | None = None
+
+    async def join(self, host: str, port: int, http: httpx.AsyncClient) -> None:
+        from websockets.asyncio.client import connect
+
+        self.ws = await connect(f"ws://{host}:{port}/api/realtime/ws?token={self.fanout.token}")
+        assert json.loads(await self.ws.recv())["type"] == "connect"
+        await self.ws.send(json.dumps({"type": "subscribe", "subscriptions": ["posts"]}))
+        reply = json.loads(await self.ws.recv())
+        if reply["type"] != "ok":
+            raise RuntimeError(f"subscribe refused: {reply}")
+        self.task = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        async for raw in self.ws:
+            now = time.perf_counter()
+            message = json.loads(raw)
+            if message.get("topic") == "posts":
+                self.fanout.arrived(message["record"]["id"], now)
+
+    async def close(self) -> None:
+        if self.task:
+            self.task.cancel()
+        if self.ws is not None:
+            await self.ws.close()
+
+
 class Fanout:
-    def __init__(self, base: str, token: str, author: str, n: int, rss: Callable[[], float]) -> None:
+    def __init__(
+        self, base: str, token: str, author: str, n: int, rss: Callable[[], float], transport: str = "sse"
+    ) -> None:
         self.base, self.token, self.author, self.n, self.rss = base, token, author, n, rss
+        self.transport = transport
         self.arrivals: dict[str, list[float]] = defaultdict(list)
         self.complete: dict[str, asyncio.Event] = defaultdict(asyncio.Event)
 
@@ -92,23 +153,28 @@ class Fanout:
             self.complete[record_id].set()
 
     async def run(self, writes: int) -> dict[str, float]:
+        raise_open_files()
         url = urlsplit(self.base)
-        subs = [Subscriber(self) for _ in range(self.n)]
+        rss_before = self.rss()
+        kind = WsSubscriber if self.transport == "ws" else Subscriber
+        subs = [kind(self) for _ in range(self.n)]
         gate = asyncio.Semaphore(SUBSCRIBE_CONCURRENCY)
         headers = {"Authorization": self.token}
         limits = httpx.Limits(max_connections=SUBSCRIBE_CONCURRENCY)
         async with httpx.AsyncClient(base_url=self.base, headers=headers, timeout=60, limits=limits) as http:
 
-            async def join(s: Subscriber) -> None:
+            async def join(s: Subscriber | WsSubscriber) -> None:
                 async with gate:
-                    await s.open(url.hostname or "127.0.0.1", url.port or 80)
-                    r = await http.post(
-                        "/api/realtime", json={"clientId": s.client_id, "subscriptions": ["posts"]}
-                    )
-                    r.raise_for_status()
+                    await s.join(url.hostname or "127.0.0.1", url.port or 80, http)
 
             try:
-                await asyncio.gather(*(join(s) for s in subs))
+                joins = [asyncio.ensure_future(join(s)) for s in subs]
+                done, late = await asyncio.wait(joins, timeout=JOIN_SECONDS)
+                for task in late:
+                    task.cancel()
+                refused = len(late) + sum(1 for t in done if t.exception() is not None)
+                self.n -= refused  # completion counts only the streams that are there
+                rss_open = self.rss()  # all streams open and idle
                 all_ms, each_ms, missed = [], [], 0
                 for i in range(writes):
                     t0 = time.perf_counter()
@@ -131,17 +197,22 @@ class Fanout:
                         all_ms.append((max(times) - t0) * 1000)
                         each_ms += [(t - t0) * 1000 for t in times]
                     await asyncio.sleep(0.1)
-                rss_mb = self.rss()  # while all N streams are still open
             finally:
                 await asyncio.gather(*(s.close() for s in subs), return_exceptions=True)
+        connected = self.n
         return {
-            "subscribers": self.n,
+            "subscribers": connected + refused,
+            "connected": connected,
+            "refused": refused,
             "writes": writes,
             "p50_ms": _pct(all_ms, 50),
             "p99_ms": _pct(all_ms, 99),
             "delivery_p50_ms": _pct(each_ms, 50),
+            "delivery_p99_ms": _pct(each_ms, 99),
             "missed": missed,
-            "rss_mb": rss_mb,
+            "rss_idle_mb": rss_before,
+            "rss_mb": rss_open,
+            "kb_per_stream": (rss_open - rss_before) * 1024 / connected if connected else float("nan"),
         }
 
 
@@ -154,6 +225,6 @@ def _pct(values: list[float], p: int) -> float:
 
 
 def fanout(
-    base: str, token: str, author: str, n: int, writes: int, rss: Callable[[], float]
+    base: str, token: str, author: str, n: int, writes: int, rss: Callable[[], float], transport: str = "sse"
 ) -> dict[str, float]:
-    return asyncio.run(Fanout(base, token, author, n, rss).run(writes))
+    return asyncio.run(Fanout(base, token, author, n, rss, transport).run(writes))

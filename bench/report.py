@@ -44,6 +44,29 @@ def table(results: Results, labels: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
+def realtime_table(results: Results, labels: dict[str, str]) -> str:
+    """Markdown: the fan-out runs side by side: latency (all N reached / each delivery) and the
+    memory an idle stream costs the server."""
+    lines = [
+        "| run | transport | subscribers | server | connected | all reached p50 | p99 | each delivery p50 | p99 "
+        "| RSS open | per stream |",
+        "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for mode, servers in results.items():
+        for kind, rows in servers.items():
+            for w, r in rows.items():
+                if "connected" not in r:
+                    continue
+                transport = "ws" if w.endswith("(ws)") else "sse"
+                lines.append(
+                    f"| {mode} | {transport} | {r['subscribers']:,.0f} | {labels[kind]} | {r['connected']:,.0f} | "
+                    f"{_num(r['p50_ms'], '.1f')} ms | {_num(r['p99_ms'], '.1f')} ms | "
+                    f"{_num(r['delivery_p50_ms'], '.1f')} ms | {_num(r['delivery_p99_ms'], '.1f')} ms | "
+                    f"{_num(r['rss_mb'], '.0f')} MB | {_num(r['kb_per_stream'], '.1f')} KB{_flag(r)} |"
+                )
+    return "\n".join(lines) if len(lines) > 2 else ""
+
+
 def _flag(r: dict[str, float]) -> str:
     """Errors are shown next to the number they make suspect."""
     notes = []
@@ -51,6 +74,8 @@ def _flag(r: dict[str, float]) -> str:
         notes.append(f"{r['non_2xx']:.0f} non-2xx")
     if r.get("socket_errors"):
         notes.append(f"sockets: {r['socket_errors']}")
+    if r.get("refused"):
+        notes.append(f"{r['refused']:.0f} refused")
     if r.get("missed"):
         notes.append(f"{r['missed']:.0f} missed")
     return f" ({'; '.join(notes)})" if notes else ""

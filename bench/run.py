@@ -13,8 +13,11 @@ collection, 10,000 `posts` (text, number, bool, select, json, relation to users)
 Workloads, on loopback, each --seconds long after a 1 s warm-up, with wrk (Debian package `wrk`,
 installed when missing): health, view one record, list with filter+sort, list with expand,
 create (POST), update (PATCH), auth-with-password; all but health and login send a user token.
-Realtime fan-out: N SSE subscribers (--fanout, default 100 and 1,000), one write at a time
-(--writes), p50/p99 over the writes of the time until all N have the event.
+Realtime fan-out: N SSE subscribers (--fanout, default 100 and 1,000; e.g. `--fanout 1000,10000
+--workloads realtime` for the realtime comparison alone), one write at a time (--writes), p50/p99
+over the writes of the time until all N have the event, each subscriber's commit→delivery
+p50/p99, and the server memory per idle stream; printed as a second table. The open-file limit
+is raised to its hard limit first (servers inherit it).
 
 Runs: `pinned` (each server on CPU 0 via taskset, wrk and this script on CPU 1) and `unpinned`.
 Prints a markdown table (req/s, p50, p99, server RSS, ratio to PocketBase) and writes it with the
@@ -33,8 +36,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from realtime_fanout import fanout
-from report import Results, table, write_json
+from realtime_fanout import fanout, raise_open_files
+from report import Results, realtime_table, table, write_json
 from seed import Seeded, seed
 from servers import Server, postgres_available
 from wrk_load import Workload, run_wrk, workloads
@@ -57,6 +60,11 @@ def main() -> None:
         "--fanout", default="100,1000", help="subscriber counts; empty to skip (default 100,1000)"
     )
     ap.add_argument("--writes", type=int, default=10, help="writes per fan-out size (default 10)")
+    ap.add_argument(
+        "--fanout-transports",
+        default="sse",
+        help="comma-separated: sse,ws (ws: Bastion's WebSocket transport, Bastion only; default sse)",
+    )
     args = ap.parse_args()
     runs = ["pinned"] if args.pin else [r for r in args.runs.split(",") if r]
     kinds = [k for k in args.servers.split(",") if k]
@@ -70,6 +78,10 @@ def main() -> None:
     if not shutil.which("wrk"):
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
     fanouts = [int(n) for n in args.fanout.split(",") if n]
+    if (
+        fanouts and (limit := raise_open_files()) < max(fanouts) + 1000
+    ):  # per process: this one and each server
+        print(f"open-file limit {limit}: too low for {max(fanouts):,} streams", file=sys.stderr)
     only = {w for w in args.workloads.split(",") if w}
 
     started = time.monotonic()
@@ -104,6 +116,8 @@ def main() -> None:
                 s.drop()
     labels = {s.kind: s.label for s in servers}
     md = table(results, labels)
+    if rt := realtime_table(results, labels):
+        md += "\n\n" + rt
     print("\n" + md)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = ROOT / "bench" / "results" / f"{stamp}-{'-'.join(runs)}.json"
@@ -142,12 +156,18 @@ def measure(
         run_wrk(base, w, token, 1, pin)  # warm-up
         rows[w.name] = {**run_wrk(base, w, token, args.seconds, pin), "rss_mb": s.rss_mb()}
     if seeded:
-        for n in fanouts:
-            name = f"realtime fan-out {n:,}"
-            if only and name not in only and "realtime" not in only:
-                continue
-            log(f"{mode}: {s.label}: {name}")
-            rows[name] = fanout(base, seeded.user_token, seeded.user_id, n, args.writes, s.rss_mb)
+        for transport in [t for t in args.fanout_transports.split(",") if t]:
+            if transport == "ws" and s.kind == "pocketbase":
+                continue  # PocketBase has SSE only
+            suffix = "" if transport == "sse" else f" ({transport})"
+            for n in fanouts:
+                name = f"realtime fan-out {n:,}{suffix}"
+                if only and name not in only and "realtime" not in only:
+                    continue
+                log(f"{mode}: {s.label}: {name}")
+                rows[name] = fanout(
+                    base, seeded.user_token, seeded.user_id, n, args.writes, s.rss_mb, transport
+                )
     return rows
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -44,11 +45,9 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
-    if backend == "sqlite":
-        yield ""
-        return
+@asynccontextmanager
+async def fresh_pg_schema() -> AsyncIterator[str]:
+    """A PostgreSQL URL on a new, empty schema, dropped afterwards (skips when PostgreSQL is absent)."""
     problem = await _pg_available()
     if problem:
         if require_services():
@@ -64,6 +63,15 @@ async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
         conn = await asyncpg.connect(PG_DSN)
         await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
         await conn.close()
+
+
+@pytest.fixture
+async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    if backend == "sqlite":
+        yield ""
+        return
+    async with fresh_pg_schema() as url:
+        yield url
 
 
 class ApiClient:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -20,13 +21,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_serve(data_dir: Path, timeout: float = 30) -> tuple[subprocess.Popen[bytes], str]:
-    """(process, base URL); stdout discarded, stderr piped for the test to read on exit."""
+def start_serve(
+    data_dir: Path, timeout: float = 30, args: tuple[str, ...] = (), env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """(process, base URL); stdout discarded, stderr piped for the test to read on exit.
+    `args` are more `serve` flags, `env` more environment variables."""
     port = free_port()
     proc = subprocess.Popen(
-        [BASTION, "serve", "--http", f"127.0.0.1:{port}", "--dir", str(data_dir)],
+        [BASTION, "serve", "--http", f"127.0.0.1:{port}", "--dir", str(data_dir), *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout

@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from bastion import ratelimit, rules
 from bastion.api import (
@@ -24,6 +24,8 @@ from bastion.api import (
     health,
     logs,
     realtime,
+    realtime_poll,
+    realtime_ws,
     record_auth,
     record_auth_flows,
     record_auth_oauth2,
@@ -75,8 +77,8 @@ def guard(handler: Handler) -> Handler:
     return wrapped
 
 
-def _routes() -> list[Route]:
-    out = []
+def _routes() -> list[BaseRoute]:
+    out: list[BaseRoute] = list(realtime_ws.routes)  # WebSockets: their errors are close frames
     # Starlette tries routes in order, so the hottest (health, record CRUD) come first.
     for module in (
         health,
@@ -92,6 +94,7 @@ def _routes() -> list[Route]:
         settings_s3,
         logs,
         realtime,
+        realtime_poll,
     ):
         for route in module.routes:
             out.append(

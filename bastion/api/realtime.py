@@ -8,7 +8,6 @@ Streams end after 5 idle minutes or 30 minutes in total, as in PocketBase; the S
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -28,13 +27,12 @@ from bastion.errors import (
     field_error,
 )
 from bastion.realtime import Message, RealtimeClient, RealtimeHub
+from bastion.realtime.subscription_topics import subscription_errors
 
 IDLE_TIMEOUT = 5 * 60.0
 MAX_LIFETIME = 30 * 60.0
 # sent when the node shuts down so EventSource clients come back soon (to this or another node)
 RETRY_MS = 1000
-MAX_SUBSCRIPTIONS = 1000
-MAX_SUBSCRIPTION_LENGTH = 2500
 
 
 def _sse(client_id: str, message: Message) -> bytes:
@@ -49,28 +47,11 @@ def _sse(client_id: str, message: Message) -> bytes:
     )
 
 
-def _hub(request: Request) -> RealtimeHub:
+def realtime_hub(request: Request) -> RealtimeHub:
     hub = get_app(request).realtime
     if hub is None or hub.closed:
         raise UnavailableError()
     return hub
-
-
-async def _next_message(client: RealtimeClient, timeout: float) -> Message | None:
-    """The next queued message; None when the client is discarded or `timeout` passes idle."""
-    if not client.outbox.empty():
-        return client.outbox.get_nowait()
-    getter = asyncio.ensure_future(client.outbox.get())
-    stopper = asyncio.ensure_future(client.discarded.wait())
-    try:
-        await asyncio.wait({getter, stopper}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        stopper.cancel()
-        if not getter.done():
-            getter.cancel()
-    if getter.done() and not getter.cancelled() and not client.discarded.is_set():
-        return getter.result()
-    return None
 
 
 async def _stream(hub: RealtimeHub, client: RealtimeClient) -> AsyncIterator[bytes]:
@@ -82,7 +63,7 @@ async def _stream(hub: RealtimeHub, client: RealtimeClient) -> AsyncIterator[byt
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
-            message = await _next_message(client, min(IDLE_TIMEOUT, remaining))
+            message = await client.next_message(min(IDLE_TIMEOUT, remaining))
             if message is None:
                 break  # idle, discarded (slow consumer or shutdown) or past its lifetime
             yield _sse(client.id, message)
@@ -93,13 +74,13 @@ async def _stream(hub: RealtimeHub, client: RealtimeClient) -> AsyncIterator[byt
 
 
 async def connect(request: Request) -> Response:
-    hub = _hub(request)
+    hub = realtime_hub(request)
     client = hub.register(ip=request.client.host if request.client else "")
     headers = {"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(_stream(hub, client), headers=headers)
 
 
-def _validate(body: dict[str, Any]) -> tuple[str, list[str]]:
+def validate_body(body: dict[str, Any], *, client_required: bool = True) -> tuple[str, list[str]]:
     client_id = body.get("clientId")
     subs = body.get("subscriptions")
     # values of the wrong JSON type fail to bind in PocketBase: a plain 400 without field errors
@@ -110,29 +91,13 @@ def _validate(body: dict[str, Any]) -> tuple[str, list[str]]:
     client_id = client_id or ""
     subs = subs or []
     errors: dict[str, Any] = {}
-    if not client_id:
+    if not client_id and client_required:
         errors["clientId"] = field_error("validation_required", "Cannot be blank.")
     elif len(client_id) > 255:
         errors["clientId"] = field_error(
             "validation_length_out_of_range", "The length must be between 1 and 255.", {"max": 255, "min": 1}
         )
-    if len(subs) > MAX_SUBSCRIPTIONS:
-        errors["subscriptions"] = field_error(
-            "validation_length_too_long",
-            f"The length must be no more than {MAX_SUBSCRIPTIONS}.",
-            {"max": MAX_SUBSCRIPTIONS, "min": 0},
-        )
-    else:
-        for i, s in enumerate(subs):
-            if len(s) > MAX_SUBSCRIPTION_LENGTH:
-                errors["subscriptions"] = {
-                    str(i): field_error(
-                        "validation_length_too_long",
-                        f"The length must be no more than {MAX_SUBSCRIPTION_LENGTH}.",
-                        {"max": MAX_SUBSCRIPTION_LENGTH, "min": 0},
-                    )
-                }
-                break
+    errors.update(subscription_errors(subs))
     if errors:
         raise ValidationError(errors, INVALID_BODY)
     return client_id, subs
@@ -144,9 +109,8 @@ def _same_auth(a: Record | None, b: Record | None) -> bool:
     return a.id == b.id and a.collection.id == b.collection.id
 
 
-async def set_subscriptions(request: Request) -> Response:
-    hub = _hub(request)
-    client_id, subs = _validate(await read_body(request))
+async def find_client(request: Request, hub: RealtimeHub, client_id: str) -> RealtimeClient:
+    """The client `client_id` names, bound to this request's auth (as PocketBase binds it)."""
     client = hub.find(client_id)
     if client is None:
         raise NotFoundError("Missing or invalid client id.")
@@ -158,6 +122,13 @@ async def set_subscriptions(request: Request) -> Response:
     if client.auth is not None and not _same_auth(client.auth, access.auth):
         raise ForbiddenError("The current and the previous request authorization don't match.")
     client.auth = access.auth
+    return client
+
+
+async def set_subscriptions(request: Request) -> Response:
+    hub = realtime_hub(request)
+    client_id, subs = validate_body(await read_body(request))
+    client = await find_client(request, hub, client_id)
     client.set_subscriptions(subs)
     return Response(status_code=204)
 

@@ -10,6 +10,7 @@ import asyncio
 import secrets
 import string
 from dataclasses import dataclass, field
+from typing import Any
 
 from bastion.core.record_model import Record
 from bastion.realtime.subscription_topics import SubscriptionOptions, parse_subscription
@@ -32,6 +33,8 @@ class Message:
 @dataclass
 class RealtimeClient:
     ip: str = ""
+    # False for long-polling clients, which hold no open connection between requests
+    streaming: bool = True
     id: str = field(default_factory=new_client_id)
     auth: Record | None = None
     subscriptions: dict[str, SubscriptionOptions] = field(default_factory=dict)
@@ -39,9 +42,31 @@ class RealtimeClient:
     discarded: asyncio.Event = field(default_factory=asyncio.Event)
     # set when the node shuts down: the stream ends with a `retry:` hint instead of silently
     shutting_down: bool = False
+    # set when the outbox overflowed: the transport tells the client why it was dropped
+    overflowed: bool = False
+    # Unix time the client's token expires (WebSocket and long polling, whose sessions can outlive
+    # a token); past it the hub treats the client as a guest. 0: no expiry tracked (SSE, guests).
+    auth_expires: float = 0.0
+    # long polling's numbered, unacknowledged events (bastion/realtime/poll_buffer.py)
+    poll: Any = None
 
     def set_subscriptions(self, subs: list[str]) -> None:
         self.subscriptions = {s: parse_subscription(s) for s in subs if s}
+
+    def add_subscriptions(self, subs: list[str]) -> None:
+        for s in subs:
+            if s:
+                self.subscriptions[s] = parse_subscription(s)
+
+    def remove_subscriptions(self, subs: list[str] | None) -> None:
+        """Drop the listed subscriptions (exactly, or every one on that topic); None drops all."""
+        if subs is None:
+            self.subscriptions = {}
+            return
+        gone = set(subs)
+        self.subscriptions = {
+            s: o for s, o in self.subscriptions.items() if s not in gone and o.topic not in gone
+        }
 
     def send(self, message: Message) -> None:
         if self.discarded.is_set():
@@ -49,7 +74,24 @@ class RealtimeClient:
         try:
             self.outbox.put_nowait(message)
         except asyncio.QueueFull:
+            self.overflowed = True
             self.discard()  # a slow consumer is dropped rather than buffered without bound
 
     def discard(self) -> None:
         self.discarded.set()
+
+    async def next_message(self, timeout: float | None = None) -> Message | None:
+        """The next queued message; None once the client is discarded or `timeout` passes idle."""
+        if not self.outbox.empty():
+            return self.outbox.get_nowait()
+        getter = asyncio.ensure_future(self.outbox.get())
+        stopper = asyncio.ensure_future(self.discarded.wait())
+        try:
+            await asyncio.wait({getter, stopper}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopper.cancel()
+            if not getter.done():
+                getter.cancel()
+        if getter.done() and not getter.cancelled() and not self.discarded.is_set():
+            return getter.result()
+        return None

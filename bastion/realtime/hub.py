@@ -1,6 +1,6 @@
 """The node's realtime hub: connected clients and the fan-out of committed record events.
 
-The bus calls `_on_event` synchronously after a commit; the hub only queues the event and one
+The bus calls `enqueue` synchronously after a commit; the hub only queues the event and one
 worker task delivers events in commit order, checking each subscriber's access on its own.
 """
 
@@ -9,15 +9,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any
 
 from bastion.bus.events import RecordEvent
 from bastion.core.record_access import Access
+from bastion.core.record_model import Record
 from bastion.realtime.client_state import Message, RealtimeClient
+from bastion.realtime.poll_buffer import is_stale
 from bastion.realtime.record_message import render_event
 from bastion.realtime.record_visibility import can_see
 from bastion.realtime.shutdown_signal import on_stop_signal
-from bastion.realtime.subscription_topics import record_topics
+from bastion.realtime.subscription_topics import SubscriptionOptions, record_topics
 
 log = logging.getLogger("bastion.realtime")
 
@@ -28,15 +31,15 @@ class RealtimeHub:
         self.clients: dict[str, RealtimeClient] = {}
         self.closed = False
         self._events: asyncio.Queue[RecordEvent | None] = asyncio.Queue()
-        self._unsubscribe = app.bus.subscribe(self._on_event)
+        self._unsubscribe = app.bus.subscribe(self.enqueue)
         loop = asyncio.get_running_loop()
         self._worker = loop.create_task(self._run())
         self._unhook_signals = on_stop_signal(loop, self.begin_shutdown)
 
     # ---- clients ----------------------------------------------------------------------------
 
-    def register(self, ip: str = "") -> RealtimeClient:
-        client = RealtimeClient(ip=ip)
+    def register(self, ip: str = "", *, streaming: bool = True) -> RealtimeClient:
+        client = RealtimeClient(ip=ip, streaming=streaming)
         self.clients[client.id] = client
         return client
 
@@ -71,7 +74,8 @@ class RealtimeHub:
 
     # ---- fan-out ----------------------------------------------------------------------------
 
-    def _on_event(self, event: RecordEvent) -> None:
+    def enqueue(self, event: RecordEvent) -> None:
+        """Fan out `event` (a local commit, or another node's via the pub/sub bridge)."""
         if not self.closed:
             self._events.put_nowait(event)
 
@@ -83,6 +87,12 @@ class RealtimeHub:
                     await self._deliver(event)
             except Exception:  # one failing event must not stop realtime for the node
                 log.exception("realtime fan-out failed", extra={"action": event.action})
+            finally:
+                self._events.task_done()
+
+    async def drained(self) -> None:
+        """Wait until every event queued so far has been fanned out (tests, benchmarks)."""
+        await self._events.join()
 
     def _refresh_auth(self, event: RecordEvent) -> None:
         """Keep clients' auth in step with their auth record, as PocketBase does: a changed
@@ -101,23 +111,52 @@ class RealtimeHub:
 
     async def _deliver(self, event: RecordEvent) -> None:
         record = event.record
-        exists = event.action != "delete"
         topics = record_topics(record.collection.id, record.collection.name, record.id)
+        now, now_mono = time.time(), time.monotonic()
+        rendered: dict[tuple[Any, ...], bytes | None] = {}
         for client in list(self.clients.values()):
+            if is_stale(client, now_mono):
+                self.unregister(client)  # a long-polling client that stopped polling
+                continue
+            if client.auth_expires and client.auth_expires <= now:
+                client.auth, client.auth_expires = None, 0.0  # an expired token no longer counts
             for sub, options in list(client.subscriptions.items()):
                 if client.discarded.is_set():
                     break
                 rule_name = topics.get(options.topic)
                 if rule_name is None:
                     continue
-                access = Access(
-                    auth=client.auth,
-                    method="GET",
-                    query=dict(options.query),
-                    headers=dict(options.headers),
-                    context="realtime",
-                )
-                if not await can_see(self.app, record, access, rule_name):
+                # Subscribers with the same identity and options get the same answer: judge
+                # and render once per event for all of them (many guests on one public feed,
+                # one user's several tabs).
+                key = (_identity(client.auth), rule_name, options.query_key, options.headers_key)
+                if key in rendered:
+                    data = rendered[key]
+                else:
+                    data = rendered[key] = await self._render(event, rule_name, client, options)
+                if data is None:
                     continue
-                data = await render_event(self.app, event.action, record, access, exists=exists)
                 client.send(Message(sub, data))
+
+    async def _render(
+        self, event: RecordEvent, rule_name: str, client: RealtimeClient, options: SubscriptionOptions
+    ) -> bytes | None:
+        """The event as this subscriber receives it, or None when they may not see it."""
+        access = Access(
+            auth=client.auth,
+            method="GET",
+            query=dict(options.query),
+            headers=dict(options.headers),
+            context="realtime",
+        )
+        if not await can_see(self.app, event.record, access, rule_name):
+            return None
+        exists = event.action != "delete"
+        return await render_event(self.app, event.action, event.record, access, exists=exists)
+
+
+def _identity(auth: Record | None) -> tuple[str, str, str] | None:
+    if auth is None:
+        return None
+    # `updated` too: two clients could hold different versions of the same auth record
+    return (auth.collection.id, auth.id, str(auth.data.get("updated", "")))

@@ -33,3 +33,12 @@ async def render_event(app: Any, action: str, record: Record, access: Access, *,
             data = pick_fields(data, fields)
     # PocketBase's payload struct puts "record" before "action"
     return _encoder.encode({"record": data, "action": action})
+
+
+def topic_event(message_name: str, data: bytes) -> bytes:
+    """`{"topic": …, "record": …, "action": …}` from a hub message, for WebSocket and long polling.
+
+    The hub renders each event once per subscriber as `{"record":…,"action":…}`; splicing the topic
+    in front avoids decoding and re-encoding the record for every transport.
+    """
+    return b'{"topic":' + _encoder.encode(message_name) + b"," + data[1:]

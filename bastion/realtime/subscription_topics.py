@@ -9,8 +9,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from bastion.errors import field_error
+
+MAX_SUBSCRIPTIONS = 1000
+MAX_SUBSCRIPTION_LENGTH = 2500
 
 
 @dataclass(frozen=True)
@@ -18,6 +24,15 @@ class SubscriptionOptions:
     topic: str  # the subscription without its query string, e.g. "posts/*"
     query: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def query_key(self) -> tuple[tuple[str, str], ...]:
+        """The query as a hashable value (subscribers with equal options share one rendering)."""
+        return tuple(sorted(self.query.items()))
+
+    @cached_property
+    def headers_key(self) -> tuple[tuple[str, str], ...]:
+        return tuple(sorted(self.headers.items()))
 
 
 def parse_subscription(sub: str) -> SubscriptionOptions:
@@ -35,6 +50,27 @@ def parse_subscription(sub: str) -> SubscriptionOptions:
         if isinstance(raw.get("headers"), dict):
             headers = {_snake(str(k)): _to_string(v) for k, v in raw["headers"].items()}
     return SubscriptionOptions(topic, query, headers)
+
+
+def subscription_errors(subs: list[str]) -> dict[str, Any]:
+    """PocketBase's field errors for a subscription list (too many, or one too long); {} if fine."""
+    if len(subs) > MAX_SUBSCRIPTIONS:
+        return {
+            "subscriptions": field_error(
+                "validation_length_too_long",
+                f"The length must be no more than {MAX_SUBSCRIPTIONS}.",
+                {"max": MAX_SUBSCRIPTIONS, "min": 0},
+            )
+        }
+    for i, s in enumerate(subs):
+        if len(s) > MAX_SUBSCRIPTION_LENGTH:
+            error = field_error(
+                "validation_length_too_long",
+                f"The length must be no more than {MAX_SUBSCRIPTION_LENGTH}.",
+                {"max": MAX_SUBSCRIPTION_LENGTH, "min": 0},
+            )
+            return {"subscriptions": {str(i): error}}
+    return {}
 
 
 def record_topics(collection_id: str, collection_name: str, record_id: str) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""A subscriber never receives a record it could not read through the REST API.
+"""A subscriber never receives a record it could not read through the REST API, on any transport.
 
 Each case has one subscriber with access and one without, both on `coll/*`, `coll/ID` and a
 public marker collection; the marker event, written last, proves the fan-out has finished.
@@ -19,8 +19,8 @@ async def _users_with_role(api):
     return users
 
 
-async def _watch(sse, token, coll, record_id):
-    client = await sse(token)
+async def _watch(rt, token, coll, record_id):
+    client = await rt(token)
     assert await client.subscribe(f"{coll}/*", f"{coll}/{record_id}", MARK) == 204
     return client
 
@@ -38,7 +38,7 @@ def _seen(events):
     return [(e.name.split("/")[1], e.data["action"]) for e in events if e.name != MARK]
 
 
-async def test_owner_rule(api, sse):
+async def test_owner_rule(api, rt):
     alice, alice_token = await api.create_user("alice@example.com")
     _, bob_token = await api.create_user("bob@example.com")
     rule = "owner = @request.auth.id"
@@ -54,9 +54,9 @@ async def test_owner_rule(api, sse):
         }
     )
     note = await api.create_record("notes", {"text": "x", "owner": alice["id"]})
-    owner = await _watch(sse, alice_token, "notes", note["id"])
-    other = await _watch(sse, bob_token, "notes", note["id"])
-    guest = await _watch(sse, None, "notes", note["id"])
+    owner = await _watch(rt, alice_token, "notes", note["id"])
+    other = await _watch(rt, bob_token, "notes", note["id"])
+    guest = await _watch(rt, None, "notes", note["id"])
     await _write_all(api, "notes", note["id"], {"text": "y", "owner": alice["id"]})
     assert _seen(await other.until(MARK)) == []
     assert _seen(await guest.until(MARK)) == []
@@ -68,7 +68,7 @@ async def test_owner_rule(api, sse):
     ]
 
 
-async def test_role_rule(api, sse):
+async def test_role_rule(api, rt):
     await _users_with_role(api)
     _, admin_token = await api.create_user("admin@example.com", role="admin")
     _, user_token = await api.create_user("user@example.com", role="user")
@@ -77,8 +77,8 @@ async def test_role_rule(api, sse):
         {"name": "reports", "listRule": rule, "viewRule": rule, "fields": [{"name": "text", "type": "text"}]}
     )
     report = await api.create_record("reports", {"text": "x"})
-    admin = await _watch(sse, admin_token, "reports", report["id"])
-    user = await _watch(sse, user_token, "reports", report["id"])
+    admin = await _watch(rt, admin_token, "reports", report["id"])
+    user = await _watch(rt, user_token, "reports", report["id"])
     await _write_all(api, "reports", report["id"], {"text": "y"})
     assert _seen(await user.until(MARK)) == []
     assert _seen(await admin.until(MARK)) == [
@@ -89,7 +89,7 @@ async def test_role_rule(api, sse):
     ]
 
 
-async def test_relation_rule(api, sse):
+async def test_relation_rule(api, rt):
     member, member_token = await api.create_user("member@example.com")
     _, outsider_token = await api.create_user("outsider@example.com")
     rule = "members.id ?= @request.auth.id"
@@ -105,8 +105,8 @@ async def test_relation_rule(api, sse):
         }
     )
     project = await api.create_record("projects", {"title": "p", "members": [member["id"]]})
-    inside = await _watch(sse, member_token, "projects", project["id"])
-    outside = await _watch(sse, outsider_token, "projects", project["id"])
+    inside = await _watch(rt, member_token, "projects", project["id"])
+    outside = await _watch(rt, outsider_token, "projects", project["id"])
     # judged on each event's own version: the member must not see the version without them,
     # even if the row already has them back by the time the event is fanned out
     for members, title in (([], "hidden"), ([member["id"]], "back")):
@@ -130,13 +130,13 @@ async def test_relation_rule(api, sse):
     ]
 
 
-async def test_superuser_only_collection(api, sse):
+async def test_superuser_only_collection(api, rt):
     _, user_token = await api.create_user("user@example.com")
     await api.create_collection({"name": "vault", "fields": [{"name": "text", "type": "text"}]})
     item = await api.create_record("vault", {"text": "x"})
-    su = await _watch(sse, api.superuser_token, "vault", item["id"])
-    user = await _watch(sse, user_token, "vault", item["id"])
-    guest = await _watch(sse, None, "vault", item["id"])
+    su = await _watch(rt, api.superuser_token, "vault", item["id"])
+    user = await _watch(rt, user_token, "vault", item["id"])
+    guest = await _watch(rt, None, "vault", item["id"])
     await _write_all(api, "vault", item["id"], {"text": "y"})
     assert _seen(await user.until(MARK)) == []
     assert _seen(await guest.until(MARK)) == []
@@ -148,7 +148,7 @@ async def test_superuser_only_collection(api, sse):
     ]
 
 
-async def test_expand_of_an_unviewable_relation_is_omitted(api, sse):
+async def test_expand_of_an_unviewable_relation_is_omitted(api, rt):
     secrets = await api.create_collection({"name": "secrets", "fields": [{"name": "code", "type": "text"}]})
     await api.create_collection(
         {
@@ -163,8 +163,8 @@ async def test_expand_of_an_unviewable_relation_is_omitted(api, sse):
     )
     secret = await api.create_record("secrets", {"code": "s3cr3t"})
     sub = 'posts/*?options={"query":{"expand":"secret"}}'
-    guest = await sse()
-    su = await sse(api.superuser_token)
+    guest = await rt()
+    su = await rt(api.superuser_token)
     for client in (guest, su):
         assert await client.subscribe(sub) == 204
     await api.create_record("posts", {"title": "t", "secret": secret["id"]})
@@ -174,7 +174,7 @@ async def test_expand_of_an_unviewable_relation_is_omitted(api, sse):
     assert su_event.data["record"]["expand"]["secret"]["code"] == "s3cr3t"
 
 
-async def test_hidden_fields_only_for_superusers(api, sse):
+async def test_hidden_fields_only_for_superusers(api, rt):
     await api.create_collection(
         {
             "name": "posts",
@@ -183,8 +183,8 @@ async def test_hidden_fields_only_for_superusers(api, sse):
             "fields": [{"name": "title", "type": "text"}, {"name": "note", "type": "text", "hidden": True}],
         }
     )
-    guest = await sse()
-    su = await sse(api.superuser_token)
+    guest = await rt()
+    su = await rt(api.superuser_token)
     for client in (guest, su):
         assert await client.subscribe("posts/*") == 204
     await api.create_record("posts", {"title": "t", "note": "internal"})
@@ -192,11 +192,11 @@ async def test_hidden_fields_only_for_superusers(api, sse):
     assert (await su.next()).data["record"]["note"] == "internal"
 
 
-async def test_filter_on_superuser_only_fields_matches_nothing_for_others(api, sse):
+async def test_filter_on_superuser_only_fields_matches_nothing_for_others(api, rt):
     await api.create_collection(
         {"name": "posts", "listRule": "", "viewRule": "", "fields": [{"name": "title", "type": "text"}]}
     )
-    guest = await sse()
+    guest = await rt()
     sub = 'posts/*?options={"query":{"filter":"@collection.posts.title != \'\'"}}'
     assert await guest.subscribe(sub, MARK) == 204
     await api.create_record("posts", {"title": "t"})
@@ -204,7 +204,7 @@ async def test_filter_on_superuser_only_fields_matches_nothing_for_others(api, s
     assert [e.name for e in await guest.until(MARK)] == [MARK]
 
 
-async def test_relation_rule_over_every_field_type(api, sse):
+async def test_relation_rule_over_every_field_type(api, rt):
     """The rule is checked against the event's values typed like the table (matters on PostgreSQL)."""
     owner, owner_token = await api.create_user("owner@example.com")
     await api.create_collection(
@@ -225,7 +225,7 @@ async def test_relation_rule_over_every_field_type(api, sse):
             ],
         }
     )
-    watcher = await sse(owner_token)
+    watcher = await rt(owner_token)
     assert await watcher.subscribe("items/*", MARK) == 204
     good = {
         "owner": owner["id"],
@@ -247,13 +247,13 @@ async def test_relation_rule_over_every_field_type(api, sse):
     assert [e.data["record"]["id"] for e in events] == [seen["id"]]
 
 
-async def test_email_only_to_the_record_itself_and_superusers(api, sse):
+async def test_email_only_to_the_record_itself_and_superusers(api, rt):
     r = await api.su("PATCH", "/api/collections/users", json={"listRule": "", "viewRule": ""})
     assert r.status_code == 200, r.text
     alice, alice_token = await api.create_user("alice@example.com")
     bob, _ = await api.create_user("bob@example.com")
-    watcher = await sse(alice_token)
-    su = await sse(api.superuser_token)
+    watcher = await rt(alice_token)
+    su = await rt(api.superuser_token)
     for client in (watcher, su):
         assert await client.subscribe("users/*") == 204
     for user in (bob, alice):

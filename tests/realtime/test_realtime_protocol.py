@@ -5,15 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bastion.core.record_access import Access
-from tests.realtime.conftest import marker
+from tests.realtime.conftest import marker, posts_collection
 
 MARK = "rt_marker/*"
-
-
-async def _posts(api, **rules):
-    data = {"name": "posts", "listRule": "", "viewRule": "", "fields": [{"name": "title", "type": "text"}]}
-    data.update(rules)
-    return await api.create_collection(data)
 
 
 async def test_connect_sends_pb_connect_with_the_client_id(sse):
@@ -40,7 +34,7 @@ async def test_subscribe_without_client_id_is_a_validation_error(api):
 
 
 async def test_create_update_delete_reach_a_subscriber_in_order(api, sse):
-    await _posts(api)
+    await posts_collection(api)
     client = await sse()
     assert await client.subscribe("posts/*") == 204
     rec = await api.create_record("posts", {"title": "one"})
@@ -58,7 +52,7 @@ async def test_create_update_delete_reach_a_subscriber_in_order(api, sse):
 
 
 async def test_record_topic_gets_only_that_record(api, sse):
-    await _posts(api)
+    await posts_collection(api)
     a = await api.create_record("posts", {"title": "a"})
     b = await api.create_record("posts", {"title": "b"})
     client = await sse()
@@ -71,7 +65,7 @@ async def test_record_topic_gets_only_that_record(api, sse):
 
 
 async def test_subscriptions_are_replaced_not_added(api, sse):
-    await _posts(api)
+    await posts_collection(api)
     client = await sse()
     await client.subscribe("posts/*")
     await client.subscribe(MARK)
@@ -82,7 +76,7 @@ async def test_subscriptions_are_replaced_not_added(api, sse):
 
 
 async def test_options_fields_filter_and_collection_id_topic(api, sse):
-    posts = await _posts(api)
+    posts = await posts_collection(api)
     client = await sse()
     sub = posts["id"] + '/*?options={"query":{"filter":"title ~ \'keep\'","fields":"id,title"}}'
     await client.subscribe(sub, MARK)
@@ -96,7 +90,7 @@ async def test_options_fields_filter_and_collection_id_topic(api, sse):
 
 
 async def test_a_rolled_back_write_emits_nothing(api, sse):
-    posts = await _posts(api, createRule="")
+    posts = await posts_collection(api, createRule="")
     client = await sse()
     await client.subscribe("posts/*", MARK)
     collection = api.app.registry.find_collection(posts["id"])

@@ -1,0 +1,36 @@
+"""Pub/sub over NATS core subjects (the client reconnects by itself)."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from bastion.bus.pubsub import OnMessage, PubSub
+
+
+class NatsPubSub(PubSub):
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._nc: Any = None
+        self.subject = ""
+
+    async def start(self, channel: str, on_message: OnMessage) -> None:
+        import nats
+
+        self.subject = channel
+        self._nc = await nats.connect(self.url, connect_timeout=5, max_reconnect_attempts=-1)
+
+        async def deliver(msg: Any) -> None:
+            on_message(msg.data)
+
+        await self._nc.subscribe(channel, cb=deliver)
+        await self._nc.flush()  # the subscription is in place once start returns
+
+    async def publish(self, payload: bytes) -> None:
+        await self._nc.publish(self.subject, payload)
+
+    async def close(self) -> None:
+        if self._nc is not None:
+            with contextlib.suppress(Exception):
+                await self._nc.close()
+            self._nc = None

@@ -1,0 +1,141 @@
+"""Record events between nodes: local events out to the pub/sub backend, other nodes' events in.
+
+Out: the bus calls `_on_local` after each commit; the event is encoded and queued, and one task
+publishes in commit order (a bounded queue: if the backend stalls, events are dropped with a
+warning rather than held without limit). In: messages from other nodes are decoded and handed
+to the hub, which checks rules and fans out exactly as for local events. A node's own messages
+come back from the backend too and are skipped by their origin id: the origin delivered them
+already, straight from its local bus. Only the hub gets remote events, never the local bus, so
+side effects of a write (voiding OTPs, later webhooks) run once, on the node that wrote.
+
+The wire form carries the record's stored values (what the rules and the export need), without
+`password`; the channel is named after a random id kept in the database, so every node on the
+same database, and only those, share it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from typing import Any
+
+import msgspec
+
+from bastion.bus.events import RecordEvent
+from bastion.bus.pubsub import PubSub, open_pubsub
+from bastion.core.record_model import Record
+from bastion.store.json_codec import dumps, loads
+
+log = logging.getLogger("bastion.realtime")
+
+OUTGOING_LIMIT = 10_000
+CHANNEL_PARAM = "realtime_channel"
+_NOT_SENT = ("password",)
+
+
+class _Wire(msgspec.Struct):
+    origin: str
+    action: str
+    collection: str  # id
+    record: dict[str, Any]
+
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(_Wire)
+
+
+async def cluster_channel(app: Any) -> str:
+    """The channel every node on this database uses (created by the first node to start)."""
+    sql = 'SELECT "value" FROM "_params" WHERE "id" = ?'
+    row = await app.db.fetch_one(sql, (CHANNEL_PARAM,))
+    if row is None:
+        cast = "?::jsonb" if app.db.dialect == "postgres" else "?"
+        await app.db.execute(
+            f'INSERT INTO "_params" ("id", "value", "created", "updated") VALUES (?, {cast}, ?, ?) '
+            'ON CONFLICT ("id") DO NOTHING',
+            (CHANNEL_PARAM, dumps("bastion_" + secrets.token_hex(8)), "", ""),
+        )
+        row = await app.db.fetch_one(sql, (CHANNEL_PARAM,))
+    return str(loads(row["value"])) if row else "bastion"
+
+
+class NodeBridge:
+    def __init__(self, app: Any, pubsub: PubSub) -> None:
+        self.app = app
+        self.pubsub = pubsub
+        self.node_id = secrets.token_hex(8)
+        self._outgoing: asyncio.Queue[bytes | None] = asyncio.Queue(OUTGOING_LIMIT)
+        self._incoming: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._unsubscribe: Any = None
+
+    @classmethod
+    async def start(cls, app: Any) -> NodeBridge:
+        bridge = cls(app, open_pubsub(app.config.realtime_pubsub, app.config.database_url))
+        await bridge.pubsub.start(await cluster_channel(app), bridge._incoming.put_nowait)
+        loop = asyncio.get_running_loop()
+        bridge._tasks = [loop.create_task(bridge._send()), loop.create_task(bridge._receive())]
+        bridge._unsubscribe = app.bus.subscribe(bridge._on_local)
+        return bridge
+
+    async def close(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        for queue in (self._outgoing, self._incoming):
+            with contextlib.suppress(asyncio.QueueFull):
+                queue.put_nowait(None)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(asyncio.gather(*self._tasks, return_exceptions=True), 2)
+        for task in self._tasks:
+            task.cancel()
+        await self.pubsub.close()
+
+    # ---- out ----------------------------------------------------------------------------------
+
+    def _on_local(self, event: RecordEvent) -> None:
+        record = event.record
+        data = {k: v for k, v in record.data.items() if k not in _NOT_SENT}
+        wire = _Wire(self.node_id, event.action, record.collection.id, data)
+        try:
+            self._outgoing.put_nowait(_encoder.encode(wire))
+        except asyncio.QueueFull:
+            log.warning("realtime pub/sub backlog full: event not sent to other nodes")
+
+    async def _send(self) -> None:
+        while (payload := await self._outgoing.get()) is not None:
+            try:
+                await self.pubsub.publish(payload)
+            except Exception:  # the backend is down: other nodes miss this event, this one goes on
+                log.warning("realtime pub/sub publish failed", exc_info=True)
+
+    # ---- in -----------------------------------------------------------------------------------
+
+    async def _receive(self) -> None:
+        while (payload := await self._incoming.get()) is not None:
+            try:
+                event = await self._decode(payload)
+            except Exception:
+                log.warning("realtime pub/sub message dropped", exc_info=True)
+                continue
+            hub = self.app.realtime
+            if event is not None and hub is not None:
+                hub.enqueue(event)
+
+    async def _decode(self, payload: bytes) -> RecordEvent | None:
+        wire = _decoder.decode(payload)
+        if wire.origin == self.node_id or wire.action not in ("create", "update", "delete"):
+            return None
+        # A node that only holds streams serves no requests, and requests are what refresh the
+        # schema: without this, rules changed on another node would never reach its fan-out.
+        await self.app.refresh_if_stale()
+        collection = self.app.registry.find_collection(wire.collection)
+        if collection is None:  # created on another node a moment ago
+            await self.app.reload_schema()
+            collection = self.app.registry.find_collection(wire.collection)
+            if collection is None:
+                return None
+        record = Record(collection, wire.record, original=dict(wire.record))
+        return RecordEvent(wire.action, record)  # type: ignore[arg-type]

@@ -1,0 +1,75 @@
+"""Long polling: a client's events numbered, kept until the client acknowledges them.
+
+A poll client has no connection between requests, so each event it is sent stays in `pending`
+with a sequence number until a later poll's `cursor` says it arrived; a response lost on the
+way is therefore sent again. Memory is bounded twice: the hub's outbox (events not yet polled)
+and `MAX_PENDING` (events sent but not acknowledged); overflowing either drops the client, whose
+next poll gets 404 and starts over. A client that has not polled for `IDLE_TTL` seconds is
+dropped by the hub on its next event.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from bastion.realtime.client_state import Message, RealtimeClient
+
+MAX_PENDING = 1000
+IDLE_TTL = 60.0
+
+
+@dataclass
+class PollState:
+    seq: int = 0
+    pending: list[tuple[int, Message]] = field(default_factory=list)
+    # monotonic time after which the hub may drop the client (renewed by each poll)
+    expires: float = 0.0
+    polls: int = 0  # requests waiting right now: a client is not idle while one waits
+
+
+def poll_state(client: RealtimeClient) -> PollState:
+    state = client.poll
+    if state is None:
+        state = client.poll = PollState(expires=time.monotonic() + IDLE_TTL)
+    return state
+
+
+def _acknowledge(state: PollState, cursor: int) -> None:
+    state.pending = [(n, m) for n, m in state.pending if n > cursor]
+
+
+def _take_outbox(client: RealtimeClient, state: PollState) -> None:
+    while not client.outbox.empty():
+        state.seq += 1
+        state.pending.append((state.seq, client.outbox.get_nowait()))
+    if len(state.pending) > MAX_PENDING:
+        client.overflowed = True
+        client.discard()
+
+
+async def take(client: RealtimeClient, cursor: int, wait: float) -> list[tuple[int, Message]]:
+    """Events after `cursor`, waiting up to `wait` seconds for the first when there are none."""
+    state = poll_state(client)
+    state.polls += 1
+    try:
+        _acknowledge(state, cursor)
+        _take_outbox(client, state)
+        if not state.pending and wait > 0:
+            message = await client.next_message(wait)
+            if message is not None:
+                state.seq += 1
+                state.pending.append((state.seq, message))
+            _take_outbox(client, state)  # whatever else arrived in the same moment
+        return list(state.pending)
+    finally:
+        state.polls -= 1
+        state.expires = time.monotonic() + IDLE_TTL
+
+
+def is_stale(client: RealtimeClient, now: float) -> bool:
+    """A poll client to drop: discarded, or not polled for `IDLE_TTL`."""
+    state = client.poll
+    if state is None or client.streaming:
+        return False
+    return client.discarded.is_set() or (state.polls == 0 and now > state.expires)
