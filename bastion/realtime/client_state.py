@@ -7,11 +7,11 @@ full the client is discarded (its stream ends and the SDK reconnects), never buf
 from __future__ import annotations
 
 import asyncio
-import secrets
 import string
 from dataclasses import dataclass, field
 from typing import Any
 
+from bastion.core.ids import random_string
 from bastion.core.record_model import Record
 from bastion.realtime.subscription_topics import SubscriptionOptions, parse_subscription
 
@@ -21,7 +21,7 @@ _ID_ALPHABET = string.ascii_letters + string.digits
 
 def new_client_id() -> str:
     # PocketBase uses a 40 character random alphanumeric id.
-    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(40))
+    return random_string(40, _ID_ALPHABET)
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,8 @@ class RealtimeClient:
     auth_expires: float = 0.0
     # long polling's numbered, unacknowledged events (bastion/realtime/poll_buffer.py)
     poll: Any = None
+    # the transport's pending next_message(), resolved by send() and discard()
+    _waiter: asyncio.Future[None] | None = field(default=None, repr=False)
 
     def set_subscriptions(self, subs: list[str]) -> None:
         self.subscriptions = {s: parse_subscription(s) for s in subs if s}
@@ -76,22 +78,40 @@ class RealtimeClient:
         except asyncio.QueueFull:
             self.overflowed = True
             self.discard()  # a slow consumer is dropped rather than buffered without bound
+            return
+        self._wake()
 
     def discard(self) -> None:
         self.discarded.set()
+        self._wake()
 
     async def next_message(self, timeout: float | None = None) -> Message | None:
-        """The next queued message; None once the client is discarded or `timeout` passes idle."""
+        """The next queued message; None once the client is discarded or `timeout` passes idle.
+
+        The transport waits on one bare future that `send`/`discard` resolve: no tasks are made
+        per event, which is what makes fanning out to 10,000 streams affordable."""
         if not self.outbox.empty():
             return self.outbox.get_nowait()
-        getter = asyncio.ensure_future(self.outbox.get())
-        stopper = asyncio.ensure_future(self.discarded.wait())
+        if self.discarded.is_set():
+            return None
+        loop = asyncio.get_running_loop()
+        waiter = self._waiter = loop.create_future()
+        timer = loop.call_later(timeout, _resolve, waiter) if timeout is not None else None
         try:
-            await asyncio.wait({getter, stopper}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            await waiter
         finally:
-            stopper.cancel()
-            if not getter.done():
-                getter.cancel()
-        if getter.done() and not getter.cancelled() and not self.discarded.is_set():
-            return getter.result()
-        return None
+            self._waiter = None
+            if timer is not None:
+                timer.cancel()
+        if self.discarded.is_set() or self.outbox.empty():
+            return None
+        return self.outbox.get_nowait()
+
+    def _wake(self) -> None:
+        if self._waiter is not None:
+            _resolve(self._waiter)
+
+
+def _resolve(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
