@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from bastion import ratelimit, rules
 from bastion.api import (
+    admin_ui,
     batch,
     collections,
     health,
@@ -24,6 +25,7 @@ from bastion.api import (
     record_auth_flows,
     record_auth_oauth2,
     records,
+    rules_check,
     settings,
     settings_mail,
 )
@@ -75,6 +77,8 @@ def _routes() -> list[Route]:
         settings,
         settings_mail,
         realtime,
+        rules_check,
+        admin_ui,
     ):
         for route in module.routes:
             out.append(

@@ -1,0 +1,93 @@
+"""Browser tests of the admin dashboard: headless Debian chromium driven by Playwright (sync API)
+against a real `bastion serve` subprocess. Screenshots land in tests/ui/screenshots/ (gitignored).
+
+Without /usr/bin/chromium the tests skip, or fail under BASTION_REQUIRE_SERVICES=1 (CI installs it).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD, require_services
+from tests.serve_process import BASTION, start_serve
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(__file__).parent / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        if require_services():
+            pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    data = tmp_path_factory.mktemp("ui") / "data"
+    subprocess.run(
+        [BASTION, "superuser", "upsert", SUPERUSER_EMAIL, SUPERUSER_PASSWORD, "--dir", str(data)],
+        check=True,
+        capture_output=True,
+    )
+    proc, base = start_serve(data)
+    yield base
+    proc.terminate()
+    proc.communicate(timeout=20)
+
+
+class Page:
+    """A Playwright page plus the checks every test wants: no uncaught error, no CSP violation."""
+
+    def __init__(self, page: Any, base: str) -> None:
+        self.page = page
+        self.base = base
+        self.problems: list[str] = []
+        page.on("pageerror", lambda exc: self.problems.append(f"uncaught: {exc}"))
+        page.on(
+            "console",
+            lambda msg: self.problems.append(msg.text) if "Content Security Policy" in msg.text else None,
+        )
+
+    def shot(self, name: str) -> None:
+        SHOTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+    def sign_in(self) -> None:
+        p = self.page
+        p.goto(f"{self.base}/_/")
+        p.get_by_label("Email").fill(SUPERUSER_EMAIL)
+        p.get_by_label("Password").fill(SUPERUSER_PASSWORD)
+        p.get_by_label("Password").press("Enter")
+        p.get_by_role("button", name="Sign out").wait_for()
+
+
+def _page(browser: Any, server: str, viewport: dict[str, int]) -> Iterator[Page]:
+    context = browser.new_context(viewport=viewport)
+    context.set_default_timeout(10_000)
+    wrapped = Page(context.new_page(), server)
+    yield wrapped
+    context.close()
+    assert wrapped.problems == []
+
+
+@pytest.fixture
+def page(browser: Any, server: str) -> Iterator[Page]:
+    yield from _page(browser, server, {"width": 1280, "height": 860})
+
+
+@pytest.fixture
+def phone(browser: Any, server: str) -> Iterator[Page]:
+    yield from _page(browser, server, {"width": 375, "height": 740})
