@@ -20,13 +20,13 @@ let scaffolds = null;
 export async function openCollectionEditor(existing, onSaved) {
   if (!scaffolds) scaffolds = await api('GET', '/api/collections/meta/scaffolds').catch(() => null);
   const isNew = !existing;
-  const draft = isNew ? fresh('base', []) : structuredClone(existing);
+  const draft = isNew ? fresh('base', [], '') : structuredClone(existing);
   let tab = draft.type === 'view' ? 'query' : 'fields';
   const openCards = new Set();
 
-  function fresh(type, custom) {
+  function fresh(type, custom, name) {
     const base = structuredClone(scaffolds?.[type] || { type, fields: [], indexes: [] });
-    base.name = draft?.name || '';
+    base.name = name;
     if (type !== 'view') base.fields = [...base.fields, ...structuredClone(TIMESTAMPS), ...custom];
     for (const [key] of [...RULES, ...AUTH_RULES]) if (!(key in base)) base[key] = null;
     return base;
@@ -36,7 +36,7 @@ export async function openCollectionEditor(existing, onSaved) {
     autocomplete: 'off', oninput: () => { draft.name = name.value; } });
   const type = h('select', { class: 'input', id: 'collection-type', disabled: !isNew, onchange: () => {
     const custom = draft.fields.filter((f) => !f.system && !(f.type === 'autodate' && ['created', 'updated'].includes(f.name)));
-    Object.assign(draft, fresh(type.value, type.value === 'view' ? [] : custom), { name: draft.name });
+    Object.assign(draft, fresh(type.value, type.value === 'view' ? [] : custom, draft.name));
     tab = draft.type === 'view' ? 'query' : 'fields';
     draw();
   } }, ['base', 'auth', 'view'].map((t) => h('option', { value: t, selected: t === draft.type }, t[0].toUpperCase() + t.slice(1))));
@@ -57,6 +57,7 @@ export async function openCollectionEditor(existing, onSaved) {
       h('div', { class: 'row' }, pick, h('button', { class: 'btn', type: 'button', onclick: () => {
         const t = pick.value;
         draft.fields.push({ name: '', type: t, required: false, hidden: false, presentable: false, system: false, ...structuredClone(NEW_FIELD_DEFAULTS[t] || {}) });
+        openCards.clear();
         openCards.add(draft.fields.length - 1);
         draw();
         content.querySelector(`[data-field="${draft.fields.length - 1}"] input`)?.focus();

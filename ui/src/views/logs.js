@@ -72,7 +72,7 @@ export function renderLogs(main) {
       h('thead', null, h('tr', null, ['Time', 'Method', 'Status', 'URL', 'Duration'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', null, state.items.map((log) => {
         const d = log.data || {};
-        return h('tr', { tabindex: 0, 'data-id': log.id, onclick: () => openEntry(log), onkeydown: (e) => { if (e.key === 'Enter') openEntry(log); } },
+        return h('tr', { tabindex: 0, 'data-id': log.id, onclick: () => openEntry(log), onkeydown: (e) => { if (e.key === 'Enter') { e.preventDefault(); openEntry(log); } } },
           h('td', null, fmtDate(log.created)), h('td', { class: 'mono' }, d.method || ''),
           h('td', { class: ['mono', `status-${String(d.status || '')[0]}`] }, d.status ?? ''),
           h('td', { class: 'cell mono', title: d.url }, d.url || log.message), h('td', null, d.execTime != null ? `${Math.round(d.execTime * 100) / 100} ms` : ''));

@@ -122,7 +122,8 @@ export function renderCollection(main, name) {
       const open = () => openRecordForm(collection, rec, load);
       return h('tr', { tabindex: 0, class: state.selected.has(rec.id) ? 'selected' : null, 'data-id': rec.id,
         onclick: (e) => { if (!e.target.closest('.col-check')) open(); },
-        onkeydown: (e) => { if (e.key === 'Enter' && e.target === e.currentTarget) open(); } },
+        // preventDefault: the Enter must not also reach (and submit) the form that opens.
+        onkeydown: (e) => { if (e.key === 'Enter' && e.target === e.currentTarget) { e.preventDefault(); open(); } } },
       h('td', { class: 'col-check' }, h('input', { type: 'checkbox', 'aria-label': `Select ${rec.id}`, checked: state.selected.has(rec.id),
         onchange: (e) => { if (e.target.checked) state.selected.add(rec.id); else state.selected.delete(rec.id); draw(); } })),
       columns.map((f) => h('td', { class: 'cell', title: typeof rec[f.name] === 'string' ? rec[f.name] : null }, cell(f, rec))));

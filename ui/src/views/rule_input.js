@@ -39,6 +39,7 @@ export function ruleInput(draft, key, label) {
     lock.textContent = locked ? 'Superusers only' : 'Lock';
     lock.setAttribute('aria-pressed', String(locked));
     lock.title = locked ? 'Click to allow a rule' : 'Restrict to superusers';
+    input.placeholder = locked ? 'Superusers only (locked)' : 'Everyone (empty rule)';
     show('', locked ? 'Only superusers may do this.' : draft[key] ? '' : 'Everyone may do this.');
     if (!locked && draft[key]) check();
   }
