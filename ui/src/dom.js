@@ -57,6 +57,8 @@ export function debounce(fn, ms) {
 let toastBox;
 export function toast(message, kind = 'info') {
   if (!toastBox) document.body.append((toastBox = h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' })));
+  // The same message twice in a row replaces the first instead of stacking up.
+  for (const old of toastBox.children) if (old.textContent === message) old.remove();
   const el = h('div', { class: ['toast', kind === 'error' && 'error'] }, message);
   toastBox.append(el);
   setTimeout(() => el.remove(), kind === 'error' ? 6000 : 3000);

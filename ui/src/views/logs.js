@@ -35,7 +35,7 @@ function openEntry(log) {
   const d = log.data || {};
   dialog({ title: `${d.method || ''} ${d.url || log.message}`, wide: true, body: [
     h('div', { class: 'grid-3' }, [['Status', d.status], ['Time', fmtDate(log.created)], ['Duration', d.execTime != null ? `${d.execTime} ms` : ''],
-      ['Remote IP', d.remoteIP], ['User IP', d.userIP], ['Auth', d.auth], ['Level', log.level], ['User agent', d.userAgent], ['Referer', d.referer]]
+      ['Error', d.error], ['Details', d.details], ['Remote IP', d.remoteIP], ['User IP', d.userIP], ['Auth', d.auth], ['Level', log.level], ['User agent', d.userAgent], ['Referer', d.referer]]
       .map(([k, v]) => h('div', { class: 'field' }, h('span', { class: 'label' }, k), h('span', { class: 'small' }, v === '' || v == null ? '—' : String(v))))),
     h('div', { class: 'section-title' }, 'Entry'), h('pre', null, JSON.stringify(log, null, 2))] });
 }

@@ -10,7 +10,7 @@ export function authActions(collection, record) {
       toast(done);
     } catch (err) { toast(err.message, 'error'); }
   };
-  const duration = h('input', { class: 'input', type: 'number', min: 0, value: 3600, 'aria-label': 'Token duration in seconds' });
+  const duration = h('input', { class: 'input narrow', type: 'number', min: 0, value: 3600, 'aria-label': 'Token duration in seconds' });
   const impersonate = async (e) => {
     try {
       const res = await busy(e.currentTarget, () => api('POST', `/api/collections/${enc(collection.name)}/impersonate/${enc(record.id)}`,
