@@ -61,8 +61,10 @@ class Page:
             lambda msg: self.problems.append(msg.text) if "Content Security Policy" in msg.text else None,
         )
 
-    def shot(self, name: str) -> None:
+    def shot(self, name: str, *, without_toasts: bool = False) -> None:
         SHOTS.mkdir(exist_ok=True)
+        if without_toasts:  # for the README's picture
+            self.page.evaluate("document.querySelector('.toasts')?.replaceChildren()")
         self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
     def sign_in(self) -> None:

@@ -41,3 +41,6 @@ def test_deep_link_after_reload_and_phone_menu(phone: Page) -> None:
     phone.shot("02-phone-menu")
     p.keyboard.press("Escape")
     expect(sidebar).not_to_be_in_viewport()
+    p.goto(f"{phone.base}/_/#/collections/users")
+    expect(p.get_by_role("heading", name="Collections / users")).to_be_visible()
+    phone.shot("02-phone-records")

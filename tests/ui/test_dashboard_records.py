@@ -115,7 +115,7 @@ def test_collection_with_field_types_and_record_lifecycle(page: Page) -> None:
     title.fill("Hello again")
     title.press("Enter")
     expect(rows.filter(has_text="Hello again")).to_have_count(1)
-    page.shot("07-records-list")
+    page.shot("07-records-list", without_toasts=True)
 
     # Delete one from its dialog, then the rest in bulk.
     rows.filter(has_text="Second post").click()
@@ -139,3 +139,41 @@ def test_api_preview_lists_the_endpoints(page: Page) -> None:
     dialog.get_by_role("tab", name="Auth with password").click()
     expect(dialog.locator("pre")).to_contain_text('"token"')
     page.shot("09-api-preview")
+
+
+def test_relation_is_picked_from_the_related_collection(page: Page) -> None:
+    p = page.page
+    token = httpx.post(
+        f"{page.base}/api/collections/_superusers/auth-with-password",
+        json={"identity": SUPERUSER_EMAIL, "password": SUPERUSER_PASSWORD},
+    ).json()["token"]
+    user = httpx.post(
+        f"{page.base}/api/collections/users/records",
+        headers={"Authorization": token},
+        json={
+            "email": "owner@example.com",
+            "name": "Olive Owner",
+            "password": "ownerpass1",
+            "passwordConfirm": "ownerpass1",
+        },
+    ).json()
+    page.sign_in()
+    p.get_by_role("button", name="+ New collection").first.click()
+    dialog = p.get_by_role("dialog")
+    dialog.get_by_label("Name", exact=True).fill("notes")
+    _add_field(p, "relation", "owner")
+    p.get_by_label("Related collection").select_option(label="users")
+    dialog.get_by_role("button", name="Create", exact=True).click()
+    expect(p.get_by_role("heading", name="Collections / notes")).to_be_visible()
+
+    p.get_by_role("button", name="+ New record").first.click()
+    p.get_by_role("button", name="Choose from users…").click()
+    picker = p.get_by_role("dialog", name="Choose from users")
+    expect(picker.get_by_text("Olive Owner")).to_be_visible()
+    picker.get_by_label(user["id"]).check()
+    picker.get_by_role("button", name="Select").click()
+    form = p.get_by_role("dialog", name="New notes record")
+    expect(form.locator(".chip")).to_contain_text(user["id"])
+    form.get_by_role("button", name="Create", exact=True).click()
+    expect(p.locator("table.data tbody tr")).to_have_count(1)
+    expect(p.locator("table.data tbody tr .chip")).to_have_text(user["id"])

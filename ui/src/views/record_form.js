@@ -86,7 +86,7 @@ export async function openRecordForm(collection, record, onSaved) {
           values[f.name] = isMulti(f) ? ids.filter((x) => x !== rid) : '';
           draw();
         } }, '×'))) : h('span', { class: 'faint small' }, 'Nothing selected.')),
-      readonly || !target ? null : h('div', null, h('button', { class: 'btn sm', type: 'button', id: `f-${f.name}`, onclick: async () => {
+      readonly || !target ? null : h('div', null, h('button', { class: 'btn sm', type: 'button', onclick: async () => {
         const picked = await pickRelations(target, ids, isMulti(f) ? f.maxSelect || 999 : 1);
         if (picked) { values[f.name] = isMulti(f) ? picked : picked[0] || ''; draw(); }
       } }, `Choose from ${target.name}…`)));
@@ -130,7 +130,7 @@ export async function openRecordForm(collection, record, onSaved) {
   }
 
   function fieldRow(f) {
-    const label = f.type === 'bool' ? null : h('label', { for: `f-${f.name}` }, f.name, f.required ? h('span', { class: 'faint' }, ' *') : null,
+    const label = f.type === 'bool' ? null : h('label', { for: `f-${f.name}` }, f.name, f.required && f.name !== 'id' ? h('span', { class: 'faint' }, ' *') : null,
       f.type === 'date' ? h('span', { class: 'faint' }, ' (UTC)') : null);
     return h('div', { class: 'field' }, label, input(f), errorFor(f.name));
   }

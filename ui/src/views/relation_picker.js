@@ -10,7 +10,9 @@ export function pickRelations(collection, current, max) {
     let page = 1;
     const list = h('div', { class: 'stack tight' });
     const search = h('input', { class: 'input mono', type: 'search', placeholder: 'Filter, e.g. name ~ "x"', 'aria-label': `Filter ${collection.name}` });
-    const shown = collection.fields.filter((f) => f.presentable || ['text', 'email'].includes(f.type)).filter((f) => f.name !== 'id').slice(0, 2);
+    // Presentable fields first, then visible text/email fields, to tell records apart.
+    const visible = collection.fields.filter((f) => !f.hidden && f.name !== 'id' && f.type !== 'password');
+    const shown = [...visible.filter((f) => f.presentable), ...visible.filter((f) => !f.presentable && ['text', 'email'].includes(f.type))].slice(0, 2);
     const label = (rec) => shown.map((f) => preview(f, rec[f.name])).filter(Boolean).join(' · ');
 
     async function load() {
