@@ -128,6 +128,15 @@ def test_collection_with_field_types_and_record_lifecycle(page: Page) -> None:
     p.get_by_role("dialog").get_by_role("button", name="Delete").click()
     expect(p.get_by_text("No records yet")).to_be_visible()
 
+    # Edit the schema: a new field becomes a new column.
+    p.get_by_role("button", name="Edit collection").click()
+    _add_field(p, "url", "link")
+    p.get_by_role("dialog").get_by_role("button", name="Save changes").click()
+    expect(p.get_by_role("dialog")).to_have_count(0)
+    _new_record(p, title="With a link", link="https://example.com/a")
+    expect(p.get_by_role("columnheader", name="link")).to_be_visible()
+    expect(p.locator("table.data tbody tr")).to_contain_text("https://example.com/a")
+
 
 def test_api_preview_lists_the_endpoints(page: Page) -> None:
     p = page.page
