@@ -54,6 +54,7 @@ class Page:
     def __init__(self, page: Any, base: str) -> None:
         self.page = page
         self.base = base
+        self.app = f"{base}/_/"
         self.problems: list[str] = []
         page.on("pageerror", lambda exc: self.problems.append(f"uncaught: {exc}"))
         page.on(
@@ -69,7 +70,7 @@ class Page:
 
     def sign_in(self) -> None:
         p = self.page
-        p.goto(f"{self.base}/_/")
+        p.goto(self.app)
         p.get_by_label("Email").fill(SUPERUSER_EMAIL)
         p.get_by_label("Password").fill(SUPERUSER_PASSWORD)
         p.get_by_label("Password").press("Enter")

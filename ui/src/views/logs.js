@@ -4,6 +4,7 @@ import { api } from '../api.js';
 import { dialog, empty, fmtDate, h, replace, spinner, svg } from '../dom.js';
 
 const STATUS = [['', 'Any status'], ['2', '2xx success'], ['3', '3xx redirect'], ['4', '4xx client error'], ['5', '5xx server error']];
+const ms = (v) => (v != null ? `${Math.round(v * 100) / 100} ms` : '');
 const q = (s) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
 function filterText(status, path) {
@@ -34,7 +35,7 @@ function chart(stats) {
 function openEntry(log) {
   const d = log.data || {};
   dialog({ title: `${d.method || ''} ${d.url || log.message}`, wide: true, body: [
-    h('div', { class: 'grid-3' }, [['Status', d.status], ['Time', fmtDate(log.created)], ['Duration', d.execTime != null ? `${d.execTime} ms` : ''],
+    h('div', { class: 'grid-3' }, [['Status', d.status], ['Time', fmtDate(log.created)], ['Duration', ms(d.execTime)],
       ['Error', d.error], ['Details', d.details], ['Remote IP', d.remoteIP], ['User IP', d.userIP], ['Auth', d.auth], ['Level', log.level], ['User agent', d.userAgent], ['Referer', d.referer]]
       .map(([k, v]) => h('div', { class: 'field' }, h('span', { class: 'label' }, k), h('span', { class: 'small' }, v === '' || v == null ? '—' : String(v))))),
     h('div', { class: 'section-title' }, 'Entry'), h('pre', null, JSON.stringify(log, null, 2))] });
@@ -75,7 +76,7 @@ export function renderLogs(main) {
         return h('tr', { tabindex: 0, 'data-id': log.id, onclick: () => openEntry(log), onkeydown: (e) => { if (e.key === 'Enter') { e.preventDefault(); openEntry(log); } } },
           h('td', null, fmtDate(log.created)), h('td', { class: 'mono' }, d.method || ''),
           h('td', { class: ['mono', `status-${String(d.status || '')[0]}`] }, d.status ?? ''),
-          h('td', { class: 'cell mono', title: d.url }, d.url || log.message), h('td', null, d.execTime != null ? `${Math.round(d.execTime * 100) / 100} ms` : ''));
+          h('td', { class: 'cell mono', title: d.url }, d.url || log.message), h('td', null, ms(d.execTime)));
       })))),
     h('div', { class: 'pager' }, h('span', { class: 'grow' }, `${state.items.length} of ${state.total}`),
       state.more ? h('button', { class: 'btn sm', type: 'button', onclick: () => { state.page += 1; load(false); } }, 'Load more') : null));
