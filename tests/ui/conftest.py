@@ -20,7 +20,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).parent / "screenshots"
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: the sync API runs an event loop in this thread while Playwright is
+# open, and the asyncio tests collected after tests/ui must not find it still running.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         if require_services():
