@@ -28,8 +28,10 @@ def browser() -> Iterator[Any]:
         if require_services():
             pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium)")
         pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # A loaded 2-core machine runs several of these at once: give assertions the same 10 s as actions.
+    expect.set_options(timeout=10_000)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         yield browser
@@ -77,6 +79,21 @@ class Page:
         p.get_by_label("Password").fill(SUPERUSER_PASSWORD)
         p.get_by_label("Password").press("Enter")
         p.get_by_role("button", name="Sign out").wait_for()
+
+    def add_field(self, ftype: str, name: str) -> None:
+        """In the open collection editor: add a field of this type and name (its options open)."""
+        self.page.get_by_label("New field type").select_option(ftype)
+        self.page.get_by_role("button", name="+ Add field").click()
+        self.page.locator(".field-card input[placeholder='Field name']").last.fill(name)
+
+    def new_collection(self, name: str, *fields: tuple[str, str]) -> Any:
+        """Open the collection editor, fill the name and add (type, name) fields; returns the dialog."""
+        self.page.get_by_role("button", name="+ New collection").first.click()
+        dialog = self.page.get_by_role("dialog")
+        dialog.get_by_label("Name", exact=True).fill(name)
+        for ftype, fname in fields:
+            self.add_field(ftype, fname)
+        return dialog
 
 
 def _page(browser: Any, server: str, viewport: dict[str, int]) -> Iterator[Page]:

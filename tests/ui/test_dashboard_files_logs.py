@@ -20,15 +20,7 @@ PNG = base64.b64decode(
 def test_upload_a_file_and_see_its_preview(page: Page) -> None:
     p = page.page
     page.sign_in()
-    p.get_by_role("button", name="+ New collection").first.click()
-    dialog = p.get_by_role("dialog")
-    dialog.get_by_label("Name", exact=True).fill("photos")
-    p.get_by_label("New field type").select_option("text")
-    p.get_by_role("button", name="+ Add field").click()
-    p.locator(".field-card input[placeholder='Field name']").last.fill("caption")
-    p.get_by_label("New field type").select_option("file")
-    p.get_by_role("button", name="+ Add field").click()
-    p.locator(".field-card input[placeholder='Field name']").last.fill("image")
+    dialog = page.new_collection("photos", ("text", "caption"), ("file", "image"))
     dialog.get_by_role("button", name="Create", exact=True).click()
     expect(p.get_by_role("heading", name="Collections / photos")).to_be_visible()
 

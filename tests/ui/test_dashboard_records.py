@@ -10,12 +10,6 @@ from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD
 from tests.ui.conftest import Page
 
 
-def _add_field(p, ftype: str, name: str) -> None:  # type: ignore[no-untyped-def]
-    p.get_by_label("New field type").select_option(ftype)
-    p.get_by_role("button", name="+ Add field").click()
-    p.locator(".field-card input[placeholder='Field name']").last.fill(name)
-
-
 def _new_record(p, **values: str) -> None:  # type: ignore[no-untyped-def]
     p.get_by_role("button", name="+ New record").first.click()
     dialog = p.get_by_role("dialog")
@@ -31,19 +25,16 @@ def test_collection_with_field_types_and_record_lifecycle(page: Page) -> None:
     expect(p.get_by_role("main").get_by_role("link", name="users")).to_be_visible()
     page.shot("03-collections")
 
-    p.get_by_role("button", name="+ New collection").first.click()
-    dialog = p.get_by_role("dialog")
-    dialog.get_by_label("Name", exact=True).fill("posts")
-    _add_field(p, "text", "title")
+    dialog = page.new_collection("posts", ("text", "title"))
     p.get_by_label("Max length").fill("80")
     p.get_by_text("Nonempty (required)").click()
-    _add_field(p, "number", "views")
-    _add_field(p, "bool", "published")
-    _add_field(p, "select", "tags")
+    page.add_field("number", "views")
+    page.add_field("bool", "published")
+    page.add_field("select", "tags")
     p.get_by_label("Choices").fill("go, py, js")
     p.get_by_label("Max selections").fill("2")
-    _add_field(p, "json", "meta")
-    _add_field(p, "date", "due")
+    page.add_field("json", "meta")
+    page.add_field("date", "due")
     page.shot("04-collection-fields")
 
     dialog.get_by_role("tab", name="API rules").click()
@@ -130,7 +121,7 @@ def test_collection_with_field_types_and_record_lifecycle(page: Page) -> None:
 
     # Edit the schema: a new field becomes a new column.
     p.get_by_role("button", name="Edit collection").click()
-    _add_field(p, "url", "link")
+    page.add_field("url", "link")
     p.get_by_role("dialog").get_by_role("button", name="Save changes").click()
     expect(p.get_by_role("dialog")).to_have_count(0)
     _new_record(p, title="With a link", link="https://example.com/a")
@@ -167,10 +158,7 @@ def test_relation_is_picked_from_the_related_collection(page: Page) -> None:
         },
     ).json()
     page.sign_in()
-    p.get_by_role("button", name="+ New collection").first.click()
-    dialog = p.get_by_role("dialog")
-    dialog.get_by_label("Name", exact=True).fill("notes")
-    _add_field(p, "relation", "owner")
+    dialog = page.new_collection("notes", ("relation", "owner"))
     p.get_by_label("Related collection").select_option(label="users")
     dialog.get_by_role("button", name="Create", exact=True).click()
     expect(p.get_by_role("heading", name="Collections / notes")).to_be_visible()
@@ -186,3 +174,28 @@ def test_relation_is_picked_from_the_related_collection(page: Page) -> None:
     form.get_by_role("button", name="Create", exact=True).click()
     expect(p.locator("table.data tbody tr")).to_have_count(1)
     expect(p.locator("table.data tbody tr .chip")).to_have_text(user["id"])
+
+
+def test_auth_collection_from_the_scaffold_with_keyboard_tabs(page: Page) -> None:
+    p = page.page
+    page.sign_in()
+    dialog = page.new_collection("members")
+    dialog.get_by_label("Type", exact=True).select_option("auth")
+    expect(dialog.locator(".field-card .badge", has_text="Email")).to_have_count(1)  # scaffolded
+    dialog.get_by_role("tab", name="Fields").focus()
+    p.keyboard.press("ArrowRight")
+    expect(dialog.get_by_role("tab", name="API rules")).to_be_focused()
+    expect(dialog.get_by_label("Manage other users rule")).to_be_visible()
+    p.keyboard.press("ArrowRight")
+    p.keyboard.press("ArrowRight")
+    expect(dialog.get_by_role("tab", name="Auth options")).to_have_attribute("aria-selected", "true")
+    dialog.get_by_label("Auth token", exact=True).fill("3600")
+    dialog.get_by_role("button", name="Create", exact=True).click()
+    expect(p.get_by_role("heading", name="Collections / members")).to_be_visible()
+    token = httpx.post(
+        f"{page.base}/api/collections/_superusers/auth-with-password",
+        json={"identity": SUPERUSER_EMAIL, "password": SUPERUSER_PASSWORD},
+    ).json()["token"]
+    saved = httpx.get(f"{page.base}/api/collections/members", headers={"Authorization": token}).json()
+    assert saved["type"] == "auth" and saved["authToken"]["duration"] == 3600
+    assert all("ON `members`" in sql for sql in saved["indexes"])

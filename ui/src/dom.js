@@ -96,9 +96,19 @@ export async function busy(button, action) {
   try { return await action(); } finally { button.disabled = false; button.replaceChildren(...label); }
 }
 
+// Tabs: click, or Left/Right arrows on the focused tab (the WAI-ARIA tabs pattern).
 export function tabs(names, current, onPick) {
-  return h('div', { class: 'tabs', role: 'tablist' }, names.map(([key, label]) =>
-    h('button', { type: 'button', role: 'tab', 'aria-selected': String(key === current), onclick: () => onPick(key) }, label)));
+  const list = h('div', { class: 'tabs', role: 'tablist', onkeydown: (e) => {
+    const step = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
+    if (!step) return;
+    e.preventDefault();
+    const at = names.findIndex(([key]) => key === current);
+    const [next] = names[(at + step + names.length) % names.length];
+    onPick(next);
+    document.querySelector(`[role=tab][data-key="${next}"]`)?.focus();
+  } }, names.map(([key, label]) => h('button', { type: 'button', role: 'tab', 'data-key': key, tabindex: key === current ? 0 : -1,
+    'aria-selected': String(key === current), onclick: () => onPick(key) }, label)));
+  return list;
 }
 
 export const fmtDate = (value) => (value ? String(value).replace('T', ' ').replace(/\.\d+Z$/, '').replace(/Z$/, '') + ' UTC' : '');

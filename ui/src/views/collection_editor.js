@@ -145,6 +145,8 @@ export async function openCollectionEditor(existing, onSaved) {
   const form = h('form', { id: 'collection-form', class: 'stack', novalidate: true, onsubmit: async (e) => {
     e.preventDefault();
     errorBox.hidden = true;
+    // Scaffolded indexes (auth collections) name no table yet: point them at this collection.
+    draft.indexes = (draft.indexes || []).map((sql) => sql.replace(/ ON `` /i, ` ON \`${draft.name}\` `));
     try {
       const saved = await busy(save, () => (isNew ? api('POST', '/api/collections', { body: draft })
         : api('PATCH', `/api/collections/${enc(existing.id)}`, { body: draft })));
