@@ -78,6 +78,24 @@ def test_settings_smtp_with_test_mail_and_application_name(page: Page, smtp: Smt
         settings["rateLimits"]["rules"]
     )
 
+    p.get_by_role("link", name="File storage").click()
+    p.get_by_text("Store uploaded files in S3-compatible storage").click()
+    for label, value in (("Endpoint", "http://127.0.0.1:9000"), ("Bucket", "files"), ("Region", "us-east-1")):
+        p.get_by_label(label, exact=True).fill(value)
+    p.get_by_label("Access key").fill("key")
+    p.get_by_label("Secret").fill("s3cret")
+    p.get_by_role("button", name="Save changes").click()
+    expect(p.get_by_text("Settings saved.")).to_be_visible()
+    p.get_by_role("link", name="Batch API").click()
+    p.get_by_text("Enable the batch API").click()
+    p.get_by_label("Max requests per batch").fill("25")
+    p.get_by_role("button", name="Save changes").click()
+    expect(p.get_by_text("Settings saved.")).to_be_visible()
+    settings = httpx.get(f"{page.base}/api/settings", headers={"Authorization": _su_token(page.base)}).json()
+    assert settings["s3"]["enabled"] is True and settings["s3"]["bucket"] == "files"
+    assert "secret" not in settings["s3"]  # masked on the way out, kept on the server
+    assert settings["batch"]["enabled"] is True and settings["batch"]["maxRequests"] == 25
+
     p.get_by_role("link", name="Token durations").click()
     p.locator("#tok-users-authToken").fill("7200")
     p.get_by_role("button", name="Save changes").click()
