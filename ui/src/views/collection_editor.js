@@ -3,7 +3,7 @@
 import { api, enc, errorLines } from '../api.js';
 import { busy, confirm, dialog, h, replace, tabs, toast } from '../dom.js';
 import { FIELD_TYPES, NEW_FIELD_DEFAULTS } from '../fields.js';
-import { findCollection, loadCollections, store } from '../store.js';
+import { loadCollections, store } from '../store.js';
 import { ruleInput } from './rule_input.js';
 
 const RULES = [['listRule', 'List/Search'], ['viewRule', 'View'], ['createRule', 'Create'], ['updateRule', 'Update'], ['deleteRule', 'Delete']];
@@ -180,5 +180,3 @@ export async function openCollectionEditor(existing, onSaved) {
   name.focus();
   return d;
 }
-
-export const collectionById = (id) => findCollection(id);
