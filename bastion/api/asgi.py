@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from bastion import ratelimit, rules
 from bastion.api import (
+    admin_ui,
     batch,
     collections,
     files,
@@ -30,6 +31,7 @@ from bastion.api import (
     record_auth_flows,
     record_auth_oauth2,
     records,
+    rules_check,
     settings,
     settings_mail,
     settings_s3,
@@ -95,6 +97,8 @@ def _routes() -> list[BaseRoute]:
         logs,
         realtime,
         realtime_poll,
+        rules_check,
+        admin_ui,
     ):
         for route in module.routes:
             out.append(

@@ -1,0 +1,201 @@
+"""Collections and records through the dashboard: create a collection with several field types,
+check rules as they are typed, then add, filter, sort, edit and delete (one and in bulk) records."""
+
+from __future__ import annotations
+
+import httpx
+from playwright.sync_api import expect
+
+from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD
+from tests.ui.conftest import Page
+
+
+def _new_record(p, **values: str) -> None:  # type: ignore[no-untyped-def]
+    p.get_by_role("button", name="+ New record").first.click()
+    dialog = p.get_by_role("dialog")
+    for name, value in values.items():
+        dialog.locator(f"#f-{name}").fill(value)
+    dialog.get_by_role("button", name="Create").click()
+    expect(p.get_by_role("dialog")).to_have_count(0)
+
+
+def test_collection_with_field_types_and_record_lifecycle(page: Page) -> None:
+    p = page.page
+    page.sign_in()
+    expect(p.get_by_role("main").get_by_role("link", name="users")).to_be_visible()
+    page.shot("03-collections")
+
+    dialog = page.new_collection("posts", ("text", "title"))
+    p.get_by_label("Max length").fill("80")
+    p.get_by_text("Nonempty (required)").click()
+    page.add_field("number", "views")
+    page.add_field("bool", "published")
+    page.add_field("select", "tags")
+    p.get_by_label("Choices").fill("go, py, js")
+    p.get_by_label("Max selections").fill("2")
+    page.add_field("json", "meta")
+    page.add_field("date", "due")
+    page.shot("04-collection-fields")
+
+    dialog.get_by_role("tab", name="API rules").click()
+    dialog.get_by_role("button", name="Superusers only").first.click()
+    rule = dialog.locator("#rule-listRule")
+    rule.fill("views > ")
+    expect(dialog.locator("#rule-listRule-status")).to_contain_text("Invalid", ignore_case=True)
+    rule.fill('views > 1 && title != ""')
+    expect(dialog.locator("#rule-listRule-status")).to_have_text("Valid syntax.")
+    page.shot("05-collection-rules")
+    dialog.get_by_role("tab", name="Indexes").click()
+    dialog.get_by_role("button", name="+ Add index").click()
+    dialog.get_by_label("Index 1", exact=True).fill("CREATE INDEX `idx_posts_views` ON `posts` (`views`)")
+    dialog.get_by_role("button", name="Create").click()
+    expect(p.get_by_role("heading", name="Collections / posts")).to_be_visible()
+    expect(p.get_by_text("No records yet")).to_be_visible()
+
+    # The saved schema is what the form said.
+    token = httpx.post(
+        f"{page.base}/api/collections/_superusers/auth-with-password",
+        json={"identity": SUPERUSER_EMAIL, "password": SUPERUSER_PASSWORD},
+    ).json()["token"]
+    saved = httpx.get(f"{page.base}/api/collections/posts", headers={"Authorization": token}).json()
+    by_name = {f["name"]: f for f in saved["fields"]}
+    assert by_name["title"]["max"] == 80 and by_name["title"]["required"] is True
+    assert by_name["tags"]["values"] == ["go", "py", "js"] and by_name["tags"]["maxSelect"] == 2
+    assert {by_name[n]["type"] for n in ("views", "published", "meta", "due")} == {
+        "number",
+        "bool",
+        "json",
+        "date",
+    }
+    assert saved["listRule"] == 'views > 1 && title != ""'
+    assert saved["indexes"] == ["CREATE INDEX `idx_posts_views` ON `posts` (`views`)"]
+
+    # A required field left empty: the error is shown next to it, nothing is saved.
+    p.get_by_role("button", name="+ New record").first.click()
+    p.get_by_role("dialog").get_by_role("button", name="Create").click()
+    expect(p.locator("#err-title")).to_be_visible()
+    p.keyboard.press("Escape")
+    expect(p.get_by_role("dialog")).to_have_count(0)
+
+    _new_record(p, title="Hello world", views="12", meta='{"a": 1}')
+    _new_record(p, title="Second post", views="3")
+    _new_record(p, title="Third post", views="40")
+    rows = p.locator("table.data tbody tr")
+    expect(rows).to_have_count(3)
+    expect(p.get_by_role("status").filter(has_text="3 records")).to_be_visible()
+
+    p.get_by_label("Filter records").fill("views > 10")
+    p.get_by_label("Filter records").press("Enter")
+    expect(rows).to_have_count(2)
+    page.shot("06-records-filtered")
+    p.get_by_label("Filter records").fill("nope = ")
+    p.get_by_label("Filter records").press("Enter")
+    expect(p.get_by_text("Invalid filter")).to_be_visible()
+    p.get_by_role("button", name="Clear", exact=True).click()
+    expect(rows).to_have_count(3)
+
+    p.get_by_role("button", name="views").click()
+    expect(rows.first).to_contain_text("Third post")
+    p.get_by_role("button", name="views").click()
+    expect(rows.first).to_contain_text("Second post")
+
+    # Edit: open the row with the keyboard, change the title, Enter submits.
+    rows.filter(has_text="Hello world").focus()
+    p.keyboard.press("Enter")
+    title = p.get_by_role("dialog").locator("#f-title")
+    title.fill("Hello again")
+    title.press("Enter")
+    expect(rows.filter(has_text="Hello again")).to_have_count(1)
+    page.shot("07-records-list", without_toasts=True)
+
+    # Delete one from its dialog, then the rest in bulk.
+    rows.filter(has_text="Second post").click()
+    p.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    p.get_by_role("dialog", name="Delete this record?").get_by_role("button", name="Delete").click()
+    expect(rows).to_have_count(2)
+    p.get_by_label("Select all on this page").check()
+    p.get_by_role("button", name="Delete selected (2)").click()
+    page.shot("08-bulk-delete-confirm")
+    p.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    expect(p.get_by_text("No records yet")).to_be_visible()
+
+    # Edit the schema: a new field becomes a new column.
+    p.get_by_role("button", name="Edit collection").click()
+    page.add_field("url", "link")
+    p.get_by_role("dialog").get_by_role("button", name="Save changes").click()
+    expect(p.get_by_role("dialog")).to_have_count(0)
+    _new_record(p, title="With a link", link="https://example.com/a")
+    expect(p.get_by_role("columnheader", name="link")).to_be_visible()
+    expect(p.locator("table.data tbody tr")).to_contain_text("https://example.com/a")
+
+
+def test_api_preview_lists_the_endpoints(page: Page) -> None:
+    p = page.page
+    page.sign_in()
+    p.goto(f"{page.base}/_/#/collections/users")
+    p.get_by_role("button", name="API preview").click()
+    dialog = p.get_by_role("dialog")
+    expect(dialog.get_by_text("/api/collections/users/records", exact=True)).to_be_visible()
+    dialog.get_by_role("tab", name="Auth with password").click()
+    expect(dialog.locator("pre")).to_contain_text('"token"')
+    page.shot("09-api-preview")
+
+
+def test_relation_is_picked_from_the_related_collection(page: Page) -> None:
+    p = page.page
+    token = httpx.post(
+        f"{page.base}/api/collections/_superusers/auth-with-password",
+        json={"identity": SUPERUSER_EMAIL, "password": SUPERUSER_PASSWORD},
+    ).json()["token"]
+    user = httpx.post(
+        f"{page.base}/api/collections/users/records",
+        headers={"Authorization": token},
+        json={
+            "email": "owner@example.com",
+            "name": "Olive Owner",
+            "password": "ownerpass1",
+            "passwordConfirm": "ownerpass1",
+        },
+    ).json()
+    page.sign_in()
+    dialog = page.new_collection("notes", ("relation", "owner"))
+    p.get_by_label("Related collection").select_option(label="users")
+    dialog.get_by_role("button", name="Create", exact=True).click()
+    expect(p.get_by_role("heading", name="Collections / notes")).to_be_visible()
+
+    p.get_by_role("button", name="+ New record").first.click()
+    p.get_by_role("button", name="Choose from users…").click()
+    picker = p.get_by_role("dialog", name="Choose from users")
+    expect(picker.get_by_text("Olive Owner")).to_be_visible()
+    picker.get_by_label(user["id"]).check()
+    picker.get_by_role("button", name="Select").click()
+    form = p.get_by_role("dialog", name="New notes record")
+    expect(form.locator(".chip")).to_contain_text(user["id"])
+    form.get_by_role("button", name="Create", exact=True).click()
+    expect(p.locator("table.data tbody tr")).to_have_count(1)
+    expect(p.locator("table.data tbody tr .chip")).to_have_text(user["id"])
+
+
+def test_auth_collection_from_the_scaffold_with_keyboard_tabs(page: Page) -> None:
+    p = page.page
+    page.sign_in()
+    dialog = page.new_collection("members")
+    dialog.get_by_label("Type", exact=True).select_option("auth")
+    expect(dialog.locator(".field-card .badge", has_text="Email")).to_have_count(1)  # scaffolded
+    dialog.get_by_role("tab", name="Fields").focus()
+    p.keyboard.press("ArrowRight")
+    expect(dialog.get_by_role("tab", name="API rules")).to_be_focused()
+    expect(dialog.get_by_label("Manage other users rule")).to_be_visible()
+    p.keyboard.press("ArrowRight")
+    p.keyboard.press("ArrowRight")
+    expect(dialog.get_by_role("tab", name="Auth options")).to_have_attribute("aria-selected", "true")
+    dialog.get_by_label("Auth token", exact=True).fill("3600")
+    dialog.get_by_role("button", name="Create", exact=True).click()
+    expect(p.get_by_role("heading", name="Collections / members")).to_be_visible()
+    token = httpx.post(
+        f"{page.base}/api/collections/_superusers/auth-with-password",
+        json={"identity": SUPERUSER_EMAIL, "password": SUPERUSER_PASSWORD},
+    ).json()["token"]
+    saved = httpx.get(f"{page.base}/api/collections/members", headers={"Authorization": token}).json()
+    assert saved["type"] == "auth" and saved["authToken"]["duration"] == 3600
+    assert all("ON `members`" in sql for sql in saved["indexes"])

@@ -1,0 +1,58 @@
+// Entry point: hash routes (#/collections/posts, #/logs, #/settings/mail), the shell, sign-in state.
+import { api } from './api.js';
+import { h, replace, spinner } from './dom.js';
+import { session } from './session.js';
+import { loadCollections } from './store.js';
+import { renderLogin } from './views/login.js';
+import { renderShell } from './views/shell.js';
+import { renderCollection } from './views/records.js';
+import { renderLogs } from './views/logs.js';
+import { renderSettings } from './views/settings.js';
+
+const root = document.getElementById('app');
+let shell = null;
+
+const ROUTES = [
+  [/^\/collections(?:\/([^/]+))?$/, 'collections', (main, m) => renderCollection(main, m[1] && decodeURIComponent(m[1]))],
+  [/^\/logs$/, 'logs', (main) => renderLogs(main)],
+  [/^\/settings(?:\/(\w+))?$/, 'settings', (main, m) => renderSettings(main, m[1] || 'application')],
+];
+
+async function route() {
+  root.removeAttribute('aria-busy');
+  root.classList.remove('app-boot');
+  if (!session.token) {
+    shell = null;
+    renderLogin(root);
+    return;
+  }
+  const path = location.hash.replace(/^#/, '') || '/collections';
+  const match = ROUTES.map(([re, section, render]) => [path.match(re), section, render]).find(([m]) => m);
+  if (!match) { location.hash = '#/collections'; return; }
+  const [m, section, render] = match;
+  if (!shell) {
+    replace(root, spinner());
+    try { await loadCollections(); } catch { if (!session.token) return route(); }
+    shell = renderShell(root);
+  }
+  shell.setSection(section, path);
+  render(shell.main, m);
+}
+
+async function start() {
+  if (session.token) {
+    // Refresh the token once per load: a reload keeps the session and extends it, a dead one signs out.
+    try {
+      const res = await api('POST', '/api/collections/_superusers/auth-refresh');
+      session.save(res.token, res.record);
+    } catch (err) {
+      if (err.status === 401 || err.status === 403 || err.status === 404) session.clear(true);
+    }
+  }
+  session.onChange(route);
+  window.addEventListener('hashchange', route);
+  route();
+}
+
+replace(root, h('div', { class: 'loading' }, h('span', { class: 'spinner' })));
+start();
