@@ -7,9 +7,9 @@ request can be followed across hops; otherwise a short random one is generated.
 from __future__ import annotations
 
 import base64
-import os
 
 from bastion.http.asgi_headers import ASGIApp, Message, Receive, Scope, Send, get_header, state_of
+from bastion.http.fast_random import random_bytes
 
 HEADER = b"x-request-id"
 MAX_LENGTH = 128
@@ -24,7 +24,7 @@ def is_sane_request_id(value: bytes) -> bool:
 
 def new_request_id() -> str:
     """16 url-safe characters (96 random bits): short enough for logs, unique enough for tracing."""
-    return base64.urlsafe_b64encode(os.urandom(12)).decode("ascii")
+    return base64.urlsafe_b64encode(random_bytes(12)).decode("ascii")
 
 
 class RequestIdMiddleware:

@@ -15,7 +15,6 @@ Pure: no I/O. Checked against the real binary (see docs/logs.md):
 from __future__ import annotations
 
 import math
-import os
 import re
 import time
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ import msgspec
 
 from bastion.core.datetime_format import format_dt
 from bastion.core.ids import RECORD_ID_ALPHABET, RECORD_ID_LENGTH
+from bastion.http.fast_random import random_bytes
 from bastion.http.request_log import RequestFacts
 
 INFO, ERROR = 0, 8
@@ -59,10 +59,10 @@ class Identity:
 
 
 def new_log_id() -> str:
-    """A record-style id (15 of `[a-z0-9]`) from one urandom call: the per-character
-    `secrets.choice` of record ids costs ~50 µs, too much for every request. Bytes map onto the
+    """A record-style id (15 of `[a-z0-9]`) from one draw of non-secret random bytes (a log id
+    needs to be unique, not unguessable; see bastion/http/fast_random.py). Bytes map onto the
     alphabet modulo 36, so a, b, c and d come up 8/7 as often as the rest: invisible in a log id."""
-    return os.urandom(RECORD_ID_LENGTH).translate(_ID_TABLE).decode("ascii")
+    return random_bytes(RECORD_ID_LENGTH).translate(_ID_TABLE).decode("ascii")
 
 
 def level_of(status: int) -> int:
