@@ -103,7 +103,7 @@ class SqliteLogStore(LogStore):
         # two, while a thread binding parameters row by row fights the loop for the GIL (measured:
         # a third of /api/health's throughput on a pinned core). Retention deletes, which can be
         # long, still go to a thread.
-        sql = f'INSERT INTO "_logs" ({_COLUMNS}) VALUES (?, ?, ?, ?, ?)'
+        sql = f'INSERT OR IGNORE INTO "_logs" ({_COLUMNS}) VALUES (?, ?, ?, ?, ?)'
         async with self._lock:
             self._in_tx(sql, [_values(r) for r in rows])
 
@@ -142,7 +142,9 @@ class PostgresLogStore(LogStore):
             chunk = rows[start : start + _PG_ROWS_PER_INSERT]
             marks = ", ".join("(?, ?, ?, ?::jsonb, ?)" for _ in chunk)
             params = [v for row in chunk for v in _values(row)]
-            await self.reader.execute(f'INSERT INTO "_logs" ({_COLUMNS}) VALUES {marks}', params)
+            await self.reader.execute(
+                f'INSERT INTO "_logs" ({_COLUMNS}) VALUES {marks} ON CONFLICT ("id") DO NOTHING', params
+            )
 
     async def write(self, sql: str, params: Sequence[Any] = ()) -> int:
         return await self.reader.execute(sql, params)
