@@ -130,11 +130,17 @@ def _record_body_limit(app: App, scope: dict[str, Any]) -> int | None:
     return app.config.max_body_bytes + extra if extra else None
 
 
-def create_asgi_app(app: App, *, manage_lifecycle: bool = True) -> Any:
+def create_asgi_app(
+    app: App, *, manage_lifecycle: bool = True, on_started: Callable[[], None] | None = None
+) -> Any:
+    """The ASGI app for `app`; `on_started` runs once the App has started (process tuning)."""
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         if manage_lifecycle:
             await app.start()
+        if on_started is not None:
+            on_started()
         try:
             yield
         finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from bastion.api.asgi import create_asgi_app
@@ -9,8 +10,23 @@ from bastion.app import App
 from bastion.config import load_config
 from bastion.http.log_format import configure_logging
 
+# Collect the youngest generation after 50,000 allocations instead of 700. A node holding
+# thousands of streams has millions of long-lived objects, and the default thresholds ran full
+# collections every few fan-outs: at 10,000 SSE subscribers, 3 writes in 10 took 1.4 s instead
+# of 0.35 s (bench/realtime_fanout.py, pinned). Short-lived request objects now mostly die
+# before a collection sees them.
+GC_THRESHOLDS = (50_000, 20, 100)
+
+
+def tune_gc() -> None:
+    """After start-up: move what start-up built (modules, schema, settings) out of the collector's
+    sight for good, and collect less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
 
 def create() -> Any:
     config = load_config()
     configure_logging(config.log_level, json=config.log_json)
-    return create_asgi_app(App(config))
+    return create_asgi_app(App(config), on_started=tune_gc)
