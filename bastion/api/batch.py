@@ -20,6 +20,7 @@ from starlette.routing import Route
 from bastion.api.context import JSONResponse, get_app, load_access, load_auth, read_body
 from bastion.api.records import collection_or_404, create_in_tx, delete_in_tx, update_in_tx
 from bastion.app import App
+from bastion.auth.auth_record import bearer_value
 from bastion.core.fields.field_file import is_upload
 from bastion.core.record_access import Access, normalize_headers
 from bastion.core.record_query import find_by_id
@@ -181,7 +182,7 @@ async def _sub_access(
         headers.update(normalize_headers({str(k): str(v) for k, v in extra.items()}))
         token = next((str(v) for k, v in extra.items() if str(k).lower() == "authorization"), None)
         if token is not None:
-            auth = await load_auth(app, token.removeprefix("Bearer ").strip())
+            auth = await load_auth(app, bearer_value(token))
     return Access(auth, method, query, headers, body, access.context, access.client_ip)
 
 

@@ -11,10 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bastion.app import App
-from bastion.auth.tokens import unverified_claims, verify_token
+from bastion.auth.auth_record import auth_record_for_token, bearer_value
 from bastion.core.record_access import Access, normalize_headers
 from bastion.core.record_fields_filter import pick_fields
-from bastion.core.record_query import find_by_id
 from bastion.errors import ApiError, BadRequestError, UnauthorizedError, UnsupportedMediaError
 from bastion.files.file_upload import Upload
 from bastion.obs import segment_timing
@@ -42,31 +41,10 @@ def error_json(err: ApiError) -> JSONResponse:
 
 
 def bearer_token(request: Request) -> str:
-    header = request.headers.get("authorization", "")
-    if header[:7].lower() == "bearer ":
-        header = header[7:]
-    return header.strip()
+    return bearer_value(request.headers.get("authorization", ""))
 
 
-async def load_auth(app: App, token: str):  # type: ignore[no-untyped-def]
-    """The auth record a token belongs to, or None for a missing/invalid/expired token."""
-    if not token:
-        return None
-    claims = unverified_claims(token)
-    if not claims or claims.get("type") != "auth":
-        return None
-    collection = app.registry.find_collection(str(claims.get("collectionId", "")))
-    if collection is None or not collection.is_auth:
-        return None
-    record = await find_by_id(app.db, collection, str(claims.get("id", "")))
-    if record is None:
-        return None
-    if (
-        verify_token(token, str(record.data.get("tokenKey", "")), collection.token_secret("authToken"))
-        is None
-    ):
-        return None
-    return record
+load_auth = auth_record_for_token  # the handlers' name for it
 
 
 async def load_access(request: Request, body: dict[str, Any] | None = None) -> Access:

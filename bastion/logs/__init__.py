@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bastion.http.asgi_headers import Scope
+from bastion.auth.auth_record import auth_record_for_token, bearer_value
+from bastion.http.asgi_headers import Scope, get_header
 from bastion.http.request_log import RequestFacts
 from bastion.logs.log_entry import INFO, Identity, build_row, level_of, skips_success
 from bastion.logs.log_store import LogStore, open_log_store
@@ -57,12 +58,9 @@ class RequestLogs:
             if not facts.has_token:
                 return None
             # The handler never looked at the token (PocketBase loads it for every request):
-            # resolve it now, after the response has gone. Imported here: api imports the App.
-            from starlette.requests import Request
-
-            from bastion.api.context import bearer_token, load_auth
-
-            auth = await load_auth(self._app, bearer_token(Request(scope)))
+            # resolve it now, after the response has gone.
+            header = get_header(scope["headers"], b"authorization") or b""
+            auth = await auth_record_for_token(self._app, bearer_value(header.decode("latin-1")))
         if auth is None:
             return None
         return Identity(collection=auth.collection.name, id=auth.id)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from bastion.auth.auth_record import auth_record_for_token, bearer_value
 from bastion.core.settings_model import RateLimitsSettings, Settings
 from bastion.errors import TooManyRequestsError
 from bastion.ratelimit.limiter import Limiter
@@ -155,9 +156,6 @@ async def _request_auth(app: Any, request: Any, state: dict[str, Any]) -> Any:
     cached = state.get(_AUTH_STATE, False)
     if cached is not False:
         return cached
-    # imported here: api.context imports the App, and the App may import this package
-    from bastion.api.context import bearer_token, load_auth
-
-    auth = await load_auth(app, bearer_token(request))
+    auth = await auth_record_for_token(app, bearer_value(request.headers.get("authorization", "")))
     state[_AUTH_STATE] = auth
     return auth
