@@ -36,6 +36,7 @@ from bastion.api import (
     settings_mail,
     settings_s3,
 )
+from bastion.api.dispatch import RouteDispatcher
 from bastion.app import App
 from bastion.errors import ApiError, BadRequestError, MethodNotAllowedError, NotFoundError
 from bastion.http.errors import error_response, render_unexpected
@@ -161,4 +162,4 @@ def create_asgi_app(
         request_log=AppLogSink(app),
         body_limit_for=functools.partial(_record_body_limit, app),
     )
-    return build_middleware_stack(starlette, http_settings)
+    return build_middleware_stack(RouteDispatcher(starlette), http_settings)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import msgspec
@@ -28,8 +27,7 @@ MAX_HEADER = 2000
 MAX_ERROR_BODY = 64 << 10  # error bodies beyond this are not parsed (ours are tiny)
 
 
-@dataclass(slots=True)
-class RequestFacts:
+class RequestFacts(msgspec.Struct):  # a Struct: one is built per request, a dataclass costs 6x more
     method: str
     url: str  # the request URI as sent: raw path and query string
     path: str  # the decoded path

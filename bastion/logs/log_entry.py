@@ -41,15 +41,43 @@ _SKIP_SUCCESS_EXACT = ("/api/logs", "/api/realtime", "/api/oauth2-redirect", "/_
 _ID_TABLE = bytes(ord(RECORD_ID_ALPHABET[b % 36]) for b in range(256))
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _encoder = msgspec.json.Encoder(order="sorted")
+_plain_encoder = msgspec.json.Encoder()
 
 
-@dataclass(frozen=True, slots=True)
-class LogRow:
+class LogRow(msgspec.Struct, frozen=True):
+    # a Struct, not a frozen dataclass: one is built per request and this is 10x cheaper to build
     id: str
     level: int
     message: str
     data: str  # JSON text, keys sorted
     created: str
+
+
+class RequestData(msgspec.Struct):
+    """A request log's `data`. The fields are declared in sorted order, so the plain encoder
+    writes PocketBase's sorted keys without sorting a dict per request; UNSET ones are left out
+    (a present null, as `details` of a failure without data, is written)."""
+
+    auth: str
+    authId: str | msgspec.UnsetType = msgspec.UNSET  # noqa: N815 - PocketBase's key
+    details: Any = msgspec.UNSET
+    error: str | msgspec.UnsetType = msgspec.UNSET
+    execTime: float = 0.0  # noqa: N815
+    method: str = ""
+    referer: str = ""
+    remoteIP: str | msgspec.UnsetType = msgspec.UNSET  # noqa: N815
+    status: int = 0
+    type: str = "request"
+    url: str = ""
+    userAgent: str = ""  # noqa: N815
+    userIP: str | msgspec.UnsetType = msgspec.UNSET  # noqa: N815
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            name: value
+            for name in self.__struct_fields__
+            if (value := getattr(self, name)) is not msgspec.UNSET
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,26 +135,33 @@ def log_details(details: Any) -> Any:
 
 def request_data(
     facts: RequestFacts, auth: Identity | None, *, log_ip: bool, log_auth_id: bool
-) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "type": "request",
-        "execTime": facts.exec_time_ms,
-        "url": facts.url,
-        "method": facts.method,
-        "status": facts.status,
-        "referer": facts.referer,
-        "userAgent": facts.user_agent,
-        "auth": auth.collection if auth is not None else "",
-    }
+) -> RequestData:
+    data = RequestData(
+        auth=auth.collection if auth is not None else "",
+        execTime=facts.exec_time_ms,
+        method=facts.method,
+        referer=facts.referer,
+        status=facts.status,
+        url=facts.url,
+        userAgent=facts.user_agent,
+    )
     if facts.status >= 400:
-        data["error"] = facts.error or ""
-        data["details"] = log_details(facts.details)
+        data.error = facts.error or ""
+        data.details = log_details(facts.details)
     if auth is not None and log_auth_id:
-        data["authId"] = auth.id
+        data.authId = auth.id
     if log_ip:
-        data["userIP"] = facts.user_ip
-        data["remoteIP"] = facts.remote_ip
+        data.userIP = facts.user_ip
+        data.remoteIP = facts.remote_ip
     return data
+
+
+def encode_request_data(data: RequestData, max_size: int) -> str:
+    """`encode_data` for the common case: small enough and free of NUL, written as it is."""
+    text = _plain_encoder.encode(data)
+    if len(text) <= (max_size if max_size > 0 else DEFAULT_MAX_DATA_SIZE) and b"\\u0000" not in text:
+        return text.decode()
+    return encode_data(data.as_dict(), max_size)
 
 
 def encode_data(data: dict[str, Any], max_size: int) -> str:
@@ -206,6 +241,6 @@ def build_row(
         id=new_log_id(),
         level=level_of(facts.status),
         message=message_of(facts),
-        data=encode_data(data, int(settings.get("maxDataSize") or 0)),
+        data=encode_request_data(data, int(settings.get("maxDataSize") or 0)),
         created=created,
     )
