@@ -1,7 +1,7 @@
 """Bastion next to PocketBase 0.40.6 on the same machine, same data, same load generator.
 
     .venv/bin/python bench/run.py                  # full run: pinned and unpinned, ~7 minutes
-    .venv/bin/python bench/run.py --runs pinned    # what the README's table comes from
+    .venv/bin/python bench/run.py --runs pinned --rounds 3   # what the README's table comes from
 
 Servers: PocketBase, Bastion on SQLite, Bastion on PostgreSQL (a database made with `createdb` on
 127.0.0.1:5432 and dropped at the end; skipped when PostgreSQL is not there), and a bare ASGI
@@ -61,6 +61,13 @@ def main() -> None:
     )
     ap.add_argument("--writes", type=int, default=10, help="writes per fan-out size (default 10)")
     ap.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="rounds per run, the servers taking turns in each; every figure is the median round's "
+        "(default 1; 3 evens out a noisy machine)",
+    )
+    ap.add_argument(
         "--fanout-transports",
         default="sse",
         help="comma-separated: sse,ws (ws: Bastion's WebSocket transport, Bastion only; default sse)",
@@ -101,15 +108,18 @@ def main() -> None:
                 pin = mode == "pinned"
                 # the fan-out clients run in this process: on wrk's CPU when pinned
                 os.sched_setaffinity(0, {1} if pin else everything)
-                results[mode] = {}
-                for s in servers:
-                    base = s.start(pin)
-                    try:
-                        results[mode][s.kind] = measure(
-                            s, base, seeded.get(s.kind), args, pin, fanouts, only, mode
-                        )
-                    finally:
-                        s.stop()
+                rounds: dict[str, list[dict[str, dict[str, float]]]] = {s.kind: [] for s in servers}
+                for n in range(args.rounds):
+                    # servers take turns within a round, so a slow spell of the machine hits all
+                    label = mode if args.rounds == 1 else f"{mode} {n + 1}/{args.rounds}"
+                    for s in servers:
+                        base = s.start(pin)
+                        try:
+                            rows = measure(s, base, seeded.get(s.kind), args, pin, fanouts, only, label)
+                            rounds[s.kind].append(rows)
+                        finally:
+                            s.stop()
+                results[mode] = {kind: median_round(rows) for kind, rows in rounds.items()}
         finally:
             for s in servers:
                 s.stop()
@@ -128,6 +138,7 @@ def main() -> None:
         "records": args.records,
         "cpus": os.cpu_count(),
         "servers": labels,
+        "rounds": args.rounds,
         "elapsed_s": round(time.monotonic() - started),
         "table": md,
     }
@@ -169,6 +180,22 @@ def measure(
                     base, seeded.user_token, seeded.user_id, n, args.writes, s.rss_mb, transport
                 )
     return rows
+
+
+def median_round(rounds: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
+    """Per workload, the round with the median figure (req/s, or the fan-out's all-reached p50),
+    whole, so its latencies and memory stay the ones measured with it; the other rounds' figures
+    are kept beside it as `rounds_rps` / `rounds_p50_ms`."""
+    out: dict[str, dict[str, float]] = {}
+    for name in rounds[0]:
+        runs = [r[name] for r in rounds if name in r]
+        key = "rps" if "rps" in runs[0] else "p50_ms"
+        ordered = sorted(runs, key=lambda r: r.get(key) or 0.0)
+        chosen = dict(ordered[len(ordered) // 2])
+        if len(runs) > 1:
+            chosen[f"rounds_{key}"] = [r.get(key) for r in runs]  # type: ignore[assignment]
+        out[name] = chosen
+    return out
 
 
 def log(msg: str) -> None:

@@ -9,7 +9,8 @@ from bastion.http.conditional import (
     if_match_satisfied,
     is_record_view_path,
 )
-from bastion.http.cors import CorsMiddleware
+from bastion.http.cors import CorsMiddleware, CorsPolicy
+from bastion.http.edge import EdgeMiddleware
 from bastion.http.errors import error_response, render_unexpected, wants_problem_json
 from bastion.http.log_format import JsonFormatter, TextFormatter, configure_logging
 from bastion.http.proxy import ProxyHeadersMiddleware
@@ -25,6 +26,8 @@ __all__ = [
     "CompressionMiddleware",
     "ConditionalGetMiddleware",
     "CorsMiddleware",
+    "CorsPolicy",
+    "EdgeMiddleware",
     "HttpSettings",
     "JsonFormatter",
     "ProxyHeadersMiddleware",

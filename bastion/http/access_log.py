@@ -47,51 +47,33 @@ def _level_for(status: int) -> tuple[int, str]:
     return logging.INFO, "info"
 
 
-class AccessLogMiddleware:
-    def __init__(
-        self, app: ASGIApp, on_complete: OnComplete | None = None, logger: logging.Logger | None = None
-    ) -> None:
-        self.app = app
+class AccessLogger:
+    """Turns a finished request into the access record and hands it to the logger and hook."""
+
+    def __init__(self, on_complete: OnComplete | None = None, logger: logging.Logger | None = None) -> None:
         self.on_complete = on_complete
         self.logger = logger or logging.getLogger(LOGGER_NAME)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    def wanted(self) -> bool:
+        """False when nobody would see a record: skip the bookkeeping then."""
+        return self.on_complete is not None or self.logger.isEnabledFor(logging.ERROR)
 
-        # Skip all the bookkeeping when nobody would see the record.
-        if self.on_complete is None and not self.logger.isEnabledFor(logging.ERROR):
-            await self.app(scope, receive, send)
-            return
-
-        started_wall = time.time()
-        started = time.perf_counter()
-        status = 0
-        sent = 0
-
-        async def send_counting(message: Message) -> None:
-            nonlocal status, sent
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            elif message["type"] == "http.response.body":
-                sent += len(message.get("body", b""))
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_counting)
-        except BaseException:
-            # The server will answer 500 if nothing was sent yet; log what the client gets.
-            if status == 0:
-                status = 500
-            raise
-        finally:
-            self._emit(scope, started_wall, time.perf_counter() - started, status, sent)
-
-    def _emit(self, scope: Scope, started_wall: float, duration: float, status: int, sent: int) -> None:
+    def emit(self, scope: Scope, started_wall: float, duration: float, status: int, sent: int) -> None:
         levelno, level = _level_for(status)
         if self.on_complete is None and not self.logger.isEnabledFor(levelno):
             return
+        self._emit(scope, started_wall, duration, status, sent, levelno, level)
+
+    def _emit(
+        self,
+        scope: Scope,
+        started_wall: float,
+        duration: float,
+        status: int,
+        sent: int,
+        levelno: int,
+        level: str,
+    ) -> None:
         state = scope.get("state") or {}
         headers = scope["headers"]
         user_agent = get_header(headers, b"user-agent")
@@ -125,3 +107,41 @@ class AccessLogMiddleware:
             except Exception:
                 # A failing log sink must not turn a served request into an error; report it instead.
                 logging.getLogger("bastion.http").exception("access log on_complete hook failed")
+
+
+class AccessLogMiddleware(AccessLogger):
+    """The access log as a layer of its own (the stack logs inside bastion/http/edge.py)."""
+
+    def __init__(
+        self, app: ASGIApp, on_complete: OnComplete | None = None, logger: logging.Logger | None = None
+    ) -> None:
+        super().__init__(on_complete, logger)
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self.wanted():
+            await self.app(scope, receive, send)
+            return
+
+        started_wall = time.time()
+        started = time.perf_counter()
+        status = 0
+        sent = 0
+
+        async def send_counting(message: Message) -> None:
+            nonlocal status, sent
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                sent += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_counting)
+        except BaseException:
+            # The server will answer 500 if nothing was sent yet; log what the client gets.
+            if status == 0:
+                status = 500
+            raise
+        finally:
+            self.emit(scope, started_wall, time.perf_counter() - started, status, sent)

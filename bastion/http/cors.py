@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
-from bastion.http.asgi_headers import ASGIApp, Message, Receive, Scope, Send, add_vary, get_header
+from bastion.http.asgi_headers import ASGIApp, Message, RawHeaders, Receive, Scope, Send, add_vary, get_header
 
 DEFAULT_METHODS = ("GET", "HEAD", "PUT", "PATCH", "POST", "DELETE")
 
@@ -31,10 +32,11 @@ def _compile_pattern(origin: str) -> re.Pattern[str]:
     return re.compile(f"^{pattern}$")
 
 
-class CorsMiddleware:
+class CorsPolicy:
+    """Which origins, methods and headers are allowed, and the headers that says so."""
+
     def __init__(
         self,
-        app: ASGIApp,
         allow_origins: Iterable[str] = ("*",),
         allow_methods: Iterable[str] = DEFAULT_METHODS,
         allow_headers: Iterable[str] = (),
@@ -42,7 +44,6 @@ class CorsMiddleware:
         allow_credentials: bool = False,
         max_age: int = 86400,
     ) -> None:
-        self.app = app
         origins = list(allow_origins) or ["*"]
         self.allow_all = "*" in origins
         self.exact_origins = frozenset(o for o in origins if "*" not in o and "?" not in o)
@@ -71,41 +72,29 @@ class CorsMiddleware:
                     return origin
         return None
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        headers = scope["headers"]
-        origin = get_header(headers, b"origin")
-        preflight = scope["method"] == "OPTIONS"
-        allow_origin = self.allowed_origin(origin) if origin else None
-
-        if preflight:
-            await self._preflight(headers, allow_origin, send)
-            return
-
+    def response_headers(
+        self, headers: Iterable[tuple[bytes, bytes]], allow_origin: bytes | None
+    ) -> RawHeaders:
+        """A (non pre-flight) response's headers with CORS applied: a new list. The app's own
+        `Access-Control-*` headers give way to the policy's; `Vary: Origin` is always added."""
         if allow_origin is None:
-            await self.app(scope, receive, _vary_origin_sender(send))
-            return
+            out = list(headers)
+        else:
+            out = [(k, v) for k, v in headers if not k.startswith(b"access-control-")]
+            out.append((b"access-control-allow-origin", allow_origin))
+            if self.allow_credentials and allow_origin != b"*":
+                out.append((b"access-control-allow-credentials", b"true"))
+            if self.expose_headers:
+                out.append((b"access-control-expose-headers", self.expose_headers))
+        add_vary(out, b"Origin")
+        return out
 
-        extra: list[tuple[bytes, bytes]] = [(b"access-control-allow-origin", allow_origin)]
-        if self.allow_credentials and allow_origin != b"*":
-            extra.append((b"access-control-allow-credentials", b"true"))
-        if self.expose_headers:
-            extra.append((b"access-control-expose-headers", self.expose_headers))
+    def origin_of(self, scope: Scope) -> bytes | None:
+        """The Access-Control-Allow-Origin value for this request, None without an allowed Origin."""
+        origin = get_header(scope["headers"], b"origin")
+        return self.allowed_origin(origin) if origin else None
 
-        async def send_with_cors(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                out = [(k, v) for k, v in message.get("headers", ()) if not k.startswith(b"access-control-")]
-                out.extend(extra)
-                add_vary(out, b"Origin")
-                message["headers"] = out
-            await send(message)
-
-        await self.app(scope, receive, send_with_cors)
-
-    async def _preflight(
+    async def preflight(
         self, headers: list[tuple[bytes, bytes]], allow_origin: bytes | None, send: Send
     ) -> None:
         out: list[tuple[bytes, bytes]] = [(b"vary", b"Origin")]
@@ -124,12 +113,27 @@ class CorsMiddleware:
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-def _vary_origin_sender(send: Send) -> Send:
-    async def send_with_vary(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            out = list(message.get("headers", ()))
-            add_vary(out, b"Origin")
-            message["headers"] = out
-        await send(message)
+class CorsMiddleware(CorsPolicy):
+    """The policy as a layer of its own (the stack applies it inside bastion/http/edge.py)."""
 
-    return send_with_vary
+    def __init__(self, app: ASGIApp, *args: Any, **kwargs: Any) -> None:
+        """`app`, then CorsPolicy's arguments."""
+        super().__init__(*args, **kwargs)
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        allow_origin = self.origin_of(scope)
+        if scope["method"] == "OPTIONS":
+            await self.preflight(scope["headers"], allow_origin, send)
+            return
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = self.response_headers(message.get("headers", ()), allow_origin)
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 
-from bastion.http.asgi_headers import ASGIApp, Message, Receive, Scope, Send, get_header, state_of
+from bastion.http.asgi_headers import ASGIApp, Message, RawHeaders, Receive, Scope, Send, get_header, state_of
 from bastion.http.fast_random import random_bytes
 
 HEADER = b"x-request-id"
@@ -27,8 +27,27 @@ def new_request_id() -> str:
     return base64.urlsafe_b64encode(random_bytes(12)).decode("ascii")
 
 
+def assign_request_id(scope: Scope) -> bytes:
+    """The request's id (the incoming one when sane, else a new one), stored in
+    `scope["state"]["request_id"]`; returns it as the header value to send back."""
+    incoming = get_header(scope["headers"], HEADER)
+    if incoming is not None and is_sane_request_id(incoming):
+        state_of(scope)["request_id"] = incoming.decode("ascii")
+        return incoming
+    request_id = new_request_id()
+    state_of(scope)["request_id"] = request_id
+    return request_id.encode("ascii")
+
+
+def add_request_id(headers: RawHeaders, raw: bytes) -> None:
+    """Send the id back, unless the app answered with an id of its own."""
+    if get_header(headers, HEADER) is None:
+        headers.append((HEADER, raw))
+
+
 class RequestIdMiddleware:
-    """Puts the id in `scope["state"]["request_id"]` and an `X-Request-Id` response header."""
+    """Puts the id in `scope["state"]["request_id"]` and an `X-Request-Id` response header.
+    (The stack does the same inside bastion/http/edge.py; this layer is for use on its own.)"""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -38,15 +57,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
 
-        incoming = get_header(scope["headers"], HEADER)
-        if incoming is not None and is_sane_request_id(incoming):
-            request_id = incoming.decode("ascii")
-            raw = incoming
-        else:
-            request_id = new_request_id()
-            raw = request_id.encode("ascii")
-        state_of(scope)["request_id"] = request_id
-
+        raw = assign_request_id(scope)
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -54,9 +65,8 @@ class RequestIdMiddleware:
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
-                if get_header(headers, HEADER) is None:
-                    headers.append((HEADER, raw))
-                    message["headers"] = headers
+                add_request_id(headers, raw)
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_id)

@@ -10,7 +10,7 @@ ignore it on plain http and sending it there would only confuse local developmen
 
 from __future__ import annotations
 
-from bastion.http.asgi_headers import ASGIApp, Message, Receive, Scope, Send
+from bastion.http.asgi_headers import ASGIApp, Message, RawHeaders, Receive, Scope, Send
 
 _BASE: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
@@ -20,9 +20,27 @@ _BASE: tuple[tuple[bytes, bytes], ...] = (
     (b"cross-origin-opener-policy", b"same-origin"),
 )
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+_BASE_HSTS = (*_BASE, HSTS)
+
+
+def security_defaults(scope: Scope, hsts: bool) -> tuple[tuple[bytes, bytes], ...]:
+    """The headers a response to this request gets unless the app set them itself."""
+    defaults = _BASE_HSTS if hsts and scope.get("scheme") == "https" else _BASE
+    if scope.get("path", "").startswith("/api/files/"):
+        # Uploaded files may be embedded anywhere (PocketBase drops X-Frame-Options there too);
+        # their own CSP sandbox is what protects them.
+        defaults = tuple(item for item in defaults if item[0] != b"x-frame-options")
+    return defaults
+
+
+def add_security_headers(headers: RawHeaders, defaults: tuple[tuple[bytes, bytes], ...]) -> None:
+    present = {key for key, _ in headers}
+    headers.extend(item for item in defaults if item[0] not in present)
 
 
 class SecurityHeadersMiddleware:
+    """(The stack does the same inside bastion/http/edge.py; this layer is for use on its own.)"""
+
     def __init__(self, app: ASGIApp, hsts: bool = True) -> None:
         self.app = app
         self.hsts = hsts
@@ -32,17 +50,12 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
-        defaults = _BASE + (HSTS,) if self.hsts and scope.get("scheme") == "https" else _BASE
-        if scope.get("path", "").startswith("/api/files/"):
-            # Uploaded files may be embedded anywhere (PocketBase drops X-Frame-Options there too);
-            # their own CSP sandbox is what protects them.
-            defaults = tuple(item for item in defaults if item[0] != b"x-frame-options")
+        defaults = security_defaults(scope, self.hsts)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
-                present = {key for key, _ in headers}
-                headers.extend(item for item in defaults if item[0] not in present)
+                add_security_headers(headers, defaults)
                 message["headers"] = headers
             await send(message)
 

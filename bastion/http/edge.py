@@ -1,0 +1,104 @@
+"""The edge layer: request id, access log, Server-Timing, security headers and CORS in one pass.
+
+These five concerns were five middlewares, each wrapping `send` to add its own headers: five
+coroutine frames, five closures and four copies of the header list per request, which together
+cost a quarter of `/api/health`'s throughput (measured: the pinned server, with and without the
+five layers). Here one wrapper applies them at the response start, in the order and with the
+precedence the separate layers had, from the inside out:
+
+1. CORS (not for pre-flights, which it answers itself): the app's `Access-Control-*` headers give
+   way to the policy's, `Vary: Origin` is added;
+2. security headers the app did not set itself;
+3. `Server-Timing` with the segments measured so far;
+4. `X-Request-Id` unless the app set one.
+
+The access log counts the status and the bytes that really went out and writes its record when
+the response is done, also when the app raised. Each concern's logic lives in its own module
+(request_id, access_log, timing, security_headers, cors), whose middleware classes remain for
+use on their own; this module only composes them.
+"""
+
+from __future__ import annotations
+
+import time
+
+from bastion.http.access_log import AccessLogger
+from bastion.http.asgi_headers import ASGIApp, Message, Receive, Scope, Send, state_of
+from bastion.http.cors import CorsPolicy
+from bastion.http.request_id import add_request_id, assign_request_id
+from bastion.http.security_headers import add_security_headers, security_defaults
+from bastion.http.timing import HEADER as TIMING_HEADER
+from bastion.http.timing import Timings
+
+
+class EdgeMiddleware:
+    def __init__(
+        self,
+        app: ASGIApp,
+        cors: CorsPolicy,
+        *,
+        access_log: AccessLogger | None = None,
+        server_timing: bool = True,
+        hsts: bool = True,
+    ) -> None:
+        self.app = app
+        self.cors = cors
+        self.access_log = access_log
+        self.server_timing = server_timing
+        self.hsts = hsts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind != "http":
+            if kind == "websocket":
+                assign_request_id(scope)  # WebSocket handlers log with it too
+            await self.app(scope, receive, send)
+            return
+
+        raw_id = assign_request_id(scope)
+        timings: Timings | None = None
+        if self.server_timing:
+            timings = state_of(scope)["timings"] = Timings()
+        log = self.access_log if self.access_log is not None and self.access_log.wanted() else None
+        if log is not None:
+            started_wall = time.time()
+            started = time.perf_counter()
+        cors = self.cors
+        allow_origin = cors.origin_of(scope)
+        preflight = scope["method"] == "OPTIONS"
+        defaults = security_defaults(scope, self.hsts)
+        status = 0
+        sent = 0
+
+        async def edge_send(message: Message) -> None:
+            nonlocal status, sent
+            kind = message["type"]
+            if kind == "http.response.start":
+                status = message["status"]
+                if preflight:
+                    headers = list(message.get("headers", ()))
+                else:
+                    headers = cors.response_headers(message.get("headers", ()), allow_origin)
+                add_security_headers(headers, defaults)
+                if timings is not None:
+                    headers.append((TIMING_HEADER, timings.header_value().encode("ascii", "replace")))
+                add_request_id(headers, raw_id)
+                message["headers"] = headers
+            elif kind == "http.response.body":
+                sent += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            if preflight:
+                # every OPTIONS request is a pre-flight, answered here (see cors.py)
+                await cors.preflight(scope["headers"], allow_origin, edge_send)
+            else:
+                await self.app(scope, receive, edge_send)
+        except BaseException:
+            # The server will answer 500 if nothing was sent yet; log what the client gets.
+            if status == 0:
+                status = 500
+            raise
+        finally:
+            if log is not None:
+                log.emit(scope, started_wall, time.perf_counter() - started, status, sent)
