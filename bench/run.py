@@ -103,6 +103,7 @@ def main() -> None:
                     log(f"seeding {s.label}")
                     seeded[s.kind] = seed(s.start(pin=False), args.records)
                     s.stop()
+                    s.snapshot()
             everything = set(range(os.cpu_count() or 1))
             for mode in runs:
                 pin = mode == "pinned"
@@ -113,6 +114,7 @@ def main() -> None:
                     # servers take turns within a round, so a slow spell of the machine hits all
                     label = mode if args.rounds == 1 else f"{mode} {n + 1}/{args.rounds}"
                     for s in servers:
+                        s.restore()
                         base = s.start(pin)
                         try:
                             rows = measure(s, base, seeded.get(s.kind), args, pin, fanouts, only, label)

@@ -1,12 +1,13 @@
 """Start and stop the servers under test, and read their memory.
 
 Every server is started the same way: a fresh port on 127.0.0.1, optionally `taskset -c 0`, the
-data kept between starts so a server is seeded once and then run pinned and unpinned.
+data seeded once, kept as a snapshot, and put back before every measured run.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -39,6 +40,7 @@ class Server:
     proc: subprocess.Popen[bytes] | None = None
     base: str = ""
     _log: list[object] = field(default_factory=list)
+    _snapshot: bool = False
 
     @property
     def label(self) -> str:
@@ -126,15 +128,41 @@ class Server:
             f.close()  # type: ignore[attr-defined]
         self._log = []
 
+    def snapshot(self) -> None:
+        """Keep the seeded data (server stopped), so that every measured run starts from it:
+        the create workload adds thousands of rows, which would slow the next round's lists."""
+        if not self.seeded:
+            return
+        if (self.workdir / self.kind).exists():
+            shutil.copytree(self.workdir / self.kind, self.workdir / f"{self.kind}.seeded")
+        self._snapshot = True
+        if self.db_url:
+            _pg("createdb", "-T", self._db_name, f"{self._db_name}_seeded")
+
+    def restore(self) -> None:
+        """Put the snapshot's data back (server stopped)."""
+        if not self._snapshot:
+            return
+        if (self.workdir / f"{self.kind}.seeded").exists():
+            shutil.rmtree(self.workdir / self.kind)
+            shutil.copytree(self.workdir / f"{self.kind}.seeded", self.workdir / self.kind)
+        if self.db_url:
+            _pg("dropdb", self._db_name)
+            _pg("createdb", "-T", f"{self._db_name}_seeded", self._db_name)
+
+    @property
+    def _db_name(self) -> str:
+        return self.db_url.rsplit("/", 1)[1]
+
     def drop(self) -> None:
         """Remove what prepare() created outside the work directory."""
         if self.db_url:
-            name = self.db_url.rsplit("/", 1)[1]
-            subprocess.run(
-                ["dropdb", "-h", PG_HOST, "-p", str(PG_PORT), "--if-exists", name],
-                check=False,
-                capture_output=True,
-            )
+            for name in (self._db_name, f"{self._db_name}_seeded"):
+                subprocess.run(
+                    ["dropdb", "-h", PG_HOST, "-p", str(PG_PORT), "--if-exists", name],
+                    check=False,
+                    capture_output=True,
+                )
 
     def rss_mb(self) -> float:
         """Resident memory of the server and every process under it (granian runs a worker child).
@@ -152,6 +180,10 @@ class Server:
             except OSError:
                 pass
         return total_kb / 1024
+
+
+def _pg(tool: str, *args: str) -> None:
+    subprocess.run([tool, "-h", PG_HOST, "-p", str(PG_PORT), *args], check=True, capture_output=True)
 
 
 def _tree(pid: int) -> list[int]:
