@@ -6,7 +6,7 @@
   reads through the store's reader connection (WAL: readers never wait for the writer).
 - PostgreSQL: a `_logs` table in the same database (nodes share it), with the hidden `_rowid`
   identity column record tables have, so `sort=@rowid` and unsorted lists keep insertion order.
-  A batch is one multi-row INSERT.
+  A batch is one INSERT of unnested arrays.
 """
 
 from __future__ import annotations
@@ -48,7 +48,11 @@ _PG_DDL = (
     'CREATE INDEX IF NOT EXISTS "idx_logs_created" ON "_logs" ("created")',
 )
 _SQLITE_ROWS_PER_SLICE = 200  # ~4 ms of the event loop at most per slice
-_PG_ROWS_PER_INSERT = 500  # 2,500 parameters per statement, well under PostgreSQL's 32,767
+_PG_INSERT = (
+    f'INSERT INTO "_logs" ({_COLUMNS}) '
+    "SELECT i, l, m, d::jsonb, c FROM unnest(?::text[], ?::int[], ?::text[], ?::text[], ?::text[]) "
+    'AS t(i, l, m, d, c) ON CONFLICT ("id") DO NOTHING'
+)
 
 
 def _values(row: LogRow) -> tuple[Any, ...]:
@@ -150,13 +154,19 @@ class PostgresLogStore(LogStore):
         return self
 
     async def insert(self, rows: Sequence[LogRow]) -> None:
-        for start in range(0, len(rows), _PG_ROWS_PER_INSERT):
-            chunk = rows[start : start + _PG_ROWS_PER_INSERT]
-            marks = ", ".join("(?, ?, ?, ?::jsonb, ?)" for _ in chunk)
-            params = [v for row in chunk for v in _values(row)]
-            await self.reader.execute(
-                f'INSERT INTO "_logs" ({_COLUMNS}) VALUES {marks} ON CONFLICT ("id") DO NOTHING', params
-            )
+        # One statement whatever the batch size: five arrays unnested into rows. (A multi-row
+        # VALUES list was a new statement for every batch size, each one rewritten, parsed and
+        # prepared anew.)
+        await self.reader.execute(
+            _PG_INSERT,
+            (
+                [r.id for r in rows],
+                [r.level for r in rows],
+                [r.message for r in rows],
+                [r.data for r in rows],
+                [r.created for r in rows],
+            ),
+        )
 
     async def write(self, sql: str, params: Sequence[Any] = ()) -> int:
         return await self.reader.execute(sql, params)

@@ -1,11 +1,11 @@
-"""PostgreSQL through an asyncpg pool.
+"""PostgreSQL through asyncpg connections from a lean pool (pg_pool.py).
 
 SQL arrives with `?` placeholders (the store's one convention) and is rewritten to `$1..$n` once
 per distinct statement (cached). The rewrite skips quoted strings and identifiers; Bastion's SQL
 never uses the jsonb `?` operator, so every bare `?` is a parameter.
 
-Connections are released without asyncpg's default reset query (it nearly halves pool
-throughput, DESIGN.md); Bastion sets no session state that would need resetting.
+Connections are released without a reset query (asyncpg's pool would run one on every release,
+nearly halving throughput, DESIGN.md); Bastion sets no session state that would need resetting.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import asyncpg
 from bastion.obs import segment_timing
 from bastion.store.database import Database, Executor, Row, Transaction
 from bastion.store.errors import InvalidValueError
+from bastion.store.pg_pool import ConnectionPool
 
 
 @lru_cache(maxsize=4096)
@@ -42,11 +43,6 @@ def to_dollar_params(sql: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
-
-
-class _NoResetConnection(asyncpg.Connection):  # type: ignore[misc]
-    def get_reset_query(self) -> str:
-        return ""
 
 
 def _status_count(status: str) -> int:
@@ -85,28 +81,34 @@ class _Conn(Transaction):
 class PostgresDatabase(Database):
     dialect = "postgres"
 
-    def __init__(self, url: str, pool: asyncpg.Pool) -> None:
+    def __init__(self, url: str, pool: ConnectionPool) -> None:
         self.url = url
         self._pool = pool
 
     @classmethod
     async def connect(cls, url: str, min_size: int = 2, max_size: int = 20) -> PostgresDatabase:
-        pool = await asyncpg.create_pool(
-            url, min_size=min_size, max_size=max_size, connection_class=_NoResetConnection
-        )
+        pool = await ConnectionPool(url, min_size=min_size, max_size=max_size).open()
         return cls(url, pool)
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        async with self._pool.acquire() as conn:
+        pool = self._pool
+        conn = await pool.acquire()
+        try:
             return await _Conn(conn).fetch_all(sql, params)
+        finally:
+            pool.release(conn)
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        async with self._pool.acquire() as conn:
+        pool = self._pool
+        conn = await pool.acquire()
+        try:
             return await _Conn(conn).execute(sql, params)
+        finally:
+            pool.release(conn)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Executor]:
-        async with self._pool.acquire() as conn:
+        async with self._pool.connection() as conn:
             tx = _Conn(conn)
             async with conn.transaction():
                 yield tx

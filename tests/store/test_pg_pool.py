@@ -1,0 +1,136 @@
+"""The PostgreSQL connection pool, against the real server: reuse, limits, waiters, and what
+happens to connections whose users were interrupted or whose server side went away."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+import pytest
+
+from bastion.store.pg_pool import ConnectionPool
+from tests.conftest import PG_DSN, fresh_pg_schema
+
+
+@pytest.fixture
+async def pool():
+    async with fresh_pg_schema() as url:
+        p = await ConnectionPool(url, min_size=1, max_size=2).open()
+        try:
+            yield p
+        finally:
+            await p.close()
+
+
+async def backend_pid(conn: asyncpg.Connection) -> int:
+    return int(await conn.fetchval("SELECT pg_backend_pid()"))
+
+
+async def test_a_released_connection_is_reused(pool):
+    async with pool.connection() as conn:
+        first = await backend_pid(conn)
+    async with pool.connection() as conn:
+        assert await backend_pid(conn) == first
+    assert (pool.size, pool.idle) == (1, 1)
+
+
+async def test_never_more_than_max_size_and_waiters_served_in_order(pool):
+    a = await pool.acquire()
+    b = await pool.acquire()
+    assert pool.size == 2
+    served: list[str] = []
+
+    async def wait(name: str) -> None:
+        conn = await pool.acquire()
+        served.append(name)
+        pool.release(conn)
+
+    tasks = [asyncio.create_task(wait("first")), asyncio.create_task(wait("second"))]
+    await asyncio.sleep(0.05)
+    assert served == [] and pool.size == 2  # both wait: no third connection
+    pool.release(a)
+    pool.release(b)
+    await asyncio.gather(*tasks)
+    assert served == ["first", "second"]
+    assert pool.size == 2
+
+
+async def test_a_cancelled_waiter_does_not_take_a_connection(pool):
+    a = await pool.acquire()
+    b = await pool.acquire()
+    waiter = asyncio.create_task(pool.acquire())
+    await asyncio.sleep(0.01)
+    waiter.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    pool.release(a)
+    pool.release(b)
+    assert pool.idle == 2
+
+
+async def test_a_query_cancelled_midway_closes_its_connection(pool):
+    async def slow() -> None:
+        async with pool.connection() as conn:
+            await conn.execute("SELECT pg_sleep(5)")
+
+    task = asyncio.create_task(slow())
+    await asyncio.sleep(0.2)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert pool.size == 0  # closed, not handed to the next user half-cancelled
+    async with pool.connection() as conn:
+        assert await conn.fetchval("SELECT 1") == 1
+
+
+async def test_an_error_from_the_server_keeps_the_connection(pool):
+    async with pool.connection() as conn:
+        first = await backend_pid(conn)
+    with pytest.raises(asyncpg.UndefinedTableError):
+        async with pool.connection() as conn:
+            await conn.fetch("SELECT * FROM no_such_table")
+    async with pool.connection() as conn:
+        assert await backend_pid(conn) == first
+
+
+async def test_a_connection_killed_by_the_server_is_replaced(pool):
+    async with pool.connection() as conn:
+        victim = await backend_pid(conn)
+    admin = await asyncpg.connect(PG_DSN)
+    try:
+        await admin.execute("SELECT pg_terminate_backend($1)", victim)
+    finally:
+        await admin.close()
+    await asyncio.sleep(0.2)  # asyncpg notices the closed socket
+    async with pool.connection() as conn:
+        assert await backend_pid(conn) != victim
+        assert await conn.fetchval("SELECT 1") == 1
+
+
+async def test_a_freed_slot_opens_a_connection_for_a_waiter(pool):
+    a = await pool.acquire()
+    b = await pool.acquire()
+    waiter = asyncio.create_task(pool.acquire())
+    await asyncio.sleep(0.01)
+    a.terminate()
+    pool.release(a)  # closed: dropped, and a new one is opened for the waiter
+    conn = await asyncio.wait_for(waiter, 5)
+    assert await conn.fetchval("SELECT 1") == 1
+    pool.release(conn)
+    pool.release(b)
+    assert pool.size == 2
+
+
+async def test_a_closed_pool_refuses_and_wakes_its_waiters(pool):
+    a = await pool.acquire()
+    b = await pool.acquire()
+    waiter = asyncio.create_task(pool.acquire())
+    await asyncio.sleep(0.01)
+    await pool.close()
+    with pytest.raises(asyncpg.InterfaceError):
+        await waiter
+    with pytest.raises(asyncpg.InterfaceError):
+        await pool.acquire()
+    pool.release(a)
+    pool.release(b)
+    assert pool.size == 0
