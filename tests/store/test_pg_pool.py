@@ -22,6 +22,15 @@ async def pool():
             await p.close()
 
 
+async def exhausted(pool: ConnectionPool) -> tuple[asyncpg.Connection, asyncpg.Connection, asyncio.Task]:
+    """Both connections taken, and one more task waiting for a connection."""
+    a = await pool.acquire()
+    b = await pool.acquire()
+    waiter = asyncio.create_task(pool.acquire())
+    await asyncio.sleep(0.01)
+    return a, b, waiter
+
+
 async def backend_pid(conn: asyncpg.Connection) -> int:
     return int(await conn.fetchval("SELECT pg_backend_pid()"))
 
@@ -56,10 +65,7 @@ async def test_never_more_than_max_size_and_waiters_served_in_order(pool):
 
 
 async def test_a_cancelled_waiter_does_not_take_a_connection(pool):
-    a = await pool.acquire()
-    b = await pool.acquire()
-    waiter = asyncio.create_task(pool.acquire())
-    await asyncio.sleep(0.01)
+    a, b, waiter = await exhausted(pool)
     waiter.cancel()
     with pytest.raises(asyncio.CancelledError):
         await waiter
@@ -108,10 +114,7 @@ async def test_a_connection_killed_by_the_server_is_replaced(pool):
 
 
 async def test_a_freed_slot_opens_a_connection_for_a_waiter(pool):
-    a = await pool.acquire()
-    b = await pool.acquire()
-    waiter = asyncio.create_task(pool.acquire())
-    await asyncio.sleep(0.01)
+    a, b, waiter = await exhausted(pool)
     a.terminate()
     pool.release(a)  # closed: dropped, and a new one is opened for the waiter
     conn = await asyncio.wait_for(waiter, 5)
@@ -122,10 +125,7 @@ async def test_a_freed_slot_opens_a_connection_for_a_waiter(pool):
 
 
 async def test_a_closed_pool_refuses_and_wakes_its_waiters(pool):
-    a = await pool.acquire()
-    b = await pool.acquire()
-    waiter = asyncio.create_task(pool.acquire())
-    await asyncio.sleep(0.01)
+    a, b, waiter = await exhausted(pool)
     await pool.close()
     with pytest.raises(asyncpg.InterfaceError):
         await waiter
