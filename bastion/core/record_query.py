@@ -42,14 +42,30 @@ def compile_condition(
         # Decided in memory: no SQL to build or run, and an unconditional rule drops out of the WHERE.
         ok = _decide(expr, tree, collection, registry, request, allow_hidden)
         return ALWAYS if ok else NEVER
-    frag = rules.compile_filter(
-        tree, collection, registry, request, dialect=dialect, table_alias=ALIAS, allow_hidden=allow_hidden
-    )
-    return Condition(frag.sql, list(frag.params))
+    values = _request_values(tree, request, strict=True) if len(expr) <= _MEMO_EXPR_LIMIT else None
+    # `@request.auth.<field>` compiles to a join on the caller's record: the key names the caller
+    auth = request.auth
+    caller = (auth.get("collectionId"), auth.get("id")) if auth is not None else None
+    key = ("compiled", expr, collection.id, allow_hidden, dialect, caller, values)
+    found = registry.memo.get(key) if values is not None else None
+    if found is None:
+        frag = rules.compile_filter(
+            tree, collection, registry, request, dialect=dialect, table_alias=ALIAS, allow_hidden=allow_hidden
+        )
+        found = Condition(frag.sql, list(frag.params))
+        if values is not None:
+            # The SQL and its parameters follow from the rule, the schema and the request values
+            # it reads, nothing else: the same user's next request reuses them (compiling was a
+            # fifth of a record view). The memo lives on the registry: any schema change forgets it.
+            if len(registry.memo) >= _MEMO_LIMIT:
+                registry.memo.clear()
+            registry.memo[key] = found
+    return Condition(found.sql, list(found.params))
 
 
 _MEMO_LIMIT = 4096
 _MEMO_VALUE_LIMIT = 200
+_MEMO_EXPR_LIMIT = 1000  # longer filters (rare, and user-made) are compiled every time
 _MISSING = object()
 
 
@@ -77,21 +93,35 @@ def _decide(
     return bool(found)
 
 
-def _request_values(tree: rules.Expr, request: rules.RequestInfo) -> tuple[str, ...] | None:
+def _request_values(
+    tree: rules.Expr, request: rules.RequestInfo, *, strict: bool = False
+) -> tuple[str, ...] | None:
     """repr() of every `@request.*` value the rule reads (a missing key differs from null);
-    None when the answer must not be remembered."""
+    None when the answer must not be remembered. `strict` (for compiled SQL): also None for a
+    path through a relation or JSON value, on either side (`author.name`,
+    `@request.auth.someRelation.field`): its SQL applies the related collection's rules, which
+    may read request values this rule does not name."""
     data = request.static_data()
     out = []
     for cmp_ in rules.iter_comparisons(tree):
         for side in (cmp_.left, cmp_.right):
             for tok in rules.iter_tokens(side):
-                if tok.type != "identifier" or not tok.literal.startswith("@"):
+                if tok.type != "identifier":
+                    continue
+                if not tok.literal.startswith("@"):
+                    if strict and "." in tok.literal:
+                        return None  # a relation (or JSON) path: its SQL brings in other rules
                     continue
                 if not tok.literal.startswith("@request."):
                     return None
                 value: Any = data
                 for part in tok.literal.partition(":")[0].split(".")[1:]:
-                    value = value.get(part, _MISSING) if isinstance(value, dict) else _MISSING
+                    if not isinstance(value, dict):
+                        if strict:
+                            return None
+                        value = _MISSING
+                        break
+                    value = value.get(part, _MISSING)
                 text = "<missing>" if value is _MISSING else repr(value)
                 if len(text) > _MEMO_VALUE_LIMIT:  # a long body value: not worth a memo entry
                     return None
