@@ -8,7 +8,10 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -46,3 +49,21 @@ def start_serve(
             _, err = proc.communicate()
             raise AssertionError(f"bastion serve did not start:\n{err.decode(errors='replace')[-2000:]}")
         time.sleep(0.2)
+
+
+@contextmanager
+def serving(data_dir: Path, **kwargs: Any) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """`start_serve` for a with-block: a server still running at its end is killed."""
+    proc, base = start_serve(data_dir, **kwargs)
+    try:
+        yield proc, base
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def assert_exits_cleanly(proc: subprocess.Popen[bytes], timeout: float) -> None:
+    """Wait up to `timeout` s for the server (already signalled) to exit with status 0."""
+    _, err = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, err

@@ -57,13 +57,10 @@ def compile_condition(
             # The SQL and its parameters follow from the rule, the schema and the request values
             # it reads, nothing else: the same user's next request reuses them (compiling was a
             # fifth of a record view). The memo lives on the registry: any schema change forgets it.
-            if len(registry.memo) >= _MEMO_LIMIT:
-                registry.memo.clear()
-            registry.memo[key] = found
+            registry.remember(key, found)
     return Condition(found.sql, list(found.params))
 
 
-_MEMO_LIMIT = 4096
 _MEMO_VALUE_LIMIT = 200
 _MEMO_EXPR_LIMIT = 1000  # longer filters (rare, and user-made) are compiled every time
 _MISSING = object()
@@ -87,9 +84,7 @@ def _decide(
     found = registry.memo.get(key)
     if found is None:
         found = rules.evaluate(tree, {}, collection, registry, request, allow_hidden=allow_hidden)
-        if len(registry.memo) >= _MEMO_LIMIT:
-            registry.memo.clear()
-        registry.memo[key] = found
+        registry.remember(key, found)
     return bool(found)
 
 

@@ -10,15 +10,25 @@ from collections.abc import Iterable
 
 from bastion.core.collection_model import Collection
 
+MEMO_LIMIT = 4096
+
 
 class SchemaRegistry:
     def __init__(self, collections: Iterable[Collection] = ()) -> None:
         self._by_id: dict[str, Collection] = {}
         self._by_name: dict[str, Collection] = {}
-        # Answers derived from the schema (e.g. request-only rule decisions); emptied on any change.
+        # Answers derived from the schema (rule decisions, compiled rule SQL, rate-limit
+        # coverage); emptied on any change, and when full (see remember()).
         self.memo: dict[object, object] = {}
         for c in collections:
             self.put(c)
+
+    def remember(self, key: object, value: object) -> None:
+        """Keep `value` in the memo; a full memo starts over rather than grow without bound
+        (its keys carry request values, so their number is the clients' to choose)."""
+        if len(self.memo) >= MEMO_LIMIT:
+            self.memo.clear()
+        self.memo[key] = value
 
     def clear(self) -> None:
         self._by_id.clear()

@@ -62,18 +62,6 @@ class AccessLogger:
         levelno, level = _level_for(status)
         if self.on_complete is None and not self.logger.isEnabledFor(levelno):
             return
-        self._emit(scope, started_wall, duration, status, sent, levelno, level)
-
-    def _emit(
-        self,
-        scope: Scope,
-        started_wall: float,
-        duration: float,
-        status: int,
-        sent: int,
-        levelno: int,
-        level: str,
-    ) -> None:
         state = scope.get("state") or {}
         headers = scope["headers"]
         user_agent = get_header(headers, b"user-agent")

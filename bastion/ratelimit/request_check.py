@@ -42,18 +42,20 @@ async def check_request(app: Any, request: Any) -> None:
         return
     scope = request.scope
     method, path = scope["method"], scope["path"]
-    unlimited = _unlimited_routes(app, limits)
-    if (method, path) in unlimited:
+    # (method, path) pairs no rule covers are remembered on the registry memo, until the rules
+    # or the schema change (collection names decide which collection rules a path falls under):
+    # the labels and the rule scan cost more than the rest of a cheap request's check
+    memo_key = ("ratelimit:unlimited", method, path)
+    registry = app.registry
+    if registry.memo.get(memo_key) is limits:
         return
     route = collection_route(method, path)
-    collection = app.registry.find_collection(route.collection) if route else None
+    collection = registry.find_collection(route.collection) if route else None
     labels = path_labels(method, path)
     own_labels = collection_labels(route, collection.name, method, path) if route and collection else None
     # most requests match no rule at all: decide that before paying for the auth lookup
     if limits.find_rule(labels) is None and (own_labels is None or limits.find_rule(own_labels) is None):
-        if len(unlimited) >= _UNLIMITED_MEMO_SIZE:
-            unlimited.clear()
-        unlimited.add((method, path))
+        registry.remember(memo_key, limits)
         return
 
     state = request.scope.setdefault("state", {})
@@ -96,21 +98,6 @@ async def check_batch_request(
     if rule is not None:
         bucket = f"{collection.id}{tag}{rule.audience}"
         await _consume(limiter, bucket, who, rule.max_requests, rule.duration)
-
-
-_UNLIMITED_MEMO_SIZE = 10_000
-_MEMO_KEY = "ratelimit:unlimited"
-
-
-def _unlimited_routes(app: Any, limits: RateLimitsSettings) -> set[tuple[str, str]]:
-    """The (method, path) pairs no rule of `limits` covers, remembered until the rules or the
-    schema change (collection names decide which collection rules a path falls under): the
-    labels and rule scan cost more than the rest of a cheap request's check."""
-    memo = app.registry.memo
-    entry = memo.get(_MEMO_KEY)
-    if entry is None or entry[0] is not limits:
-        entry = memo[_MEMO_KEY] = (limits, set())
-    return entry[1]  # type: ignore[no-any-return]
 
 
 def _caller(ip: str, auth: Any) -> tuple[tuple[str, ...], str] | None:

@@ -8,7 +8,7 @@ import time
 
 import httpx
 
-from tests.serve_process import BASTION, start_serve
+from tests.serve_process import BASTION, assert_exits_cleanly, serving, start_serve
 
 
 def test_help_lists_commands():
@@ -75,8 +75,7 @@ def test_sigterm_finishes_in_flight_requests(tmp_path):
         check=True,
         capture_output=True,
     )
-    proc, base = start_serve(data)
-    try:
+    with serving(data) as (proc, base):
         body = b'{"identity": "root@example.com", "password": "rootpass1234"}'
 
         def slow_body():  # the request is in flight while its body still trickles in
@@ -94,9 +93,4 @@ def test_sigterm_finishes_in_flight_requests(tmp_path):
         )
         assert r.status_code == 200, r.text
         assert r.json()["record"]["email"] == "root@example.com"
-        _, err = proc.communicate(timeout=20)
-        assert proc.returncode == 0, err
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+        assert_exits_cleanly(proc, timeout=20)

@@ -8,22 +8,16 @@ import sqlite3
 
 import httpx
 
-from tests.serve_process import start_serve
+from tests.serve_process import assert_exits_cleanly, serving
 
 
 def test_buffered_request_logs_are_written_on_sigterm(tmp_path):
     data = tmp_path / "data"
-    proc, base = start_serve(data)
-    try:
+    with serving(data) as (proc, base):
         for _ in range(3):
             assert httpx.get(f"{base}/api/health", headers={"User-Agent": "sigterm-probe"}).status_code == 200
         proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=20)
-        assert proc.returncode == 0, err
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+        assert_exits_cleanly(proc, timeout=20)
     assert (data / "data.db").exists()
     conn = sqlite3.connect(data / "auxiliary.db")
     try:

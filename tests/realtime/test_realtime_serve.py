@@ -9,12 +9,11 @@ import threading
 import httpx
 import pytest
 
-from tests.serve_process import start_serve
+from tests.serve_process import assert_exits_cleanly, serving
 
 
 def test_sigterm_ends_open_streams_and_exits_promptly(tmp_path):
-    proc, base = start_serve(tmp_path / "data")
-    try:
+    with serving(tmp_path / "data") as (proc, base):
         received: list[str] = []
         connected = threading.Event()
 
@@ -32,24 +31,18 @@ def test_sigterm_ends_open_streams_and_exits_promptly(tmp_path):
             connected.clear()
 
         proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=8)  # well under the 10 s kill timeout
-        assert proc.returncode == 0, err
+        assert_exits_cleanly(proc, timeout=8)  # well under the 10 s kill timeout
         for t in readers:
             t.join(5)
             assert not t.is_alive(), "a stream stayed open after the server exited"
         assert received.count("retry:1000") == 3  # every stream told its client to come back
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
 
 
 def test_websocket_on_a_real_server_answers_and_ends_on_sigterm(tmp_path):
     from websockets.exceptions import ConnectionClosed
     from websockets.sync.client import connect
 
-    proc, base = start_serve(tmp_path / "data")
-    try:
+    with serving(tmp_path / "data") as (proc, base):
         with connect(base.replace("http://", "ws://") + "/api/realtime/ws", open_timeout=10) as ws:
             assert json.loads(ws.recv(10))["type"] == "connect"
             ws.send(json.dumps({"type": "subscribe", "subscriptions": ["users/*"]}))
@@ -62,9 +55,4 @@ def test_websocket_on_a_real_server_answers_and_ends_on_sigterm(tmp_path):
             # 1012 "service restart" when our close frame wins the race with granian's own
             # shutdown, which drops WebSockets without one (the in-process tests check the 1012)
             assert closed.value.rcvd is None or closed.value.rcvd.code == 1012
-        _, err = proc.communicate(timeout=8)
-        assert proc.returncode == 0, err
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+        assert_exits_cleanly(proc, timeout=8)
