@@ -25,6 +25,7 @@ from bastion.core.system_collections import system_collections
 from bastion.files import FileService
 from bastion.files.file_thumbs import Thumbnailer
 from bastion.store import Database, Executor, open_database
+from bastion.store.database import DatabaseTimeouts
 from bastion.store.json_codec import dumps, loads
 
 log = logging.getLogger("bastion.app")
@@ -62,7 +63,9 @@ class App:
         return self._db
 
     async def start(self) -> App:
-        self._db = await open_database(self.config.database_url or None, self.config.data_dir)
+        cfg = self.config
+        timeouts = DatabaseTimeouts(cfg.db_connect_timeout, cfg.db_acquire_timeout, cfg.db_statement_timeout)
+        self._db = await open_database(cfg.database_url or None, cfg.data_dir, timeouts)
         self.collections = CollectionService(self._db, self.registry)
         await self.collections.ensure_system_tables()
         if not await self.collections.load_all():

@@ -28,6 +28,23 @@ class Config:
     database_url: str = field(
         default="", metadata={"help": "postgresql://… to use PostgreSQL instead of SQLite"}
     )
+    db_connect_timeout: float = field(
+        default=5.0, metadata={"help": "seconds to open a PostgreSQL connection before answering 503"}
+    )
+    db_acquire_timeout: float = field(
+        default=10.0,
+        metadata={
+            "help": "seconds a request waits for a free PostgreSQL connection, or for SQLite's write "
+            "lock (its busy timeout), before answering 503"
+        },
+    )
+    db_statement_timeout: float = field(
+        default=30.0,
+        metadata={"help": "seconds one PostgreSQL statement may take before answering 503 (0: no limit)"},
+    )
+    db_ready_timeout: float = field(
+        default=2.0, metadata={"help": "seconds /api/ready waits for the database to answer a trivial query"}
+    )
     http: str = field(default="127.0.0.1:8090", metadata={"help": "HOST:PORT to listen on"})
     workers: int = field(default=1, metadata={"help": "worker processes (SQLite: keep 1)"})
     log_level: str = field(default="info", metadata={"help": "debug, info, warning or error"})
@@ -84,6 +101,11 @@ class Config:
             ("postgres://", "postgresql://", "sqlite:")
         ):
             raise ConfigError("BASTION_DATABASE_URL must start with postgresql:// (or sqlite:)")
+        for name in ("db_connect_timeout", "db_acquire_timeout", "db_ready_timeout"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be a positive number of seconds")
+        if self.db_statement_timeout < 0:
+            raise ConfigError("db_statement_timeout must be 0 (no limit) or a positive number of seconds")
         if self.request_log_buffer < 1:
             raise ConfigError("request_log_buffer must be at least 1")
         try:

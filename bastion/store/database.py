@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bastion.store.errors import DatabaseUnavailable
+
 Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DatabaseTimeouts:
+    """How long the store waits for the database before answering `DatabaseUnavailable`
+    (seconds; 0 means no limit for `statement`). Set from the `db_*_timeout` settings."""
+
+    connect: float = 5.0  # PostgreSQL: opening a connection
+    acquire: float = 10.0  # waiting for a free pooled connection; SQLite: for the write lock
+    statement: float = 30.0  # PostgreSQL: one statement's round trip
 
 
 class Executor(ABC):
@@ -74,6 +88,15 @@ class Database(Executor):
     @abstractmethod
     async def table_columns(self, name: str) -> list[str]: ...
 
+    async def ping(self, timeout: float) -> None:
+        """Run a trivial query within `timeout` seconds (readiness checks); raises
+        `DatabaseUnavailable` saying why when the database does not answer in time."""
+        try:
+            async with asyncio.timeout(timeout):
+                await self.fetch_val("SELECT 1")
+        except TimeoutError as exc:
+            raise DatabaseUnavailable(f"no answer to a trivial query within {timeout:g} s") from exc
+
     async def iterate(self, sql: str, params: Sequence[Any] = ()) -> AsyncIterator[Row]:
         for row in await self.fetch_all(sql, params):
             yield row
@@ -83,15 +106,18 @@ def is_postgres_url(url: str) -> bool:
     return url.startswith(("postgres://", "postgresql://"))
 
 
-async def open_database(url: str | None, data_dir: Path) -> Database:
+async def open_database(
+    url: str | None, data_dir: Path, timeouts: DatabaseTimeouts | None = None
+) -> Database:
     """`None` or a `sqlite:` URL opens the embedded database under the data dir."""
+    timeouts = timeouts or DatabaseTimeouts()
     if url and is_postgres_url(url):
         from bastion.store.postgres import PostgresDatabase
 
-        return await PostgresDatabase.connect(url)
+        return await PostgresDatabase.connect(url, timeouts=timeouts)
     from bastion.store.sqlite import SqliteDatabase
 
     path = data_dir / "data.db"
     if url and url.startswith("sqlite:"):
         path = Path(url.removeprefix("sqlite:///").removeprefix("sqlite://").removeprefix("sqlite:"))
-    return SqliteDatabase.connect(path)
+    return SqliteDatabase.connect(path, timeouts=timeouts)

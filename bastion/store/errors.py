@@ -1,9 +1,45 @@
-"""Errors the store raises in its own terms, so callers never handle driver exceptions."""
+"""Errors the store raises in its own terms, so callers never handle driver exceptions.
+
+    InvalidValueError(ValueError)          the database refused a value the client sent   -> 400
+    DatabaseUnavailable(ConnectionError)   the database cannot serve the statement now     -> 503
+     └── DatabaseBusy                      ... because it is busy (locked, pool exhausted)  -> 503
+
+Each `DatabaseUnavailable` says why in one line (`cause`) and how long a client should wait
+before retrying (`retry_after`, seconds); the driver's own exception is its `__cause__`. It is a
+`ConnectionError` (an `OSError`) so that start-up code handling an unreachable server also handles
+it.
+"""
+
+from __future__ import annotations
 
 
 class InvalidValueError(ValueError):
     """The database refused a value the client sent (a NUL byte in PostgreSQL text, an integer
     beyond 64 bits, ...): a client error, answered with 400, never a server fault."""
+
+
+class DatabaseUnavailable(ConnectionError):
+    """The database cannot answer now: unreachable, refusing connections, shutting down, frozen
+    past a timeout, or (SQLite) a failing disk. Nothing was wrong with the request; the same
+    request may succeed later."""
+
+    retry_after: int = 5
+
+    def __init__(self, cause: str, *, retry_after: int | None = None) -> None:
+        super().__init__(cause)
+        self.cause = cause
+        if retry_after is not None:
+            self.retry_after = retry_after
+
+    def __str__(self) -> str:
+        return self.cause
+
+
+class DatabaseBusy(DatabaseUnavailable):
+    """The database is up but busy: SQLite's write lock is held by someone else past the busy
+    timeout, or every pooled PostgreSQL connection stayed taken past the acquire timeout."""
+
+    retry_after = 1
 
 
 def describe_db_error(exc: BaseException) -> str:

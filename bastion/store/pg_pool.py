@@ -8,11 +8,18 @@ request that reads its auth record and then its record pays that twice, so the p
 largest single cost of a PostgreSQL read after the queries themselves.
 
 This pool keeps what Bastion needs and nothing else: idle connections on a stack (the warmest is
-reused first), waiters served in arrival order, broken connections dropped and replaced. A
-connection comes back dirty only when its user was interrupted (cancelled mid-query, or left a
+reused first), waiters served in arrival order, broken connections dropped. A connection comes
+back dirty only when its user was interrupted (cancelled mid-query, timed out, or left a
 transaction open); it is closed then rather than cleaned, because asyncpg may still be waiting
-for the server to acknowledge the cancelled query, and a waiter gets a fresh one. Connections carry no session state, so nothing
+for the server to acknowledge the cancelled query. Connections carry no session state, so nothing
 else needs resetting (asyncpg's pool would run a reset query on every release otherwise).
+
+Slots, not only connections, are handed over. `size` counts connections open or being opened;
+when one is dropped its slot goes to the first waiter, which opens a connection itself, so every
+waiter learns at once what the database says: when the database is gone each queued request fails
+fast with the reason instead of waiting for a connection that nobody will return. Every wait is
+bounded: opening a connection by `connect_timeout`, waiting for a free one by `acquire_timeout`
+(then `DatabaseBusy`); statements by the connections' `command_timeout` (set by the store).
 """
 
 from __future__ import annotations
@@ -25,30 +32,61 @@ from typing import Any
 
 import asyncpg
 
+from bastion.store.errors import DatabaseBusy, DatabaseUnavailable, describe_db_error
+
+# What failing to open a connection can raise: the network (OSError, TimeoutError is one), the
+# server refusing (too many connections, starting up, no such database, bad password), asyncpg.
+_CONNECT_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
 
 class ConnectionPool:
-    def __init__(self, url: str, *, min_size: int = 2, max_size: int = 20, **connect_kwargs: Any) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        min_size: int = 2,
+        max_size: int = 20,
+        connect_timeout: float = 5.0,
+        acquire_timeout: float = 10.0,
+        **connect_kwargs: Any,
+    ) -> None:
         if not 0 <= min_size <= max_size or max_size < 1:
             raise ValueError("pool sizes must satisfy 0 <= min_size <= max_size, max_size >= 1")
         self.url = url
         self.min_size = min_size
         self.max_size = max_size
+        self.connect_timeout = connect_timeout
+        self.acquire_timeout = acquire_timeout
         self._connect_kwargs = connect_kwargs
         self._idle: list[asyncpg.Connection] = []
-        self._waiters: deque[asyncio.Future[asyncpg.Connection]] = deque()
+        # Each waiter's future gets a connection, or None: "a slot is yours, open one".
+        self._waiters: deque[asyncio.Future[asyncpg.Connection | None]] = deque()
         self._size = 0  # connections open or being opened
         self._closed = False
-        self._openers: set[asyncio.Task[None]] = set()
 
     async def open(self) -> ConnectionPool:
         """Open `min_size` connections now, so the first requests do not pay for connecting."""
-        conns = await asyncio.gather(*(self._connect() for _ in range(self.min_size)))
+        opened = await asyncio.gather(*(self.connect() for _ in range(self.min_size)), return_exceptions=True)
+        conns = [c for c in opened if isinstance(c, asyncpg.Connection)]
+        failure = next((c for c in opened if isinstance(c, BaseException)), None)
+        if failure is not None:
+            for conn in conns:
+                conn.terminate()
+            raise failure
         self._size += len(conns)
         self._idle.extend(conns)
         return self
 
-    async def _connect(self) -> asyncpg.Connection:
-        return await asyncpg.connect(self.url, **self._connect_kwargs)
+    async def connect(self) -> asyncpg.Connection:
+        """A new connection outside the pool's accounting, within `connect_timeout`."""
+        try:
+            return await asyncpg.connect(self.url, timeout=self.connect_timeout, **self._connect_kwargs)
+        except TimeoutError as exc:
+            raise DatabaseUnavailable(
+                f"cannot connect to PostgreSQL: no answer within {self.connect_timeout:g} s"
+            ) from exc
+        except _CONNECT_ERRORS as exc:
+            raise DatabaseUnavailable(f"cannot connect to PostgreSQL: {describe_db_error(exc)}") from exc
 
     @property
     def size(self) -> int:
@@ -58,9 +96,13 @@ class ConnectionPool:
     def idle(self) -> int:
         return len(self._idle)
 
+    @property
+    def waiting(self) -> int:
+        return sum(1 for w in self._waiters if not w.done())
+
     async def acquire(self) -> asyncpg.Connection:
         if self._closed:
-            raise asyncpg.InterfaceError("the connection pool is closed")
+            raise DatabaseUnavailable("the connection pool is closed")
         while self._idle:
             conn = self._idle.pop()
             if not conn.is_closed():
@@ -68,31 +110,81 @@ class ConnectionPool:
             self._size -= 1  # the server or the network closed it while idle
         if self._size < self.max_size:
             self._size += 1
-            try:
-                return await self._connect()
-            except BaseException:
-                self._size -= 1
-                raise
-        waiter: asyncio.Future[asyncpg.Connection] = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
+            return await self._fill_slot()
+        return await self._wait()
+
+    async def _fill_slot(self) -> asyncpg.Connection:
+        """Open a connection in a slot this task holds; if that fails, the slot moves on."""
         try:
-            return await waiter
+            return await self.connect()
         except BaseException:
-            if waiter.done() and not waiter.cancelled():
-                self.release(waiter.result())  # handed over just as we were cancelled: pass it on
+            self._free_slot()
+            raise
+
+    def _free_slot(self) -> None:
+        """A slot is free: the first waiter gets it (and opens a connection), else it closes."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._size -= 1
+
+    async def _wait(self) -> asyncpg.Connection:
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[asyncpg.Connection | None] = loop.create_future()
+        self._waiters.append(waiter)
+        timer = loop.call_later(self.acquire_timeout, self._time_out, waiter)
+        try:
+            conn = await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                self._pass_on(waiter.result())  # handed over just as we were cancelled
             else:
                 with contextlib.suppress(ValueError):
                     self._waiters.remove(waiter)
             raise
+        finally:
+            timer.cancel()
+        if conn is None:
+            return await self._fill_slot()
+        return conn
+
+    async def replace(self, conn: asyncpg.Connection) -> asyncpg.Connection:
+        """Drop a broken connection and open a new one in its slot (the store's one retry); if
+        that fails, the slot moves on as for any dropped connection."""
+        if not conn.is_closed():
+            conn.terminate()
+        if self._closed:
+            self._size -= 1
+            raise DatabaseUnavailable("the connection pool is closed")
+        return await self._fill_slot()
+
+    def _time_out(self, waiter: asyncio.Future[asyncpg.Connection | None]) -> None:
+        if not waiter.done():
+            waiter.set_exception(
+                DatabaseBusy(
+                    f"no PostgreSQL connection free within {self.acquire_timeout:g} s"
+                    f" (all {self.max_size} in use)"
+                )
+            )
+
+    def _pass_on(self, conn: asyncpg.Connection | None) -> None:
+        if conn is None:
+            self._free_slot()
+        else:
+            self.release(conn)
 
     def release(self, conn: asyncpg.Connection) -> None:
-        """Give a connection back; one its user left mid-query or mid-transaction is closed."""
+        """Give a connection back; one that is closed, or was left mid-query or mid-transaction,
+        is dropped and its slot handed on."""
         if self._closed or not _is_clean(conn):
             if not conn.is_closed():
                 conn.terminate()
-            self._size -= 1
-            if self._waiters and not self._closed:
-                self._open_for_waiter()
+            if self._closed:
+                self._size -= 1
+            else:
+                self._free_slot()
             return
         while self._waiters:
             waiter = self._waiters.popleft()
@@ -100,29 +192,6 @@ class ConnectionPool:
                 waiter.set_result(conn)
                 return
         self._idle.append(conn)
-
-    def _open_for_waiter(self) -> None:
-        """A slot freed up while tasks wait: open a connection in the background for the first."""
-        self._size += 1
-
-        async def opener() -> None:
-            try:
-                conn = await self._connect()
-            except BaseException as exc:
-                self._size -= 1
-                while self._waiters:  # tell the first waiter why, instead of letting it hang
-                    waiter = self._waiters.popleft()
-                    if not waiter.done():
-                        waiter.set_exception(
-                            exc if isinstance(exc, Exception) else asyncpg.InterfaceError(str(exc))
-                        )
-                        break
-                return
-            self.release(conn)
-
-        task = asyncio.get_running_loop().create_task(opener())
-        self._openers.add(task)
-        task.add_done_callback(self._openers.discard)
 
     @contextlib.asynccontextmanager
     async def connection(self) -> AsyncIterator[asyncpg.Connection]:
@@ -135,21 +204,25 @@ class ConnectionPool:
 
     async def close(self) -> None:
         self._closed = True
-        for task in list(self._openers):
-            task.cancel()
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():
-                waiter.set_exception(asyncpg.InterfaceError("the connection pool is closed"))
+                waiter.set_exception(DatabaseUnavailable("the connection pool is closed"))
         idle, self._idle = self._idle, []
-        await asyncio.gather(*(conn.close() for conn in idle), return_exceptions=True)
+        # A frozen server never acknowledges the goodbye: bounded, then the socket is dropped.
+        await asyncio.gather(
+            *(conn.close(timeout=self.connect_timeout) for conn in idle), return_exceptions=True
+        )
         self._size -= len(idle)
 
 
 def _is_clean(conn: asyncpg.Connection) -> bool:
     """Open, outside a transaction, and not waiting for the server to confirm a cancelled query
     (what a task cancelled mid-query leaves behind; asyncpg's own pool asks the same question)."""
-    if conn.is_closed() or conn.is_in_transaction():
-        return False
+    return not (conn.is_closed() or conn.is_in_transaction() or is_cancelling(conn))
+
+
+def is_cancelling(conn: asyncpg.Connection) -> bool:
+    """True while asyncpg waits for the server to confirm a cancelled (or timed out) query."""
     cancelling = getattr(getattr(conn, "_protocol", None), "_is_cancelling", None)
-    return not (cancelling is not None and cancelling())
+    return cancelling is not None and bool(cancelling())

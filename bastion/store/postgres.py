@@ -6,6 +6,10 @@ never uses the jsonb `?` operator, so every bare `?` is a parameter.
 
 Connections are released without a reset query (asyncpg's pool would run one on every release,
 nearly halving throughput, DESIGN.md); Bastion sets no session state that would need resetting.
+
+Driver errors that mean "the database, not the statement, failed" (refused, lost connection,
+shutdown, statement timeout) leave as `DatabaseUnavailable` (store/errors.py); a broken
+connection is closed on the spot so the pool never hands it out again.
 """
 
 from __future__ import annotations
@@ -14,14 +18,14 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from time import perf_counter
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 
 from bastion.obs import segment_timing
-from bastion.store.database import Database, Executor, Row, Transaction
-from bastion.store.errors import InvalidValueError
-from bastion.store.pg_pool import ConnectionPool
+from bastion.store.database import Database, DatabaseTimeouts, Executor, Row, Transaction
+from bastion.store.errors import DatabaseUnavailable, InvalidValueError, describe_db_error
+from bastion.store.pg_pool import ConnectionPool, is_cancelling
 
 
 @lru_cache(maxsize=4096)
@@ -50,14 +54,59 @@ def _status_count(status: str) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
+class _ConnectionLost(DatabaseUnavailable):
+    """The connection broke under a statement. `sent` is False when the statement certainly never
+    reached the server (asyncpg refused to start it on a connection the server had already
+    ended), so even a write may run again; when True its outcome is unknown."""
+
+    def __init__(self, cause: str, *, sent: bool) -> None:
+        super().__init__(cause)
+        self.sent = sent
+
+    def retry_safe(self, sql: str) -> bool:
+        return not self.sent or _is_read(sql)
+
+
+def _is_read(sql: str) -> bool:
+    return sql.lstrip()[:6].upper() == "SELECT"
+
+
+# Driver errors that say the database, not the statement, failed; _fault() sorts them.
+_FAULTS = (
+    OSError,  # includes TimeoutError: asyncpg's command_timeout
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+)
+
+
+def _fault(exc: BaseException, conn: asyncpg.Connection, timeout: float) -> DatabaseUnavailable | None:
+    """The store's error for a driver error from `conn`, or None when it is not a database fault
+    (a misuse of the connection stays what it is). A broken connection is closed here, so the
+    pool drops it instead of handing it out again."""
+    if isinstance(exc, TimeoutError):
+        return DatabaseUnavailable(f"PostgreSQL statement timed out after {timeout:g} s")
+    if isinstance(exc, asyncpg.exceptions.QueryCanceledError):
+        return DatabaseUnavailable(f"PostgreSQL cancelled the statement: {describe_db_error(exc)}")
+    if isinstance(exc, asyncpg.exceptions.InternalClientError | asyncpg.InterfaceError):
+        if not isinstance(exc, asyncpg.exceptions.InternalClientError) and not conn.is_closed():
+            return None
+        conn.terminate()
+        return _ConnectionLost(f"PostgreSQL connection lost: {describe_db_error(exc)}", sent=False)
+    conn.terminate()
+    return _ConnectionLost(f"PostgreSQL connection lost: {describe_db_error(exc)}", sent=True)
+
+
 class _Conn(Transaction):
     """A pooled connection, inside a transaction or (for single statements) not."""
 
     dialect = "postgres"
 
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: asyncpg.Connection, timeout: float) -> None:
         super().__init__()
         self._conn = conn
+        self._timeout = timeout
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         started = perf_counter()
@@ -65,6 +114,11 @@ class _Conn(Transaction):
             rows = [dict(r) for r in await self._conn.fetch(to_dollar_params(sql), *params)]
         except (asyncpg.DataError, OverflowError) as exc:
             raise InvalidValueError(str(exc)) from exc
+        except _FAULTS as exc:
+            fault = _fault(exc, self._conn, self._timeout)
+            if fault is None:
+                raise
+            raise fault from exc
         segment_timing.add("db", perf_counter() - started)
         return rows
 
@@ -74,47 +128,134 @@ class _Conn(Transaction):
             status = await self._conn.execute(to_dollar_params(sql), *params)
         except (asyncpg.DataError, OverflowError) as exc:
             raise InvalidValueError(str(exc)) from exc
+        except _FAULTS as exc:
+            fault = _fault(exc, self._conn, self._timeout)
+            if fault is None:
+                raise
+            raise fault from exc
         segment_timing.add("db", perf_counter() - started)
         return _status_count(status)
+
+
+class PgPool(Protocol):
+    """What the store needs of a connection pool (pg_pool.ConnectionPool; the fault tests run
+    the same scenarios over an adapter of asyncpg's own pool)."""
+
+    async def acquire(self) -> asyncpg.Connection: ...
+
+    def release(self, conn: asyncpg.Connection) -> None: ...
+
+    async def replace(self, conn: asyncpg.Connection) -> asyncpg.Connection:
+        """Drop a broken connection and open a new one in its place (its slot is freed if that
+        fails)."""
+        ...
+
+    async def close(self) -> None: ...
 
 
 class PostgresDatabase(Database):
     dialect = "postgres"
 
-    def __init__(self, url: str, pool: ConnectionPool) -> None:
+    def __init__(self, url: str, pool: PgPool, statement_timeout: float = 0) -> None:
         self.url = url
         self._pool = pool
+        self._timeout = statement_timeout
 
     @classmethod
-    async def connect(cls, url: str, min_size: int = 2, max_size: int = 20) -> PostgresDatabase:
-        pool = await ConnectionPool(url, min_size=min_size, max_size=max_size).open()
-        return cls(url, pool)
+    async def connect(
+        cls, url: str, min_size: int = 2, max_size: int = 20, timeouts: DatabaseTimeouts | None = None
+    ) -> PostgresDatabase:
+        timeouts = timeouts or DatabaseTimeouts()
+        pool = ConnectionPool(
+            url,
+            min_size=min_size,
+            max_size=max_size,
+            connect_timeout=timeouts.connect,
+            acquire_timeout=timeouts.acquire,
+            command_timeout=timeouts.statement or None,
+        )
+        return cls(url, await pool.open(), timeouts.statement)
 
     # fetch_all and execute inline what `pool.connection()` does: a generator-based context
-    # manager per statement is measurable at this rate.
+    # manager per statement is measurable at this rate. A statement whose connection turns out
+    # to be dead runs once more on a new connection when that cannot do anything twice: a read,
+    # or any statement asyncpg refused to send (the usual case after pg_terminate_backend: the
+    # server's goodbye arrived on an idle connection just before it was handed out).
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         pool = self._pool
         conn = await pool.acquire()
         try:
-            return await _Conn(conn).fetch_all(sql, params)
-        finally:
+            rows = await _Conn(conn, self._timeout).fetch_all(sql, params)
+        except _ConnectionLost as lost:
+            return await self._retry(conn, lost, _Conn.fetch_all, sql, params)
+        except BaseException:
             pool.release(conn)
+            raise
+        pool.release(conn)
+        return rows
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         pool = self._pool
         conn = await pool.acquire()
         try:
-            return await _Conn(conn).execute(sql, params)
-        finally:
+            count = await _Conn(conn, self._timeout).execute(sql, params)
+        except _ConnectionLost as lost:
+            return await self._retry(conn, lost, _Conn.execute, sql, params)
+        except BaseException:
             pool.release(conn)
+            raise
+        pool.release(conn)
+        return count
+
+    async def _retry(
+        self, conn: asyncpg.Connection, lost: _ConnectionLost, run: Any, sql: str, params: Sequence[Any]
+    ) -> Any:
+        """`run` once more on a new connection in the dead one's place, if that is safe."""
+        if not lost.retry_safe(sql):
+            self._pool.release(conn)
+            raise lost
+        conn = await self._pool.replace(conn)
+        try:
+            return await run(_Conn(conn, self._timeout), sql, params)
+        finally:
+            self._pool.release(conn)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Executor]:
-        async with self._pool.connection() as conn:
-            tx = _Conn(conn)
-            async with conn.transaction():
-                yield tx
+        pool = self._pool
+        tx = await self._begin()
+        try:
+            yield tx
+        except BaseException:
+            await _rollback(tx._conn)
+            pool.release(tx._conn)
+            raise
+        try:
+            await tx.execute("COMMIT")  # a lost connection here: the outcome is unknown, no retry
+        finally:
+            pool.release(tx._conn)
         tx.run_after_commit()
+
+    async def _begin(self) -> _Conn:
+        """A connection with a transaction open; BEGIN on a dead connection is retried on a new
+        one (nothing has happened yet)."""
+        pool = self._pool
+        conn = await pool.acquire()
+        tx = _Conn(conn, self._timeout)
+        try:
+            await tx.execute("BEGIN")
+        except _ConnectionLost:
+            conn = await pool.replace(conn)
+            tx = _Conn(conn, self._timeout)
+            try:
+                await tx.execute("BEGIN")
+            except BaseException:
+                pool.release(conn)
+                raise
+        except BaseException:
+            pool.release(conn)
+            raise
+        return tx
 
     async def table_exists(self, name: str) -> bool:
         return bool(await self.fetch_val("SELECT to_regclass(?) IS NOT NULL AS x", (f'"{name}"',)))
@@ -129,3 +270,15 @@ class PostgresDatabase(Database):
 
     async def close(self) -> None:
         await self._pool.close()
+
+
+async def _rollback(conn: asyncpg.Connection) -> None:
+    """Roll back after a failed block. A connection that is closed, or still waiting for the
+    server to confirm a cancelled query, is left to the pool, which drops it (the server rolls
+    back a transaction whose session ends); one whose ROLLBACK fails is closed."""
+    if conn.is_closed() or is_cancelling(conn):
+        return
+    try:
+        await conn.execute("ROLLBACK")
+    except Exception:
+        conn.terminate()

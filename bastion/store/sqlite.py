@@ -5,11 +5,18 @@ handing it to a thread (measured in DESIGN.md: ~30k req/s inline vs 11-20k throu
 are serialised by an asyncio lock around the single writer connection, so a transaction that awaits
 between statements never interleaves with another writer. Readers use their own connection and
 see the last committed state (WAL), never a half-done transaction.
+
+A locked database (another process holds the write lock past the busy timeout, or the writer
+lock stays taken past the acquire timeout) raises `DatabaseBusy`; a failing disk (I/O error,
+disk full, file gone or read-only) raises `DatabaseUnavailable`: both are answered 503, never a
+500 per request. The busy timeout blocks the event loop while SQLite waits (statements run
+inline), so it is the same bounded wait as for the writer lock (`DatabaseTimeouts.acquire`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -18,32 +25,63 @@ from time import perf_counter
 from typing import Any
 
 from bastion.obs import segment_timing
-from bastion.store.database import Database, Executor, Row, Transaction
-from bastion.store.errors import InvalidValueError
+from bastion.store.database import Database, DatabaseTimeouts, Executor, Row, Transaction
+from bastion.store.errors import DatabaseBusy, DatabaseUnavailable, InvalidValueError, describe_db_error
 
 _PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
-    "PRAGMA busy_timeout=10000",
     "PRAGMA foreign_keys=ON",
     "PRAGMA temp_store=MEMORY",
     "PRAGMA cache_size=-32000",
 )
 
+# Primary result codes (the low byte of sqlite_errorcode) that are the database's state, not the
+# statement's fault.
+_BUSY_CODES = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
+_DISK_CODES = {7, 8, 10, 13, 14, 15}  # NOMEM, READONLY, IOERR, FULL, CANTOPEN, PROTOCOL
 
-def _connect(path: Path) -> sqlite3.Connection:
+
+def _connect(path: Path, busy_timeout: float = DatabaseTimeouts.acquire) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, cached_statements=512)
-    for pragma in _PRAGMAS:
-        conn.execute(pragma)
+    try:
+        conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        for pragma in _PRAGMAS:
+            conn.execute(pragma)
+    except sqlite3.Error as exc:
+        conn.close()
+        fault = _fault(exc)
+        if fault is None:
+            raise
+        raise fault from exc
     return conn
+
+
+def _fault(exc: sqlite3.Error) -> DatabaseUnavailable | None:
+    """The store's error for an SQLite error that says the database cannot serve now, else None."""
+    code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+    if code in _BUSY_CODES:
+        return DatabaseBusy(f"SQLite database is locked: {describe_db_error(exc)}")
+    if code in _DISK_CODES:
+        return DatabaseUnavailable(f"SQLite database unusable: {describe_db_error(exc)}")
+    return None
+
+
+def _run(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+    try:
+        return conn.execute(sql, params)
+    except (OverflowError, sqlite3.DataError) as exc:
+        raise InvalidValueError(str(exc)) from exc
+    except sqlite3.OperationalError as exc:
+        fault = _fault(exc)
+        if fault is None:
+            raise
+        raise fault from exc
 
 
 def _rows(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[Row]:
     started = perf_counter()
-    try:
-        cursor = conn.execute(sql, params)
-    except (OverflowError, sqlite3.DataError) as exc:
-        raise InvalidValueError(str(exc)) from exc
+    cursor = _run(conn, sql, params)
     if cursor.description is None:
         rows: list[Row] = []
     else:
@@ -55,10 +93,7 @@ def _rows(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[Row
 
 def _execute(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> int:
     started = perf_counter()
-    try:
-        count = conn.execute(sql, params).rowcount
-    except (OverflowError, sqlite3.DataError) as exc:
-        raise InvalidValueError(str(exc)) from exc
+    count = _run(conn, sql, params).rowcount
     segment_timing.add("db", perf_counter() - started)
     return count
 
@@ -80,38 +115,55 @@ class _Tx(Transaction):
 class SqliteDatabase(Database):
     dialect = "sqlite"
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, timeouts: DatabaseTimeouts | None = None) -> None:
         self.path = path
         self.url = f"sqlite:///{path}"
-        self._writer = _connect(path)
-        self._reader = _connect(path)
+        self._lock_timeout = (timeouts or DatabaseTimeouts()).acquire
+        self._writer = _connect(path, self._lock_timeout)
+        self._reader = _connect(path, self._lock_timeout)
         self._write_lock = asyncio.Lock()
         self._tx_depth = 0
 
     @classmethod
-    def connect(cls, path: Path) -> SqliteDatabase:
+    def connect(cls, path: Path, timeouts: DatabaseTimeouts | None = None) -> SqliteDatabase:
         path.parent.mkdir(parents=True, exist_ok=True)
-        return cls(path)
+        return cls(path, timeouts)
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return _rows(self._reader, sql, params)
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        async with self._write_lock:
+        await self._lock_writer()
+        try:
             return _execute(self._writer, sql, params)
+        finally:
+            self._write_lock.release()
+
+    async def _lock_writer(self) -> None:
+        """Take the writer lock, waiting at most the acquire timeout (a long transaction holds it
+        across its awaits)."""
+        try:
+            async with asyncio.timeout(self._lock_timeout):
+                await self._write_lock.acquire()
+        except TimeoutError as exc:
+            raise DatabaseBusy(f"SQLite writer busy: not free within {self._lock_timeout:g} s") from exc
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Executor]:
-        async with self._write_lock:
-            self._writer.execute("BEGIN IMMEDIATE")
+        await self._lock_writer()
+        try:
+            _run(self._writer, "BEGIN IMMEDIATE")
             tx = _Tx(self._writer)
             try:
                 yield tx
+                _run(self._writer, "COMMIT")
             except BaseException:
-                self._writer.execute("ROLLBACK")
+                if self._writer.in_transaction:  # SQLite may have rolled back already (disk full)
+                    with contextlib.suppress(sqlite3.Error):
+                        self._writer.execute("ROLLBACK")
                 raise
-            else:
-                self._writer.execute("COMMIT")
+        finally:
+            self._write_lock.release()
         tx.run_after_commit()
 
     async def table_exists(self, name: str) -> bool:

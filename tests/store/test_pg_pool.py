@@ -8,6 +8,7 @@ import asyncio
 import asyncpg
 import pytest
 
+from bastion.store.errors import DatabaseBusy, DatabaseUnavailable
 from bastion.store.pg_pool import ConnectionPool
 from tests.conftest import PG_DSN, fresh_pg_schema
 
@@ -127,10 +128,42 @@ async def test_a_freed_slot_opens_a_connection_for_a_waiter(pool):
 async def test_a_closed_pool_refuses_and_wakes_its_waiters(pool):
     a, b, waiter = await exhausted(pool)
     await pool.close()
-    with pytest.raises(asyncpg.InterfaceError):
+    with pytest.raises(DatabaseUnavailable):
         await waiter
-    with pytest.raises(asyncpg.InterfaceError):
+    with pytest.raises(DatabaseUnavailable):
         await pool.acquire()
     pool.release(a)
     pool.release(b)
     assert pool.size == 0
+
+
+async def test_a_waiter_gives_up_after_the_acquire_timeout():
+    async with fresh_pg_schema() as url:
+        pool = await ConnectionPool(url, min_size=0, max_size=1, acquire_timeout=0.2).open()
+        try:
+            held = await pool.acquire()
+            with pytest.raises(DatabaseBusy, match="no PostgreSQL connection free within 0.2 s"):
+                await pool.acquire()
+            assert pool.waiting == 0
+            pool.release(held)
+            async with pool.connection() as conn:  # the pool still works
+                assert await backend_pid(conn) == await backend_pid(held)
+        finally:
+            await pool.close()
+
+
+async def test_replace_opens_a_new_connection_in_the_broken_ones_slot(pool):
+    conn = await pool.acquire()
+    old = await backend_pid(conn)
+    fresh = await pool.replace(conn)
+    assert conn.is_closed() and await backend_pid(fresh) != old
+    assert pool.size == 1
+    pool.release(fresh)
+
+
+async def test_a_slot_whose_connection_cannot_be_opened_goes_to_the_next_waiter():
+    pool = ConnectionPool("postgresql://postgres@127.0.0.1:1/none", min_size=0, max_size=1)
+    with pytest.raises(DatabaseUnavailable, match="cannot connect to PostgreSQL"):
+        await pool.acquire()
+    assert pool.size == 0
+    await pool.close()
