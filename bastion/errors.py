@@ -10,21 +10,26 @@
      ├── TooLargeError             413
      ├── UnsupportedMediaError     415
      ├── TooManyRequestsError      429
-     └── UnavailableError          503
+     └── UnavailableError          503  (the database cannot answer now; with Retry-After)
 
 Only ApiError subclasses reach a client with their message and data. Any other exception is
 rendered as a generic 500 (PocketBase: "Something went wrong while processing your request.") and
-logged with its traceback; SQL text and stack traces never leave the server.
+logged with its traceback; SQL text and stack traces never leave the server. The store's
+`DatabaseUnavailable` is not a bug of ours or the client's: `unavailable_error()` turns it into a
+503 whose message names no internals.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from bastion.store.errors import DatabaseBusy, DatabaseUnavailable
+
 
 class ApiError(Exception):
     status: int = 400
     default_message: str = "Something went wrong while processing your request."
+    retry_after: int | None = None  # seconds, sent as Retry-After when set
 
     def __init__(self, message: str | None = None, data: dict[str, Any] | None = None) -> None:
         self.message = message or self.default_message
@@ -93,6 +98,19 @@ class TooManyRequestsError(ApiError):
 class UnavailableError(ApiError):
     status = 503
     default_message = "Service Unavailable."
+
+    def __init__(self, message: str | None = None, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def unavailable_error(exc: DatabaseUnavailable) -> UnavailableError:
+    """The client's answer to a database fault: what kind, and when to retry; never the cause."""
+    if isinstance(exc, DatabaseBusy):
+        return UnavailableError("The database is busy, please try again later.", exc.retry_after)
+    return UnavailableError(
+        "The database is temporarily unavailable, please try again later.", exc.retry_after
+    )
 
 
 class InternalError(ApiError):

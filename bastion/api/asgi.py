@@ -24,6 +24,7 @@ from bastion.api import (
     files,
     health,
     logs,
+    ready,
     realtime,
     realtime_poll,
     realtime_ws,
@@ -36,6 +37,7 @@ from bastion.api import (
     settings_mail,
     settings_s3,
 )
+from bastion.api.database_faults import database_fault_response
 from bastion.api.dispatch import RouteDispatcher
 from bastion.app import App
 from bastion.errors import ApiError, BadRequestError, MethodNotAllowedError, NotFoundError
@@ -44,7 +46,7 @@ from bastion.http.request_log import note_error
 from bastion.http.stack import HttpSettings, build_middleware_stack
 from bastion.logs import AppLogSink
 from bastion.obs import segment_timing
-from bastion.store.errors import InvalidValueError
+from bastion.store.errors import DatabaseUnavailable, InvalidValueError
 
 log = logging.getLogger("bastion.api")
 Handler = Callable[[Request], Awaitable[Response]]
@@ -53,17 +55,22 @@ Handler = Callable[[Request], Awaitable[Response]]
 def guard(handler: Handler) -> Handler:
     """Render every failure as PocketBase's error JSON; never let a traceback or SQL reach a client."""
 
+    refresh = getattr(handler, "reads_schema", True)  # False: never waits on the database first
+
     @functools.wraps(handler)
     async def wrapped(request: Request) -> Response:
         bound = segment_timing.bind(request.scope.get("state", {}).get("timings"))
         try:
             app = request.app.state.bastion
-            await app.refresh_if_stale()
+            if refresh:
+                await app.refresh_if_stale()
             await ratelimit.check_request(app, request)
             return await handler(request)
         except ApiError as err:
             note_error(request.scope, err.message, err.data)
             return error_response(err, request.headers.get("accept"))
+        except DatabaseUnavailable as exc:  # 503 + Retry-After, one throttled log line
+            return database_fault_response(exc, request.scope, request.headers.get("accept"))
         except (rules.RuleSyntaxError, rules.RuleResolveError, InvalidValueError) as exc:
             err = BadRequestError()
             note_error(request.scope, err.message, str(exc))
@@ -105,6 +112,7 @@ def _routes() -> list[BaseRoute]:
             out.append(
                 Route(route.path, guard(route.endpoint), methods=list(route.methods or []), name=route.name)
             )
+    out += ready.routes  # unguarded: a probe neither waits on the schema check nor is rate limited
     return out
 
 

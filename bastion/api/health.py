@@ -24,4 +24,8 @@ async def health(request: Request) -> Response:
     return JSONResponse(body) if request.method == "GET" else Response(status_code=200)
 
 
+# Liveness stays shallow (as PocketBase's): without a token it never touches the database, not
+# even for the periodic schema check, so a database outage never fails it; /api/ready is deep.
+health.reads_schema = False  # type: ignore[attr-defined]
+
 routes = [Route("/api/health", health, methods=["GET", "HEAD"])]

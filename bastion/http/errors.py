@@ -18,7 +18,7 @@ from typing import Any
 import msgspec
 from starlette.responses import Response
 
-from bastion.errors import ApiError, InternalError, TooManyRequestsError
+from bastion.errors import ApiError, InternalError
 from bastion.http.asgi_headers import parse_qvalues
 
 PROBLEM_JSON = "application/problem+json"
@@ -62,7 +62,7 @@ def error_response(err: ApiError, accept: str | None = None) -> Response:
     """The response for an ApiError, negotiated against the request's Accept header."""
     problem = wants_problem_json(accept)
     headers: dict[str, str] = {}
-    if isinstance(err, TooManyRequestsError):
+    if err.retry_after is not None:  # 429, and 503 when the database cannot answer
         headers["Retry-After"] = str(err.retry_after)
     return Response(
         msgspec.json.encode(error_body(err, problem)),

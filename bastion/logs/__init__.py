@@ -19,6 +19,7 @@ from bastion.http.request_log import RequestFacts
 from bastion.logs.log_entry import INFO, Identity, build_row, level_of, skips_success
 from bastion.logs.log_store import LogStore, open_log_store
 from bastion.logs.log_writer import LogWriter
+from bastion.store.errors import DatabaseUnavailable
 
 __all__ = ["AppLogSink", "LogStore", "LogWriter", "RequestLogs", "attach", "close"]
 
@@ -60,7 +61,11 @@ class RequestLogs:
             # The handler never looked at the token (PocketBase loads it for every request):
             # resolve it now, after the response has gone.
             header = get_header(scope["headers"], b"authorization") or b""
-            auth = await auth_record_for_token(self._app, bearer_value(header.decode("latin-1")))
+            try:
+                auth = await auth_record_for_token(self._app, bearer_value(header.decode("latin-1")))
+            except DatabaseUnavailable:
+                return None  # the request itself has reported the outage: no second line
+
         if auth is None:
             return None
         return Identity(collection=auth.collection.name, id=auth.id)

@@ -24,6 +24,7 @@ from typing import Any
 from bastion.core.datetime_format import format_dt
 from bastion.logs.log_entry import LogRow
 from bastion.logs.log_store import LogStore
+from bastion.store.errors import DatabaseUnavailable
 
 log = logging.getLogger("bastion.logs")
 
@@ -100,6 +101,9 @@ class LogWriter:
                 try:
                     await self.store.insert(batch)
                     written += len(batch)
+                except DatabaseUnavailable as exc:  # an outage: one line a round, no traceback
+                    self.dropped += len(batch)
+                    log.warning("writing %d request logs failed; they are lost: %s", len(batch), exc)
                 except Exception:
                     self.dropped += len(batch)
                     log.exception("writing %d request logs failed; they are lost", len(batch))
@@ -147,6 +151,9 @@ class LogWriter:
                 self._wake.clear()
             except asyncio.CancelledError:
                 raise
+            except DatabaseUnavailable as exc:
+                log.warning("request log task: %s", exc)
+                await asyncio.sleep(self.interval)
             except Exception:
                 # Never let the log task die: a failed round is logged and retried next round.
                 log.exception("request log task failed")
