@@ -5,7 +5,11 @@ pinned core, 20 tasks reading one row by primary key took 48 µs of client CPU p
 `Pool.acquire()` and 24 µs on connections held by the tasks (scratch measurement, asyncpg 0.30;
 its acquire goes through an `asyncio.Queue`, a proxy object and several coroutine layers). A
 request that reads its auth record and then its record pays that twice, so the pool was the
-largest single cost of a PostgreSQL read after the queries themselves.
+largest single cost of a PostgreSQL read after the queries themselves. Measured again after the
+fault work (bench/pg_pool_reads.py, asyncpg 0.32, 20 tasks pinned to one core of a loaded 2-core
+machine, µs of client CPU per read): this pool 42, asyncpg's Pool 93 with a no-op reset and 141
+with its default reset, psycopg_pool (psycopg 3.3) 288. It passes the same fault tests as
+asyncpg's Pool (tests/faults/test_pool_faults.py runs every scenario over both), so it stays.
 
 This pool keeps what Bastion needs and nothing else: idle connections on a stack (the warmest is
 reused first), waiters served in arrival order, broken connections dropped. A connection comes

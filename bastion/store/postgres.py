@@ -26,6 +26,7 @@ from bastion.obs import segment_timing
 from bastion.store.database import Database, DatabaseTimeouts, Executor, Row, Transaction
 from bastion.store.errors import DatabaseUnavailable, InvalidValueError, describe_db_error
 from bastion.store.pg_pool import ConnectionPool, is_cancelling
+from bastion.store.pg_statement_timeout import StatementWatch
 
 
 @lru_cache(maxsize=4096)
@@ -73,7 +74,7 @@ def _is_read(sql: str) -> bool:
 
 # Driver errors that say the database, not the statement, failed; _fault() sorts them.
 _FAULTS = (
-    OSError,  # includes TimeoutError: asyncpg's command_timeout
+    OSError,
     asyncpg.PostgresConnectionError,
     asyncpg.exceptions.OperatorInterventionError,
     asyncpg.InterfaceError,
@@ -81,12 +82,12 @@ _FAULTS = (
 )
 
 
-def _fault(exc: BaseException, conn: asyncpg.Connection, timeout: float) -> DatabaseUnavailable | None:
+def _fault(exc: BaseException, conn: asyncpg.Connection, watch: StatementWatch) -> DatabaseUnavailable | None:
     """The store's error for a driver error from `conn`, or None when it is not a database fault
     (a misuse of the connection stays what it is). A broken connection is closed here, so the
     pool drops it instead of handing it out again."""
-    if isinstance(exc, TimeoutError):
-        return DatabaseUnavailable(f"PostgreSQL statement timed out after {timeout:g} s")
+    if watch.expired(conn):
+        return DatabaseUnavailable(f"PostgreSQL statement timed out after {watch.timeout:g} s")
     if isinstance(exc, asyncpg.exceptions.QueryCanceledError):
         return DatabaseUnavailable(f"PostgreSQL cancelled the statement: {describe_db_error(exc)}")
     if isinstance(exc, asyncpg.exceptions.InternalClientError | asyncpg.InterfaceError):
@@ -103,36 +104,44 @@ class _Conn(Transaction):
 
     dialect = "postgres"
 
-    def __init__(self, conn: asyncpg.Connection, timeout: float) -> None:
+    def __init__(self, conn: asyncpg.Connection, watch: StatementWatch) -> None:
         super().__init__()
         self._conn = conn
-        self._timeout = timeout
+        self._watch = watch
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        conn, watch = self._conn, self._watch
         started = perf_counter()
+        watch.start(conn, started)
         try:
-            rows = [dict(r) for r in await self._conn.fetch(to_dollar_params(sql), *params)]
+            rows = [dict(r) for r in await conn.fetch(to_dollar_params(sql), *params)]
         except (asyncpg.DataError, OverflowError) as exc:
             raise InvalidValueError(str(exc)) from exc
         except _FAULTS as exc:
-            fault = _fault(exc, self._conn, self._timeout)
+            fault = _fault(exc, conn, watch)
             if fault is None:
                 raise
             raise fault from exc
+        finally:
+            watch.finish(conn)
         segment_timing.add("db", perf_counter() - started)
         return rows
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        conn, watch = self._conn, self._watch
         started = perf_counter()
+        watch.start(conn, started)
         try:
-            status = await self._conn.execute(to_dollar_params(sql), *params)
+            status = await conn.execute(to_dollar_params(sql), *params)
         except (asyncpg.DataError, OverflowError) as exc:
             raise InvalidValueError(str(exc)) from exc
         except _FAULTS as exc:
-            fault = _fault(exc, self._conn, self._timeout)
+            fault = _fault(exc, conn, watch)
             if fault is None:
                 raise
             raise fault from exc
+        finally:
+            watch.finish(conn)
         segment_timing.add("db", perf_counter() - started)
         return _status_count(status)
 
@@ -159,7 +168,7 @@ class PostgresDatabase(Database):
     def __init__(self, url: str, pool: PgPool, statement_timeout: float = 0) -> None:
         self.url = url
         self._pool = pool
-        self._timeout = statement_timeout
+        self._watch = StatementWatch(statement_timeout)
 
     @classmethod
     async def connect(
@@ -172,7 +181,8 @@ class PostgresDatabase(Database):
             max_size=max_size,
             connect_timeout=timeouts.connect,
             acquire_timeout=timeouts.acquire,
-            command_timeout=timeouts.statement or None,
+            # The server stops a slow statement itself; StatementWatch covers a silent server.
+            server_settings=_server_timeout(timeouts.statement),
         )
         return cls(url, await pool.open(), timeouts.statement)
 
@@ -185,7 +195,7 @@ class PostgresDatabase(Database):
         pool = self._pool
         conn = await pool.acquire()
         try:
-            rows = await _Conn(conn, self._timeout).fetch_all(sql, params)
+            rows = await _Conn(conn, self._watch).fetch_all(sql, params)
         except _ConnectionLost as lost:
             return await self._retry(conn, lost, _Conn.fetch_all, sql, params)
         except BaseException:
@@ -198,7 +208,7 @@ class PostgresDatabase(Database):
         pool = self._pool
         conn = await pool.acquire()
         try:
-            count = await _Conn(conn, self._timeout).execute(sql, params)
+            count = await _Conn(conn, self._watch).execute(sql, params)
         except _ConnectionLost as lost:
             return await self._retry(conn, lost, _Conn.execute, sql, params)
         except BaseException:
@@ -216,7 +226,7 @@ class PostgresDatabase(Database):
             raise lost
         conn = await self._pool.replace(conn)
         try:
-            return await run(_Conn(conn, self._timeout), sql, params)
+            return await run(_Conn(conn, self._watch), sql, params)
         finally:
             self._pool.release(conn)
 
@@ -241,12 +251,12 @@ class PostgresDatabase(Database):
         one (nothing has happened yet)."""
         pool = self._pool
         conn = await pool.acquire()
-        tx = _Conn(conn, self._timeout)
+        tx = _Conn(conn, self._watch)
         try:
             await tx.execute("BEGIN")
         except _ConnectionLost:
             conn = await pool.replace(conn)
-            tx = _Conn(conn, self._timeout)
+            tx = _Conn(conn, self._watch)
             try:
                 await tx.execute("BEGIN")
             except BaseException:
@@ -269,7 +279,12 @@ class PostgresDatabase(Database):
         return [r["column_name"] for r in rows]
 
     async def close(self) -> None:
+        await self._watch.close()
         await self._pool.close()
+
+
+def _server_timeout(seconds: float) -> dict[str, str]:
+    return {"statement_timeout": str(max(1, round(seconds * 1000)))} if seconds else {}
 
 
 async def _rollback(conn: asyncpg.Connection) -> None:

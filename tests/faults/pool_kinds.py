@@ -39,8 +39,10 @@ class AsyncpgPool:
             min_size=min_size,
             max_size=max_size,
             timeout=timeouts.connect,
-            command_timeout=timeouts.statement or None,
             reset=_no_reset,
+            # as the store's own pool: the server times statements out; the store's watch
+            # covers a server that does not answer
+            server_settings={"statement_timeout": str(int(timeouts.statement * 1000))},
         )
         return cls(pool, timeouts)
 

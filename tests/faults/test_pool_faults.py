@@ -132,3 +132,14 @@ async def test_a_restarted_database_is_used_again(kind, private_pg):
         assert isinstance(down, DatabaseUnavailable)
         await asyncio.to_thread(private_pg.start)
         assert await settle(*(db.fetch_val("SELECT 1") for _ in range(4))) == [1, 1, 1, 1]
+
+
+async def test_a_statement_running_past_the_timeout_is_stopped_and_not_run_again(kind, private_pg):
+    quick = DatabaseTimeouts(connect=2.0, acquire=3.0, statement=1.0)
+    async with store(kind, private_pg, quick) as db:
+        await db.execute("CREATE TABLE notes (id int)")
+        [slow] = await settle(db.fetch_val("SELECT 1 FROM pg_sleep(30)"))
+        assert isinstance(slow, DatabaseUnavailable) and "statement timeout" in str(slow)
+        [write] = await settle(db.execute("INSERT INTO notes SELECT 1 FROM pg_sleep(30)"))
+        assert isinstance(write, DatabaseUnavailable)
+        assert await db.fetch_val("SELECT count(*) FROM notes") == 0
