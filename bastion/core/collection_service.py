@@ -61,14 +61,16 @@ class CollectionService:
             + ' DEFAULT NULL, "created" TEXT NOT NULL, "updated" TEXT NOT NULL)'
         )
 
-    async def load_all(self) -> list[Collection]:
+    async def read_all(self) -> list[Collection]:
+        """Every collection as stored, in creation order (the caller swaps them into a registry)."""
         rows = await self.db.fetch_all(
             'SELECT "data", "created" FROM "_collections" ORDER BY "created", "id"'
         )
-        collections = [Collection.from_storage(loads(r["data"])) for r in rows]
-        for c in collections:
-            self.registry.put(c)
-        return collections
+        return [Collection.from_storage(loads(r["data"])) for r in rows]
+
+    def using(self, registry: SchemaRegistry) -> CollectionService:
+        """This service checking names and references against `registry` (a staged copy)."""
+        return CollectionService(self.db, registry)
 
     async def install(self, tx: Executor, collection: Collection, view: ViewPlan | None = None) -> None:
         """Create a collection that is already valid (system bootstrap and import)."""
