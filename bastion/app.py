@@ -17,6 +17,7 @@ from bastion.bus import EventBus
 from bastion.bus.pubsub import backend_kind
 from bastion.config import Config
 from bastion.core import settings_model
+from bastion.core.auth_index_repair import repair_auth_indexes
 from bastion.core.collection_service import CollectionService
 from bastion.core.datetime_format import now_str
 from bastion.core.record_service import RecordService
@@ -73,7 +74,9 @@ class App:
                     await self.collections.install(tx, collection)
             collections = await self.collections.read_all()
             log.info("initialised a new database", extra={"database": self._db.dialect})
-        self.registry.replace(collections)
+        # Upgrade: auth collections an older Bastion left without their unique indexes get them
+        # back, or the start is refused (DuplicateIdentityError) if accounts already share an email.
+        self.registry.replace(await repair_auth_indexes(self._db, collections))
         await self._load_settings()
         self._signature = await self._read_signature()
         self._synced_at = time.monotonic()
