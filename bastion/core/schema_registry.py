@@ -49,10 +49,17 @@ class SchemaRegistry:
         remember())."""
         return self._schema.memo
 
-    def remember(self, key: object, value: object) -> None:
+    def remember(self, key: object, value: object, derived_from: Collection | None = None) -> None:
         """Keep `value` in the memo; a full memo starts over rather than grow without bound
-        (its keys carry request values, so their number is the clients' to choose)."""
-        memo = self._schema.memo
+        (its keys carry request values, so their number is the clients' to choose).
+
+        `derived_from` is the collection the value was computed from, when the caller resolved
+        it before an await: if the schema was swapped since, that copy is out of date and the
+        value is not kept (the new schema's memo must hold only answers derived from it)."""
+        schema = self._schema
+        if derived_from is not None and schema.by_id.get(derived_from.id) is not derived_from:
+            return
+        memo = schema.memo
         if len(memo) >= MEMO_LIMIT:
             memo.clear()
         memo[key] = value
