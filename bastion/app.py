@@ -17,6 +17,7 @@ from bastion.bus import EventBus
 from bastion.bus.pubsub import backend_kind
 from bastion.config import Config
 from bastion.core import settings_model
+from bastion.core.auth_index_repair import repair_auth_indexes
 from bastion.core.collection_service import CollectionService
 from bastion.core.datetime_format import now_str
 from bastion.core.record_service import RecordService
@@ -32,6 +33,7 @@ log = logging.getLogger("bastion.app")
 
 SETTINGS_PARAM = "settings"
 SYNC_INTERVAL = 1.0
+_RELOAD_ATTEMPTS = 3
 _SIGNATURE_SQL = (
     "SELECT (SELECT CAST(COUNT(*) AS TEXT) || '/' || COALESCE(MAX(\"updated\"), '') FROM \"_collections\") AS schema_sig, "
     '(SELECT "updated" FROM "_params" WHERE "id" = \'settings\') AS settings_sig'
@@ -68,12 +70,16 @@ class App:
         self._db = await open_database(cfg.database_url or None, cfg.data_dir, timeouts)
         self.collections = CollectionService(self._db, self.registry)
         await self.collections.ensure_system_tables()
-        if not await self.collections.load_all():
+        collections = await self.collections.read_all()
+        if not collections:
             async with self.db.transaction() as tx:
                 for collection in system_collections():
                     await self.collections.install(tx, collection)
-            await self.collections.load_all()
+            collections = await self.collections.read_all()
             log.info("initialised a new database", extra={"database": self._db.dialect})
+        # Upgrade: auth collections an older Bastion left without their unique indexes get them
+        # back, or the start is refused (DuplicateIdentityError) if accounts already share an email.
+        self.registry.replace(await repair_auth_indexes(self._db, collections))
         await self._load_settings()
         self._signature = await self._read_signature()
         self._synced_at = time.monotonic()
@@ -130,8 +136,20 @@ class App:
         await self.files.settle()
 
     async def reload_schema(self) -> None:
-        self.registry.clear()
-        await self.collections.load_all()
+        """Read every collection and swap the new schema in at once: requests running meanwhile
+        keep resolving against the previous one (never an empty or partial registry).
+
+        A change committed here while the read was under way may be missing from what was read;
+        the read is then repeated. Should that keep happening, the last read is used and the
+        change signature is forgotten, so the next check reloads again."""
+        for _ in range(_RELOAD_ATTEMPTS):
+            seen = self.registry.generation
+            collections = await self.collections.read_all()
+            if self.registry.generation == seen:
+                self.registry.replace(collections)
+                return
+        self.registry.replace(collections)
+        self._signature = ("", self._signature[1])
 
     async def _read_signature(self) -> tuple[str, str]:
         row = await self.db.fetch_one(_SIGNATURE_SQL)
@@ -178,4 +196,5 @@ class App:
                 f'INSERT INTO "_params" ("id", "value", "created", "updated") VALUES (?, {cast}, ?, ?)',
                 (SETTINGS_PARAM, dumps(doc), stamp, stamp),
             )
-        self.settings = doc
+        # Swapped in whole (readers hold one document or the other) and only once committed.
+        tx.on_commit(lambda: setattr(self, "settings", doc))

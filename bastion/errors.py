@@ -12,6 +12,8 @@
      ├── TooManyRequestsError      429
      └── UnavailableError          503  (the database cannot answer now; with Retry-After)
 
+    StartupError                   the server cannot start: one line saying why and what to do
+
 Only ApiError subclasses reach a client with their message and data. Any other exception is
 rendered as a generic 500 (PocketBase: "Something went wrong while processing your request.") and
 logged with its traceback; SQL text and stack traces never leave the server. The store's
@@ -24,6 +26,11 @@ from __future__ import annotations
 from typing import Any
 
 from bastion.store.errors import DatabaseBusy, DatabaseUnavailable
+
+
+class StartupError(Exception):
+    """The App cannot start on this database; the message is one line for the operator (which
+    object, which values, what to do), and the command line prints it without a traceback."""
 
 
 class ApiError(Exception):

@@ -140,30 +140,30 @@ async def import_collections(request: Request) -> Response:
             "An error occurred while validating the submitted data.",
         )
     delete_missing = bool(body.get("deleteMissing"))
-    try:
-        async with app.transaction() as tx:
-            imported_ids = set()
-            for item in items:
-                if not isinstance(item, dict):
-                    raise BadRequestError("Invalid collection data.")
-                existing = app.registry.find_collection(
-                    str(item.get("id") or "")
-                ) or app.registry.find_collection(str(item.get("name") or ""))
-                if existing is None:
-                    collection = await app.collections.create(tx, item)
-                else:
-                    collection = await app.collections.update(tx, existing, item)
-                app.registry.put(collection)
-                imported_ids.add(collection.id)
-            if delete_missing:
-                for c in app.registry.all():
-                    if c.id not in imported_ids and not c.system:
-                        await app.collections.delete(tx, c)
-                        app.files.forget_collection_after_commit(tx, c.id)
-                        app.registry.remove(c.id)
-    except Exception:
-        await app.reload_schema()
-        raise
+    # Each item is checked against the ones before it, on a staged copy of the schema: requests
+    # running meanwhile keep the committed schema, and a failed import leaves nothing to undo.
+    staged = app.registry.copy()
+    service = app.collections.using(staged)
+    async with app.transaction() as tx:
+        imported_ids = set()
+        for item in items:
+            if not isinstance(item, dict):
+                raise BadRequestError("Invalid collection data.")
+            existing = staged.find_collection(str(item.get("id") or "")) or staged.find_collection(
+                str(item.get("name") or "")
+            )
+            if existing is None:
+                collection = await service.create(tx, item)
+            else:
+                collection = await service.update(tx, existing, item)
+            staged.put(collection)
+            imported_ids.add(collection.id)
+        if delete_missing:
+            for c in staged.all():
+                if c.id not in imported_ids and not c.system:
+                    await service.delete(tx, c)
+                    app.files.forget_collection_after_commit(tx, c.id)
+                    staged.remove(c.id)
     await app.reload_schema()
     return Response(status_code=204)
 

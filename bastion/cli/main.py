@@ -12,6 +12,7 @@ import click
 
 from bastion import __version__
 from bastion.config import Config, ConfigError, load_config
+from bastion.errors import StartupError
 
 _DIR_HELP = "data directory (default ./bastion_data; env BASTION_DATA_DIR)"
 _DB_HELP = (
@@ -24,6 +25,15 @@ def _config(**overrides: Any) -> Config:
         return load_config({k: v for k, v in overrides.items() if v is not None})
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from None
+
+
+def _run(coro: Any) -> Any:
+    """Run `coro`; a database the App refuses to start on is one line and exit status 1."""
+    try:
+        return asyncio.run(coro)
+    except StartupError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -66,7 +76,7 @@ def serve(
             "BASTION_WORKERS": str(cfg.workers),
         }
     )
-    asyncio.run(_prepare(cfg))  # create/upgrade the schema once, before the workers start
+    _run(_prepare(cfg))  # create/upgrade the schema once, before the workers start
     from granian import Granian
     from granian.constants import Interfaces, Loops
 
@@ -119,7 +129,7 @@ def superuser_upsert(email: str, password: str, data_dir: Path | None, database_
     from bastion.core.superusers import upsert_superuser
 
     try:
-        created = asyncio.run(upsert_superuser(cfg, email, password))
+        created = _run(upsert_superuser(cfg, email, password))
     except ValueError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
@@ -134,7 +144,7 @@ def superuser_delete(email: str, data_dir: Path | None, database_url: str | None
     cfg = _config(data_dir=data_dir, database_url=database_url)
     from bastion.core.superusers import delete_superuser
 
-    if not asyncio.run(delete_superuser(cfg, email)):
+    if not _run(delete_superuser(cfg, email)):
         click.echo(f"Error: no superuser with email {email!r}.", err=True)
         sys.exit(1)
     click.echo(f'Successfully deleted superuser "{email}".')

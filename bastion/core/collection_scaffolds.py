@@ -7,9 +7,9 @@ import secrets
 import string
 from typing import Any
 
+from bastion.core.collection_indexes import auth_indexes
 from bastion.core.collection_model import AUTH, BASE, VIEW, Collection, new_auth_options
 from bastion.core.fields import auth_system_fields, default_id_field
-from bastion.core.system_collections import auth_indexes
 
 
 def scaffolds() -> dict[str, dict[str, Any]]:

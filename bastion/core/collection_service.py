@@ -11,6 +11,7 @@ from typing import Any
 
 from bastion import rules
 from bastion.core.auth_options import AUTH_OPTION_KEYS, merge_auth_options
+from bastion.core.collection_indexes import auth_indexes, index_errors, with_auth_indexes
 from bastion.core.collection_model import (
     AUTH,
     BASE,
@@ -26,7 +27,6 @@ from bastion.core.datetime_format import now_str
 from bastion.core.fields import Field, auth_system_fields, default_id_field, field_from_dict
 from bastion.core.ids import collection_id_for
 from bastion.core.schema_registry import SchemaRegistry
-from bastion.core.system_collections import auth_indexes
 from bastion.core.view_schema import ViewPlan, drop_view, plan_view, save_view
 from bastion.errors import BadRequestError, NotFoundError, ValidationError, field_error
 from bastion.store import ddl
@@ -61,14 +61,16 @@ class CollectionService:
             + ' DEFAULT NULL, "created" TEXT NOT NULL, "updated" TEXT NOT NULL)'
         )
 
-    async def load_all(self) -> list[Collection]:
+    async def read_all(self) -> list[Collection]:
+        """Every collection as stored, in creation order (the caller swaps them into a registry)."""
         rows = await self.db.fetch_all(
             'SELECT "data", "created" FROM "_collections" ORDER BY "created", "id"'
         )
-        collections = [Collection.from_storage(loads(r["data"])) for r in rows]
-        for c in collections:
-            self.registry.put(c)
-        return collections
+        return [Collection.from_storage(loads(r["data"])) for r in rows]
+
+    def using(self, registry: SchemaRegistry) -> CollectionService:
+        """This service checking names and references against `registry` (a staged copy)."""
+        return CollectionService(self.db, registry)
 
     async def install(self, tx: Executor, collection: Collection, view: ViewPlan | None = None) -> None:
         """Create a collection that is already valid (system bootstrap and import)."""
@@ -196,6 +198,8 @@ class CollectionService:
                 value = None
             rules_map[rule] = value
         indexes = data.get("indexes", existing.indexes if existing else [])
+        if indexes is None:
+            indexes = []  # PocketBase reads null as no indexes
         if not isinstance(indexes, list) or not all(isinstance(i, str) for i in indexes):
             errors["indexes"] = field_error(
                 "validation_invalid_value", "Must be a list of index definitions."
@@ -209,9 +213,11 @@ class CollectionService:
         options: dict[str, Any] = {}
         if ctype == AUTH:
             options = merge_auth_options(new_auth_options(), data) if existing is None else {}
-            if existing is None and not data.get("indexes"):
+            if existing is None and "indexes" not in data:
                 # PocketBase names these after the name-derived id, even when the client chose the id.
-                indexes = [*auth_indexes(collection_id_for(name, ctype), name), *indexes]
+                indexes = auth_indexes(collection_id_for(name, ctype), name)
+            # Whatever list the client sent, email and tokenKey stay unique (as PocketBase).
+            indexes = with_auth_indexes(indexes, cid, name)
         elif ctype == VIEW:
             options = {"viewQuery": data.get("viewQuery", "")}
         return Collection(
@@ -299,24 +305,7 @@ class CollectionService:
             message = _rule_error(expr, collection, lookup) if expr else None
             if message:
                 errors[rule] = field_error("validation_invalid_rule", f"Invalid rule. Raw error: {message}")
-        index_errors: dict[str, Any] = {}
-        seen_index_names: set[str] = set()
-        for i, sql in enumerate(collection.indexes):
-            try:
-                idx = ddl.parse_index(sql)
-            except ValueError:
-                index_errors[str(i)] = field_error(
-                    "validation_invalid_index_expression", "Invalid CREATE INDEX expression."
-                )
-                continue
-            missing = [c.split()[0] for c in idx.columns if collection.get_field(c.split()[0]) is None]
-            if missing or idx.name in seen_index_names:
-                index_errors[str(i)] = field_error(
-                    "validation_invalid_index_expression", "Invalid CREATE INDEX expression."
-                )
-            seen_index_names.add(idx.name)
-        if index_errors:
-            errors["indexes"] = index_errors
+        errors.update(index_errors(collection))
         if errors:
             raise ValidationError(errors, self._fail_message(existing))
 

@@ -57,7 +57,7 @@ def compile_condition(
             # The SQL and its parameters follow from the rule, the schema and the request values
             # it reads, nothing else: the same user's next request reuses them (compiling was a
             # fifth of a record view). The memo lives on the registry: any schema change forgets it.
-            registry.remember(key, found)
+            registry.remember(key, found, derived_from=collection)
     return Condition(found.sql, list(found.params))
 
 
@@ -84,7 +84,7 @@ def _decide(
     found = registry.memo.get(key)
     if found is None:
         found = rules.evaluate(tree, {}, collection, registry, request, allow_hidden=allow_hidden)
-        registry.remember(key, found)
+        registry.remember(key, found, derived_from=collection)
     return bool(found)
 
 

@@ -9,6 +9,7 @@ that reference themselves.
 from __future__ import annotations
 
 from bastion.core.auth_options import merge_auth_options
+from bastion.core.collection_indexes import auth_indexes
 from bastion.core.collection_model import AUTH, BASE, RULE_NAMES, Collection, new_auth_options
 from bastion.core.fields import (
     Field,
@@ -27,13 +28,6 @@ _IMAGE_TYPES = ["image/jpeg", "image/png", "image/svg+xml", "image/gif", "image/
 _OWNER_RULE = (
     "@request.auth.id != '' && recordRef = @request.auth.id && collectionRef = @request.auth.collectionId"
 )
-
-
-def auth_indexes(collection_id: str, name: str) -> list[str]:
-    return [
-        f"CREATE UNIQUE INDEX `idx_tokenKey_{collection_id}` ON `{name}` (`tokenKey`)",
-        f"CREATE UNIQUE INDEX `idx_email_{collection_id}` ON `{name}` (`email`) WHERE `email` != ''",
-    ]
 
 
 def _text(

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from .diff_cases_logs import logs_cases
 from .diff_cases_read import read_cases
+from .diff_cases_schema import schema_cases
 from .diff_cases_write import write_cases
 from .diff_compare import Case
 
 
 def all_cases() -> list[Case]:
-    cases = read_cases() + logs_cases() + write_cases()
+    cases = read_cases() + logs_cases() + write_cases() + schema_cases()
     ids = [c.id for c in cases]
     duplicates = {i for i in ids if ids.count(i) > 1}
     assert not duplicates, f"duplicate case ids: {duplicates}"
