@@ -19,7 +19,8 @@ from bastion.rules.errors import RuleResolveError
 from bastion.rules.field_resolver import Resolver
 from bastion.rules.filter_ast import And, Comparison, Expr, Or
 from bastion.rules.filter_parser import parse
-from bastion.rules.schema import list_rule_of
+from bastion.rules.rule_access import joined_access
+from bastion.rules.schema import CollectionInfo
 from bastion.rules.sql_fragment import SqlFragment, cat, param, quote
 from bastion.rules.sql_joins import render_join
 from bastion.rules.sql_values import (
@@ -94,23 +95,31 @@ class SqlCompiler:
         return cat('EXISTS (SELECT 1 FROM (SELECT 1) AS "__b"', joins, " WHERE ", where, *guards, ")")
 
     def _list_rule_guards(self) -> list[str | SqlFragment]:
-        """Clients see related rows only through the related collection's listRule (PocketBase:
-        `alias.id = '' OR (listRule)` is ANDed in for every joined collection)."""
-        if self.r.allow_hidden:
-            return []
+        """` AND (guard)` for every joined collection (see `list_rule_guard`)."""
         out: list[str | SqlFragment] = []
         for n, j in enumerate(list(self.joins.values())):
-            rule = joined_list_rule(self.r, j)
-            if not rule:
-                continue
-            alias = self.aliases[j.key]
-            coll = self.r.load(j.table)
-            assert coll is not None
-            nested_resolver = Resolver(coll, self.r.schema, self.r.request, allow_hidden=True, now=self.r.now)
-            nested = SqlCompiler(nested_resolver, self.dialect, alias, namespace=f"{self.ns}r{n}_")
-            cond = nested.compile(parse(rule))
-            out += [f" AND ({quote(alias)}.\"id\" = '' OR ", cond, ")"]
+            guard = self.list_rule_guard(j, n)
+            if guard is not None:
+                out += [" AND ", guard]
         return out
+
+    def list_rule_guard(self, j: o.Join, n: int) -> SqlFragment | None:
+        """Clients see related rows only through the related collection's listRule: PocketBase
+        ANDs `alias.id = '' || (listRule)` into the query for every joined collection, and its
+        `=` reads a missing row (the LEFT JOIN's NULLs: an empty relation) as ''. None when the
+        caller needs no guard."""
+        coll = joined_collection(self.r, j)
+        if coll is None:
+            return None
+        decided = joined_access(coll, trusted=self.r.allow_hidden)
+        if not decided.rule:
+            return None
+        alias = self.aliases[j.key]
+        nested_resolver = Resolver(coll, self.r.schema, self.r.request, allow_hidden=True, now=self.r.now)
+        nested = SqlCompiler(nested_resolver, self.dialect, alias, namespace=f"{self.ns}r{n}_")
+        cond = nested.compile(parse(decided.rule))
+        col = f'{quote(alias)}."id"'
+        return cat(f"({col} IS NULL OR {col} = '' OR ", cond, ")")
 
     def expr(self, expr: Expr) -> SqlFragment:
         if isinstance(expr, Comparison):
@@ -381,12 +390,9 @@ _NO_FOLD = object()
 _RULE_JOINS = {o.REL, o.REL_MULTI, o.BACK, o.BACK_MULTI, o.COLLECTION, o.AUTH, o.BODY_REL}
 
 
-def joined_list_rule(r: Resolver, j: o.Join) -> str:
-    """The non-empty listRule a client must satisfy to see rows of join `j` ('' = none)."""
-    if j.kind not in _RULE_JOINS:
-        return ""
-    coll = r.load(j.table)
-    return (list_rule_of(coll) or "") if coll is not None else ""
+def joined_collection(r: Resolver, j: o.Join) -> CollectionInfo | None:
+    """The collection whose rows join `j` brings in (None for `:each` and body values)."""
+    return r.load(j.table) if j.kind in _RULE_JOINS else None
 
 
 def const_value(c: o.Const) -> Any:
