@@ -20,7 +20,7 @@ import asyncpg
 
 from bastion.obs import segment_timing
 from bastion.store.database import Database, Executor, Row, Transaction
-from bastion.store.errors import InvalidValueError
+from bastion.store.errors import InvalidValueError, StatementLimitError
 from bastion.store.pg_pool import ConnectionPool
 
 
@@ -65,6 +65,8 @@ class _Conn(Transaction):
             rows = [dict(r) for r in await self._conn.fetch(to_dollar_params(sql), *params)]
         except (asyncpg.DataError, OverflowError) as exc:
             raise InvalidValueError(str(exc)) from exc
+        except asyncpg.ProgramLimitExceededError as exc:  # "stack depth limit exceeded" …
+            raise StatementLimitError(str(exc)) from exc
         segment_timing.add("db", perf_counter() - started)
         return rows
 
@@ -74,6 +76,8 @@ class _Conn(Transaction):
             status = await self._conn.execute(to_dollar_params(sql), *params)
         except (asyncpg.DataError, OverflowError) as exc:
             raise InvalidValueError(str(exc)) from exc
+        except asyncpg.ProgramLimitExceededError as exc:
+            raise StatementLimitError(str(exc)) from exc
         segment_timing.add("db", perf_counter() - started)
         return _status_count(status)
 

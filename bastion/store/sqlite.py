@@ -19,7 +19,7 @@ from typing import Any
 
 from bastion.obs import segment_timing
 from bastion.store.database import Database, Executor, Row, Transaction
-from bastion.store.errors import InvalidValueError
+from bastion.store.errors import InvalidValueError, StatementLimitError
 
 _PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -38,12 +38,33 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+# SQLite's messages for a statement beyond its limits (SQLITE_ERROR, no code of their own)
+_LIMIT_MESSAGES = (
+    "LIKE or GLOB pattern too complex",
+    "parser stack overflow",
+    "Expression tree is too large",
+    "too many SQL variables",
+    "at most 64 tables in a join",
+    "too many terms in compound SELECT",
+    "too many arguments on function",
+)
+
+
+def _refused(exc: sqlite3.OperationalError) -> None:
+    """Raise StatementLimitError when SQLite refused the statement as beyond its limits."""
+    if str(exc).startswith(_LIMIT_MESSAGES):
+        raise StatementLimitError(str(exc)) from exc
+
+
 def _rows(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[Row]:
     started = perf_counter()
     try:
         cursor = conn.execute(sql, params)
     except (OverflowError, sqlite3.DataError) as exc:
         raise InvalidValueError(str(exc)) from exc
+    except sqlite3.OperationalError as exc:
+        _refused(exc)
+        raise
     if cursor.description is None:
         rows: list[Row] = []
     else:
@@ -59,6 +80,9 @@ def _execute(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> int:
         count = conn.execute(sql, params).rowcount
     except (OverflowError, sqlite3.DataError) as exc:
         raise InvalidValueError(str(exc)) from exc
+    except sqlite3.OperationalError as exc:
+        _refused(exc)
+        raise
     segment_timing.add("db", perf_counter() - started)
     return count
 
