@@ -1,8 +1,13 @@
 """The `sort` query parameter -> ORDER BY text: `-created,+title,@random,author.name`.
 
-Plain columns sort directly; paths through relations become a correlated scalar subquery (the
-smallest related value ascending, the largest descending), so the list query needs no JOIN.
-PostgreSQL sorts text with the "C" collation and puts NULLs first on ASC, as SQLite does.
+Plain columns sort directly; paths through relations become a correlated scalar subquery, so
+the list query needs no JOIN. When a path reaches several rows, PocketBase's `SELECT DISTINCT …
+LEFT JOIN … ORDER BY` sorts each record by the first joined row its SQLite plan produces, in both
+directions (checked against the binary): a multi relation's elements come in array order
+(`tags.name` sorts `[python, JS]` by "python"), a back-relation's rows through SQLite's automatic
+index, that is by the sorted value itself (`comments_via_post.text` sorts "great", "Nice one" by
+"Nice one", descending too). The subquery takes that same row. PostgreSQL sorts text with the "C"
+collation and puts NULLs first on ASC, as SQLite does.
 
 A client sorts only by related rows it may list, exactly as PocketBase's joined query does it:
 each joined collection's listRule guards the joined rows (`id = '' || (listRule)`, where a missing
@@ -24,6 +29,7 @@ from bastion.rules.request_info import RequestInfo
 from bastion.rules.schema import CollectionInfo, SchemaLookup
 from bastion.rules.sql_compiler import SqlCompiler
 from bastion.rules.sql_fragment import SqlFragment, cat, quote
+from bastion.rules.sql_joins import row_order
 from bastion.rules.sql_values import DYN, TEXT, pg_num, pg_tag, pg_text
 from bastion.store.ddl import ROW_ORDER_COLUMN as ROWID_COLUMN
 
@@ -103,10 +109,8 @@ def compile_sort(
             source = cat(' FROM (SELECT 1) AS "__b"', comp._render_chain(joins, comp.aliases))
             guards = [g for n, j in enumerate(joins) if (g := comp.list_rule_guard(j, n)) is not None]
             where = cat(" WHERE ", *_joined(guards, " AND ")) if guards else SqlFragment("")
-            # Several related rows: PocketBase's DISTINCT + ORDER BY keeps each record's smallest
-            # value when ascending and its largest when descending; MIN/MAX say so explicitly.
-            agg = "MIN(" if direction == "ASC" else "MAX("
-            keys = [cat("(SELECT ", agg, k, ")", source, where, ")") for k in keys]
+            first = _first_row(joins, comp.aliases, resolver, dialect, keys)
+            keys = [cat("(SELECT ", k, source, where, first, ")") for k in keys]
             if guards:
                 visible.append(cat("EXISTS (SELECT 1", source, where, ")"))
         nulls = (" NULLS FIRST" if direction == "ASC" else " NULLS LAST") if pg else ""
@@ -115,5 +119,24 @@ def compile_sort(
     return SortPlan(joined.sql, joined.params, cat(*_joined(visible, " AND ")) if visible else None)
 
 
-def _joined(parts: list[SqlFragment], sep: str) -> list[str | SqlFragment]:
+def _first_row(
+    joins: list[o.Join], aliases: dict[str, str], resolver: Resolver, dialect: str, value: list[SqlFragment]
+) -> SqlFragment:
+    """` ORDER BY … LIMIT 1`: the joined row PocketBase's query sorts a record by (see above)."""
+    keys: list[str | SqlFragment] = []
+    for j in joins:
+        if j.kind in (o.BACK, o.BACK_MULTI):
+            nulls = " NULLS FIRST" if dialect == "postgres" else ""
+            keys += [cat(k, nulls) for k in value]
+            continue
+        related = resolver.load(j.table) if j.table else None
+        rows = ROWID_COLUMN[dialect] if related is not None and related.type != "view" else None
+        key = row_order(j, aliases[j.key], rows)
+        if key is not None:
+            keys.append(key)
+    order = cat(" ORDER BY ", *_joined(keys, ", ")) if keys else SqlFragment("")
+    return cat(order, " LIMIT 1")
+
+
+def _joined(parts: list[SqlFragment] | list[str | SqlFragment], sep: str) -> list[str | SqlFragment]:
     return [p for i, part in enumerate(parts) for p in ((sep, part) if i else (part,))]

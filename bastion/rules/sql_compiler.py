@@ -228,7 +228,7 @@ class SqlCompiler:
         parts: list[SqlFragment] = []
         for j in joins:
             parent = self.base_alias if j.parent is None else amap[j.parent]
-            parts.append(render_join(j, amap[j.key], parent, self.dialect, lambda: self.new_alias("__e")))
+            parts.append(render_join(j, amap[j.key], parent, self.dialect))
         return cat(*parts)
 
     # ---- values -----------------------------------------------------------------------------
