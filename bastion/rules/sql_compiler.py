@@ -38,6 +38,13 @@ from bastion.rules.sql_values import (
 )
 
 DEFAULT_EXPR_LIMIT = 200
+# SQLite's time value syntax (`YYYY-MM-DD[( +|T)HH:MM[:SS[.fff]]][Z|±HH:MM]`, fields in range)
+_PG_TIME_VALUE = (
+    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"(( +|T)([01][0-9]|2[0-4]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?)? *(Z|[+-][0-9]{2}:[0-9]{2})? *$"
+)
+_PG_TIME_PART = r"^.{10}(?: +|T)([0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)"
+_PG_TIME_ZONE = r"([+-][0-9]{2}:[0-9]{2}) *$"  # SQLite turns local time with an offset into UTC
 _PG_STRFTIME = {
     "d": "DD",
     "H": "HH24",
@@ -372,13 +379,38 @@ class SqlCompiler:
             raise RuleResolveError("strftime() needs exactly a format and a time value on PostgreSQL")
         t = pg_text(self.value(f.args[1]))
         pg_fmt = _pg_format(str(fmt.value))
+        # Only what SQLite reads as a time value gets a result (else NULL, as SQLite), and it is
+        # built from its parts so no value can make PostgreSQL raise. Absurd dates differ from
+        # SQLite, which prints them as written: 2024-02-30 and 24:00 roll over, year 0000 is NULL.
+        stamp = cat(
+            "make_date(CAST(substr(",
+            t,
+            ", 1, 4) AS INTEGER), CAST(substr(",
+            t,
+            ", 6, 2) AS INTEGER), 1) + (CAST(substr(",
+            t,
+            ", 9, 2) AS INTEGER) - 1) + COALESCE(CAST(substring(",
+            t,
+            " from ",
+            param(_PG_TIME_PART),
+            ") AS INTERVAL), INTERVAL '0') - COALESCE(CAST(substring(",
+            t,
+            " from ",
+            param(_PG_TIME_ZONE),
+            ") AS INTERVAL), INTERVAL '0')",
+        )
+        # (the patterns go as parameters: the store reads every `?` in SQL text as one)
         return SqlValue(
             cat(
                 "(CASE WHEN ",
                 t,
-                " ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}' THEN to_char(CAST(substr(",
+                " ~ ",
+                param(_PG_TIME_VALUE),
+                " AND substr(",
                 t,
-                ", 1, 23) AS TIMESTAMP), ",
+                ", 1, 4) <> '0000' THEN to_char(",
+                stamp,
+                ", ",
                 param(pg_fmt),
                 ") END)",
             ),

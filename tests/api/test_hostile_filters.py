@@ -72,3 +72,18 @@ async def test_like_against_a_long_value(posts, backend):
         assert (status, body) == (400, BAD)
     else:  # PostgreSQL has no such limit: the filter simply runs (nothing contains "x")
         assert (status, body) == (200, [])
+
+
+async def test_strftime_of_an_impossible_date_matches_nothing(posts):
+    # SQLite (and PocketBase) read it as NULL; PostgreSQL used to raise "date/time field value
+    # out of range" at run time (a field's value, so the filter runs in SQL)
+    for value in ("2024-99-99", "2024-01-01 25:00", "2024-01-01x", "2024-01-01T10:20+02:00"):
+        await posts.create_record("posts", {"title": value})
+    assert await _titles(posts, filter="strftime('%Y', title) = '2024'") == (
+        200,
+        ["2024-01-01T10:20+02:00"],
+    )
+    assert await _titles(posts, filter="strftime('%H:%M', title) = '08:20'") == (
+        200,
+        ["2024-01-01T10:20+02:00"],
+    )
