@@ -15,8 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bastion.api.context import JSONResponse, get_app, load_access, require_auth
-from bastion.core.record_access import Access, normalize_headers
-from bastion.core.record_expand import view_condition
+from bastion.core.record_access import Access, can_access_record, normalize_headers
 from bastion.core.record_query import find_by_id
 from bastion.errors import NotFoundError
 from bastion.files import file_mime
@@ -64,8 +63,7 @@ async def download(request: Request) -> Response:
             headers=normalize_headers(dict(request.headers)),
             context="protectedFile",
         )
-        cond = await view_condition(collection, access, app.registry, app.db.dialect)
-        if cond is None or (cond.sql and await find_by_id(app.db, collection, record.id, [cond]) is None):
+        if not await can_access_record(app.db, app.registry, record, collection.rule("viewRule"), access):
             raise NotFoundError()
     storage = app.files.storage
     try:

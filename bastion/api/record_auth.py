@@ -25,7 +25,7 @@ from bastion.auth.oauth2 import oauth2_providers_for
 from bastion.auth.passwords import hash_password, needs_rehash, verify_password_async
 from bastion.auth.tokens import issue_token, unverified_claims
 from bastion.core.collection_model import Collection
-from bastion.core.record_access import Access
+from bastion.core.record_access import Access, can_access_record
 from bastion.core.record_model import Record
 from bastion.core.record_query import find_where
 from bastion.errors import BadRequestError, ForbiddenError, NotFoundError, ValidationError, field_error
@@ -169,19 +169,9 @@ async def check_auth_rule(app: App, record: Record, access: Access) -> None:
     (nobody for a password, OTP or OAuth2 sign-in; the record itself for a refresh). A superuser
     caller passes (impersonation). A refusal is 403, after the credentials were checked.
     """
-    if access.auth is not None and access.auth.collection.is_superusers:
-        return
     rule = record.collection.options.get("authRule", "")
-    if rule == "":
+    if await can_access_record(app.db, app.registry, record, rule, access):
         return
-    if rule is not None:
-        from bastion.core.record_query import compile_condition, find_by_id
-
-        cond = compile_condition(
-            rule, record.collection, app.registry, access.request_info(), app.db.dialect, allow_hidden=True
-        )
-        if await find_by_id(app.db, record.collection, record.id, [cond]) is not None:
-            return
     raise ForbiddenError(RULE_REFUSED)
 
 

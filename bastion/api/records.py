@@ -13,12 +13,11 @@ from bastion.api.context import JSONResponse, get_app, load_access, picked, read
 from bastion.app import App
 from bastion.core.collection_model import Collection
 from bastion.core.list_result import list_result, parse_list_query
-from bastion.core.record_access import Access
+from bastion.core.record_access import SUPERUSER_ONLY, Access, access_rule, required_condition
 from bastion.core.record_expand import expand_records
 from bastion.core.record_export import export_record
 from bastion.core.record_model import Record
-from bastion.core.record_query import ALIAS, compile_condition, count, find_page
-from bastion.core.record_service import SUPERUSER_ONLY
+from bastion.core.record_query import ALIAS, Condition, compile_condition, count, find_page
 from bastion.errors import ApiError, BadRequestError, ForbiddenError, NotFoundError, PreconditionFailedError
 from bastion.http.conditional import etag_for, if_match_satisfied
 from bastion.store.database import Executor
@@ -59,15 +58,17 @@ async def list_records(request: Request) -> Response:
     app = get_app(request)
     collection = collection_or_404(app, request.path_params["collection"])
     access = await load_access(request)
-    _check_superuser_only_params(access)
-    if collection.rules.get("listRule") is None and not access.is_superuser:
+    list_rule = collection.rule("listRule")
+    if access_rule(list_rule, access).refused:  # before anything else is read, as PocketBase
         raise ForbiddenError(SUPERUSER_ONLY)
+    _check_superuser_only_params(access)
     q = parse_list_query(access.query)
     db = app.db
-    conditions = []
+    conditions: list[Condition] = []
     try:
-        if not access.is_superuser and collection.rules.get("listRule"):
-            conditions.append(app.records.rule_condition(collection, "listRule", access, db.dialect))
+        cond = required_condition(collection, list_rule, access, app.registry, db.dialect)
+        if cond.sql:
+            conditions.append(cond)
         if q.filter:
             conditions.append(
                 compile_condition(
@@ -94,6 +95,9 @@ async def list_records(request: Request) -> Response:
         )
     except (rules.RuleSyntaxError, rules.RuleResolveError):
         raise BadRequestError(INVALID_FILTER) from None
+    if order is not None and order.where is not None:
+        # a relation sort shows only records whose related rows the caller may list
+        conditions.append(Condition(order.where.sql, list(order.where.params)))
     offset = (q.page - 1) * q.per_page
     items = await find_page(
         db,

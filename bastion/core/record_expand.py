@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from bastion.core.collection_model import Collection
-from bastion.core.record_access import Access
+from bastion.core.record_access import Access, access_condition
 from bastion.core.record_model import Record
-from bastion.core.record_query import Condition, compile_condition, find_by_ids, find_where
+from bastion.core.record_query import find_by_ids, find_where
 from bastion.core.schema_registry import SchemaRegistry
 from bastion.store.database import Executor
 
@@ -61,20 +61,6 @@ def _path_resolves(collection: Collection, registry: SchemaRegistry, parts: list
     return True
 
 
-async def view_condition(
-    collection: Collection, access: Access, registry: SchemaRegistry, dialect: str
-) -> Condition | None:
-    """None when the caller may not view the collection at all; an empty condition for "all"."""
-    if access.is_superuser:
-        return Condition("", [])
-    rule = collection.rules.get("viewRule")
-    if rule is None:
-        return None
-    if rule == "":
-        return Condition("", [])
-    return compile_condition(rule, collection, registry, access.request_info(), dialect, allow_hidden=True)
-
-
 async def expand_records(
     db: Executor, registry: SchemaRegistry, records: Sequence[Record], expand: str, access: Access
 ) -> None:
@@ -120,8 +106,8 @@ async def _load_related(
     key: str,
     access: Access,
 ) -> dict[str, Record]:
-    cond = await view_condition(related, access, registry, db.dialect)
-    if cond is None:
+    cond = access_condition(related, related.rule("viewRule"), access, registry, db.dialect)
+    if cond is None:  # refused: nothing to expand, as PocketBase
         return {}
     ids: list[str] = []
     seen: set[str] = set()
@@ -151,7 +137,7 @@ async def _expand_back_relation(
     target = records[0].collection
     if field is None or field.type != "relation" or field.collection_id != target.id:
         return
-    cond = await view_condition(source, access, registry, db.dialect)
+    cond = access_condition(source, source.rule("viewRule"), access, registry, db.dialect)
     if cond is None:
         return
     single = not field.is_multiple and _has_unique_index(source, field_name)

@@ -1,4 +1,4 @@
-"""Record CRUD with PocketBase's rule semantics.
+"""Record CRUD with PocketBase's rule semantics (decided by `record_access.access_condition`).
 
     rule is None  -> only superusers (403 for everyone else)
     rule == ""    -> everyone
@@ -22,26 +22,22 @@ from bastion.bus.events import Action, EventBus, RecordEvent
 from bastion.core.collection_model import Collection
 from bastion.core.datetime_format import now_str
 from bastion.core.ids import random_from_pattern
-from bastion.core.record_access import Access
-from bastion.core.record_expand import view_condition
-from bastion.core.record_model import Record, record_to_params, snapshot
-from bastion.core.record_query import (
-    ALIAS,
-    NEVER,
-    Condition,
-    compile_condition,
-    find_all,
-    find_by_id,
-    find_where,
+from bastion.core.record_access import (
+    SUPERUSER_ONLY,
+    Access,
+    access_condition,
+    access_rule,
+    can_access_record,
+    required_condition,
 )
+from bastion.core.record_model import Record, record_to_params, snapshot
+from bastion.core.record_query import ALIAS, NEVER, Condition, find_all, find_by_id, find_where
 from bastion.core.record_validation import apply_body, unique_columns, validate_record
 from bastion.core.schema_registry import SchemaRegistry
 from bastion.errors import BadRequestError, ForbiddenError, NotFoundError, ValidationError, field_error
 from bastion.files.file_service import has_uploads
 from bastion.store.database import Executor
 from bastion.store.ddl import quote
-
-SUPERUSER_ONLY = "Only superusers can perform this action."
 
 
 @dataclass
@@ -57,47 +53,19 @@ class RecordService:
 
     # ---- rule helpers -------------------------------------------------------------------------
 
-    def rule_condition(
-        self,
-        collection: Collection,
-        rule_name: str,
-        access: Access,
-        dialect: str,
-        body: dict[str, Any] | None = None,
-    ) -> Condition:
-        """The rule as a SQL condition; raises 403 when only superusers may act."""
-        if access.is_superuser:
-            return Condition("", [])
-        rule = collection.rule(rule_name)
-        if rule is None:
-            raise ForbiddenError(SUPERUSER_ONLY)
-        if rule == "":
-            return Condition("", [])
-        request = access.request_info(body)
-        return compile_condition(rule, collection, self.registry, request, dialect, allow_hidden=True)
-
     async def can_manage(self, db: Executor, record: Record, access: Access) -> bool:
-        collection = record.collection
+        """PocketBase's manage access: superusers, or a caller the (non-empty) manageRule matches."""
         if access.is_superuser:
             return True
-        if not collection.is_auth or not collection.options.get("manageRule") or access.auth is None:
+        rule = record.collection.options.get("manageRule") if record.collection.is_auth else None
+        if not rule or access.auth is None:
             return False
-        cond = compile_condition(
-            collection.options["manageRule"],
-            collection,
-            self.registry,
-            access.request_info(),
-            db.dialect,
-            allow_hidden=True,
-        )
-        return await find_by_id(db, collection, record.id, [cond]) is not None
+        return await can_access_record(db, self.registry, record, rule, access)
 
     # ---- reads ----------------------------------------------------------------------------------
 
     async def view(self, db: Executor, collection: Collection, record_id: str, access: Access) -> Record:
-        cond = await view_condition(collection, access, self.registry, db.dialect)
-        if cond is None:
-            raise ForbiddenError(SUPERUSER_ONLY)
+        cond = required_condition(collection, collection.rule("viewRule"), access, self.registry, db.dialect)
         record = await find_by_id(db, collection, record_id, [cond] if cond.sql else [])
         if record is None:
             raise NotFoundError()
@@ -110,13 +78,12 @@ class RecordService:
     ) -> Record:
         if collection.is_view:
             raise BadRequestError("Unsupported collection type.")
-        if collection.rules.get("createRule") is None and not access.is_superuser:
+        if access_rule(collection.rule("createRule"), access).refused:
             raise ForbiddenError(SUPERUSER_ONLY)
         record = Record(collection, {f.name: f.zero_value() for f in collection.fields}, original=None)
         resolved = apply_body(record, body, allow_hidden=access.is_superuser)
         self._autogenerate(record, creating=True)
-        if not access.is_superuser and collection.rules.get("createRule"):
-            await self._check_create_rule(tx, record, resolved, access)
+        await self._check_create_rule(tx, record, resolved, access)
         # on create, manager access only matters for `verified`: skip the query when it is not set
         manager = (
             collection.is_auth
@@ -144,7 +111,8 @@ class RecordService:
         """Returns (before, after)."""
         if collection.is_view:
             raise BadRequestError("Unsupported collection type.")
-        if collection.rules.get("updateRule") is None and not access.is_superuser:
+        rule = collection.rule("updateRule")
+        if access_rule(rule, access).refused:  # 403 before anything is read, as PocketBase
             raise ForbiddenError(SUPERUSER_ONLY)
         # Resolve modifiers against the stored record first, so the rule sees the resulting values.
         record = await find_by_id(tx, collection, record_id)
@@ -152,7 +120,7 @@ class RecordService:
             raise NotFoundError()
         before = Record(collection, dict(record.data))
         resolved = apply_body(record, body, allow_hidden=access.is_superuser)
-        cond = self.rule_condition(collection, "updateRule", access, tx.dialect, resolved)
+        cond = required_condition(collection, rule, access, self.registry, tx.dialect, body=resolved)
         if cond.sql and await find_by_id(tx, collection, record_id, [cond]) is None:
             raise NotFoundError()
         errors: dict[str, Any] = {}
@@ -177,7 +145,9 @@ class RecordService:
     async def delete(self, tx: Executor, collection: Collection, record_id: str, access: Access) -> Record:
         if collection.is_view:
             raise BadRequestError("Unsupported collection type.")
-        cond = self.rule_condition(collection, "deleteRule", access, tx.dialect)
+        cond = required_condition(
+            collection, collection.rule("deleteRule"), access, self.registry, tx.dialect
+        )
         record = await find_by_id(tx, collection, record_id, [cond] if cond.sql else [])
         if record is None:
             raise NotFoundError()
@@ -245,7 +215,10 @@ class RecordService:
     ) -> None:
         """Check the create rule against the would-be record before anything is validated or written
         (PocketBase checks in the same order, so a rule failure hides validation details)."""
-        cond = self.rule_condition(record.collection, "createRule", access, tx.dialect, body)
+        collection = record.collection
+        cond = required_condition(
+            collection, collection.rule("createRule"), access, self.registry, tx.dialect, body=body
+        )
         if not await self._new_record_matches(tx, record, cond):
             raise BadRequestError("Failed to create record.")
 
@@ -256,9 +229,8 @@ class RecordService:
         rule = collection.options.get("manageRule") if collection.is_auth else None
         if not rule or access.auth is None:
             return False
-        request = access.request_info(body)
-        cond = compile_condition(rule, collection, self.registry, request, tx.dialect, allow_hidden=True)
-        return await self._new_record_matches(tx, record, cond)
+        cond = access_condition(collection, rule, access, self.registry, tx.dialect, body=body)
+        return cond is not None and await self._new_record_matches(tx, record, cond)
 
     async def _new_record_matches(self, tx: Executor, record: Record, cond: Condition) -> bool:
         """Evaluate a rule on a record not inserted yet: the record is presented as a one-row CTE

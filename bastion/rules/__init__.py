@@ -9,6 +9,7 @@
     needs_query(expr, collection, schema)       does evaluate() need related records?
     is_request_only(expr)                       reads only @request.* (one answer per request)?
     superuser_only_field(filter) -> str | None  "@request."/"@collection." in a client filter (403)
+    rule_access(rule, trusted=…) -> RuleAccess  an API rule's three states for one caller
 
 Modules: filter_lexer/filter_parser (syntax), field_resolver (names -> operands), comparison_plan
 (operator semantics), sql_compiler/sql_joins/sql_values (SQL), record_evaluator (Python),
@@ -30,6 +31,7 @@ from bastion.rules.filter_compile import compile_filter
 from bastion.rules.filter_parser import check_syntax, parse, superuser_only_field
 from bastion.rules.record_evaluator import RecordPredicate, RecordSource, evaluate, needs_query
 from bastion.rules.request_info import RequestInfo
+from bastion.rules.rule_access import RuleAccess, rule_access
 from bastion.rules.schema import CollectionInfo, FieldInfo, SchemaLookup
 from bastion.rules.sort_compiler import SortPlan, compile_sort
 from bastion.rules.sql_fragment import SqlFragment
@@ -44,6 +46,7 @@ __all__ = [
     "RecordPredicate",
     "RecordSource",
     "RequestInfo",
+    "RuleAccess",
     "RuleResolveError",
     "RuleSyntaxError",
     "SchemaLookup",
@@ -59,5 +62,6 @@ __all__ = [
     "iter_tokens",
     "needs_query",
     "parse",
+    "rule_access",
     "superuser_only_field",
 ]

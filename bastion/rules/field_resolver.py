@@ -20,13 +20,13 @@ from bastion.rules.filter_ast import FUNCTION, IDENTIFIER, NUMBER, TEXT, Token
 from bastion.rules.filter_macros import is_macro, macro_value
 from bastion.rules.filter_parser import parse
 from bastion.rules.request_info import RequestInfo
+from bastion.rules.rule_access import joined_access
 from bastion.rules.schema import (
     JSON_TYPES,
     MULTI_VALUER_TYPES,
     CollectionInfo,
     FieldInfo,
     SchemaLookup,
-    list_rule_of,
 )
 
 MAX_NESTED_RELS = 6
@@ -300,11 +300,9 @@ class Resolver:
         return self.schema.find_collection(name_or_id)
 
     def check_join(self, coll: CollectionInfo) -> None:
-        """Clients (not superusers, not trusted rules) may only reach collections with a list rule."""
-        if self.allow_hidden:
-            return
-        has_rules = hasattr(coll, "rules") or hasattr(coll, "list_rule")
-        if has_rules and list_rule_of(coll) is None:
+        """Clients (not superusers, not trusted rules) may only reach collections whose listRule
+        does not refuse them."""
+        if joined_access(coll, trusted=self.allow_hidden).refused:
             raise RuleResolveError(
                 f"{coll.name!r} fields can be accessed only when allowHiddenFields is enabled or by superusers"
             )

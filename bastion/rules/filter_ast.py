@@ -56,11 +56,14 @@ Expr = Union[Comparison, And, Or]  # noqa: UP007 (a runtime alias)
 
 
 def iter_comparisons(expr: Expr):
-    if isinstance(expr, Comparison):
-        yield expr
-    else:
-        for item in expr.items:
-            yield from iter_comparisons(item)
+    """Every comparison, left to right (with a stack: no frame per level of nesting)."""
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Comparison):
+            yield node
+        else:
+            stack.extend(reversed(node.items))
 
 
 def iter_tokens(token: Token):

@@ -1,10 +1,16 @@
-"""The filter tokenizer: the same lexical rules as PocketBase's `fexpr` scanner.
+r"""The filter tokenizer: the same lexical rules as PocketBase's `fexpr` scanner.
 
 Identifiers start with a letter, `@`, `_` or `#` and continue with letters, digits, `_`, `.`, `:`;
 an identifier directly followed by `(` is a function call (nested at most 3 deep). Numbers are
-digits with an optional leading `-` and one `.`. Text is '…' or "…" where only the matching quote
-may be escaped with a backslash. `//` starts a comment to the end of the line. A `(` group is
-captured whole (quotes respected) and parsed recursively by the parser.
+digits with an optional leading `-` and one `.`. Text is '…' or "…"; a backslash escapes the next
+character, and as in PocketBase 0.40.6 `\\`, `\'`, `\"`, `\n`, `\t` and `\r` stand for that
+character while any other pair is kept as written (`'a\\b'` is `a\b`, `'c:\dir'` is `c:\dir`).
+`//` starts a comment to the end of the line (or of the enclosing group).
+
+A `(` group is what balances it (quotes respected, comments not: fexpr finds a group's end before
+it reads what is inside). The scanner answers a group as the span of its content; the parser reads
+that span with a scanner of its own. One pass over the group records where every nested group
+ends, so reading deeply nested filters stays linear and never recurses.
 """
 
 from __future__ import annotations
@@ -42,20 +48,29 @@ def _valid_identifier(lit: str) -> bool:
     return bool(lit) and lit[-1] not in ".:" and not (len(lit) == 1 and lit in _SPECIAL_START)
 
 
+_UNESCAPED = {"\\": "\\", "'": "'", '"': '"', "n": "\n", "t": "\t", "r": "\r"}
+
+
 @dataclass
 class Lexeme:
     kind: str  # one of the token kinds above or a filter_ast operand type
     literal: str
     token: Token | None = None  # set for operand lexemes
+    group: Scanner | None = None  # set for GROUP: a scanner over the group's content
 
 
 class Scanner:
-    def __init__(self, text: str) -> None:
+    """Lexemes of `text[start:end]`. `ends` maps a `(` offset to its `)` offset, as found by the
+    pass that delimited this span (see `_group`)."""
+
+    def __init__(self, text: str, start: int = 0, end: int | None = None, ends: dict[int, int] | None = None):
         self.data = text
-        self.pos = 0
+        self.pos = start
+        self.end = len(text) if end is None else end
+        self.ends = ends if ends is not None else {}
 
     def scan(self) -> Lexeme:
-        if self.pos >= len(self.data):
+        if self.pos >= self.end:
             return Lexeme(EOF_T, "")
         ch = self.data[self.pos]
         if ch in " \t\n":
@@ -78,13 +93,13 @@ class Scanner:
 
     def _whitespace(self) -> Lexeme:
         start = self.pos
-        while self.pos < len(self.data) and self.data[self.pos] in " \t\n":
+        while self.pos < self.end and self.data[self.pos] in " \t\n":
             self.pos += 1
         return Lexeme(WS, self.data[start : self.pos])
 
     def _run(self, kind: str, chars: str, valid: set[str] | frozenset[str], what: str) -> Lexeme:
         start = self.pos
-        while self.pos < len(self.data) and self.data[self.pos] in chars:
+        while self.pos < self.end and self.data[self.pos] in chars:
             self.pos += 1
         lit = self.data[start : self.pos]
         if lit not in valid:
@@ -94,7 +109,7 @@ class Scanner:
     def _number(self) -> Lexeme:
         buf: list[str] = []
         had_dot = False
-        while self.pos < len(self.data):
+        while self.pos < self.end:
             ch = self.data[self.pos]
             if not (_is_digit(ch) or (ch == "-" and not buf) or (ch == "." and not had_dot)):
                 break
@@ -107,39 +122,26 @@ class Scanner:
         return Lexeme(NUMBER, lit, Token(NUMBER, lit))
 
     def _text(self, preserve_quotes: bool) -> Lexeme:
-        quote = self.data[self.pos]
-        self.pos += 1
-        buf = [quote]
-        prev = ""
-        closed = False
-        while self.pos < len(self.data):
-            ch = self.data[self.pos]
-            self.pos += 1
-            buf.append(ch)
-            if ch == quote and prev != "\\":
-                closed = True
-                break
-            prev = ch
-        lit = "".join(buf)
-        if not closed:
-            raise RuleSyntaxError(f"invalid quoted text {lit!r}")
+        start = self.pos
+        self.pos = _text_end(self.data, start, self.end)
+        lit = self.data[start : self.pos]
         if not preserve_quotes:
-            lit = lit[1:-1].replace("\\" + quote, quote)
+            lit = _unescape(lit[1:-1])
         return Lexeme(TEXT, lit, Token(TEXT, lit))
 
     def _comment(self) -> Lexeme:
         if self.data[self.pos : self.pos + 2] != "//":
             raise RuleSyntaxError("invalid comment")
-        end = self.data.find("\n", self.pos)
-        end = len(self.data) if end < 0 else end
+        end = self.data.find("\n", self.pos, self.end)
+        end = self.end if end < 0 else end
         lit = self.data[self.pos + 2 : end].strip()
-        self.pos = end + 1 if end < len(self.data) else end
+        self.pos = end + 1 if end < self.end else end
         return Lexeme(COMMENT, lit)
 
     def _identifier(self, depth: int) -> Lexeme:
         start = self.pos
         self.pos += 1  # the (special) start rune
-        while self.pos < len(self.data):
+        while self.pos < self.end:
             ch = self.data[self.pos]
             if ch == "(":
                 name = self.data[start : self.pos]
@@ -161,7 +163,7 @@ class Scanner:
         args: list[Token] = []
         expect_comma = False
         while True:
-            if self.pos >= len(self.data):
+            if self.pos >= self.end:
                 raise RuleSyntaxError(f"invalid or incomplete function {name!r} (expected ')')")
             ch = self.data[self.pos]
             if ch == ")":
@@ -195,22 +197,65 @@ class Scanner:
             expect_comma = True
 
     def _group(self) -> Lexeme:
-        self.pos += 1  # "("
-        buf: list[str] = []
-        open_groups = 1
-        while self.pos < len(self.data):
-            ch = self.data[self.pos]
-            if ch in "'\"":
-                buf.append(self._text(preserve_quotes=True).literal)
-                continue
-            self.pos += 1
-            if ch == "(":
-                open_groups += 1
-            elif ch == ")":
-                open_groups -= 1
-                if open_groups <= 0:
-                    break
-            buf.append(ch)
-        if open_groups > 0:
-            raise RuleSyntaxError(f"invalid formatted group - missing {open_groups} closing bracket(s)")
-        return Lexeme(GROUP, "".join(buf))
+        start = self.pos
+        ends = self.ends
+        if start not in ends:
+            # not delimited by the pass that delimited this span (or at the top level): a new pass
+            ends = _group_ends(self.data, start, self.end)
+        close = ends[start]
+        self.pos = close + 1
+        return Lexeme(GROUP, "", group=Scanner(self.data, start + 1, close, ends))
+
+
+def _text_end(data: str, start: int, end: int) -> int:
+    """The offset just past the quoted text starting at `start` (a backslash escapes the next
+    character, so `'a\\'` is closed and `'a\'` is not)."""
+    quote = data[start]
+    i = start + 1
+    while i < end:
+        ch = data[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == quote:
+            return i + 1
+        i += 1
+    raise RuleSyntaxError(f"invalid quoted text {data[start:end]!r}")
+
+
+def _unescape(body: str) -> str:
+    if "\\" not in body:
+        return body
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            out.append(_UNESCAPED.get(nxt, ch + nxt))
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _group_ends(data: str, start: int, end: int) -> dict[int, int]:
+    """Where the group opened at `start` closes, and every group nested in it: one pass that
+    balances brackets outside quoted text (comments are not recognised here, as in fexpr)."""
+    ends: dict[int, int] = {}
+    opened = [start]
+    i = start + 1
+    while i < end:
+        ch = data[i]
+        if ch in "'\"":
+            i = _text_end(data, i, end)
+            continue
+        if ch == "(":
+            opened.append(i)
+        elif ch == ")":
+            ends[opened.pop()] = i
+            if not opened:
+                return ends
+        i += 1
+    raise RuleSyntaxError(f"invalid formatted group - missing {len(opened)} closing bracket(s)")

@@ -25,8 +25,9 @@ from bastion.rules.filter_ast import And, Comparison, Expr
 from bastion.rules.filter_parser import parse
 from bastion.rules.record_strftime import sqlite_strftime
 from bastion.rules.request_info import RequestInfo
+from bastion.rules.rule_access import joined_access
 from bastion.rules.schema import CollectionInfo, SchemaLookup
-from bastion.rules.sql_compiler import DEFAULT_EXPR_LIMIT, const_value, joined_list_rule
+from bastion.rules.sql_compiler import DEFAULT_EXPR_LIMIT, const_value, joined_collection
 
 Row = dict[str, Any]
 Env = dict[str, Row | None]
@@ -337,11 +338,12 @@ class RecordPredicate:
         resolver = Resolver(collection, schema, request, allow_hidden=allow_hidden, now=now)
         self._ev = _Evaluator(resolver, None, NoRelatedData(), now)
         self._plan = self._ev.prepare(tree)
-        self._guards = (
-            []
-            if allow_hidden
-            else [(j, rule) for j in self._ev.joins.values() if (rule := joined_list_rule(resolver, j))]
-        )
+        self._guards = [
+            (j, rule)
+            for j in self._ev.joins.values()
+            if (coll := joined_collection(resolver, j)) is not None
+            and (rule := joined_access(coll, trusted=allow_hidden).rule)
+        ]
         # True when matches() reads related records from the RecordSource
         self.needs_data = any(j.kind in _DATA_JOINS for j in self._ev.joins.values()) or bool(self._guards)
 
@@ -372,9 +374,10 @@ def evaluate(
 
 
 def _guard_ok(ev: _Evaluator, j: o.Join, rule: str, env: Env) -> bool:
-    """`alias.id = '' OR (listRule)` for one joined row (None = the LEFT JOIN's null row)."""
+    """`alias.id = '' OR (listRule)` for one joined row; PocketBase's `=` reads the LEFT JOIN's
+    null row (an empty relation, a missing record) as '', so that row passes."""
     row = env.get(j.key)
-    if row is not None and row.get("id") == "":
+    if row is None or row.get("id") == "":
         return True
     coll = ev.r.load(j.table)
     assert coll is not None

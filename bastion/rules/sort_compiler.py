@@ -1,8 +1,19 @@
 """The `sort` query parameter -> ORDER BY text: `-created,+title,@random,author.name`.
 
-Plain columns sort directly; paths through relations become a correlated scalar subquery (the
-first related value), so the list query needs no JOIN. PostgreSQL sorts text with the "C"
+Plain columns sort directly; paths through relations become a correlated scalar subquery, so
+the list query needs no JOIN. When a path reaches several rows, PocketBase's `SELECT DISTINCT …
+LEFT JOIN … ORDER BY` sorts each record by the first joined row its SQLite plan produces, in both
+directions (checked against the binary): a multi relation's elements come in array order
+(`tags.name` sorts `[python, JS]` by "python"), a back-relation's rows through SQLite's automatic
+index, that is by the sorted value itself (`comments_via_post.text` sorts "great", "Nice one" by
+"Nice one", descending too). The subquery takes that same row. PostgreSQL sorts text with the "C"
 collation and puts NULLs first on ASC, as SQLite does.
+
+A client sorts only by related rows it may list, exactly as PocketBase's joined query does it:
+each joined collection's listRule guards the joined rows (`id = '' || (listRule)`, where a missing
+row passes), the sort value is taken over the rows that pass, and a record none of whose joined
+rows pass is left out of the list (and of its count). `SortPlan.where` carries that condition.
+Without it, ordering by a related record's hidden field leaks that field one comparison at a time.
 """
 
 from __future__ import annotations
@@ -18,6 +29,7 @@ from bastion.rules.request_info import RequestInfo
 from bastion.rules.schema import CollectionInfo, SchemaLookup
 from bastion.rules.sql_compiler import SqlCompiler
 from bastion.rules.sql_fragment import SqlFragment, cat, quote
+from bastion.rules.sql_joins import row_order
 from bastion.rules.sql_values import DYN, TEXT, pg_num, pg_tag, pg_text
 from bastion.store.ddl import ROW_ORDER_COLUMN as ROWID_COLUMN
 
@@ -29,14 +41,16 @@ MAX_SORT_FIELD_LENGTH = 255
 class SortPlan:
     order_by: str  # "" when nothing to sort by
     params: list[Any] = field(default_factory=list)
+    # rows a relation sort may show (see the module docstring); None when every row may
+    where: SqlFragment | None = None
 
 
 def parse_sort(sort: str) -> list[tuple[str, str]]:
+    """`-a,+b,c` -> [(name, direction)]; entries are trimmed and an empty one is kept (its name
+    is "", which resolves to nothing: PocketBase answers `sort=title,,` with a 400)."""
     out: list[tuple[str, str]] = []
     for raw in sort.split(","):
         item = raw.strip()
-        if not item:
-            continue
         if item.startswith("-"):
             out.append((item[1:], "DESC"))
         else:
@@ -60,6 +74,7 @@ def compile_sort(
     pg = dialect == "postgres"
     resolver = Resolver(collection, schema, request, allow_hidden=allow_hidden)
     parts: list[SqlFragment] = []
+    visible: list[SqlFragment] = []
     for name, direction in items:
         if len(name) > MAX_SORT_FIELD_LENGTH:
             raise RuleResolveError("max sort field length limit reached")
@@ -90,12 +105,38 @@ def compile_sort(
         else:
             keys = [val.frag]
         if comp.joins:
-            chain = comp._render_chain(list(comp.joins.values()), comp.aliases)
-            # Several related rows: PocketBase's DISTINCT + ORDER BY keeps each record's smallest
-            # value when ascending and its largest when descending; MIN/MAX say so explicitly.
-            agg = "MIN(" if direction == "ASC" else "MAX("
-            keys = [cat("(SELECT ", agg, k, ') FROM (SELECT 1) AS "__b"', chain, ")") for k in keys]
+            joins = list(comp.joins.values())
+            source = cat(' FROM (SELECT 1) AS "__b"', comp._render_chain(joins, comp.aliases))
+            guards = [g for n, j in enumerate(joins) if (g := comp.list_rule_guard(j, n)) is not None]
+            where = cat(" WHERE ", *_joined(guards, " AND ")) if guards else SqlFragment("")
+            first = _first_row(joins, comp.aliases, resolver, dialect, keys)
+            keys = [cat("(SELECT ", k, source, where, first, ")") for k in keys]
+            if guards:
+                visible.append(cat("EXISTS (SELECT 1", source, where, ")"))
         nulls = (" NULLS FIRST" if direction == "ASC" else " NULLS LAST") if pg else ""
         parts.extend(cat(k, f" {direction}{nulls}") for k in keys)
-    joined = cat(*[p for i, part in enumerate(parts) for p in ((", ", part) if i else (part,))])
-    return SortPlan(joined.sql, joined.params)
+    joined = cat(*_joined(parts, ", "))
+    return SortPlan(joined.sql, joined.params, cat(*_joined(visible, " AND ")) if visible else None)
+
+
+def _first_row(
+    joins: list[o.Join], aliases: dict[str, str], resolver: Resolver, dialect: str, value: list[SqlFragment]
+) -> SqlFragment:
+    """` ORDER BY … LIMIT 1`: the joined row PocketBase's query sorts a record by (see above)."""
+    keys: list[str | SqlFragment] = []
+    for j in joins:
+        if j.kind in (o.BACK, o.BACK_MULTI):
+            nulls = " NULLS FIRST" if dialect == "postgres" else ""
+            keys += [cat(k, nulls) for k in value]
+            continue
+        related = resolver.load(j.table) if j.table else None
+        rows = ROWID_COLUMN[dialect] if related is not None and related.type != "view" else None
+        key = row_order(j, aliases[j.key], rows)
+        if key is not None:
+            keys.append(key)
+    order = cat(" ORDER BY ", *_joined(keys, ", ")) if keys else SqlFragment("")
+    return cat(order, " LIMIT 1")
+
+
+def _joined(parts: list[SqlFragment] | list[str | SqlFragment], sep: str) -> list[str | SqlFragment]:
+    return [p for i, part in enumerate(parts) for p in ((sep, part) if i else (part,))]

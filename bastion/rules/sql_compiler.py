@@ -19,7 +19,8 @@ from bastion.rules.errors import RuleResolveError
 from bastion.rules.field_resolver import Resolver
 from bastion.rules.filter_ast import And, Comparison, Expr, Or
 from bastion.rules.filter_parser import parse
-from bastion.rules.schema import list_rule_of
+from bastion.rules.rule_access import joined_access
+from bastion.rules.schema import CollectionInfo
 from bastion.rules.sql_fragment import SqlFragment, cat, param, quote
 from bastion.rules.sql_joins import render_join
 from bastion.rules.sql_values import (
@@ -37,6 +38,13 @@ from bastion.rules.sql_values import (
 )
 
 DEFAULT_EXPR_LIMIT = 200
+# SQLite's time value syntax (`YYYY-MM-DD[( +|T)HH:MM[:SS[.fff]]][Z|±HH:MM]`, fields in range)
+_PG_TIME_VALUE = (
+    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"(( +|T)([01][0-9]|2[0-4]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?)? *(Z|[+-][0-9]{2}:[0-9]{2})? *$"
+)
+_PG_TIME_PART = r"^.{10}(?: +|T)([0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)"
+_PG_TIME_ZONE = r"([+-][0-9]{2}:[0-9]{2}) *$"  # SQLite turns local time with an offset into UTC
 _PG_STRFTIME = {
     "d": "DD",
     "H": "HH24",
@@ -94,23 +102,31 @@ class SqlCompiler:
         return cat('EXISTS (SELECT 1 FROM (SELECT 1) AS "__b"', joins, " WHERE ", where, *guards, ")")
 
     def _list_rule_guards(self) -> list[str | SqlFragment]:
-        """Clients see related rows only through the related collection's listRule (PocketBase:
-        `alias.id = '' OR (listRule)` is ANDed in for every joined collection)."""
-        if self.r.allow_hidden:
-            return []
+        """` AND (guard)` for every joined collection (see `list_rule_guard`)."""
         out: list[str | SqlFragment] = []
         for n, j in enumerate(list(self.joins.values())):
-            rule = joined_list_rule(self.r, j)
-            if not rule:
-                continue
-            alias = self.aliases[j.key]
-            coll = self.r.load(j.table)
-            assert coll is not None
-            nested_resolver = Resolver(coll, self.r.schema, self.r.request, allow_hidden=True, now=self.r.now)
-            nested = SqlCompiler(nested_resolver, self.dialect, alias, namespace=f"{self.ns}r{n}_")
-            cond = nested.compile(parse(rule))
-            out += [f" AND ({quote(alias)}.\"id\" = '' OR ", cond, ")"]
+            guard = self.list_rule_guard(j, n)
+            if guard is not None:
+                out += [" AND ", guard]
         return out
+
+    def list_rule_guard(self, j: o.Join, n: int) -> SqlFragment | None:
+        """Clients see related rows only through the related collection's listRule: PocketBase
+        ANDs `alias.id = '' || (listRule)` into the query for every joined collection, and its
+        `=` reads a missing row (the LEFT JOIN's NULLs: an empty relation) as ''. None when the
+        caller needs no guard."""
+        coll = joined_collection(self.r, j)
+        if coll is None:
+            return None
+        decided = joined_access(coll, trusted=self.r.allow_hidden)
+        if not decided.rule:
+            return None
+        alias = self.aliases[j.key]
+        nested_resolver = Resolver(coll, self.r.schema, self.r.request, allow_hidden=True, now=self.r.now)
+        nested = SqlCompiler(nested_resolver, self.dialect, alias, namespace=f"{self.ns}r{n}_")
+        cond = nested.compile(parse(decided.rule))
+        col = f'{quote(alias)}."id"'
+        return cat(f"({col} IS NULL OR {col} = '' OR ", cond, ")")
 
     def expr(self, expr: Expr) -> SqlFragment:
         if isinstance(expr, Comparison):
@@ -219,7 +235,7 @@ class SqlCompiler:
         parts: list[SqlFragment] = []
         for j in joins:
             parent = self.base_alias if j.parent is None else amap[j.parent]
-            parts.append(render_join(j, amap[j.key], parent, self.dialect, lambda: self.new_alias("__e")))
+            parts.append(render_join(j, amap[j.key], parent, self.dialect))
         return cat(*parts)
 
     # ---- values -----------------------------------------------------------------------------
@@ -363,13 +379,38 @@ class SqlCompiler:
             raise RuleResolveError("strftime() needs exactly a format and a time value on PostgreSQL")
         t = pg_text(self.value(f.args[1]))
         pg_fmt = _pg_format(str(fmt.value))
+        # Only what SQLite reads as a time value gets a result (else NULL, as SQLite), and it is
+        # built from its parts so no value can make PostgreSQL raise. Absurd dates differ from
+        # SQLite, which prints them as written: 2024-02-30 and 24:00 roll over, year 0000 is NULL.
+        stamp = cat(
+            "make_date(CAST(substr(",
+            t,
+            ", 1, 4) AS INTEGER), CAST(substr(",
+            t,
+            ", 6, 2) AS INTEGER), 1) + (CAST(substr(",
+            t,
+            ", 9, 2) AS INTEGER) - 1) + COALESCE(CAST(substring(",
+            t,
+            " from ",
+            param(_PG_TIME_PART),
+            ") AS INTERVAL), INTERVAL '0') - COALESCE(CAST(substring(",
+            t,
+            " from ",
+            param(_PG_TIME_ZONE),
+            ") AS INTERVAL), INTERVAL '0')",
+        )
+        # (the patterns go as parameters: the store reads every `?` in SQL text as one)
         return SqlValue(
             cat(
                 "(CASE WHEN ",
                 t,
-                " ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}' THEN to_char(CAST(substr(",
+                " ~ ",
+                param(_PG_TIME_VALUE),
+                " AND substr(",
                 t,
-                ", 1, 23) AS TIMESTAMP), ",
+                ", 1, 4) <> '0000' THEN to_char(",
+                stamp,
+                ", ",
                 param(pg_fmt),
                 ") END)",
             ),
@@ -381,12 +422,9 @@ _NO_FOLD = object()
 _RULE_JOINS = {o.REL, o.REL_MULTI, o.BACK, o.BACK_MULTI, o.COLLECTION, o.AUTH, o.BODY_REL}
 
 
-def joined_list_rule(r: Resolver, j: o.Join) -> str:
-    """The non-empty listRule a client must satisfy to see rows of join `j` ('' = none)."""
-    if j.kind not in _RULE_JOINS:
-        return ""
-    coll = r.load(j.table)
-    return (list_rule_of(coll) or "") if coll is not None else ""
+def joined_collection(r: Resolver, j: o.Join) -> CollectionInfo | None:
+    """The collection whose rows join `j` brings in (None for `:each` and body values)."""
+    return r.load(j.table) if j.kind in _RULE_JOINS else None
 
 
 def const_value(c: o.Const) -> Any:

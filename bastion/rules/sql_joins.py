@@ -8,7 +8,6 @@ alias, so the list query itself needs no JOIN and no DISTINCT.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
 from bastion.rules import operand as o
 from bastion.rules.sql_fragment import SqlFragment, cat, param, quote
@@ -32,18 +31,19 @@ def pg_array(expr: str, is_json: bool) -> str:
     return f"(CASE WHEN jsonb_typeof({expr}) = 'array' THEN {expr} ELSE '[]'::jsonb END)"
 
 
-def render_join(
-    j: o.Join, alias: str, parent_alias: str, dialect: str, new_alias: Callable[[], str]
-) -> SqlFragment:
+def render_join(j: o.Join, alias: str, parent_alias: str, dialect: str) -> SqlFragment:
     pg = dialect == "postgres"
     a = quote(alias)
     if j.kind == o.REL:
         return SqlFragment(f' LEFT JOIN {quote(j.table)} AS {a} ON {a}."id" = {_col(parent_alias, j.column)}')
     if j.kind == o.REL_MULTI:
-        je = new_alias()
+        je = each_alias(alias)
         src = _col(parent_alias, j.column)
         if pg:
-            each = f' LEFT JOIN LATERAL jsonb_array_elements_text({pg_array(src, True)}) AS {quote(je)}("value") ON 1=1'
+            each = (
+                f" LEFT JOIN LATERAL jsonb_array_elements_text({pg_array(src, True)}) WITH ORDINALITY "
+                f'AS {quote(je)}("value", "key") ON 1=1'
+            )
         else:
             each = f" LEFT JOIN json_each({sqlite_array(src)}) AS {quote(je)} ON 1=1"
         return SqlFragment(each + f' LEFT JOIN {quote(j.table)} AS {a} ON {a}."id" = {quote(je)}."value"')
@@ -67,8 +67,8 @@ def render_join(
         src = _col(parent_alias, j.column)
         if pg:
             return SqlFragment(
-                f" LEFT JOIN LATERAL jsonb_array_elements_text({pg_array(src, bool(j.value))}) "
-                f'AS {a}("value") ON 1=1'
+                f" LEFT JOIN LATERAL jsonb_array_elements_text({pg_array(src, bool(j.value))}) WITH ORDINALITY "
+                f'AS {a}("value", "key") ON 1=1'
             )
         return SqlFragment(f" LEFT JOIN json_each({sqlite_array(src)}) AS {a} ON 1=1")
     if j.kind == o.BODY_EACH:
@@ -89,3 +89,21 @@ def render_join(
         parts.append(")")
         return cat(*parts)
     raise ValueError(f"unknown join kind {j.kind}")
+
+
+def each_alias(alias: str) -> str:
+    """The alias of the array elements a multi relation `alias` is joined through."""
+    return f"{alias}_e"
+
+
+def row_order(j: o.Join, alias: str, row_column: str | None) -> str | None:
+    """What orders the rows join `j` brings in for one parent row as SQLite's nested loop
+    produces them: array elements in array order, a whole table (`@collection`) in insertion
+    order (`row_column`: rowid, or PostgreSQL's identity column; None for a view). None when the
+    join brings in at most one row, or (back-relations) when the order is the caller's choice."""
+    if j.kind in (o.REL_MULTI, o.EACH):
+        each = each_alias(alias) if j.kind == o.REL_MULTI else alias
+        return f'{quote(each)}."key"'
+    if j.kind == o.COLLECTION and row_column:
+        return f"{quote(alias)}.{quote(row_column)}"
+    return None

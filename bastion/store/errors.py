@@ -42,6 +42,12 @@ class DatabaseBusy(DatabaseUnavailable):
     retry_after = 1
 
 
+class StatementLimitError(InvalidValueError):
+    """The database refused a statement as beyond its limits: a LIKE pattern over SQLite's 50,000
+    bytes (`"x" ~ body` with a long body), SQL nested deeper than its parser takes. A client's
+    filter asked for it, so it is a 400, as PocketBase answers for a list query that fails."""
+
+
 def describe_db_error(exc: BaseException) -> str:
     """The first line of a driver's message, for errors shown to superusers (schema changes,
     view queries): what the database said, without tracebacks or the statement."""

@@ -24,7 +24,12 @@ import asyncpg
 
 from bastion.obs import segment_timing
 from bastion.store.database import Database, DatabaseTimeouts, Executor, Row, Transaction
-from bastion.store.errors import DatabaseUnavailable, InvalidValueError, describe_db_error
+from bastion.store.errors import (
+    DatabaseUnavailable,
+    InvalidValueError,
+    StatementLimitError,
+    describe_db_error,
+)
 from bastion.store.pg_pool import ConnectionPool, is_cancelling
 from bastion.store.pg_statement_timeout import StatementWatch
 
@@ -117,6 +122,8 @@ class _Conn(Transaction):
             rows = [dict(r) for r in await conn.fetch(to_dollar_params(sql), *params)]
         except (asyncpg.DataError, OverflowError) as exc:
             raise InvalidValueError(str(exc)) from exc
+        except asyncpg.ProgramLimitExceededError as exc:  # "stack depth limit exceeded" …
+            raise StatementLimitError(str(exc)) from exc
         except _FAULTS as exc:
             fault = _fault(exc, conn, watch)
             if fault is None:
@@ -135,6 +142,8 @@ class _Conn(Transaction):
             status = await conn.execute(to_dollar_params(sql), *params)
         except (asyncpg.DataError, OverflowError) as exc:
             raise InvalidValueError(str(exc)) from exc
+        except asyncpg.ProgramLimitExceededError as exc:
+            raise StatementLimitError(str(exc)) from exc
         except _FAULTS as exc:
             fault = _fault(exc, conn, watch)
             if fault is None:

@@ -26,7 +26,13 @@ from typing import Any
 
 from bastion.obs import segment_timing
 from bastion.store.database import Database, DatabaseTimeouts, Executor, Row, Transaction
-from bastion.store.errors import DatabaseBusy, DatabaseUnavailable, InvalidValueError, describe_db_error
+from bastion.store.errors import (
+    DatabaseBusy,
+    DatabaseUnavailable,
+    InvalidValueError,
+    StatementLimitError,
+    describe_db_error,
+)
 
 _PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -57,6 +63,18 @@ def _connect(path: Path, busy_timeout: float = DatabaseTimeouts.acquire) -> sqli
     return conn
 
 
+# SQLite's messages for a statement beyond its limits (SQLITE_ERROR, no code of their own)
+_LIMIT_MESSAGES = (
+    "LIKE or GLOB pattern too complex",
+    "parser stack overflow",
+    "Expression tree is too large",
+    "too many SQL variables",
+    "at most 64 tables in a join",
+    "too many terms in compound SELECT",
+    "too many arguments on function",
+)
+
+
 def _fault(exc: sqlite3.Error) -> DatabaseUnavailable | None:
     """The store's error for an SQLite error that says the database cannot serve now, else None."""
     code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
@@ -73,6 +91,8 @@ def _run(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> sqli
     except (OverflowError, sqlite3.DataError) as exc:
         raise InvalidValueError(str(exc)) from exc
     except sqlite3.OperationalError as exc:
+        if str(exc).startswith(_LIMIT_MESSAGES):
+            raise StatementLimitError(str(exc)) from exc
         fault = _fault(exc)
         if fault is None:
             raise

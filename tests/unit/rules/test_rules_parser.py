@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bastion.rules import And, Comparison, Or, RuleSyntaxError, Token, check_syntax, parse
+from bastion.rules.filter_parser import MAX_NESTING
 
 VALID = [
     "a = 1",
@@ -101,9 +102,73 @@ def test_tokens() -> None:
     assert [a.literal for a in fn.left.args] == ["%Y", "created", "start of day"]
 
 
-def test_other_quote_kept_and_backslashes_preserved() -> None:
-    assert parse('a = "it\'s"').right.literal == "it's"
-    assert parse("a = 'c:\\\\dir'").right.literal == "c:\\\\dir"
+# What PocketBase 0.40.6 reads for each quoted text (checked against the binary: a filter
+# `title = <text>` matched exactly the record whose title is the expected value).
+ESCAPES = [
+    ("'it\\'s'", "it's"),
+    ('"it\'s"', "it's"),
+    ("'say \\\"hi\\\"'", 'say "hi"'),
+    ("'c:\\\\dir'", "c:\\dir"),  # `\\` is one backslash
+    ("'c:\\dir'", "c:\\dir"),  # an unknown pair is kept as written
+    ("'a\\nb'", "a\nb"),
+    ("'a\\tb'", "a\tb"),
+    ("'a\\rb'", "a\rb"),
+    ("'a\\x41b'", "a\\x41b"),
+    ("'e\\\\'", "e\\"),  # the escaped backslash does not escape the closing quote
+    ("'a\\\\\\'b'", "a\\'b"),
+]
+
+
+@pytest.mark.parametrize(("text", "value"), ESCAPES)
+def test_text_escapes(text: str, value: str) -> None:
+    assert parse(f"a = {text}").right.literal == value
+    assert parse(f"(a = {text})").right.literal == value  # the same inside a group
+
+
+@pytest.mark.parametrize("text", ["'a\\'", "'\\'", "'e\\\\\\'"])
+def test_escaped_closing_quote_leaves_text_open(text: str) -> None:
+    with pytest.raises(RuleSyntaxError, match="invalid quoted text"):
+        parse(f"a = {text}")
+
+
+def _alternating(depth: int) -> str:
+    """`a0 = 0 || (a1 = 1 && (a2 = 2 || (…)))`: `depth` levels of `&&`/`||` nesting."""
+    text = f"a{depth} = {depth}"
+    for i in range(depth - 1, -1, -1):
+        text = f"a{i} = {i} {'&&' if i % 2 else '||'} ({text})"
+    return text
+
+
+def _depth(expr) -> int:
+    return 0 if isinstance(expr, Comparison) else 1 + max(_depth(i) for i in expr.items)
+
+
+def test_nesting_depth_limit() -> None:
+    assert _depth(parse(_alternating(MAX_NESTING))) == MAX_NESTING
+    with pytest.raises(RuleSyntaxError, match="too deeply"):
+        parse(_alternating(MAX_NESTING + 1))
+    assert "too deeply" in (check_syntax(_alternating(MAX_NESTING + 500)) or "")
+
+
+def test_redundant_brackets_and_same_join_groups_add_no_depth() -> None:
+    # what PocketBase accepts up to its 3,500-byte filter cap: 1,740 brackets around one comparison
+    deep = "(" * 1740 + "title = 'x'" + ")" * 1740
+    assert parse(deep) == Comparison(Token("identifier", "title"), "=", Token("text", "x"))
+    chained = "a0 = 0"
+    for i in range(1, 1000):
+        chained = f"({chained}) || a{i} = {i}"
+    tree = parse(chained)
+    assert isinstance(tree, Or) and len(tree.items) == 1000
+    with pytest.raises(RuleSyntaxError, match="missing 3000 closing bracket"):
+        parse("(" * 3000 + "a = 1")
+
+
+def test_groups_read_as_fexpr_reads_them() -> None:
+    # a bracket in quoted text does not count; a comment inside a group ends with the group
+    assert parse("(a = ')(' && (b = 1 // note\n))").items[0].right.literal == ")("
+    assert parse("(a = 1 // comment)") == parse("a = 1")
+    with pytest.raises(RuleSyntaxError, match="unexpected character"):
+        parse("a = 1)")
 
 
 def test_parse_is_cached() -> None:
