@@ -18,26 +18,17 @@ from starlette.routing import Route
 from bastion.api.context import JSONResponse, get_app, load_access, read_body, require_auth
 from bastion.api.record_auth import auth_collection, auth_response
 from bastion.app import App
-from bastion.auth import auth_flows, otp, totp
-from bastion.auth.mfa import find_mfa
+from bastion.auth import auth_attempts, auth_flows, mfa, otp, totp
 from bastion.core.collection_model import Collection
 from bastion.core.fields.field_formats import is_email
 from bastion.core.ids import new_record_id
 from bastion.core.record_access import Access
 from bastion.core.record_model import Record
 from bastion.core.record_query import find_by_id
-from bastion.errors import (
-    BadRequestError,
-    ForbiddenError,
-    TooManyRequestsError,
-    ValidationError,
-    field_error,
-)
+from bastion.errors import BadRequestError, ForbiddenError, ValidationError, field_error
 from bastion.mail import mail_auth
-from bastion.ratelimit.limiter_setup import limiter_of
 
 INVALID_OTP = "Invalid or expired OTP."
-OTP_ATTEMPTS, OTP_ATTEMPTS_WINDOW = 5, 180
 MAX_RECENT_OTPS = 9  # past this many live codes, the newest is reused (no more mails)
 
 
@@ -112,7 +103,7 @@ async def auth_with_otp(request: Request) -> Response:
     record = await find_by_id(app.db, c, str(row.data.get("recordRef", "")))
     if record is None:
         raise BadRequestError(INVALID_OTP)
-    await _limit_attempts(request, app, record)
+    await auth_attempts.guard_code_tries(app, record, access.client_ip)
     if not await otp.check_code(row, form["password"]):
         raise BadRequestError(INVALID_OTP)
     await otp.delete_row(app, row)
@@ -120,17 +111,6 @@ async def auth_with_otp(request: Request) -> Response:
     if not record.data.get("verified") and sent_to and sent_to == record.data.get("email"):
         record = await _mark_verified(app, record)
     return await auth_response(app, record, access, method="otp")
-
-
-async def _limit_attempts(request: Request, app: App, record: Record) -> None:
-    """PocketBase's fixed guard against guessing a code: 5 tries per record and client IP in
-    180 s, whatever the rate-limit settings say."""
-    ip = request.scope.get("state", {}).get("client_ip") or (request.client.host if request.client else "")
-    if not ip:
-        return
-    retry = await limiter_of(app).consume(f"otp|{record.id}|{ip}", OTP_ATTEMPTS, OTP_ATTEMPTS_WINDOW)
-    if retry is not None:
-        raise TooManyRequestsError("Too many attempts, please try again later with a new OTP.", retry)
 
 
 async def _mark_verified(app: App, record: Record) -> Record:
@@ -192,18 +172,27 @@ async def totp_remove(request: Request) -> Response:
 
 async def auth_with_totp(request: Request) -> Response:
     """The second factor of an MFA session: {mfaId, code}. TOTP is never a first factor — a
-    6-digit code alone is weaker than the password or mailbox it would replace."""
+    6-digit code alone is weaker than the password or mailbox it would replace.
+
+    Guessing is bounded twice, with counts in the database: PocketBase's OTP guard per account
+    and client address (429), and `mfa.MAX_FAILURES` wrong codes per session, after which the
+    session is gone (docs/totp.md)."""
     app = get_app(request)
     c = auth_collection(app, request.path_params["collection"])
     body = await read_body(request)
     form = _required(body, {"mfaId": 255, "code": 16})
     access = await load_access(request, body)
     access.context = "totp"
-    session = await find_mfa(app, form["mfaId"])
+    session = await mfa.find_mfa(app, form["mfaId"])
     if session is None or session.data.get("collectionRef") != c.id:
-        raise BadRequestError("Invalid or expired MFA session.")
+        raise BadRequestError(mfa.INVALID_SESSION)
     record = await find_by_id(app.db, c, str(session.data.get("recordRef", "")))
-    if record is None or not await totp.verify(app, record, form["code"]):
+    if record is None:
+        raise BadRequestError("Failed to authenticate.")
+    await auth_attempts.guard_code_tries(app, record, access.client_ip)
+    tries = await mfa.count_try(app, session)
+    if not await totp.verify(app, record, form["code"]):
+        await mfa.failed_try(app, session, tries)
         raise BadRequestError("Failed to authenticate.")
     return await auth_response(app, record, _with_mfa(access, form["mfaId"]), method="totp")
 
