@@ -145,13 +145,14 @@ async def auth_with_password(request: Request) -> Response:
         if found:
             record = found[0]
             break
-    await lockout.check(app, c, identity, record)
+    client = access.client_ip
+    await lockout.check(app, c, identity, record, client=client)
     stored = str(record.data.get("password", "")) if record else _dummy_hash()
     ok = await verify_password_async(str(password), stored)
     if record is None or not ok:
-        await lockout.record_failure(app, c, identity, record)
+        await lockout.record_failure(app, c, identity, record, client=client)
         raise BadRequestError("Failed to authenticate.")
-    await lockout.record_success(app, c, identity, record)
+    await lockout.record_success(app, c, identity, record, client=client)
     if needs_rehash(stored):
         await _upgrade_hash(app, record, str(password))
     access.context = "password"

@@ -50,7 +50,7 @@ async def test_wrong_codes_end_the_session(api: ApiClient) -> None:
     wrong = _wrong(secret)
     async with client_from(api.app, "198.51.100.7") as attacker:
         mfa_id = await _session(attacker, "vic@example.com")
-        for code in wrong[: MAX_FAILURES]:
+        for code in wrong[:MAX_FAILURES]:
             r = await attacker.post(TOTP, json={"mfaId": mfa_id, "code": code})
             assert (r.status_code, r.json()) == (400, FAILED)
         # the session is spent ...
@@ -82,9 +82,12 @@ async def test_the_count_is_shared_by_every_worker(api: ApiClient, tmp_path: Any
     config = Config(data_dir=api.app.config.data_dir, database_url=api.app.config.database_url)
     other = await App(config).start()
     try:
-        async with client_from(api.app, "198.51.100.8") as first, client_from(other, "198.51.100.8") as second:
+        async with (
+            client_from(api.app, "198.51.100.8") as first,
+            client_from(other, "198.51.100.8") as second,
+        ):
             mfa_id = await _session(first, "two@example.com")
-            for i, code in enumerate(wrong[: MAX_FAILURES]):
+            for i, code in enumerate(wrong[:MAX_FAILURES]):
                 worker = first if i % 2 else second
                 r = await worker.post(TOTP, json={"mfaId": mfa_id, "code": code})
                 assert (r.status_code, r.json()) == (400, FAILED)
@@ -107,4 +110,3 @@ async def test_the_route_is_limited_by_default(api: ApiClient) -> None:
             statuses.append(r.status_code)
     assert statuses[:20] == [400] * 20
     assert statuses[20:] == [429] * 5
-
