@@ -17,6 +17,7 @@ from bastion.core.record_access import Access
 from bastion.core.record_expand import expand_records
 from bastion.core.record_export import export_record
 from bastion.core.record_model import Record
+from bastion.core.record_passwords import PasswordCrypto, prepare_crypto
 from bastion.core.record_query import ALIAS, compile_condition, count, find_page
 from bastion.core.record_service import SUPERUSER_ONLY
 from bastion.errors import ApiError, BadRequestError, ForbiddenError, NotFoundError, PreconditionFailedError
@@ -120,9 +121,14 @@ async def view_record(request: Request) -> Response:
 
 
 async def create_in_tx(
-    app: App, tx: Executor, collection: Collection, body: dict[str, Any], access: Access
+    app: App,
+    tx: Executor,
+    collection: Collection,
+    body: dict[str, Any],
+    access: Access,
+    crypto: PasswordCrypto | None = None,
 ) -> dict[str, Any]:
-    record = await app.records.create(tx, collection, body, access)
+    record = await app.records.create(tx, collection, body, access, crypto=crypto)
     [data] = await render_records(app, tx, [record], access, access.query)
     return picked(data, access.query)
 
@@ -135,10 +141,11 @@ async def update_in_tx(
     body: dict[str, Any],
     access: Access,
     if_match: str | None = None,
+    crypto: PasswordCrypto | None = None,
 ) -> dict[str, Any]:
     if if_match is not None:
         await _check_if_match(app, tx, collection, record_id, access, if_match)
-    _, record = await app.records.update(tx, collection, record_id, body, access)
+    _, record = await app.records.update(tx, collection, record_id, body, access, crypto=crypto)
     [data] = await render_records(app, tx, [record], access, access.query)
     return picked(data, access.query)
 
@@ -177,8 +184,10 @@ async def create_record(request: Request) -> Response:
     collection = collection_or_404(app, request.path_params["collection"], WRITE_CONTEXT)
     body = await read_body(request)
     access = await load_access(request, body)
+    # password hashing and checking before the transaction, not inside it (core/record_passwords.py)
+    crypto = await prepare_crypto(app.records, app.db, collection, body, access)
     async with app.transaction() as tx:
-        data = await create_in_tx(app, tx, collection, body, access)
+        data = await create_in_tx(app, tx, collection, body, access, crypto)
     return JSONResponse(data)
 
 
@@ -187,9 +196,11 @@ async def update_record(request: Request) -> Response:
     collection = collection_or_404(app, request.path_params["collection"], WRITE_CONTEXT)
     body = await read_body(request)
     access = await load_access(request, body)
+    record_id = request.path_params["id"]
+    crypto = await prepare_crypto(app.records, app.db, collection, body, access, record_id)
     async with app.transaction() as tx:
         data = await update_in_tx(
-            app, tx, collection, request.path_params["id"], body, access, request.headers.get("if-match")
+            app, tx, collection, record_id, body, access, request.headers.get("if-match"), crypto
         )
     return JSONResponse(data)
 

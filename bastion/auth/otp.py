@@ -13,11 +13,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bastion.app import App
-from bastion.auth.passwords import hash_password_async, verify_password_async
+from bastion.auth.passwords import verify_password_async
 from bastion.core.collection_model import Collection
 from bastion.core.datetime_format import format_dt, parse_dt
 from bastion.core.record_access import Access
 from bastion.core.record_model import Record
+from bastion.core.record_passwords import prepare_crypto
 from bastion.core.record_query import find_by_id
 from bastion.core.system_collections import SUPERUSERS_ID
 from bastion.store.ddl import quote
@@ -56,10 +57,12 @@ async def create_otp(app: App, record: Record, code: str) -> Record:
     body: dict[str, Any] = {
         "collectionRef": record.collection.id,
         "recordRef": record.id,
-        "password": await hash_password_async(code),
+        "password": code,  # hashed by the record service, in a worker thread
     }
+    otps, root = system_collection(app, OTPS), root_access(app)
+    crypto = await prepare_crypto(app.records, app.db, otps, body, root)  # hashed outside the write
     async with app.transaction() as tx:
-        return await app.records.create(tx, system_collection(app, OTPS), body, root_access(app))
+        return await app.records.create(tx, otps, body, root, crypto=crypto)
 
 
 async def mark_sent(app: App, otp_id: str, address: str) -> None:

@@ -2,7 +2,9 @@
 
 PocketBase returns record keys in alphabetical order (a Go map), `collectionId`/`collectionName`
 added, hidden fields only for superusers, and an auth record's `email` only when
-`emailVisibility` is on, or to the record itself, a superuser, or a manager.
+`emailVisibility` is on, or to the record itself, a superuser, or a manager. A password-type
+field is a key like any other, always `""` (never the hash); an auth record's own `password` and
+`tokenKey` never appear, not even for superusers.
 """
 
 from __future__ import annotations
@@ -20,11 +22,11 @@ def export_record(record: Record, access: Access, *, can_manage: bool = False) -
     show_hidden = access.is_superuser
     out: dict[str, Any] = {"collectionId": collection.id, "collectionName": collection.name}
     for f in collection.fields:
-        if f.hidden and (not show_hidden or (collection.is_auth and f.name in _NEVER_EXPORTED)):
+        if f.hidden and not show_hidden:
             continue
-        if f.type == "password":
+        if collection.is_auth and f.name in _NEVER_EXPORTED:
             continue
-        out[f.name] = f.to_api(record.data.get(f.name, f.zero_value()))
+        out[f.name] = f.to_api(record.data.get(f.name, f.zero_value()))  # password fields: ""
     if collection.is_auth and not out.get("emailVisibility"):
         is_self = (
             access.auth is not None
