@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from bastion import rules
-from bastion.core.auth_options import AUTH_OPTION_KEYS, merge_auth_options
+from bastion.core.auth_options import AUTH_OPTION_KEYS, auth_options_errors, merge_auth_options
 from bastion.core.collection_model import (
     AUTH,
     BASE,
@@ -317,6 +317,8 @@ class CollectionService:
             seen_index_names.add(idx.name)
         if index_errors:
             errors["indexes"] = index_errors
+        if collection.is_auth:
+            errors.update(auth_options_errors(collection.options))
         if errors:
             raise ValidationError(errors, self._fail_message(existing))
 
