@@ -1,7 +1,9 @@
 """OTP sign-in (PocketBase's request-otp / auth-with-otp) and TOTP, Bastion's authenticator factor.
 
 request-otp answers 200 {"otpId"} whether or not the address has an account (an unknown one gets
-a random id and no mail), so the endpoint does not reveal who is registered. The mail goes out
+an id that names no OTP, and no mail), after the same work either way (the same queries, the
+code's hash and the INSERT, rolled back for an unknown address), so neither the answer nor its
+timing reveals who is registered. The mail goes out
 after the answer; a failed send deletes the OTP. The TOTP endpoints are documented in
 docs/totp.md.
 """
@@ -68,14 +70,17 @@ async def request_otp(request: Request) -> Response:
             auth_flows.VALIDATE_ERROR,
         )
     record = await auth_flows.find_by_email(app, c, email)
-    if record is None:
-        return JSONResponse({"otpId": new_record_id()})
+    # An unknown address goes through the same steps on a stand-in record (same queries, same
+    # hash, same INSERT, rolled back), so the answer's timing does not tell who is registered.
+    target = record or otp.stand_in(c)
     opts = c.options.get("otp") or {}
-    live = await otp.live_otp_ids(app, record, int(opts.get("duration", 0)), MAX_RECENT_OTPS + 1)
+    live = await otp.live_otp_ids(app, target, int(opts.get("duration", 0)), MAX_RECENT_OTPS + 1)
     if len(live) > MAX_RECENT_OTPS:
         return JSONResponse({"otpId": live[0]})  # PocketBase: too many requests reuse the newest
     code = otp.new_code(int(opts.get("length") or 8))
-    row = await otp.create_otp(app, record, code)
+    row = await otp.create_otp(app, target, code, keep=record is not None)
+    if record is None:
+        return JSONResponse({"otpId": row.id})  # an id that names no OTP, and no mail
     task = BackgroundTask(_send, app, record, row, code)
     return JSONResponse({"otpId": row.id}, background=task)
 
