@@ -14,6 +14,7 @@ from bastion.app import App
 from bastion.core.collection_model import Collection
 from bastion.core.list_result import list_result, parse_list_query
 from bastion.core.record_access import Access
+from bastion.core.record_email_visibility import managed_records
 from bastion.core.record_expand import expand_records
 from bastion.core.record_export import export_record
 from bastion.core.record_model import Record
@@ -53,7 +54,9 @@ async def render_records(
     expand = query.get("expand") or ""
     if expand:
         await expand_records(db, app.registry, records, expand, access)
-    return [export_record(r, access) for r in records]
+    # a caller passing an auth collection's manageRule sees its records' email, as in PocketBase
+    managed = await managed_records(db, app.registry, records, access)
+    return [export_record(r, access, managed=managed) for r in records]
 
 
 async def list_records(request: Request) -> Response:
@@ -174,7 +177,8 @@ async def _check_if_match(
         if if_match.strip() == "*":
             raise PreconditionFailedError() from None
         raise
-    body = JSONResponse(export_record(current, plain)).body
+    managed = await managed_records(tx, app.registry, [current], plain)
+    body = JSONResponse(export_record(current, plain, managed=managed)).body
     if not if_match_satisfied(if_match, etag_for(bytes(body))):
         raise PreconditionFailedError()
 

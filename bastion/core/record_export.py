@@ -9,6 +9,7 @@ field is a key like any other, always `""` (never the hash); an auth record's ow
 
 from __future__ import annotations
 
+from collections.abc import Container
 from typing import Any
 
 from bastion.core.record_access import Access
@@ -17,7 +18,11 @@ from bastion.core.record_model import Record
 _NEVER_EXPORTED = ("password", "tokenKey")
 
 
-def export_record(record: Record, access: Access, *, can_manage: bool = False) -> dict[str, Any]:
+def export_record(
+    record: Record, access: Access, *, can_manage: bool = False, managed: Container[tuple[str, str]] = ()
+) -> dict[str, Any]:
+    """`can_manage`: the caller manages `record`; `managed`: the (collection id, record id)
+    pairs it manages among `record` and its expansions (core/record_email_visibility.py)."""
     collection = record.collection
     show_hidden = access.is_superuser
     out: dict[str, Any] = {"collectionId": collection.id, "collectionName": collection.name}
@@ -33,13 +38,14 @@ def export_record(record: Record, access: Access, *, can_manage: bool = False) -
             and access.auth.collection.id == collection.id
             and access.auth.id == record.id
         )
-        if not (show_hidden or is_self or can_manage):
+        manager = can_manage or (collection.id, record.id) in managed
+        if not (show_hidden or is_self or manager):
             out.pop("email", None)
     if record.expand or record.expand_applied:
         out["expand"] = {
-            key: [export_record(r, access) for r in value]
+            key: [export_record(r, access, managed=managed) for r in value]
             if isinstance(value, list)
-            else export_record(value, access)
+            else export_record(value, access, managed=managed)
             for key, value in record.expand.items()
         }
     return dict(sorted(out.items()))
