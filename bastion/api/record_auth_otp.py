@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bastion.api.context import JSONResponse, get_app, load_access, read_body, require_auth
+from bastion.api.context import JSONResponse, get_app, load_access, picked, read_body, require_auth
 from bastion.api.record_auth import auth_collection, auth_response
 from bastion.app import App
 from bastion.auth import auth_attempts, auth_flows, mfa, otp, totp
@@ -76,13 +76,15 @@ async def request_otp(request: Request) -> Response:
     opts = c.options.get("otp") or {}
     live = await otp.live_otp_ids(app, target, int(opts.get("duration", 0)), MAX_RECENT_OTPS + 1)
     if len(live) > MAX_RECENT_OTPS:
-        return JSONResponse({"otpId": live[0]})  # PocketBase: too many requests reuse the newest
+        # PocketBase: too many requests reuse the newest
+        return JSONResponse(picked({"otpId": live[0]}, request.query_params))
     code = otp.new_code(int(opts.get("length") or 8))
     row = await otp.create_otp(app, target, code, keep=record is not None)
     if record is None:
-        return JSONResponse({"otpId": row.id})  # an id that names no OTP, and no mail
+        # an id that names no OTP, and no mail
+        return JSONResponse(picked({"otpId": row.id}, request.query_params))
     task = BackgroundTask(_send, app, record, row, code)
-    return JSONResponse({"otpId": row.id}, background=task)
+    return JSONResponse(picked({"otpId": row.id}, request.query_params), background=task)
 
 
 async def _send(app: App, record: Record, row: Record, code: str) -> None:
@@ -150,7 +152,8 @@ async def totp_setup(request: Request) -> Response:
     secret = await totp.start_setup(app, record)
     issuer = str((app.settings.get("meta") or {}).get("appName") or "Bastion")
     account = str(record.data.get("email") or record.data.get("username") or record.id)
-    return JSONResponse({"secret": secret, "otpauthUrl": totp.otpauth_url(secret, issuer, account)})
+    body = {"secret": secret, "otpauthUrl": totp.otpauth_url(secret, issuer, account)}
+    return JSONResponse(picked(body, request.query_params))
 
 
 async def totp_confirm(request: Request) -> Response:
@@ -166,7 +169,7 @@ async def totp_confirm(request: Request) -> Response:
 
 async def totp_status(request: Request) -> Response:
     app, record = await _self(request)
-    return JSONResponse({"enabled": await totp.enabled(app, record)})
+    return JSONResponse(picked({"enabled": await totp.enabled(app, record)}, request.query_params))
 
 
 async def totp_remove(request: Request) -> Response:
