@@ -63,14 +63,15 @@ class Config:
         default=True, metadata={"help": "limit the auth routes while the settings' rateLimits are disabled"}
     )
     login_lockout_failures: int = field(
-        default=5, metadata={"help": "failed password logins that lock an account (0: no lockout)"}
+        default=5,
+        metadata={
+            "help": "failed password logins from one client that lock it out of an account (0: no lockout)"
+        },
     )
     login_lockout_window: int = field(
         default=600, metadata={"help": "seconds in which the failures are counted"}
     )
-    login_lockout_duration: int = field(
-        default=600, metadata={"help": "seconds a locked account stays locked"}
-    )
+    login_lockout_duration: int = field(default=600, metadata={"help": "seconds the client stays locked out"})
     request_log_buffer: int = field(
         default=10_000,
         metadata={"help": "request log rows held in memory for the writer; beyond it rows are dropped"},

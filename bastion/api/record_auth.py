@@ -1,7 +1,8 @@
 """Auth endpoints of auth collections: auth-methods, auth-with-password, auth-refresh.
 
 `auth_response` is where every sign-in method ends: it applies MFA (a first factor answers 401
-{"mfaId"}; see bastion/auth/mfa.py) before issuing a token. OTP/TOTP and impersonation live in
+{"mfaId"}; see bastion/auth/mfa.py) before issuing a token, and the `fields` query parameter to
+the answer (as PocketBase applies it to every successful JSON answer). OTP/TOTP and impersonation live in
 record_auth_otp.py and record_impersonate.py; their routes are appended to `routes` below.
 Wrong identity and wrong password give the same answer after the same work: an unknown identity
 still pays for one password verification, so timing does not reveal which accounts exist.
@@ -16,7 +17,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bastion.api.context import JSONResponse, bearer_token, get_app, load_access, read_body, require_auth
+from bastion.api.context import (
+    JSONResponse,
+    bearer_token,
+    get_app,
+    load_access,
+    picked,
+    read_body,
+    require_auth,
+)
 from bastion.api.records import render_records
 from bastion.app import App
 from bastion.auth.auth_alert import note_sign_in
@@ -85,7 +94,7 @@ async def auth_response(
     body: dict[str, Any] = {"record": data, "token": token or auth_token(record)}
     if extra:
         body.update(extra)
-    return JSONResponse(body)
+    return JSONResponse(picked(body, access.query))  # `?fields=token,record.id`, as PocketBase
 
 
 async def auth_methods(request: Request) -> Response:
@@ -97,7 +106,7 @@ async def auth_methods(request: Request) -> Response:
     identity_fields = list(pw.get("identityFields", [])) if pw.get("enabled") else []
     providers = await oauth2_providers_for(app, c)
     # `authProviders`, `emailPassword` and `usernamePassword` are the pre-0.23 keys older SDKs read.
-    return JSONResponse(
+    body = picked(
         {
             "authProviders": providers,
             "emailPassword": "email" in identity_fields,
@@ -112,8 +121,10 @@ async def auth_methods(request: Request) -> Response:
             },
             "password": {"enabled": bool(pw.get("enabled")), "identityFields": identity_fields},
             "usernamePassword": "username" in identity_fields,
-        }
+        },
+        request.query_params,
     )
+    return JSONResponse(body)
 
 
 async def auth_with_password(request: Request) -> Response:
@@ -145,13 +156,14 @@ async def auth_with_password(request: Request) -> Response:
         if found:
             record = found[0]
             break
-    await lockout.check(app, c, identity, record)
+    client = access.client_ip
+    await lockout.check(app, c, identity, record, client=client)
     stored = str(record.data.get("password", "")) if record else _dummy_hash()
     ok = await verify_password_async(str(password), stored)
     if record is None or not ok:
-        await lockout.record_failure(app, c, identity, record)
+        await lockout.record_failure(app, c, identity, record, client=client)
         raise BadRequestError("Failed to authenticate.")
-    await lockout.record_success(app, c, identity, record)
+    await lockout.record_success(app, c, identity, record, client=client)
     if needs_rehash(stored):
         await _upgrade_hash(app, record, str(password))
     access.context = "password"

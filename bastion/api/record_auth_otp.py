@@ -1,7 +1,9 @@
 """OTP sign-in (PocketBase's request-otp / auth-with-otp) and TOTP, Bastion's authenticator factor.
 
 request-otp answers 200 {"otpId"} whether or not the address has an account (an unknown one gets
-a random id and no mail), so the endpoint does not reveal who is registered. The mail goes out
+an id that names no OTP, and no mail), after the same work either way (the same queries, the
+code's hash and the INSERT, rolled back for an unknown address), so neither the answer nor its
+timing reveals who is registered. The mail goes out
 after the answer; a failed send deletes the OTP. The TOTP endpoints are documented in
 docs/totp.md.
 """
@@ -15,29 +17,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bastion.api.context import JSONResponse, get_app, load_access, read_body, require_auth
+from bastion.api.context import JSONResponse, get_app, load_access, picked, read_body, require_auth
 from bastion.api.record_auth import auth_collection, auth_response
 from bastion.app import App
-from bastion.auth import auth_flows, otp, totp
-from bastion.auth.mfa import find_mfa
+from bastion.auth import auth_attempts, auth_flows, mfa, otp, totp
 from bastion.core.collection_model import Collection
 from bastion.core.fields.field_formats import is_email
 from bastion.core.ids import new_record_id
 from bastion.core.record_access import Access
 from bastion.core.record_model import Record
 from bastion.core.record_query import find_by_id
-from bastion.errors import (
-    BadRequestError,
-    ForbiddenError,
-    TooManyRequestsError,
-    ValidationError,
-    field_error,
-)
+from bastion.errors import BadRequestError, ForbiddenError, ValidationError, field_error
 from bastion.mail import mail_auth
-from bastion.ratelimit.limiter_setup import limiter_of
 
 INVALID_OTP = "Invalid or expired OTP."
-OTP_ATTEMPTS, OTP_ATTEMPTS_WINDOW = 5, 180
 MAX_RECENT_OTPS = 9  # past this many live codes, the newest is reused (no more mails)
 
 
@@ -77,16 +70,21 @@ async def request_otp(request: Request) -> Response:
             auth_flows.VALIDATE_ERROR,
         )
     record = await auth_flows.find_by_email(app, c, email)
-    if record is None:
-        return JSONResponse({"otpId": new_record_id()})
+    # An unknown address goes through the same steps on a stand-in record (same queries, same
+    # hash, same INSERT, rolled back), so the answer's timing does not tell who is registered.
+    target = record or otp.stand_in(c)
     opts = c.options.get("otp") or {}
-    live = await otp.live_otp_ids(app, record, int(opts.get("duration", 0)), MAX_RECENT_OTPS + 1)
+    live = await otp.live_otp_ids(app, target, int(opts.get("duration", 0)), MAX_RECENT_OTPS + 1)
     if len(live) > MAX_RECENT_OTPS:
-        return JSONResponse({"otpId": live[0]})  # PocketBase: too many requests reuse the newest
+        # PocketBase: too many requests reuse the newest
+        return JSONResponse(picked({"otpId": live[0]}, request.query_params))
     code = otp.new_code(int(opts.get("length") or 8))
-    row = await otp.create_otp(app, record, code)
+    row = await otp.create_otp(app, target, code, keep=record is not None)
+    if record is None:
+        # an id that names no OTP, and no mail
+        return JSONResponse(picked({"otpId": row.id}, request.query_params))
     task = BackgroundTask(_send, app, record, row, code)
-    return JSONResponse({"otpId": row.id}, background=task)
+    return JSONResponse(picked({"otpId": row.id}, request.query_params), background=task)
 
 
 async def _send(app: App, record: Record, row: Record, code: str) -> None:
@@ -112,7 +110,7 @@ async def auth_with_otp(request: Request) -> Response:
     record = await find_by_id(app.db, c, str(row.data.get("recordRef", "")))
     if record is None:
         raise BadRequestError(INVALID_OTP)
-    await _limit_attempts(request, app, record)
+    await auth_attempts.guard_code_tries(app, record, access.client_ip)
     if not await otp.check_code(row, form["password"]):
         raise BadRequestError(INVALID_OTP)
     await otp.delete_row(app, row)
@@ -120,17 +118,6 @@ async def auth_with_otp(request: Request) -> Response:
     if not record.data.get("verified") and sent_to and sent_to == record.data.get("email"):
         record = await _mark_verified(app, record)
     return await auth_response(app, record, access, method="otp")
-
-
-async def _limit_attempts(request: Request, app: App, record: Record) -> None:
-    """PocketBase's fixed guard against guessing a code: 5 tries per record and client IP in
-    180 s, whatever the rate-limit settings say."""
-    ip = request.scope.get("state", {}).get("client_ip") or (request.client.host if request.client else "")
-    if not ip:
-        return
-    retry = await limiter_of(app).consume(f"otp|{record.id}|{ip}", OTP_ATTEMPTS, OTP_ATTEMPTS_WINDOW)
-    if retry is not None:
-        raise TooManyRequestsError("Too many attempts, please try again later with a new OTP.", retry)
 
 
 async def _mark_verified(app: App, record: Record) -> Record:
@@ -165,7 +152,8 @@ async def totp_setup(request: Request) -> Response:
     secret = await totp.start_setup(app, record)
     issuer = str((app.settings.get("meta") or {}).get("appName") or "Bastion")
     account = str(record.data.get("email") or record.data.get("username") or record.id)
-    return JSONResponse({"secret": secret, "otpauthUrl": totp.otpauth_url(secret, issuer, account)})
+    body = {"secret": secret, "otpauthUrl": totp.otpauth_url(secret, issuer, account)}
+    return JSONResponse(picked(body, request.query_params))
 
 
 async def totp_confirm(request: Request) -> Response:
@@ -181,7 +169,7 @@ async def totp_confirm(request: Request) -> Response:
 
 async def totp_status(request: Request) -> Response:
     app, record = await _self(request)
-    return JSONResponse({"enabled": await totp.enabled(app, record)})
+    return JSONResponse(picked({"enabled": await totp.enabled(app, record)}, request.query_params))
 
 
 async def totp_remove(request: Request) -> Response:
@@ -192,18 +180,27 @@ async def totp_remove(request: Request) -> Response:
 
 async def auth_with_totp(request: Request) -> Response:
     """The second factor of an MFA session: {mfaId, code}. TOTP is never a first factor — a
-    6-digit code alone is weaker than the password or mailbox it would replace."""
+    6-digit code alone is weaker than the password or mailbox it would replace.
+
+    Guessing is bounded twice, with counts in the database: PocketBase's OTP guard per account
+    and client address (429), and `mfa.MAX_FAILURES` wrong codes per session, after which the
+    session is gone (docs/totp.md)."""
     app = get_app(request)
     c = auth_collection(app, request.path_params["collection"])
     body = await read_body(request)
     form = _required(body, {"mfaId": 255, "code": 16})
     access = await load_access(request, body)
     access.context = "totp"
-    session = await find_mfa(app, form["mfaId"])
+    session = await mfa.find_mfa(app, form["mfaId"])
     if session is None or session.data.get("collectionRef") != c.id:
-        raise BadRequestError("Invalid or expired MFA session.")
+        raise BadRequestError(mfa.INVALID_SESSION)
     record = await find_by_id(app.db, c, str(session.data.get("recordRef", "")))
-    if record is None or not await totp.verify(app, record, form["code"]):
+    if record is None:
+        raise BadRequestError("Failed to authenticate.")
+    await auth_attempts.guard_code_tries(app, record, access.client_ip)
+    tries = await mfa.count_try(app, session)
+    if not await totp.verify(app, record, form["code"]):
+        await mfa.failed_try(app, session, tries)
         raise BadRequestError("Failed to authenticate.")
     return await auth_response(app, record, _with_mfa(access, form["mfaId"]), method="totp")
 

@@ -14,9 +14,11 @@ from bastion.app import App
 from bastion.core.collection_model import Collection
 from bastion.core.list_result import list_result, parse_list_query
 from bastion.core.record_access import SUPERUSER_ONLY, Access, access_rule, required_condition
+from bastion.core.record_email_visibility import managed_records
 from bastion.core.record_expand import expand_records
 from bastion.core.record_export import export_record
 from bastion.core.record_model import Record
+from bastion.core.record_passwords import PasswordCrypto, prepare_crypto
 from bastion.core.record_query import ALIAS, Condition, compile_condition, count, find_page
 from bastion.errors import ApiError, BadRequestError, ForbiddenError, NotFoundError, PreconditionFailedError
 from bastion.http.conditional import etag_for, if_match_satisfied
@@ -51,7 +53,9 @@ async def render_records(
     expand = query.get("expand") or ""
     if expand:
         await expand_records(db, app.registry, records, expand, access)
-    return [export_record(r, access) for r in records]
+    # a caller passing an auth collection's manageRule sees its records' email, as in PocketBase
+    managed = await managed_records(db, app.registry, records, access)
+    return [export_record(r, access, managed=managed) for r in records]
 
 
 async def list_records(request: Request) -> Response:
@@ -124,9 +128,14 @@ async def view_record(request: Request) -> Response:
 
 
 async def create_in_tx(
-    app: App, tx: Executor, collection: Collection, body: dict[str, Any], access: Access
+    app: App,
+    tx: Executor,
+    collection: Collection,
+    body: dict[str, Any],
+    access: Access,
+    crypto: PasswordCrypto | None = None,
 ) -> dict[str, Any]:
-    record = await app.records.create(tx, collection, body, access)
+    record = await app.records.create(tx, collection, body, access, crypto=crypto)
     [data] = await render_records(app, tx, [record], access, access.query)
     return picked(data, access.query)
 
@@ -139,10 +148,11 @@ async def update_in_tx(
     body: dict[str, Any],
     access: Access,
     if_match: str | None = None,
+    crypto: PasswordCrypto | None = None,
 ) -> dict[str, Any]:
     if if_match is not None:
         await _check_if_match(app, tx, collection, record_id, access, if_match)
-    _, record = await app.records.update(tx, collection, record_id, body, access)
+    _, record = await app.records.update(tx, collection, record_id, body, access, crypto=crypto)
     [data] = await render_records(app, tx, [record], access, access.query)
     return picked(data, access.query)
 
@@ -171,7 +181,8 @@ async def _check_if_match(
         if if_match.strip() == "*":
             raise PreconditionFailedError() from None
         raise
-    body = JSONResponse(export_record(current, plain)).body
+    managed = await managed_records(tx, app.registry, [current], plain)
+    body = JSONResponse(export_record(current, plain, managed=managed)).body
     if not if_match_satisfied(if_match, etag_for(bytes(body))):
         raise PreconditionFailedError()
 
@@ -181,8 +192,10 @@ async def create_record(request: Request) -> Response:
     collection = collection_or_404(app, request.path_params["collection"], WRITE_CONTEXT)
     body = await read_body(request)
     access = await load_access(request, body)
+    # password hashing and checking before the transaction, not inside it (core/record_passwords.py)
+    crypto = await prepare_crypto(app.records, app.db, collection, body, access)
     async with app.transaction() as tx:
-        data = await create_in_tx(app, tx, collection, body, access)
+        data = await create_in_tx(app, tx, collection, body, access, crypto)
     return JSONResponse(data)
 
 
@@ -191,9 +204,11 @@ async def update_record(request: Request) -> Response:
     collection = collection_or_404(app, request.path_params["collection"], WRITE_CONTEXT)
     body = await read_body(request)
     access = await load_access(request, body)
+    record_id = request.path_params["id"]
+    crypto = await prepare_crypto(app.records, app.db, collection, body, access, record_id)
     async with app.transaction() as tx:
         data = await update_in_tx(
-            app, tx, collection, request.path_params["id"], body, access, request.headers.get("if-match")
+            app, tx, collection, record_id, body, access, request.headers.get("if-match"), crypto
         )
     return JSONResponse(data)
 

@@ -35,6 +35,7 @@ from bastion.core.fields.field_formats import is_email
 from bastion.core.ids import random_from_pattern
 from bastion.core.record_access import Access
 from bastion.core.record_model import Record
+from bastion.core.record_passwords import prepare_crypto
 from bastion.core.record_query import find_by_id, find_where
 from bastion.core.system_collections import SUPERUSERS_ID
 from bastion.errors import BadRequestError, ValidationError, field_error
@@ -185,12 +186,15 @@ def _root(app: App) -> Access:
 async def _save(
     app: App, record: Record, body: dict[str, Any], failure: str, *, random_password: bool = False
 ) -> None:
+    root = _root(app)
+    # password hashing and checking before the write transaction (core/record_passwords.py)
+    crypto = await prepare_crypto(app.records, app.db, record.collection, body, root, record.id)
+    # Stored as a hash directly: the password field's own rules are for people.
+    hashed = await hash_password_async(random_from_pattern("[a-zA-Z0-9]{30}")) if random_password else ""
     try:
         async with app.transaction() as tx:
-            await app.records.update(tx, record.collection, record.id, body, _root(app))
+            await app.records.update(tx, record.collection, record.id, body, root, crypto=crypto)
             if random_password:
-                # Stored as a hash directly: the password field's own rules are for people.
-                hashed = await hash_password_async(random_from_pattern("[a-zA-Z0-9]{30}"))
                 await tx.execute(
                     f'UPDATE {quote(record.collection.name)} SET "password" = ?, "tokenKey" = ? WHERE "id" = ?',
                     (hashed, _new_token_key(record.collection), record.id),

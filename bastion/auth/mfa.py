@@ -5,6 +5,11 @@ A first successful method (password, otp, oauth2, totp ...) of a record whose co
 stores an `_mfas` row naming that method and the caller answers 401 {"mfaId"}. A second
 successful method that is *different* and brings that `mfaId` completes the login and deletes the
 row. The row expires `mfa.duration` seconds after creation.
+
+A factor that can be guessed (TOTP's six digits) is tried against a session at most
+`MAX_FAILURES` times: `count_try` counts each try in the database (bastion/auth/auth_attempts.py,
+so every worker sees the same count) before the code is checked, and the try that makes it
+`MAX_FAILURES` failures deletes the session, so the first factor has to be passed again.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bastion.app import App
-from bastion.auth import totp
+from bastion.auth import auth_attempts, totp
 from bastion.auth.otp import AUTH_ORIGINS, MFAS, OTPS, delete_row, has_expired, root_access, system_collection
 from bastion.bus.events import RecordEvent
 from bastion.core.datetime_format import format_dt
@@ -27,10 +32,13 @@ from bastion.store.ddl import quote
 
 log = logging.getLogger("bastion.auth.mfa")
 
+# Wrong codes an MFA session survives; the one that reaches it ends the session.
+MAX_FAILURES = 5
+INVALID_SESSION = "Invalid or expired MFA session."
+
 
 def mfa_options(record: Record) -> dict:
-    opts = record.collection.options.get("mfa") or {}
-    return opts if isinstance(opts, dict) else {}
+    return mfa_options_of(record.collection)
 
 
 async def wants_mfa(app: App, record: Record, access: Access) -> bool:
@@ -66,13 +74,47 @@ async def check_mfa(
     if row is None or has_expired(row, int(opts.get("duration") or 0), now):
         if row is not None:
             await delete_row(app, row)
-        raise BadRequestError("Invalid or expired MFA session.")
+        raise BadRequestError(INVALID_SESSION)
     if row.data.get("recordRef") != record.id or row.data.get("collectionRef") != record.collection.id:
         raise BadRequestError("Invalid MFA session.")
     if row.data.get("method") == method:
         raise BadRequestError("A different authentication method is required.")
     await delete_row(app, row)
+    await auth_attempts.forget(app, _tries_key(row.id))
     return None
+
+
+def _tries_key(mfa_id: str) -> str:
+    return f"mfa|{mfa_id}"
+
+
+async def count_try(app: App, session: Record) -> int:
+    """Count one try of a guessable factor on `session`, before its code is checked (so that
+    concurrent tries cannot all pass a check made before any was counted). Over the limit the
+    session is deleted and the caller gets 400 "Invalid or expired MFA session."."""
+    owner = app.registry.find_collection(str(session.data.get("collectionRef", "")))
+    duration = int(mfa_options_of(owner).get("duration") or 0) if owner is not None else 0
+    attempt = await auth_attempts.count_attempt(app, _tries_key(session.id), max(duration, 1))
+    if attempt.count > MAX_FAILURES:
+        await end_session(app, session)
+        raise BadRequestError(INVALID_SESSION)
+    return attempt.count
+
+
+async def failed_try(app: App, session: Record, tries: int) -> None:
+    """A wrong code on `session`, counted as try number `tries`: the last allowed ends it."""
+    if tries >= MAX_FAILURES:
+        await end_session(app, session)
+
+
+async def end_session(app: App, session: Record) -> None:
+    await delete_row(app, session)
+    await auth_attempts.forget(app, _tries_key(session.id))
+
+
+def mfa_options_of(collection: Any) -> dict:
+    opts = collection.options.get("mfa") or {}
+    return opts if isinstance(opts, dict) else {}
 
 
 # ---- keeping `_otps`, `_mfas` and `_totps` in step with their auth records ---------------------
@@ -157,8 +199,8 @@ class AuthStateJanitor:
 
 
 async def delete_expired(app: App, now: datetime | None = None) -> int:
-    """Drop OTPs and MFA sessions past their collection's duration, and rows whose collection is
-    gone (PocketBase runs this hourly). One DELETE per auth collection and table: dates are
+    """Drop OTPs and MFA sessions past their collection's duration, rows whose collection is
+    gone, and attempt counters whose window has ended (PocketBase runs this hourly). One DELETE per auth collection and table: dates are
     stored as sortable text on both databases, so `created < cutoff` is the expiry test."""
     now = now or datetime.now(UTC)
     removed = 0
@@ -174,7 +216,7 @@ async def delete_expired(app: App, now: datetime | None = None) -> int:
             ids = [c.id for c in auth_collections]
             marks = ", ".join("?" for _ in ids)
             removed += await _delete_count(tx, f'"collectionRef" NOT IN ({marks})', table, tuple(ids))
-    return removed
+    return removed + await auth_attempts.sweep(app, now)
 
 
 async def _delete_count(tx: Any, where: str, table: str, params: tuple[Any, ...]) -> int:

@@ -13,11 +13,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bastion.app import App
-from bastion.auth.passwords import hash_password_async, verify_password_async
+from bastion.auth.passwords import verify_password_async
 from bastion.core.collection_model import Collection
 from bastion.core.datetime_format import format_dt, parse_dt
+from bastion.core.ids import new_record_id
 from bastion.core.record_access import Access
 from bastion.core.record_model import Record
+from bastion.core.record_passwords import prepare_crypto
 from bastion.core.record_query import find_by_id
 from bastion.core.system_collections import SUPERUSERS_ID
 from bastion.store.ddl import quote
@@ -52,14 +54,41 @@ def new_code(length: int) -> str:
     return "".join(secrets.choice("0123456789") for _ in range(max(int(length or 8), 1)))
 
 
-async def create_otp(app: App, record: Record, code: str) -> Record:
+class _Discard(Exception):
+    """Rolls back a stand-in OTP's transaction, carrying the row it would have been."""
+
+    def __init__(self, row: Record) -> None:
+        super().__init__("stand-in OTP discarded")
+        self.row = row
+
+
+async def create_otp(app: App, record: Record, code: str, *, keep: bool = True) -> Record:
+    """Store a new OTP for `record` (its code hashed outside the write transaction).
+
+    `keep=False` does all the same work, hashing and INSERT included, then rolls the
+    transaction back: request-otp's answer for an unknown address, so that it costs what a
+    registered one does (`stand_in` is the record to pass)."""
     body: dict[str, Any] = {
         "collectionRef": record.collection.id,
         "recordRef": record.id,
-        "password": await hash_password_async(code),
+        "password": code,  # hashed by the record service, in a worker thread
     }
-    async with app.transaction() as tx:
-        return await app.records.create(tx, system_collection(app, OTPS), body, root_access(app))
+    otps, root = system_collection(app, OTPS), root_access(app)
+    crypto = await prepare_crypto(app.records, app.db, otps, body, root)  # hashed outside the write
+    try:
+        async with app.transaction() as tx:
+            row = await app.records.create(tx, otps, body, root, crypto=crypto)
+            if not keep:
+                raise _Discard(row)
+    except _Discard as discarded:
+        return discarded.row
+    return row
+
+
+def stand_in(collection: Collection) -> Record:
+    """A record of `collection` that does not exist (a fresh random id), to run request-otp's
+    steps for an address without an account."""
+    return Record(collection, {"id": new_record_id()})
 
 
 async def mark_sent(app: App, otp_id: str, address: str) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from bastion.core.auth_options import TOKEN_KINDS, default_auth_options
+from bastion.core.auth_options import TOKEN_KINDS, default_auth_options, export_auth_options
 from bastion.core.fields import Field, field_from_dict
 
 BASE = "base"
@@ -100,10 +100,7 @@ class Collection:
             }
         )
         if self.is_auth:
-            for key, value in self.options.items():
-                if isinstance(value, dict) and "secret" in value:
-                    value = {k: v for k, v in value.items() if k != "secret"}
-                out[key] = value
+            out.update(export_auth_options(self.options))  # token and client secrets left out
         elif self.is_view:
             out["viewQuery"] = self.options.get("viewQuery", "")
         return out

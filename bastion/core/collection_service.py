@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from bastion import rules
-from bastion.core.auth_options import AUTH_OPTION_KEYS, merge_auth_options
+from bastion.core.auth_options import AUTH_OPTION_KEYS, auth_options_errors, merge_auth_options
 from bastion.core.collection_indexes import auth_indexes, index_errors, with_auth_indexes
 from bastion.core.collection_model import (
     AUTH,
@@ -306,6 +306,8 @@ class CollectionService:
             if message:
                 errors[rule] = field_error("validation_invalid_rule", f"Invalid rule. Raw error: {message}")
         errors.update(index_errors(collection))
+        if collection.is_auth:
+            errors.update(auth_options_errors(collection.options))
         if errors:
             raise ValidationError(errors, self._fail_message(existing))
 

@@ -2,11 +2,14 @@
 
 PocketBase returns record keys in alphabetical order (a Go map), `collectionId`/`collectionName`
 added, hidden fields only for superusers, and an auth record's `email` only when
-`emailVisibility` is on, or to the record itself, a superuser, or a manager.
+`emailVisibility` is on, or to the record itself, a superuser, or a manager. A password-type
+field is a key like any other, always `""` (never the hash); an auth record's own `password` and
+`tokenKey` never appear, not even for superusers.
 """
 
 from __future__ import annotations
 
+from collections.abc import Container
 from typing import Any
 
 from bastion.core.record_access import Access
@@ -15,29 +18,34 @@ from bastion.core.record_model import Record
 _NEVER_EXPORTED = ("password", "tokenKey")
 
 
-def export_record(record: Record, access: Access, *, can_manage: bool = False) -> dict[str, Any]:
+def export_record(
+    record: Record, access: Access, *, can_manage: bool = False, managed: Container[tuple[str, str]] = ()
+) -> dict[str, Any]:
+    """`can_manage`: the caller manages `record`; `managed`: the (collection id, record id)
+    pairs it manages among `record` and its expansions (core/record_email_visibility.py)."""
     collection = record.collection
     show_hidden = access.is_superuser
     out: dict[str, Any] = {"collectionId": collection.id, "collectionName": collection.name}
     for f in collection.fields:
-        if f.hidden and (not show_hidden or (collection.is_auth and f.name in _NEVER_EXPORTED)):
+        if f.hidden and not show_hidden:
             continue
-        if f.type == "password":
+        if collection.is_auth and f.name in _NEVER_EXPORTED:
             continue
-        out[f.name] = f.to_api(record.data.get(f.name, f.zero_value()))
+        out[f.name] = f.to_api(record.data.get(f.name, f.zero_value()))  # password fields: ""
     if collection.is_auth and not out.get("emailVisibility"):
         is_self = (
             access.auth is not None
             and access.auth.collection.id == collection.id
             and access.auth.id == record.id
         )
-        if not (show_hidden or is_self or can_manage):
+        manager = can_manage or (collection.id, record.id) in managed
+        if not (show_hidden or is_self or manager):
             out.pop("email", None)
     if record.expand or record.expand_applied:
         out["expand"] = {
-            key: [export_record(r, access) for r in value]
+            key: [export_record(r, access, managed=managed) for r in value]
             if isinstance(value, list)
-            else export_record(value, access)
+            else export_record(value, access, managed=managed)
             for key, value in record.expand.items()
         }
     return dict(sorted(out.items()))

@@ -17,10 +17,10 @@ from typing import Any
 
 import asyncpg
 
-from bastion.auth.passwords import hash_password_async, verify_password
 from bastion.bus.events import Action, EventBus, RecordEvent
 from bastion.core.collection_model import Collection
 from bastion.core.datetime_format import now_str
+from bastion.core.fields.field_password import PlainPassword
 from bastion.core.ids import random_from_pattern
 from bastion.core.record_access import (
     SUPERUSER_ONLY,
@@ -31,6 +31,7 @@ from bastion.core.record_access import (
     required_condition,
 )
 from bastion.core.record_model import Record, record_to_params, snapshot
+from bastion.core.record_passwords import PasswordCrypto, hash_new_passwords
 from bastion.core.record_query import ALIAS, NEVER, Condition, find_all, find_by_id, find_where
 from bastion.core.record_validation import apply_body, unique_columns, validate_record
 from bastion.core.schema_registry import SchemaRegistry
@@ -74,8 +75,17 @@ class RecordService:
     # ---- writes ---------------------------------------------------------------------------------
 
     async def create(
-        self, tx: Executor, collection: Collection, body: dict[str, Any], access: Access
+        self,
+        tx: Executor,
+        collection: Collection,
+        body: dict[str, Any],
+        access: Access,
+        *,
+        crypto: PasswordCrypto | None = None,
+        dry_run: bool = False,
     ) -> Record:
+        """`crypto`: from record_passwords.prepare_crypto; `dry_run`: stop before anything is
+        written."""
         if collection.is_view:
             raise BadRequestError("Unsupported collection type.")
         if access_rule(collection.rule("createRule"), access).refused:
@@ -92,13 +102,15 @@ class RecordService:
             and await self._manages_new(tx, record, resolved, access)
         )
         errors: dict[str, Any] = {}
-        password_plain = await self._prepare_auth(tx, record, body, access, creating=True, manager=manager)
+        crypto = crypto or PasswordCrypto()
+        await self._prepare_auth(tx, record, body, access, crypto, creating=True, manager=manager)
         errors = await validate_record(tx, record, self.registry, errors)
         await self._check_unique(tx, record, errors)
         if errors:
             raise ValidationError(errors, "Failed to create record.")
-        if password_plain is not None:
-            record.data["password"] = await hash_password_async(password_plain)
+        await hash_new_passwords(record, crypto)
+        if dry_run:
+            return record
         await self._store_uploads(tx, record)
         await self._insert(tx, record)
         record.original = dict(record.data)
@@ -106,9 +118,18 @@ class RecordService:
         return record
 
     async def update(
-        self, tx: Executor, collection: Collection, record_id: str, body: dict[str, Any], access: Access
+        self,
+        tx: Executor,
+        collection: Collection,
+        record_id: str,
+        body: dict[str, Any],
+        access: Access,
+        *,
+        crypto: PasswordCrypto | None = None,
+        dry_run: bool = False,
     ) -> tuple[Record, Record]:
-        """Returns (before, after)."""
+        """Returns (before, after). `crypto`: from record_passwords.prepare_crypto; `dry_run`:
+        stop before anything is written."""
         if collection.is_view:
             raise BadRequestError("Unsupported collection type.")
         rule = collection.rule("updateRule")
@@ -128,14 +149,18 @@ class RecordService:
             errors["id"] = field_error("validation_id_change", "The record id cannot be changed.")
             record.data["id"] = record_id
         self._autogenerate(record, creating=False)
-        password_plain = await self._prepare_auth(tx, record, body, access, creating=False)
-        skip = frozenset() if password_plain is not None else frozenset({"password"})
+        crypto = crypto or PasswordCrypto()
+        await self._prepare_auth(tx, record, body, access, crypto, creating=False)
+        # An auth record's stored password is not checked again unless the body sets one: then
+        # even a blank value is checked (400 "Cannot be blank.", as PocketBase), never stored.
+        skip = frozenset({"password"}) if collection.is_auth and "password" not in body else frozenset()
         errors = await validate_record(tx, record, self.registry, errors, skip=skip)
         await self._check_unique(tx, record, errors)
         if errors:
             raise ValidationError(errors, "Failed to update record.")
-        if password_plain is not None:
-            record.data["password"] = await hash_password_async(password_plain)
+        await hash_new_passwords(record, crypto)
+        if dry_run:
+            return before, record
         await self._store_uploads(tx, record)
         await self._update(tx, record)
         self._forget_replaced_files(tx, before, record)
@@ -274,16 +299,18 @@ class RecordService:
         record: Record,
         body: dict[str, Any],
         access: Access,
+        crypto: PasswordCrypto,
         *,
         creating: bool,
         manager: bool = False,
-    ) -> str | None:
+    ) -> None:
         """Auth collections: PocketBase's form checks, before any field is validated.
 
         Email and `verified` may only change with manage access (superuser or manageRule; on
         create, email is free); password, passwordConfirm and oldPassword must come together and
         agree. When any of these fail, only they are reported (as PocketBase's record form does).
-        Returns the new plain password, if any, for hashing after validation.
+        A new password is left in the record as a PlainPassword, hashed after validation; the
+        old one is checked in a worker thread (`crypto`).
         """
         collection = record.collection
         if not collection.is_auth:
@@ -309,7 +336,7 @@ class RecordService:
         if not creating and not manage and (password or confirm):
             if not old:
                 form["oldPassword"] = required
-            elif not verify_password(old, str(original.get("password") or "")):
+            elif not await crypto.verify(old, str(original.get("password") or "")):
                 form["oldPassword"] = field_error(
                     "validation_invalid_old_password", "Missing or invalid old password."
                 )
@@ -317,15 +344,14 @@ class RecordService:
             message = "Failed to create record." if creating else "Failed to update record."
             raise ValidationError(dict(sorted(form.items())), message)
         if not password:
-            return None
-        record.data["password"] = password
+            return
+        record.data["password"] = PlainPassword(password)
         if not creating:
             tk = collection.get_field("tokenKey")
             if tk is not None:
                 record.data["tokenKey"] = random_from_pattern(
                     getattr(tk, "autogenerate_pattern", "") or "[a-zA-Z0-9]{50}"
                 )
-        return password
 
     async def _check_unique(self, tx: Executor, record: Record, errors: dict[str, Any]) -> None:
         for cols in unique_columns(record.collection):

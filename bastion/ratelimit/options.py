@@ -6,8 +6,8 @@ Bastion's own and come from the process configuration instead:
 * the **auth baseline**: while `rateLimits.enabled` is false (PocketBase's default), the auth
   routes are still limited by `BASELINE_RULES`, written in the settings' own rule shape. Enabling
   `rateLimits` replaces the baseline with the settings' rules, exactly as PocketBase applies them.
-* the **login lockout** (`lockout.py`): N failed password logins for one account within a window
-  refuse that account's logins for a cool-down, from every address.
+* the **login lockout** (`lockout.py`): N failed password logins for one account from one client
+  within a window refuse that client's logins to that account for a cool-down.
 
 The Config fields are read with defaults so this package works before they are registered.
 """
@@ -37,7 +37,7 @@ class LimitOptions:
     auth_baseline: bool = True
     lockout_failures: int = 5  # 0 turns the lockout off
     lockout_window: int = 600  # seconds in which the failures are counted
-    lockout_duration: int = 600  # seconds the account stays locked
+    lockout_duration: int = 600  # seconds the client stays locked out of the account
 
     @classmethod
     def from_config(cls, config: Any) -> LimitOptions:

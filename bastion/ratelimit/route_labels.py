@@ -36,6 +36,8 @@ _ROUTES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("POST", "/api/collections/{collection}/auth-with-oauth2", ("authWithOAuth2", "auth")),
     ("POST", "/api/collections/{collection}/request-otp", ("requestOTP",)),
     ("POST", "/api/collections/{collection}/auth-with-otp", ("authWithOTP", "auth")),
+    # Bastion's TOTP factor: a sign-in route like the others, so `*:auth` (and the baseline) cover it
+    ("POST", "/api/collections/{collection}/auth-with-totp", ("authWithTOTP", "auth")),
     ("POST", "/api/collections/{collection}/request-password-reset", ("requestPasswordReset",)),
     ("POST", "/api/collections/{collection}/confirm-password-reset", ("confirmPasswordReset",)),
     ("POST", "/api/collections/{collection}/request-verification", ("requestVerification",)),

@@ -67,67 +67,72 @@ def _app(limiter: Limiter) -> SimpleNamespace:
 
 USERS = SimpleNamespace(id="_pb_users_auth_")
 ALICE = SimpleNamespace(id="alice0000000001")
+IP = "192.0.2.7"
 
 
 async def test_lockout_after_n_failures_and_for_the_cool_down(stores: Stores, clock) -> None:
     opts = LimitOptions(lockout_failures=3, lockout_window=600, lockout_duration=300)
     app = _app(Limiter(stores(), opts, clock=clock))
     for _ in range(2):
-        await lockout.check(app, USERS, "alice@example.com", ALICE)
-        await lockout.record_failure(app, USERS, "alice@example.com", ALICE)
-    await lockout.check(app, USERS, "alice@example.com", ALICE)
-    await lockout.record_failure(app, USERS, "alice@example.com", ALICE)
+        await lockout.check(app, USERS, "alice@example.com", ALICE, client=IP)
+        await lockout.record_failure(app, USERS, "alice@example.com", ALICE, client=IP)
+    await lockout.check(app, USERS, "alice@example.com", ALICE, client=IP)
+    await lockout.record_failure(app, USERS, "alice@example.com", ALICE, client=IP)
     with pytest.raises(TooManyRequestsError) as err:
-        await lockout.check(app, USERS, "alice@example.com", ALICE)
+        await lockout.check(app, USERS, "alice@example.com", ALICE, client=IP)
     assert err.value.retry_after == 300
+    # another client is not locked out
+    await lockout.check(app, USERS, "alice@example.com", ALICE, client="192.0.2.8")
     # the same account by another identity field is the same account
     with pytest.raises(TooManyRequestsError):
-        await lockout.check(app, USERS, "alice", ALICE)
+        await lockout.check(app, USERS, "alice", ALICE, client=IP)
     clock.advance(299)
     with pytest.raises(TooManyRequestsError) as err:
-        await lockout.check(app, USERS, "alice@example.com", ALICE)
+        await lockout.check(app, USERS, "alice@example.com", ALICE, client=IP)
     assert err.value.retry_after == 1
     clock.advance(1)
-    await lockout.check(app, USERS, "alice@example.com", ALICE)
+    await lockout.check(app, USERS, "alice@example.com", ALICE, client=IP)
     # after the cool-down the count starts again from zero
-    await lockout.record_failure(app, USERS, "alice@example.com", ALICE)
-    await lockout.check(app, USERS, "alice@example.com", ALICE)
+    await lockout.record_failure(app, USERS, "alice@example.com", ALICE, client=IP)
+    await lockout.check(app, USERS, "alice@example.com", ALICE, client=IP)
 
 
 async def test_lockout_success_clears_failures(stores: Stores, clock) -> None:
     app = _app(Limiter(stores(), LimitOptions(lockout_failures=3), clock=clock))
     for _ in range(2):
-        await lockout.record_failure(app, USERS, "a@example.com", ALICE)
-    await lockout.record_success(app, USERS, "a@example.com", ALICE)
+        await lockout.record_failure(app, USERS, "a@example.com", ALICE, client=IP)
+    await lockout.record_success(app, USERS, "a@example.com", ALICE, client=IP)
     for _ in range(2):
-        await lockout.record_failure(app, USERS, "a@example.com", ALICE)
-    await lockout.check(app, USERS, "a@example.com", ALICE)
+        await lockout.record_failure(app, USERS, "a@example.com", ALICE, client=IP)
+    await lockout.check(app, USERS, "a@example.com", ALICE, client=IP)
 
 
 async def test_lockout_counts_unknown_identities_case_insensitively(stores: Stores, clock) -> None:
     app = _app(Limiter(stores(), LimitOptions(lockout_failures=2), clock=clock))
-    await lockout.record_failure(app, USERS, "Ghost@Example.com")
-    await lockout.record_failure(app, USERS, " ghost@example.com")
+    await lockout.record_failure(app, USERS, "Ghost@Example.com", client=IP)
+    await lockout.record_failure(app, USERS, " ghost@example.com", client=IP)
     with pytest.raises(TooManyRequestsError):
-        await lockout.check(app, USERS, "GHOST@example.com")
-    await lockout.check(app, USERS, "other@example.com")
-    await lockout.check(app, SimpleNamespace(id="_pbc_other"), "ghost@example.com")  # per collection
+        await lockout.check(app, USERS, "GHOST@example.com", client=IP)
+    await lockout.check(app, USERS, "other@example.com", client=IP)
+    await lockout.check(
+        app, SimpleNamespace(id="_pbc_other"), "ghost@example.com", client=IP
+    )  # per collection
 
 
 async def test_lockout_is_shared_between_nodes(stores: Stores, clock) -> None:
     opts = LimitOptions(lockout_failures=2)
     node_a, node_b = _app(Limiter(stores(), opts, clock=clock)), _app(Limiter(stores(), opts, clock=clock))
-    await lockout.record_failure(node_a, USERS, "x@example.com")
-    await lockout.record_failure(node_b, USERS, "x@example.com")
+    await lockout.record_failure(node_a, USERS, "x@example.com", client=IP)
+    await lockout.record_failure(node_b, USERS, "x@example.com", client=IP)
     with pytest.raises(TooManyRequestsError):
-        await lockout.check(node_a, USERS, "x@example.com")
+        await lockout.check(node_a, USERS, "x@example.com", client=IP)
 
 
 async def test_lockout_can_be_turned_off(stores: Stores, clock) -> None:
     app = _app(Limiter(stores(), LimitOptions(lockout_failures=0), clock=clock))
     for _ in range(20):
-        await lockout.record_failure(app, USERS, "x@example.com")
-    await lockout.check(app, USERS, "x@example.com")
+        await lockout.record_failure(app, USERS, "x@example.com", client=IP)
+    await lockout.check(app, USERS, "x@example.com", client=IP)
 
 
 def test_attach_builds_the_store_the_configuration_names() -> None:

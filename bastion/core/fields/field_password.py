@@ -1,13 +1,17 @@
 """The password field. Its value is the plain password between input and hashing, and the
-stored hash (argon2id for new ones, bcrypt for PocketBase imports) afterwards; the API never
-returns either."""
+stored hash (argon2id for new ones, bcrypt for PocketBase imports) afterwards; the API returns
+neither (`""`, as PocketBase).
+
+A value a client sent is a `PlainPassword` (a str marked as not hashed yet): only those are
+checked against min/max/pattern and hashed before the row is written (core/record_passwords.py).
+A value read from the database is a plain str, the stored hash, and is never checked again, so a
+client cannot slip a ready-made "hash" past the checks."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from bastion.auth.passwords import is_password_hash
 from bastion.core.fields import field_rules as rules
 from bastion.core.fields.field_base import Field, fail, required_error
 from bastion.core.fields.field_cast import to_string
@@ -15,6 +19,12 @@ from bastion.core.fields.field_regex import go_search
 
 # bcrypt reads 72 bytes at most; PocketBase keeps its 71-character default for both algorithms.
 MAX_PASSWORD_LENGTH = 71
+
+
+class PlainPassword(str):
+    """A password as a client sent it: still to be validated and hashed."""
+
+    __slots__ = ()
 
 
 @dataclass(kw_only=True)
@@ -32,11 +42,19 @@ class PasswordField(Field):
     pattern: str = ""
     cost: int = 0  # bcrypt cost in PocketBase; kept for compatibility, argon2 ignores it
 
+    def normalize(self, raw: Any) -> Any:
+        return PlainPassword(to_string(raw))
+
+    def from_db(self, raw: Any, dialect: str) -> Any:
+        return to_string(raw)  # the stored hash, not a new password
+
+    def to_db(self, value: Any, dialect: str) -> Any:
+        return str(value)
+
     def validate_value(self, value: Any, ctx: Any = None) -> None:
-        value = to_string(value)
-        if self.required and value == "":
+        if self.required and to_string(value) == "":
             raise required_error()
-        if value == "" or is_password_hash(value):
+        if not isinstance(value, PlainPassword) or value == "":
             return  # nothing new to check: the stored hash was validated when it was set
         length = len(value)
         if length < self.min:

@@ -12,6 +12,7 @@ import pytest
 
 from bastion.core.fields import FieldValueError, field_from_dict
 from bastion.core.fields.field_base import Field
+from bastion.core.fields.field_password import PlainPassword
 
 
 def make(type_: str, **options: Any) -> Field:
@@ -329,12 +330,29 @@ VALUE_CASES = [
     (make("geoPoint", required=True), {"lat": 0, "lon": 0}, err("validation_required", "Cannot be blank.")),
     (
         make("password", min=8),
-        "short",
+        PlainPassword("short"),  # as a client sent it
         err("validation_min_text_constraint", "Must be at least 8 character(s)."),
     ),
-    (make("password"), "x" * 72, err("validation_max_text_constraint", "Must be less than 71 character(s).")),
-    (make("password", pattern=r"\d"), "abcdefgh", err("validation_invalid_format", "Invalid value format.")),
+    (
+        make("password"),
+        PlainPassword("x" * 72),
+        err("validation_max_text_constraint", "Must be less than 71 character(s)."),
+    ),
+    (
+        make("password", pattern=r"\d"),
+        PlainPassword("abcdefgh"),
+        err("validation_invalid_format", "Invalid value format."),
+    ),
+    # a stored hash (read from the database) is not checked again ...
     (make("password", required=True, min=8), "$2a$10$abcdefghijklmnopqrstuv", None),
+    (make("password", min=40), "$2a$10$abcdefghijklmnopqrstuv", None),
+    # ... but a client's hash-shaped value is a password like any other
+    (
+        make("password", min=40),
+        PlainPassword("$2a$10$abcdefghijklmnopqrstuv"),
+        err("validation_min_text_constraint", "Must be at least 40 character(s)."),
+    ),
+    (make("password", required=True), "", err("validation_required", "Cannot be blank.")),
     (
         make("file", maxSelect=2),
         ["a.png", "b.png", "c.png"],
