@@ -37,6 +37,7 @@ from bastion.api import (
     settings_s3,
 )
 from bastion.api.dispatch import RouteDispatcher
+from bastion.api.http_policy import timing_for_superusers, trusted_proxy_source
 from bastion.app import App
 from bastion.errors import ApiError, BadRequestError, MethodNotAllowedError, NotFoundError
 from bastion.http.errors import error_response, render_unexpected
@@ -158,6 +159,8 @@ def create_asgi_app(
     http_settings = HttpSettings(
         allowed_origins=[o.strip() for o in cfg.allowed_origins.split(",") if o.strip()] or ["*"],
         trusted_proxies=[p.strip() for p in cfg.trusted_proxies.split(",") if p.strip()],
+        trusted_proxy_settings=trusted_proxy_source(app),
+        server_timing_to=timing_for_superusers,
         max_body_bytes=cfg.max_body_bytes,
         request_log=AppLogSink(app),
         body_limit_for=functools.partial(_record_body_limit, app),

@@ -1,0 +1,50 @@
+"""What the HTTP layer asks the App per request: who the client is behind a proxy, who may see timings.
+
+bastion/http knows nothing of the App; these two callables, handed to its stack by api/asgi.py,
+answer from the App's current state on every request (never from a copy taken at start-up), so a
+settings change reaches every worker with the App's own settings sync.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from bastion.app import App
+from bastion.http.asgi_headers import Scope
+from bastion.http.proxy import SettingsSource, TrustedProxySettings
+
+log = logging.getLogger("bastion.api")
+
+
+def trusted_proxy_source(app: App) -> SettingsSource:
+    """PocketBase's `trustedProxy` settings as they are now, for bastion/http/proxy.py."""
+
+    async def current() -> TrustedProxySettings:
+        try:
+            # The proxy layer runs before any handler: pick up a change another worker saved
+            # (at most one cheap query a second), so this very request already uses it.
+            await app.refresh_if_stale()
+        except Exception as exc:  # noqa: BLE001 - the handler's own queries meet and report it
+            log.debug("settings refresh before proxy resolution failed: %r", exc)
+        return trusted_proxy_of(app.settings)
+
+    return current
+
+
+def trusted_proxy_of(settings: dict[str, Any]) -> TrustedProxySettings:
+    proxy = settings.get("trustedProxy") or {}
+    names: Sequence[str] = [h for h in proxy.get("headers") or () if isinstance(h, str) and h.strip()]
+    return names, bool(proxy.get("useLeftmostIP"))
+
+
+def timing_for_superusers(scope: Scope) -> bool:
+    """Server-Timing only for a caller signed in as a superuser (resolved by the handler).
+
+    The `db` and `auth` segments time a password check or the existence of a row; anyone else
+    would get a clean timing oracle.
+    """
+    auth = scope.get("state", {}).get("bastion_auth")
+    collection = getattr(auth, "collection", None)
+    return bool(getattr(collection, "is_superusers", False))
