@@ -6,8 +6,12 @@ sending side, a closure per request. Bastion's handlers are all wrapped by `guar
 turns every exception into an error response, so for a request that fully matches a route those
 layers have nothing to do. `RouteDispatcher` picks the route exactly as Starlette's router would
 (the first route whose path matches and whose methods allow the request, in the route list's
-order) and calls the handler itself. Anything else — no match, a wrong method (405), a trailing
-slash redirect, WebSockets, lifespan — goes to the Starlette app unchanged.
+order) and calls the handler itself. Anything else — no match, a wrong method (both answered
+PocketBase's 404 by api/asgi.py), WebSockets, lifespan — goes to the Starlette app unchanged.
+
+Handlers get an `ApiRequest`: its query parameters keep the first value of a repeated name
+(`?fields=id&fields=name` means `fields=id`), as PocketBase reads them (Go's `Query().Get`);
+starlette's own keep the last.
 
 Measured on `/api/health` in-process (the whole middleware stack, scratch harness that calls the
 ASGI app in a loop): 6 µs less per request.
@@ -18,9 +22,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from re import Pattern
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.convertors import Convertor
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute, get_route_path
@@ -28,6 +34,25 @@ from starlette.routing import Route, WebSocketRoute, get_route_path
 from bastion.http.asgi_headers import Receive, Scope, Send
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def first_value_params(query_string: bytes) -> QueryParams:
+    """The query's parameters with only the first value of each name (decoded as starlette does)."""
+    first: dict[str, str] = {}
+    for key, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+        first.setdefault(key, value)
+    return QueryParams(list(first.items()))
+
+
+class ApiRequest(Request):
+    """A starlette Request whose `query_params` follow PocketBase: a repeated name's first value."""
+
+    @property
+    def query_params(self) -> QueryParams:
+        params: QueryParams | None = self.__dict__.get("_query_params")
+        if params is None:
+            params = self._query_params = first_value_params(self.scope["query_string"])
+        return params
 
 
 class _Target:
@@ -78,6 +103,6 @@ class RouteDispatcher:
         scope["router"] = self.router
         scope["endpoint"] = target.endpoint
         scope["path_params"] = params
-        request = Request(scope, receive, send)
+        request = ApiRequest(scope, receive, send)
         response = await target.endpoint(request)
         await response(scope, receive, send)

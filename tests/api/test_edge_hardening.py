@@ -85,3 +85,60 @@ async def test_wide_json_bodies_are_not_mistaken_for_deep_ones(docs):
     wide = {"j": [{"k": [i, {"v": [i]}]} for i in range(2000)], "title": "wide"}
     r = await docs.request("POST", "/api/collections/docs/records", json=wide)
     assert r.status_code == 200, r.text
+
+
+# ---- routes: PocketBase's 404s, never 405 or a redirect --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "expected"),
+    [
+        ("DELETE", "/api/health", NOT_FOUND),
+        ("POST", "/api/health", NOT_FOUND),
+        ("PUT", "/api/collections/docs/records", NOT_FOUND),
+        ("POST", "/api/collections/docs/records/abc", NOT_FOUND),
+        ("DELETE", "/api/settings", NOT_FOUND),
+        ("POST", "/api/nosuchroute", NOT_FOUND),
+        ("GET", "/api/nosuchroute", FILE_NOT_FOUND),
+        ("GET", "/api/batch", FILE_NOT_FOUND),
+        ("GET", "/api/health/", FILE_NOT_FOUND),
+        ("POST", "/api/health/", NOT_FOUND),
+    ],
+)
+async def test_unmatched_requests_answer_pocketbase_404(docs, method, url, expected):
+    r = await docs.su(method, url)
+    assert (r.status_code, r.json()) == (404, expected)
+    assert "location" not in r.headers and "allow" not in r.headers
+
+
+# ---- repeated query parameters: the first value, as PocketBase ---------------------------------
+
+
+async def test_repeated_query_parameters_use_the_first_value(docs):
+    api = docs
+    a = await api.create_record("docs", {"title": "a"})
+    await api.create_record("docs", {"title": "b"})
+    url = "/api/collections/docs/records"
+    r = await api.request("GET", f"{url}?fields=id&fields=title")
+    assert [set(i) for i in r.json()["items"]] == [{"id"}, {"id"}]
+    r = await api.request("GET", f"{url}?filter=title%3D'a'&filter=title%3D'b'&fields=title")
+    assert r.json()["items"] == [{"title": "a"}]
+    r = await api.request("GET", f"{url}?sort=-title&sort=title&fields=title")
+    assert [i["title"] for i in r.json()["items"]] == ["b", "a"]
+    r = await api.request("GET", f"{url}?perPage=1&perPage=5&page=2&page=1")
+    assert (r.json()["perPage"], r.json()["page"]) == (1, 2)
+    r = await api.request("GET", f"{url}/{a['id']}?fields=title&fields=id")
+    assert r.json() == {"title": "a"}
+    r = await api.su("GET", "/api/settings?fields=meta.appName&fields=batch")
+    assert list(r.json()) == ["meta"]
+
+
+async def test_request_query_in_rules_sees_the_first_value(api):
+    await api.create_collection(
+        {"name": "gated", "listRule": '@request.query.k = "yes"', "fields": [{"name": "t", "type": "text"}]}
+    )
+    await api.create_record("gated", {"t": "x"})
+    r = await api.request("GET", "/api/collections/gated/records?k=yes&k=no")
+    assert r.json()["totalItems"] == 1
+    r = await api.request("GET", "/api/collections/gated/records?k=no&k=yes")
+    assert r.json()["totalItems"] == 0
