@@ -142,3 +142,53 @@ async def test_request_query_in_rules_sees_the_first_value(api):
     assert r.json()["totalItems"] == 1
     r = await api.request("GET", "/api/collections/gated/records?k=no&k=yes")
     assert r.json()["totalItems"] == 0
+
+
+# ---- a new collection's id ---------------------------------------------------------------------
+
+
+def failed(field: str, code: str, message: str, **params: int) -> dict:
+    error: dict = {"code": code, "message": message}
+    if params:
+        error["params"] = params
+    return {"data": {field: error}, "message": "Failed to create collection.", "status": 400}
+
+
+async def test_collection_id_checks_match_pocketbase(api):
+    first = await api.su("POST", "/api/collections", json={"id": "custom_id_1", "name": "first"})
+    assert first.status_code == 200, first.text
+    taken = await api.su("POST", "/api/collections", json={"id": "custom_id_1", "name": "second"})
+    assert (taken.status_code, taken.json()) == (
+        400,
+        failed("id", "validation_invalid_or_existing_id", "The model id is invalid or already exists."),
+    )
+    bad = await api.su("POST", "/api/collections", json={"id": "a b", "name": "third"})
+    assert bad.json() == failed("id", "validation_match_invalid", "Must be in a valid format.")
+    long = await api.su("POST", "/api/collections", json={"id": "a" * 101, "name": "third"})
+    assert long.json() == failed(
+        "id", "validation_length_out_of_range", "The length must be between 1 and 100.", max=100, min=1
+    )
+    number = await api.su("POST", "/api/collections", json={"id": 5, "name": "third"})
+    assert (number.status_code, number.json()) == (
+        400,
+        {
+            "data": {},
+            "message": "Failed to load the submitted data due to invalid formatting.",
+            "status": 400,
+        },
+    )
+    # another collection's *name* is no id: PocketBase accepts it
+    named = await api.su("POST", "/api/collections", json={"id": "users", "name": "third"})
+    assert (named.status_code, named.json()["id"]) == (200, "users")
+
+
+async def test_a_taken_generated_id_gets_a_number(api):
+    first = await api.create_collection({"name": "gamma", "type": "auth"})
+    r = await api.su("PATCH", "/api/collections/gamma", json={"name": "gamma_old"})
+    assert r.status_code == 200, r.text
+    again = await api.su("POST", "/api/collections", json={"name": "gamma", "type": "auth"})
+    assert again.status_code == 200, again.text
+    assert again.json()["id"] == first["id"] + "2"
+    assert all(first["id"] + "2`" in sql for sql in again.json()["indexes"])
+    user = {"email": "g@example.com", "password": "userpass123", "passwordConfirm": "userpass123"}
+    assert (await api.su("POST", "/api/collections/gamma/records", json=user)).status_code == 200
