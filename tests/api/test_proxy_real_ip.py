@@ -67,6 +67,17 @@ async def test_rate_limits_count_the_real_client(api):
     assert await hit("203.0.113.2") == 200  # another client behind the same proxy
 
 
+async def test_request_logs_record_the_real_client_and_the_proxy(api):
+    await trust(api, ["X-Forwarded-For"])
+    await api.request(
+        "GET", "/api/health", headers={"X-Forwarded-For": "198.51.100.4", "User-Agent": "via-proxy"}
+    )
+    await api.app.request_logs.writer.flush()
+    r = await api.su("GET", "/api/logs", params={"filter": "data.userAgent = 'via-proxy'"})
+    [entry] = r.json()["items"]
+    assert (entry["data"]["userIP"], entry["data"]["remoteIP"]) == ("198.51.100.4", "127.0.0.1")
+
+
 async def test_a_settings_change_reaches_another_worker(api):
     other = await App(api.app.config).start()  # its HTTP stack is built before the change
     try:
