@@ -103,6 +103,11 @@ async def test_wide_json_bodies_are_not_mistaken_for_deep_ones(docs):
         ("GET", "/api/batch", FILE_NOT_FOUND),
         ("GET", "/api/health/", FILE_NOT_FOUND),
         ("POST", "/api/health/", NOT_FOUND),
+        # an escaped slash stays inside its segment, as PocketBase's (Go's) router reads it
+        ("GET", "/api%2Fhealth", FILE_NOT_FOUND),
+        ("GET", "/api/health%2F", FILE_NOT_FOUND),
+        ("GET", "/api/collections/docs%2Fx/records", {**NOT_FOUND, "message": "Missing collection context."}),
+        ("GET", "/api/collections/docs/records/a%2Fb", NOT_FOUND),
     ],
 )
 async def test_unmatched_requests_answer_pocketbase_404(docs, method, url, expected):
