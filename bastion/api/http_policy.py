@@ -2,12 +2,11 @@
 
 bastion/http knows nothing of the App; these two callables, handed to its stack by api/asgi.py,
 answer from the App's current state on every request (never from a copy taken at start-up), so a
-settings change reaches every worker with the App's own settings sync.
+settings change reaches every worker with the App's own settings sync (within about a second).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,19 +14,16 @@ from bastion.app import App
 from bastion.http.asgi_headers import Scope
 from bastion.http.proxy import SettingsSource, TrustedProxySettings
 
-log = logging.getLogger("bastion.api")
-
 
 def trusted_proxy_source(app: App) -> SettingsSource:
-    """PocketBase's `trustedProxy` settings as they are now, for bastion/http/proxy.py."""
+    """PocketBase's `trustedProxy` settings as the App holds them now, for bastion/http/proxy.py.
 
-    async def current() -> TrustedProxySettings:
-        try:
-            # The proxy layer runs before any handler: pick up a change another worker saved
-            # (at most one cheap query a second), so this very request already uses it.
-            await app.refresh_if_stale()
-        except Exception as exc:  # noqa: BLE001 - the handler's own queries meet and report it
-            log.debug("settings refresh before proxy resolution failed: %r", exc)
+    Read, not refreshed: the proxy layer runs for every request, health probes included, which
+    must never wait on the database; the App's settings follow other workers' changes within
+    about a second through the refresh that schema-reading routes do (App.refresh_if_stale).
+    """
+
+    def current() -> TrustedProxySettings:
         return trusted_proxy_of(app.settings)
 
     return current

@@ -3,7 +3,7 @@
 Two sources decide who the client is, and both may be set:
 
 - PocketBase's `trustedProxy` settings (`headers`, `useLeftmostIP`), changed at run time through
-  `/api/settings`. `settings()` is awaited on every request, so a change takes effect on the next
+  `/api/settings`. `settings()` is asked on every request, so a change takes effect on the next
   request of every worker once it has picked the settings up (`App.refresh_if_stale`). As in
   PocketBase, the first listed header present with a non-empty value gives the client: of its
   last occurrence (the one the nearest proxy wrote), the rightmost address that parses, or the
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from bastion.http.asgi_headers import ASGIApp, RawHeaders, Receive, Scope, Send, get_header, state_of
 
@@ -35,7 +35,7 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 TrustedProxySettings = tuple[Sequence[str], bool]
 """PocketBase's `trustedProxy`: the header names to read the client from, and `useLeftmostIP`."""
-SettingsSource = Callable[[], Awaitable[TrustedProxySettings]]
+SettingsSource = Callable[[], TrustedProxySettings]
 
 _TRUST_CACHE_SIZE = 4096
 
@@ -165,7 +165,7 @@ class ProxyHeadersMiddleware:
                     else:
                         scope["scheme"] = proto
         if self.settings is not None and (peer_trusted or not configured):
-            names, use_leftmost = await self.settings()
+            names, use_leftmost = self.settings()
             if names:
                 named = real_ip_from_headers(scope["headers"], names, use_leftmost)
                 if named is not None:

@@ -87,6 +87,9 @@ async def test_a_settings_change_reaches_another_worker(api):
             assert (await health(client, api.superuser_token, headers))["realIP"] == "127.0.0.1"
             await trust(api, ["X-Forwarded-For"])
             other._synced_at = 0.0  # as if the sync interval had passed
+            # the worker picks settings up on a request that reads the schema (health never waits
+            # on the database), and from then on resolves the client with them
+            assert (await client.get("/api/collections/users/auth-methods")).status_code == 200
             assert (await health(client, api.superuser_token, headers))["realIP"] == "1.2.3.4"
     finally:
         await other.stop()

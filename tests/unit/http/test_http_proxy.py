@@ -110,7 +110,7 @@ async def test_websocket_scope_gets_ws_scheme_from_a_trusted_proxy():
 def settings_source(names, leftmost=False):
     calls = []
 
-    async def current():
+    def current():
         calls.append(1)
         return names, leftmost
 
