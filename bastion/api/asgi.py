@@ -39,8 +39,9 @@ from bastion.api import (
 )
 from bastion.api.database_faults import database_fault_response
 from bastion.api.dispatch import RouteDispatcher
+from bastion.api.http_policy import timing_for_superusers, trusted_proxy_source
 from bastion.app import App
-from bastion.errors import ApiError, BadRequestError, MethodNotAllowedError, NotFoundError
+from bastion.errors import ApiError, BadRequestError, NotFoundError
 from bastion.http.errors import error_response, render_unexpected
 from bastion.http.request_log import note_error
 from bastion.http.stack import HttpSettings, build_middleware_stack
@@ -117,8 +118,12 @@ def _routes() -> list[BaseRoute]:
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
-    status = getattr(exc, "status_code", 404)
-    err: ApiError = MethodNotAllowedError() if status == 405 else NotFoundError()
+    """Every request no route takes, a known path with another method included, gets PocketBase's 404.
+
+    PocketBase's router ends in a catch-all route, so it never answers 405; a GET (or HEAD) falls to
+    its public-files handler, hence "File not found." for those.
+    """
+    err = NotFoundError("File not found.") if request.method in ("GET", "HEAD") else NotFoundError()
     return error_response(err, request.headers.get("accept"))
 
 
@@ -162,10 +167,13 @@ def create_asgi_app(
         exception_handlers={HTTPException: _not_found, 404: _not_found, 405: _not_found},
     )
     starlette.state.bastion = app
+    starlette.router.redirect_slashes = False  # PocketBase answers `/api/health/` 404, not a redirect
     cfg = app.config
     http_settings = HttpSettings(
         allowed_origins=[o.strip() for o in cfg.allowed_origins.split(",") if o.strip()] or ["*"],
         trusted_proxies=[p.strip() for p in cfg.trusted_proxies.split(",") if p.strip()],
+        trusted_proxy_settings=trusted_proxy_source(app),
+        server_timing_to=timing_for_superusers,
         max_body_bytes=cfg.max_body_bytes,
         request_log=AppLogSink(app),
         body_limit_for=functools.partial(_record_body_limit, app),

@@ -4,6 +4,14 @@ Off by default (settings `batch.enabled`), as in PocketBase. Each sub-request is
 …/records), upsert (PUT …/records), update (PATCH …/records/{id}) or delete (DELETE
 …/records/{id}); they run in order inside one transaction with the caller's auth, and the first
 failure rolls everything back and is reported with its index.
+
+A sub-request's `url` is matched as PocketBase matches it: the raw text must be exactly a record
+path with an optional query, so an absolute URL (`http://host/api/…`), a trailing slash, a
+fragment or a query that does not decode is refused (400, the batch rolled back), never executed.
+Items are checked for shape (`method`, `url`, `body`, `headers` types) and validated (method one
+of GET/POST/PUT/PATCH/DELETE, url required and at most 2,000 characters) before anything runs.
+A sub-request's own `Authorization` header is ignored, as in PocketBase: the batch runs with the
+caller's auth; its rules see `@request.context = "batch"`.
 """
 
 from __future__ import annotations
@@ -11,16 +19,15 @@ from __future__ import annotations
 import asyncio
 import re
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import unquote_plus
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bastion.api.context import JSONResponse, get_app, load_access, load_auth, read_body
+from bastion.api.context import JSONResponse, get_app, load_access, read_body
 from bastion.api.records import collection_or_404, create_in_tx, delete_in_tx, update_in_tx
 from bastion.app import App
-from bastion.auth.auth_record import bearer_value
 from bastion.core.fields.field_file import is_upload
 from bastion.core.record_access import Access, normalize_headers
 from bastion.core.record_query import find_by_id
@@ -35,10 +42,14 @@ from bastion.errors import (
 from bastion.ratelimit import check_batch_request
 from bastion.store.database import Executor
 
-_RECORDS = re.compile(r"^/api/collections/([^/?#]+)/records(?:/([^/?#]+))?/?$")
-
+# The whole raw url: no scheme or host, no trailing slash, `\Z` so a trailing newline is no end.
+_RECORDS = re.compile(r"^/api/collections/([^/?]+)/records(?:/([^/?]+))?(\?.*)?\Z")
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+_MAX_URL = 2000
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 INVALID_DATA = "Invalid batch request data."
+READ_FAILED = "Failed to read the submitted batch data."
 
 
 class _SubFailed(Exception):
@@ -58,12 +69,14 @@ async def batch(request: Request) -> Response:
     try:
         body = await read_body(request)
     except BadRequestError:
-        raise BadRequestError("Failed to read the submitted batch data.") from None
+        raise BadRequestError(READ_FAILED) from None
     access = await load_access(request, body)
     requests = body.get("requests")
-    if isinstance(requests, list):
+    if requests is not None and not _well_formed(requests):
+        raise BadRequestError(READ_FAILED)  # PocketBase fails to decode the form itself
+    if requests:
         _attach_files(body, requests)
-    if not isinstance(requests, list) or not requests:
+    if not requests:
         raise ValidationError(
             {"requests": field_error("validation_required", "Cannot be blank.")}, INVALID_DATA
         )
@@ -73,12 +86,15 @@ async def batch(request: Request) -> Response:
             {
                 "requests": field_error(
                     "validation_length_too_long",
-                    f"The length must be between 0 and {max_requests}.",
+                    f"The length must be no more than {max_requests}.",
                     {"max": max_requests, "min": 0},
                 )
             },
             INVALID_DATA,
         )
+    item_errors = {str(i): e for i, sub in enumerate(requests) if (e := _item_errors(sub))}
+    if item_errors:
+        raise ValidationError({"requests": item_errors}, INVALID_DATA)
     timeout = float(cfg.get("timeout") or 3)
     try:
         async with asyncio.timeout(timeout):
@@ -120,26 +136,77 @@ def _attach_files(body: dict[str, Any], requests: list[Any]) -> None:
                 sub_body[match.group(3)] = files
 
 
-async def _run_one(app: App, tx: Executor, index: int, sub: Any, access: Access) -> dict[str, Any]:
-    try:
+def _well_formed(requests: Any) -> bool:
+    """The types PocketBase decodes the form into: a list of objects whose `method` and `url` are
+    strings, `body` an object and `headers` an object of strings (each may be null or absent)."""
+    if not isinstance(requests, list):
+        return False
+    for sub in requests:
         if not isinstance(sub, dict):
-            raise BadRequestError("Invalid batch request data.")
-        method = str(sub.get("method", "")).upper()
-        url = urlsplit(str(sub.get("url", "")))
-        match = _RECORDS.match(url.path)
+            return False
+        if not all(isinstance(sub.get(k), str | None) for k in ("method", "url")):
+            return False
+        if not isinstance(sub.get("body"), dict | None):
+            return False
+        headers = sub.get("headers")
+        if headers is not None and not (
+            isinstance(headers, dict) and all(isinstance(v, str) for v in headers.values())
+        ):
+            return False
+    return True
+
+
+def _item_errors(sub: dict[str, Any]) -> dict[str, Any]:
+    """PocketBase's validation of one sub-request (before any runs)."""
+    errors: dict[str, Any] = {}
+    method = sub.get("method") or ""
+    if not method:
+        errors["method"] = field_error("validation_required", "Cannot be blank.")
+    elif method not in _METHODS:
+        errors["method"] = field_error("validation_in_invalid", "Must be a valid value.")
+    url = sub.get("url") or ""
+    if not url:
+        errors["url"] = field_error("validation_required", "Cannot be blank.")
+    elif len(url) > _MAX_URL:
+        errors["url"] = field_error(
+            "validation_length_too_long",
+            f"The length must be no more than {_MAX_URL}.",
+            {"max": _MAX_URL, "min": 0},
+        )
+    return errors
+
+
+def _sub_query(raw: str) -> dict[str, str]:
+    """A sub-request's query, first value of each name; a `;` separator or a `%` that is no
+    escape makes the sub-request fail, as Go's query parser refuses them in PocketBase."""
+    query: dict[str, str] = {}
+    for pair in raw.split("#", 1)[0].split("&"):
+        if not pair:
+            continue
+        if ";" in pair or _BAD_ESCAPE.search(pair):
+            raise BadRequestError()
+        key, _, value = pair.partition("=")
+        query.setdefault(unquote_plus(key), unquote_plus(value))
+    return query
+
+
+async def _run_one(app: App, tx: Executor, index: int, sub: dict[str, Any], access: Access) -> dict[str, Any]:
+    try:
+        method = sub["method"]
+        match = _RECORDS.match(sub["url"])
         if match is None:
-            raise BadRequestError(
-                "Invalid batch request url: only record create, upsert, update and delete are allowed."
-            )
-        collection = collection_or_404(app, match.group(1))
-        record_id = match.group(2)
+            # an absolute url, another route, a trailing slash: PocketBase knows no such action
+            raise BadRequestError()
+        collection_ref, record_id, raw_query = match.groups()
+        if (method in ("POST", "PUT")) == (record_id is not None) or method == "GET":
+            raise BadRequestError()
+        query = _sub_query((raw_query or "?")[1:])
+        collection = collection_or_404(app, collection_ref)
         body = sub.get("body") or {}
-        if not isinstance(body, dict):
-            raise BadRequestError("Invalid batch request body.")
-        sub_access = await _sub_access(app, access, sub, method, dict(parse_qsl(url.query)), body)
+        sub_access = _sub_access(access, sub, method, query, body)
 
         async def limit(tag: str, sub_method: str, rid: str | None = None) -> None:
-            path = f"/api/collections/{match.group(1)}/records" + (f"/{rid}" if rid else "")
+            path = f"/api/collections/{collection_ref}/records" + (f"/{rid}" if rid else "")
             await check_batch_request(
                 app, access.client_ip, sub_access.auth, collection, sub_method, path, tag
             )
@@ -167,23 +234,20 @@ async def _run_one(app: App, tx: Executor, index: int, sub: Any, access: Access)
             await limit("delete", "DELETE", record_id)
             await delete_in_tx(app, tx, collection, record_id, sub_access)
             return {"status": 204, "body": None}
-        raise BadRequestError("Invalid batch request method or url.")
+        raise BadRequestError()
     except ApiError as err:
         raise _SubFailed(index, err) from None
 
 
-async def _sub_access(
-    app: App, access: Access, sub: dict[str, Any], method: str, query: dict[str, Any], body: dict[str, Any]
+def _sub_access(
+    access: Access, sub: dict[str, Any], method: str, query: dict[str, str], body: dict[str, Any]
 ) -> Access:
     headers = dict(access.headers)
-    auth = access.auth
-    extra = sub.get("headers")
-    if isinstance(extra, dict):
-        headers.update(normalize_headers({str(k): str(v) for k, v in extra.items()}))
-        token = next((str(v) for k, v in extra.items() if str(k).lower() == "authorization"), None)
-        if token is not None:
-            auth = await load_auth(app, bearer_value(token))
-    return Access(auth, method, query, headers, body, access.context, access.client_ip)
+    extra = sub.get("headers") or {}
+    # A sub-request's Authorization changes nothing (PocketBase): the batch runs as its caller.
+    extra = {k: v for k, v in extra.items() if k.lower() != "authorization"}
+    headers.update(normalize_headers(extra))
+    return Access(access.auth, method, query, headers, body, "batch", access.client_ip)
 
 
 routes = [Route("/api/batch", batch, methods=["POST"])]

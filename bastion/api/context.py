@@ -17,12 +17,25 @@ from bastion.core.record_fields_filter import pick_fields
 from bastion.errors import ApiError, BadRequestError, UnauthorizedError, UnsupportedMediaError
 from bastion.files.file_upload import Upload
 from bastion.obs import segment_timing
+from bastion.store.json_depth import MAX_JSON_DEPTH, nests_deeper_than
 
 _json_encoder = msgspec.json.Encoder()
 _json_decoder = msgspec.json.Decoder()
 
 # PocketBase answers an unreadable body with its generic 400 message.
 INVALID_BODY = "Something went wrong while processing your request."
+
+
+def decode_json(raw: bytes | str) -> Any:
+    """A JSON document from the client, or BadRequestError when it is not JSON or nests deeper
+    than MAX_JSON_DEPTH (store/json_depth.py)."""
+    try:
+        data = _json_decoder.decode(raw)
+    except (msgspec.DecodeError, RecursionError):
+        raise BadRequestError(INVALID_BODY) from None
+    if nests_deeper_than(raw, data, MAX_JSON_DEPTH):
+        raise BadRequestError(INVALID_BODY)
+    return data
 
 
 def get_app(request: Request) -> App:
@@ -81,10 +94,7 @@ async def read_body(request: Request) -> dict[str, Any]:
         raw = await request.body()
         if not raw.strip():
             return {}
-        try:
-            data = _json_decoder.decode(raw)
-        except msgspec.DecodeError:
-            raise BadRequestError(INVALID_BODY) from None
+        data = decode_json(raw)
         if not isinstance(data, dict):
             raise BadRequestError(INVALID_BODY)
         return data
@@ -102,10 +112,7 @@ async def read_body(request: Request) -> dict[str, Any]:
                 uploads[key] = files
             if key == "@jsonPayload":
                 for payload in values:
-                    try:
-                        decoded = _json_decoder.decode(payload)
-                    except msgspec.DecodeError:
-                        raise BadRequestError(INVALID_BODY) from None
+                    decoded = decode_json(payload)
                     if isinstance(decoded, dict):
                         data.update(decoded)
             elif values:

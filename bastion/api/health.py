@@ -1,4 +1,4 @@
-"""/api/health — liveness, in PocketBase's shape; `canBackup` only for superusers."""
+"""/api/health — liveness, in PocketBase's shape; `canBackup`, `realIP` and the proxy hint only for superusers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bastion.api.context import JSONResponse, load_access
+from bastion.api.context import JSONResponse, get_app, load_access
+from bastion.api.http_policy import trusted_proxy_of
+
+# Headers that betray a reverse proxy in front even when `trustedProxy` names none (PocketBase's list):
+# the dashboard uses the hint to remind a superuser to configure it.
+_COMMON_PROXY_HEADERS = ("CF-Connecting-IP", "Fly-Client-IP", "X-Forwarded-For")
 
 
 async def health(request: Request) -> Response:
@@ -18,10 +23,20 @@ async def health(request: Request) -> Response:
         data = {
             "canBackup": True,
             "realIP": request.scope.get("state", {}).get("client_ip", ""),
-            "possibleProxyHeader": "",
+            "possibleProxyHeader": possible_proxy_header(request),
         }
     body = {"code": 200, "data": data, "message": "API is healthy."}
     return JSONResponse(body) if request.method == "GET" else Response(status_code=200)
+
+
+def possible_proxy_header(request: Request) -> str:
+    """The first of the configured `trustedProxy` headers, then the common proxy headers, that the
+    request carries with a value; "" when none (PocketBase's loose check)."""
+    names, _ = trusted_proxy_of(get_app(request).settings)
+    for name in (*names, *_COMMON_PROXY_HEADERS):
+        if request.headers.get(name):
+            return name
+    return ""
 
 
 # Liveness stays shallow (as PocketBase's): without a token it never touches the database, not

@@ -35,6 +35,7 @@ from bastion.store.errors import describe_db_error
 from bastion.store.json_codec import dumps, loads
 
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_ID_RE = re.compile(r"^\w+$", re.ASCII)  # PocketBase's DefaultIdRegex (Go's \w is ASCII)
 _RESERVED_NAMES = {"_collections", "_params", "_migrations", "_outbox", "_jobs", "_logs", "_webhooks"}
 _AUTH_SYSTEM_FIELDS = ("password", "tokenKey", "email", "emailVisibility", "verified")
 
@@ -86,11 +87,49 @@ class CollectionService:
     # ---- public operations ------------------------------------------------------------------
 
     async def create(self, tx: Executor, data: dict[str, Any]) -> Collection:
+        if data.get("id") is not None and not isinstance(data["id"], str):
+            raise BadRequestError("Failed to load the submitted data due to invalid formatting.")
         collection = self._build(data, existing=None)
+        generated = collection_id_for(collection.name, collection.type)
+        if collection.id == generated:
+            await self._free_generated_id(tx, collection)
+        id_error = await self._new_id_error(tx, collection.id)
         view = await self._plan_view(tx, collection)
-        self._validate(collection, existing=None, view=view)
+        self._validate(collection, existing=None, view=view, id_error=id_error)
         await self.install(tx, collection, view)
         return collection
+
+    @staticmethod
+    async def _id_taken(tx: Executor, cid: str) -> bool:
+        # The table, not the registry: another worker may have created it a moment ago.
+        return await tx.fetch_one('SELECT 1 FROM "_collections" WHERE "id" = ?', (cid,)) is not None
+
+    async def _free_generated_id(self, tx: Executor, collection: Collection) -> None:
+        """As PocketBase: a name-derived id that is taken (the collection that had this name was
+        renamed) gets a number, 2 to 999; the auth indexes named after it follow."""
+        base = collection.id
+        for n in range(2, 1000):
+            if not await self._id_taken(tx, collection.id):
+                break
+            collection.id = f"{base}{n}"
+        if collection.id != base:
+            collection.indexes = [_renamed_index(sql, base, collection.id) for sql in collection.indexes]
+
+    async def _new_id_error(self, tx: Executor, cid: str) -> dict[str, Any] | None:
+        """PocketBase's checks of a new collection's id, the first that fails (or None)."""
+        if not 1 <= len(cid) <= 100:
+            return field_error(
+                "validation_length_out_of_range",
+                "The length must be between 1 and 100.",
+                {"max": 100, "min": 1},
+            )
+        if not _ID_RE.match(cid):
+            return field_error("validation_match_invalid", "Must be in a valid format.")
+        if await self._id_taken(tx, cid):
+            return field_error(
+                "validation_invalid_or_existing_id", "The model id is invalid or already exists."
+            )
+        return None
 
     async def update(self, tx: Executor, existing: Collection, data: dict[str, Any]) -> Collection:
         merged = existing.to_storage()
@@ -273,8 +312,16 @@ class CollectionService:
         collection.fields = plan.fields
         return plan
 
-    def _validate(self, collection: Collection, existing: Collection | None, view: ViewPlan | None) -> None:
+    def _validate(
+        self,
+        collection: Collection,
+        existing: Collection | None,
+        view: ViewPlan | None,
+        id_error: dict[str, Any] | None = None,
+    ) -> None:
         errors: dict[str, Any] = self._view_errors(collection, view) if view is not None else {}
+        if id_error is not None:
+            errors["id"] = id_error
         name = collection.name
         if (
             not _NAME_RE.match(name)
@@ -289,8 +336,6 @@ class CollectionService:
                 errors["name"] = field_error(
                     "validation_collection_name_exists", "Collection name must be unique (case insensitive)."
                 )
-        if existing is None and self.registry.find_collection(collection.id) is not None:
-            errors["id"] = field_error("validation_collection_id_exists", "Collection id already exists.")
         if existing and existing.system and existing.name != collection.name:
             errors["name"] = field_error(
                 "validation_collection_system_name_change", "System collection name cannot be changed."
@@ -495,3 +540,12 @@ def require_collection(registry: SchemaRegistry, name_or_id: str) -> Collection:
     if collection is None:
         raise NotFoundError("Missing collection context.")
     return collection
+
+
+def _renamed_index(sql: str, old: str, new: str) -> str:
+    """`sql` with `old` replaced by `new` in the index's name (not in its columns or condition)."""
+    try:
+        name = ddl.parse_index(sql).name
+    except ValueError:
+        return sql
+    return sql.replace(name, name.replace(old, new), 1) if old in name else sql

@@ -9,7 +9,8 @@ precedence the separate layers had, from the inside out:
 1. CORS (not for pre-flights, which it answers itself): the app's `Access-Control-*` headers give
    way to the policy's, `Vary: Origin` is added;
 2. security headers the app did not set itself;
-3. `Server-Timing` with the segments measured so far;
+3. `Server-Timing` with the segments measured so far, when `server_timing_to(scope)` allows it
+   (decided at the response start, once the app has resolved the caller);
 4. `X-Request-Id` unless the app set one.
 
 The access log counts the status and the bytes that really went out and writes its record when
@@ -21,6 +22,7 @@ use on their own; this module only composes them.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from bastion.http.access_log import AccessLogger
 from bastion.http.asgi_headers import ASGIApp, Message, Receive, Scope, Send, state_of
@@ -39,12 +41,14 @@ class EdgeMiddleware:
         *,
         access_log: AccessLogger | None = None,
         server_timing: bool = True,
+        server_timing_to: Callable[[Scope], bool] | None = None,
         hsts: bool = True,
     ) -> None:
         self.app = app
         self.cors = cors
         self.access_log = access_log
         self.server_timing = server_timing
+        self.server_timing_to = server_timing_to
         self.hsts = hsts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -63,6 +67,7 @@ class EdgeMiddleware:
         if log is not None:
             started_wall = time.time()
             started = time.perf_counter()
+        timing_to = self.server_timing_to if timings is not None else None
         cors = self.cors
         allow_origin = cors.origin_of(scope)
         preflight = scope["method"] == "OPTIONS"
@@ -80,7 +85,7 @@ class EdgeMiddleware:
                 else:
                     headers = cors.response_headers(message.get("headers", ()), allow_origin)
                 add_security_headers(headers, defaults)
-                if timings is not None:
+                if timing_to is not None and timings is not None and timing_to(scope):
                     headers.append((TIMING_HEADER, timings.header_value().encode("ascii", "replace")))
                 add_request_id(headers, raw_id)
                 message["headers"] = headers

@@ -1,24 +1,41 @@
 """Client address and scheme behind reverse proxies.
 
-When the direct peer is a trusted proxy, the client is the rightmost address in `Forwarded`
-(RFC 7239) or else `X-Forwarded-For` that is not itself a trusted proxy: everything left of it
-could have been written by the client and is ignored. The scheme comes from the same `Forwarded`
-element, or `X-Forwarded-Proto`. An untrusted peer's forwarding headers are never read.
+Two sources decide who the client is, and both may be set:
 
-`scope["state"]["client_ip"]` always holds the result (the peer's own address when untrusted),
-`scope["state"]["peer_ip"]` the direct peer;
-`scope["client"]` and `scope["scheme"]` are rewritten so everything downstream (HSTS, URLs built
-by the app, rate limits) sees the real client.
+- PocketBase's `trustedProxy` settings (`headers`, `useLeftmostIP`), changed at run time through
+  `/api/settings`. `settings()` is asked on every request, so a change takes effect on the next
+  request of every worker once it has picked the settings up (`App.refresh_if_stale`). As in
+  PocketBase, the first listed header present with a non-empty value gives the client: of its
+  last occurrence (the one the nearest proxy wrote), the rightmost address that parses, or the
+  leftmost with `useLeftmostIP`; a header with no valid address passes to the next one. With no
+  trusted peers configured these headers are believed from any peer, as PocketBase believes them;
+  with `trusted_proxies` configured, only from those peers.
+- The `trusted_proxies` config (IPs/CIDRs of our own proxies): when the direct peer is one, the
+  client is the rightmost address in `Forwarded` (RFC 7239) or else `X-Forwarded-For` that is not
+  itself a trusted proxy: everything left of it could have been written by the client and is
+  ignored. The scheme comes from the same `Forwarded` element, or `X-Forwarded-Proto`. An
+  untrusted peer's forwarding headers are never read. The settings' headers, when they name an
+  address, take precedence over this walk.
+
+`scope["state"]["client_ip"]` always holds the result (the peer's own address when nothing
+applies), `scope["state"]["peer_ip"]` the direct peer; `scope["client"]` and `scope["scheme"]`
+are rewritten so everything downstream (HSTS, URLs built by the app, rate limits, lockouts, logs)
+sees the real client.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable, Sequence
 
-from bastion.http.asgi_headers import ASGIApp, Receive, Scope, Send, get_header, state_of
+from bastion.http.asgi_headers import ASGIApp, RawHeaders, Receive, Scope, Send, get_header, state_of
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+TrustedProxySettings = tuple[Sequence[str], bool]
+"""PocketBase's `trustedProxy`: the header names to read the client from, and `useLeftmostIP`."""
+SettingsSource = Callable[[], TrustedProxySettings]
 
 _TRUST_CACHE_SIZE = 4096
 
@@ -57,9 +74,54 @@ def parse_forwarded(value: str) -> list[tuple[str | None, str | None]]:
     return hops
 
 
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = re.compile(rf"(?:{_OCTET}\.){{3}}{_OCTET}\Z")
+
+
+def _parse_ip(value: str) -> str | None:
+    """The address `value` names in its canonical text, or None. Dotted IPv4 (the usual case) is
+    checked by one regex: `ipaddress` costs ~8 µs a request for it."""
+    value = value.strip()
+    if _IPV4.match(value):
+        return value
+    if ":" not in value:
+        return None
+    try:
+        return str(ipaddress.IPv6Address(value))
+    except ValueError:
+        return None
+
+
+def real_ip_from_headers(headers: RawHeaders, names: Sequence[str], use_leftmost: bool) -> str | None:
+    """PocketBase's `RealIP` over the `trustedProxy.headers` names; None when none gives an address.
+
+    Only the last occurrence of a header counts (a client can add its own occurrences ahead of the
+    proxy's), and an address must parse as such: `1.2.3.4:80`, `unknown` or junk are skipped.
+    """
+    for name in names:
+        key = name.strip().lower().encode("latin-1", "replace")
+        if not key:
+            continue
+        last: bytes | None = None
+        for header, value in headers:
+            if header == key:
+                last = value
+        if not last:
+            continue
+        candidates = last.decode("latin-1").split(",")
+        for candidate in candidates if use_leftmost else reversed(candidates):
+            address = _parse_ip(candidate)
+            if address is not None:
+                return address
+    return None
+
+
 class ProxyHeadersMiddleware:
-    def __init__(self, app: ASGIApp, trusted_proxies: Iterable[str] = ()) -> None:
+    def __init__(
+        self, app: ASGIApp, trusted_proxies: Iterable[str] = (), settings: SettingsSource | None = None
+    ) -> None:
         self.app = app
+        self.settings = settings
         trusted = list(trusted_proxies)
         self.trust_all = any(t.strip() == "*" for t in trusted)
         self.networks = parse_networks(trusted)
@@ -91,16 +153,25 @@ class ProxyHeadersMiddleware:
         client = scope.get("client")
         peer = client[0] if client else None
         client_ip = peer
-        if (self.networks or self.trust_all) and self.is_trusted(peer):
+        configured = bool(self.networks or self.trust_all)
+        peer_trusted = configured and self.is_trusted(peer)
+        if peer_trusted:
             resolved = self._resolve(scope["headers"])
             if resolved is not None:
                 client_ip, proto = resolved
-                scope["client"] = (client_ip, 0)
                 if proto in ("http", "https"):
                     if scope["type"] == "websocket":
                         scope["scheme"] = "wss" if proto == "https" else "ws"
                     else:
                         scope["scheme"] = proto
+        if self.settings is not None and (peer_trusted or not configured):
+            names, use_leftmost = self.settings()
+            if names:
+                named = real_ip_from_headers(scope["headers"], names, use_leftmost)
+                if named is not None:
+                    client_ip = named
+        if client_ip != peer:
+            scope["client"] = (client_ip, 0)
         state = state_of(scope)
         state["client_ip"] = client_ip
         state["peer_ip"] = peer  # the request log records both (PocketBase's userIP / remoteIP)

@@ -10,7 +10,7 @@ From the outside in:
    3. access log: outside everything that can answer on its own (CORS, body limit, 304), so those
       answers are logged too, with the status and bytes the client really got (compressed size).
    4. timing: inside the log so the log can copy its segments; outside the rest so `total` covers
-      them.
+      them. The header goes only where `server_timing_to` allows (Bastion: superusers).
    5. security headers: outside CORS and compression so pre-flights, 304s and 413s get them too.
    6. CORS: pre-flights are answered here, before compression and body limits have anything to
       do; it adds its headers and `Vary: Origin` to everything that passes.
@@ -33,14 +33,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bastion.http.access_log import AccessLogger
-from bastion.http.asgi_headers import ASGIApp
+from bastion.http.asgi_headers import ASGIApp, Scope
 from bastion.http.body_limit import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware, LimitFor
 from bastion.http.compression import CompressionMiddleware
 from bastion.http.conditional import ConditionalGetMiddleware, is_record_view_path
 from bastion.http.cookie_session import CookieSessionMiddleware
 from bastion.http.cors import CorsPolicy
 from bastion.http.edge import EdgeMiddleware
-from bastion.http.proxy import ProxyHeadersMiddleware
+from bastion.http.proxy import ProxyHeadersMiddleware, SettingsSource
 from bastion.http.request_log import RequestLogMiddleware, RequestLogSink
 
 
@@ -54,6 +54,8 @@ class HttpSettings:
     """Seconds a browser may cache a pre-flight answer; 0 omits the header (as PocketBase does)."""
     trusted_proxies: list[str] = field(default_factory=list)
     """IPs / CIDRs whose Forwarded / X-Forwarded-* headers are believed; `*` trusts every peer."""
+    trusted_proxy_settings: SettingsSource | None = None
+    """PocketBase's `trustedProxy` settings (header names, leftmost or not), read per request."""
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     """Request body limit (PocketBase: 32 MiB); 0 disables it."""
     body_limit_for: LimitFor | None = None
@@ -64,6 +66,11 @@ class HttpSettings:
     hsts: bool = True
     """Send Strict-Transport-Security on https requests."""
     server_timing: bool = True
+    """Measure segments (the access log copies them)."""
+    server_timing_to: Callable[[Scope], bool] | None = None
+    """Which responses carry the `Server-Timing` header: called with the request's scope when the
+    response starts. None: none do. `db`/`auth` durations are a timing oracle (a password check,
+    a row that exists), so Bastion sends them to superusers only (api/asgi.py)."""
     access_log: bool = True
     on_request_complete: Callable[[dict[str, Any]], None] | None = None
     """Called with each access record, e.g. to store request logs."""
@@ -101,7 +108,8 @@ def build_middleware_stack(app: ASGIApp, settings: HttpSettings | None = None) -
         ),
         access_log=access_log,
         server_timing=s.server_timing,
+        server_timing_to=s.server_timing_to,
         hsts=s.hsts,
     )
-    wrapped = ProxyHeadersMiddleware(wrapped, s.trusted_proxies)
+    wrapped = ProxyHeadersMiddleware(wrapped, s.trusted_proxies, s.trusted_proxy_settings)
     return wrapped

@@ -30,11 +30,12 @@ async def failing_app(scope, receive, send):
     raise RuntimeError("boom")
 
 
-def edge(app, records):
+def edge(app, records, timing_to=lambda scope: True):
     return EdgeMiddleware(
         app,
         CorsPolicy(allow_origins=["https://app.test"]),
         access_log=AccessLogger(on_complete=records.append),
+        server_timing_to=timing_to,
     )
 
 
@@ -79,3 +80,19 @@ async def test_a_failing_app_is_logged_as_500_and_the_error_propagates():
         await edge(failing_app, records)(scope, receive, send)
     assert records[0]["status"] == 500
     assert scope["state"]["request_id"] == records[0]["request_id"]
+
+
+async def test_server_timing_only_where_the_predicate_allows_it(client_for):
+    async def app(scope, receive, send):
+        scope["state"]["caller"] = scope["path"].strip("/")  # what the app learnt while handling
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    records: list[dict] = []
+    to_admin = edge(app, records, timing_to=lambda scope: scope["state"]["caller"] == "admin")
+    async with client_for(to_admin) as client:
+        admin, other = await client.get("/admin"), await client.get("/someone")
+    assert admin.headers["server-timing"].startswith("total;dur=")
+    assert "server-timing" not in other.headers
+    async with client_for(edge(app, records, timing_to=None)) as client:
+        assert "server-timing" not in (await client.get("/admin")).headers

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bastion.http.proxy import ProxyHeadersMiddleware, clean_address, parse_forwarded
+from bastion.http.proxy import ProxyHeadersMiddleware, clean_address, parse_forwarded, real_ip_from_headers
 
 
 async def report(scope, receive, send):
@@ -102,3 +102,79 @@ async def test_websocket_scope_gets_ws_scheme_from_a_trusted_proxy():
     }
     await ProxyHeadersMiddleware(app, TRUSTED)(scope, None, None)
     assert seen == {"scheme": "wss", "ip": "1.1.1.1"}
+
+
+# ---- PocketBase's trustedProxy settings (headers, useLeftmostIP), read per request ----------
+
+
+def settings_source(names, leftmost=False):
+    calls = []
+
+    def current():
+        calls.append(1)
+        return names, leftmost
+
+    current.calls = calls
+    return current
+
+
+async def fetch_with(client_for, peer, headers, names, trusted=(), leftmost=False):
+    app = ProxyHeadersMiddleware(report, trusted, settings_source(names, leftmost))
+    async with client_for(app, peer=peer) as client:
+        resp = await client.get("/", headers=headers)
+    return resp.text.split("|")
+
+
+async def test_settings_headers_from_any_peer_when_no_proxies_are_configured(client_for):
+    ip, scheme, client = await fetch_with(
+        client_for, "198.51.100.7", [("X-Real-IP", "1.2.3.4")], ["X-Real-IP"]
+    )
+    assert (ip, scheme, client) == ("1.2.3.4", "http", "1.2.3.4")
+
+
+async def test_settings_headers_only_from_configured_proxies(client_for):
+    headers = [("X-Real-IP", "1.2.3.4")]
+    ip, _, _ = await fetch_with(client_for, "198.51.100.7", headers, ["X-Real-IP"], trusted=TRUSTED)
+    assert ip == "198.51.100.7"
+    ip, _, _ = await fetch_with(client_for, "10.0.0.2", headers, ["X-Real-IP"], trusted=TRUSTED)
+    assert ip == "1.2.3.4"
+
+
+async def test_settings_are_asked_on_every_request(client_for):
+    source = settings_source(["X-Real-IP"])
+    async with client_for(ProxyHeadersMiddleware(report, (), source)) as client:
+        for _ in range(3):
+            await client.get("/")
+    assert len(source.calls) == 3
+
+
+@pytest.mark.parametrize(
+    ("headers", "names", "leftmost", "expected"),
+    [
+        ([(b"x-forwarded-for", b"6.6.6.6, 1.2.3.4")], ["X-Forwarded-For"], False, "1.2.3.4"),
+        ([(b"x-forwarded-for", b"6.6.6.6, 1.2.3.4")], ["X-Forwarded-For"], True, "6.6.6.6"),
+        ([(b"x-forwarded-for", b"junk, 1.2.3.4, 5.6.7.8:80")], ["X-Forwarded-For"], False, "1.2.3.4"),
+        (
+            [(b"x-forwarded-for", b"9.9.9.9"), (b"x-forwarded-for", b"8.8.8.8")],
+            ["x-forwarded-for"],
+            False,
+            "8.8.8.8",
+        ),
+        (
+            [(b"x-real-ip", b"junk"), (b"x-forwarded-for", b"1.2.3.4")],
+            ["X-Real-IP", "X-Forwarded-For"],
+            False,
+            "1.2.3.4",
+        ),
+        (
+            [(b"x-real-ip", b""), (b"x-forwarded-for", b"1.2.3.4")],
+            ["X-Real-IP", "X-Forwarded-For"],
+            False,
+            "1.2.3.4",
+        ),
+        ([(b"x-forwarded-for", b"1.2.3.4")], ["X-Real-IP", ""], False, None),
+        ([(b"x-real-ip", b" 2001:db8::1 ")], ["X-Real-IP"], False, "2001:db8::1"),
+    ],
+)
+def test_real_ip_from_headers(headers, names, leftmost, expected):
+    assert real_ip_from_headers(headers, names, leftmost) == expected

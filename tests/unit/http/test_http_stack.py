@@ -65,6 +65,7 @@ SETTINGS = HttpSettings(
     trusted_proxies=["10.0.0.0/8"],
     max_body_bytes=1000,
     on_request_complete=RECORDS.append,
+    server_timing_to=lambda scope: True,
 )
 APP = build_middleware_stack(INNER, SETTINGS)
 COMMON = {"Origin": "https://app.test", "Accept-Encoding": "br"}
