@@ -15,6 +15,7 @@ POSTS = "/api/collections/posts/records"
 PEOPLE = "/api/collections/people/records"
 COMMENTS = "/api/collections/comments/records"
 CALLERS = ("super", "alice", "bob", None)
+PLAN_DEPENDENT = {"comments_via_post.text,id", "-comments_via_post.text,id"}
 
 
 def _sort_cases() -> list[Case]:
@@ -42,8 +43,13 @@ def _sort_cases() -> list[Case]:
     cases = []
     for path, sort in sorts:
         slug = path.split("/")[3] + "_" + sort.replace("-", "desc_").replace(".", "_").replace(",", "__")
+        # Which of a post's several comments PocketBase sorts by is whatever row its SQLite query
+        # plan meets first: the plan, and with it the order, changed once other cases had
+        # created collections (the schema cases). The rows and totals are still compared.
+        ordered = sort not in PLAN_DEPENDENT
         for who in CALLERS:
-            cases.append(Case(f"access_sort_{slug}_{who or 'anon'}", path, {"sort": sort}, auth=who))
+            case_id = f"access_sort_{slug}_{who or 'anon'}"
+            cases.append(Case(case_id, path, {"sort": sort}, auth=who, ordered=ordered))
     cases.append(
         Case("access_sort_count_skiptotal", COMMENTS, {"sort": "post.title", "skipTotal": "1"}, auth=None)
     )
