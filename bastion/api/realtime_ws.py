@@ -87,7 +87,7 @@ class _Receiver:
         return message  # type: ignore[no-any-return]
 
 
-async def _read(rx: _Receiver, client: RealtimeClient, authenticate: Any, send: Any) -> int:
+async def _read(rx: _Receiver, hub: RealtimeHub, client: RealtimeClient, authenticate: Any, send: Any) -> int:
     """Answer client messages; returns the close code to use (0 when the client went away)."""
     while True:
         message = await rx.receive(IDLE_TIMEOUT)
@@ -96,7 +96,7 @@ async def _read(rx: _Receiver, client: RealtimeClient, authenticate: Any, send: 
         if message["type"] == "websocket.disconnect":
             return 0
         raw = message.get("text") if message.get("text") is not None else message.get("bytes") or b""
-        await send(await handle(client, raw, authenticate))
+        await send(await handle(hub, client, raw, authenticate))
 
 
 async def _close(ws: WebSocket, rx: _Receiver, code: int, reason: str) -> None:
@@ -138,7 +138,7 @@ async def realtime_ws(ws: WebSocket) -> None:
             await _close(ws, rx, POLICY_VIOLATION, "invalid token")
             return
         await ws.send_json({"type": "connect", "clientId": client.id})
-        reader = asyncio.ensure_future(_read(rx, client, authenticate, send))
+        reader = asyncio.ensure_future(_read(rx, hub, client, authenticate, send))
         writer = asyncio.ensure_future(_write(client, send))
         done, _ = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
         for task in (reader, writer):

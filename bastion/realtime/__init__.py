@@ -1,10 +1,13 @@
 """Realtime: PocketBase's SSE protocol, subscriptions, and rule-checked fan-out of record events.
 
     client_state.py        one connection: id, auth, subscriptions, bounded outbox
+    client_registry.py     the node's clients: register, subscribe (checked)
     subscription_topics.py `collection/*` / `collection/ID` with `?options=` parsing
+    subscription_validation.py  PocketBase's limits and parsed filters, before a client holds them
     record_visibility.py   list/view rule + subscription filter for one subscriber
     record_message.py      the per-subscriber payload (expand, fields, hidden fields, email)
-    hub.py                 the node's clients and the fan-out worker
+    failure_log.py         one rate-limited line for subscribers the fan-out skipped
+    hub.py                 the fan-out worker (a ClientRegistry)
 The HTTP side (GET/POST /api/realtime) is bastion/api/realtime.py.
 """
 

@@ -53,22 +53,17 @@ class RealtimeClient:
     _waiter: asyncio.Future[None] | None = field(default=None, repr=False)
 
     def set_subscriptions(self, subs: list[str]) -> None:
+        """Replace the subscriptions unchecked: for the server's own topics (`@oauth2`). What a
+        client asks for goes through the hub, which validates it."""
         self.subscriptions = {s: parse_subscription(s) for s in subs if s}
 
-    def add_subscriptions(self, subs: list[str]) -> None:
-        for s in subs:
-            if s:
-                self.subscriptions[s] = parse_subscription(s)
-
-    def remove_subscriptions(self, subs: list[str] | None) -> None:
-        """Drop the listed subscriptions (exactly, or every one on that topic); None drops all."""
+    def without(self, subs: list[str] | None) -> dict[str, SubscriptionOptions]:
+        """The subscriptions left after dropping the listed ones (exactly, or every one on that
+        topic); None drops all."""
         if subs is None:
-            self.subscriptions = {}
-            return
+            return {}
         gone = set(subs)
-        self.subscriptions = {
-            s: o for s, o in self.subscriptions.items() if s not in gone and o.topic not in gone
-        }
+        return {s: o for s, o in self.subscriptions.items() if s not in gone and o.topic not in gone}
 
     def send(self, message: Message) -> None:
         if self.discarded.is_set():

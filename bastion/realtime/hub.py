@@ -18,6 +18,7 @@ from typing import Any
 from bastion.bus.events import RecordEvent
 from bastion.core.record_access import Access
 from bastion.core.record_model import Record
+from bastion.realtime.client_registry import ClientRegistry
 from bastion.realtime.client_state import Message, RealtimeClient
 from bastion.realtime.failure_log import FailureLog
 from bastion.realtime.poll_buffer import is_stale
@@ -31,10 +32,10 @@ log = logging.getLogger("bastion.realtime")
 FANOUT_SLICE = 0.005
 
 
-class RealtimeHub:
+class RealtimeHub(ClientRegistry):
     def __init__(self, app: Any) -> None:
+        super().__init__()
         self.app = app
-        self.clients: dict[str, RealtimeClient] = {}
         self.closed = False
         self.failures = FailureLog(log)
         self._events: asyncio.Queue[RecordEvent | None] = asyncio.Queue()
@@ -43,21 +44,7 @@ class RealtimeHub:
         self._worker = loop.create_task(self._run())
         self._unhook_signals = on_stop_signal(loop, self.begin_shutdown)
 
-    # ---- clients ----------------------------------------------------------------------------
-
-    def register(self, ip: str = "", *, streaming: bool = True) -> RealtimeClient:
-        client = RealtimeClient(ip=ip, streaming=streaming)
-        self.clients[client.id] = client
-        return client
-
-    def unregister(self, client: RealtimeClient) -> None:
-        client.discard()
-        if self.clients.get(client.id) is client:
-            del self.clients[client.id]
-
-    def find(self, client_id: str) -> RealtimeClient | None:
-        client = self.clients.get(client_id)
-        return None if client is None or client.discarded.is_set() else client
+    # ---- life cycle -------------------------------------------------------------------------
 
     def begin_shutdown(self) -> None:
         """End every stream now, each with a `retry:` hint, and refuse new ones."""
