@@ -4,7 +4,7 @@ GET opens the stream: a `PB_CONNECT` event carries the client id, then one event
 subscription. POST replaces a client's subscriptions and binds the auth of that request (a guest
 may become authenticated, but an authenticated client cannot switch to another identity).
 Streams end after 5 idle minutes or 30 minutes in total, as in PocketBase; the SDK reconnects.
-The hub checks the subscriptions (400) for every transport.
+The hub checks the subscriptions (400) and the address's budgets (429) for every transport.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ async def _stream(hub: RealtimeHub, client: RealtimeClient) -> AsyncIterator[byt
 
 async def connect(request: Request) -> Response:
     hub = realtime_hub(request)
-    client = hub.register(ip=client_ip(request))
+    client = hub.register(ip=client_ip(request))  # 429 before the stream starts when over budget
     headers = {"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(_stream(hub, client), headers=headers)
 

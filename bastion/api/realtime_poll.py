@@ -68,9 +68,10 @@ async def poll(request: Request) -> Response:
     client_id, subs = validate_body(body, client_required=False)
     cursor = int(_number(body, "cursor", 0, 2**53))
     wait = _number(body, "timeout", DEFAULT_WAIT, MAX_WAIT)
+    idle_timeout = hub.limits.poll_idle_timeout
     if not client_id:
         access = await load_access(request)
-        client = hub.register(ip=client_ip(request), streaming=False)
+        client = hub.register(ip=client_ip(request), streaming=False)  # 429 when over budget
         try:
             hub.set_subscriptions(client, subs)
         except ApiError:
@@ -78,7 +79,7 @@ async def poll(request: Request) -> Response:
             raise
         client.auth = access.auth
         _bind_expiry(request, client)
-        poll_buffer.poll_state(client)
+        poll_buffer.poll_state(client, idle_timeout)
         return _answer(client, 0, [])
     client = await find_client(request, hub, client_id)
     if client.streaming:
@@ -86,7 +87,7 @@ async def poll(request: Request) -> Response:
     _bind_expiry(request, client)
     if "subscriptions" in body:
         hub.set_subscriptions(client, subs)
-    events = await poll_buffer.take(client, cursor, wait)
+    events = await poll_buffer.take(client, cursor, wait, idle_timeout)
     if client.discarded.is_set():
         hub.unregister(client)
         if client.shutting_down:

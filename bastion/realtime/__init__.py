@@ -1,7 +1,9 @@
 """Realtime: PocketBase's SSE protocol, subscriptions, and rule-checked fan-out of record events.
 
     client_state.py        one connection: id, auth, subscriptions, bounded outbox
-    client_registry.py     the node's clients: register, subscribe (checked)
+    client_registry.py     the node's clients: register, subscribe (checked), sweep idle ones
+    client_limits.py       per-client and per-address limits (from the config)
+    address_quota.py       the per-address budgets (clients, subscriptions, filter characters)
     subscription_topics.py `collection/*` / `collection/ID` with `?options=` parsing
     subscription_validation.py  PocketBase's limits and parsed filters, before a client holds them
     record_visibility.py   list/view rule + subscription filter for one subscriber
@@ -15,12 +17,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from bastion.realtime.client_limits import RealtimeLimits
 from bastion.realtime.client_state import Message, RealtimeClient
 from bastion.realtime.hub import RealtimeHub
 
-__all__ = ["Message", "RealtimeClient", "RealtimeHub", "attach"]
+__all__ = ["Message", "RealtimeClient", "RealtimeHub", "RealtimeLimits", "attach"]
 
 
 def attach(app: Any) -> RealtimeHub:
-    """Create the node's hub, subscribed to `app.bus`; called from App.start()."""
-    return RealtimeHub(app)
+    """Create the node's hub, subscribed to `app.bus`, with the config's limits; called from
+    App.start()."""
+    return RealtimeHub(app, RealtimeLimits.from_config(app.config))

@@ -18,10 +18,10 @@ from typing import Any
 from bastion.bus.events import RecordEvent
 from bastion.core.record_access import Access
 from bastion.core.record_model import Record
+from bastion.realtime.client_limits import RealtimeLimits
 from bastion.realtime.client_registry import ClientRegistry
 from bastion.realtime.client_state import Message, RealtimeClient
 from bastion.realtime.failure_log import FailureLog
-from bastion.realtime.poll_buffer import is_stale
 from bastion.realtime.record_message import render_event
 from bastion.realtime.record_visibility import can_see
 from bastion.realtime.shutdown_signal import on_stop_signal
@@ -33,8 +33,8 @@ FANOUT_SLICE = 0.005
 
 
 class RealtimeHub(ClientRegistry):
-    def __init__(self, app: Any) -> None:
-        super().__init__()
+    def __init__(self, app: Any, limits: RealtimeLimits | None = None) -> None:
+        super().__init__(limits or RealtimeLimits())
         self.app = app
         self.closed = False
         self.failures = FailureLog(log)
@@ -60,6 +60,7 @@ class RealtimeHub(ClientRegistry):
         self.begin_shutdown()
         self._unhook_signals()
         self._unsubscribe()
+        await self.stop_sweeping()
         self._events.put_nowait(None)
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await asyncio.wait_for(self._worker, timeout=2)
@@ -106,16 +107,13 @@ class RealtimeHub(ClientRegistry):
     async def _deliver(self, event: RecordEvent) -> None:
         record = event.record
         topics = record_topics(record.collection.id, record.collection.name, record.id)
-        now, now_mono = time.time(), time.monotonic()
+        now = time.time()
         rendered: dict[tuple[Any, ...], bytes | None] = {}
-        slice_end = now_mono + FANOUT_SLICE
+        slice_end = time.monotonic() + FANOUT_SLICE
         for client in list(self.clients.values()):
             if time.monotonic() > slice_end:
                 await asyncio.sleep(0)  # let requests run; the fan-out resumes right after
                 slice_end = time.monotonic() + FANOUT_SLICE
-            if is_stale(client, now_mono):
-                self.unregister(client)  # a long-polling client that stopped polling
-                continue
             if client.auth_expires and client.auth_expires <= now:
                 client.auth, client.auth_expires = None, 0.0  # an expired token no longer counts
             for sub, options in list(client.subscriptions.items()):
@@ -131,13 +129,18 @@ class RealtimeHub(ClientRegistry):
                 if key in rendered:
                     data = rendered[key]
                 else:
-                    data = rendered[key] = await self._render_or_skip(event, rule_name, client, options)
+                    data = rendered[key] = await self._render_or_skip(event, rule_name, client, sub, options)
                 if data is None:
                     continue
                 client.send(Message(sub, data))
 
     async def _render_or_skip(
-        self, event: RecordEvent, rule_name: str, client: RealtimeClient, options: SubscriptionOptions
+        self,
+        event: RecordEvent,
+        rule_name: str,
+        client: RealtimeClient,
+        sub: str,
+        options: SubscriptionOptions,
     ) -> bytes | None:
         """`_render`, or None when it fails: the failure costs this subscriber (and any with the
         same identity and options) this event, never the subscribers after it."""

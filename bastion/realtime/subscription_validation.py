@@ -13,6 +13,7 @@ from typing import Any
 
 from bastion import rules
 from bastion.errors import BadRequestError, ValidationError, field_error
+from bastion.realtime.address_quota import Charge
 from bastion.realtime.subscription_topics import SubscriptionOptions, parse_subscription
 from bastion.rules.sql_compiler import DEFAULT_EXPR_LIMIT
 
@@ -38,6 +39,12 @@ def parse_subscriptions(subs: list[str]) -> dict[str, SubscriptionOptions]:
     if errors:
         raise ValidationError(errors, BadRequestError.default_message)
     return {s: parse_subscription(s) for s in subs if s}
+
+
+def charge_of(subscriptions: dict[str, SubscriptionOptions]) -> Charge:
+    """What a client holding `subscriptions` is charged against its address's budget."""
+    filters = {o.filter for o in subscriptions.values() if o.filter}
+    return Charge(len(subscriptions), sum(len(f) for f in filters))
 
 
 def check_filters(subs: list[str], subscriptions: dict[str, SubscriptionOptions]) -> None:
