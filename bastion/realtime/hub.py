@@ -129,18 +129,13 @@ class RealtimeHub(ClientRegistry):
                 if key in rendered:
                     data = rendered[key]
                 else:
-                    data = rendered[key] = await self._render_or_skip(event, rule_name, client, sub, options)
+                    data = rendered[key] = await self._render_or_skip(event, rule_name, client, options)
                 if data is None:
                     continue
                 client.send(Message(sub, data))
 
     async def _render_or_skip(
-        self,
-        event: RecordEvent,
-        rule_name: str,
-        client: RealtimeClient,
-        sub: str,
-        options: SubscriptionOptions,
+        self, event: RecordEvent, rule_name: str, client: RealtimeClient, options: SubscriptionOptions
     ) -> bytes | None:
         """`_render`, or None when it fails: the failure costs this subscriber (and any with the
         same identity and options) this event, never the subscribers after it."""
