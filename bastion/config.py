@@ -83,6 +83,26 @@ class Config:
             "or postgres (LISTEN/NOTIFY on the PostgreSQL data database)"
         },
     )
+    realtime_max_clients_per_ip: int = field(
+        default=500,
+        metadata={
+            "help": "realtime connections (SSE, WebSocket, long-poll clients) one address may hold per worker"
+        },
+    )
+    realtime_max_subscriptions_per_ip: int = field(
+        default=2000,
+        metadata={"help": "realtime subscriptions all clients of one address may hold together per worker"},
+    )
+    realtime_max_filter_chars_per_ip: int = field(
+        default=20_000,
+        metadata={
+            "help": "characters of subscription filters all clients of one address may hold per worker"
+        },
+    )
+    realtime_poll_idle_timeout: float = field(
+        default=60.0,
+        metadata={"help": "seconds after its last poll when a long-polling client is forgotten"},
+    )
     shutdown_timeout: float = field(
         default=10.0, metadata={"help": "seconds to finish in-flight requests on SIGTERM"}
     )
@@ -119,6 +139,13 @@ class Config:
             raise ConfigError("realtime_pubsub = postgres needs a PostgreSQL database_url")
         if self.workers < 1:
             raise ConfigError("workers must be at least 1")
+        for name in ("realtime_max_clients_per_ip", "realtime_max_subscriptions_per_ip"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1")
+        if self.realtime_max_filter_chars_per_ip < 0 or self.realtime_poll_idle_timeout <= 0:
+            raise ConfigError(
+                "realtime_max_filter_chars_per_ip must be 0 or more and realtime_poll_idle_timeout above 0"
+            )
         if self.log_level.lower() not in ("debug", "info", "warning", "error"):
             raise ConfigError("log_level must be one of debug, info, warning, error")
         return self

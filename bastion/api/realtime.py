@@ -4,6 +4,7 @@ GET opens the stream: a `PB_CONNECT` event carries the client id, then one event
 subscription. POST replaces a client's subscriptions and binds the auth of that request (a guest
 may become authenticated, but an authenticated client cannot switch to another identity).
 Streams end after 5 idle minutes or 30 minutes in total, as in PocketBase; the SDK reconnects.
+The hub checks the subscriptions (400) and the address's budgets (429) for every transport.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from bastion.errors import (
     field_error,
 )
 from bastion.realtime import Message, RealtimeClient, RealtimeHub
-from bastion.realtime.subscription_topics import subscription_errors
+from bastion.realtime.subscription_validation import subscription_errors
 
 IDLE_TIMEOUT = 5 * 60.0
 MAX_LIFETIME = 30 * 60.0
@@ -75,9 +76,13 @@ async def _stream(hub: RealtimeHub, client: RealtimeClient) -> AsyncIterator[byt
 
 async def connect(request: Request) -> Response:
     hub = realtime_hub(request)
-    client = hub.register(ip=request.client.host if request.client else "")
+    client = hub.register(ip=client_ip(request))  # 429 before the stream starts when over budget
     headers = {"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(_stream(hub, client), headers=headers)
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
 
 
 def validate_body(body: dict[str, Any], *, client_required: bool = True) -> tuple[str, list[str]]:
@@ -115,8 +120,7 @@ async def find_client(request: Request, hub: RealtimeHub, client_id: str) -> Rea
     if client is None:
         raise NotFoundError("Missing or invalid client id.")
     # an extra guard against guessed client ids: the subscriber must come from the stream's address
-    ip = request.client.host if request.client else ""
-    if client.ip and client.ip != ip:
+    if client.ip and client.ip != client_ip(request):
         raise BadRequestError("Invalid realtime client.")
     access = await load_access(request)
     if client.auth is not None and not _same_auth(client.auth, access.auth):
@@ -129,7 +133,7 @@ async def set_subscriptions(request: Request) -> Response:
     hub = realtime_hub(request)
     client_id, subs = validate_body(await read_body(request))
     client = await find_client(request, hub, client_id)
-    client.set_subscriptions(subs)
+    hub.set_subscriptions(client, subs)
     return Response(status_code=204)
 
 

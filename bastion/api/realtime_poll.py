@@ -16,9 +16,16 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bastion.api.context import bearer_token, load_access, read_body
-from bastion.api.realtime import find_client, realtime_hub, validate_body
+from bastion.api.realtime import client_ip, find_client, realtime_hub, validate_body
 from bastion.auth.tokens import unverified_claims
-from bastion.errors import BadRequestError, NotFoundError, UnavailableError, ValidationError, field_error
+from bastion.errors import (
+    ApiError,
+    BadRequestError,
+    NotFoundError,
+    UnavailableError,
+    ValidationError,
+    field_error,
+)
 from bastion.realtime import RealtimeClient, poll_buffer
 from bastion.realtime.record_message import topic_event
 
@@ -61,20 +68,26 @@ async def poll(request: Request) -> Response:
     client_id, subs = validate_body(body, client_required=False)
     cursor = int(_number(body, "cursor", 0, 2**53))
     wait = _number(body, "timeout", DEFAULT_WAIT, MAX_WAIT)
+    idle_timeout = hub.limits.poll_idle_timeout
     if not client_id:
-        client = hub.register(ip=request.client.host if request.client else "", streaming=False)
-        client.auth = (await load_access(request)).auth
+        access = await load_access(request)
+        client = hub.register(ip=client_ip(request), streaming=False)  # 429 when over budget
+        try:
+            hub.set_subscriptions(client, subs)
+        except ApiError:
+            hub.unregister(client)  # a refused first poll leaves nothing behind
+            raise
+        client.auth = access.auth
         _bind_expiry(request, client)
-        client.set_subscriptions(subs)
-        poll_buffer.poll_state(client)
+        poll_buffer.poll_state(client, idle_timeout)
         return _answer(client, 0, [])
     client = await find_client(request, hub, client_id)
     if client.streaming:
         raise NotFoundError("Missing or invalid client id.")  # an SSE/WebSocket client
     _bind_expiry(request, client)
     if "subscriptions" in body:
-        client.set_subscriptions(subs)
-    events = await poll_buffer.take(client, cursor, wait)
+        hub.set_subscriptions(client, subs)
+    events = await poll_buffer.take(client, cursor, wait, idle_timeout)
     if client.discarded.is_set():
         hub.unregister(client)
         if client.shutting_down:

@@ -5,8 +5,9 @@ rules, this module moves JSON text frames. One task reads client messages (auth,
 unsubscribe, ping; bastion/realtime/client_commands.py), one writes the client's outbox. The
 protocol is described in docs/realtime.md.
 
-Close codes: 1012 when the node shuts down (reconnect, possibly elsewhere), 1008 when the client
-fell behind and its bounded outbox overflowed, or when its token was invalid, 1000 after
+Close codes: 1012 when the node shuts down (reconnect, possibly elsewhere), 1013 when the address
+already holds its maximum of realtime clients (an `error` message with status 429 comes first),
+1008 when the client fell behind and its bounded outbox overflowed, or when its token was invalid, 1000 after
 `IDLE_TIMEOUT` without any client message (clients send `ping` to stay connected). On SIGTERM
 granian itself closes open WebSockets, without a close frame, at about the moment our 1012
 goes out: some clients then see an abnormal closure (1006) instead, and must treat it alike.
@@ -23,7 +24,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from bastion.api.context import load_auth
 from bastion.auth.tokens import unverified_claims
-from bastion.errors import UnauthorizedError
+from bastion.errors import TooManyRequestsError, UnauthorizedError
 from bastion.realtime import RealtimeClient, RealtimeHub
 from bastion.realtime.client_commands import handle
 from bastion.realtime.record_message import topic_event
@@ -31,6 +32,7 @@ from bastion.realtime.record_message import topic_event
 IDLE_TIMEOUT = 5 * 60.0
 CLOSE_REPLY_TIMEOUT = 1.0
 SERVICE_RESTART = 1012
+TRY_AGAIN_LATER = 1013
 POLICY_VIOLATION = 1008
 
 
@@ -87,7 +89,7 @@ class _Receiver:
         return message  # type: ignore[no-any-return]
 
 
-async def _read(rx: _Receiver, client: RealtimeClient, authenticate: Any, send: Any) -> int:
+async def _read(rx: _Receiver, hub: RealtimeHub, client: RealtimeClient, authenticate: Any, send: Any) -> int:
     """Answer client messages; returns the close code to use (0 when the client went away)."""
     while True:
         message = await rx.receive(IDLE_TIMEOUT)
@@ -96,7 +98,7 @@ async def _read(rx: _Receiver, client: RealtimeClient, authenticate: Any, send: 
         if message["type"] == "websocket.disconnect":
             return 0
         raw = message.get("text") if message.get("text") is not None else message.get("bytes") or b""
-        await send(await handle(client, raw, authenticate))
+        await send(await handle(hub, client, raw, authenticate))
 
 
 async def _close(ws: WebSocket, rx: _Receiver, code: int, reason: str) -> None:
@@ -120,9 +122,14 @@ async def realtime_ws(ws: WebSocket) -> None:
         return
     await app.refresh_if_stale()
     await ws.accept()
-    client = hub.register(ip=ws.client.host if ws.client else "")
-    authenticate = _authenticator(app)
     rx = _Receiver(ws)
+    try:
+        client = hub.register(ip=ws.client.host if ws.client else "")
+    except TooManyRequestsError as err:  # the address holds its maximum of realtime clients
+        await ws.send_json({"type": "error", **err.to_dict()})
+        await _close(ws, rx, TRY_AGAIN_LATER, "too many connections")
+        return
+    authenticate = _authenticator(app)
     lock = asyncio.Lock()
 
     async def send(data: bytes) -> None:
@@ -138,7 +145,7 @@ async def realtime_ws(ws: WebSocket) -> None:
             await _close(ws, rx, POLICY_VIOLATION, "invalid token")
             return
         await ws.send_json({"type": "connect", "clientId": client.id})
-        reader = asyncio.ensure_future(_read(rx, client, authenticate, send))
+        reader = asyncio.ensure_future(_read(rx, hub, client, authenticate, send))
         writer = asyncio.ensure_future(_write(client, send))
         done, _ = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
         for task in (reader, writer):

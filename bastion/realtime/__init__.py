@@ -1,10 +1,15 @@
 """Realtime: PocketBase's SSE protocol, subscriptions, and rule-checked fan-out of record events.
 
     client_state.py        one connection: id, auth, subscriptions, bounded outbox
+    client_registry.py     the node's clients: register, subscribe (checked), sweep idle ones
+    client_limits.py       per-client and per-address limits (from the config)
+    address_quota.py       the per-address budgets (clients, subscriptions, filter characters)
     subscription_topics.py `collection/*` / `collection/ID` with `?options=` parsing
+    subscription_validation.py  PocketBase's limits and parsed filters, before a client holds them
     record_visibility.py   list/view rule + subscription filter for one subscriber
     record_message.py      the per-subscriber payload (expand, fields, hidden fields, email)
-    hub.py                 the node's clients and the fan-out worker
+    failure_log.py         one rate-limited line for subscribers the fan-out skipped
+    hub.py                 the fan-out worker (a ClientRegistry)
 The HTTP side (GET/POST /api/realtime) is bastion/api/realtime.py.
 """
 
@@ -12,12 +17,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from bastion.realtime.client_limits import RealtimeLimits
 from bastion.realtime.client_state import Message, RealtimeClient
 from bastion.realtime.hub import RealtimeHub
 
-__all__ = ["Message", "RealtimeClient", "RealtimeHub", "attach"]
+__all__ = ["Message", "RealtimeClient", "RealtimeHub", "RealtimeLimits", "attach"]
 
 
 def attach(app: Any) -> RealtimeHub:
-    """Create the node's hub, subscribed to `app.bus`; called from App.start()."""
-    return RealtimeHub(app)
+    """Create the node's hub, subscribed to `app.bus`, with the config's limits; called from
+    App.start()."""
+    return RealtimeHub(app, RealtimeLimits.from_config(app.config))

@@ -14,8 +14,9 @@ from typing import Any
 import msgspec
 
 from bastion.errors import ApiError, BadRequestError, ValidationError
+from bastion.realtime.client_registry import ClientRegistry
 from bastion.realtime.client_state import RealtimeClient
-from bastion.realtime.subscription_topics import MAX_SUBSCRIPTIONS, subscription_errors
+from bastion.realtime.subscription_validation import subscription_errors
 
 _decoder = msgspec.json.Decoder()
 _encoder = msgspec.json.Encoder()
@@ -44,18 +45,20 @@ def _auth_summary(client: RealtimeClient) -> dict[str, str] | None:
     return {"collectionName": client.auth.collection.name, "id": client.auth.id}
 
 
-async def handle(client: RealtimeClient, raw: str | bytes, authenticate: Authenticate) -> bytes:
+async def handle(
+    registry: ClientRegistry, client: RealtimeClient, raw: str | bytes, authenticate: Authenticate
+) -> bytes:
     """Apply one client message and return the encoded reply."""
     msg_id: Any = None
     try:
         try:
             msg = _decoder.decode(raw)
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, RecursionError):  # RecursionError: JSON nested too deep
             raise BadRequestError(INVALID_MESSAGE) from None
         if not isinstance(msg, dict):
             raise BadRequestError(INVALID_MESSAGE)
         msg_id = msg.get("id")
-        reply = await _apply(client, msg, authenticate)
+        reply = await _apply(registry, client, msg, authenticate)
     except ApiError as err:
         reply = {"type": "error", **err.to_dict()}
     if msg_id is not None:
@@ -63,7 +66,9 @@ async def handle(client: RealtimeClient, raw: str | bytes, authenticate: Authent
     return _encoder.encode(reply)
 
 
-async def _apply(client: RealtimeClient, msg: dict[str, Any], authenticate: Authenticate) -> dict[str, Any]:
+async def _apply(
+    registry: ClientRegistry, client: RealtimeClient, msg: dict[str, Any], authenticate: Authenticate
+) -> dict[str, Any]:
     kind = msg.get("type")
     if kind == "ping":
         return {"type": "pong"}
@@ -74,14 +79,9 @@ async def _apply(client: RealtimeClient, msg: dict[str, Any], authenticate: Auth
         await authenticate(client, token or "")
         return {"type": "ok", "auth": _auth_summary(client)}
     if kind == "subscribe":
-        subs = _subscription_list(msg, required=True) or []
-        if len(set(client.subscriptions) | set(subs)) > MAX_SUBSCRIPTIONS:
-            raise ValidationError(
-                subscription_errors([""] * (MAX_SUBSCRIPTIONS + 1)), BadRequestError.default_message
-            )
-        client.add_subscriptions(subs)
+        registry.add_subscriptions(client, _subscription_list(msg, required=True) or [])
         return {"type": "ok", "subscriptions": list(client.subscriptions)}
     if kind == "unsubscribe":
-        client.remove_subscriptions(_subscription_list(msg, required=False))
+        registry.remove_subscriptions(client, _subscription_list(msg, required=False))
         return {"type": "ok", "subscriptions": list(client.subscriptions)}
     raise BadRequestError(INVALID_MESSAGE)

@@ -13,6 +13,7 @@ from typing import Any
 
 from bastion.core.ids import random_string
 from bastion.core.record_model import Record
+from bastion.realtime.address_quota import Charge
 from bastion.realtime.subscription_topics import SubscriptionOptions, parse_subscription
 
 OUTBOX_SIZE = 1000
@@ -35,6 +36,10 @@ class RealtimeClient:
     ip: str = ""
     # False for long-polling clients, which hold no open connection between requests
     streaming: bool = True
+    # the address whose budget the client counts against (bastion/realtime/address_quota.py)
+    address: str = ""
+    # what the client's subscriptions hold of that budget (kept in step by the hub)
+    charge: Charge = field(default_factory=Charge)
     id: str = field(default_factory=new_client_id)
     auth: Record | None = None
     subscriptions: dict[str, SubscriptionOptions] = field(default_factory=dict)
@@ -53,22 +58,17 @@ class RealtimeClient:
     _waiter: asyncio.Future[None] | None = field(default=None, repr=False)
 
     def set_subscriptions(self, subs: list[str]) -> None:
+        """Replace the subscriptions unchecked: for the server's own topics (`@oauth2`). What a
+        client asks for goes through the hub, which validates it and keeps the budgets."""
         self.subscriptions = {s: parse_subscription(s) for s in subs if s}
 
-    def add_subscriptions(self, subs: list[str]) -> None:
-        for s in subs:
-            if s:
-                self.subscriptions[s] = parse_subscription(s)
-
-    def remove_subscriptions(self, subs: list[str] | None) -> None:
-        """Drop the listed subscriptions (exactly, or every one on that topic); None drops all."""
+    def without(self, subs: list[str] | None) -> dict[str, SubscriptionOptions]:
+        """The subscriptions left after dropping the listed ones (exactly, or every one on that
+        topic); None drops all."""
         if subs is None:
-            self.subscriptions = {}
-            return
+            return {}
         gone = set(subs)
-        self.subscriptions = {
-            s: o for s, o in self.subscriptions.items() if s not in gone and o.topic not in gone
-        }
+        return {s: o for s, o in self.subscriptions.items() if s not in gone and o.topic not in gone}
 
     def send(self, message: Message) -> None:
         if self.discarded.is_set():

@@ -2,6 +2,9 @@
 
 The bus calls `enqueue` synchronously after a commit; the hub only queues the event and one
 worker task delivers events in commit order, checking each subscriber's access on its own.
+A subscriber whose check or rendering fails loses that one event (logged once per interval,
+bastion/realtime/failure_log.py); everyone else still gets it. A long fan-out hands the event
+loop back every few milliseconds, so requests keep being served while it runs.
 """
 
 from __future__ import annotations
@@ -15,42 +18,33 @@ from typing import Any
 from bastion.bus.events import RecordEvent
 from bastion.core.record_access import Access
 from bastion.core.record_model import Record
+from bastion.realtime.client_limits import RealtimeLimits
+from bastion.realtime.client_registry import ClientRegistry
 from bastion.realtime.client_state import Message, RealtimeClient
-from bastion.realtime.poll_buffer import is_stale
+from bastion.realtime.failure_log import FailureLog
 from bastion.realtime.record_message import render_event
 from bastion.realtime.record_visibility import can_see
 from bastion.realtime.shutdown_signal import on_stop_signal
 from bastion.realtime.subscription_topics import SubscriptionOptions, record_topics
 
 log = logging.getLogger("bastion.realtime")
+# the longest the fan-out keeps the event loop before letting other work run (seconds)
+FANOUT_SLICE = 0.005
 
 
-class RealtimeHub:
-    def __init__(self, app: Any) -> None:
+class RealtimeHub(ClientRegistry):
+    def __init__(self, app: Any, limits: RealtimeLimits | None = None) -> None:
+        super().__init__(limits or RealtimeLimits())
         self.app = app
-        self.clients: dict[str, RealtimeClient] = {}
         self.closed = False
+        self.failures = FailureLog(log)
         self._events: asyncio.Queue[RecordEvent | None] = asyncio.Queue()
         self._unsubscribe = app.bus.subscribe(self.enqueue)
         loop = asyncio.get_running_loop()
         self._worker = loop.create_task(self._run())
         self._unhook_signals = on_stop_signal(loop, self.begin_shutdown)
 
-    # ---- clients ----------------------------------------------------------------------------
-
-    def register(self, ip: str = "", *, streaming: bool = True) -> RealtimeClient:
-        client = RealtimeClient(ip=ip, streaming=streaming)
-        self.clients[client.id] = client
-        return client
-
-    def unregister(self, client: RealtimeClient) -> None:
-        client.discard()
-        if self.clients.get(client.id) is client:
-            del self.clients[client.id]
-
-    def find(self, client_id: str) -> RealtimeClient | None:
-        client = self.clients.get(client_id)
-        return None if client is None or client.discarded.is_set() else client
+    # ---- life cycle -------------------------------------------------------------------------
 
     def begin_shutdown(self) -> None:
         """End every stream now, each with a `retry:` hint, and refuse new ones."""
@@ -66,6 +60,7 @@ class RealtimeHub:
         self.begin_shutdown()
         self._unhook_signals()
         self._unsubscribe()
+        await self.stop_sweeping()
         self._events.put_nowait(None)
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await asyncio.wait_for(self._worker, timeout=2)
@@ -112,12 +107,13 @@ class RealtimeHub:
     async def _deliver(self, event: RecordEvent) -> None:
         record = event.record
         topics = record_topics(record.collection.id, record.collection.name, record.id)
-        now, now_mono = time.time(), time.monotonic()
+        now = time.time()
         rendered: dict[tuple[Any, ...], bytes | None] = {}
+        slice_end = time.monotonic() + FANOUT_SLICE
         for client in list(self.clients.values()):
-            if is_stale(client, now_mono):
-                self.unregister(client)  # a long-polling client that stopped polling
-                continue
+            if time.monotonic() > slice_end:
+                await asyncio.sleep(0)  # let requests run; the fan-out resumes right after
+                slice_end = time.monotonic() + FANOUT_SLICE
             if client.auth_expires and client.auth_expires <= now:
                 client.auth, client.auth_expires = None, 0.0  # an expired token no longer counts
             for sub, options in list(client.subscriptions.items()):
@@ -133,10 +129,21 @@ class RealtimeHub:
                 if key in rendered:
                     data = rendered[key]
                 else:
-                    data = rendered[key] = await self._render(event, rule_name, client, options)
+                    data = rendered[key] = await self._render_or_skip(event, rule_name, client, options)
                 if data is None:
                     continue
                 client.send(Message(sub, data))
+
+    async def _render_or_skip(
+        self, event: RecordEvent, rule_name: str, client: RealtimeClient, options: SubscriptionOptions
+    ) -> bytes | None:
+        """`_render`, or None when it fails: the failure costs this subscriber (and any with the
+        same identity and options) this event, never the subscribers after it."""
+        try:
+            return await self._render(event, rule_name, client, options)
+        except Exception as exc:
+            self.failures.note(options.topic, event.record.collection.name, exc)
+            return None
 
     async def _render(
         self, event: RecordEvent, rule_name: str, client: RealtimeClient, options: SubscriptionOptions

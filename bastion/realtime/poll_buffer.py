@@ -4,8 +4,8 @@ A poll client has no connection between requests, so each event it is sent stays
 with a sequence number until a later poll's `cursor` says it arrived; a response lost on the
 way is therefore sent again. Memory is bounded twice: the hub's outbox (events not yet polled)
 and `MAX_PENDING` (events sent but not acknowledged); overflowing either drops the client, whose
-next poll gets 404 and starts over. A client that has not polled for `IDLE_TTL` seconds is
-dropped by the hub on its next event.
+next poll gets 404 and starts over. A client that has not polled for the hub's
+`poll_idle_timeout` (60 s by default) is dropped by the hub's sweeper, events or not.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from bastion.realtime.client_state import Message, RealtimeClient
 
 MAX_PENDING = 1000
-IDLE_TTL = 60.0
 
 
 @dataclass
@@ -28,10 +27,10 @@ class PollState:
     polls: int = 0  # requests waiting right now: a client is not idle while one waits
 
 
-def poll_state(client: RealtimeClient) -> PollState:
+def poll_state(client: RealtimeClient, idle_timeout: float) -> PollState:
     state = client.poll
     if state is None:
-        state = client.poll = PollState(expires=time.monotonic() + IDLE_TTL)
+        state = client.poll = PollState(expires=time.monotonic() + idle_timeout)
     return state
 
 
@@ -48,9 +47,12 @@ def _take_outbox(client: RealtimeClient, state: PollState) -> None:
         client.discard()
 
 
-async def take(client: RealtimeClient, cursor: int, wait: float) -> list[tuple[int, Message]]:
-    """Events after `cursor`, waiting up to `wait` seconds for the first when there are none."""
-    state = poll_state(client)
+async def take(
+    client: RealtimeClient, cursor: int, wait: float, idle_timeout: float
+) -> list[tuple[int, Message]]:
+    """Events after `cursor`, waiting up to `wait` seconds for the first when there are none;
+    the client then stays known for `idle_timeout` seconds after this poll ends."""
+    state = poll_state(client, idle_timeout)
     state.polls += 1
     try:
         _acknowledge(state, cursor)
@@ -64,11 +66,11 @@ async def take(client: RealtimeClient, cursor: int, wait: float) -> list[tuple[i
         return list(state.pending)
     finally:
         state.polls -= 1
-        state.expires = time.monotonic() + IDLE_TTL
+        state.expires = time.monotonic() + idle_timeout
 
 
 def is_stale(client: RealtimeClient, now: float) -> bool:
-    """A poll client to drop: discarded, or not polled for `IDLE_TTL`."""
+    """A poll client to drop: discarded, or idle past its expiry (no poll waiting)."""
     state = client.poll
     if state is None or client.streaming:
         return False

@@ -1,7 +1,9 @@
 """Subscription strings: `collection/*` or `collection/RECORD_ID`, with optional `?options=`.
 
 As in PocketBase, options are `{"query": {...}, "headers": {...}}`; values become strings and
-header names are snake-cased (`X-Token` -> `x_token`) for `@request.headers.*`.
+header names are snake-cased (`X-Token` -> `x_token`) for `@request.headers.*`. Options that are
+not valid JSON are ignored, as PocketBase ignores them. Limits and filter checks:
+bastion/realtime/subscription_validation.py.
 """
 
 from __future__ import annotations
@@ -13,17 +15,16 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from bastion.errors import field_error
-
-MAX_SUBSCRIPTIONS = 1000
-MAX_SUBSCRIPTION_LENGTH = 2500
-
 
 @dataclass(frozen=True)
 class SubscriptionOptions:
     topic: str  # the subscription without its query string, e.g. "posts/*"
     query: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def filter(self) -> str:
+        return self.query.get("filter") or ""
 
     @cached_property
     def query_key(self) -> tuple[tuple[str, str], ...]:
@@ -42,7 +43,7 @@ def parse_subscription(sub: str) -> SubscriptionOptions:
     try:
         values = parse_qs(urlsplit("?" + raw_query).query).get("options") if raw_query else None
         raw = json.loads(values[0]) if values else {}
-    except ValueError:
+    except (ValueError, RecursionError):  # deeply nested JSON: ignored like any invalid options
         raw = {}
     if isinstance(raw, dict):
         if isinstance(raw.get("query"), dict):
@@ -50,27 +51,6 @@ def parse_subscription(sub: str) -> SubscriptionOptions:
         if isinstance(raw.get("headers"), dict):
             headers = {_snake(str(k)): _to_string(v) for k, v in raw["headers"].items()}
     return SubscriptionOptions(topic, query, headers)
-
-
-def subscription_errors(subs: list[str]) -> dict[str, Any]:
-    """PocketBase's field errors for a subscription list (too many, or one too long); {} if fine."""
-    if len(subs) > MAX_SUBSCRIPTIONS:
-        return {
-            "subscriptions": field_error(
-                "validation_length_too_long",
-                f"The length must be no more than {MAX_SUBSCRIPTIONS}.",
-                {"max": MAX_SUBSCRIPTIONS, "min": 0},
-            )
-        }
-    for i, s in enumerate(subs):
-        if len(s) > MAX_SUBSCRIPTION_LENGTH:
-            error = field_error(
-                "validation_length_too_long",
-                f"The length must be no more than {MAX_SUBSCRIPTION_LENGTH}.",
-                {"max": MAX_SUBSCRIPTION_LENGTH, "min": 0},
-            )
-            return {"subscriptions": {str(i): error}}
-    return {}
 
 
 def record_topics(collection_id: str, collection_name: str, record_id: str) -> dict[str, str]:

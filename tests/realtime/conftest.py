@@ -2,17 +2,24 @@
 
 `sse` and `ws` open clients of one transport; `rt` is parametrised over every transport, with
 the same client interface (`subscribe`, `next`, `until`), so rule tests run on all of them.
+`configured_api` starts an App with chosen settings (the realtime limits, say).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from bastion.api.asgi import create_asgi_app
-from tests.conftest import ApiClient
+from bastion.app import App
+from bastion.config import Config
+from bastion.core.superusers import upsert_superuser_in
+from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD, ApiClient
 from tests.realtime.poll_client import PollClient
 from tests.realtime.sse_client import SseClient
 from tests.realtime.ws_client import WsClient
@@ -34,6 +41,41 @@ async def _opener(api: ApiClient, kind: str) -> AsyncIterator[Any]:
     yield open_client
     for client in opened:
         await client.close()
+
+
+@pytest.fixture
+def configured_api(
+    database_url: str, tmp_path: Path
+) -> Callable[..., AbstractAsyncContextManager[ApiClient]]:
+    """`async with configured_api(realtime_max_clients_per_ip=2) as api:` like the `api` fixture
+    (same database backend), on an App started with those Config settings."""
+
+    @asynccontextmanager
+    async def open_api(**settings: Any) -> AsyncIterator[ApiClient]:
+        config = Config(data_dir=tmp_path / "configured", database_url=database_url, **settings)
+        app = await App(config).start()
+        transport = httpx.ASGITransport(app=create_asgi_app(app, manage_lifecycle=False))
+        try:
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+                api = ApiClient(app, http)
+                await upsert_superuser_in(app, SUPERUSER_EMAIL, SUPERUSER_PASSWORD)
+                r = await http.post(
+                    "/api/collections/_superusers/auth-with-password",
+                    json={"identity": SUPERUSER_EMAIL, "password": SUPERUSER_PASSWORD},
+                )
+                api.superuser_token = r.json()["token"]
+                yield api
+        finally:
+            await app.stop()
+
+    return open_api
+
+
+@asynccontextmanager
+async def clients_of(api: ApiClient, kind: str) -> AsyncIterator[Any]:
+    """An opener of `kind` ("sse", "ws", "poll") clients on any ApiClient, closed on exit."""
+    async for opener in _opener(api, kind):
+        yield opener
 
 
 @pytest.fixture

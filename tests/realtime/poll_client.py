@@ -20,6 +20,7 @@ class PollClient(EventReader, PostSubscriber):
     client_id: str = ""
     cursor: int = 0
     last_status: int = 0
+    last_error: dict[str, Any] = field(default_factory=dict)
     events: asyncio.Queue[Event | None] = field(default_factory=asyncio.Queue)
     _task: asyncio.Task[None] | None = None
 

@@ -57,14 +57,17 @@ class PostSubscriber:
     api: ApiClient
     client_id: str
     token: str | None
+    last_error: dict[str, Any]
 
     async def subscribe(self, *subs: str, token: str | None = None) -> int:
+        """The answer's status; an error's body (PocketBase's shape) is kept in `last_error`."""
         r = await self.api.request(
             "POST",
             "/api/realtime",
             token=token if token is not None else self.token,
             json={"clientId": self.client_id, "subscriptions": list(subs)},
         )
+        self.last_error = r.json() if r.status_code >= 400 else {}
         return r.status_code
 
 
@@ -78,6 +81,7 @@ class SseClient(EventReader, PostSubscriber):
     headers: dict[str, str] = field(default_factory=dict)
     events: asyncio.Queue[Event | None] = field(default_factory=asyncio.Queue)
     retry_hints: list[str] = field(default_factory=list)
+    last_error: dict[str, Any] = field(default_factory=dict)
     # cleared to stop reading: the app's next send then blocks, like a client that stopped reading
     reading: asyncio.Event = field(default_factory=asyncio.Event)
     _disconnect: asyncio.Event = field(default_factory=asyncio.Event)

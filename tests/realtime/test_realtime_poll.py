@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bastion.realtime import client_state, poll_buffer
+from bastion.realtime import client_state
 from tests.realtime.conftest import posts_collection
 
 
@@ -85,16 +85,6 @@ async def test_a_client_that_falls_behind_is_dropped(api, monkeypatch):
     await api.app.realtime.drained()
     r = await _poll(api, clientId=client_id, timeout=0)
     assert r.status_code == 404  # starts over: a new client, then a re-fetch
-
-
-async def test_a_client_that_stops_polling_is_forgotten(api, monkeypatch):
-    await posts_collection(api)
-    monkeypatch.setattr(poll_buffer, "IDLE_TTL", -1.0)  # already past its time
-    client_id = await _start(api, ["posts/*"])
-    await api.create_record("posts", {"title": "t"})  # the hub drops stale clients as it delivers
-    await api.app.realtime.drained()
-    assert api.app.realtime.find(client_id) is None
-    assert (await _poll(api, clientId=client_id, timeout=0)).status_code == 404
 
 
 async def test_shutdown_answers_503(api, poller):

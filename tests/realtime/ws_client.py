@@ -27,6 +27,8 @@ class WsClient(EventReader):
     accepted: bool = False
     close_code: int | None = None
     close_reason: str = ""
+    last_error: dict[str, Any] = field(default_factory=dict)
+    greeting: dict[str, Any] = field(default_factory=dict)  # the first message: connect or error
     events: asyncio.Queue[Event | None] = field(default_factory=asyncio.Queue)
     replies: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     # cleared to stop reading: the app's next send then blocks, like a client that stopped reading
@@ -56,7 +58,7 @@ class WsClient(EventReader):
         }
         self._inbox.put_nowait({"type": "websocket.connect"})
         self._task = asyncio.get_running_loop().create_task(self._run(scope))
-        first = await self.reply()
+        first = self.greeting = await self.reply()
         if first.get("type") == "connect":
             self.client_id = first["clientId"]
         return self
@@ -101,6 +103,7 @@ class WsClient(EventReader):
                 return int(reply["status"])
         await self.send({"type": "unsubscribe"})  # SSE replaces the set; do the same here
         reply = await self.send({"type": "subscribe", "subscriptions": list(subs)})
+        self.last_error = {} if reply["type"] == "ok" else {k: v for k, v in reply.items() if k != "type"}
         return 204 if reply["type"] == "ok" else int(reply["status"])
 
     async def close(self) -> None:
