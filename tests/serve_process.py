@@ -25,13 +25,18 @@ def free_port() -> int:
 
 
 def start_serve(
-    data_dir: Path, timeout: float = 30, args: tuple[str, ...] = (), env: dict[str, str] | None = None
+    data_dir: Path,
+    timeout: float = 30,
+    args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+    bastion: str = BASTION,
 ) -> tuple[subprocess.Popen[bytes], str]:
     """(process, base URL); stdout discarded, stderr piped for the test to read on exit.
-    `args` are more `serve` flags, `env` more environment variables."""
+    `args` are more `serve` flags, `env` more environment variables, `bastion` another install's
+    command."""
     port = free_port()
     proc = subprocess.Popen(
-        [BASTION, "serve", "--http", f"127.0.0.1:{port}", "--dir", str(data_dir), *args],
+        [bastion, "serve", "--http", f"127.0.0.1:{port}", "--dir", str(data_dir), *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env={**os.environ, **(env or {})},
