@@ -58,14 +58,21 @@ def start_serve(
 
 @contextmanager
 def serving(data_dir: Path, **kwargs: Any) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """`start_serve` for a with-block: a server still running at its end is killed."""
+    """`start_serve` for a with-block: a server still running at its end is stopped.
+
+    SIGTERM first: SIGKILL of granian's main process leaves its workers running (they hold the
+    port and the stderr pipe, so reading it never ends); SIGKILL only if SIGTERM is not enough."""
     proc, base = start_serve(data_dir, **kwargs)
     try:
         yield proc, base
     finally:
         if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+            proc.terminate()
+            try:
+                proc.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
 
 
 def assert_exits_cleanly(proc: subprocess.Popen[bytes], timeout: float) -> None:
