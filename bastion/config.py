@@ -119,17 +119,18 @@ class Config:
         ):
             raise ConfigError(f"{self.origin('database_url')} must start with postgresql:// (or sqlite:)")
         if self.request_log_buffer < 1:
-            raise ConfigError("request_log_buffer must be at least 1")
+            raise ConfigError(f"{self.origin('request_log_buffer')} must be at least 1")
         try:
             kind = backend_kind(self.realtime_pubsub)
         except ValueError:
             raise ConfigError(
-                f"realtime_pubsub must be memory, redis://…, nats://… or postgres, got {self.realtime_pubsub!r}"
+                f"{self.origin('realtime_pubsub')} must be memory, redis://…, nats://… or postgres, "
+                f"got {self.realtime_pubsub!r}"
             ) from None
         if kind == "postgres" and not self.database_url.startswith(("postgres://", "postgresql://")):
-            raise ConfigError("realtime_pubsub = postgres needs a PostgreSQL database_url")
+            raise ConfigError(f"{self.origin('realtime_pubsub')} = postgres needs a PostgreSQL database_url")
         if self.workers < 1:
-            raise ConfigError("workers must be at least 1")
+            raise ConfigError(f"{self.origin('workers')} must be at least 1")
         if self.log_level.lower() not in ("debug", "info", "warning", "error"):
             raise ConfigError(f"{self.origin('log_level')} must be one of debug, info, warning, error")
         if self.log_format not in ("auto", "json", "text"):
