@@ -109,7 +109,7 @@ def serve(
     _export_for_workers(cfg)
     _print_banner(cfg, link)
     try:
-        _run_granian(cfg)
+        _run_granian(cfg, claim.ip)
     finally:
         claim.close()
 
@@ -175,14 +175,14 @@ def _print_banner(cfg: Config, installer_link: str | None) -> None:
     click.echo("\n".join(lines), err=True)
 
 
-def _run_granian(cfg: Config) -> None:
+def _run_granian(cfg: Config, ip: str) -> None:
     from granian import Granian
     from granian.constants import Interfaces, Loops
 
     server = Granian(
         "bastion.api.server:create",
         factory=True,
-        address=cfg.host,
+        address=ip,
         port=cfg.port,
         interface=Interfaces.ASGI,
         workers=cfg.workers,
@@ -195,8 +195,8 @@ def _run_granian(cfg: Config) -> None:
     )
     try:
         server.serve()
-    except OSError as exc:  # the bind, should the address be taken after the claim's probe
-        _fail(f"cannot listen on {cfg.http}: {exc.strerror or exc}")
+    except (OSError, ValueError) as exc:  # the bind, should it fail after the claim's probe
+        _fail(f"cannot listen on {cfg.http}: {getattr(exc, 'strerror', None) or exc}")
 
 
 async def _prepare(cfg: Config) -> str | None:

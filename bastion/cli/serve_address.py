@@ -28,8 +28,10 @@ class AddressError(Exception):
 
 @dataclass
 class AddressClaim:
-    """Held by the serving process; closing it (or exiting) frees the address for another server."""
+    """Held by the serving process; closing it (or exiting) frees the address for another server.
+    `ip` is the address resolved (granian binds IP literals only; `--http localhost:8090` works)."""
 
+    ip: str
     lock: socket.socket | None
 
     def close(self) -> None:
@@ -90,4 +92,4 @@ def claim_address(host: str, port: int, shown: str) -> AddressClaim:
         if lock is not None:
             lock.close()
         raise
-    return AddressClaim(lock)
+    return AddressClaim(str(sockaddr[0]), lock)

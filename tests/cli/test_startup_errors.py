@@ -129,3 +129,36 @@ def test_postgres_database_missing(tmp_path: Path):
     url = urlsplit(PG_DSN)._replace(path="/no_such_database_here").geturl()
     line = _one_line(_serve("--http", f"127.0.0.1:{free_port()}", "--dir", str(tmp_path), "--db", url))
     assert '"no_such_database_here"' in line and "--db" in line
+
+
+def test_a_host_name_is_served(tmp_path: Path):
+    """`--http localhost:PORT` (granian itself binds IP literals only, and raised a traceback)."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            BASTION,
+            "serve",
+            "--http",
+            f"localhost:{port}",
+            "--dir",
+            str(tmp_path / "d"),
+            "--log-access",
+            "off",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            assert proc.poll() is None, proc.communicate()[1].decode()
+            assert time.monotonic() < deadline, "not serving"
+            try:
+                if httpx.get(f"http://localhost:{port}/api/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    assert f"Dashboard: http://localhost:{port}/_/" in err.decode()
