@@ -61,44 +61,57 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         current = current.__cause__ or current.__context__
 
 
-def _postgres_message(exc: BaseException, cfg: Config) -> str | None:
+def _postgres_message(chain: list[BaseException], cfg: Config) -> str | None:
+    """The driver's own error decides (a store may wrap it, e.g. as "database unavailable"):
+    the most specific cause anywhere in the chain wins."""
     import asyncpg
 
     parts = urlsplit(cfg.database_url)
     database = parts.path.lstrip("/") or parts.username or "postgres"
     address = f"{parts.hostname or 'localhost'}:{parts.port or 5432}"
     where = f"{cfg.origin('database_url')} {shown_url(cfg.database_url)}"
-    if isinstance(exc, asyncpg.InvalidCatalogNameError):
+
+    def first(kind: type | tuple[type, ...]) -> BaseException | None:
+        return next((c for c in chain if isinstance(c, kind)), None)
+
+    if first(asyncpg.InvalidCatalogNameError):
         return (
             f'PostgreSQL at {address} has no database "{database}" ({where}): '
             f"create it (createdb {database}) or name another one"
         )
-    if isinstance(exc, asyncpg.InvalidPasswordError | asyncpg.InvalidAuthorizationSpecificationError):
-        return f"PostgreSQL at {address} refused the login ({where}): {exc}"
-    if isinstance(exc, asyncpg.PostgresError):
-        return f"PostgreSQL at {address} answered an error ({where}): {exc}"
-    if isinstance(exc, OSError | TimeoutError):
-        if isinstance(exc, TimeoutError):
-            reason = "timed out"
-        else:  # asyncpg's own text repeats the address: the errno's name says it plainly
-            reason = (os.strerror(exc.errno) if exc.errno else str(exc)).lower()
+    login = first((asyncpg.InvalidPasswordError, asyncpg.InvalidAuthorizationSpecificationError))
+    if login is not None:
+        return f"PostgreSQL at {address} refused the login ({where}): {login}"
+    answered = first(asyncpg.PostgresError)
+    if answered is not None:
+        return f"PostgreSQL at {address} answered an error ({where}): {answered}"
+    if first(TimeoutError):
+        return f"cannot connect to PostgreSQL at {address} ({where}): no answer in time; is it running?"
+    with_errno = next((c for c in chain if isinstance(c, OSError) and c.errno), None)
+    if with_errno is not None:  # asyncpg's text repeats the address: the errno's name says it plainly
+        reason = os.strerror(with_errno.errno or 0).lower()
         return f"cannot connect to PostgreSQL at {address} ({where}): {reason}; is it running?"
+    other = first(OSError)
+    if other is not None:
+        return f"cannot connect to PostgreSQL at {address} ({where}): {other}"
     return None
 
 
 def describe(exc: BaseException, cfg: Config) -> str:
     """One line for any exception raised while opening the data directory and the database."""
-    if isinstance(exc, StartupError):
-        return str(exc)
-    postgres = cfg.database_url.startswith(("postgres://", "postgresql://"))
-    for cause in _chain(exc):
-        if postgres:
-            message = _postgres_message(cause, cfg)
-            if message:
-                return message
-        elif isinstance(cause, sqlite3.Error):
+    chain = list(_chain(exc))
+    if cfg.database_url.startswith(("postgres://", "postgresql://")):
+        message = _postgres_message(chain, cfg)
+        if message:
+            return message
+    for cause in chain:
+        if isinstance(cause, sqlite3.Error):
             return f"cannot open the SQLite database in {cfg.data_dir}{_named(cfg, 'data_dir')}: {cause}"
-        elif isinstance(cause, OSError) and cause.filename:
+        if isinstance(cause, OSError) and cause.filename:
             return f"cannot use {cause.filename}{_named(cfg, 'data_dir')}: {cause.strerror or cause}"
     text = str(exc).splitlines()[0] if str(exc) else ""
+    if isinstance(exc, StartupError) or type(exc).__module__.startswith("bastion."):
+        # Bastion's own errors are worded for the person at the terminal (e.g. an App that refuses
+        # a database it must not serve names what to do): print them as they are.
+        return text
     return f"unexpected {type(exc).__name__}: {text} (BASTION_LOG_LEVEL=debug shows the traceback)"
