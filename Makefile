@@ -1,11 +1,13 @@
-# The README's two commands: `make serve` and `make test`. Each creates .venv from uv.lock first.
+# The README's two commands: `make serve` and `make test`. Each creates .venv from uv.lock first:
+# serve with the runtime dependencies only, test with the test tools too (scripts/bootstrap.sh).
 VENV := .venv
+SERVE_STAMP := $(VENV)/.serve-stamp
 STAMP := $(VENV)/.synced-stamp
 ARGS ?=
 
 .PHONY: serve test lint bench
 
-serve: $(STAMP)
+serve: $(SERVE_STAMP)
 	$(VENV)/bin/bastion serve $(ARGS)
 
 test: lint
@@ -15,6 +17,11 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check bastion tests bench
 	$(VENV)/bin/ruff format --check --quiet bastion tests bench
 
+$(SERVE_STAMP): pyproject.toml uv.lock scripts/bootstrap.sh
+	sh scripts/bootstrap.sh serve
+	@touch $(SERVE_STAMP)
+
+# The full environment holds everything serve needs, so it stamps both.
 $(STAMP): pyproject.toml uv.lock scripts/bootstrap.sh
 	sh scripts/bootstrap.sh
-	@touch $(STAMP)
+	@touch $(STAMP) $(SERVE_STAMP)

@@ -48,7 +48,19 @@ class Config:
     http: str = field(default="127.0.0.1:8090", metadata={"help": "HOST:PORT to listen on"})
     workers: int = field(default=1, metadata={"help": "worker processes (SQLite: keep 1)"})
     log_level: str = field(default="info", metadata={"help": "debug, info, warning or error"})
-    log_json: bool = field(default=True, metadata={"help": "JSON log lines (false: plain text)"})
+    log_format: str = field(
+        default="auto",
+        metadata={
+            "help": "json (one object per line), text (short lines for people), or auto: text when "
+            "the log goes to a terminal, json otherwise"
+        },
+    )
+    log_access: str = field(
+        default="stderr",
+        metadata={
+            "help": "where the line per request goes: stderr (with the other logs), off, or a file path"
+        },
+    )
     allowed_origins: str = field(default="*", metadata={"help": "comma-separated CORS origins, * for any"})
     trusted_proxies: str = field(
         default="",
@@ -107,47 +119,77 @@ class Config:
         default=10.0, metadata={"help": "seconds to finish in-flight requests on SIGTERM"}
     )
 
+    def __post_init__(self) -> None:
+        # Where each setting's value came from, as a user would name it: `--db`,
+        # `BASTION_DATABASE_URL`, `database_url in bastion.toml` (filled by load_config).
+        self._origins: dict[str, str] = {}
+
+    def origin(self, name: str, default: str | None = None) -> str:
+        """How the user set `name` (the flag, env var or file key), for messages about its value;
+        `default` (else the setting's name) when it was not set."""
+        return self._origins.get(name, name if default is None else default)
+
     @property
     def host(self) -> str:
-        return self.http.rsplit(":", 1)[0] or "127.0.0.1"
+        """The address to bind, without the brackets of an IPv6 literal (`[::1]:8090`)."""
+        return self.http.rsplit(":", 1)[0].strip("[]") or "127.0.0.1"
 
     @property
     def port(self) -> int:
         return int(self.http.rsplit(":", 1)[1])
 
+    @property
+    def base_url(self) -> str:
+        """`http://host:port` for people to open on this machine: IPv6 in brackets, and a wildcard
+        address (listening on every interface) as the loopback address, which a browser opens."""
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+
     def validate(self) -> Config:
-        if ":" not in self.http or not self.http.rsplit(":", 1)[1].isdigit():
-            raise ConfigError(f"--http must be HOST:PORT, got {self.http!r} (for example 127.0.0.1:8090)")
+        port = self.http.rsplit(":", 1)[1] if ":" in self.http else ""
+        if not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ConfigError(
+                f"{self.origin('http')} must be HOST:PORT with a port from 1 to 65535, got {self.http!r} "
+                "(for example 127.0.0.1:8090)"
+            )
         if self.database_url and not self.database_url.startswith(
             ("postgres://", "postgresql://", "sqlite:")
         ):
-            raise ConfigError("BASTION_DATABASE_URL must start with postgresql:// (or sqlite:)")
+            raise ConfigError(f"{self.origin('database_url')} must start with postgresql:// (or sqlite:)")
         for name in ("db_connect_timeout", "db_acquire_timeout", "db_ready_timeout"):
             if getattr(self, name) <= 0:
-                raise ConfigError(f"{name} must be a positive number of seconds")
+                raise ConfigError(f"{self.origin(name)} must be a positive number of seconds")
         if self.db_statement_timeout < 0:
-            raise ConfigError("db_statement_timeout must be 0 (no limit) or a positive number of seconds")
+            raise ConfigError(
+                f"{self.origin('db_statement_timeout')} must be 0 (no limit) or a positive number of seconds"
+            )
         if self.request_log_buffer < 1:
-            raise ConfigError("request_log_buffer must be at least 1")
+            raise ConfigError(f"{self.origin('request_log_buffer')} must be at least 1")
         try:
             kind = backend_kind(self.realtime_pubsub)
         except ValueError:
             raise ConfigError(
-                f"realtime_pubsub must be memory, redis://…, nats://… or postgres, got {self.realtime_pubsub!r}"
+                f"{self.origin('realtime_pubsub')} must be memory, redis://…, nats://… or postgres, "
+                f"got {self.realtime_pubsub!r}"
             ) from None
         if kind == "postgres" and not self.database_url.startswith(("postgres://", "postgresql://")):
-            raise ConfigError("realtime_pubsub = postgres needs a PostgreSQL database_url")
+            raise ConfigError(f"{self.origin('realtime_pubsub')} = postgres needs a PostgreSQL database_url")
         if self.workers < 1:
-            raise ConfigError("workers must be at least 1")
+            raise ConfigError(f"{self.origin('workers')} must be at least 1")
         for name in ("realtime_max_clients_per_ip", "realtime_max_subscriptions_per_ip"):
             if getattr(self, name) < 1:
-                raise ConfigError(f"{name} must be at least 1")
+                raise ConfigError(f"{self.origin(name)} must be at least 1")
         if self.realtime_max_filter_chars_per_ip < 0 or self.realtime_poll_idle_timeout <= 0:
             raise ConfigError(
-                "realtime_max_filter_chars_per_ip must be 0 or more and realtime_poll_idle_timeout above 0"
+                f"{self.origin('realtime_max_filter_chars_per_ip')} must be 0 or more and "
+                f"{self.origin('realtime_poll_idle_timeout')} above 0"
             )
         if self.log_level.lower() not in ("debug", "info", "warning", "error"):
-            raise ConfigError("log_level must be one of debug, info, warning, error")
+            raise ConfigError(f"{self.origin('log_level')} must be one of debug, info, warning, error")
+        if self.log_format not in ("auto", "json", "text"):
+            raise ConfigError(f"{self.origin('log_format')} must be auto, json or text")
+        if not self.log_access:
+            raise ConfigError(f"{self.origin('log_access')} must be stderr, off or a file path")
         return self
 
 
@@ -175,7 +217,10 @@ def load_config(
     overrides: dict[str, Any] | None = None,
     config_file: Path | None = None,
     environ: dict[str, str] | None = None,
+    flags: dict[str, str] | None = None,
 ) -> Config:
+    """The settings from defaults, the file, the environment and `overrides` (command-line flags;
+    `flags` names each one as typed, e.g. {"database_url": "--db"}, for error messages)."""
     env = os.environ if environ is None else environ
     cfg = Config()
     names = {f.name for f in fields(Config)}
@@ -189,14 +234,17 @@ def load_config(
         if unknown:
             raise ConfigError(f"unknown settings in {path}: {', '.join(sorted(unknown))}")
         for k, v in data.items():
-            setattr(cfg, k, _coerce(k, v, getattr(cfg, k)))
+            cfg._origins[k] = f"{k} in {path}"
+            setattr(cfg, k, _coerce(cfg._origins[k], v, getattr(cfg, k)))
     for name in names:
         key = f"BASTION_{name.upper()}"
         if key in env:
+            cfg._origins[name] = key
             setattr(cfg, name, _coerce(key, env[key], getattr(cfg, name)))
     for k, v in (overrides or {}).items():
         if v is not None:
-            setattr(cfg, k, _coerce(k, v, getattr(cfg, k)))
+            cfg._origins[k] = (flags or {}).get(k, k)
+            setattr(cfg, k, _coerce(cfg._origins[k], v, getattr(cfg, k)))
     return cfg.validate()
 
 

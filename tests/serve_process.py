@@ -25,13 +25,18 @@ def free_port() -> int:
 
 
 def start_serve(
-    data_dir: Path, timeout: float = 30, args: tuple[str, ...] = (), env: dict[str, str] | None = None
+    data_dir: Path,
+    timeout: float = 30,
+    args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+    bastion: str = BASTION,
 ) -> tuple[subprocess.Popen[bytes], str]:
     """(process, base URL); stdout discarded, stderr piped for the test to read on exit.
-    `args` are more `serve` flags, `env` more environment variables."""
+    `args` are more `serve` flags, `env` more environment variables, `bastion` another install's
+    command."""
     port = free_port()
     proc = subprocess.Popen(
-        [BASTION, "serve", "--http", f"127.0.0.1:{port}", "--dir", str(data_dir), *args],
+        [bastion, "serve", "--http", f"127.0.0.1:{port}", "--dir", str(data_dir), *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env={**os.environ, **(env or {})},
@@ -53,14 +58,21 @@ def start_serve(
 
 @contextmanager
 def serving(data_dir: Path, **kwargs: Any) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """`start_serve` for a with-block: a server still running at its end is killed."""
+    """`start_serve` for a with-block: a server still running at its end is stopped.
+
+    SIGTERM first: SIGKILL of granian's main process leaves its workers running (they hold the
+    port and the stderr pipe, so reading it never ends); SIGKILL only if SIGTERM is not enough."""
     proc, base = start_serve(data_dir, **kwargs)
     try:
         yield proc, base
     finally:
         if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+            proc.terminate()
+            try:
+                proc.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
 
 
 def assert_exits_cleanly(proc: subprocess.Popen[bytes], timeout: float) -> None:

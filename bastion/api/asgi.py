@@ -23,6 +23,7 @@ from bastion.api import (
     collections,
     files,
     health,
+    installer,
     logs,
     ready,
     realtime,
@@ -107,6 +108,7 @@ def _routes() -> list[BaseRoute]:
         realtime,
         realtime_poll,
         rules_check,
+        installer,
         admin_ui,
     ):
         for route in module.routes:

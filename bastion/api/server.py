@@ -28,5 +28,6 @@ def tune_gc() -> None:
 
 def create() -> Any:
     config = load_config()
-    configure_logging(config.log_level, json=config.log_json)
+    json = {"json": True, "text": False}.get(config.log_format)  # auto: None, decided per destination
+    configure_logging(config.log_level, json=json, access=config.log_access)
     return create_asgi_app(App(config), on_started=tune_gc)

@@ -3,37 +3,48 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sys
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 
 import click
 
 from bastion import __version__
+from bastion.cli.serve_address import AddressError, claim_address
+from bastion.cli.startup_errors import check_data_dir, describe
 from bastion.config import Config, ConfigError, load_config
-from bastion.errors import StartupError
 
 _DIR_HELP = "data directory (default ./bastion_data; env BASTION_DATA_DIR)"
 _DB_HELP = (
     "database URL, e.g. postgresql://user@host:5432/db (env BASTION_DATABASE_URL; default: SQLite in --dir)"
 )
+T = TypeVar("T")
+# How each flag is spelled, so a message about a bad value names what the user typed.
+_FLAGS = {
+    "http": "--http",
+    "data_dir": "--dir",
+    "database_url": "--db",
+    "workers": "--workers",
+    "log_level": "--log-level",
+    "log_format": "--log-format",
+    "log_access": "--log-access",
+}
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    """One line on stderr and a non-zero exit: what start-up failures look like."""
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
 
 
 def _config(**overrides: Any) -> Config:
     try:
-        return load_config({k: v for k, v in overrides.items() if v is not None})
+        return load_config({k: v for k, v in overrides.items() if v is not None}, flags=_FLAGS)
     except ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
-
-
-def _run(coro: Any) -> Any:
-    """Run `coro`; a database the App refuses to start on is one line and exit status 1."""
-    try:
-        return asyncio.run(coro)
-    except StartupError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(1)
+        _fail(str(exc), code=2)  # a usage error, as click's own
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -50,6 +61,15 @@ def main() -> None:
 @click.option("--dir", "data_dir", type=click.Path(path_type=Path), help=_DIR_HELP)
 @click.option("--db", "database_url", metavar="URL", help=_DB_HELP)
 @click.option("--workers", type=int, help="worker processes (default 1; use more only with PostgreSQL)")
+@click.option("--log-level", metavar="LEVEL", help="debug, info, warning or error (default info)")
+@click.option(
+    "--log-format",
+    type=click.Choice(["auto", "json", "text"]),
+    help="auto (default): short text lines in a terminal, JSON lines otherwise",
+)
+@click.option(
+    "--log-access", metavar="WHERE", help="the line per request: stderr (default), off, or a file path"
+)
 @click.option(
     "--config",
     "config_file",
@@ -61,32 +81,108 @@ def serve(
     data_dir: Path | None,
     database_url: str | None,
     workers: int | None,
+    log_level: str | None,
+    log_format: str | None,
+    log_access: str | None,
     config_file: Path | None,
 ) -> None:
     """Start the HTTP server."""
     if config_file is not None:
         os.environ["BASTION_CONFIG"] = str(config_file)
-    cfg = _config(http=http, data_dir=data_dir, database_url=database_url, workers=workers)
-    # Workers are separate processes that rebuild the config from the environment.
+    cfg = _config(
+        http=http,
+        data_dir=data_dir,
+        database_url=database_url,
+        workers=workers,
+        log_level=log_level,
+        log_format=log_format,
+        log_access=log_access,
+    )
+    try:
+        # The address first: a second server on a busy port stops before touching any database.
+        named = cfg.origin("http", "")
+        claim = claim_address(cfg.host, cfg.port, f"{cfg.http} ({named})" if named else cfg.http)
+    except AddressError as exc:
+        _fail(str(exc))
+    _check_access_log(cfg)
+    link = _with_database(cfg, _prepare)  # create/upgrade the schema once, before the workers start
+    _export_for_workers(cfg)
+    _print_banner(cfg, link)
+    try:
+        _run_granian(cfg, claim.ip)
+    finally:
+        claim.close()
+
+
+def _with_database(cfg: Config, work: Callable[[Config], Coroutine[Any, Any, T]]) -> T:
+    """Run `work(cfg)` once the data directory is usable; any failure (the directory, the
+    database, the superuser's email or password) is one line and exit 1."""
+    try:
+        check_data_dir(cfg)
+        return asyncio.run(work(cfg))
+    except ValueError as exc:  # what the command was asked to write is not valid
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:
+        if cfg.log_level.lower() == "debug":
+            logging.getLogger("bastion.cli").exception("failed")
+        _fail(describe(exc, cfg))
+
+
+def _check_access_log(cfg: Config) -> None:
+    if cfg.log_access in ("stderr", "off"):
+        return
+    path = Path(cfg.log_access).resolve()
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        _fail(f"cannot write the access log {path} ({cfg.origin('log_access')}): {exc.strerror or exc}")
+    cfg.log_access = str(path)  # workers may not share this process's working directory
+
+
+def _export_for_workers(cfg: Config) -> None:
+    """Workers are separate processes that rebuild the config from the environment."""
     os.environ.update(
         {
             "BASTION_HTTP": cfg.http,
             "BASTION_DATA_DIR": str(cfg.data_dir.resolve()),
             "BASTION_DATABASE_URL": cfg.database_url,
             "BASTION_WORKERS": str(cfg.workers),
+            "BASTION_LOG_LEVEL": cfg.log_level,
+            "BASTION_LOG_FORMAT": cfg.log_format,
+            "BASTION_LOG_ACCESS": cfg.log_access,
         }
     )
-    _run(_prepare(cfg))  # create/upgrade the schema once, before the workers start
+
+
+def _print_banner(cfg: Config, installer_link: str | None) -> None:
+    base = cfg.base_url
+    lines = [
+        f"Bastion {__version__} serving {base}",
+        f"  REST API:  {base}/api/",
+        f"  Dashboard: {base}/_/",
+    ]
+    if installer_link:
+        lines += [
+            "",
+            "(!) There is no superuser yet. Open this link in a browser within 30 minutes to create the first one:",
+            installer_link,
+            f"(or from a shell: {sys.argv[0]} superuser upsert EMAIL PASSWORD)",
+            "",
+        ]
+    click.echo("\n".join(lines), err=True)
+
+
+def _run_granian(cfg: Config, ip: str) -> None:
     from granian import Granian
     from granian.constants import Interfaces, Loops
 
-    click.echo(
-        f"Bastion {__version__} listening on http://{cfg.http}  (REST API: http://{cfg.http}/api/)", err=True
-    )
-    Granian(
+    server = Granian(
         "bastion.api.server:create",
         factory=True,
-        address=cfg.host,
+        address=ip,
         port=cfg.port,
         interface=Interfaces.ASGI,
         workers=cfg.workers,
@@ -96,15 +192,22 @@ def serve(
         log_access=False,
         log_level="warning",  # type: ignore[arg-type]
         workers_kill_timeout=int(cfg.shutdown_timeout),
-    ).serve()
+    )
+    try:
+        server.serve()
+    except (OSError, ValueError) as exc:  # the bind, should it fail after the claim's probe
+        _fail(f"cannot listen on {cfg.http}: {getattr(exc, 'strerror', None) or exc}")
 
 
-async def _prepare(cfg: Config) -> None:
+async def _prepare(cfg: Config) -> str | None:
+    """Open (create, upgrade) the database once; the first-superuser link when there is none."""
+    from bastion.api.installer import installer_link
     from bastion.app import App
 
     app = App(cfg)
     try:
         await app.start()
+        return await installer_link(app, cfg.base_url)
     finally:
         await app.stop()
 
@@ -128,11 +231,7 @@ def superuser_upsert(email: str, password: str, data_dir: Path | None, database_
     cfg = _config(data_dir=data_dir, database_url=database_url)
     from bastion.core.superusers import upsert_superuser
 
-    try:
-        created = _run(upsert_superuser(cfg, email, password))
-    except ValueError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(1)
+    created = _with_database(cfg, lambda c: upsert_superuser(c, email, password))
     click.echo(f'Successfully {"created" if created else "updated"} superuser "{email}".')
 
 
@@ -144,7 +243,7 @@ def superuser_delete(email: str, data_dir: Path | None, database_url: str | None
     cfg = _config(data_dir=data_dir, database_url=database_url)
     from bastion.core.superusers import delete_superuser
 
-    if not _run(delete_superuser(cfg, email)):
+    if not _with_database(cfg, lambda c: delete_superuser(c, email)):
         click.echo(f"Error: no superuser with email {email!r}.", err=True)
         sys.exit(1)
     click.echo(f'Successfully deleted superuser "{email}".')

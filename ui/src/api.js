@@ -17,9 +17,12 @@ function url(path, query) {
   return text ? `${path}?${text}` : path;
 }
 
-export async function api(method, path, { body, query, form } = {}) {
+// `token` replaces the session's: the public pages (the first-superuser link, a user's mail links)
+// send their link's token or none, and never the superuser's.
+export async function api(method, path, { body, query, form, token } = {}) {
   const headers = { Accept: 'application/json' };
-  if (session.token) headers.Authorization = session.token;
+  const auth = token === undefined ? session.token : token;
+  if (auth) headers.Authorization = auth;
   let payload;
   if (form) payload = form;
   else if (body !== undefined) { headers['Content-Type'] = 'application/json'; payload = JSON.stringify(body); }
@@ -33,7 +36,7 @@ export async function api(method, path, { body, query, form } = {}) {
   const data = await res.json().catch(() => null);
   if (!res.ok) {
     // An expired or revoked token: back to the sign-in form.
-    if (res.status === 401 && session.token && !path.endsWith('/auth-with-password')) session.clear(true);
+    if (res.status === 401 && token === undefined && session.token && !path.endsWith('/auth-with-password')) session.clear(true);
     throw new ApiError(res.status, data);
   }
   return data;
@@ -49,4 +52,14 @@ export function errorLines(data, prefix = '') {
     else if (val && typeof val === 'object') lines.push(...errorLines(val, `${prefix}${key}.`));
   }
   return lines;
+}
+
+// The claims of a JWT, unverified (the server checks it): which collection, which email.
+export function tokenClaims(token) {
+  try {
+    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    return JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(part), (c) => c.charCodeAt(0))));
+  } catch {
+    return {};
+  }
 }

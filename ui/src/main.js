@@ -8,6 +8,8 @@ import { renderShell } from './views/shell.js';
 import { renderCollection } from './views/records.js';
 import { renderLogs } from './views/logs.js';
 import { renderSettings } from './views/settings.js';
+import { renderInstaller } from './views/installer.js';
+import { renderConfirmEmailChange, renderConfirmPasswordReset, renderConfirmVerification } from './views/record_confirm.js';
 
 const root = document.getElementById('app');
 let shell = null;
@@ -18,9 +20,25 @@ const ROUTES = [
   [/^\/settings(?:\/(\w+))?$/, 'settings', (main, m) => renderSettings(main, m[1] || 'application')],
 ];
 
+// Pages anyone may open, signed in or not: the first-superuser link `bastion serve` prints, and the
+// links in users' mails (PocketBase's routes, `/users/…` being its older spelling).
+const PUBLIC = [
+  [/^\/pbinstall?\/([^/]+)$/, renderInstaller],
+  [/^\/(?:auth|users)\/confirm-verification\/([^/]+)$/, renderConfirmVerification],
+  [/^\/(?:auth|users)\/confirm-password-reset\/([^/]+)$/, renderConfirmPasswordReset],
+  [/^\/(?:auth|users)\/confirm-email-change\/([^/]+)$/, renderConfirmEmailChange],
+];
+
 async function route() {
   root.removeAttribute('aria-busy');
   root.classList.remove('app-boot');
+  const hash = location.hash.replace(/^#/, '');
+  const open = PUBLIC.map(([re, render]) => [hash.match(re), render]).find(([m]) => m);
+  if (open) {
+    shell = null;
+    open[1](root, decodeURIComponent(open[0][1]));
+    return;
+  }
   if (!session.token) {
     shell = null;
     renderLogin(root);

@@ -1,0 +1,91 @@
+"""Run by a plain `pip install` of the wheel: is every module Bastion imports at run time declared?
+
+Prints a JSON report: modules of the `bastion` package that fail to import, and third-party
+imports (at any depth, also inside functions) whose distribution is not one of the package's own
+`[project.dependencies]`. An import inside `try: ... except ImportError` is optional (zstandard)
+and left out. Standard library only, so it runs in any fresh venv.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.metadata as md
+import json
+import pkgutil
+import re
+import sys
+from pathlib import Path
+
+
+def _optional_lines(tree: ast.AST) -> set[int]:
+    """Line numbers inside a `try` whose handlers catch ImportError/ModuleNotFoundError."""
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Try):
+            continue
+        caught = {getattr(h.type, "id", None) for h in node.handlers if h.type is not None} | {
+            getattr(e, "id", None)
+            for h in node.handlers
+            if isinstance(h.type, ast.Tuple)
+            for e in h.type.elts
+        }
+        if caught & {"ImportError", "ModuleNotFoundError"}:
+            for stmt in node.body:
+                lines.update(range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
+    return lines
+
+
+def third_party_imports(package_dir: Path) -> dict[str, str]:
+    """{top-level module name: first file that imports it} for every non-stdlib, non-bastion import."""
+    found: dict[str, str] = {}
+    for path in sorted(package_dir.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        optional = _optional_lines(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            if node.lineno in optional:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top == "bastion":
+                    continue
+                found.setdefault(top, str(path.relative_to(package_dir.parent)))
+    return found
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def main() -> None:
+    import bastion
+
+    package_dir = Path(bastion.__file__).parent
+    broken = {}
+    for info in pkgutil.walk_packages(bastion.__path__, "bastion."):
+        try:
+            importlib.import_module(info.name)
+        except Exception as exc:  # noqa: BLE001 - every failure is reported
+            broken[info.name] = repr(exc)
+    declared = {
+        _canonical(re.split(r"[\s;<>=!~\[(]", req, maxsplit=1)[0])
+        for req in md.requires("bastion") or []
+        if "extra ==" not in req
+    }
+    providers = md.packages_distributions()
+    undeclared = {}
+    for module, where in third_party_imports(package_dir).items():
+        dists = {_canonical(d) for d in providers.get(module, [])}
+        if not dists & declared:
+            undeclared[module] = {"imported_by": where, "installed_from": sorted(dists)}
+    print(json.dumps({"broken": broken, "undeclared": undeclared, "declared": sorted(declared)}))
+
+
+if __name__ == "__main__":
+    main()
