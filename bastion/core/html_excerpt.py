@@ -1,0 +1,172 @@
+"""Plain-text excerpt of an HTML value: the `:excerpt(max, withEllipsis?)` fields modifier.
+
+PocketBase (tools/picker/excerpt_modifier.go) parses the value with Go's HTML5 parser and walks
+the tree: text nodes are written with ASCII whitespace runs collapsed, block elements (anything
+not in its inline list) are surrounded by one space, a fixed list of elements (head, script,
+form, svg ...) is skipped whole, and the walk stops descending once more than `max + 2` bytes
+were written, before the result is trimmed and cut to `max` characters. Those quirks are
+observable (multi-byte text can come out shorter than `max`), so the walk below follows them.
+
+The parsing is lexbor's HTML5 tree builder (selectolax), with scripting enabled as in Go's
+parser (`<noscript>` content is raw text). Two bounds keep the work small whatever the value:
+
+- Go's parser refuses a document whose stack of open elements passes 512; PocketBase then
+  leaves the whole response unfiltered. `ExcerptUnavailable` reports the same refusal, found as
+  an element more than 512 levels deep in the parsed tree.
+- HTML5 tree building is quadratic in nesting depth by design (lexbor, html5ever and Go's parser
+  alike: Go stops at 512 for that reason) and its formatting-element reconstruction can clone
+  hundreds of elements per tag, so a 1 MB value could cost minutes. Only the value's first
+  `MAX_TAGS` tags are read: an excerpt needs the beginning of the text, and everything before
+  the cut parses exactly as it would in the whole value. A value that needs more than that
+  (more than 1,024 tags before the excerpt's text, or nesting past 512 after them) is where the
+  answer can differ from PocketBase, which reads it all (and takes seconds on such values).
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import islice
+
+from selectolax.lexbor import LexborDocumentOptions, LexborHTMLParser, LexborNode
+
+__all__ = ["MAX_OPEN_ELEMENTS", "MAX_TAGS", "ExcerptUnavailable", "excerpt"]
+
+MAX_OPEN_ELEMENTS = 512  # Go's x/net/html limit, counting <html> as the first open element
+MAX_TAGS = 1024  # markup constructs read from a value (see the module docstring)
+
+# PocketBase's two tag lists: elements skipped with their content, and elements that are not blocks
+_EXCLUDED_TAGS = (
+    "head style script iframe embed applet object svg img picture dialog template button form "
+    "textarea input select option"
+)
+_INLINE_TAGS = (
+    "a abbr acronym b bdo big br button cite code em i label q small span strong strike sub sup time"
+)
+
+_TAG_OPENER = re.compile(r"<[A-Za-z/!?]")  # where the tokenizer may start a tag, comment or declaration
+_GO_WS_RUN = re.compile(r"[\t\n\f\r ]+")  # Go's \s: ASCII only, no \v
+# Go's unicode.IsSpace, what strings.TrimSpace removes
+_GO_SPACE = (
+    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
+)
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_PARSE_OPTIONS = LexborDocumentOptions.WO_EVENTS  # the tree as parsed, no DOM mutation side effects
+
+# lexbor node kinds by tag id: 2 text, 4 comment, 5 doctype; elements have ids above 5
+_TEXT_ID = 2
+_LAST_NON_ELEMENT_ID = 5
+
+
+class ExcerptUnavailable(ValueError):
+    """The value nests deeper than PocketBase's HTML parser accepts."""
+
+
+def _tag_ids(names: str) -> frozenset[int]:
+    """lexbor's fixed ids of standard tag names (custom names get per-document ids instead)."""
+    first, second = LexborHTMLParser(""), LexborHTMLParser("")
+    ids = set()
+    for name in names.split():
+        tag_id = first.create_node(name).tag_id
+        if tag_id != second.create_node(name).tag_id:
+            raise RuntimeError(f"lexbor has no fixed id for <{name}>")
+        ids.add(tag_id)
+    return frozenset(ids)
+
+
+_EXCLUDED_IDS = _tag_ids(_EXCLUDED_TAGS)
+_INLINE_IDS = _tag_ids(_INLINE_TAGS)
+
+
+def _readable(html: str) -> str:
+    """The part of `html` that is parsed: its first MAX_TAGS tags, lone surrogates as U+FFFD
+    (what Go's JSON decoder made of them)."""
+    cut = next(islice(_TAG_OPENER.finditer(html), MAX_TAGS, None), None)
+    if cut is not None:
+        html = html[: cut.start()]
+    try:
+        html.encode("utf-8")
+    except UnicodeEncodeError:
+        html = _LONE_SURROGATE.sub("\ufffd", html)
+    return html
+
+
+def excerpt(html: str, max_length: int, with_ellipsis: bool = False) -> str:
+    """Plain text of `html`, whitespace collapsed, cut to max_length characters ("..." if asked).
+
+    Raises ExcerptUnavailable where PocketBase's parser gives up (nesting past 512 elements)."""
+    document = LexborHTMLParser(_readable(html), scripting=True, options=_PARSE_OPTIONS).root
+    text = _walk_text(document.parent if document is not None else None, max_length + 2)
+    result = text.strip(_GO_SPACE)
+    if len(result) > max_length:
+        result = result[:max_length].strip(_GO_SPACE)
+        if with_ellipsis:
+            result += "..."
+    return result
+
+
+def _walk_text(document: LexborNode | None, limit: int) -> str:
+    """PocketBase's text walk over the whole tree, iteratively (the tree can be 512 deep).
+
+    Every node is visited, because the depth limit holds for the whole document; what is written
+    follows Go's walk: an element entered once more than `limit` bytes were written keeps its
+    surrounding spaces but its content is skipped, while later sibling text is still written."""
+    parts: list[str] = []
+    size = 0  # bytes written, as Go's strings.Builder counts them
+    prev_space = False
+    depth = 0  # open elements above `node`
+    # per element descended into: (is a written block, content skipped); `muted` is the latter
+    # for the current node: inside an excluded element or one entered past the limit
+    entered: list[tuple[bool, bool]] = []
+    muted = False
+    node = document.child if document is not None else None
+    while node is not None:
+        tag_id = node.tag_id
+        if tag_id == _TEXT_ID:
+            if not muted:
+                txt = _GO_WS_RUN.sub(" ", node.text_content or "")
+                if prev_space:
+                    txt = txt.lstrip(" ")
+                if txt:
+                    prev_space = txt[-1] == " "
+                    parts.append(txt)
+                    size += len(txt.encode("utf-8"))
+        elif tag_id > _LAST_NON_ELEMENT_ID:
+            if depth >= MAX_OPEN_ELEMENTS:
+                raise ExcerptUnavailable("html: open stack of elements exceeds 512 nodes")
+            block = False
+            skip_content = muted
+            if not muted:
+                if tag_id in _EXCLUDED_IDS:
+                    skip_content = True
+                else:
+                    block = tag_id not in _INLINE_IDS
+                    if block and not prev_space:
+                        parts.append(" ")
+                        size += 1
+                        prev_space = True
+                    skip_content = size > limit
+            child = node.child
+            if child is not None:
+                entered.append((block, muted))
+                depth += 1
+                muted = skip_content
+                node = child
+                continue
+            if block and not prev_space:
+                parts.append(" ")
+                size += 1
+                prev_space = True
+        # next node: the next sibling, closing the elements whose last child this was
+        following = node.next
+        while following is None and entered:
+            node = node.parent
+            block, muted = entered.pop()
+            depth -= 1
+            if block and not prev_space:
+                parts.append(" ")
+                size += 1
+                prev_space = True
+            following = node.next
+        node = following
+    return "".join(parts)
