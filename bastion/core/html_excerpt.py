@@ -16,10 +16,11 @@ parser (`<noscript>` content is raw text). Two bounds keep the work small whatev
 - HTML5 tree building is quadratic in nesting depth by design (lexbor, html5ever and Go's parser
   alike: Go stops at 512 for that reason) and its formatting-element reconstruction can clone
   hundreds of elements per tag, so a 1 MB value could cost minutes. Only the value's first
-  `MAX_TAGS` tags are read: an excerpt needs the beginning of the text, and everything before
-  the cut parses exactly as it would in the whole value. A value that needs more than that
-  (more than 1,024 tags before the excerpt's text, or nesting past 512 after them) is where the
-  answer can differ from PocketBase, which reads it all (and takes seconds on such values).
+  `MAX_TAGS` tags are read: an excerpt needs the beginning of the text, and the text before the
+  cut comes out as it would from the whole value (save for markup after the cut that reaches
+  back, such as text misplaced inside an open table). A value that needs more (over 1,024 tags
+  before the excerpt's text, or nesting past 512 after them) is where the answer can differ
+  from PocketBase's, which reads it all and takes up to a second on such values.
 """
 
 from __future__ import annotations
@@ -79,8 +80,8 @@ _INLINE_IDS = _tag_ids(_INLINE_TAGS)
 
 
 def _readable(html: str) -> str:
-    """The part of `html` that is parsed: its first MAX_TAGS tags, lone surrogates as U+FFFD
-    (what Go's JSON decoder made of them)."""
+    """The part of `html` that is parsed: up to its (MAX_TAGS + 1)th tag, with lone surrogates
+    (which PocketBase's JSON refuses, and lexbor would drop) as U+FFFD."""
     cut = next(islice(_TAG_OPENER.finditer(html), MAX_TAGS, None), None)
     if cut is not None:
         html = html[: cut.start()]

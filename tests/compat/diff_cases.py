@@ -6,6 +6,7 @@ writes change state, and both servers run the cases in the same order, so they s
 
 from __future__ import annotations
 
+from .diff_cases_excerpt import excerpt_cases
 from .diff_cases_logs import logs_cases
 from .diff_cases_read import read_cases
 from .diff_cases_write import write_cases
@@ -13,7 +14,7 @@ from .diff_compare import Case
 
 
 def all_cases() -> list[Case]:
-    cases = read_cases() + logs_cases() + write_cases()
+    cases = read_cases() + logs_cases() + write_cases() + excerpt_cases()
     ids = [c.id for c in cases]
     duplicates = {i for i in ids if ids.count(i) > 1}
     assert not duplicates, f"duplicate case ids: {duplicates}"

@@ -22,7 +22,11 @@ def test_tokenize(raw, want):
 
 
 def test_modifier_arguments_split_on_brackets_commas_and_spaces():
-    assert tokenize("excerpt(10, true)", separators="(), ", ignore_parenthesis=True) == ["excerpt", "10", "true"]
+    assert tokenize("excerpt(10, true)", separators="(), ", ignore_parenthesis=True) == [
+        "excerpt",
+        "10",
+        "true",
+    ]
 
 
 @pytest.mark.parametrize("raw", ["a(b,c", "a'b,c", "a)b(,c"])
