@@ -48,6 +48,8 @@ VALUES = {
     "formatting clones x505": cloning(505),
     "huge attribute": '<a href="' + "x" * MB + '">t</a>',
     "500k attributes": "<x" + " a" * (MB // 2),
+    "150k distinct attributes": "<x" + "".join(f" a{i}" for i in range(150_000)) + ">t",
+    "tags of 1,000 attributes": ("<x" + "".join(f" a{i}" for i in range(1000)) + ">t") * 200,
     "&amp; flood": fill("&amp;"),
     "&#x41; flood": fill("&#x41;"),
     "&notin prefixes": fill("&notin"),

@@ -14,26 +14,28 @@ parser (`<noscript>` content is raw text). Two bounds keep the work small whatev
   leaves the whole response unfiltered. `ExcerptUnavailable` reports the same refusal, found as
   an element more than 512 levels deep in the parsed tree.
 - HTML5 tree building is quadratic in nesting depth by design (lexbor, html5ever and Go's parser
-  alike: Go stops at 512 for that reason) and its formatting-element reconstruction can clone
-  hundreds of elements per tag, so a 1 MB value could cost minutes. Only the value's first
-  `MAX_TAGS` tags are read: an excerpt needs the beginning of the text, and the text before the
-  cut comes out as it would from the whole value (save for markup after the cut that reaches
-  back, such as text misplaced inside an open table). A value that needs more (over 1,024 tags
-  before the excerpt's text, or nesting past 512 after them) is where the answer can differ
-  from PocketBase's, which reads it all and takes up to a second on such values.
+  alike: Go stops at 512 for that reason), its formatting-element reconstruction can clone
+  hundreds of elements per tag, and lexbor checks each attribute against the element's others,
+  so a 1 MB value could cost minutes. Only what comes before the value's (MAX_TAGS + 1)th tag,
+  and before MAX_ATTRIBUTES attributes in all, is read: an excerpt needs the beginning of the
+  text, and the text before the cut comes out as it would from the whole value (save for markup
+  after the cut that reaches back, such as text misplaced inside an open table). A value that
+  needs more (over 512 tags before the excerpt's text, or nesting past 512 after them) is where
+  the answer can differ from PocketBase's, which reads it all and takes up to a second on such
+  values.
 """
 
 from __future__ import annotations
 
 import re
-from itertools import islice
 
 from selectolax.lexbor import LexborDocumentOptions, LexborHTMLParser, LexborNode
 
-__all__ = ["MAX_OPEN_ELEMENTS", "MAX_TAGS", "ExcerptUnavailable", "excerpt"]
+__all__ = ["MAX_ATTRIBUTES", "MAX_OPEN_ELEMENTS", "MAX_TAGS", "ExcerptUnavailable", "excerpt"]
 
 MAX_OPEN_ELEMENTS = 512  # Go's x/net/html limit, counting <html> as the first open element
-MAX_TAGS = 1024  # markup constructs read from a value (see the module docstring)
+MAX_TAGS = 512  # markup constructs read from a value (see the module docstring)
+MAX_ATTRIBUTES = 2048  # attributes read, all tags together (lexbor's are quadratic per element)
 
 # PocketBase's two tag lists: elements skipped with their content, and elements that are not blocks
 _EXCLUDED_TAGS = (
@@ -45,6 +47,14 @@ _INLINE_TAGS = (
 )
 
 _TAG_OPENER = re.compile(r"<[A-Za-z/!?]")  # where the tokenizer may start a tag, comment or declaration
+# a start or end tag's name, the space between its attributes, and one attribute with its value,
+# as the HTML tokenizer reads them (possessive: no backtracking on hostile input)
+_TAG_NAME = re.compile(r"</?[A-Za-z][^\t\n\f\r />]*+")
+_ATTRIBUTE_GAP = re.compile(r"[\t\n\f\r /]*+")
+_ATTRIBUTE = re.compile(
+    r"""[^\t\n\f\r />][^\t\n\f\r /=>]*+"""
+    r"""(?:[\t\n\f\r ]*+=[\t\n\f\r ]*+(?:"[^"]*+"?|'[^']*+'?|[^\t\n\f\r >]*+))?+"""
+)
 _GO_WS_RUN = re.compile(r"[\t\n\f\r ]+")  # Go's \s: ASCII only, no \v
 # Go's unicode.IsSpace, what strings.TrimSpace removes
 _GO_SPACE = (
@@ -80,16 +90,41 @@ _INLINE_IDS = _tag_ids(_INLINE_TAGS)
 
 
 def _readable(html: str) -> str:
-    """The part of `html` that is parsed: up to its (MAX_TAGS + 1)th tag, with lone surrogates
-    (which PocketBase's JSON refuses, and lexbor would drop) as U+FFFD."""
-    cut = next(islice(_TAG_OPENER.finditer(html), MAX_TAGS, None), None)
-    if cut is not None:
-        html = html[: cut.start()]
+    """The part of `html` that is parsed: what comes before its (MAX_TAGS + 1)th tag or the tag
+    that takes the attributes past MAX_ATTRIBUTES, with lone surrogates (which PocketBase's JSON
+    refuses, and lexbor would drop) as U+FFFD.
+
+    A `<` inside an attribute value or raw text is counted as a tag too: the bounds are on work,
+    and counting more only moves the cut earlier."""
+    attributes = 0
+    cut = len(html)
+    for tags, opener in enumerate(_TAG_OPENER.finditer(html), start=1):
+        name = _TAG_NAME.match(html, opener.start())
+        if name is not None:
+            attributes += _attribute_count(html, name.end(), MAX_ATTRIBUTES + 1 - attributes)
+        if tags > MAX_TAGS or attributes > MAX_ATTRIBUTES:
+            cut = opener.start()
+            break
+    html = html[:cut]
     try:
         html.encode("utf-8")
     except UnicodeEncodeError:
         html = _LONE_SURROGATE.sub("\ufffd", html)
     return html
+
+
+def _attribute_count(html: str, pos: int, limit: int) -> int:
+    """How many attributes the tag whose name ends at `pos` has, counting up to `limit`."""
+    count = 0
+    while count < limit:
+        gap = _ATTRIBUTE_GAP.match(html, pos)
+        pos = gap.end() if gap is not None else pos
+        attribute = _ATTRIBUTE.match(html, pos)
+        if attribute is None:  # `>` or the end of the value: the tag is over
+            break
+        pos = attribute.end()
+        count += 1
+    return count
 
 
 def excerpt(html: str, max_length: int, with_ellipsis: bool = False) -> str:

@@ -391,7 +391,7 @@ _HOSTILE = [
     ("nested_past_512", "<b>" * 700 + "deep", "10,true"),
     ("nested_div_100kb", "<div>" * 20_000 + "deep", "10,true"),
     ("unclosed_paragraphs_100kb", "<p>x" * 25_000, "10,true"),
-    ("nested_then_text", "<i>" * 400 + "x" + "</i>" * 400 + "<p>after</p>", "20,true"),
+    ("nested_then_text", "<i>" * 250 + "x" + "</i>" * 250 + "<p>after</p>", "20,true"),
 ]
 
 

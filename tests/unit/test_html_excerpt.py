@@ -65,3 +65,21 @@ def test_only_the_first_tags_are_read():
 def test_text_past_the_bound_in_the_same_run_is_kept():
     text = "word " * 50_000
     assert excerpt("<p>" + text + "</p>", 12, True) == "word word wo..."
+
+
+def _attributes(count: int) -> str:
+    return "".join(f" a{i}" for i in range(count))
+
+
+def test_only_the_first_attributes_are_read():
+    # lexbor checks each attribute against the element's others: 150,000 of them took minutes.
+    # Reading stops before the tag that takes the count past MAX_ATTRIBUTES (PocketBase 0.40.6
+    # reads on and answers "t" for the 1 MB value)
+    limit = html_excerpt.MAX_ATTRIBUTES
+    assert excerpt("<x" + _attributes(limit) + ">t", 10) == "t"
+    assert excerpt("<x" + _attributes(limit + 1) + ">t", 10) == ""
+    assert excerpt("<p>a</p><x" + _attributes(150_000) + ">t", 10) == "a"
+    assert excerpt(("<x" + _attributes(1000) + ">t") * 100, 10) == "t t"
+    # a quoted `>` does not end the tag, nor does a missing space end the attributes
+    assert excerpt("<x" + ' a=">"' * (limit + 1) + ">t", 10) == ""
+    assert excerpt("<x a" + '="1"b' * (limit + 1) + ">t", 10) == ""
