@@ -8,7 +8,7 @@ were written, before the result is trimmed and cut to `max` characters. Those qu
 observable (multi-byte text can come out shorter than `max`), so the walk below follows them.
 
 The parsing is lexbor's HTML5 tree builder (selectolax), with scripting enabled as in Go's
-parser (`<noscript>` content is raw text). Two bounds keep the work small whatever the value:
+parser (`<noscript>` content is raw text). Two limits apply, whatever the value:
 
 - Go's parser refuses a document whose stack of open elements passes 512; PocketBase then
   leaves the whole response unfiltered. `ExcerptUnavailable` reports the same refusal, found as
@@ -20,9 +20,9 @@ parser (`<noscript>` content is raw text). Two bounds keep the work small whatev
   and before MAX_ATTRIBUTES attributes in all, is read: an excerpt needs the beginning of the
   text, and the text before the cut comes out as it would from the whole value (save for markup
   after the cut that reaches back, such as text misplaced inside an open table). A value that
-  needs more (over 512 tags before the excerpt's text, or nesting past 512 after them) is where
-  the answer can differ from PocketBase's, which reads it all and takes up to a second on such
-  values.
+  needs more (over 512 tags or 2,048 attributes before the excerpt's text, or nesting past 512
+  after them) is where the answer can differ from PocketBase's, which reads it all and takes up
+  to a second on such values.
 """
 
 from __future__ import annotations
@@ -61,6 +61,8 @@ _GO_SPACE = (
     "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
     "\u2028\u2029\u202f\u205f\u3000"
 )
+_GO_SPACE_RUN = re.compile(f"[{_GO_SPACE}]+")
+_TEXT_CHUNK = 4096  # a long text node is collapsed piece by piece, until the excerpt is settled
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _PARSE_OPTIONS = LexborDocumentOptions.WO_EVENTS  # the tree as parsed, no DOM mutation side effects
 
@@ -132,7 +134,7 @@ def excerpt(html: str, max_length: int, with_ellipsis: bool = False) -> str:
 
     Raises ExcerptUnavailable where PocketBase's parser gives up (nesting past 512 elements)."""
     document = LexborHTMLParser(_readable(html), scripting=True, options=_PARSE_OPTIONS).root
-    text = _walk_text(document.parent if document is not None else None, max_length + 2)
+    text = _walk_text(document.parent if document is not None else None, max_length)
     result = text.strip(_GO_SPACE)
     if len(result) > max_length:
         result = result[:max_length].strip(_GO_SPACE)
@@ -141,14 +143,18 @@ def excerpt(html: str, max_length: int, with_ellipsis: bool = False) -> str:
     return result
 
 
-def _walk_text(document: LexborNode | None, limit: int) -> str:
+def _walk_text(document: LexborNode | None, max_length: int) -> str:
     """PocketBase's text walk over the whole tree, iteratively (the tree can be 512 deep).
 
     Every node is visited, because the depth limit holds for the whole document; what is written
-    follows Go's walk: an element entered once more than `limit` bytes were written keeps its
-    surrounding spaces but its content is skipped, while later sibling text is still written."""
+    follows Go's walk: an element entered once more than `max_length + 2` bytes were written keeps
+    its surrounding spaces but its content is skipped, while later sibling text is still written.
+    Writing stops once more than `max_length` non-space characters are out: the excerpt is then
+    settled (its first `max_length` characters, and that it was cut)."""
     parts: list[str] = []
     size = 0  # bytes written, as Go's strings.Builder counts them
+    limit = max_length + 2
+    visible = 0  # characters written other than spaces
     prev_space = False
     depth = 0  # open elements above `node`
     # per element descended into: (is a written block, content skipped); `muted` is the latter
@@ -159,14 +165,20 @@ def _walk_text(document: LexborNode | None, limit: int) -> str:
     while node is not None:
         tag_id = node.tag_id
         if tag_id == _TEXT_ID:
-            if not muted:
-                txt = _GO_WS_RUN.sub(" ", node.text_content or "")
+            data = "" if muted or visible > max_length else (node.text_content or "")
+            for start in range(0, len(data), _TEXT_CHUNK):
+                # a whitespace run split between pieces collapses as one: the second half is
+                # stripped after the first one's space, as at the start of a text node
+                txt = _GO_WS_RUN.sub(" ", data[start : start + _TEXT_CHUNK])
                 if prev_space:
                     txt = txt.lstrip(" ")
                 if txt:
                     prev_space = txt[-1] == " "
                     parts.append(txt)
                     size += len(txt.encode("utf-8"))
+                    visible += len(_GO_SPACE_RUN.sub("", txt))
+                    if visible > max_length:
+                        break
         elif tag_id > _LAST_NON_ELEMENT_ID:
             if depth >= MAX_OPEN_ELEMENTS:
                 raise ExcerptUnavailable("html: open stack of elements exceeds 512 nodes")

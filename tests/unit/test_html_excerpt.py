@@ -62,9 +62,16 @@ def test_only_the_first_tags_are_read():
     assert excerpt("early" + tags + "<div>" * 600, 50) == "early"
 
 
-def test_text_past_the_bound_in_the_same_run_is_kept():
-    text = "word " * 50_000
-    assert excerpt("<p>" + text + "</p>", 12, True) == "word word wo..."
+def test_long_text_is_collapsed_as_one_run():
+    # a long text node is read piece by piece until the excerpt is settled; the pieces must
+    # join as the whole node would (whitespace runs across pieces, leading spaces Go trims)
+    assert excerpt("<p>" + "word " * 50_000 + "</p>", 12, True) == "word word wo..."
+    assert excerpt("a" + " \n" * 5000 + "b", 10) == "a b"
+    assert excerpt("\u3000" * 20_000 + "abc", 10, True) == "abc"
+    assert excerpt("\u3000" * 20_000 + "abc" + "\u3000" * 20_000, 3, True) == "abc"
+    assert excerpt("日本語" * 5000, 5, True) == "日本語日本..."
+    assert excerpt("abcdef" + " " * 10_000, 5, True) == "abcde..."
+    assert excerpt("abcde" + " " * 10_000, 5, True) == "abcde"
 
 
 def _attributes(count: int) -> str:
