@@ -13,7 +13,7 @@ from starlette.responses import Response
 from bastion.app import App
 from bastion.auth.auth_record import auth_record_for_token, bearer_value
 from bastion.core.record_access import Access, normalize_headers
-from bastion.core.record_fields_filter import pick_fields
+from bastion.core.response_fields import pick_fields
 from bastion.errors import ApiError, BadRequestError, UnauthorizedError, UnsupportedMediaError
 from bastion.files.file_upload import Upload
 from bastion.obs import segment_timing

@@ -10,8 +10,8 @@ import msgspec
 from bastion.core.record_access import Access
 from bastion.core.record_expand import expand_records
 from bastion.core.record_export import export_record
-from bastion.core.record_fields_filter import pick_fields
 from bastion.core.record_model import Record, snapshot
+from bastion.core.response_fields import pick_fields
 from bastion.errors import BadRequestError
 
 _encoder = msgspec.json.Encoder()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .diff_cases_access import access_cases
 from .diff_cases_auth import auth_cases
+from .diff_cases_excerpt import excerpt_cases
 from .diff_cases_firstrun import firstrun_cases
 from .diff_cases_http import http_cases
 from .diff_cases_logs import logs_cases
@@ -18,7 +19,15 @@ from .diff_compare import Case
 
 
 def all_cases() -> list[Case]:
-    cases = read_cases() + firstrun_cases() + logs_cases() + write_cases() + http_cases() + schema_cases()
+    cases = (
+        read_cases()
+        + firstrun_cases()
+        + logs_cases()
+        + write_cases()
+        + excerpt_cases()
+        + http_cases()
+        + schema_cases()
+    )
     cases += access_cases()  # reads only
     cases += auth_cases()
     ids = [c.id for c in cases]

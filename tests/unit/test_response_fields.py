@@ -1,6 +1,7 @@
-"""The `fields` picker and `:excerpt` modifier, against answers captured from PocketBase 0.40.6.
+"""The `fields` picker and its modifiers, against answers captured from PocketBase 0.40.6.
 
-Each expected value below is what the real binary returned for the same record and expression.
+Each expected value below is what the real binary returned for the same record and expression
+(the excerpt's HTML walk has its own table in test_html_excerpt.py).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import copy
 import pytest
 
 from bastion.core.list_result import list_result
-from bastion.core.record_fields_filter import ExcerptModifier, excerpt, parse_fields, pick_fields, tokenize
+from bastion.core.response_fields import ExcerptModifier, parse_fields, pick_fields
 from bastion.errors import BadRequestError
 
 AUTHOR = {
@@ -121,73 +122,6 @@ PICKS = [
     ("page,id", {"id": "8i3gap9260d77zp"}),
 ]
 
-# (html, excerpt arguments, PocketBase answer)
-EXCERPTS = [
-    ("<p>日本語</p><p>日本語</p><p>日本語</p>", "5,true", "日本語"),
-    ("日本語日本語日本語", "5,true", "日本語日本..."),
-    ("<p>日本語</p><p>日本語</p><p>日本語</p>", "50,true", "日本語 日本語 日本語"),
-    ("Hello <script>alert(1)</script>world", "50", "Hello world"),
-    ("<title>Doc</title>Body text", "50", "Body text"),
-    ("a&nbsp;&nbsp;b &amp; c &lt;d&gt;", "50", "a\xa0\xa0b & c <d>"),
-    ("line1<br>line2<br/>line3", "50", "line1line2line3"),
-    ("<ul><li>one</li><li>two</li></ul>after", "50", "one two after"),
-    ("  lots \n\t of   space  ", "50", "lots of space"),
-    ("<div>a<span>b</span>c<div>d</div>e</div>", "50", "abc d e"),
-    ("<p>unclosed <b>bold <i>it</p>rest", "50", "unclosed bold it rest"),
-    ("x < y and y > z", "50", "x < y and y > z"),
-    ("<img src=x>pic<input value=v>after<select><option>o</option></select>end", "50", "picafterend"),
-    ("<!-- comment -->text<![CDATA[cd]]>more", "50", "textmore"),
-    ("<style>p{}</style><p>styled</p>", "50", "styled"),
-    ("abc def ghi", "4,true", "abc..."),
-    ("abc def ghi", "3,true", "abc..."),
-    ("abc", "3,true", "abc"),
-    ("abcd", "3,true", "abc..."),
-    ("<p>one</p><p>two</p><p>three</p><p>four</p>", "5,true", "one t..."),
-    ("<b>a</b><b>b</b><b>c</b><b>d</b><b>e</b><b>f</b><b>g</b>", "3,true", "abc..."),
-    ("<p>ab</p><p>cd</p><p>ef</p><p>gh</p>", "3,true", "ab..."),
-    ("éééééééééé", "4,true", "éééé..."),
-    ("<textarea>hidden <b>x</b></textarea>shown", "50", "shown"),
-    ("<table><tr><td>c1</td><td>c2</td></tr></table>t", "50", "c1 c2 t"),
-    ("<html><head><title>T</title></head><body>B</body></html>", "50", "B"),
-    ("<noscript>ns</noscript>x", "50", "x"),
-    ("a\xa0\xa0b\u3000\u3000c", "50", "a\xa0\xa0b\u3000\u3000c"),
-    ("<p> lead</p><p>trail </p>", "50", "lead trail"),
-    ("plain", "2", "pl"),
-    ("<svg><text>svgtext</text></svg>after", "50", "after"),
-    ("<button>btn</button><label>lbl</label><a href=#>link</a>", "50", "lbllink"),
-    ("<h1>Title</h1>\n<p>Para <code>c</code>.</p>", "50", "Title Para c."),
-    ("a<hr>b", "50", "a b"),
-    ("&#x41;&#66;&copy;", "50", "AB©"),
-    ("<p>Hello</p>\n\n<p>World</p>", "8,true", "Hello Wo..."),
-    ("<meta charset=utf-8><link rel=x>text", "50", "text"),
-    ("<head><style>x</style></head>body", "50", "body"),
-    ("é́ combining", "2,true", "é́..."),
-]
-
-
-# HTML5 tree-building corners (implied ends, tables, raw text, svg, select), also from the binary
-EXCERPTS_HTML5 = [
-    ("<p><b>bold<div>still bold</div>after</b></p>", "50", "bold still bold after"),
-    ("<table>stray<tr><td>cell</td></tr></table>", "50", "stray cell"),
-    ("<table><tr><td>a<td>b<tr><td>c</table>", "50", "a b c"),
-    ("<a>x<tr><td>not a table</td></tr></a>", "50", "xnot a table"),
-    ("<svg><text>hidden</text><div>shown</div></svg>tail", "50", "shown tail"),
-    ("<select><select><hr>&lt;b&gt;</select>", "50", "<b>"),
-    ("<noscript><b>raw</b></noscript>x", "50", "x"),
-    ("x<noscript><b>raw</b></noscript>", "50", "x <b>raw</b>"),
-    ("x<title>a &amp; <b>b</b></title>y", "50", "x a & <b>b</b> y"),
-    ("x<textarea>one</textarea><p>two</p>", "50", "x two"),
-    ("x<textarea>unterminated <p>never</p>", "50", "x"),
-    ("text then <b", "50", "text then"),
-    ("a</p>b", "50", "a b"),
-    ("<ul><li>one<li>two<li>three</ul>", "50", "one two three"),
-    ("<button>a<button>b</button>c", "50", "c"),
-    ("<p>日本語</p><table><tr><td>表</td></tr></table><p>日本語</p>", "4,true", "日本語"),
-    ("<p><b><i>x<ul><li>item</li></ul>tail</i></b></p>", "6,true", "x item..."),
-    ("<h1>a<h2>b</h2></h1>c", "50", "a b c"),
-    ("<p>a<table><tr><td>b</td></tr></table>c</p>", "50", "a b c"),
-]
-
 
 @pytest.mark.parametrize(("expr", "want"), PICKS)
 def test_pick_single_record(expr, want):
@@ -284,31 +218,17 @@ def test_excerpt_arguments(args, want):
     assert pick_fields(RECORD, f"body:excerpt({args})") == {"body": want}
 
 
-@pytest.mark.parametrize(("html", "args", "want"), EXCERPTS + EXCERPTS_HTML5)
-def test_excerpt_text(html, args, want):
-    assert pick_fields({"body": html}, f"body:excerpt({args})") == {"body": want}
-
-
-def test_excerpt_survives_deep_nesting():
-    html = "<div>" * 5000 + "deep" + "</div>" * 5000
-    assert excerpt(html, 10) == "deep"
+def test_an_excerpt_past_the_parser_limit_leaves_the_response_unfiltered():
+    # PocketBase 0.40.6: its HTML parser refuses nesting past 512 elements, and the response
+    # (one record or a whole list) then goes out as if `fields` had not been given
+    deep = {**RECORD, "body": "<b>" * 700 + "deep"}
+    assert pick_fields(deep, "id,body:excerpt(10,true)") is deep
+    body = list_result(1, 2, 2, [RECORD, deep])
+    assert pick_fields(body, "id,body:excerpt(10,true)", items_only=True) is body
+    assert pick_fields(deep, "id,title") == {"id": RECORD["id"], "title": "T1"}
 
 
 def test_parse_fields_keeps_last_modifier_per_path():
     assert parse_fields("a:excerpt(3),b,a") == {"a": None, "b": None}
     assert parse_fields("a,a:excerpt(3,true)") == {"a": ExcerptModifier(3, True)}
     assert parse_fields("a.b:excerpt(0x10)") == {"a.b": ExcerptModifier(16, False)}
-
-
-@pytest.mark.parametrize(
-    ("raw", "want"),
-    [
-        ("a, b ,c", ["a", "b", "c"]),
-        ("a:excerpt(1,2),b", ["a:excerpt(1,2)", "b"]),
-        ("'x,y',z", ["'x,y'", "z"]),
-        ("a\\(,b", ["a\\(", "b"]),
-        (",,a,,", ["a"]),
-    ],
-)
-def test_tokenize(raw, want):
-    assert tokenize(raw) == want
