@@ -63,7 +63,7 @@ LOGOUT_PATH = "/api/session/logout"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _AUTH_PATH = re.compile(
     r"^/api/collections/[^/]+/"
-    r"(?P<action>auth-with-password|auth-refresh|auth-with-otp|auth-with-oauth2|impersonate/[^/]+)$"
+    r"(?P<action>auth-with-password|auth-refresh|auth-with-otp|auth-with-totp|auth-with-oauth2|impersonate/[^/]+)$"
 )
 _LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
 CSRF_MISMATCH = "Missing or invalid CSRF token (send the bastion_csrf cookie's value as X-CSRF-Token)."

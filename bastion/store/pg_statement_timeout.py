@@ -42,11 +42,18 @@ class StatementWatch:
         """Whether the watch closed this connection because its statement ran too long."""
         return conn in self._expired
 
+    @property
+    def deadline(self) -> float:
+        """Seconds after which the watch gives up on a statement: a server that answers cancels
+        it itself at `timeout`, so the watch waits a little longer and acts only on a server that
+        does not answer."""
+        return self.timeout + max(0.5, self.timeout / 4)
+
     async def _watch(self) -> None:
         period = min(1.0, self.timeout / 4)
         while True:
             await asyncio.sleep(period)
-            too_old = perf_counter() - self.timeout
+            too_old = perf_counter() - self.deadline
             for conn, started in list(self.running.items()):
                 if started <= too_old and self.running.get(conn) == started:
                     self._expired.add(conn)

@@ -92,7 +92,7 @@ def _fault(exc: BaseException, conn: asyncpg.Connection, watch: StatementWatch) 
     (a misuse of the connection stays what it is). A broken connection is closed here, so the
     pool drops it instead of handing it out again."""
     if watch.expired(conn):
-        return DatabaseUnavailable(f"PostgreSQL statement timed out after {watch.timeout:g} s")
+        return DatabaseUnavailable(f"PostgreSQL statement timeout: no answer after {watch.deadline:g} s")
     if isinstance(exc, asyncpg.exceptions.QueryCanceledError):
         return DatabaseUnavailable(f"PostgreSQL cancelled the statement: {describe_db_error(exc)}")
     if isinstance(exc, asyncpg.exceptions.InternalClientError | asyncpg.InterfaceError):

@@ -81,6 +81,21 @@ async def test_json_body_nesting_is_bounded(docs):
     assert listed.json()["totalItems"] == 1  # nothing half-written
 
 
+async def test_a_json_field_sent_as_deeply_nested_text_is_a_field_error(docs):
+    """A JSON field's value may come as JSON text (form data does): nested past the bound it is a
+    field error, never a 500 from decoding it (RecursionError at ~990 levels)."""
+    url = "/api/collections/docs/records"
+    for levels in (300, 1200, 50000):
+        r = await docs.request("POST", url, json={"j": nested(levels)})
+        assert r.status_code == 400, (levels, r.text)
+        assert r.json()["data"]["j"]["code"] == "validation_json_too_deep", levels
+        form = await docs.request("POST", url, data={"j": nested(levels)})
+        assert form.status_code == 400 and form.json()["data"]["j"]["code"] == "validation_json_too_deep"
+    fine = await docs.request("POST", url, json={"j": nested(200)})
+    assert fine.status_code == 200, fine.text
+    assert (await docs.request("GET", url)).json()["totalItems"] == 1
+
+
 async def test_wide_json_bodies_are_not_mistaken_for_deep_ones(docs):
     wide = {"j": [{"k": [i, {"v": [i]}]} for i in range(2000)], "title": "wide"}
     r = await docs.request("POST", "/api/collections/docs/records", json=wide)

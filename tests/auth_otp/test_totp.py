@@ -97,3 +97,26 @@ def test_drift_window() -> None:
     step = totp.current_step(now)
     assert totp.matching_step(secret, totp.code_at(secret, step + 1), now) == step + 1
     assert totp.matching_step(secret, totp.code_at(secret, step + 3), now) is None
+
+
+async def test_totp_sign_in_opens_a_cookie_session(api: ApiClient) -> None:
+    """A browser app that opted in to cookie sessions gets its cookies when MFA ends with TOTP, as
+    with every other sign-in method."""
+    _, token = await api.create_user("tia@example.com")
+    secret = await _enrol(api, token)
+    await configure(api, mfa=MFA_ON)
+    opt_in = {"X-Bastion-Session": "cookie"}
+    r = await api.request(
+        "POST",
+        f"{BASE}/auth-with-password",
+        json={"identity": "tia@example.com", "password": "userpass123"},
+        headers=opt_in,
+    )
+    assert r.status_code == 401 and "set-cookie" not in r.headers
+    code = totp.code_at(secret, totp.current_step())
+    r = await api.request(
+        "POST", f"{BASE}/auth-with-totp", json={"mfaId": r.json()["mfaId"], "code": code}, headers=opt_in
+    )
+    assert r.status_code == 200, r.text
+    cookies = r.headers.get_list("set-cookie")
+    assert any(c.startswith(f"bastion_session={r.json()['token']};") for c in cookies), cookies

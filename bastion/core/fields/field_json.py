@@ -11,9 +11,16 @@ from typing import Any
 from bastion.core.fields import field_rules as rules
 from bastion.core.fields.field_base import Field, fail, required_error
 from bastion.core.fields.field_cast import go_num
+from bastion.store.json_depth import MAX_JSON_DEPTH, nests_deeper_than
 
 DEFAULT_JSON_MAX_SIZE = 1 << 20
 _JSON_STARTS = '0123456789-"[{'
+
+
+class TooDeepJson(str):
+    """A JSON text (sent as a string value) that nests deeper than MAX_JSON_DEPTH: kept as it came
+    so that validation can refuse it, since decoding and re-encoding it would recurse past
+    Python's stack (a 500 at ~990 levels)."""
 
 
 def dumps(value: Any) -> str:
@@ -53,13 +60,22 @@ class JSONField(Field):
         if isinstance(raw, str):
             if raw in ("null", "true", "false") or (raw and raw[0] in _JSON_STARTS):
                 try:
-                    return json.loads(raw)
+                    value = json.loads(raw)
+                except RecursionError:
+                    return TooDeepJson(raw)
                 except ValueError:
                     return raw
+                return TooDeepJson(raw) if nests_deeper_than(raw, value) else value
             return raw
         return go_json_value(raw)
 
     def validate_value(self, value: Any, ctx: Any = None) -> None:
+        if isinstance(value, TooDeepJson):
+            raise fail(
+                "validation_json_too_deep",
+                "JSON values may nest at most {{.maxDepth}} levels.",
+                {"maxDepth": MAX_JSON_DEPTH},
+            )
         limit = self.max_size if self.max_size > 0 else DEFAULT_JSON_MAX_SIZE
         if len(dumps(value).encode("utf-8")) > limit:
             raise fail(
