@@ -31,8 +31,8 @@ async def test_s3(request: Request) -> Response:
         raise ValidationError(
             {"filesystem": field_error("validation_in_invalid", "Must be a valid value.")}, FAILED
         )
-    s3 = app.settings["backups"]["s3"] if target == "backups" else app.settings["s3"]
-    if not s3.get("enabled"):
+    s3 = app.settings.backups.s3 if target == "backups" else app.settings.s3
+    if not s3.enabled:
         raise BadRequestError(f"{FAILED} Raw error: \nS3 storage filesystem is not enabled.")
     from bastion.files.storage_s3 import S3Storage  # boto3 is slow to import; only when used
 
