@@ -22,11 +22,11 @@ from bastion.api.record_auth import auth_collection, auth_response
 from bastion.app import App
 from bastion.auth import auth_attempts, auth_flows, mfa, otp, totp
 from bastion.core.collection_model import Collection
-from bastion.core.text_formats import is_email
 from bastion.core.ids import new_record_id
 from bastion.core.record_access import Access
 from bastion.core.record_model import Record
 from bastion.core.record_query import find_by_id
+from bastion.core.text_formats import is_email
 from bastion.errors import BadRequestError, ForbiddenError, ValidationError, field_error
 from bastion.mail import mail_auth
 
