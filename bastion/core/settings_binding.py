@@ -58,8 +58,8 @@ def masked(settings: Settings) -> dict[str, Any]:
 
 
 @functools.cache
-def _shape(cls: type) -> mi.StructType:
-    return mi.type_info(cls)  # type: ignore[return-value]
+def _shape(cls: type) -> mi.Type:
+    return mi.type_info(cls)
 
 
 def _fold(name: str) -> str:

@@ -104,8 +104,6 @@ def each(values: Sequence[str], *rules: Rule) -> dict[str, Error]:
     return out
 
 
-def sorted_tree(value: Any) -> Any:
+def sorted_tree(errors: dict[str, Any]) -> dict[str, Any]:
     """Go encodes error maps with their keys sorted; so are these."""
-    if isinstance(value, dict):
-        return {k: sorted_tree(value[k]) for k in sorted(value)}
-    return value
+    return {k: sorted_tree(v) if isinstance(v, dict) else v for k, v in sorted(errors.items())}

@@ -57,7 +57,11 @@ _RULE_LABEL = c.check(
 class _Section(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     def named(self) -> dict[str, Any]:
         """Field values by JSON name, the names PocketBase's errors use."""
-        return {f.encode_name: getattr(self, f.name) for f in msgspec.structs.fields(self)}
+        cls = type(self)
+        return {
+            json_name: getattr(self, name)
+            for name, json_name in zip(cls.__struct_fields__, cls.__struct_encode_fields__, strict=True)
+        }
 
 
 class SmtpSettings(_Section):
@@ -276,4 +280,4 @@ class Settings(_Section):
         ):
             if e := section.validate():
                 errors[name] = e
-        return c.sorted_tree(errors)  # type: ignore[no-any-return]
+        return c.sorted_tree(errors)
