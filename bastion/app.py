@@ -16,22 +16,21 @@ from bastion import logs, ratelimit, realtime
 from bastion.bus import EventBus
 from bastion.bus.pubsub import backend_kind
 from bastion.config import Config
-from bastion.core import settings_model
 from bastion.core.auth_index_repair import repair_auth_indexes
 from bastion.core.collection_service import CollectionService
 from bastion.core.datetime_format import now_str
 from bastion.core.record_service import RecordService
 from bastion.core.schema_registry import SchemaRegistry
+from bastion.core.settings_sections import Settings
+from bastion.core.settings_store import read_settings, write_settings
 from bastion.core.system_collections import system_collections
 from bastion.files import FileService
 from bastion.files.file_thumbs import Thumbnailer
 from bastion.store import Database, Executor, open_database
 from bastion.store.database import DatabaseTimeouts
-from bastion.store.json_codec import dumps, loads
 
 log = logging.getLogger("bastion.app")
 
-SETTINGS_PARAM = "settings"
 SYNC_INTERVAL = 1.0
 _RELOAD_ATTEMPTS = 3
 _SIGNATURE_SQL = (
@@ -45,7 +44,8 @@ class App:
         self.config = config
         self.registry = SchemaRegistry()
         self._db: Database | None = None
-        self.settings: dict[str, Any] = settings_model.default_settings()
+        # PocketBase's settings; replaced whole on every change, never mutated in place
+        self.settings = Settings()
         self.collections: CollectionService
         self.bus = EventBus()
         self.realtime: realtime.RealtimeHub | None = None
@@ -178,23 +178,11 @@ class App:
     # ---- settings -----------------------------------------------------------------------------
 
     async def _load_settings(self) -> None:
-        row = await self.db.fetch_one('SELECT "value" FROM "_params" WHERE "id" = ?', (SETTINGS_PARAM,))
-        if row is not None and row["value"]:
-            self.settings = settings_model.merge_update(
-                settings_model.default_settings(), loads(row["value"])
-            )
+        stored = await read_settings(self.db)
+        if stored is not None:
+            self.settings = stored
 
-    async def save_settings(self, tx: Executor, doc: dict[str, Any]) -> None:
-        stamp = now_str()
-        cast = "?::jsonb" if tx.dialect == "postgres" else "?"
-        updated = await tx.execute(
-            f'UPDATE "_params" SET "value" = {cast}, "updated" = ? WHERE "id" = ?',
-            (dumps(doc), stamp, SETTINGS_PARAM),
-        )
-        if not updated:
-            await tx.execute(
-                f'INSERT INTO "_params" ("id", "value", "created", "updated") VALUES (?, {cast}, ?, ?)',
-                (SETTINGS_PARAM, dumps(doc), stamp, stamp),
-            )
+    async def save_settings(self, tx: Executor, settings: Settings) -> None:
+        await write_settings(tx, settings, now_str())
         # Swapped in whole (readers hold one document or the other) and only once committed.
-        tx.on_commit(lambda: setattr(self, "settings", doc))
+        tx.on_commit(lambda: setattr(self, "settings", settings))

@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from bastion.api.asgi import create_asgi_app
 from bastion.app import App
 from bastion.config import Config
@@ -46,6 +48,12 @@ async def _send(message: dict[str, Any]) -> None:
     pass
 
 
+def _set_max_days(app: App, days: int) -> None:
+    """Swap in settings with logs.maxDays changed (settings are replaced whole, never mutated)."""
+    logs = msgspec.structs.replace(app.settings.logs, max_days=days)
+    app.settings = msgspec.structs.replace(app.settings, logs=logs)
+
+
 async def main(rounds: int, requests: int) -> None:
     app = await App(Config(data_dir=Path(tempfile.mkdtemp()))).start()
     asgi = create_asgi_app(app, manage_lifecycle=False)
@@ -54,7 +62,7 @@ async def main(rounds: int, requests: int) -> None:
     per_request: dict[str, list[float]] = {"on": [], "off": []}
     for _ in range(rounds):
         for mode in ("on", "off"):
-            app.settings["logs"]["maxDays"] = 5 if mode == "on" else 0
+            _set_max_days(app, 5 if mode == "on" else 0)
             started = time.perf_counter()
             for _ in range(requests):
                 await asgi({**SCOPE, "state": {}}, _receive, _send)
@@ -63,7 +71,7 @@ async def main(rounds: int, requests: int) -> None:
     for mode, values in per_request.items():
         print(f"health, logging {mode:3}: median {statistics.median(values):6.1f} µs/request")
 
-    app.settings["logs"]["maxDays"] = 5
+    _set_max_days(app, 5)
     await logs.writer.stop()
     logs.writer.max_pending = 10**9
     scope = {**SCOPE, "state": {"bastion_auth": None, "client_ip": "127.0.0.1", "peer_ip": "127.0.0.1"}}

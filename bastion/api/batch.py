@@ -60,10 +60,10 @@ class _SubFailed(Exception):
 
 async def batch(request: Request) -> Response:
     app = get_app(request)
-    cfg = app.settings.get("batch", {})
-    if not cfg.get("enabled"):
+    cfg = app.settings.batch
+    if not cfg.enabled:
         raise ForbiddenError("Batch requests are not allowed.")
-    max_body = int(cfg.get("maxBodySize") or 0)
+    max_body = cfg.max_body_size
     if max_body and int(request.headers.get("content-length") or 0) > max_body:
         raise TooLargeError()
     try:
@@ -80,7 +80,7 @@ async def batch(request: Request) -> Response:
         raise ValidationError(
             {"requests": field_error("validation_required", "Cannot be blank.")}, INVALID_DATA
         )
-    max_requests = int(cfg.get("maxRequests") or 50)
+    max_requests = cfg.max_requests or 50
     if len(requests) > max_requests:
         raise ValidationError(
             {
@@ -95,7 +95,7 @@ async def batch(request: Request) -> Response:
     item_errors = {str(i): e for i, sub in enumerate(requests) if (e := _item_errors(sub))}
     if item_errors:
         raise ValidationError({"requests": item_errors}, INVALID_DATA)
-    timeout = float(cfg.get("timeout") or 3)
+    timeout = float(cfg.timeout or 3)
     try:
         async with asyncio.timeout(timeout):
             async with app.transaction() as tx:

@@ -7,10 +7,8 @@ settings change reaches every worker with the App's own settings sync (within ab
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 from bastion.app import App
+from bastion.core.settings_sections import Settings
 from bastion.http.asgi_headers import Scope
 from bastion.http.proxy import SettingsSource, TrustedProxySettings
 
@@ -29,10 +27,9 @@ def trusted_proxy_source(app: App) -> SettingsSource:
     return current
 
 
-def trusted_proxy_of(settings: dict[str, Any]) -> TrustedProxySettings:
-    proxy = settings.get("trustedProxy") or {}
-    names: Sequence[str] = [h for h in proxy.get("headers") or () if isinstance(h, str) and h.strip()]
-    return names, bool(proxy.get("useLeftmostIP"))
+def trusted_proxy_of(settings: Settings) -> TrustedProxySettings:
+    proxy = settings.trusted_proxy
+    return [h for h in proxy.headers if h.strip()], proxy.use_leftmost_ip
 
 
 def timing_for_superusers(scope: Scope) -> bool:

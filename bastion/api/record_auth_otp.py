@@ -22,11 +22,11 @@ from bastion.api.record_auth import auth_collection, auth_response
 from bastion.app import App
 from bastion.auth import auth_attempts, auth_flows, mfa, otp, totp
 from bastion.core.collection_model import Collection
-from bastion.core.fields.field_formats import is_email
 from bastion.core.ids import new_record_id
 from bastion.core.record_access import Access
 from bastion.core.record_model import Record
 from bastion.core.record_query import find_by_id
+from bastion.core.text_formats import is_email
 from bastion.errors import BadRequestError, ForbiddenError, ValidationError, field_error
 from bastion.mail import mail_auth
 
@@ -150,7 +150,7 @@ async def _self(request: Request, body: dict[str, Any] | None = None) -> tuple[A
 async def totp_setup(request: Request) -> Response:
     app, record = await _self(request)
     secret = await totp.start_setup(app, record)
-    issuer = str((app.settings.get("meta") or {}).get("appName") or "Bastion")
+    issuer = app.settings.meta.app_name or "Bastion"
     account = str(record.data.get("email") or record.data.get("username") or record.id)
     body = {"secret": secret, "otpauthUrl": totp.otpauth_url(secret, issuer, account)}
     return JSONResponse(picked(body, request.query_params))

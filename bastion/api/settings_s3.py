@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from bastion.api.collections import superuser_access
 from bastion.api.context import get_app, read_body_or
+from bastion.core.settings_binding import LOAD_ERROR
 from bastion.errors import BadRequestError, ValidationError, field_error
 
 FAILED = "Failed to test the S3 filesystem."
@@ -23,7 +24,7 @@ FAILED = "Failed to test the S3 filesystem."
 async def test_s3(request: Request) -> Response:
     app = get_app(request)
     await superuser_access(request)
-    body = await read_body_or(request, "An error occurred while loading the submitted data.")
+    body = await read_body_or(request, LOAD_ERROR)
     target = body.get("filesystem")
     if target in (None, ""):
         raise ValidationError({"filesystem": field_error("validation_required", "Cannot be blank.")}, FAILED)
@@ -31,8 +32,8 @@ async def test_s3(request: Request) -> Response:
         raise ValidationError(
             {"filesystem": field_error("validation_in_invalid", "Must be a valid value.")}, FAILED
         )
-    s3 = app.settings["backups"]["s3"] if target == "backups" else app.settings["s3"]
-    if not s3.get("enabled"):
+    s3 = app.settings.backups.s3 if target == "backups" else app.settings.s3
+    if not s3.enabled:
         raise BadRequestError(f"{FAILED} Raw error: \nS3 storage filesystem is not enabled.")
     from bastion.files.storage_s3 import S3Storage  # boto3 is slow to import; only when used
 

@@ -78,7 +78,7 @@ async def _note(app: App, record: Record, ip: str, user_agent: str) -> None:
 async def _send_alert(app: App, record: Record, info: str) -> None:
     from bastion.auth.auth_flows import deliver  # auth_flows imports the API's helpers: import late
 
-    if not (app.settings.get("smtp") or {}).get("enabled"):
+    if not app.settings.smtp.enabled:
         log.debug("no new sign-in alert: SMTP is disabled", extra={"record": record.id})
         return
     message = mail_auth.auth_alert_mail(app.settings, record, info)

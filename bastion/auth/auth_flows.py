@@ -31,13 +31,13 @@ from bastion.auth.passwords import hash_password_async, verify_password_async
 from bastion.auth.tokens import ALGORITHM, unverified_claims, verify_token
 from bastion.core.collection_model import Collection
 from bastion.core.datetime_format import now_str
-from bastion.core.fields.field_formats import is_email
 from bastion.core.ids import random_from_pattern
 from bastion.core.record_access import Access
 from bastion.core.record_model import Record
 from bastion.core.record_passwords import prepare_crypto
 from bastion.core.record_query import find_by_id, find_where
 from bastion.core.system_collections import SUPERUSERS_ID
+from bastion.core.text_formats import is_email
 from bastion.errors import BadRequestError, ValidationError, field_error
 from bastion.mail import MailError, Message, mail_auth, mailer_from_settings
 from bastion.store.ddl import quote

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bastion.core.fields.field_file import is_upload
+from bastion.core.settings_sections import S3Settings, Settings
 from bastion.files.storage_base import Storage, record_key, thumbs_prefix
 from bastion.files.storage_local import LocalStorage
 
@@ -26,23 +27,22 @@ _UPLOADED = "_bastion_uploaded_keys"
 
 
 class FileService:
-    def __init__(self, data_dir: Path, settings: Callable[[], dict[str, Any]]) -> None:
+    def __init__(self, data_dir: Path, settings: Callable[[], Settings]) -> None:
         self.local = LocalStorage(Path(data_dir) / "storage")
         self._settings = settings
-        self._s3: tuple[tuple[Any, ...], Storage] | None = None
+        self._s3: tuple[S3Settings, Storage] | None = None
         self._pending: set[asyncio.Task[None]] = set()
 
     @property
     def storage(self) -> Storage:
         """Local storage, or S3 when the settings' `s3.enabled` is on (rebuilt when they change)."""
-        s3 = self._settings().get("s3") or {}
-        if not s3.get("enabled"):
+        s3 = self._settings().s3
+        if not s3.enabled:
             return self.local
-        signature = tuple(sorted((k, str(v)) for k, v in s3.items()))
-        if self._s3 is None or self._s3[0] != signature:
+        if self._s3 is None or self._s3[0] != s3:
             from bastion.files.storage_s3 import S3Storage  # boto3 is slow to import; only when used
 
-            self._s3 = (signature, S3Storage(s3))
+            self._s3 = (s3, S3Storage(s3))
         return self._s3[1]
 
     # ---- writes tied to a transaction -----------------------------------------------------------

@@ -17,22 +17,17 @@ import boto3
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 
+from bastion.core.settings_sections import S3Settings
 from bastion.files.storage_base import CHUNK, FileInfo, Storage, check_key
 
 PART_SIZE = 8 << 20  # S3 parts must be at least 5 MB (the last one excepted)
 _MISSING = ("404", "NoSuchKey", "NotFound")
 
 
-def client_from_settings(s3: dict[str, Any]) -> Any:
+def client_from_settings(s3: S3Settings) -> Any:
     """A client for these connection settings; clients are thread-safe and costly to build
     (boto3 loads its service model each time), so one per distinct configuration is kept."""
-    return _client(
-        str(s3.get("endpoint") or ""),
-        str(s3.get("region") or ""),
-        str(s3.get("accessKey") or ""),
-        str(s3.get("secret") or ""),
-        bool(s3.get("forcePathStyle")),
-    )
+    return _client(s3.endpoint, s3.region, s3.access_key, s3.secret, s3.force_path_style)
 
 
 @functools.lru_cache(maxsize=16)
@@ -55,8 +50,8 @@ def _client(endpoint: str, region: str, access_key: str, secret: str, path_style
 class S3Storage(Storage):
     name = "s3"
 
-    def __init__(self, settings: dict[str, Any]) -> None:
-        self.bucket = str(settings.get("bucket") or "")
+    def __init__(self, settings: S3Settings) -> None:
+        self.bucket = settings.bucket
         self.client = client_from_settings(settings)
 
     async def save(self, key: str, source: IO[bytes], content_type: str) -> None:

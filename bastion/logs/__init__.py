@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from bastion.auth.auth_record import auth_record_for_token, bearer_value
+from bastion.core.settings_sections import LogsSettings
 from bastion.http.asgi_headers import Scope, get_header
 from bastion.http.request_log import RequestFacts
 from bastion.logs.log_entry import INFO, Identity, build_row, level_of, skips_success
@@ -34,18 +35,18 @@ class RequestLogs:
         self.store = store
         self.writer = writer
 
-    def _settings(self) -> dict[str, Any]:
-        return self._app.settings["logs"]  # type: ignore[no-any-return]
+    def _settings(self) -> LogsSettings:
+        return self._app.settings.logs  # type: ignore[no-any-return]
 
     def enabled(self) -> bool:
-        return int(self._settings().get("maxDays") or 0) > 0
+        return self._settings().max_days > 0
 
     async def record(self, facts: RequestFacts, scope: Scope) -> None:
         settings = self._settings()
-        if int(settings.get("maxDays") or 0) <= 0:
+        if settings.max_days <= 0:
             return
         level = level_of(facts.status)
-        if level < int(settings.get("minLevel") or 0):
+        if level < settings.min_level:
             return
         if level == INFO and skips_success(facts.path):
             return
@@ -89,7 +90,7 @@ class AppLogSink:
 
 async def attach(app: Any) -> RequestLogs:
     store = await open_log_store(app.db, app.config.data_dir)
-    writer = LogWriter(store, lambda: app.settings["logs"], max_pending=app.config.request_log_buffer)
+    writer = LogWriter(store, lambda: app.settings.logs, max_pending=app.config.request_log_buffer)
     writer.start()
     return RequestLogs(app, store, writer)
 

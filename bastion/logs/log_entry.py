@@ -26,6 +26,7 @@ import msgspec
 
 from bastion.core.datetime_format import format_dt
 from bastion.core.ids import RECORD_ID_ALPHABET, RECORD_ID_LENGTH
+from bastion.core.settings_sections import LogsSettings
 from bastion.http.fast_random import random_bytes
 from bastion.http.request_log import RequestFacts
 
@@ -228,19 +229,19 @@ def _message(facts: RequestFacts) -> str:
 
 
 def build_row(
-    facts: RequestFacts, auth: Identity | None, settings: dict[str, Any], now: datetime | None = None
+    facts: RequestFacts, auth: Identity | None, settings: LogsSettings, now: datetime | None = None
 ) -> LogRow:
     data = request_data(
         facts,
         auth,
-        log_ip=bool(settings.get("logIP")),
-        log_auth_id=bool(settings.get("logAuthId")),
+        log_ip=settings.log_ip,
+        log_auth_id=settings.log_auth_id,
     )
     created = format_dt(now) if now is not None else created_at(facts.finished)
     return LogRow(
         id=new_log_id(),
         level=level_of(facts.status),
         message=message_of(facts),
-        data=encode_request_data(data, int(settings.get("maxDataSize") or 0)),
+        data=encode_request_data(data, settings.max_data_size),
         created=created,
     )

@@ -19,9 +19,9 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from bastion.core.datetime_format import format_dt
+from bastion.core.settings_sections import LogsSettings
 from bastion.logs.log_entry import LogRow
 from bastion.logs.log_store import LogStore
 from bastion.store.errors import DatabaseUnavailable
@@ -38,7 +38,7 @@ class LogWriter:
     def __init__(
         self,
         store: LogStore,
-        settings: Callable[[], dict[str, Any]],
+        settings: Callable[[], LogsSettings],
         *,
         max_pending: int = DEFAULT_MAX_PENDING,
         batch_size: int = BATCH_SIZE,
@@ -94,7 +94,7 @@ class LogWriter:
         were written."""
         async with self._flush_lock:
             written = 0
-            if int(self._settings().get("maxDays") or 0) <= 0:
+            if self._settings().max_days <= 0:
                 self._pending = []  # logging was switched off while these waited (PocketBase too)
             while self._pending:
                 batch, self._pending = self._pending, []
@@ -125,8 +125,7 @@ class LogWriter:
     async def apply_retention(self, now: datetime | None = None) -> int:
         """Delete the rows the current `logs` settings no longer keep; returns how many."""
         settings = self._settings()
-        max_days = int(settings.get("maxDays") or 0)
-        min_level = int(settings.get("minLevel") or 0)
+        max_days, min_level = settings.max_days, settings.min_level
         cutoff = format_dt((now or datetime.now(UTC)) - timedelta(days=max_days))
         deleted = await self.store.write(
             'DELETE FROM "_logs" WHERE "created" <= ? OR "level" < ?', (cutoff, min_level)
@@ -139,7 +138,7 @@ class LogWriter:
 
     def _retention_due(self) -> bool:
         settings = self._settings()
-        key = (int(settings.get("maxDays") or 0), int(settings.get("minLevel") or 0))
+        key = (settings.max_days, settings.min_level)
         return key != self._retention_key or time.monotonic() - self._retention_at >= RETENTION_EVERY
 
     async def _run(self) -> None:

@@ -5,7 +5,7 @@ Mailer                      the interface: `async send(message)`, raising MailEr
 SmtpMailer                  smtplib in a worker thread (PLAIN/LOGIN auth, TLS or STARTTLS)
 MemoryMailer                keeps messages in a list (tests, previews)
 DisabledMailer              `smtp.enabled` is false: logs the envelope and raises MailError
-mailer_from_settings        the mailer `app.settings["smtp"]` describes
+mailer_from_settings        the mailer `app.settings.smtp` describes
 sender_from_settings        `meta.senderName <meta.senderAddress>`
 render_template             a collection's mail template -> (subject, HTML document)
 html_to_text                the plain-text alternative of an HTML body

@@ -12,13 +12,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from bastion.core.record_model import Record
+from bastion.core.settings_sections import Settings
 from bastion.mail.mail_message import Mailbox, Message
 from bastion.mail.mail_render import render_template
 from bastion.mail.mail_settings import sender_from_settings
 
 
 def _message(
-    settings: Mapping[str, Any],
+    settings: Settings,
     record: Record,
     template: Mapping[str, Any],
     to: str,
@@ -35,29 +36,29 @@ def _template(record: Record, *path: str) -> Mapping[str, Any]:
     return node if isinstance(node, Mapping) else {}
 
 
-def verification_mail(settings: Mapping[str, Any], record: Record, token: str) -> Message:
+def verification_mail(settings: Settings, record: Record, token: str) -> Message:
     template = _template(record, "verificationTemplate")
     return _message(settings, record, template, str(record.data.get("email", "")), {"{TOKEN}": token})
 
 
-def password_reset_mail(settings: Mapping[str, Any], record: Record, token: str) -> Message:
+def password_reset_mail(settings: Settings, record: Record, token: str) -> Message:
     template = _template(record, "resetPasswordTemplate")
     return _message(settings, record, template, str(record.data.get("email", "")), {"{TOKEN}": token})
 
 
-def email_change_mail(settings: Mapping[str, Any], record: Record, new_email: str, token: str) -> Message:
+def email_change_mail(settings: Settings, record: Record, new_email: str, token: str) -> Message:
     """Sent to the *new* address: following the link proves the requester owns it."""
     template = _template(record, "confirmEmailChangeTemplate")
     return _message(settings, record, template, new_email, {"{TOKEN}": token})
 
 
-def otp_mail(settings: Mapping[str, Any], record: Record, otp_id: str, password: str) -> Message:
+def otp_mail(settings: Settings, record: Record, otp_id: str, password: str) -> Message:
     template = _template(record, "otp", "emailTemplate")
     values = {"{OTP_ID}": otp_id, "{OTP}": password}
     return _message(settings, record, template, str(record.data.get("email", "")), values)
 
 
-def auth_alert_mail(settings: Mapping[str, Any], record: Record, info: str) -> Message:
+def auth_alert_mail(settings: Settings, record: Record, info: str) -> Message:
     template = _template(record, "authAlert", "emailTemplate")
     values = {"{ALERT_INFO}": html.escape(info)}  # device info comes from request headers
     return _message(settings, record, template, str(record.data.get("email", "")), values)

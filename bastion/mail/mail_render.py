@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bastion.core.record_model import Record
+from bastion.core.settings_sections import Settings
 
 _PLACEHOLDER = re.compile(r"\{[A-Z_]+(?::[^{}\s]+)?\}")
 _UNESCAPED_TYPES = frozenset({"autodate", "date", "bool", "number"})
@@ -77,16 +78,15 @@ def substitute(text: str, placeholders: Mapping[str, str]) -> str:
 
 def render_template(
     template: Mapping[str, Any],
-    settings: Mapping[str, Any],
+    settings: Settings,
     record: Record,
     values: Mapping[str, str] | None = None,
 ) -> tuple[str, str]:
     """(subject, full HTML document) for `template` filled in for `record`."""
-    meta = settings.get("meta") or {}
     placeholders = {
         **record_placeholders(record),
-        "{APP_NAME}": str(meta.get("appName", "")),
-        "{APP_URL}": str(meta.get("appURL", "")),
+        "{APP_NAME}": settings.meta.app_name,
+        "{APP_URL}": settings.meta.app_url,
         **(values or {}),
     }
     subject = substitute(str(template.get("subject", "")), placeholders)

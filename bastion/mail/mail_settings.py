@@ -1,33 +1,31 @@
 """The mailer and the sender address that the application settings describe.
 
-Read on every send (settings are a dict that PATCH /api/settings replaces), so a changed SMTP
-server applies to the next mail without a restart.
+Read on every send (the App holds the current settings, replaced whole by PATCH /api/settings),
+so a changed SMTP server applies to the next mail without a restart.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
+from bastion.core.settings_sections import Settings
 from bastion.mail.mail_message import Mailbox
 from bastion.mail.mailer import DisabledMailer, Mailer
 from bastion.mail.mailer_smtp import AUTH_PLAIN, SmtpMailer
 
 
-def mailer_from_settings(settings: dict[str, Any]) -> Mailer:
-    smtp = settings.get("smtp") or {}
-    if not smtp.get("enabled"):
+def mailer_from_settings(settings: Settings) -> Mailer:
+    smtp = settings.smtp
+    if not smtp.enabled:
         return DisabledMailer()
     return SmtpMailer(
-        host=str(smtp.get("host", "")),
-        port=int(smtp.get("port") or 25),
-        username=str(smtp.get("username", "")),
-        password=str(smtp.get("password", "")),
-        auth_method=str(smtp.get("authMethod") or AUTH_PLAIN),
-        tls=bool(smtp.get("tls")),
-        local_name=str(smtp.get("localName", "")),
+        host=smtp.host,
+        port=smtp.port or 25,
+        username=smtp.username,
+        password=smtp.password,
+        auth_method=smtp.auth_method or AUTH_PLAIN,
+        tls=smtp.tls,
+        local_name=smtp.local_name,
     )
 
 
-def sender_from_settings(settings: dict[str, Any]) -> Mailbox:
-    meta = settings.get("meta") or {}
-    return Mailbox(address=str(meta.get("senderAddress", "")), name=str(meta.get("senderName", "")))
+def sender_from_settings(settings: Settings) -> Mailbox:
+    return Mailbox(address=settings.meta.sender_address, name=settings.meta.sender_name)

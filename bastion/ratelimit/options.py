@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bastion.core.settings_model import RateLimitRule
+from bastion.core.settings_sections import RateLimitRule
 
 # Looser than PocketBase's own defaults (*:auth 2 per 3 s), which stay in the settings document
 # for whoever enables rateLimits: the baseline must never get in the way of a real user, only of

@@ -21,7 +21,7 @@ import ipaddress
 from typing import Any
 
 from bastion.auth.auth_record import auth_record_for_token, bearer_value
-from bastion.core.settings_model import RateLimitsSettings, Settings
+from bastion.core.settings_sections import RateLimitsSettings, Settings
 from bastion.errors import TooManyRequestsError
 from bastion.ratelimit.limiter import Limiter
 from bastion.ratelimit.limiter_setup import limiter_of
@@ -121,14 +121,14 @@ async def _consume(limiter: Limiter, bucket: str, who: str, max_requests: int, d
 Networks = tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
 
 
-def _active_limits(limiter: Limiter, doc: dict[str, Any]) -> tuple[RateLimitsSettings | None, Networks]:
+def _active_limits(limiter: Limiter, settings: Settings) -> tuple[RateLimitsSettings | None, Networks]:
     """The rules in force (the settings' when enabled, else the auth baseline) and excluded networks.
 
-    Parsed once per settings document: the App swaps in a new dict on every change."""
+    Worked out once per settings document: the App swaps in a new one on every change."""
     cached = limiter.rules_cache
-    if cached is not None and cached[0] is doc:
+    if cached is not None and cached[0] is settings:
         return cached[1]  # type: ignore[return-value]
-    rate_limits = Settings.from_dict(doc).rate_limits
+    rate_limits = settings.rate_limits
     excluded = _networks(rate_limits.excluded_ips)
     active: RateLimitsSettings | None
     if rate_limits.enabled:
@@ -138,7 +138,7 @@ def _active_limits(limiter: Limiter, doc: dict[str, Any]) -> tuple[RateLimitsSet
     else:
         active = None
     result = (active, excluded)
-    limiter.rules_cache = (doc, result)
+    limiter.rules_cache = (settings, result)
     return result
 
 

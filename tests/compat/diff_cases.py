@@ -14,6 +14,7 @@ from .diff_cases_http import http_cases
 from .diff_cases_logs import logs_cases
 from .diff_cases_read import read_cases
 from .diff_cases_schema import schema_cases
+from .diff_cases_settings import settings_cases
 from .diff_cases_write import write_cases
 from .diff_compare import Case
 
@@ -30,6 +31,7 @@ def all_cases() -> list[Case]:
     )
     cases += access_cases()  # reads only
     cases += auth_cases()
+    cases += settings_cases()
     ids = [c.id for c in cases]
     duplicates = {i for i in ids if ids.count(i) > 1}
     assert not duplicates, f"duplicate case ids: {duplicates}"

@@ -8,8 +8,10 @@ import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import msgspec
 import pytest
 
+from bastion.core.settings_sections import S3Settings
 from bastion.files.storage_base import InvalidKeyError, Storage
 from bastion.files.storage_local import LocalStorage
 from tests.s3_server import new_bucket_settings
@@ -22,7 +24,8 @@ async def storage(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     else:
         from bastion.files.storage_s3 import S3Storage
 
-        backend = S3Storage(new_bucket_settings(request.getfixturevalue("s3_endpoint")))
+        block = new_bucket_settings(request.getfixturevalue("s3_endpoint"))
+        backend = S3Storage(msgspec.convert(block, S3Settings))
     yield backend
     await backend.close()
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from bastion.core.collection_model import Collection
 from bastion.core.fields import field_from_dict
 from bastion.core.record_model import Record
+from bastion.core.settings_binding import bind_settings
+from bastion.core.settings_sections import Settings
 from bastion.mail import Mailbox, Message, html_to_text, render_template
 
-SETTINGS = {"meta": {"appName": "Acme & Co", "appURL": "https://acme.test"}}
+SETTINGS = bind_settings(Settings(), {"meta": {"appName": "Acme & Co", "appURL": "https://acme.test"}})
 
 
 def _record(**data: object) -> Record:

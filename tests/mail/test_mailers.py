@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bastion.core.settings_binding import bind_settings
+from bastion.core.settings_sections import Settings
 from bastion.mail import (
     DisabledMailer,
     Mailbox,
@@ -80,7 +82,7 @@ async def test_unreachable_server_is_a_mail_error() -> None:
 
 
 async def test_disabled_smtp_logs_and_refuses(caplog: pytest.LogCaptureFixture) -> None:
-    mailer = mailer_from_settings({"smtp": {"enabled": False, "host": "smtp.example.com"}})
+    mailer = mailer_from_settings(Settings())
     assert isinstance(mailer, DisabledMailer)
     with caplog.at_level(logging.WARNING, logger="bastion.mail"), pytest.raises(MailError, match="disabled"):
         await mailer.send(_message())
@@ -89,7 +91,7 @@ async def test_disabled_smtp_logs_and_refuses(caplog: pytest.LogCaptureFixture) 
 
 
 def test_settings_map_to_the_smtp_mailer_and_sender() -> None:
-    settings = {
+    body = {
         "smtp": {
             "enabled": True,
             "host": "mail.acme.test",
@@ -102,6 +104,7 @@ def test_settings_map_to_the_smtp_mailer_and_sender() -> None:
         },
         "meta": {"senderName": "Acme", "senderAddress": "no-reply@acme.test"},
     }
+    settings = bind_settings(Settings(), body)
     assert mailer_from_settings(settings) == SmtpMailer(
         "mail.acme.test", 465, "u", "p", auth_method="LOGIN", tls=True, local_name="acme.test"
     )

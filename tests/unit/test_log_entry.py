@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bastion.core.datetime_format import format_dt
+from bastion.core.settings_sections import LogsSettings
 from bastion.http.request_log import RequestFacts, error_from_body
 from bastion.logs.log_entry import (
     Identity,
@@ -139,7 +140,7 @@ def test_message_decodes_the_uri_unless_an_escape_is_bad():
 
 
 def test_row_levels_and_identity():
-    settings = {"logIP": True, "logAuthId": True, "maxDataSize": 0}
+    settings = LogsSettings(log_ip=True, log_auth_id=True, max_data_size=0)
     ok = build_row(_facts("/api/health"), Identity("users", "u1"), settings)
     assert ok.level == 0 and '"auth":"users"' in ok.data and '"authId":"u1"' in ok.data
     assert '"userIP":"1.2.3.4"' in ok.data and '"remoteIP":"10.0.0.1"' in ok.data

@@ -17,9 +17,9 @@ from bastion.core.fields.field_base import (
     required_error,
 )
 from bastion.core.fields.field_cast import to_string
-from bastion.core.fields.field_formats import is_domain, is_email, is_url, url_host
 from bastion.core.fields.field_regex import go_search
 from bastion.core.ids import random_from_pattern
+from bastion.core.text_formats import is_domain, is_email, is_url, url_host
 
 DEFAULT_ID_PATTERN = "^[a-z0-9]+$"
 DEFAULT_TEXT_MAX = 5000

@@ -1,4 +1,4 @@
-"""PATCH /api/settings bodies replayed against the settings model.
+"""PATCH /api/settings bodies replayed against the settings binding and validation.
 
 fixtures/patch_cases.json was captured from PocketBase 0.40.6: for each body, sent to a server
 holding the default settings, the status and either the error body or the changed sections of
@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bastion.core import settings_model as sm
+from bastion.core.settings_binding import SAVE_ERROR, bind_settings, masked
+from bastion.core.settings_sections import Settings
 from bastion.errors import ApiError
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -21,15 +22,15 @@ CASES = json.loads((FIXTURES / "patch_cases.json").read_text(encoding="utf-8"))
 
 
 def _respond(body: str) -> tuple[int, dict, dict | None]:
-    """What the settings endpoint answers, built only from the model's functions."""
+    """What the settings endpoint answers, built only from the settings modules."""
     try:
-        doc = sm.merge_update(sm.default_settings(), json.loads(body))
+        settings = bind_settings(Settings(), json.loads(body))
     except ApiError as exc:
         return exc.status, exc.to_dict(), None
-    errors = sm.validate_settings(doc)
+    errors = settings.validate()
     if errors:
-        return 400, {"data": errors, "message": sm.SAVE_ERROR, "status": 400}, None
-    return 200, sm.masked(doc), doc
+        return 400, {"data": errors, "message": SAVE_ERROR, "status": 400}, None
+    return 200, masked(settings), settings
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["body"][:60] for c in CASES])
@@ -42,7 +43,7 @@ def test_patch_matches_pocketbase(case):
         assert json.dumps(body) == json.dumps(case["response"])
         return
     assert body == {**DEFAULT_RESPONSE, **case["changed"]}
-    assert [doc["smtp"]["password"], doc["s3"]["secret"], doc["backups"]["s3"]["secret"]] == case["secrets"]
+    assert [doc.smtp.password, doc.s3.secret, doc.backups.s3.secret] == case["secrets"]
 
 
 def test_table_covers_both_outcomes():
