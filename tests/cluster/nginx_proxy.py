@@ -65,7 +65,8 @@ http {{
             proxy_set_header X-Forwarded-Proto $scheme;
 
             # Server-Sent Events: every event goes out as soon as it is written, and an idle
-            # stream stays open (Bastion and PocketBase ping every 30 s or so).
+            # stream stays open until the server ends it (after 5 idle minutes, as PocketBase;
+            # the SDK then reconnects).
             proxy_buffering off;
             proxy_cache off;
             proxy_request_buffering off;

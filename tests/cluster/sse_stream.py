@@ -30,6 +30,7 @@ class SseStream:
         self.client_id = ""
         self.events: list[tuple[str, Any]] = []
         self.error: BaseException | None = None
+        self.ended = threading.Event()  # set when the server (or close()) ends the stream
         self._changed = threading.Condition()
         self._sock = socket.create_connection((url.hostname or "127.0.0.1", url.port or 80), timeout=WAIT)
         self._sock.sendall(
@@ -40,7 +41,9 @@ class SseStream:
         self._thread.start()
         with self._changed:
             self._changed.wait_for(lambda: self.client_id or self.error, timeout=WAIT)
-        assert self.client_id, f"no PB_CONNECT from {base_url}: {self.error!r}"
+        if not self.client_id:
+            self.close()
+            raise AssertionError(f"no PB_CONNECT from {base_url}: {self.error!r}")
 
     def _read(self) -> None:
         try:
@@ -70,6 +73,8 @@ class SseStream:
             with self._changed:
                 self.error = exc
                 self._changed.notify_all()
+        finally:
+            self.ended.set()
 
     def _event(self, raw: bytes) -> None:
         name, data = "", b""
