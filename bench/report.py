@@ -13,14 +13,28 @@ def _num(v: float, fmt: str) -> str:
     return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else format(v, fmt)
 
 
-def table(results: Results, labels: dict[str, str]) -> str:
-    """Markdown: one row per (mode, workload, server); ratio is req/s (or, for fan-out, PocketBase
-    latency / Bastion latency) so that above 1 always means Bastion is faster."""
-    lines = [
-        "| run | workload | server | req/s | p50 | p99 | RSS | vs PocketBase |",
-        "|---|---|---|---:|---:|---:|---:|---:|",
-    ]
-    for mode, servers in results.items():
+RUN_TITLES = {
+    "unpinned": "Unpinned: the whole machine for every server ({workers}) — the headline",
+    "pinned": "Pinned: each server on one core, Bastion with one worker — per-core efficiency",
+}
+
+
+def table(results: Results, labels: dict[str, str], bastion_workers: int | None = None) -> str:
+    """Markdown, one table per run (unpinned first): a row per (workload, server); ratio is req/s
+    (or, for fan-out, PocketBase latency / Bastion latency) so that above 1 always means Bastion
+    is faster. `procs` is the server's processes, `RSS` all of them together."""
+    workers = (
+        f"Bastion with --workers {bastion_workers}" if bastion_workers else "Bastion with its default workers"
+    )
+    out = []
+    for mode in sorted(results, key=lambda m: m != "unpinned"):
+        servers = results[mode]
+        lines = [
+            f"**{RUN_TITLES.get(mode, mode).format(workers=workers)}**",
+            "",
+            "| workload | server | req/s | p50 | p99 | procs | RSS (all processes) | vs PocketBase |",
+            "|---|---|---:|---:|---:|---:|---:|---:|",
+        ]
         pb = servers.get("pocketbase", {})
         workloads = list(dict.fromkeys(w for s in servers.values() for w in s))
         for w in workloads:
@@ -37,30 +51,42 @@ def table(results: Results, labels: dict[str, str]) -> str:
                     rps = "–"
                 flag = _flag(r)
                 lines.append(
-                    f"| {mode} | {w} | {labels[kind]} | {rps} | {_num(r['p50_ms'], '.1f')} ms | "
-                    f"{_num(r['p99_ms'], '.1f')} ms | {_num(r['rss_mb'], '.0f')} MB | "
+                    f"| {w} | {labels[kind]} | {rps} | {_num(r['p50_ms'], '.1f')} ms | "
+                    f"{_num(r['p99_ms'], '.1f')} ms | {_num(r.get('processes'), '.0f')} | "
+                    f"{_num(r['rss_mb'], '.0f')} MB | "
                     f"{'' if kind == 'pocketbase' else _num(ratio, '.2f')}{flag} |"
                 )
-    return "\n".join(lines)
+        out.append("\n".join(lines))
+    return "\n\n".join(out)
 
 
 def realtime_table(results: Results, labels: dict[str, str]) -> str:
-    """Markdown: the fan-out runs side by side: latency (all N reached / each delivery) and the
-    memory an idle stream costs the server."""
+    """Markdown: the fan-out runs side by side: latency (all N reached / each delivery), the p99
+    of all N reached against PocketBase's (above 1: Bastion's is lower), and the memory an idle
+    stream costs the server (all its processes together)."""
     lines = [
-        "| run | transport | subscribers | server | connected | all reached p50 | p99 | each delivery p50 | p99 "
-        "| RSS open | per stream |",
-        "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| run | transport | subscribers | server | procs | connected | all reached p50 | p99 "
+        "| p99 vs PocketBase | each delivery p50 | p99 | RSS open | per stream |",
+        "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for mode, servers in results.items():
+    for mode in sorted(results, key=lambda m: m != "unpinned"):
+        servers = results[mode]
+        pb = servers.get("pocketbase", {})
         for kind, rows in servers.items():
             for w, r in rows.items():
                 if "connected" not in r:
                     continue
                 transport = "ws" if w.endswith("(ws)") else "sse"
+                ref = pb.get(w.replace(" (ws)", ""))
+                ratio = (
+                    ref["p99_ms"] / r["p99_ms"]
+                    if kind != "pocketbase" and ref and r.get("p99_ms") and not math.isnan(r["p99_ms"])
+                    else float("nan")
+                )
                 lines.append(
-                    f"| {mode} | {transport} | {r['subscribers']:,.0f} | {labels[kind]} | {r['connected']:,.0f} | "
-                    f"{_num(r['p50_ms'], '.1f')} ms | {_num(r['p99_ms'], '.1f')} ms | "
+                    f"| {mode} | {transport} | {r['subscribers']:,.0f} | {labels[kind]} | "
+                    f"{_num(r.get('processes'), '.0f')} | {r['connected']:,.0f} | "
+                    f"{_num(r['p50_ms'], '.1f')} ms | {_num(r['p99_ms'], '.1f')} ms | {_num(ratio, '.2f')} | "
                     f"{_num(r['delivery_p50_ms'], '.1f')} ms | {_num(r['delivery_p99_ms'], '.1f')} ms | "
                     f"{_num(r['rss_mb'], '.0f')} MB | {_num(r['kb_per_stream'], '.1f')} KB{_flag(r)} |"
                 )

@@ -1,27 +1,36 @@
 """Bastion next to PocketBase 0.40.6 on the same machine, same data, same load generator.
 
-    .venv/bin/python bench/run.py                  # full run: pinned and unpinned, ~7 minutes
-    .venv/bin/python bench/run.py --runs pinned --rounds 3   # what the README's table comes from
+    .venv/bin/python bench/run.py                  # full run: unpinned and pinned
+    .venv/bin/python bench/run.py --runs unpinned --rounds 5  # the README's headline table
+    .venv/bin/python bench/run.py --runs pinned --rounds 5    # per-core efficiency
 
 Servers: PocketBase, Bastion on SQLite, Bastion on PostgreSQL (a database made with `createdb` on
 127.0.0.1:5432 and dropped at the end; skipped when PostgreSQL is not there), and a bare ASGI
 hello app under granian configured as `bastion serve` configures it (the ceiling for `health`).
 Each is seeded once through its REST API with the same data: 100 users in the `users` auth
 collection, 10,000 `posts` (text, number, bool, select, json, relation to users) with rules on
-@request.auth (read: `@request.auth.id != "" || published = true`; write: signed in).
+@request.auth (read: `@request.auth.id != "" || published = true`; write: signed in), and the same
+posts again in the public `pubposts` (every rule `""`, authors in the public `pubauthors`).
 
 Workloads, on loopback, each --seconds long after a 1 s warm-up, with wrk (Debian package `wrk`,
-installed when missing): health, view one record, list with filter+sort, list with expand,
-create (POST), update (PATCH), auth-with-password; all but health and login send a user token.
+installed when missing), --connections each (default 50): health, view one record, list with
+filter+sort, list with expand, create (POST), update (PATCH) with a user's token on `posts`, each
+also anonymous on `pubposts` (`(anon)`), and auth-with-password (8 connections).
 Realtime fan-out: N SSE subscribers (--fanout, default 100 and 1,000; e.g. `--fanout 1000,10000
 --workloads realtime` for the realtime comparison alone), one write at a time (--writes), p50/p99
 over the writes of the time until all N have the event, each subscriber's commit→delivery
-p50/p99, and the server memory per idle stream; printed as a second table. The open-file limit
-is raised to its hard limit first (servers inherit it).
+p50/p99, and the server memory per idle stream; printed as a second table. Each subscriber is its
+own connection, so with several workers the kernel spreads the streams over them. The open-file
+limit is raised to its hard limit first (servers inherit it).
 
-Runs: `pinned` (each server on CPU 0 via taskset, wrk and this script on CPU 1) and `unpinned`.
-Prints a markdown table (req/s, p50, p99, server RSS, ratio to PocketBase) and writes it with the
-raw numbers as JSON under bench/results/.
+Runs:
+- `unpinned`, the headline: every server has the whole machine, as users run it; Bastion with its
+  default worker processes (`--workers` not passed to serve) or `--bastion-workers N`.
+- `pinned`, per-core efficiency: each server on CPU 0 via taskset (Bastion with one worker), wrk
+  and this script on CPU 1.
+Prints a markdown table per run (req/s, p50, p99, processes, RSS of all the server's processes
+together, ratio to PocketBase) and writes them with the raw numbers as JSON under bench/results/.
+Every load is bounded: wrk runs --seconds, fan-out joins and waits have time limits.
 """
 
 from __future__ import annotations
@@ -40,7 +49,7 @@ from realtime_fanout import fanout, raise_open_files
 from report import Results, realtime_table, table, write_json
 from seed import Seeded, seed
 from servers import Server, postgres_available
-from wrk_load import Workload, run_wrk, workloads
+from wrk_load import CONNECTIONS, Workload, run_wrk, workloads
 
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ("pocketbase", "bastion", "bastion-pg", "asgi-hello")
@@ -51,7 +60,21 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=5, help="length of each wrk run (default 5)")
     ap.add_argument("--records", type=int, default=10000, help="posts to seed (default 10000)")
     ap.add_argument(
-        "--runs", default="pinned,unpinned", help="comma-separated: pinned,unpinned (default both)"
+        "--runs", default="unpinned,pinned", help="comma-separated: unpinned,pinned (default both)"
+    )
+    ap.add_argument(
+        "--bastion-workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="Bastion's worker processes in unpinned runs (default: not passed, serve's default); "
+        "pinned runs use one",
+    )
+    ap.add_argument(
+        "--connections",
+        type=int,
+        default=CONNECTIONS,
+        help=f"wrk connections per workload (default {CONNECTIONS}; auth-with-password uses 8)",
     )
     ap.add_argument("--pin", action="store_true", help="same as --runs pinned")
     ap.add_argument("--servers", default=",".join(KINDS), help=f"subset of {','.join(KINDS)}")
@@ -94,14 +117,15 @@ def main() -> None:
     started = time.monotonic()
     results: Results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        servers = [Server(k, Path(tmp)) for k in kinds]
+        servers = [Server(k, Path(tmp), workers=args.bastion_workers) for k in kinds]
         try:
             seeded = {}
             for s in servers:
                 s.prepare()
                 if s.seeded:
                     log(f"seeding {s.label}")
-                    seeded[s.kind] = seed(s.start(pin=False), args.records)
+                    # one worker while seeding: set-up, not measured, and free of cross-worker effects
+                    seeded[s.kind] = seed(s.start(pin=False, workers=1), args.records)
                     s.stop()
                     s.snapshot()
             everything = set(range(os.cpu_count() or 1))
@@ -127,7 +151,7 @@ def main() -> None:
                 s.stop()
                 s.drop()
     labels = {s.kind: s.label for s in servers}
-    md = table(results, labels)
+    md = table(results, labels, args.bastion_workers)
     if rt := realtime_table(results, labels):
         md += "\n\n" + rt
     print("\n" + md)
@@ -136,6 +160,8 @@ def main() -> None:
     meta = {
         "date": stamp,
         "runs": runs,
+        "bastion_workers": args.bastion_workers or "serve's default",
+        "connections": args.connections,
         "seconds": args.seconds,
         "records": args.records,
         "cpus": os.cpu_count(),
@@ -160,14 +186,22 @@ def measure(
 ) -> dict[str, dict[str, float]]:
     """Every workload against one running server."""
     rows: dict[str, dict[str, float]] = {}
-    plan = workloads(seeded) if seeded else [Workload("health", "/api/health", with_token=False)]
+    plan = (
+        workloads(seeded, args.connections)
+        if seeded
+        else [Workload("health", "/api/health", connections=args.connections, with_token=False)]
+    )
     token = seeded.user_token if seeded else ""
     for w in plan:
         if only and w.name not in only:
             continue
         log(f"{mode}: {s.label}: {w.name}")
         run_wrk(base, w, token, 1, pin)  # warm-up
-        rows[w.name] = {**run_wrk(base, w, token, args.seconds, pin), "rss_mb": s.rss_mb()}
+        rows[w.name] = {
+            **run_wrk(base, w, token, args.seconds, pin),
+            "rss_mb": s.rss_mb(),  # every process of the server together
+            "processes": s.processes(),
+        }
     if seeded:
         for transport in [t for t in args.fanout_transports.split(",") if t]:
             if transport == "ws" and s.kind == "pocketbase":
@@ -178,9 +212,10 @@ def measure(
                 if only and name not in only and "realtime" not in only:
                     continue
                 log(f"{mode}: {s.label}: {name}")
-                rows[name] = fanout(
-                    base, seeded.user_token, seeded.user_id, n, args.writes, s.rss_mb, transport
-                )
+                rows[name] = {
+                    **fanout(base, seeded.user_token, seeded.user_id, n, args.writes, s.rss_mb, transport),
+                    "processes": s.processes(),
+                }
     return rows
 
 

@@ -1,7 +1,10 @@
-"""The same data in every server: a `users` auth collection and 10,000 `posts`.
+"""The same data in every server: a `users` auth collection and 10,000 `posts`, and the same again
+in public collections (`pubauthors`, `pubposts`).
 
-Rules use @request.auth the way an application would: signed-in users see every post, guests only
-published ones; only signed-in users write. The workloads send a user's token.
+`posts` rules use @request.auth the way an application would: signed-in users see every post,
+guests only published ones; only signed-in users write; its workloads send a user's token.
+`pubposts` holds the same posts with every rule `""` and authors in `pubauthors` (also public):
+its workloads are anonymous, so they cost no token check and no auth-record load.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ READ_RULE = '@request.auth.id != "" || published = true'
 STATUSES = ["draft", "live", "archived"]
 
 
+PUBLIC = {f"{action}Rule": "" for action in ("list", "view", "create", "update", "delete")}
+
+
 @dataclass
 class Seeded:
     record_id: str  # the record the view workload reads
@@ -26,6 +32,9 @@ class Seeded:
     user_id: str
     user_token: str
     user_emails: list[str]
+    pub_record_id: str  # the same, in the public collections
+    pub_record_ids: list[str]
+    pub_author_id: str
 
 
 def post_body(rng: random.Random, i: int, author: str) -> dict[str, object]:
@@ -55,25 +64,16 @@ def seed(base: str, n: int) -> Seeded:
     users = c.patch("/api/collections/users", headers=h, json={"listRule": SIGNED_IN, "viewRule": SIGNED_IN})
     users.raise_for_status()
     c.post(
+        "/api/collections", headers=h, json=posts_collection("posts", users.json()["id"])
+    ).raise_for_status()
+    authors = c.post(
         "/api/collections",
         headers=h,
-        json={
-            "name": "posts",
-            "listRule": READ_RULE,
-            "viewRule": READ_RULE,
-            "createRule": SIGNED_IN,
-            "updateRule": SIGNED_IN,
-            "fields": [
-                {"name": "title", "type": "text"},
-                {"name": "views", "type": "number"},
-                {"name": "published", "type": "bool"},
-                {"name": "status", "type": "select", "values": STATUSES, "maxSelect": 1},
-                {"name": "meta", "type": "json"},
-                {"name": "author", "type": "relation", "collectionId": users.json()["id"], "maxSelect": 1},
-            ],
-            "indexes": ["CREATE INDEX idx_posts_views ON posts (views)"],
-        },
-    ).raise_for_status()
+        json={"name": "pubauthors", **PUBLIC, "fields": [{"name": "name", "type": "text"}]},
+    )
+    authors.raise_for_status()
+    pub = posts_collection("pubposts", authors.json()["id"])
+    c.post("/api/collections", headers=h, json={**pub, **PUBLIC}).raise_for_status()
     emails = [f"user{i}@example.com" for i in range(USERS)]
     author_ids = []
     for email in emails:
@@ -85,19 +85,9 @@ def seed(base: str, n: int) -> Seeded:
         u.raise_for_status()
         author_ids.append(u.json()["id"])
     rng = random.Random(42)
-    ids: list[str] = []
-    for start_at in range(0, n, 500):
-        reqs = [
-            {
-                "method": "POST",
-                "url": "/api/collections/posts/records",
-                "body": post_body(rng, i, rng.choice(author_ids)),
-            }
-            for i in range(start_at, min(n, start_at + 500))
-        ]
-        b = c.post("/api/batch", headers=h, json={"requests": reqs})
-        b.raise_for_status()
-        ids += [item["body"]["id"] for item in b.json()]
+    ids = create_posts(c, h, "posts", n, author_ids, rng)
+    pub_authors = batch_create(c, h, "pubauthors", [{"name": e} for e in emails])
+    pub_ids = create_posts(c, h, "pubposts", n, pub_authors, random.Random(42))
     auth = c.post(
         "/api/collections/users/auth-with-password", json={"identity": emails[0], "password": USER_PASSWORD}
     )
@@ -108,4 +98,48 @@ def seed(base: str, n: int) -> Seeded:
         user_id=auth.json()["record"]["id"],
         user_token=auth.json()["token"],
         user_emails=emails,
+        pub_record_id=pub_ids[0],
+        pub_record_ids=pub_ids[:1000],
+        pub_author_id=pub_authors[0],
     )
+
+
+def posts_collection(name: str, authors_id: str) -> dict[str, object]:
+    """`posts` (rules on @request.auth) or, with PUBLIC rules added, `pubposts`."""
+    return {
+        "name": name,
+        "listRule": READ_RULE,
+        "viewRule": READ_RULE,
+        "createRule": SIGNED_IN,
+        "updateRule": SIGNED_IN,
+        "fields": [
+            {"name": "title", "type": "text"},
+            {"name": "views", "type": "number"},
+            {"name": "published", "type": "bool"},
+            {"name": "status", "type": "select", "values": STATUSES, "maxSelect": 1},
+            {"name": "meta", "type": "json"},
+            {"name": "author", "type": "relation", "collectionId": authors_id, "maxSelect": 1},
+        ],
+        "indexes": [f"CREATE INDEX idx_{name}_views ON {name} (views)"],
+    }
+
+
+def create_posts(
+    c: httpx.Client, h: dict[str, str], name: str, n: int, authors: list[str], rng: random.Random
+) -> list[str]:
+    bodies = [post_body(rng, i, rng.choice(authors)) for i in range(n)]
+    return batch_create(c, h, name, bodies)
+
+
+def batch_create(c: httpx.Client, h: dict[str, str], name: str, bodies: list[dict[str, object]]) -> list[str]:
+    """Create the records 500 to a batch; their ids in order."""
+    ids: list[str] = []
+    for start_at in range(0, len(bodies), 500):
+        reqs = [
+            {"method": "POST", "url": f"/api/collections/{name}/records", "body": body}
+            for body in bodies[start_at : start_at + 500]
+        ]
+        b = c.post("/api/batch", headers=h, json={"requests": reqs})
+        b.raise_for_status()
+        ids += [item["body"]["id"] for item in b.json()]
+    return ids

@@ -2,6 +2,10 @@
 
 Every server is started the same way: a fresh port on 127.0.0.1, optionally `taskset -c 0`, the
 data seeded once, kept as a snapshot, and put back before every measured run.
+
+Worker processes (Bastion and the granian hello app): pinned, one (a per-core figure); unpinned,
+`workers` when given (`run.py --bastion-workers N`), else Bastion's own default (`--workers` is
+not passed) and one per core for the hello app.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ class Server:
 
     kind: str  # pocketbase | bastion | bastion-pg | asgi-hello
     workdir: Path
+    workers: int | None = None  # unpinned Bastion's --workers; None: serve's default
     db_url: str = ""
     proc: subprocess.Popen[bytes] | None = None
     base: str = ""
@@ -55,17 +60,21 @@ class Server:
     def seeded(self) -> bool:
         return self.kind != "asgi-hello"
 
-    def _cmd(self, port: int) -> list[str]:
+    def _cmd(self, port: int, workers: int | None) -> list[str]:
+        """The command line; `workers` None leaves Bastion's --workers to serve's default."""
         addr = f"127.0.0.1:{port}"
         if self.kind == "pocketbase":
             return [str(BIN / "pocketbase"), "serve", "--http", addr, "--dir", str(self.workdir / self.kind)]
         if self.kind == "asgi-hello":
             return [
-                str(BIN / "granian"), "--interface", "asgi", "--loop", "uvloop", "--workers", "1",
+                str(BIN / "granian"), "--interface", "asgi", "--loop", "uvloop",
+                "--workers", str(workers or len(os.sched_getaffinity(0))),
                 "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
                 "--backlog", "4096", "--backpressure", "16384", "--working-dir", str(BENCH), "hello_app:app",
             ]  # fmt: skip
         cmd = [str(BIN / "bastion"), "serve", "--http", addr, "--dir", str(self.workdir / self.kind)]
+        if workers is not None:
+            cmd += ["--workers", str(workers)]
         return [*cmd, "--db", self.db_url] if self.db_url else cmd
 
     def prepare(self) -> None:
@@ -82,20 +91,23 @@ class Server:
             cmd += ["--db", self.db_url]
         subprocess.run(cmd, check=True, capture_output=True, env={**os.environ, **BASTION_ENV})
 
-    def start(self, pin: bool) -> str:
+    def start(self, pin: bool, workers: int | None = None) -> str:
+        """Start and wait for health. Pinned: one worker on CPU 0. Unpinned: `workers`, else the
+        run's `self.workers`, else serve's default."""
+        count = 1 if pin else workers or self.workers
         try:
-            return self._start(pin)
+            return self._start(pin, count)
         except SystemExit as first:
             # once seen on a fresh port right after another server stopped; a second try tells a
             # hiccup from a server that cannot start
             log = (self.workdir / f"{self.kind}.log").open("a")
             log.write(f"\n[bench] retrying after: {first}\n")
             log.close()
-            return self._start(pin)
+            return self._start(pin, count)
 
-    def _start(self, pin: bool) -> str:
+    def _start(self, pin: bool, workers: int | None) -> str:
         port = free_port()
-        cmd = self._cmd(port)
+        cmd = self._cmd(port, workers)
         if pin:
             cmd = ["taskset", "-c", "0", *cmd]
         log = open(self.workdir / f"{self.kind}.log", "ab")  # noqa: SIM115 - closed in stop()
@@ -164,8 +176,13 @@ class Server:
                     capture_output=True,
                 )
 
+    def processes(self) -> int:
+        """How many processes the server runs (Bastion: granian's main process and each worker)."""
+        return len(_tree(self.proc.pid)) if self.proc is not None else 0
+
     def rss_mb(self) -> float:
-        """Resident memory of the server and every process under it (granian runs a worker child).
+        """Resident memory of the server and every process under it, together: for Bastion the
+        main process and every worker.
 
         PostgreSQL's own backends are not counted: they serve the database, not the app.
         """

@@ -3,7 +3,10 @@
 Environment switches:
   COMPAT_TARGETS            comma list of servers under test (default "pocketbase,bastion,bastion-pg");
                             `COMPAT_TARGETS=pocketbase` runs everything against the real PocketBase
-                            only, which is how the suites themselves are checked.
+                            only, which is how the suites themselves are checked. Scaled-out Bastion
+                            (tests/cluster/cluster_harness.py), on request only: `bastion-cluster`
+                            (3 nodes on one PostgreSQL database with pub/sub, behind nginx
+                            round-robin) and `bastion-workers` (one `serve --workers 2` on SQLite).
   BASTION_REQUIRE_SERVICES  "1": a missing PostgreSQL or node fails instead of skipping.
 """
 
@@ -27,15 +30,17 @@ from .servers import (
     stop_server,
 )
 
-ALL_TARGETS = ("pocketbase", "bastion", "bastion-pg")
+ALL_TARGETS = ("pocketbase", "bastion", "bastion-pg")  # the default selection
+SCALED_TARGETS = ("bastion-cluster", "bastion-workers")  # selected by name only
+KNOWN_TARGETS = ALL_TARGETS + SCALED_TARGETS
 
 
 def selected_targets() -> list[str]:
     raw = os.environ.get("COMPAT_TARGETS", ",".join(ALL_TARGETS))
     names = [n.strip() for n in raw.split(",") if n.strip()]
-    unknown = [n for n in names if n not in ALL_TARGETS]
+    unknown = [n for n in names if n not in KNOWN_TARGETS]
     if unknown:
-        raise pytest.UsageError(f"COMPAT_TARGETS: unknown server(s) {unknown}; known: {ALL_TARGETS}")
+        raise pytest.UsageError(f"COMPAT_TARGETS: unknown server(s) {unknown}; known: {KNOWN_TARGETS}")
     return names
 
 
@@ -128,6 +133,40 @@ def bastion_pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runn
             stop_server(server)
     finally:
         drop_pg_database(dsn)
+
+
+@pytest.fixture(scope="session")
+def bastion_cluster_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """3 `bastion serve` nodes on one PostgreSQL database with pub/sub, behind nginx round-robin."""
+    from tests.cluster.cluster_harness import start_node_cluster, stop_cluster
+    from tests.cluster.nginx_proxy import NginxMissing, nginx_binary
+
+    try:
+        nginx_binary()
+    except NginxMissing as exc:
+        skip_or_fail(str(exc))
+    try:
+        dsn = create_pg_database()
+    except Exception as exc:
+        skip_or_fail(f"PostgreSQL is not reachable: {exc!r}")
+    try:
+        cluster = start_node_cluster("bastion-cluster", tmp_path_factory.mktemp("bastion-cluster"), dsn)
+        try:
+            yield cluster
+        finally:
+            stop_cluster(cluster)
+    finally:
+        drop_pg_database(dsn)
+
+
+@pytest.fixture(scope="session")
+def bastion_workers_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """One `bastion serve --workers 2` on SQLite, no proxy."""
+    from tests.cluster.cluster_harness import start_worker_node, stop_cluster
+
+    node = start_worker_node("bastion-workers", tmp_path_factory.mktemp("bastion-workers"))
+    yield node
+    stop_cluster(node)
 
 
 @pytest.fixture(scope="session", params=selected_targets())

@@ -85,30 +85,52 @@ def _db_args(db_url: str | None) -> list[str]:
     return ["--db", db_url] if db_url else []
 
 
-def start_server(name: str, binary: Path, workdir: Path, db_url: str | None = None) -> RunningServer:
-    """Create the superuser, start `serve` and wait until `/api/health` answers 200."""
+def start_server(
+    name: str,
+    binary: Path,
+    workdir: Path,
+    db_url: str | None = None,
+    *,
+    data_dir: Path | None = None,
+    args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+    upsert: bool = True,
+) -> RunningServer:
+    """Create the superuser, start `serve` and wait until `/api/health` answers 200.
+
+    For the nodes of a cluster (tests/cluster): `data_dir` shared by several servers (else
+    `workdir/data`), more `serve` flags in `args`, more environment in `env`, and `upsert=False`
+    for every node after the first (the superuser is in the shared database already)."""
     if not binary.exists():
         raise ServerStartError(f"{name}: binary {binary} does not exist")
-    data_dir = workdir / "data"
+    workdir.mkdir(parents=True, exist_ok=True)
+    data_dir = data_dir or workdir / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     server = RunningServer(name, binary, data_dir, workdir / "server.log", free_port(), db_url)
-    with server.log_path.open("ab") as log:
-        upsert = subprocess.run(
-            [str(binary), "superuser", "upsert", ADMIN_EMAIL, ADMIN_PASSWORD, "--dir", str(data_dir)]
-            + _db_args(db_url),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            timeout=START_TIMEOUT,
-        )
-    if upsert.returncode != 0:
-        raise ServerStartError(f"{name}: `superuser upsert` exited {upsert.returncode}\n{server.log_tail()}")
+    process_env = {**os.environ, **env} if env else None
+    if upsert:
+        with server.log_path.open("ab") as log:
+            done = subprocess.run(
+                [str(binary), "superuser", "upsert", ADMIN_EMAIL, ADMIN_PASSWORD, "--dir", str(data_dir)]
+                + _db_args(db_url),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=START_TIMEOUT,
+                env=process_env,
+            )
+        if done.returncode != 0:
+            raise ServerStartError(
+                f"{name}: `superuser upsert` exited {done.returncode}\n{server.log_tail()}"
+            )
     log = server.log_path.open("ab")
     server.proc = subprocess.Popen(
         [str(binary), "serve", "--http", f"127.0.0.1:{server.port}", "--dir", str(data_dir)]
-        + _db_args(db_url),
+        + _db_args(db_url)
+        + list(args),
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        env=process_env,
     )
     log.close()
     deadline = time.monotonic() + START_TIMEOUT

@@ -1,0 +1,102 @@
+"""Realtime anywhere (issue #13): a client's SSE stream, its subscription requests and the writes
+it hears about may each land on a different node or worker process; every subscriber gets each
+event exactly once, and an unsubscribe reaches the process that holds the stream.
+
+Behind nginx the stream, the subscription POST and the write are consecutive requests, so they
+reach three different nodes. Between workers, each stream and each POST is a new connection the
+kernel deals out; with STREAMS_PER_WORKER_RUN streams, a run where all of a stream's requests
+reach its own worker every time has a chance of (1/2)^STREAMS_PER_WORKER_RUN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+
+from tests.cluster.cluster_harness import RunningCluster, settle, superuser_headers
+from tests.cluster.scenario import collections_are_there, new_name, public_collection
+from tests.cluster.sse_stream import SseStream, wait_all
+
+STREAMS_PER_WORKER_RUN = 12
+CROSS_PROCESS = (
+    "a realtime client lives in the process that holds its stream: a subscription POST reaching "
+    "another process answers 404 'Missing or invalid client id.', and events written in one worker "
+    "process never reach streams in the other (the memory pub/sub stays inside a process)"
+)
+
+
+def stream_count(cluster: RunningCluster) -> int:
+    if cluster.proxy is not None:
+        return len(cluster.nodes)  # one stream per node
+    return STREAMS_PER_WORKER_RUN if cluster.fresh_connections else 2
+
+
+@pytest.fixture
+def open_streams(scaled: RunningCluster) -> Iterator[Callable[[], list[SseStream]]]:
+    """Opens the test's streams when called (after its set-up requests), closes them after."""
+    opened: list[SseStream] = []
+
+    def open_them() -> list[SseStream]:
+        for _ in range(stream_count(scaled)):
+            opened.append(SseStream(scaled.base_url))
+        # Behind nginx, stream i went to node i; one request more, so that the subscription POST
+        # i that follows goes to node i + 1, and the POST never reaches its stream's own node.
+        httpx.get(f"{scaled.base_url}/api/health", timeout=10)
+        return list(opened)
+
+    try:
+        yield open_them
+    finally:
+        for stream in opened:
+            stream.close()
+
+
+def two_public_collections(scaled: RunningCluster) -> tuple[str, str]:
+    su = superuser_headers(scaled)
+    names = new_name("rt"), new_name("marker")
+    with scaled.client(headers=su) as client:
+        for name in names:
+            r = client.post("/api/collections", json=public_collection(name))
+            assert r.status_code == 200, r.text
+    settle(scaled, collections_are_there(list(names), su))
+    return names
+
+
+def test_subscriptions_and_writes_on_other_processes_reach_the_stream(
+    scaled, open_streams, expect_failure_today
+):
+    expect_failure_today(CROSS_PROCESS)
+    name, _ = two_public_collections(scaled)
+    streams = open_streams()
+    with scaled.client() as client:
+        answers = [stream.subscribe(client, name).status_code for stream in streams]
+        r = client.post(f"/api/collections/{name}/records", json={"title": "hello"})
+        assert r.status_code == 200, r.text
+        record_id = r.json()["id"]
+    refused = [a != 204 for a in answers]
+    received = [
+        [(n, d["action"], d["record"]["id"]) for n, d in got] for got in wait_all(streams, 1, refused)
+    ]
+    assert answers == [204] * len(streams)
+    assert received == [[(name, "create", record_id)]] * len(streams)
+
+
+def test_each_event_once_and_an_unsubscribe_reaches_the_stream(scaled, open_streams, expect_failure_today):
+    """Subscribed to two collections, then to the marker one only: the next write to the first
+    collection must not arrive, the marker's must, and every event arrives once."""
+    expect_failure_today(CROSS_PROCESS)
+    name, marker = two_public_collections(scaled)
+    streams = open_streams()
+    with scaled.client() as client:
+        answers = [stream.subscribe(client, name, marker).status_code for stream in streams]
+        first = client.post(f"/api/collections/{name}/records", json={"title": "one"}).json()["id"]
+        answers += [stream.subscribe(client, marker).status_code for stream in streams]
+        client.post(f"/api/collections/{name}/records", json={"title": "unheard"})
+        last = client.post(f"/api/collections/{marker}/records", json={"title": "end"}).json()["id"]
+    count = len(streams)
+    refused = [a != 204 or b != 204 for a, b in zip(answers[:count], answers[count:], strict=True)]
+    received = [[(n, d["record"]["id"]) for n, d in got] for got in wait_all(streams, 2, refused)]
+    assert answers == [204] * 2 * len(streams)
+    assert received == [[(name, first), (marker, last)]] * len(streams)
