@@ -24,7 +24,8 @@ from typing import Any
 import msgspec
 
 from bastion.bus.events import RecordEvent
-from bastion.bus.pubsub import PubSub, open_pubsub
+from bastion.bus.pubsub import PubSub
+from bastion.bus.pubsub_open import open_pubsub
 from bastion.core.record_model import Record
 from bastion.store.json_codec import dumps, loads
 
