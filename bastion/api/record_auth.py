@@ -30,8 +30,8 @@ from bastion.api.context import (
 from bastion.api.record_auth_response import auth_collection, auth_response
 from bastion.app import App
 from bastion.auth.oauth2 import oauth2_providers_for
-from bastion.auth.passwords import hash_password, hash_password_async, needs_rehash, verify_password_async
 from bastion.auth.tokens import unverified_claims
+from bastion.core.passwords import hash_password, hash_password_async, needs_rehash, verify_password_async
 from bastion.core.record_model import Record
 from bastion.core.record_query import find_where
 from bastion.errors import BadRequestError, ForbiddenError, ValidationError, field_error
