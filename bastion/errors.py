@@ -5,7 +5,6 @@
      ├── UnauthorizedError         401
      ├── ForbiddenError            403
      ├── NotFoundError             404
-     ├── ConflictError             409
      ├── PreconditionFailedError   412
      ├── TooLargeError             413
      ├── UnsupportedMediaError     415
@@ -70,11 +69,6 @@ class NotFoundError(ApiError):
 class MethodNotAllowedError(ApiError):
     status = 405
     default_message = "Method Not Allowed."
-
-
-class ConflictError(ApiError):
-    status = 409
-    default_message = "The request conflicts with the current state of the resource."
 
 
 class PreconditionFailedError(ApiError):

@@ -57,10 +57,6 @@ class PasswordCrypto:
             found = self._checks[key] = await verify_password_async(*key)
         return found
 
-    @property
-    def is_empty(self) -> bool:
-        return not self._hashes and not self._checks
-
 
 def has_password_input(collection: Collection, body: dict[str, Any]) -> bool:
     """Whether the body sets a password-type field (or, on auth collections, a password input)."""

@@ -16,9 +16,6 @@ from bastion.errors import field_error
 from bastion.store.database import Executor
 from bastion.store.ddl import parse_index, quote
 
-# Body keys that are not fields but inputs of auth collections.
-AUTH_INPUTS = ("passwordConfirm", "oldPassword")
-
 
 def split_key(key: str) -> tuple[str, str]:
     """`tags+` -> ("tags", "+"), `+tags` -> ("tags", "prefix+"), `tags-` -> ("tags", "-")."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -95,7 +95,3 @@ class Database(Executor):
                 await self.fetch_val("SELECT 1")
         except TimeoutError as exc:
             raise DatabaseUnavailable(f"no answer to a trivial query within {timeout:g} s") from exc
-
-    async def iterate(self, sql: str, params: Sequence[Any] = ()) -> AsyncIterator[Row]:
-        for row in await self.fetch_all(sql, params):
-            yield row
