@@ -89,10 +89,10 @@ class App:
         await self._load_settings()
         self._signature = await self._read_signature()
         self._synced_at = time.monotonic()
-        self.realtime = realtime.attach(self)
+        self.realtime = hub = realtime.attach(self)
         if backend_kind(self.config.realtime_pubsub) != "memory":
             # an unreachable backend fails here, at start
-            self._node_bridge = await NodeBridge.start(self, self.realtime)
+            self._node_bridge = await NodeBridge.start(self, hub)
         ratelimit.attach(self)  # a misconfigured Redis limiter fails here, at start
         self.request_logs = await logs.attach(self)
         # Voids OTPs, MFA sessions, sign-in origins and TOTP secrets when their record's password,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from bastion.core.fields.field_file import is_upload
+from bastion.core.fields.field_file import FileField, is_upload
 
 if TYPE_CHECKING:
     from bastion.core.record_model import Record
@@ -29,6 +29,6 @@ class RecordFiles(Protocol):
 def has_uploads(record: Record) -> bool:
     """Whether any file field of the record holds a new upload (not only stored names)."""
     return any(
-        f.type == "file" and any(is_upload(v) for v in f.files(record.data.get(f.name)))
+        isinstance(f, FileField) and any(is_upload(v) for v in f.files(record.data.get(f.name)))
         for f in record.collection.fields
     )
