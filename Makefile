@@ -13,9 +13,11 @@ serve: $(SERVE_STAMP)
 test: lint
 	$(VENV)/bin/pytest -q $(ARGS)
 
+# lint-imports: the layer contracts in pyproject.toml ([tool.importlinter]; docs/architecture.md).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check bastion tests bench
 	$(VENV)/bin/ruff format --check --quiet bastion tests bench
+	$(VENV)/bin/lint-imports --no-cache
 
 $(SERVE_STAMP): pyproject.toml uv.lock scripts/bootstrap.sh
 	sh scripts/bootstrap.sh serve

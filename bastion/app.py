@@ -2,6 +2,10 @@
 
 No HTTP here. `await App(config).start()` opens the database, creates the system tables and the
 default collections on first start, and loads the schema; `stop()` closes everything.
+
+This is the composition root: it builds core's services and attaches the features (realtime,
+request logs, rate limits, the auth janitor), which see it through core's `App` protocol
+(core/app_protocol.py) and never import this module. Only cli/ and api/ import it.
 """
 
 from __future__ import annotations
@@ -10,9 +14,9 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from bastion import logs, ratelimit, realtime
+from bastion.auth.mfa import AuthStateJanitor
 from bastion.bus import EventBus
 from bastion.bus.pubsub import backend_kind
 from bastion.config import Config
@@ -26,6 +30,7 @@ from bastion.core.settings_store import read_settings, write_settings
 from bastion.core.system_collections import system_collections
 from bastion.files import FileService
 from bastion.files.file_thumbs import Thumbnailer
+from bastion.realtime.node_bridge import NodeBridge
 from bastion.store import Database, Executor, open_database
 from bastion.store.database import DatabaseTimeouts
 
@@ -50,8 +55,8 @@ class App:
         self.bus = EventBus()
         self.realtime: realtime.RealtimeHub | None = None
         self.request_logs: logs.RequestLogs | None = None
-        self._node_bridge: Any = None
-        self._auth_janitor: Any = None
+        self._node_bridge: NodeBridge | None = None
+        self._auth_janitor: AuthStateJanitor | None = None
         self.files = FileService(config.data_dir, lambda: self.settings)
         self.thumbnailer = Thumbnailer()
         self.records = RecordService(self.registry, self.bus, files=self.files)
@@ -83,19 +88,15 @@ class App:
         await self._load_settings()
         self._signature = await self._read_signature()
         self._synced_at = time.monotonic()
-        self.realtime = realtime.attach(self)
+        self.realtime = hub = realtime.attach(self)
         if backend_kind(self.config.realtime_pubsub) != "memory":
-            from bastion.realtime.node_bridge import NodeBridge
-
             # an unreachable backend fails here, at start
-            self._node_bridge = await NodeBridge.start(self)
+            self._node_bridge = await NodeBridge.start(self, hub)
         ratelimit.attach(self)  # a misconfigured Redis limiter fails here, at start
         self.request_logs = await logs.attach(self)
         # Voids OTPs, MFA sessions, sign-in origins and TOTP secrets when their record's password,
         # tokenKey or existence changes, and sweeps expired OTPs and MFA sessions hourly (as
         # PocketBase does).
-        from bastion.auth.mfa import AuthStateJanitor  # auth/ builds on the App: import late
-
         self._auth_janitor = AuthStateJanitor.attach(self, sweep=True)
         return self
 

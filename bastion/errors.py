@@ -5,7 +5,6 @@
      ├── UnauthorizedError         401
      ├── ForbiddenError            403
      ├── NotFoundError             404
-     ├── ConflictError             409
      ├── PreconditionFailedError   412
      ├── TooLargeError             413
      ├── UnsupportedMediaError     415
@@ -17,15 +16,14 @@
 Only ApiError subclasses reach a client with their message and data. Any other exception is
 rendered as a generic 500 (PocketBase: "Something went wrong while processing your request.") and
 logged with its traceback; SQL text and stack traces never leave the server. The store's
-`DatabaseUnavailable` is not a bug of ours or the client's: `unavailable_error()` turns it into a
-503 whose message names no internals.
+`DatabaseUnavailable` is not a bug of ours or the client's: api/database_faults.py turns it into a
+503 whose message names no internals. This module imports nothing of Bastion, so every layer can
+raise these.
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-from bastion.store.errors import DatabaseBusy, DatabaseUnavailable
 
 
 class StartupError(Exception):
@@ -73,11 +71,6 @@ class MethodNotAllowedError(ApiError):
     default_message = "Method Not Allowed."
 
 
-class ConflictError(ApiError):
-    status = 409
-    default_message = "The request conflicts with the current state of the resource."
-
-
 class PreconditionFailedError(ApiError):
     status = 412
     default_message = "The resource was modified since the given ETag."
@@ -109,15 +102,6 @@ class UnavailableError(ApiError):
     def __init__(self, message: str | None = None, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
-
-
-def unavailable_error(exc: DatabaseUnavailable) -> UnavailableError:
-    """The client's answer to a database fault: what kind, and when to retry; never the cause."""
-    if isinstance(exc, DatabaseBusy):
-        return UnavailableError("The database is busy, please try again later.", exc.retry_after)
-    return UnavailableError(
-        "The database is temporarily unavailable, please try again later.", exc.retry_after
-    )
 
 
 class InternalError(ApiError):

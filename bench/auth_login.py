@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bastion.api.asgi import create_asgi_app  # noqa: E402
 from bastion.app import App  # noqa: E402
-from bastion.auth.passwords import hash_password, verify_password  # noqa: E402
+from bastion.cli.superusers import upsert_superuser_in  # noqa: E402
 from bastion.config import Config  # noqa: E402
-from bastion.core.superusers import upsert_superuser_in  # noqa: E402
+from bastion.core.passwords import hash_password, verify_password  # noqa: E402
 
 PASSWORD = "a-long-user-password"
 

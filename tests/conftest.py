@@ -128,7 +128,7 @@ async def api(database_url: str, tmp_path: Path) -> AsyncIterator[ApiClient]:
     transport = httpx.ASGITransport(app=asgi)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         api_client = ApiClient(app, client)
-        from bastion.core.superusers import upsert_superuser_in
+        from bastion.cli.superusers import upsert_superuser_in
 
         await upsert_superuser_in(app, SUPERUSER_EMAIL, SUPERUSER_PASSWORD)
         r = await client.post(

@@ -13,6 +13,7 @@ from bastion.api.context import JSONResponse, get_app, load_access, picked, read
 from bastion.api.records import collection_or_404
 from bastion.core import collection_scaffolds
 from bastion.core.collection_model import Collection
+from bastion.core.fields import field_from_dict
 from bastion.core.list_result import list_result, parse_list_query
 from bastion.core.record_access import Access
 from bastion.core.schema_registry import SchemaRegistry
@@ -32,8 +33,6 @@ async def superuser_access(request: Request, body: dict[str, Any] | None = None)
 
 def _collections_schema() -> Collection:
     """Collections are filtered in memory, as records of this pseudo-collection."""
-    from bastion.core.fields import field_from_dict
-
     fields = [{"name": n, "type": "text"} for n in ("id", "name", "type", "created", "updated")]
     fields.append({"name": "system", "type": "bool"})
     return Collection(id="_collections", name="_collections", fields=[field_from_dict(f) for f in fields])

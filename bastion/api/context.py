@@ -14,7 +14,7 @@ from bastion.app import App
 from bastion.auth.auth_record import auth_record_for_token, bearer_value
 from bastion.core.record_access import Access, normalize_headers
 from bastion.core.response_fields import pick_fields
-from bastion.errors import ApiError, BadRequestError, UnauthorizedError, UnsupportedMediaError
+from bastion.errors import BadRequestError, UnauthorizedError, UnsupportedMediaError
 from bastion.files.file_upload import Upload
 from bastion.obs import segment_timing
 from bastion.store.json_depth import MAX_JSON_DEPTH, nests_deeper_than
@@ -47,10 +47,6 @@ class JSONResponse(Response):
 
     def render(self, content: Any) -> bytes:
         return _json_encoder.encode(content)
-
-
-def error_json(err: ApiError) -> JSONResponse:
-    return JSONResponse(err.to_dict(), status_code=err.status)
 
 
 def bearer_token(request: Request) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from bastion.errors import unavailable_error
+from bastion.errors import UnavailableError
 from bastion.http.errors import error_response
 from bastion.http.request_log import note_error
 from bastion.obs.log_throttle import LogThrottle
@@ -29,6 +29,15 @@ def report_database_fault(exc: DatabaseUnavailable, path: str = "") -> None:
         _log.log(logging.WARNING, exc.cause, "database busy: %s", exc.cause, extra={"path": path})
     else:
         _log.log(logging.ERROR, exc.cause, "database unavailable: %s", exc.cause, extra={"path": path})
+
+
+def unavailable_error(exc: DatabaseUnavailable) -> UnavailableError:
+    """The client's answer to a database fault: what kind, and when to retry; never the cause."""
+    if isinstance(exc, DatabaseBusy):
+        return UnavailableError("The database is busy, please try again later.", exc.retry_after)
+    return UnavailableError(
+        "The database is temporarily unavailable, please try again later.", exc.retry_after
+    )
 
 
 def database_fault_response(exc: DatabaseUnavailable, scope: dict[str, Any], accept: str | None) -> Response:

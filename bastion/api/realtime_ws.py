@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from bastion.api.context import load_auth
+from bastion.app import App
 from bastion.auth.tokens import unverified_claims
 from bastion.errors import TooManyRequestsError, UnauthorizedError
 from bastion.realtime import RealtimeClient, RealtimeHub
@@ -43,7 +45,7 @@ def _token(ws: WebSocket) -> str:
     return token.strip()
 
 
-def _authenticator(app: Any):  # type: ignore[no-untyped-def]
+def _authenticator(app: App) -> Callable[[RealtimeClient, str], Awaitable[None]]:
     async def authenticate(client: RealtimeClient, token: str) -> None:
         """Bind the token's auth record ("" signs out). Any identity may replace the previous
         one: unlike the SSE POST, which anyone who learns a client id could send, a WebSocket's

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
@@ -18,7 +19,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bastion.api.context import get_app, load_access, read_body
-from bastion.api.record_auth import auth_response
+from bastion.api.record_auth_response import auth_response
 from bastion.auth.oauth2 import apple_name
 from bastion.auth.oauth2.oauth2_login import sign_in
 from bastion.auth.oauth2.provider_client import ProviderError, init_provider
@@ -111,8 +112,6 @@ async def auth_with_oauth2(request: Request) -> Response:
 
 def _expiry(token: dict[str, Any]) -> str:
     """The access token's expiry in PocketBase's date format ("" when the provider gave none)."""
-    from datetime import UTC, datetime, timedelta
-
     try:
         seconds = int(token.get("expires_in") or 0)
     except (TypeError, ValueError):

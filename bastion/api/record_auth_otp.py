@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bastion.api.context import JSONResponse, get_app, load_access, picked, read_body, require_auth
-from bastion.api.record_auth import auth_collection, auth_response
+from bastion.api.record_auth_response import auth_collection, auth_response
 from bastion.app import App
 from bastion.auth import auth_attempts, auth_flows, mfa, otp, totp
 from bastion.core.collection_model import Collection

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bastion.api.context import get_app, load_access, read_body, require_auth
-from bastion.api.record_auth import auth_collection, auth_response
+from bastion.api.record_auth_response import auth_collection, auth_response
 from bastion.auth.tokens import issue_token
 from bastion.core.record_query import find_by_id
 from bastion.errors import BadRequestError, ForbiddenError, NotFoundError, field_error

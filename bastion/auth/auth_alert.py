@@ -13,8 +13,9 @@ import asyncio
 import hashlib
 import logging
 
-from bastion.app import App
+from bastion.auth.auth_flows import deliver
 from bastion.auth.otp import AUTH_ORIGINS, root_access, system_collection
+from bastion.core.app_protocol import App
 from bastion.core.datetime_format import now_str
 from bastion.core.record_model import Record
 from bastion.core.record_query import find_by_id
@@ -76,8 +77,6 @@ async def _note(app: App, record: Record, ip: str, user_agent: str) -> None:
 
 
 async def _send_alert(app: App, record: Record, info: str) -> None:
-    from bastion.auth.auth_flows import deliver  # auth_flows imports the API's helpers: import late
-
     if not app.settings.smtp.enabled:
         log.debug("no new sign-in alert: SMTP is disabled", extra={"record": record.id})
         return

@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bastion.app import App
+from bastion.core.app_protocol import App
 from bastion.core.datetime_format import format_dt, parse_dt
 from bastion.core.record_model import Record
 from bastion.errors import TooManyRequestsError

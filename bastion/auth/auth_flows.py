@@ -26,12 +26,12 @@ from typing import Any, NoReturn
 
 import jwt
 
-from bastion.app import App
-from bastion.auth.passwords import hash_password_async, verify_password_async
 from bastion.auth.tokens import ALGORITHM, unverified_claims, verify_token
+from bastion.core.app_protocol import App
 from bastion.core.collection_model import Collection
 from bastion.core.datetime_format import now_str
 from bastion.core.ids import random_from_pattern
+from bastion.core.passwords import hash_password_async, verify_password_async
 from bastion.core.record_access import Access
 from bastion.core.record_model import Record
 from bastion.core.record_passwords import prepare_crypto

@@ -6,9 +6,8 @@ HTTP layer, so none of them reach into another's module for it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from bastion.auth.tokens import unverified_claims, verify_token
+from bastion.core.app_protocol import App
 from bastion.core.record_model import Record
 from bastion.core.record_query import find_by_id
 
@@ -21,7 +20,7 @@ def bearer_value(authorization: str) -> str:
     return authorization.strip()
 
 
-async def auth_record_for_token(app: Any, token: str) -> Record | None:
+async def auth_record_for_token(app: App, token: str) -> Record | None:
     """The auth record a token belongs to, or None for a missing/invalid/expired token."""
     if not token:
         return None

@@ -19,10 +19,10 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bastion.app import App
 from bastion.auth import auth_attempts, totp
 from bastion.auth.otp import AUTH_ORIGINS, MFAS, OTPS, delete_row, has_expired, root_access, system_collection
 from bastion.bus.events import RecordEvent
+from bastion.core.app_protocol import App
 from bastion.core.datetime_format import format_dt
 from bastion.core.record_access import Access
 from bastion.core.record_model import Record

@@ -12,11 +12,11 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bastion.app import App
-from bastion.auth.passwords import verify_password_async
+from bastion.core.app_protocol import App
 from bastion.core.collection_model import Collection
 from bastion.core.datetime_format import format_dt, parse_dt
 from bastion.core.ids import new_record_id
+from bastion.core.passwords import verify_password_async
 from bastion.core.record_access import Access
 from bastion.core.record_model import Record
 from bastion.core.record_passwords import prepare_crypto

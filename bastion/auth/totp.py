@@ -22,7 +22,7 @@ import time
 from urllib.parse import quote as url_quote
 from urllib.parse import urlencode
 
-from bastion.app import App
+from bastion.core.app_protocol import App
 from bastion.core.ids import new_record_id
 from bastion.core.record_model import Record
 

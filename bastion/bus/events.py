@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from bastion.core.record_model import Record
+if TYPE_CHECKING:  # the bus sits below core: it carries records without knowing them
+    from bastion.core.record_model import Record
 
 log = logging.getLogger("bastion.bus")
 

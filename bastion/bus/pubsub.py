@@ -1,4 +1,4 @@
-"""Pub/sub between nodes: a small interface, the in-memory backend, and the factory.
+"""Pub/sub between nodes: a small interface and the in-memory backend (pubsub_open.py picks one).
 
 A backend carries opaque payloads (bytes) on one channel. Every subscriber on the channel gets
 every message, the publisher's own included, in the order one publisher sent them; delivery is
@@ -70,21 +70,3 @@ def backend_kind(url: str) -> str:
     if scheme in ("nats", "tls"):
         return "nats"
     raise ValueError(url)
-
-
-def open_pubsub(url: str, database_url: str = "") -> PubSub:
-    """The backend a `realtime_pubsub` value names (not yet started)."""
-    kind = backend_kind(url)
-    if kind == "redis":
-        from bastion.bus.pubsub_redis import RedisPubSub
-
-        return RedisPubSub(url)
-    if kind == "nats":
-        from bastion.bus.pubsub_nats import NatsPubSub
-
-        return NatsPubSub(url)
-    if kind == "postgres":
-        from bastion.bus.pubsub_postgres import PostgresPubSub
-
-        return PostgresPubSub(database_url)
-    return MemoryPubSub()

@@ -1,4 +1,9 @@
-"""The `bastion` command line: serve, superuser."""
+"""The `bastion` command line: serve, superuser.
+
+The command line sits above every other layer. It imports the server (the App and the API, ~1.5 s
+of imports) and granian inside the commands that run them, so `bastion --help` and a bad flag
+answer at once.
+"""
 
 from __future__ import annotations
 
@@ -176,7 +181,7 @@ def _print_banner(cfg: Config, installer_link: str | None) -> None:
 
 
 def _run_granian(cfg: Config, ip: str) -> None:
-    from granian import Granian
+    from granian import Granian  # only `serve` needs it: see the docstring
     from granian.constants import Interfaces, Loops
 
     server = Granian(
@@ -201,7 +206,7 @@ def _run_granian(cfg: Config, ip: str) -> None:
 
 async def _prepare(cfg: Config) -> str | None:
     """Open (create, upgrade) the database once; the first-superuser link when there is none."""
-    from bastion.api.installer import installer_link
+    from bastion.api.installer import installer_link  # the server's modules: see the docstring
     from bastion.app import App
 
     app = App(cfg)
@@ -229,7 +234,7 @@ def _superuser_options(f: Any) -> Any:
 def superuser_upsert(email: str, password: str, data_dir: Path | None, database_url: str | None) -> None:
     """Create a superuser, or set the password of an existing one."""
     cfg = _config(data_dir=data_dir, database_url=database_url)
-    from bastion.core.superusers import upsert_superuser
+    from bastion.cli.superusers import upsert_superuser  # the server's modules: see the docstring
 
     created = _with_database(cfg, lambda c: upsert_superuser(c, email, password))
     click.echo(f'Successfully {"created" if created else "updated"} superuser "{email}".')
@@ -241,7 +246,7 @@ def superuser_upsert(email: str, password: str, data_dir: Path | None, database_
 def superuser_delete(email: str, data_dir: Path | None, database_url: str | None) -> None:
     """Delete a superuser by email."""
     cfg = _config(data_dir=data_dir, database_url=database_url)
-    from bastion.core.superusers import delete_superuser
+    from bastion.cli.superusers import delete_superuser  # the server's modules: see the docstring
 
     if not _with_database(cfg, lambda c: delete_superuser(c, email)):
         click.echo(f"Error: no superuser with email {email!r}.", err=True)

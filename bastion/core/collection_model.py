@@ -8,7 +8,6 @@ the collections service builds a new one for every change and swaps it into the 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -51,9 +50,6 @@ class Collection:
 
     def get_field(self, name: str) -> Field | None:
         return self._by_name.get(name)
-
-    def field_by_id(self, field_id: str) -> Field | None:
-        return next((f for f in self.fields if f.id == field_id), None)
 
     @property
     def is_auth(self) -> bool:
@@ -147,7 +143,3 @@ def ensure_token_secrets(options: dict[str, Any]) -> dict[str, Any]:
 
 def new_auth_options() -> dict[str, Any]:
     return ensure_token_secrets(default_auth_options())
-
-
-def field_names(fields: Sequence[Field]) -> list[str]:
-    return [f.name for f in fields]

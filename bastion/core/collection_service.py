@@ -28,7 +28,7 @@ from bastion.core.fields import Field, auth_system_fields, default_id_field, fie
 from bastion.core.ids import collection_id_for
 from bastion.core.schema_registry import SchemaRegistry
 from bastion.core.view_schema import ViewPlan, drop_view, plan_view, save_view
-from bastion.errors import BadRequestError, NotFoundError, ValidationError, field_error
+from bastion.errors import BadRequestError, ValidationError, field_error
 from bastion.store import ddl
 from bastion.store.database import Database, Executor
 from bastion.store.errors import describe_db_error
@@ -533,13 +533,6 @@ def _rule_error(expr: str, collection: Collection, lookup: Any) -> str | None:
     except (rules.RuleResolveError, rules.RuleSyntaxError) as exc:
         return str(exc)
     return None
-
-
-def require_collection(registry: SchemaRegistry, name_or_id: str) -> Collection:
-    collection = registry.find_collection(name_or_id)
-    if collection is None:
-        raise NotFoundError("Missing collection context.")
-    return collection
 
 
 def _renamed_index(sql: str, old: str, new: str) -> str:

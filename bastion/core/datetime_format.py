@@ -14,8 +14,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
-DATE_LAYOUT_EXAMPLE = "2006-01-02 15:04:05.000Z"
-
 _ISO = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})"
     r"(?:([T ])(\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?"

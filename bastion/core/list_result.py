@@ -1,7 +1,8 @@
 """List queries and list results, shaped as PocketBase's search provider does them.
 
-`ListQuery.parse(query)` reads `page`, `perPage`, `sort`, `filter`, `expand`, `fields` and
-`skipTotal` from a query mapping; `list_result(...)` builds the response body.
+`ListQuery.parse(query)` reads `page`, `perPage`, `sort`, `filter` and `skipTotal` from a query
+mapping; `list_result(...)` builds the response body. (`expand` and `fields` are read where they
+apply: core/record_expand.py and core/response_fields.py.)
 
 Behaviour matched against PocketBase 0.40.6 (tools/search/provider.go):
 - `page` and `perPage` must parse as base-10 integers (Go `strconv.Atoi`: optional sign, digits
@@ -18,14 +19,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from bastion.errors import BadRequestError
 
 DEFAULT_PER_PAGE = 30
 MAX_PER_PAGE = 1000
-DEFAULT_FILTER_EXPR_LIMIT = 200
 DEFAULT_SORT_EXPR_LIMIT = 8
 MAX_FILTER_LENGTH = 3500
 MAX_SORT_FIELD_LENGTH = 255
@@ -48,14 +48,9 @@ class SortField:
 class ListQuery:
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
-    sort: str = ""  # the raw `sort` expression, as sent
-    sort_fields: tuple[SortField, ...] = ()  # the same, split and parsed
+    sort: str = ""  # the `sort` expression, as sent (its size limits checked)
     filter: str = ""
-    expand: tuple[str, ...] = ()
-    fields: str = ""
     skip_total: bool = False
-    # the values as sent, before normalisation (hooks may want them)
-    raw: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def offset(self) -> int:
@@ -67,10 +62,7 @@ class ListQuery:
 
         Raises BadRequestError (generic message, empty data) where PocketBase answers 400.
         """
-        raw = {
-            k: _first(query, k)
-            for k in ("page", "perPage", "sort", "filter", "expand", "fields", "skipTotal")
-        }
+        raw = {k: _first(query, k) for k in ("page", "perPage", "sort", "filter", "skipTotal")}
 
         skip_total = False
         if raw["skipTotal"]:
@@ -79,20 +71,15 @@ class ListQuery:
         page = parse_go_int(raw["page"]) if raw["page"] else 1
         per_page = parse_go_int(raw["perPage"]) if raw["perPage"] else DEFAULT_PER_PAGE
 
-        sort_fields = parse_sort(raw["sort"]) if raw["sort"] else ()
         filter_ = raw["filter"]
-        check_limits(sort_fields, filter_)
+        check_limits(parse_sort(raw["sort"]) if raw["sort"] else (), filter_)
 
         return cls(
             page=normalize_page(page),
             per_page=normalize_per_page(per_page),
             sort=raw["sort"],
-            sort_fields=sort_fields,
             filter=filter_,
-            expand=normalize_expands(raw["expand"].split(",")) if raw["expand"] else (),
-            fields=raw["fields"],
             skip_total=skip_total,
-            raw={k: v for k, v in raw.items() if v},
         )
 
 
@@ -164,19 +151,6 @@ def check_limits(sort: tuple[SortField, ...], filter_: str) -> None:
         raise BadRequestError()
     if any(len(s.name.encode()) > MAX_SORT_FIELD_LENGTH for s in sort):
         raise BadRequestError()
-
-
-def normalize_expands(paths: list[str]) -> tuple[str, ...]:
-    """PocketBase's expand normalisation: drop spaces and stray dots, drop paths that a longer
-    path already covers (`a` when `a.b` is asked), keep first-seen order without duplicates."""
-    cleaned = [p.replace(" ", "").strip(".") for p in paths]
-    cleaned = [p for p in cleaned if p]
-    kept = [
-        p
-        for i, p in enumerate(cleaned)
-        if not any(j != i and q.startswith(p + ".") for j, q in enumerate(cleaned))
-    ]
-    return tuple(dict.fromkeys(kept))
 
 
 def total_pages(total_items: int, per_page: int) -> int:

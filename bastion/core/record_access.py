@@ -63,9 +63,6 @@ class Access:
             context=self.context,
         )
 
-    def with_body(self, body: dict[str, Any], method: str | None = None) -> Access:
-        return Access(self.auth, method or self.method, self.query, self.headers, body, self.context)
-
 
 def normalize_headers(raw: dict[str, str]) -> dict[str, str]:
     """`X-Token` -> `x_token`, as `@request.headers.*` names them."""

@@ -16,6 +16,7 @@ from bastion.core.record_model import Record
 from bastion.core.record_query import find_by_ids, find_where
 from bastion.core.schema_registry import SchemaRegistry
 from bastion.store.database import Executor
+from bastion.store.ddl import parse_index
 
 MAX_DEPTH = 6
 MAX_BACK_RELATIONS = 1000
@@ -155,8 +156,6 @@ async def _expand_back_relation(
 
 
 def _has_unique_index(collection: Collection, field_name: str) -> bool:
-    from bastion.store.ddl import parse_index
-
     for sql in collection.indexes:
         try:
             idx = parse_index(sql)

@@ -1,6 +1,6 @@
 """Password values of records: hashed and checked in worker threads, ahead of the write.
 
-Hashing a password or checking an old one costs ~20 ms of CPU (argon2id, auth/passwords.py).
+Hashing a password or checking an old one costs ~20 ms of CPU (argon2id, core/passwords.py).
 Done on the event loop it stalls every request; done inside the write transaction it holds the
 writer (SQLite's single writer lock, a PostgreSQL connection and row locks) for that long. So:
 
@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bastion.auth.passwords import hash_password_async, verify_password_async
 from bastion.core.collection_model import Collection
 from bastion.core.fields.field_password import PlainPassword
+from bastion.core.passwords import hash_password_async, verify_password_async
 from bastion.core.record_access import Access
 from bastion.core.record_model import Record
 from bastion.store.database import Executor
@@ -56,10 +56,6 @@ class PasswordCrypto:
         if found is None:
             found = self._checks[key] = await verify_password_async(*key)
         return found
-
-    @property
-    def is_empty(self) -> bool:
-        return not self._hashes and not self._checks
 
 
 def has_password_input(collection: Collection, body: dict[str, Any]) -> bool:

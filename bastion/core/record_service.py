@@ -30,13 +30,13 @@ from bastion.core.record_access import (
     can_access_record,
     required_condition,
 )
+from bastion.core.record_files import RecordFiles, has_uploads
 from bastion.core.record_model import Record, record_to_params, snapshot
 from bastion.core.record_passwords import PasswordCrypto, hash_new_passwords
 from bastion.core.record_query import ALIAS, NEVER, Condition, find_all, find_by_id, find_where
 from bastion.core.record_validation import apply_body, unique_columns, validate_record
 from bastion.core.schema_registry import SchemaRegistry
 from bastion.errors import BadRequestError, ForbiddenError, NotFoundError, ValidationError, field_error
-from bastion.files.file_service import has_uploads
 from bastion.store.database import Executor
 from bastion.store.ddl import quote
 
@@ -45,7 +45,8 @@ from bastion.store.ddl import quote
 class RecordService:
     registry: SchemaRegistry
     bus: EventBus = field(default_factory=EventBus)
-    files: Any = None  # bastion.files.FileService; None: file values are names only (unit tests)
+    # bastion.files.FileService; None: file values are names only (unit tests)
+    files: RecordFiles | None = None
 
     def _emit(self, tx: Executor, action: Action, record: Record, before: Record | None = None) -> None:
         """Publish the change once `tx` commits, as a snapshot (later mutations don't leak into it)."""

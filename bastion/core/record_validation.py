@@ -14,10 +14,7 @@ from bastion.core.fields import FieldValueError
 from bastion.core.record_model import Record
 from bastion.errors import field_error
 from bastion.store.database import Executor
-from bastion.store.ddl import quote
-
-# Body keys that are not fields but inputs of auth collections.
-AUTH_INPUTS = ("passwordConfirm", "oldPassword")
+from bastion.store.ddl import parse_index, quote
 
 
 def split_key(key: str) -> tuple[str, str]:
@@ -125,8 +122,6 @@ async def validate_record(
 
 
 def unique_columns(collection: Collection) -> list[list[str]]:
-    from bastion.store.ddl import parse_index
-
     out = []
     for sql in collection.indexes:
         try:

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bastion.core.fields.field_file import is_upload
 from bastion.core.settings_sections import S3Settings, Settings
 from bastion.files.storage_base import Storage, record_key, thumbs_prefix
 from bastion.files.storage_local import LocalStorage
@@ -124,10 +123,3 @@ class FileService:
         if self._s3 is not None:
             await self._s3[1].close()
             self._s3 = None
-
-
-def has_uploads(record: Any) -> bool:
-    return any(
-        f.type == "file" and any(is_upload(v) for v in f.files(record.data.get(f.name)))
-        for f in record.collection.fields
-    )

@@ -35,7 +35,7 @@ class ThumbError(Exception):
 
 def image_pixels(source: Any) -> int:
     """Width × height from an image's header (nothing is decoded); 0 when it is not an image."""
-    from PIL import Image
+    from PIL import Image  # Pillow loads on the first image, not at every start
 
     try:
         with warnings.catch_warnings():
@@ -51,7 +51,7 @@ def image_pixels(source: Any) -> int:
 
 def render_thumb(data: bytes, size: str) -> tuple[bytes, str]:
     """The thumbnail bytes and their content type; raises ThumbError when it cannot be made."""
-    from PIL import Image, ImageOps
+    from PIL import Image, ImageOps  # Pillow loads on the first image, not at every start
 
     match = THUMB_SIZE_RE.match(size)
     if match is None:

@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from bastion.files import file_mime
 from bastion.files.file_names import stored_name
+from bastion.files.file_thumbs import image_pixels
 
 
 @dataclass(eq=False)
@@ -39,8 +40,6 @@ class Upload:
         mime = file_mime.sniff(head)
         pixels = 0
         if mime.startswith("image/") and mime != "image/svg+xml":
-            from bastion.files.file_thumbs import image_pixels
-
             pixels = image_pixels(file)
             file.seek(0)
         name = stored_name(original_name or "file", file_mime.extension_for(mime))

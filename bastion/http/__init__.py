@@ -1,6 +1,5 @@
 """HTTP core: pure-ASGI middleware, error rendering and the stack that puts them in order."""
 
-from bastion.http.access_log import AccessLogMiddleware
 from bastion.http.body_limit import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware
 from bastion.http.compression import CompressionMiddleware
 from bastion.http.conditional import (
@@ -9,31 +8,24 @@ from bastion.http.conditional import (
     if_match_satisfied,
     is_record_view_path,
 )
-from bastion.http.cors import CorsMiddleware, CorsPolicy
+from bastion.http.cors import CorsPolicy
 from bastion.http.edge import EdgeMiddleware
 from bastion.http.errors import error_response, render_unexpected, wants_problem_json
 from bastion.http.log_format import JsonFormatter, TextFormatter, configure_logging
 from bastion.http.proxy import ProxyHeadersMiddleware
-from bastion.http.request_id import RequestIdMiddleware
-from bastion.http.security_headers import SecurityHeadersMiddleware
 from bastion.http.stack import HttpSettings, build_middleware_stack
-from bastion.http.timing import ServerTimingMiddleware, Timings
+from bastion.http.timing import Timings
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
-    "AccessLogMiddleware",
     "BodyLimitMiddleware",
     "CompressionMiddleware",
     "ConditionalGetMiddleware",
-    "CorsMiddleware",
     "CorsPolicy",
     "EdgeMiddleware",
     "HttpSettings",
     "JsonFormatter",
     "ProxyHeadersMiddleware",
-    "RequestIdMiddleware",
-    "SecurityHeadersMiddleware",
-    "ServerTimingMiddleware",
     "TextFormatter",
     "Timings",
     "build_middleware_stack",

@@ -1,7 +1,7 @@
 """Access log: one structured line per request on the `bastion.access` logger.
 
 Fields: time, level, request_id, method, path, query_keys, status, duration_ms, bytes, remote_ip,
-user_agent, and the Server-Timing segments when the timing middleware ran. The query string's
+user_agent, and the Server-Timing segments when the edge layer measured them. The query string's
 values are never logged (filters and tokens can carry secrets); only its keys are.
 
 `on_complete(record)` receives the same dict after every request, so the app can also store
@@ -11,12 +11,11 @@ request logs (PocketBase keeps them in a separate database).
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_plus
 
-from bastion.http.asgi_headers import ASGIApp, Message, Receive, Scope, Send, get_header
+from bastion.http.asgi_headers import Scope, get_header
 from bastion.http.log_format import rfc3339
 
 LOGGER_NAME = "bastion.access"
@@ -95,41 +94,3 @@ class AccessLogger:
             except Exception:
                 # A failing log sink must not turn a served request into an error; report it instead.
                 logging.getLogger("bastion.http").exception("access log on_complete hook failed")
-
-
-class AccessLogMiddleware(AccessLogger):
-    """The access log as a layer of its own (the stack logs inside bastion/http/edge.py)."""
-
-    def __init__(
-        self, app: ASGIApp, on_complete: OnComplete | None = None, logger: logging.Logger | None = None
-    ) -> None:
-        super().__init__(on_complete, logger)
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.wanted():
-            await self.app(scope, receive, send)
-            return
-
-        started_wall = time.time()
-        started = time.perf_counter()
-        status = 0
-        sent = 0
-
-        async def send_counting(message: Message) -> None:
-            nonlocal status, sent
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            elif message["type"] == "http.response.body":
-                sent += len(message.get("body", b""))
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_counting)
-        except BaseException:
-            # The server will answer 500 if nothing was sent yet; log what the client gets.
-            if status == 0:
-                status = 500
-            raise
-        finally:
-            self.emit(scope, started_wall, time.perf_counter() - started, status, sent)

@@ -55,10 +55,6 @@ def set_header(headers: RawHeaders, name: bytes, value: bytes) -> None:
     headers.append((name, value))
 
 
-def remove_header(headers: RawHeaders, name: bytes) -> None:
-    headers[:] = [(k, v) for k, v in headers if k != name]
-
-
 def parse_qvalues(header: str) -> dict[str, float]:
     """Parse `a;q=0.5, b, *;q=0` into `{token: q}` (tokens lower-case; bad q values count as 0)."""
     result: dict[str, float] = {}

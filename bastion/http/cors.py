@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
 
-from bastion.http.asgi_headers import ASGIApp, Message, RawHeaders, Receive, Scope, Send, add_vary, get_header
+from bastion.http.asgi_headers import RawHeaders, Scope, Send, add_vary, get_header
 
 DEFAULT_METHODS = ("GET", "HEAD", "PUT", "PATCH", "POST", "DELETE")
 
@@ -111,29 +110,3 @@ class CorsPolicy:
                 out.append((b"access-control-max-age", self.max_age))
         await send({"type": "http.response.start", "status": 204, "headers": out})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
-
-
-class CorsMiddleware(CorsPolicy):
-    """The policy as a layer of its own (the stack applies it inside bastion/http/edge.py)."""
-
-    def __init__(self, app: ASGIApp, *args: Any, **kwargs: Any) -> None:
-        """`app`, then CorsPolicy's arguments."""
-        super().__init__(*args, **kwargs)
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        allow_origin = self.origin_of(scope)
-        if scope["method"] == "OPTIONS":
-            await self.preflight(scope["headers"], allow_origin, send)
-            return
-
-        async def send_with_cors(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = self.response_headers(message.get("headers", ()), allow_origin)
-            await send(message)
-
-        await self.app(scope, receive, send_with_cors)

@@ -15,8 +15,8 @@ precedence the separate layers had, from the inside out:
 
 The access log counts the status and the bytes that really went out and writes its record when
 the response is done, also when the app raised. Each concern's logic lives in its own module
-(request_id, access_log, timing, security_headers, cors), whose middleware classes remain for
-use on their own; this module only composes them.
+(request_id, access_log, timing, security_headers, cors); this module only composes them, and is
+the only layer that applies them.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 
-from bastion.http.asgi_headers import ASGIApp, Message, RawHeaders, Receive, Scope, Send, get_header, state_of
+from bastion.http.asgi_headers import RawHeaders, Scope, get_header, state_of
 from bastion.http.fast_random import random_bytes
 
 HEADER = b"x-request-id"
@@ -43,30 +43,3 @@ def add_request_id(headers: RawHeaders, raw: bytes) -> None:
     """Send the id back, unless the app answered with an id of its own."""
     if get_header(headers, HEADER) is None:
         headers.append((HEADER, raw))
-
-
-class RequestIdMiddleware:
-    """Puts the id in `scope["state"]["request_id"]` and an `X-Request-Id` response header.
-    (The stack does the same inside bastion/http/edge.py; this layer is for use on its own.)"""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-
-        raw = assign_request_id(scope)
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", ()))
-                add_request_id(headers, raw)
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_id)

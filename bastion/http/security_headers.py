@@ -10,7 +10,7 @@ ignore it on plain http and sending it there would only confuse local developmen
 
 from __future__ import annotations
 
-from bastion.http.asgi_headers import ASGIApp, Message, RawHeaders, Receive, Scope, Send
+from bastion.http.asgi_headers import RawHeaders, Scope
 
 _BASE: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
@@ -36,27 +36,3 @@ def security_defaults(scope: Scope, hsts: bool) -> tuple[tuple[bytes, bytes], ..
 def add_security_headers(headers: RawHeaders, defaults: tuple[tuple[bytes, bytes], ...]) -> None:
     present = {key for key, _ in headers}
     headers.extend(item for item in defaults if item[0] not in present)
-
-
-class SecurityHeadersMiddleware:
-    """(The stack does the same inside bastion/http/edge.py; this layer is for use on its own.)"""
-
-    def __init__(self, app: ASGIApp, hsts: bool = True) -> None:
-        self.app = app
-        self.hsts = hsts
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        defaults = security_defaults(scope, self.hsts)
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", ()))
-                add_security_headers(headers, defaults)
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)

@@ -11,8 +11,6 @@ from __future__ import annotations
 from time import perf_counter
 from types import TracebackType
 
-from bastion.http.asgi_headers import ASGIApp, Message, Receive, Scope, Send, state_of
-
 HEADER = b"server-timing"
 
 
@@ -60,27 +58,3 @@ class Timings:
         for name, seconds in self.segments.items():
             parts.append(f"{name};dur={seconds * 1000:.2f}")
         return ", ".join(parts)
-
-
-class ServerTimingMiddleware:
-    """Creates `scope["state"]["timings"]` and emits the `Server-Timing` response header."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        timings = Timings()
-        state_of(scope)["timings"] = timings
-
-        async def send_with_timing(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", ()))
-                headers.append((HEADER, timings.header_value().encode("ascii", "replace")))
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_timing)

@@ -11,9 +11,10 @@ log_query            list / view / hourly stats with the filter language
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Protocol
 
 from bastion.auth.auth_record import auth_record_for_token, bearer_value
+from bastion.core.app_protocol import App
 from bastion.core.settings_sections import LogsSettings
 from bastion.http.asgi_headers import Scope, get_header
 from bastion.http.request_log import RequestFacts
@@ -30,7 +31,7 @@ _AUTH_STATE = "bastion_auth"  # the request-scoped auth cache that api/context.l
 class RequestLogs:
     """Decides which requests to keep (PocketBase's rules), turns them into rows, buffers them."""
 
-    def __init__(self, app: Any, store: LogStore, writer: LogWriter) -> None:
+    def __init__(self, app: App, store: LogStore, writer: LogWriter) -> None:
         self._app = app
         self.store = store
         self.writer = writer
@@ -72,10 +73,16 @@ class RequestLogs:
         return Identity(collection=auth.collection.name, id=auth.id)
 
 
+class LogsOwner(Protocol):
+    """The App as AppLogSink sees it: where its request log is, once started."""
+
+    request_logs: RequestLogs | None
+
+
 class AppLogSink:
     """The HTTP layer's sink for an App whose request log exists only once the App has started."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: LogsOwner) -> None:
         self._app = app
 
     def enabled(self) -> bool:
@@ -88,7 +95,7 @@ class AppLogSink:
             await logs.record(facts, scope)
 
 
-async def attach(app: Any) -> RequestLogs:
+async def attach(app: App) -> RequestLogs:
     store = await open_log_store(app.db, app.config.data_dir)
     writer = LogWriter(store, lambda: app.settings.logs, max_pending=app.config.request_log_buffer)
     writer.start()

@@ -8,12 +8,13 @@ close(app)` so a Redis connection pool is released.
 from __future__ import annotations
 
 import time
-from typing import Any
 
+from bastion.core.app_protocol import App
 from bastion.ratelimit.limiter import Clock, Limiter
 from bastion.ratelimit.options import LimitOptions
 from bastion.ratelimit.store_base import CounterStore
 from bastion.ratelimit.store_memory import MemoryStore
+from bastion.ratelimit.store_redis import RedisStore
 
 _ATTR = "ratelimiter"
 
@@ -21,14 +22,12 @@ _ATTR = "ratelimiter"
 def build_store(options: LimitOptions, *, clock: Clock = time.time) -> CounterStore:
     """Redis when a URL is configured (several nodes share counters), else in-process memory."""
     if options.redis_url:
-        from bastion.ratelimit.store_redis import RedisStore
-
         return RedisStore(options.redis_url)
     return MemoryStore(clock=clock)
 
 
 def attach(
-    app: Any,
+    app: App,
     *,
     store: CounterStore | None = None,
     clock: Clock | None = None,
@@ -42,14 +41,14 @@ def attach(
     return limiter
 
 
-def limiter_of(app: Any) -> Limiter:
+def limiter_of(app: App) -> Limiter:
     limiter = getattr(app, _ATTR, None)
     if limiter is None:
         limiter = attach(app)
     return limiter  # type: ignore[no-any-return]
 
 
-async def close(app: Any) -> None:
+async def close(app: App) -> None:
     limiter = getattr(app, _ATTR, None)
     if limiter is not None:
         setattr(app, _ATTR, None)

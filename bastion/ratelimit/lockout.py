@@ -34,6 +34,7 @@ import ipaddress
 import math
 from typing import Any
 
+from bastion.core.app_protocol import App
 from bastion.errors import TooManyRequestsError
 from bastion.ratelimit.limiter import Limiter
 from bastion.ratelimit.limiter_setup import limiter_of
@@ -60,7 +61,7 @@ def subject(collection: Any, identity: str, record: Any = None, *, client: str) 
     return f"{collection.id}|{who}|{client_key(client)}"
 
 
-async def check(app: Any, collection: Any, identity: str, record: Any = None, *, client: str) -> None:
+async def check(app: App, collection: Any, identity: str, record: Any = None, *, client: str) -> None:
     """Raise TooManyRequestsError while the account is locked for this client."""
     limiter = limiter_of(app)
     if limiter.options.lockout_failures <= 0:
@@ -75,7 +76,7 @@ async def check(app: Any, collection: Any, identity: str, record: Any = None, *,
 
 
 async def record_failure(
-    app: Any, collection: Any, identity: str, record: Any = None, *, client: str
+    app: App, collection: Any, identity: str, record: Any = None, *, client: str
 ) -> None:
     """Count a failed login; the one that reaches the limit locks the account for this client."""
     limiter = limiter_of(app)
@@ -93,7 +94,7 @@ async def record_failure(
 
 
 async def record_success(
-    app: Any, collection: Any, identity: str, record: Any = None, *, client: str
+    app: App, collection: Any, identity: str, record: Any = None, *, client: str
 ) -> None:
     """A successful login forgets this client's failures on the account."""
     limiter = limiter_of(app)

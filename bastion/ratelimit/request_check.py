@@ -21,6 +21,7 @@ import ipaddress
 from typing import Any
 
 from bastion.auth.auth_record import auth_record_for_token, bearer_value
+from bastion.core.app_protocol import App
 from bastion.core.settings_sections import RateLimitsSettings, Settings
 from bastion.errors import TooManyRequestsError
 from bastion.ratelimit.limiter import Limiter
@@ -34,7 +35,7 @@ SUPERUSERS = "_superusers"
 _AUTH_STATE = "bastion_auth"  # the request-scoped auth cache that api/context.load_access fills
 
 
-async def check_request(app: Any, request: Any) -> None:
+async def check_request(app: App, request: Any) -> None:
     """Raise TooManyRequestsError (with Retry-After seconds) when `request` is over a limit."""
     limiter = limiter_of(app)
     limits, excluded = _active_limits(limiter, app.settings)
@@ -77,7 +78,7 @@ async def check_request(app: Any, request: Any) -> None:
 
 
 async def check_batch_request(
-    app: Any, ip: str, auth: Any, collection: Any, method: str, path: str, tag: str
+    app: App, ip: str, auth: Any, collection: Any, method: str, path: str, tag: str
 ) -> None:
     """A `/api/batch` sub-request (`tag`: create, update or delete), as PocketBase 0.40.6 counts
     it: only the collection rule (`<collection>:<tag>`, `*:<tag>`, then the sub-request's path
@@ -160,7 +161,7 @@ def _excluded(ip: str, networks: Networks) -> bool:
     return any(addr in net for net in networks)
 
 
-async def _request_auth(app: Any, request: Any, state: dict[str, Any]) -> Any:
+async def _request_auth(app: App, request: Any, state: dict[str, Any]) -> Any:
     """The caller's auth record, loaded once per request and left where the handlers look for it."""
     cached = state.get(_AUTH_STATE, False)
     if cached is not False:

@@ -27,7 +27,7 @@ def _seconds(ttl: float) -> int:
 class RedisStore(CounterStore):
     def __init__(self, url: str, *, prefix: str = "bastion:rl:", timeout: float = 0.5) -> None:
         try:
-            import redis.asyncio as redis_asyncio
+            import redis.asyncio as redis_asyncio  # 0.6 s to import: only when Redis is configured
         except ImportError as exc:  # pragma: no cover - depends on the installation
             raise RuntimeError("the Redis rate-limit store needs the `redis` package") from exc
         self._errors: tuple[type[BaseException], ...] = (redis_asyncio.RedisError, OSError)

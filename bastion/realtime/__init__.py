@@ -15,8 +15,7 @@ The HTTP side (GET/POST /api/realtime) is bastion/api/realtime.py.
 
 from __future__ import annotations
 
-from typing import Any
-
+from bastion.core.app_protocol import App
 from bastion.realtime.client_limits import RealtimeLimits
 from bastion.realtime.client_state import Message, RealtimeClient
 from bastion.realtime.hub import RealtimeHub
@@ -24,7 +23,7 @@ from bastion.realtime.hub import RealtimeHub
 __all__ = ["Message", "RealtimeClient", "RealtimeHub", "RealtimeLimits", "attach"]
 
 
-def attach(app: Any) -> RealtimeHub:
+def attach(app: App) -> RealtimeHub:
     """Create the node's hub, subscribed to `app.bus`, with the config's limits; called from
     App.start()."""
     return RealtimeHub(app, RealtimeLimits.from_config(app.config))

@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from bastion.bus.events import RecordEvent
+from bastion.core.app_protocol import App
 from bastion.core.record_access import Access
 from bastion.core.record_model import Record
 from bastion.realtime.client_limits import RealtimeLimits
@@ -33,7 +34,7 @@ FANOUT_SLICE = 0.005
 
 
 class RealtimeHub(ClientRegistry):
-    def __init__(self, app: Any, limits: RealtimeLimits | None = None) -> None:
+    def __init__(self, app: App, limits: RealtimeLimits | None = None) -> None:
         super().__init__(limits or RealtimeLimits())
         self.app = app
         self.closed = False

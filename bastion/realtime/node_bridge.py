@@ -24,8 +24,11 @@ from typing import Any
 import msgspec
 
 from bastion.bus.events import RecordEvent
-from bastion.bus.pubsub import PubSub, open_pubsub
+from bastion.bus.pubsub import PubSub
+from bastion.bus.pubsub_open import open_pubsub
+from bastion.core.app_protocol import App
 from bastion.core.record_model import Record
+from bastion.realtime.hub import RealtimeHub
 from bastion.store.json_codec import dumps, loads
 
 log = logging.getLogger("bastion.realtime")
@@ -46,7 +49,7 @@ _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(_Wire)
 
 
-async def cluster_channel(app: Any) -> str:
+async def cluster_channel(app: App) -> str:
     """The channel every node on this database uses (created by the first node to start)."""
     sql = 'SELECT "value" FROM "_params" WHERE "id" = ?'
     row = await app.db.fetch_one(sql, (CHANNEL_PARAM,))
@@ -62,8 +65,9 @@ async def cluster_channel(app: Any) -> str:
 
 
 class NodeBridge:
-    def __init__(self, app: Any, pubsub: PubSub) -> None:
+    def __init__(self, app: App, hub: RealtimeHub, pubsub: PubSub) -> None:
         self.app = app
+        self.hub = hub  # other nodes' events go here, never to the local bus
         self.pubsub = pubsub
         self.node_id = secrets.token_hex(8)
         self._outgoing: asyncio.Queue[bytes | None] = asyncio.Queue(OUTGOING_LIMIT)
@@ -72,8 +76,8 @@ class NodeBridge:
         self._unsubscribe: Any = None
 
     @classmethod
-    async def start(cls, app: Any) -> NodeBridge:
-        bridge = cls(app, open_pubsub(app.config.realtime_pubsub, app.config.database_url))
+    async def start(cls, app: App, hub: RealtimeHub) -> NodeBridge:
+        bridge = cls(app, hub, open_pubsub(app.config.realtime_pubsub, app.config.database_url))
         await bridge.pubsub.start(await cluster_channel(app), bridge._incoming.put_nowait)
         loop = asyncio.get_running_loop()
         bridge._tasks = [loop.create_task(bridge._send()), loop.create_task(bridge._receive())]
@@ -120,9 +124,8 @@ class NodeBridge:
             except Exception:
                 log.warning("realtime pub/sub message dropped", exc_info=True)
                 continue
-            hub = self.app.realtime
-            if event is not None and hub is not None:
-                hub.enqueue(event)
+            if event is not None:
+                self.hub.enqueue(event)
 
     async def _decode(self, payload: bytes) -> RecordEvent | None:
         wire = _decoder.decode(payload)

@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 
+from bastion.core.app_protocol import App
 from bastion.core.record_access import Access
 from bastion.core.record_expand import expand_records
 from bastion.core.record_export import export_record
@@ -17,7 +18,7 @@ from bastion.errors import BadRequestError
 _encoder = msgspec.json.Encoder()
 
 
-async def render_event(app: Any, action: str, record: Record, access: Access, *, exists: bool) -> bytes:
+async def render_event(app: App, action: str, record: Record, access: Access, *, exists: bool) -> bytes:
     copy = snapshot(record)  # expand mutates the record; each subscriber gets their own
     expand = access.query.get("expand") or ""
     if expand:

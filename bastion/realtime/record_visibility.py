@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from bastion import rules
+from bastion.core.app_protocol import App
 from bastion.core.collection_model import Collection
 from bastion.core.record_access import Access, access_condition, access_rule
 from bastion.core.record_model import Record, record_to_params
@@ -27,7 +28,7 @@ _TYPE_END = re.compile(
 )
 
 
-async def can_see(app: Any, record: Record, access: Access, rule_name: str) -> bool:
+async def can_see(app: App, record: Record, access: Access, rule_name: str) -> bool:
     collection = record.collection
     rule = collection.rule(rule_name)
     decided = access_rule(rule, access)

@@ -77,10 +77,6 @@ class FieldRef:
     null_fallback: str = AUTO
     mm_slot: int = -1  # >= 0: read from the multi-match subquery's own join chain number mm_slot
 
-    @property
-    def alias_key(self) -> str | None:
-        return self.joins[-1].key if self.joins else None
-
 
 @dataclass
 class FuncCall:

@@ -21,7 +21,7 @@ from bastion.rules import operand as o
 from bastion.rules import sqlite_values as sv
 from bastion.rules.errors import RuleResolveError
 from bastion.rules.field_resolver import Resolver
-from bastion.rules.filter_ast import And, Comparison, Expr
+from bastion.rules.filter_ast import And, Comparison, Expr, iter_comparisons, iter_tokens
 from bastion.rules.filter_parser import parse
 from bastion.rules.record_strftime import sqlite_strftime
 from bastion.rules.request_info import RequestInfo
@@ -396,8 +396,6 @@ def needs_query(expr: str | Expr, collection: CollectionInfo, schema: SchemaLook
     tree = parse(expr) if isinstance(expr, str) else expr
     probe = RequestInfo(auth=None)
     resolver = Resolver(collection, schema, probe, allow_hidden=True)
-    from bastion.rules.filter_ast import iter_comparisons, iter_tokens
-
     for cmp_ in iter_comparisons(tree):
         for side in (cmp_.left, cmp_.right):
             for tok in iter_tokens(side):

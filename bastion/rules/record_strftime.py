@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bastion.rules.errors import RuleResolveError
@@ -27,8 +27,6 @@ def parse_time(value: Any) -> datetime | None:
         return None
     if tz and tz != "Z":
         sign = 1 if tz[0] == "+" else -1
-        from datetime import timedelta
-
         dt -= sign * timedelta(hours=int(tz[1:3]), minutes=int(tz[4:6]))
     return dt
 

@@ -1,13 +1,12 @@
-"""The store's interface, and how to pick an implementation from a URL."""
+"""The store's interface (database_open.py picks an implementation from a URL)."""
 
 from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from bastion.store.errors import DatabaseUnavailable
@@ -96,28 +95,3 @@ class Database(Executor):
                 await self.fetch_val("SELECT 1")
         except TimeoutError as exc:
             raise DatabaseUnavailable(f"no answer to a trivial query within {timeout:g} s") from exc
-
-    async def iterate(self, sql: str, params: Sequence[Any] = ()) -> AsyncIterator[Row]:
-        for row in await self.fetch_all(sql, params):
-            yield row
-
-
-def is_postgres_url(url: str) -> bool:
-    return url.startswith(("postgres://", "postgresql://"))
-
-
-async def open_database(
-    url: str | None, data_dir: Path, timeouts: DatabaseTimeouts | None = None
-) -> Database:
-    """`None` or a `sqlite:` URL opens the embedded database under the data dir."""
-    timeouts = timeouts or DatabaseTimeouts()
-    if url and is_postgres_url(url):
-        from bastion.store.postgres import PostgresDatabase
-
-        return await PostgresDatabase.connect(url, timeouts=timeouts)
-    from bastion.store.sqlite import SqliteDatabase
-
-    path = data_dir / "data.db"
-    if url and url.startswith("sqlite:"):
-        path = Path(url.removeprefix("sqlite:///").removeprefix("sqlite://").removeprefix("sqlite:"))
-    return SqliteDatabase.connect(path, timeouts=timeouts)

@@ -14,10 +14,6 @@ def dumps(value: Any) -> str:
     return _encoder.encode(value).decode()
 
 
-def dumps_bytes(value: Any) -> bytes:
-    return _encoder.encode(value)
-
-
 def loads(data: str | bytes | Any) -> Any:
     if isinstance(data, (str, bytes)):
         return _decoder.decode(data)

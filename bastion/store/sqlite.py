@@ -142,7 +142,6 @@ class SqliteDatabase(Database):
         self._writer = _connect(path, self._lock_timeout)
         self._reader = _connect(path, self._lock_timeout)
         self._write_lock = asyncio.Lock()
-        self._tx_depth = 0
 
     @classmethod
     def connect(cls, path: Path, timeouts: DatabaseTimeouts | None = None) -> SqliteDatabase:

@@ -298,3 +298,30 @@ async def test_rules_see_modifiers_resolved(api):
     assert (await api.request("PATCH", url, json={"views+": 5})).status_code == 404  # 13 > 10
     ok = await api.request("PATCH", url, json={"views+": 2})
     assert ok.status_code == 200 and ok.json()["views"] == 10
+
+
+async def test_autodate_fields_follow_their_flags(api):
+    """Each autodate field takes the write's one timestamp when its flag asks, else keeps its value
+    (record_service sets them; the field type only declares the flags)."""
+    await api.create_collection(
+        {
+            "name": "notes",
+            "listRule": "",
+            "viewRule": "",
+            "updateRule": "",
+            "fields": [
+                {"name": "body", "type": "text"},
+                {"name": "created", "type": "autodate", "onCreate": True},
+                {"name": "updated", "type": "autodate", "onCreate": True, "onUpdate": True},
+                {"name": "touched", "type": "autodate", "onUpdate": True},
+            ],
+        }
+    )
+    rec = await api.create_record("notes", {"body": "a"})
+    assert rec["created"] and rec["created"] == rec["updated"]
+    assert rec["touched"] == ""
+    r = await api.request("PATCH", f"/api/collections/notes/records/{rec['id']}", json={"body": "b"})
+    assert r.status_code == 200, r.text
+    after = r.json()
+    assert after["created"] == rec["created"]
+    assert after["updated"] >= rec["updated"] and after["touched"] == after["updated"]

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bastion.api import record_auth_otp
-from bastion.auth import passwords
+from bastion.core import passwords
 from tests.auth_otp.helpers import BASE, enable_otp
 from tests.conftest import ApiClient
 from tests.mail.smtp_server import SmtpSink

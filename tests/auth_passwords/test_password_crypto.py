@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 
-from bastion.auth import passwords
-from bastion.core import record_service
+from bastion.core import passwords, record_service
 from tests.conftest import ApiClient
 
 USERS = "/api/collections/users/records"

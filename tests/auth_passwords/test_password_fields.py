@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bastion.auth.passwords import verify_password
+from bastion.core.passwords import verify_password
 from tests.conftest import ApiClient
 
 VAULT = "/api/collections/vault/records"

@@ -54,7 +54,7 @@ async def api_on(config: Config) -> AsyncIterator[ApiClient]:
     collection holding one record (`api.note`)."""
     from bastion.api.asgi import create_asgi_app
     from bastion.app import App
-    from bastion.core.superusers import upsert_superuser_in
+    from bastion.cli.superusers import upsert_superuser_in
 
     app = await App(config).start()
     transport = httpx.ASGITransport(app=create_asgi_app(app, manage_lifecycle=False))

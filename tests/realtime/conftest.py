@@ -17,8 +17,8 @@ import pytest
 
 from bastion.api.asgi import create_asgi_app
 from bastion.app import App
+from bastion.cli.superusers import upsert_superuser_in
 from bastion.config import Config
-from bastion.core.superusers import upsert_superuser_in
 from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD, ApiClient
 from tests.realtime.poll_client import PollClient
 from tests.realtime.sse_client import SseClient

@@ -24,7 +24,7 @@ async def node_b(api, tmp_path, monkeypatch):
     # each node sees the other's collection changes at its next look, not up to a second later
     monkeypatch.setattr(app_module, "SYNC_INTERVAL", 0.0)
     api.app.config.realtime_pubsub = "postgres"
-    api.app._node_bridge = await NodeBridge.start(api.app)  # as App.start does with this setting
+    api.app._node_bridge = await NodeBridge.start(api.app, api.app.realtime)  # as App.start does
     config = Config(
         data_dir=tmp_path / "b", database_url=api.app.config.database_url, realtime_pubsub="postgres"
     )

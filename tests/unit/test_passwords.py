@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bcrypt
 
-from bastion.auth.passwords import (
+from bastion.core.passwords import (
     hash_password,
     hash_password_async,
     is_password_hash,

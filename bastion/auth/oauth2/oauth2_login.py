@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bastion.app import App
 from bastion.auth.oauth2.provider_presets import ExternalUser
+from bastion.core.app_protocol import App
 from bastion.core.collection_model import Collection
 from bastion.core.ids import random_from_pattern
 from bastion.core.record_access import Access

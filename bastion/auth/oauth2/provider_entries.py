@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bastion.app import App
 from bastion.auth.oauth2.provider_client import ProviderError, init_provider, random_string, s256_challenge
+from bastion.core.app_protocol import App
 from bastion.core.collection_model import Collection
 
 log = logging.getLogger("bastion.oauth2")

@@ -19,7 +19,6 @@ from bastion.core.fields import field_rules as rules
 from bastion.core.fields.field_cast import to_string
 
 TEXT_COLUMN = "TEXT DEFAULT '' NOT NULL"
-DIALECTS = ("sqlite", "postgres")
 
 # Modifier spellings accepted by `apply_modifier` (the lead's short forms and readable ones).
 APPEND_OPS = ("+", "append", "field+")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bastion.core.datetime_format import normalize_dt, now_str, parse_dt
+from bastion.core.datetime_format import normalize_dt, parse_dt
 from bastion.core.fields import field_rules as rules
 from bastion.core.fields.field_base import Field, FieldValueError, required_error
 
@@ -68,12 +68,6 @@ class AutodateField(Field):
 
     def normalize(self, raw: Any) -> Any:
         return normalize_dt(raw)
-
-    def value_for_save(self, is_new: bool, current: str = "") -> str:
-        """The value to store on create/update: now when the flag asks for it, else unchanged."""
-        if (is_new and self.on_create) or (not is_new and self.on_update):
-            return now_str()
-        return current
 
     def validate_value(self, value: Any, ctx: Any = None) -> None:
         return None  # set by the server only

@@ -47,10 +47,6 @@ class MultiValueMixin:
             return items
         return items[-1] if items else ""  # a list for a single field keeps its last item
 
-    def items_of(self, value: Any) -> list[str]:
-        """The value as a list of unique non-empty strings, whatever its shape."""
-        return to_unique_strings(value)
-
     def apply_modifier(self, op: str, current: Any, arg: Any) -> Any:
         kind = modifier_kind(self, op)  # type: ignore[arg-type]
         have, given = to_unique_strings(current), to_unique_strings(arg)

@@ -14,7 +14,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
-from bastion.bus.pubsub import PubSub, open_pubsub
+from bastion.bus.pubsub import PubSub
+from bastion.bus.pubsub_open import open_pubsub
 from tests.conftest import PG_DSN, require_services
 
 URLS = {

@@ -477,11 +477,3 @@ def test_text_autogenerate_for_new_records() -> None:
     value = f.generate_for_new()
     assert value is not None and len(value) == 15 and value.isalnum()
     assert make("text").generate_for_new() is None
-
-
-def test_autodate_value_for_save() -> None:
-    created = make("autodate", onCreate=True)
-    updated = make("autodate", onCreate=True, onUpdate=True)
-    assert created.value_for_save(True).endswith("Z")
-    assert created.value_for_save(False, "2024-01-02 00:00:00.000Z") == "2024-01-02 00:00:00.000Z"
-    assert updated.value_for_save(False, "2024-01-02 00:00:00.000Z") != "2024-01-02 00:00:00.000Z"

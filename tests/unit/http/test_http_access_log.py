@@ -1,3 +1,5 @@
+"""The access log, as the edge layer (bastion/http/edge.py) writes it, and the log formats."""
+
 from __future__ import annotations
 
 import io
@@ -10,9 +12,16 @@ from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from bastion.http.access_log import AccessLogMiddleware
+from bastion.http.access_log import AccessLogger
+from bastion.http.cors import CorsPolicy
+from bastion.http.edge import EdgeMiddleware
 from bastion.http.log_format import JsonFormatter, configure_logging
-from bastion.http.request_id import RequestIdMiddleware
+
+
+def logged(app, on_complete=None):
+    """The edge layer with an access log (request id, timing, headers and CORS at their defaults)."""
+    return EdgeMiddleware(app, CorsPolicy(), access_log=AccessLogger(on_complete))
+
 
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -37,7 +46,7 @@ def access_lines():
 
 
 async def test_one_json_line_per_request_without_query_values(client_for, access_lines):
-    app = RequestIdMiddleware(AccessLogMiddleware(Starlette(routes=[Route("/hello", hello)])))
+    app = logged(Starlette(routes=[Route("/hello", hello)]))
     async with client_for(app, peer="192.0.2.7") as client:
         resp = await client.get("/hello?token=s3cret&filter=a", headers={"User-Agent": "tester/1"})
     [line] = access_lines()
@@ -61,7 +70,7 @@ async def test_on_complete_receives_the_record_and_errors_log_as_500(client_for,
     async def boom(scope, receive, send):
         raise RuntimeError("kaput")
 
-    app = AccessLogMiddleware(boom, on_complete=records.append)
+    app = logged(boom, on_complete=records.append)
     async with client_for(app) as client:
         with pytest.raises(RuntimeError):
             await client.get("/x")
@@ -71,7 +80,7 @@ async def test_on_complete_receives_the_record_and_errors_log_as_500(client_for,
 
 
 async def test_4xx_logged_as_warn(client_for, access_lines):
-    app = AccessLogMiddleware(Starlette(routes=[Route("/hello", hello)]))
+    app = logged(Starlette(routes=[Route("/hello", hello)]))
     async with client_for(app) as client:
         await client.get("/missing")
     assert access_lines()[0]["level"] == "warn"
@@ -82,7 +91,7 @@ async def test_failing_on_complete_hook_does_not_break_the_response(client_for, 
     def broken(record):
         raise ValueError("sink down")
 
-    app = AccessLogMiddleware(Starlette(routes=[Route("/hello", hello)]), on_complete=broken)
+    app = logged(Starlette(routes=[Route("/hello", hello)]), on_complete=broken)
     async with client_for(app) as client:
         resp = await client.get("/hello")
     assert resp.status_code == 200

@@ -1,10 +1,13 @@
+"""CORS, as the edge layer (bastion/http/edge.py) applies it."""
+
 from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from bastion.http.cors import CorsMiddleware
+from bastion.http.cors import CorsPolicy
+from bastion.http.edge import EdgeMiddleware
 
 CALLS: list[str] = []
 
@@ -15,6 +18,13 @@ async def endpoint(request):
 
 
 INNER = Starlette(routes=[Route("/api/x", endpoint, methods=["GET", "POST", "OPTIONS"])])
+
+
+def with_cors(app, **policy):
+    """The edge layer with this CORS policy (its other concerns at their defaults)."""
+    return EdgeMiddleware(app, CorsPolicy(**policy))
+
+
 PREFLIGHT = {
     "Origin": "https://app.example.com",
     "Access-Control-Request-Method": "PATCH",
@@ -23,7 +33,7 @@ PREFLIGHT = {
 
 
 async def test_default_allows_every_origin_with_star_like_pocketbase(client_for):
-    async with client_for(CorsMiddleware(INNER)) as client:
+    async with client_for(with_cors(INNER)) as client:
         resp = await client.get("/api/x", headers={"Origin": "https://anything.test"})
         no_origin = await client.get("/api/x")
     assert resp.headers["access-control-allow-origin"] == "*"
@@ -35,7 +45,7 @@ async def test_default_allows_every_origin_with_star_like_pocketbase(client_for)
 
 async def test_preflight_answered_with_204_without_calling_the_app(client_for):
     CALLS.clear()
-    async with client_for(CorsMiddleware(INNER, max_age=600)) as client:
+    async with client_for(with_cors(INNER, max_age=600)) as client:
         resp = await client.options("/api/x", headers=PREFLIGHT)
     assert resp.status_code == 204
     assert resp.content == b""
@@ -49,7 +59,7 @@ async def test_preflight_answered_with_204_without_calling_the_app(client_for):
 
 
 async def test_plain_options_without_origin_is_a_bare_204_like_pocketbase(client_for):
-    async with client_for(CorsMiddleware(INNER)) as client:
+    async with client_for(with_cors(INNER)) as client:
         resp = await client.options("/api/x")
     assert resp.status_code == 204
     assert "access-control-allow-origin" not in resp.headers
@@ -57,13 +67,13 @@ async def test_plain_options_without_origin_is_a_bare_204_like_pocketbase(client
 
 
 async def test_max_age_zero_omits_the_header(client_for):
-    async with client_for(CorsMiddleware(INNER, max_age=0)) as client:
+    async with client_for(with_cors(INNER, max_age=0)) as client:
         resp = await client.options("/api/x", headers=PREFLIGHT)
     assert "access-control-max-age" not in resp.headers
 
 
 async def test_configured_origins_only_listed_ones_get_headers(client_for):
-    app = CorsMiddleware(INNER, allow_origins=["https://app.example.com", "https://*.trusted.test"])
+    app = with_cors(INNER, allow_origins=["https://app.example.com", "https://*.trusted.test"])
     async with client_for(app) as client:
         listed = await client.get("/api/x", headers={"Origin": "https://app.example.com"})
         pattern = await client.get("/api/x", headers={"Origin": "https://a.b.trusted.test"})
@@ -78,8 +88,8 @@ async def test_configured_origins_only_listed_ones_get_headers(client_for):
 
 
 async def test_credentials_only_with_a_concrete_origin(client_for):
-    concrete = CorsMiddleware(INNER, allow_origins=["https://app.example.com"], allow_credentials=True)
-    wildcard = CorsMiddleware(INNER, allow_origins=["*"], allow_credentials=True)
+    concrete = with_cors(INNER, allow_origins=["https://app.example.com"], allow_credentials=True)
+    wildcard = with_cors(INNER, allow_origins=["*"], allow_credentials=True)
     async with client_for(concrete) as client:
         resp = await client.get("/api/x", headers={"Origin": "https://app.example.com"})
         pre = await client.options("/api/x", headers=PREFLIGHT)
@@ -97,6 +107,6 @@ async def test_vary_merges_with_the_apps_own(client_for):
         await send({"type": "http.response.start", "status": 200, "headers": [(b"vary", b"Accept")]})
         await send({"type": "http.response.body", "body": b"{}"})
 
-    async with client_for(CorsMiddleware(app)) as client:
+    async with client_for(with_cors(app)) as client:
         resp = await client.get("/", headers={"Origin": "https://a.test"})
     assert resp.headers.get_list("vary") == ["Accept, Origin"]

@@ -1,3 +1,5 @@
+"""Request ids, as the edge layer (bastion/http/edge.py) assigns and sends them."""
+
 from __future__ import annotations
 
 import string
@@ -7,14 +9,15 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from bastion.http.request_id import RequestIdMiddleware
+from bastion.http.cors import CorsPolicy
+from bastion.http.edge import EdgeMiddleware
 
 
 async def echo_id(request: Request) -> PlainTextResponse:
     return PlainTextResponse(request.state.request_id)
 
 
-APP = RequestIdMiddleware(Starlette(routes=[Route("/", echo_id)]))
+APP = EdgeMiddleware(Starlette(routes=[Route("/", echo_id)]), CorsPolicy())
 URL_SAFE = set(string.ascii_letters + string.digits + "-_")
 
 
@@ -51,6 +54,6 @@ async def test_app_set_request_id_header_is_not_duplicated(client_for):
         await send({"type": "http.response.start", "status": 200, "headers": [(b"x-request-id", b"mine")]})
         await send({"type": "http.response.body", "body": b""})
 
-    async with client_for(RequestIdMiddleware(app)) as client:
+    async with client_for(EdgeMiddleware(app, CorsPolicy())) as client:
         resp = await client.get("/")
     assert resp.headers.get_list("x-request-id") == ["mine"]

@@ -1,6 +1,13 @@
+"""Security headers, as the edge layer (bastion/http/edge.py) adds them."""
+
 from __future__ import annotations
 
-from bastion.http.security_headers import SecurityHeadersMiddleware
+from bastion.http.cors import CorsPolicy
+from bastion.http.edge import EdgeMiddleware
+
+
+def with_edge(app, hsts=True):
+    return EdgeMiddleware(app, CorsPolicy(), hsts=hsts)
 
 
 def make_app(extra_headers=()):
@@ -12,7 +19,7 @@ def make_app(extra_headers=()):
 
 
 async def test_default_headers_present_and_no_hsts_over_http(client_for):
-    async with client_for(SecurityHeadersMiddleware(make_app())) as client:
+    async with client_for(with_edge(make_app())) as client:
         resp = await client.get("/")
     assert resp.headers["x-content-type-options"] == "nosniff"
     assert resp.headers["referrer-policy"] == "strict-origin-when-cross-origin"
@@ -21,17 +28,17 @@ async def test_default_headers_present_and_no_hsts_over_http(client_for):
 
 
 async def test_hsts_only_over_https_and_only_when_enabled(client_for):
-    async with client_for(SecurityHeadersMiddleware(make_app()), base_url="https://testserver") as client:
+    async with client_for(with_edge(make_app()), base_url="https://testserver") as client:
         resp = await client.get("/")
     assert resp.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
-    app = SecurityHeadersMiddleware(make_app(), hsts=False)
+    app = with_edge(make_app(), hsts=False)
     async with client_for(app, base_url="https://testserver") as client:
         resp = await client.get("/")
     assert "strict-transport-security" not in resp.headers
 
 
 async def test_app_values_win(client_for):
-    app = SecurityHeadersMiddleware(make_app([(b"x-frame-options", b"DENY")]))
+    app = with_edge(make_app([(b"x-frame-options", b"DENY")]))
     async with client_for(app) as client:
         resp = await client.get("/")
     assert resp.headers.get_list("x-frame-options") == ["DENY"]

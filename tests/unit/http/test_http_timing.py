@@ -1,3 +1,5 @@
+"""Server-Timing, as the edge layer (bastion/http/edge.py) measures and sends it."""
+
 from __future__ import annotations
 
 import re
@@ -7,7 +9,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from bastion.http.timing import ServerTimingMiddleware, Timings
+from bastion.http.cors import CorsPolicy
+from bastion.http.edge import EdgeMiddleware
+from bastion.http.timing import Timings
 
 
 async def measured(request: Request) -> PlainTextResponse:
@@ -18,7 +22,9 @@ async def measured(request: Request) -> PlainTextResponse:
     return PlainTextResponse("ok")
 
 
-APP = ServerTimingMiddleware(Starlette(routes=[Route("/", measured)]))
+APP = EdgeMiddleware(
+    Starlette(routes=[Route("/", measured)]), CorsPolicy(), server_timing_to=lambda scope: True
+)
 
 
 async def test_server_timing_header_lists_total_and_segments(client_for):

@@ -1,4 +1,4 @@
-"""Superuser management used by the CLI (outside any HTTP request)."""
+"""Superuser management for the command line (`bastion superuser upsert|delete`), outside any request."""
 
 from __future__ import annotations
 

@@ -1,0 +1,64 @@
+"""What a feature may ask of the App: PocketBase's `core.App` interface, as a typing Protocol.
+
+bastion/app.py builds the one implementation; it composes the features (auth, realtime, files,
+logs, ratelimit, mail), so it sits above them, and they receive an `App` typed with this
+protocol and never import bastion.app. Imports one way: docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from bastion.bus.events import EventBus
+    from bastion.config import Config
+    from bastion.core.collection_service import CollectionService
+    from bastion.core.record_files import RecordFiles
+    from bastion.core.record_service import RecordService
+    from bastion.core.schema_registry import SchemaRegistry
+    from bastion.core.settings_sections import Settings
+    from bastion.store.database import Database, Executor
+
+
+class App(Protocol):
+    """Read-only members: a feature reads them, only the App itself replaces them."""
+
+    @property
+    def config(self) -> Config:
+        """The process's configuration (file, environment, flags)."""
+
+    @property
+    def db(self) -> Database:
+        """The open database (once started)."""
+
+    @property
+    def registry(self) -> SchemaRegistry:
+        """The collections, in memory."""
+
+    @property
+    def settings(self) -> Settings:
+        """PocketBase's settings, typed; swapped in whole on commit, never changed in place."""
+
+    @property
+    def bus(self) -> EventBus:
+        """Committed record changes."""
+
+    @property
+    def records(self) -> RecordService: ...
+
+    @property
+    def collections(self) -> CollectionService: ...
+
+    @property
+    def files(self) -> RecordFiles:
+        """File storage, kept consistent with transactions."""
+
+    def transaction(self) -> AbstractAsyncContextManager[Executor]:
+        """A database transaction that also keeps file storage consistent with it."""
+
+    async def reload_schema(self) -> None:
+        """Read every collection again and swap the new schema in at once."""
+
+    async def refresh_if_stale(self) -> None:
+        """Pick up collection and settings changes made by other workers or nodes."""

@@ -1,0 +1,30 @@
+"""Open the database a URL names: PostgreSQL for `postgres(ql)://…`, else SQLite in the data dir.
+
+Apart from database.py so that the implementations, which build on its interface, and this
+factory, which knows them both, import one way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bastion.store.database import Database, DatabaseTimeouts
+from bastion.store.postgres import PostgresDatabase
+from bastion.store.sqlite import SqliteDatabase
+
+
+def is_postgres_url(url: str) -> bool:
+    return url.startswith(("postgres://", "postgresql://"))
+
+
+async def open_database(
+    url: str | None, data_dir: Path, timeouts: DatabaseTimeouts | None = None
+) -> Database:
+    """`None` or a `sqlite:` URL opens the embedded database under the data dir."""
+    timeouts = timeouts or DatabaseTimeouts()
+    if url and is_postgres_url(url):
+        return await PostgresDatabase.connect(url, timeouts=timeouts)
+    path = data_dir / "data.db"
+    if url and url.startswith("sqlite:"):
+        path = Path(url.removeprefix("sqlite:///").removeprefix("sqlite://").removeprefix("sqlite:"))
+    return SqliteDatabase.connect(path, timeouts=timeouts)
