@@ -69,7 +69,18 @@ class Config:
     max_body_bytes: int = field(default=32 << 20, metadata={"help": "largest request body accepted"})
     ratelimit_redis_url: str = field(
         default="",
-        metadata={"help": "redis://… to share rate-limit counters between nodes (empty: in memory)"},
+        metadata={
+            "help": "redis://… to keep rate-limit counters, login lockouts and OAuth2 hand-offs in "
+            "Redis (empty: as ratelimit_store says)"
+        },
+    )
+    ratelimit_store: str = field(
+        default="database",
+        metadata={
+            "help": "where rate-limit counters, login lockouts and OAuth2 hand-offs live without Redis: "
+            "database (shared by every worker and node: an UNLOGGED table on PostgreSQL, "
+            "ephemeral.db beside SQLite's data) or memory (each process on its own)"
+        },
     )
     ratelimit_auth_baseline: bool = field(
         default=True, metadata={"help": "limit the auth routes while the settings' rateLimits are disabled"}
@@ -174,6 +185,10 @@ class Config:
             ) from None
         if kind == "postgres" and not self.database_url.startswith(("postgres://", "postgresql://")):
             raise ConfigError(f"{self.origin('realtime_pubsub')} = postgres needs a PostgreSQL database_url")
+        if self.ratelimit_store not in ("database", "memory"):
+            raise ConfigError(
+                f"{self.origin('ratelimit_store')} must be database or memory, got {self.ratelimit_store!r}"
+            )
         if self.workers < 1:
             raise ConfigError(f"{self.origin('workers')} must be at least 1")
         for name in ("realtime_max_clients_per_ip", "realtime_max_subscriptions_per_ip"):
