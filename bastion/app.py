@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from bastion import logs, ratelimit, realtime
+from bastion.auth.oauth2.provider_client import DocumentCache
 from bastion.bus import EventBus
 from bastion.bus.pubsub import backend_kind
 from bastion.config import Config
@@ -25,6 +26,7 @@ from bastion.core.schema_registry import SchemaRegistry
 from bastion.core.system_collections import system_collections
 from bastion.files import FileService
 from bastion.files.file_thumbs import Thumbnailer
+from bastion.realtime.oauth2_relay import OAuth2Relay
 from bastion.store import Database, Executor, open_database
 from bastion.store.database import DatabaseTimeouts
 from bastion.store.ephemeral_base import Clock, EphemeralStore
@@ -68,6 +70,10 @@ class App:
         # opened at start unless given, and the limiter counting in it.
         self._ephemeral = ephemeral
         self._limiter: ratelimit.Limiter | None = None
+        # OAuth2: providers' discovery documents and key sets (per process), and the popup's
+        # answer handed to the realtime client on whichever process holds its stream
+        self.oauth2_documents = DocumentCache()
+        self.oauth2_relay = OAuth2Relay(self)
 
     @property
     def db(self) -> Database:
@@ -126,6 +132,7 @@ class App:
                 clock=self.clock,
             )
         self._limiter = ratelimit.build(self)
+        self.oauth2_relay.start()
         self.request_logs = await logs.attach(self)
         # Voids OTPs, MFA sessions, sign-in origins and TOTP secrets when their record's password,
         # tokenKey or existence changes, and sweeps expired OTPs and MFA sessions hourly (as
@@ -140,6 +147,7 @@ class App:
             self._auth_janitor.close()
             await self._auth_janitor.drain()
             self._auth_janitor = None
+        await self.oauth2_relay.close()
         if self._ephemeral is not None:
             await self._ephemeral.close()
             self._ephemeral = None

@@ -4,11 +4,13 @@ auth-methods handler can import it without a cycle)."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bastion.app import App
 from bastion.auth.oauth2.provider_client import ProviderError, init_provider, random_string, s256_challenge
 from bastion.core.collection_model import Collection
+
+if TYPE_CHECKING:
+    from bastion.app import App
 
 log = logging.getLogger("bastion.oauth2")
 
@@ -25,7 +27,7 @@ async def oauth2_providers_for(app: App, collection: Collection) -> list[dict[st
     entries = []
     for config in provider_configs(collection):
         try:
-            provider = await init_provider(config)
+            provider = await init_provider(config, app.oauth2_documents)
         except (ProviderError, ValueError, OSError) as exc:
             log.debug("skipping OAuth2 provider %s: %s", config.get("name"), exc)
             continue
