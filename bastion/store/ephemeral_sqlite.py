@@ -72,6 +72,7 @@ class EphemeralSqlite(Executor):
         self._inline = _connect(path, 0)
         self._patient = _connect(path, busy_timeout)
         self._patient_lock = threading.Lock()  # one statement at a time on the patient connection
+        self.waits = 0  # statements that found the file locked and waited in a thread
 
     @classmethod
     def open(cls, data_dir: Path, *, busy_timeout: float = 5.0) -> EphemeralSqlite:
@@ -105,6 +106,7 @@ class EphemeralSqlite(Executor):
             if _code(exc) not in _BUSY:
                 raise _fault(exc) from exc
         # another process holds the lock: wait for it off the event loop
+        self.waits += 1
         try:
             return await asyncio.to_thread(self._run_patiently, sql, params)
         except sqlite3.OperationalError as exc:
