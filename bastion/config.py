@@ -126,6 +126,13 @@ class Config:
         default=60.0,
         metadata={"help": "seconds after its last poll when a long-polling client is forgotten"},
     )
+    realtime_idle_timeout: float = field(
+        default=300.0,
+        metadata={
+            "help": "seconds an SSE stream without events, or a WebSocket without client messages, "
+            "stays open (clients reconnect)"
+        },
+    )
     shutdown_timeout: float = field(
         default=10.0, metadata={"help": "seconds to finish in-flight requests on SIGTERM"}
     )
@@ -199,6 +206,8 @@ class Config:
                 f"{self.origin('realtime_max_filter_chars_per_ip')} must be 0 or more and "
                 f"{self.origin('realtime_poll_idle_timeout')} above 0"
             )
+        if self.realtime_idle_timeout <= 0:
+            raise ConfigError(f"{self.origin('realtime_idle_timeout')} must be a positive number of seconds")
         if self.log_level.lower() not in ("debug", "info", "warning", "error"):
             raise ConfigError(f"{self.origin('log_level')} must be one of debug, info, warning, error")
         if self.log_format not in ("auto", "json", "text"):
