@@ -20,8 +20,9 @@ finish from the same one. Apple's one-time user name, posted with the code, is k
 answer is delivered, before the client can exchange the code (bastion/auth/oauth2/apple_name.py).
 
 What a stranger can make this cost is bounded: a state that cannot be a client id, or values
-longer than a provider sends, fail at once; at most `max_waiting` redirects per process wait for
-a reply (more fail at once), each reading the store every `poll_every` seconds.
+longer than a provider sends, fail at once; at most `max_waiting` redirects per process, and
+`max_waiting_per_address` from one address (an IPv6 /64), wait for a reply (more fail at once),
+each reading the store every `poll_every` seconds.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from bastion.auth.oauth2 import apple_name
+from bastion.realtime.address_quota import address_key
 from bastion.realtime.client_state import Message, RealtimeClient
 from bastion.store.ephemeral_base import StoreUnavailable
 
@@ -79,13 +81,20 @@ class RedirectAnswer:
 
 class OAuth2Relay:
     def __init__(
-        self, app: App, *, poll_every: float = 0.1, wait: float = 2.0, max_waiting: int = 64
+        self,
+        app: App,
+        *,
+        poll_every: float = 0.1,
+        wait: float = 5.0,
+        max_waiting: int = 64,
+        max_waiting_per_address: int = 4,
     ) -> None:
         self.app = app
         self.poll_every = poll_every
         self.wait = wait
         self.max_waiting = max_waiting
-        self._waiting = 0
+        self.max_waiting_per_address = max_waiting_per_address
+        self._waiting: dict[str, int] = {}  # redirects waiting for a reply, by address
         self._seen: str | None = None
         self._watcher: asyncio.Task[None] | None = None
 
@@ -110,17 +119,21 @@ class OAuth2Relay:
         client = hub.find(answer.state) if hub is not None else None
         if client is not None:
             return await self._hand(client, answer)
-        if self._waiting >= self.max_waiting:
-            log.warning("OAuth2 redirect not relayed: %d redirects already wait", self._waiting)
+        address = address_key(answer.ip)
+        waiting = self._waiting.get(address, 0)
+        if waiting >= self.max_waiting_per_address or sum(self._waiting.values()) >= self.max_waiting:
+            log.warning("OAuth2 redirect not relayed: too many redirects wait for a reply")
             return False
-        self._waiting += 1
+        self._waiting[address] = waiting + 1
         try:
             return await self._hand_over(answer)
         except StoreUnavailable as exc:
             log.warning("OAuth2 redirect not relayed: the ephemeral store is unavailable (%s)", exc)
             return False
         finally:
-            self._waiting -= 1
+            left = self._waiting.pop(address) - 1
+            if left:
+                self._waiting[address] = left
 
     async def _hand_over(self, answer: RedirectAnswer) -> bool:
         store = self.app.ephemeral

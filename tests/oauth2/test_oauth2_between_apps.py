@@ -148,3 +148,33 @@ async def test_apples_name_reaches_the_worker_that_exchanges_the_code(
     r = await api.request("POST", "/api/collections/users/auth-with-oauth2", json=exchange(entry, code))
     assert r.status_code == 200, r.text
     assert (r.json()["meta"]["name"], r.json()["record"]["name"]) == ("Ada Lovelace", "Ada Lovelace")
+
+
+async def test_redirects_waiting_for_another_worker_are_bounded_per_address(api: Any) -> None:
+    """A stranger's redirects for states no process holds each wait for a reply; past the
+    per-address bound they fail without touching the store, and other addresses still relay."""
+    relay = api.app.oauth2_relay
+    relay.wait, relay.max_waiting_per_address = 1.0, 2
+    store = api.app.ephemeral
+
+    async def redirect(client: Any, state: str) -> str:
+        return (await client.get(f"/api/oauth2-redirect?state={state}&code=x")).text
+
+    async with client_from(api.app, "198.51.100.9") as stranger, client_from(api.app, "203.0.113.9") as other:
+        waiting = [asyncio.create_task(redirect(stranger, state)) for state in ("wait1", "wait2")]
+        for _ in range(200):  # bounded wait until both are handed over
+            if all([await store.get(f"oauth2|redirect|{s}") for s in ("wait1", "wait2")]):
+                break
+            await asyncio.sleep(0.01)
+        assert "Failed to authenticate" in await redirect(stranger, "third")
+        assert await store.get("oauth2|redirect|third") is None  # refused before the store
+        assert not any(task.done() for task in waiting)
+        third_elsewhere = asyncio.create_task(redirect(other, "elsewhere"))
+        for _ in range(200):
+            if await store.get("oauth2|redirect|elsewhere"):
+                break
+            await asyncio.sleep(0.01)
+        assert await store.get("oauth2|redirect|elsewhere") is not None
+        for text in await asyncio.gather(*waiting, third_elsewhere):
+            assert "Failed to authenticate" in text  # no process holds these states
+        assert await store.get("oauth2|redirect|wait1") is None  # withdrawn when nobody took it
