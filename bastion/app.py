@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 
 from bastion import logs, ratelimit, realtime
 from bastion.auth.mfa import AuthStateJanitor
+from bastion.auth.oauth2.provider_client import DocumentCache
 from bastion.bus import EventBus
 from bastion.bus.pubsub import backend_kind
 from bastion.config import Config
@@ -31,8 +32,11 @@ from bastion.core.system_collections import system_collections
 from bastion.files import FileService
 from bastion.files.file_thumbs import Thumbnailer
 from bastion.realtime.node_bridge import NodeBridge
+from bastion.realtime.oauth2_relay import OAuth2Relay
 from bastion.store import Database, Executor, open_database
 from bastion.store.database import DatabaseTimeouts
+from bastion.store.ephemeral_base import Clock, EphemeralStore
+from bastion.store.ephemeral_open import open_ephemeral
 
 log = logging.getLogger("bastion.app")
 
@@ -45,8 +49,13 @@ _SIGNATURE_SQL = (
 
 
 class App:
-    def __init__(self, config: Config) -> None:
+    def __init__(
+        self, config: Config, *, clock: Clock = time.time, ephemeral: EphemeralStore | None = None
+    ) -> None:
+        """`clock` (seconds since the epoch) times rate limits and lockouts; `ephemeral` replaces
+        the store the configuration names (tests)."""
         self.config = config
+        self.clock = clock
         self.registry = SchemaRegistry()
         self._db: Database | None = None
         # PocketBase's settings; replaced whole on every change, never mutated in place
@@ -62,12 +71,37 @@ class App:
         self.records = RecordService(self.registry, self.bus, files=self.files)
         self._synced_at = 0.0
         self._signature: tuple[str, str] = ("", "")
+        # Short-lived state every worker and node shares (bastion/store/ephemeral_base.py):
+        # opened at start unless given, and the limiter counting in it.
+        self._ephemeral = ephemeral
+        self._limiter: ratelimit.Limiter | None = None
+        # OAuth2: providers' discovery documents and key sets (per process), and the popup's
+        # answer handed to the realtime client on whichever process holds its stream
+        self.oauth2_documents = DocumentCache()
+        self.oauth2_relay = OAuth2Relay(self)
 
     @property
     def db(self) -> Database:
         if self._db is None:
             raise RuntimeError("App.start() has not run")
         return self._db
+
+    @property
+    def ephemeral(self) -> EphemeralStore:
+        """Rate-limit counters, lockouts and OAuth2 hand-offs, shared by every process."""
+        if self._ephemeral is None:
+            raise RuntimeError("App.start() has not run")
+        return self._ephemeral
+
+    @property
+    def limiter(self) -> ratelimit.Limiter:
+        if self._limiter is None:
+            raise RuntimeError("App.start() has not run")
+        return self._limiter
+
+    @limiter.setter
+    def limiter(self, limiter: ratelimit.Limiter) -> None:
+        self._limiter = limiter
 
     async def start(self) -> App:
         cfg = self.config
@@ -92,7 +126,16 @@ class App:
         if backend_kind(self.config.realtime_pubsub) != "memory":
             # an unreachable backend fails here, at start
             self._node_bridge = await NodeBridge.start(self, hub)
-        ratelimit.attach(self)  # a misconfigured Redis limiter fails here, at start
+        if self._ephemeral is None:
+            self._ephemeral = await open_ephemeral(
+                cfg.ratelimit_store,
+                redis_url=cfg.ratelimit_redis_url,
+                db=self._db,
+                data_dir=cfg.data_dir,
+                clock=self.clock,
+            )
+        self._limiter = ratelimit.build(self)
+        self.oauth2_relay.start()
         self.request_logs = await logs.attach(self)
         # Voids OTPs, MFA sessions, sign-in origins and TOTP secrets when their record's password,
         # tokenKey or existence changes, and sweeps expired OTPs and MFA sessions hourly (as
@@ -105,7 +148,10 @@ class App:
             self._auth_janitor.close()
             await self._auth_janitor.drain()
             self._auth_janitor = None
-        await ratelimit.close(self)
+        await self.oauth2_relay.close()
+        if self._ephemeral is not None:
+            await self._ephemeral.close()
+            self._ephemeral = None
         if self.request_logs is not None:
             await logs.close(self.request_logs)  # writes what is still buffered
             self.request_logs = None

@@ -69,7 +69,18 @@ class Config:
     max_body_bytes: int = field(default=32 << 20, metadata={"help": "largest request body accepted"})
     ratelimit_redis_url: str = field(
         default="",
-        metadata={"help": "redis://… to share rate-limit counters between nodes (empty: in memory)"},
+        metadata={
+            "help": "redis://… to keep rate-limit counters, login lockouts and OAuth2 hand-offs in "
+            "Redis (empty: as ratelimit_store says)"
+        },
+    )
+    ratelimit_store: str = field(
+        default="database",
+        metadata={
+            "help": "where rate-limit counters, login lockouts and OAuth2 hand-offs live without Redis: "
+            "database (shared by every worker and node: an UNLOGGED table on PostgreSQL, "
+            "ephemeral.db beside SQLite's data) or memory (each process on its own)"
+        },
     )
     ratelimit_auth_baseline: bool = field(
         default=True, metadata={"help": "limit the auth routes while the settings' rateLimits are disabled"}
@@ -114,6 +125,13 @@ class Config:
     realtime_poll_idle_timeout: float = field(
         default=60.0,
         metadata={"help": "seconds after its last poll when a long-polling client is forgotten"},
+    )
+    realtime_idle_timeout: float = field(
+        default=300.0,
+        metadata={
+            "help": "seconds an SSE stream without events, or a WebSocket without client messages, "
+            "stays open (clients reconnect)"
+        },
     )
     shutdown_timeout: float = field(
         default=10.0, metadata={"help": "seconds to finish in-flight requests on SIGTERM"}
@@ -174,6 +192,10 @@ class Config:
             ) from None
         if kind == "postgres" and not self.database_url.startswith(("postgres://", "postgresql://")):
             raise ConfigError(f"{self.origin('realtime_pubsub')} = postgres needs a PostgreSQL database_url")
+        if self.ratelimit_store not in ("database", "memory"):
+            raise ConfigError(
+                f"{self.origin('ratelimit_store')} must be database or memory, got {self.ratelimit_store!r}"
+            )
         if self.workers < 1:
             raise ConfigError(f"{self.origin('workers')} must be at least 1")
         for name in ("realtime_max_clients_per_ip", "realtime_max_subscriptions_per_ip"):
@@ -184,6 +206,8 @@ class Config:
                 f"{self.origin('realtime_max_filter_chars_per_ip')} must be 0 or more and "
                 f"{self.origin('realtime_poll_idle_timeout')} above 0"
             )
+        if self.realtime_idle_timeout <= 0:
+            raise ConfigError(f"{self.origin('realtime_idle_timeout')} must be a positive number of seconds")
         if self.log_level.lower() not in ("debug", "info", "warning", "error"):
             raise ConfigError(f"{self.origin('log_level')} must be one of debug, info, warning, error")
         if self.log_format not in ("auto", "json", "text"):

@@ -30,7 +30,6 @@ from bastion.errors import (
 from bastion.realtime import Message, RealtimeClient, RealtimeHub
 from bastion.realtime.subscription_validation import subscription_errors
 
-IDLE_TIMEOUT = 5 * 60.0
 MAX_LIFETIME = 30 * 60.0
 # sent when the node shuts down so EventSource clients come back soon (to this or another node)
 RETRY_MS = 1000
@@ -64,7 +63,7 @@ async def _stream(hub: RealtimeHub, client: RealtimeClient) -> AsyncIterator[byt
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
-            message = await client.next_message(min(IDLE_TIMEOUT, remaining))
+            message = await client.next_message(min(hub.limits.idle_timeout, remaining))
             if message is None:
                 break  # idle, discarded (slow consumer or shutdown) or past its lifetime
             yield _sse(client.id, message)

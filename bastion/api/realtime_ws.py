@@ -7,10 +7,11 @@ protocol is described in docs/realtime.md.
 
 Close codes: 1012 when the node shuts down (reconnect, possibly elsewhere), 1013 when the address
 already holds its maximum of realtime clients (an `error` message with status 429 comes first),
-1008 when the client fell behind and its bounded outbox overflowed, or when its token was invalid, 1000 after
-`IDLE_TIMEOUT` without any client message (clients send `ping` to stay connected). On SIGTERM
-granian itself closes open WebSockets, without a close frame, at about the moment our 1012
-goes out: some clients then see an abnormal closure (1006) instead, and must treat it alike.
+1008 when the client fell behind and its bounded outbox overflowed, or when its token was
+invalid, 1000 after `realtime_idle_timeout` seconds without any client message (clients send
+`ping` to stay connected). On SIGTERM granian itself closes open WebSockets, without a close
+frame, at about the moment our 1012 goes out: some clients then see an abnormal closure (1006)
+instead, and must treat it alike.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from bastion.realtime import RealtimeClient, RealtimeHub
 from bastion.realtime.client_commands import handle
 from bastion.realtime.record_message import topic_event
 
-IDLE_TIMEOUT = 5 * 60.0
 CLOSE_REPLY_TIMEOUT = 1.0
 SERVICE_RESTART = 1012
 TRY_AGAIN_LATER = 1013
@@ -94,7 +94,7 @@ class _Receiver:
 async def _read(rx: _Receiver, hub: RealtimeHub, client: RealtimeClient, authenticate: Any, send: Any) -> int:
     """Answer client messages; returns the close code to use (0 when the client went away)."""
     while True:
-        message = await rx.receive(IDLE_TIMEOUT)
+        message = await rx.receive(hub.limits.idle_timeout)
         if message is None:
             return 1000
         if message["type"] == "websocket.disconnect":

@@ -8,7 +8,6 @@ client, and the verifier by the provider at the code exchange.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -33,7 +32,7 @@ from bastion.errors import (
     ValidationError,
     field_error,
 )
-from bastion.realtime import Message
+from bastion.realtime.oauth2_relay import RedirectAnswer
 
 log = logging.getLogger("bastion.oauth2")
 
@@ -75,7 +74,7 @@ async def auth_with_oauth2(request: Request) -> Response:
     redirect_url = str(body.get("redirectURL") or body.get("redirectUrl") or "")
     config = next(p for p in provider_configs(collection) if p.get("name") == body["provider"])
     try:
-        provider = await init_provider(config)
+        provider = await init_provider(config, app.oauth2_documents)
     except (ProviderError, ValueError, OSError) as exc:
         log.warning("OAuth2 provider %s failed to initialise: %s", body["provider"], exc)
         raise InternalError(f"Failed to init provider {body['provider']}") from None
@@ -90,7 +89,7 @@ async def auth_with_oauth2(request: Request) -> Response:
         log.info("OAuth2 user fetch failed: %s", exc)
         raise BadRequestError("Failed to fetch OAuth2 user.") from None
     if provider.name == "apple" and not user.name:
-        user = replace(user, name=apple_name.take(body["code"]))
+        user = replace(user, name=await apple_name.take(app.ephemeral, body["code"]))
     create_data = body.get("createData") if isinstance(body.get("createData"), dict) else None
     result = await sign_in(app, collection, provider.name, user, access, create_data)
     meta = {
@@ -124,14 +123,14 @@ def _expiry(token: dict[str, Any]) -> str:
 
 # ---- the SDK's popup flow: the provider redirects here, the code goes out over realtime -------
 
-OAUTH2_TOPIC = "@oauth2"
 _FAILED = "Failed to authenticate. You can close this window and go back to the app to try again."
 _DONE = "Auth completed. You can close this window and go back to the app."
 
 
 async def oauth2_redirect(request: Request) -> Response:
     """`/api/oauth2-redirect`: the SDK's `authWithOAuth2({provider})` opens the provider with its
-    realtime client id as the state and waits on `@oauth2`; this hands it {state, code, error}.
+    realtime client id as the state and waits on `@oauth2`; this hands it {state, code, error},
+    on whichever worker or node holds its stream (bastion/realtime/oauth2_relay.py).
     (Bastion serves no admin UI, so it answers with PocketBase's plain texts, not a UI redirect.)"""
     app = get_app(request)
     if request.method == "POST":
@@ -141,25 +140,10 @@ async def oauth2_redirect(request: Request) -> Response:
             return PlainTextResponse(_FAILED)
     else:
         body = dict(request.query_params)
-    state, code, error = (str(body.get(k) or "") for k in ("state", "code", "error"))
-    apple_user = str(body.get("user") or "")
-    hub = app.realtime
-    client = hub.find(state) if hub is not None and state else None
-    if client is None or OAUTH2_TOPIC not in client.subscriptions:
-        log.debug("OAuth2 redirect without a waiting realtime client")
-        return PlainTextResponse(_FAILED)
-    client.subscriptions.pop(OAUTH2_TOPIC, None)  # one answer per subscription
+    state, code, error, apple_user = (str(body.get(k) or "") for k in ("state", "code", "error", "user"))
     ip = request.client.host if request.client else ""
-    if client.ip and client.ip != ip:
-        # The browser that finished the sign-in is not the one that started it.
-        return PlainTextResponse(_FAILED)
-    if apple_user and code and not error:
-        apple_name.remember(code, apple_user)  # Apple's first sign-in: the name comes only here
-    data: dict[str, str] = {"state": state, "code": code}
-    if error:
-        data["error"] = error
-    client.send(Message(OAUTH2_TOPIC, json.dumps(data, separators=(",", ":")).encode()))
-    if error or not code:
+    answer = RedirectAnswer(state=state, code=code, error=error, ip=ip, apple_user=apple_user)
+    if not await app.oauth2_relay.deliver(answer) or error or not code:
         return PlainTextResponse(_FAILED)
     return HTMLResponse(_DONE)
 

@@ -129,22 +129,22 @@ class AuthStateJanitor:
 
     The bus calls subscribers synchronously, so the deletes run as tasks; `drain()` awaits them
     (shutdown, tests). `attach(app, sweep=True)` once at start also sweeps expired OTPs and MFA
-    sessions hourly (`delete_expired`); it returns the janitor.
+    sessions every `sweep_every` seconds (`delete_expired`; PocketBase: hourly); it returns the
+    janitor.
     """
 
-    # How often expired OTPs and MFA sessions are swept (PocketBase: hourly).
-    SWEEP_SECONDS = 3600.0
-
-    def __init__(self, app: App, sweep: bool = False) -> None:
+    def __init__(self, app: App, sweep: bool = False, *, sweep_every: float = 3600.0) -> None:
         self.app = app
+        self.sweep_every = sweep_every
         self._tasks: set[asyncio.Task[None]] = set()
         self._unsubscribe = app.bus.subscribe(self._on_event)
         self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever()) if sweep else None
 
     @classmethod
-    def attach(cls, app: App, sweep: bool = False) -> AuthStateJanitor:
-        """`sweep`: also run `delete_expired` every SWEEP_SECONDS (the App's own janitor does)."""
-        return cls(app, sweep)
+    def attach(cls, app: App, sweep: bool = False, *, sweep_every: float = 3600.0) -> AuthStateJanitor:
+        """`sweep`: also run `delete_expired` every `sweep_every` seconds (the App's own janitor
+        does)."""
+        return cls(app, sweep, sweep_every=sweep_every)
 
     def close(self) -> None:
         self._unsubscribe()
@@ -154,7 +154,7 @@ class AuthStateJanitor:
 
     async def _sweep_forever(self) -> None:
         while True:
-            await asyncio.sleep(self.SWEEP_SECONDS)
+            await asyncio.sleep(self.sweep_every)
             try:
                 removed = await delete_expired(self.app)
                 if removed:

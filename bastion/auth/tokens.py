@@ -62,10 +62,16 @@ def _parse_unverified(token: str) -> dict[str, Any] | None:
     return claims if isinstance(claims, dict) else None
 
 
-def verify_token(token: str, token_key: str, secret: str, token_type: str = AUTH) -> dict[str, Any] | None:
+def verify_token(
+    token: str, token_key: str, secret: str, token_type: str = AUTH, *, now: float | None = None
+) -> dict[str, Any] | None:
+    """The claims of a valid, unexpired token of `token_type`, else None; `now` (seconds since
+    the epoch) is the current time unless given."""
     claims = _verified_signature(token, _key(token_key, secret))
     # The signature check is cached; expiry depends on the clock, so it is checked every time.
-    if claims is None or claims.get("type") != token_type or not _unexpired(claims):
+    if claims is None or claims.get("type") != token_type:
+        return None
+    if not _unexpired(claims, time.time() if now is None else now):
         return None
     return dict(claims)
 
@@ -84,6 +90,6 @@ def _verified_signature(token: str, key: str) -> dict[str, Any] | None:
         return None
 
 
-def _unexpired(claims: dict[str, Any]) -> bool:
+def _unexpired(claims: dict[str, Any], now: float) -> bool:
     exp = claims.get("exp")
-    return isinstance(exp, (int, float)) and exp > time.time()
+    return isinstance(exp, (int, float)) and exp > now

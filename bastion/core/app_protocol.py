@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bastion.core.schema_registry import SchemaRegistry
     from bastion.core.settings_sections import Settings
     from bastion.store.database import Database, Executor
+    from bastion.store.ephemeral_base import Clock, EphemeralStore
 
 
 class App(Protocol):
@@ -39,6 +40,14 @@ class App(Protocol):
     @property
     def settings(self) -> Settings:
         """PocketBase's settings, typed; swapped in whole on commit, never changed in place."""
+
+    @property
+    def clock(self) -> Clock:
+        """Seconds since the epoch; what rate limits and lockouts are timed by (tests pass their own)."""
+
+    @property
+    def ephemeral(self) -> EphemeralStore:
+        """Short-lived state every worker and node shares: counters, lockouts, hand-offs."""
 
     @property
     def bus(self) -> EventBus:

@@ -1,13 +1,13 @@
-"""The limiter: fixed-window counters over a `CounterStore`, timed by one injectable clock.
+"""The limiter: fixed-window counters over the ephemeral store, timed by one injectable clock.
 
 A window of `duration` seconds is aligned to the clock (window n covers [n·d, (n+1)·d)), and its
-number is part of the key: nodes sharing Redis agree on windows as far as their clocks agree,
-and a test can move time by swapping the clock. Each request adds one to its window's counter;
+number is part of the key: processes sharing a store (the database's or Redis) agree on windows
+as far as their clocks agree, and a test can move time by swapping the clock. Each request adds one to its window's counter;
 past `max_requests` the answer is "retry in <seconds left in the window>". PocketBase also counts
 in fixed windows (started at the client's first request rather than aligned).
 
 When the store is unreachable the request is let through and the failure logged (at most once a
-minute): a Redis outage must not become an API outage.
+minute): an outage of the store must not become an API outage.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from bastion.ratelimit.options import LimitOptions
-from bastion.ratelimit.store_base import CounterStore, StoreUnavailable
+from bastion.store.ephemeral_base import EphemeralStore, StoreUnavailable
 
 log = logging.getLogger("bastion.ratelimit")
 Clock = Callable[[], float]
@@ -30,7 +30,7 @@ _LOG_EVERY = 60.0
 
 class Limiter:
     def __init__(
-        self, store: CounterStore, options: LimitOptions | None = None, *, clock: Clock = time.time
+        self, store: EphemeralStore, options: LimitOptions | None = None, *, clock: Clock = time.time
     ) -> None:
         self.store = store
         self.options = options or LimitOptions()
@@ -63,6 +63,3 @@ class Limiter:
                     "rate-limit store unavailable; requests are not limited", extra={"error": str(exc)}
                 )
             return fallback
-
-    async def close(self) -> None:
-        await self.store.close()

@@ -1,55 +1,48 @@
-"""One Limiter per App: built from the configuration on first use, replaceable in tests.
+"""The App's limiter: counting in the App's ephemeral store, timed by the App's clock.
 
-`limiter_of(app)` is what the request check and the login lockout call; `attach(app, ...)`
-installs one explicitly (a Redis store, a fake clock). The App's shutdown should `await
-close(app)` so a Redis connection pool is released.
+The App builds its `limiter` when it starts (`build`), over the store every worker and node of
+the deployment shares, so a limit or a lockout holds whichever process takes the next request.
+`attach(app, ...)` replaces it, for tests: a fake clock, other options, another store.
 """
 
 from __future__ import annotations
 
-import time
+from typing import Protocol
 
 from bastion.core.app_protocol import App
 from bastion.ratelimit.limiter import Clock, Limiter
 from bastion.ratelimit.options import LimitOptions
-from bastion.ratelimit.store_base import CounterStore
-from bastion.ratelimit.store_memory import MemoryStore
-from bastion.ratelimit.store_redis import RedisStore
-
-_ATTR = "ratelimiter"
+from bastion.store.ephemeral_base import EphemeralStore
 
 
-def build_store(options: LimitOptions, *, clock: Clock = time.time) -> CounterStore:
-    """Redis when a URL is configured (several nodes share counters), else in-process memory."""
-    if options.redis_url:
-        return RedisStore(options.redis_url)
-    return MemoryStore(clock=clock)
+class LimiterOwner(App, Protocol):
+    """The App, holding the limiter its requests and logins count with (tests replace it)."""
+
+    limiter: Limiter
+
+
+def build(app: LimiterOwner) -> Limiter:
+    """The limiter for the App's configuration, over its ephemeral store and clock."""
+    return Limiter(app.ephemeral, LimitOptions.from_config(app.config), clock=app.clock)
 
 
 def attach(
-    app: App,
+    app: LimiterOwner,
     *,
-    store: CounterStore | None = None,
+    store: EphemeralStore | None = None,
     clock: Clock | None = None,
     options: LimitOptions | None = None,
 ) -> Limiter:
-    """Install (or replace) the app's limiter; unspecified parts come from the configuration."""
-    options = options or LimitOptions.from_config(app.config)
-    clock = clock or time.time
-    limiter = Limiter(store or build_store(options, clock=clock), options, clock=clock)
-    setattr(app, _ATTR, limiter)
+    """Replace the app's limiter; unspecified parts are the App's (its store, clock, config)."""
+    limiter = Limiter(
+        store or app.ephemeral,
+        options or LimitOptions.from_config(app.config),
+        clock=clock or app.clock,
+    )
+    app.limiter = limiter
     return limiter
 
 
-def limiter_of(app: App) -> Limiter:
-    limiter = getattr(app, _ATTR, None)
-    if limiter is None:
-        limiter = attach(app)
-    return limiter  # type: ignore[no-any-return]
-
-
-async def close(app: App) -> None:
-    limiter = getattr(app, _ATTR, None)
-    if limiter is not None:
-        setattr(app, _ATTR, None)
-        await limiter.close()
+def limiter_of(app: LimiterOwner) -> Limiter:
+    """The limiter the request check and the login lockout count with."""
+    return app.limiter

@@ -9,7 +9,8 @@ Bastion's own and come from the process configuration instead:
 * the **login lockout** (`lockout.py`): N failed password logins for one account from one client
   within a window refuse that client's logins to that account for a cool-down.
 
-The Config fields are read with defaults so this package works before they are registered.
+Where the counters live (the ephemeral store: database, memory or Redis) is the App's choice,
+from `ratelimit_store` and `ratelimit_redis_url`; the limiter only counts in it.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ BASELINE_RULES: tuple[RateLimitRule, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class LimitOptions:
-    redis_url: str = ""
     auth_baseline: bool = True
     lockout_failures: int = 5  # 0 turns the lockout off
     lockout_window: int = 600  # seconds in which the failures are counted
@@ -41,11 +41,9 @@ class LimitOptions:
 
     @classmethod
     def from_config(cls, config: Any) -> LimitOptions:
-        defaults = cls()
         return cls(
-            redis_url=str(getattr(config, "ratelimit_redis_url", defaults.redis_url) or ""),
-            auth_baseline=bool(getattr(config, "ratelimit_auth_baseline", defaults.auth_baseline)),
-            lockout_failures=int(getattr(config, "login_lockout_failures", defaults.lockout_failures)),
-            lockout_window=int(getattr(config, "login_lockout_window", defaults.lockout_window)),
-            lockout_duration=int(getattr(config, "login_lockout_duration", defaults.lockout_duration)),
+            auth_baseline=bool(config.ratelimit_auth_baseline),
+            lockout_failures=int(config.login_lockout_failures),
+            lockout_window=int(config.login_lockout_window),
+            lockout_duration=int(config.login_lockout_duration),
         )

@@ -31,6 +31,9 @@ class RealtimeLimits:
     poll_idle_timeout: float = 60.0
     """Seconds after its last poll when a long-polling client is forgotten (its next poll gets
     404). The hub sweeps on a timer, so an idle client goes whether or not events arrive."""
+    idle_timeout: float = 5 * 60.0
+    """Seconds an SSE stream without any event, or a WebSocket without any client message, stays
+    open (PocketBase: 5 minutes for SSE); the SDKs reconnect on their own."""
 
     @property
     def sweep_interval(self) -> float:
@@ -45,4 +48,5 @@ class RealtimeLimits:
             max_subscriptions_per_ip=config.realtime_max_subscriptions_per_ip,
             max_filter_chars_per_ip=config.realtime_max_filter_chars_per_ip,
             poll_idle_timeout=config.realtime_poll_idle_timeout,
+            idle_timeout=config.realtime_idle_timeout,
         )

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from bastion.auth import totp
 from bastion.auth.mfa import AuthStateJanitor, delete_expired
 from tests.auth_otp.helpers import BASE, age_row, enable_otp, request_code
@@ -77,15 +75,12 @@ async def test_expired_mfa_sessions_are_swept(mail_api: ApiClient, smtp: SmtpSin
     assert [r["id"] for r in rows] == [fresh.json()["mfaId"]]
 
 
-async def test_the_janitor_sweeps_by_itself(
-    mail_api: ApiClient, smtp: SmtpSink, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_the_janitor_sweeps_by_itself(mail_api: ApiClient, smtp: SmtpSink) -> None:
     await mail_api.create_user("sweep@example.com")
     await enable_otp(mail_api, duration=60)
     otp_id, _ = await request_code(mail_api, smtp, "sweep@example.com")
     await age_row(mail_api, "_otps", otp_id, 120)
-    monkeypatch.setattr(AuthStateJanitor, "SWEEP_SECONDS", 0.01)
-    janitor = AuthStateJanitor.attach(mail_api.app, sweep=True)
+    janitor = AuthStateJanitor.attach(mail_api.app, sweep=True, sweep_every=0.01)
     try:
         for _ in range(500):  # bounded wait for the background sweep, not a timing assertion
             if await _count(mail_api, "_otps") == 0:

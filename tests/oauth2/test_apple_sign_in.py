@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bastion.auth.oauth2 import apple_name
+from bastion.store.ephemeral_memory import MemoryStore
 from tests.oauth2.oidc_provider import OidcProvider
 from tests.oauth2.test_auth_with_oauth2 import (
     authorize,
@@ -70,10 +71,13 @@ async def test_an_id_token_from_another_issuer_is_refused(api: Any, apple_idp: O
     assert r.status_code == 400 and r.json()["message"] == "Failed to fetch OAuth2 user."
 
 
-def test_kept_names_are_taken_once_and_only_whole() -> None:
-    apple_name.remember("code-1", json.dumps({"name": {"firstName": " Grace ", "lastName": ""}}))
-    assert apple_name.take("code-1") == "Grace"
-    assert apple_name.take("code-1") == ""
+async def test_kept_names_are_taken_once_and_only_whole() -> None:
+    store = MemoryStore()
+    await apple_name.remember(store, "code-1", json.dumps({"name": {"firstName": " Grace ", "lastName": ""}}))
+    assert await apple_name.take(store, "code-1") == "Grace"
+    assert await apple_name.take(store, "code-1") == ""
     for junk in ("not json", "[]", json.dumps({"name": "flat"}), json.dumps({"name": {}})):
-        apple_name.remember("code-2", junk)
-        assert apple_name.take("code-2") == ""
+        await apple_name.remember(store, "code-2", junk)
+        assert await apple_name.take(store, "code-2") == ""
+    await apple_name.remember(store, "x" * 1001, json.dumps({"name": {"firstName": "Long"}}))
+    assert len(store) == 0  # a code longer than any provider's is not kept

@@ -368,6 +368,7 @@ async def test_redirect_hands_the_code_to_the_waiting_realtime_client(api: Any) 
 
 
 async def test_redirect_error_and_unknown_state(api: Any) -> None:
+    api.app.oauth2_relay.wait = 0.3  # how long an unknown state waits for another process's reply
     hub = api.app.realtime
     client = hub.register(ip="127.0.0.1")
     client.set_subscriptions(["@oauth2"])
@@ -378,8 +379,9 @@ async def test_redirect_error_and_unknown_state(api: Any) -> None:
         "code": "",
         "error": "access_denied",
     }
-    r = await api.request("GET", "/api/oauth2-redirect?state=nobody&code=x")
-    assert r.status_code == 200 and "Failed to authenticate" in r.text
+    for state in ("nobody", "not/a/client/id", "x" * 65):
+        r = await api.request("GET", f"/api/oauth2-redirect?state={state}&code=x")
+        assert r.status_code == 200 and "Failed to authenticate" in r.text
     other = hub.register(ip="10.9.9.9")  # started from another address
     other.set_subscriptions(["@oauth2"])
     r = await api.request("GET", f"/api/oauth2-redirect?state={other.id}&code=x")

@@ -1,7 +1,9 @@
-"""Rate-limit fixtures: a fake clock, and one store fixture parametrised over memory and Redis.
+"""Rate-limit fixtures: a fake clock, and one ephemeral-store fixture parametrised over every
+implementation: memory, the database's (SQLite's `ephemeral.db`, PostgreSQL's UNLOGGED table)
+and Redis.
 
-Redis tests use a fresh key prefix each and delete their keys afterwards. When Redis (or the
-`redis` package) is absent they skip with the reason, unless BASTION_REQUIRE_SERVICES=1.
+PostgreSQL tests get a fresh schema, Redis tests a fresh key prefix, each removed afterwards.
+When a service is absent they skip with the reason, unless BASTION_REQUIRE_SERVICES=1.
 """
 
 from __future__ import annotations
@@ -9,11 +11,16 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import pytest
 
-from bastion.ratelimit import CounterStore, MemoryStore
-from tests.conftest import require_services
+from bastion.store import open_database
+from bastion.store.ephemeral_base import EphemeralStore
+from bastion.store.ephemeral_memory import MemoryStore
+from bastion.store.ephemeral_sql import SqlStore
+from bastion.store.ephemeral_sqlite import EphemeralSqlite
+from tests.conftest import fresh_pg_schema, require_services
 
 REDIS_URL = os.environ.get("BASTION_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
@@ -80,30 +87,58 @@ async def redis_prefix() -> AsyncIterator[str]:
     await drop_keys(prefix)
 
 
-def new_redis_store(prefix: str) -> CounterStore:
-    from bastion.ratelimit.store_redis import RedisStore
+def new_redis_store(prefix: str) -> EphemeralStore:
+    from bastion.store.ephemeral_redis import RedisStore
 
     return RedisStore(REDIS_URL, prefix=prefix)
 
 
-@pytest.fixture(params=["memory", "redis"])
+STORE_KINDS = ["memory", "sqlite", "postgres", "redis"]
+
+
+@pytest.fixture(params=STORE_KINDS)
 def store_kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
 @pytest.fixture
-async def stores(store_kind: str, clock: FakeClock) -> AsyncIterator[Callable[[], CounterStore]]:
-    """`stores()` returns a store; all of them share one set of keys (one memory table, or one
-    Redis prefix through separate connections), as the nodes of one deployment do."""
+async def stores(
+    store_kind: str, clock: FakeClock, tmp_path: Path
+) -> AsyncIterator[Callable[[], EphemeralStore]]:
+    """`stores()` returns a store; all of them share one set of keys, as the processes of one
+    deployment do: one memory table; one `ephemeral.db` opened anew each time; one PostgreSQL
+    table; one Redis prefix through separate connections. Database stores expire keys by the
+    test's clock (Redis by its own)."""
     if store_kind == "memory":
         shared = MemoryStore(clock=clock)
         yield lambda: shared
         return
+    if store_kind == "sqlite":
+        files = [EphemeralSqlite.open(tmp_path)]
+        await SqlStore(files[0], clock=clock).prepare()
+
+        def new_sqlite() -> EphemeralStore:
+            files.append(EphemeralSqlite.open(tmp_path))
+            return SqlStore(files[-1], clock=clock)
+
+        yield new_sqlite
+        for side in files:
+            await side.close()
+        return
+    if store_kind == "postgres":
+        async with fresh_pg_schema() as url:
+            db = await open_database(url, tmp_path)
+            try:
+                await SqlStore(db, clock=clock).prepare()
+                yield lambda: SqlStore(db, clock=clock)
+            finally:
+                await db.close()
+        return
     await skip_without_redis()
     prefix = f"bastion-test:{secrets.token_hex(6)}:"
-    made: list[CounterStore] = []
+    made: list[EphemeralStore] = []
 
-    def new() -> CounterStore:
+    def new() -> EphemeralStore:
         made.append(new_redis_store(prefix))
         return made[-1]
 

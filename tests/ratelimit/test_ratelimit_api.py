@@ -148,6 +148,6 @@ async def test_redis_counters_are_shared_by_two_apps(api: Any, posts: str, redis
             assert (r.status_code, r.json()) == (429, TOO_MANY)
             assert (await api.request("GET", posts)).status_code == 429
     finally:
-        await ratelimit.close(api.app)
-        await ratelimit.close(other)
+        await api.app.limiter.store.close()
+        await other.limiter.store.close()
         await other.stop()

@@ -1,18 +1,27 @@
-"""One contract for every rate-limit store (memory and Redis): the primitives, the limiter's
-windows and the login lockout behave the same whichever store holds the keys."""
+"""One contract for every ephemeral store (memory, SQLite's ephemeral.db, PostgreSQL's UNLOGGED
+table, Redis): the primitives, the limiter's windows and the login lockout behave the same
+whichever store holds the keys, and stores of one deployment (processes) share them."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from bastion import ratelimit
 from bastion.errors import TooManyRequestsError
-from bastion.ratelimit import CounterStore, Limiter, LimitOptions, lockout
+from bastion.ratelimit import Limiter, LimitOptions, lockout
+from bastion.store import open_database
+from bastion.store.ephemeral_base import EphemeralStore
+from bastion.store.ephemeral_memory import MemoryStore
+from bastion.store.ephemeral_open import open_ephemeral
+from bastion.store.ephemeral_sql import SqlStore
+from bastion.store.ephemeral_sqlite import FILE_NAME
+from tests.ratelimit.conftest import REDIS_URL
 
-Stores = Callable[[], CounterStore]
+Stores = Callable[[], EphemeralStore]
 
 
 async def test_incr_counts_each_key_from_one(stores: Stores) -> None:
@@ -31,6 +40,41 @@ async def test_get_set_delete(stores: Stores) -> None:
     await store.delete("k", "never-there")
     assert await store.get("k") is None
     assert await store.incr("k", 60) == 1  # a deleted counter starts again
+
+
+async def test_take_hands_a_value_to_one_caller(stores: Stores) -> None:
+    first, second = stores(), stores()
+    assert await first.take("missing") is None
+    await first.set("handoff", "payload", 60)
+    assert await second.take("handoff") == "payload"
+    assert await first.take("handoff") is None
+    assert await first.get("handoff") is None
+    await first.set("race", "once", 60)
+    taken = await asyncio.gather(*(store.take("race") for store in (first, second) * 4))
+    assert (taken.count("once"), taken.count(None)) == (1, 7)
+
+
+async def test_concurrent_counts_are_never_lost(stores: Stores) -> None:
+    first, second = stores(), stores()
+    counts = await asyncio.gather(*(store.incr("busy", 60) for store in (first, second) * 25))
+    assert sorted(counts) == list(range(1, 51))
+
+
+async def test_keys_expire_by_the_stores_clock(stores: Stores, store_kind: str, clock) -> None:
+    if store_kind == "redis":
+        pytest.skip("Redis expires keys by its own clock")
+    store = stores()
+    await store.incr("counter", 10)
+    await store.set("value", "x", 10)
+    await store.set("handoff", "y", 10)
+    clock.advance(9)
+    assert (await store.get("counter"), await store.get("value")) == ("1", "x")
+    await store.set("value", "x", 10)  # setting again starts its time anew
+    clock.advance(1)
+    assert await store.get("counter") is None
+    assert await store.incr("counter", 10) == 1  # an expired counter starts again
+    assert await store.take("handoff") is None
+    assert await store.get("value") == "x"
 
 
 async def test_stores_of_one_deployment_share_counts(stores: Stores) -> None:
@@ -62,7 +106,7 @@ async def test_limiters_on_shared_keys_count_together(stores: Stores, clock) -> 
 
 
 def _app(limiter: Limiter) -> SimpleNamespace:
-    return SimpleNamespace(ratelimiter=limiter, config=SimpleNamespace())
+    return SimpleNamespace(limiter=limiter)
 
 
 USERS = SimpleNamespace(id="_pb_users_auth_")
@@ -135,12 +179,34 @@ async def test_lockout_can_be_turned_off(stores: Stores, clock) -> None:
     await lockout.check(app, USERS, "x@example.com", client=IP)
 
 
-def test_attach_builds_the_store_the_configuration_names() -> None:
-    app = SimpleNamespace(config=SimpleNamespace())
-    assert isinstance(ratelimit.limiter_of(app).store, ratelimit.MemoryStore)
-    assert ratelimit.limiter_of(app) is ratelimit.limiter_of(app)
-    pytest.importorskip("redis", reason="the `redis` package is not installed")
-    from bastion.ratelimit.store_redis import RedisStore
+async def test_the_configuration_names_the_store(tmp_path: Path) -> None:
+    db = await open_database(None, tmp_path)
+    try:
+        memory = await open_ephemeral("memory", redis_url="", db=db, data_dir=tmp_path)
+        assert isinstance(memory, MemoryStore)
+        database = await open_ephemeral("database", redis_url="", db=db, data_dir=tmp_path)
+        assert isinstance(database, SqlStore) and (tmp_path / FILE_NAME).is_file()
+        assert await database.incr("k", 60) == 1
+        await database.close()
+        from bastion.store.ephemeral_redis import RedisStore
 
-    redis_app = SimpleNamespace(config=SimpleNamespace(ratelimit_redis_url="redis://127.0.0.1:6379/0"))
-    assert isinstance(ratelimit.limiter_of(redis_app).store, RedisStore)
+        redis = await open_ephemeral("database", redis_url=REDIS_URL, db=db, data_dir=tmp_path)
+        assert isinstance(redis, RedisStore)  # a Redis URL wins over the kind
+        await redis.close()
+        with pytest.raises(ValueError, match="unknown ephemeral store"):
+            await open_ephemeral("disk", redis_url="", db=db, data_dir=tmp_path)
+    finally:
+        await db.close()
+
+
+async def test_a_corrupt_ephemeral_file_is_replaced(tmp_path: Path) -> None:
+    """Written without fsync, the file may not survive a crash of the machine; it holds nothing
+    that must, so a start finds an empty one rather than failing."""
+    (tmp_path / FILE_NAME).write_bytes(b"not a database" * 100)
+    db = await open_database(None, tmp_path)
+    try:
+        store = await open_ephemeral("database", redis_url="", db=db, data_dir=tmp_path)
+        assert await store.incr("k", 60) == 1
+        await store.close()
+    finally:
+        await db.close()

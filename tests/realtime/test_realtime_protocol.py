@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bastion.core.record_access import Access
-from tests.realtime.conftest import marker, posts_collection
+from tests.realtime.conftest import clients_of, marker, posts_collection
 
 MARK = "rt_marker/*"
 
@@ -153,11 +153,12 @@ async def test_a_disconnected_client_is_forgotten(api, sse):
     assert await client.subscribe("posts/*") == 404
 
 
-async def test_an_idle_stream_is_closed(api, sse, monkeypatch):
-    from bastion.api import realtime as realtime_api
-
-    monkeypatch.setattr(realtime_api, "IDLE_TIMEOUT", 0.05)  # PocketBase: 5 minutes
-    client = await sse()
-    assert await client.ended()
-    assert client.retry_hints == []  # not a shutdown: the SDK reconnects by itself
-    assert await client.subscribe("posts/*") == 404
+async def test_an_idle_stream_is_closed(configured_api):
+    async with (
+        configured_api(realtime_idle_timeout=0.05) as api,  # PocketBase: 5 minutes
+        clients_of(api, "sse") as sse,
+    ):
+        client = await sse()
+        assert await client.ended()
+        assert client.retry_hints == []  # not a shutdown: the SDK reconnects by itself
+        assert await client.subscribe("posts/*") == 404

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bastion.realtime import client_state
-from tests.realtime.conftest import marker, posts_collection
+from tests.realtime.conftest import clients_of, marker, posts_collection
 
 MARK = "rt_marker/*"
 
@@ -128,10 +128,8 @@ async def test_slow_consumer_is_closed_with_1008(api, ws, monkeypatch):
     assert api.app.realtime.find(slow.client_id) is None
 
 
-async def test_an_idle_socket_is_closed(ws, monkeypatch):
-    from bastion.api import realtime_ws
-
-    monkeypatch.setattr(realtime_ws, "IDLE_TIMEOUT", 0.05)
-    client = await ws()
-    assert await client.ended()
-    assert client.close_code == 1000
+async def test_an_idle_socket_is_closed(configured_api):
+    async with configured_api(realtime_idle_timeout=0.05) as api, clients_of(api, "ws") as ws:
+        client = await ws()
+        assert await client.ended()
+        assert client.close_code == 1000

@@ -9,7 +9,7 @@ first (without owning it) cannot keep access.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bastion.auth.oauth2.provider_presets import ExternalUser
 from bastion.core.app_protocol import App
@@ -21,6 +21,9 @@ from bastion.core.record_query import find_by_id, find_where
 from bastion.core.system_collections import SUPERUSERS_ID
 from bastion.errors import BadRequestError, ValidationError
 from bastion.store.ddl import quote
+
+if TYPE_CHECKING:
+    from bastion.core.app_protocol import App
 
 EXTERNAL_AUTHS = "_externalAuths"
 

@@ -4,6 +4,10 @@ the user lookup (userinfo endpoint, or the OpenID Connect id_token checked again
 Resolution order for every endpoint: the collection's provider config, then the preset, then (for
 the generic `oidc*` providers) the issuer's discovery document, when `extra.issuer` or
 `extra.discoveryURL` names one. Failures raise `ProviderError`; the API answers them with 400.
+
+Discovery documents and key sets are kept a few minutes in a `DocumentCache` the App owns (one
+per process: they are the providers' data, fetched again at will, never the only copy of
+anything), so every auth-methods call is not also a round trip to the provider.
 """
 
 from __future__ import annotations
@@ -29,10 +33,6 @@ _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 # PocketBase's default leeway for id_token time claims (PB_ID_TOKEN_LEEWAY).
 ID_TOKEN_LEEWAY = 300
 _TIMEOUT = 30.0
-# Discovery documents and key sets change rarely: keep them a few minutes per process, so that
-# every auth-methods call is not also a round trip to the provider.
-_CACHE_SECONDS = 300
-_cache: dict[str, tuple[float, Any]] = {}
 
 
 class ProviderError(Exception):
@@ -49,17 +49,30 @@ def s256_challenge(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-async def _get_json(url: str) -> Any:
-    hit = _cache.get(url)
-    if hit and hit[0] > time.monotonic():
-        return hit[1]
-    async with httpx.AsyncClient(timeout=_TIMEOUT) as client:
-        res = await client.get(url, headers={"Accept": "application/json"})
-    if res.status_code >= 400:
-        raise ProviderError(f"GET {url} answered {res.status_code}")
-    data = res.json()
-    _cache[url] = (time.monotonic() + _CACHE_SECONDS, data)
-    return data
+class DocumentCache:
+    """Providers' JSON documents (discovery, key sets) by URL, each kept `keep_seconds`; at most
+    `max_urls` of them (the URLs come from superusers' provider settings, so few)."""
+
+    def __init__(self, *, keep_seconds: float = 300.0, max_urls: int = 256) -> None:
+        self.keep_seconds = keep_seconds
+        self.max_urls = max_urls
+        self._documents: dict[str, tuple[float, Any]] = {}
+
+    async def get_json(self, url: str, *, fresh: bool = False) -> Any:
+        """The document at `url`, from the cache unless `fresh` or expired."""
+        hit = self._documents.get(url)
+        if hit and hit[0] > time.monotonic() and not fresh:
+            return hit[1]
+        async with httpx.AsyncClient(timeout=_TIMEOUT) as client:
+            res = await client.get(url, headers={"Accept": "application/json"})
+        if res.status_code >= 400:
+            raise ProviderError(f"GET {url} answered {res.status_code}")
+        data = res.json()
+        self._documents.pop(url, None)
+        while len(self._documents) >= self.max_urls:
+            del self._documents[next(iter(self._documents))]  # the oldest first
+        self._documents[url] = (time.monotonic() + self.keep_seconds, data)
+        return data
 
 
 @dataclass
@@ -74,6 +87,7 @@ class Provider:
     display_name: str = ""
     pkce: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    documents: DocumentCache = field(default_factory=DocumentCache, repr=False)
 
     # ---- the authorization request ------------------------------------------------------------
 
@@ -168,8 +182,7 @@ class Provider:
         try:
             if jwks_url:
                 kid = jwt.get_unverified_header(id_token).get("kid")
-                keys = jwt.PyJWKSet.from_dict(await _get_json(jwks_url))
-                matches = [k for k in keys.keys if kid is None or k.key_id == kid]
+                matches = await self._signing_keys(jwks_url, kid)
                 if not matches:
                     raise ProviderError("no JWKS key matches the id_token")
                 key, algorithms = matches[0], [matches[0].algorithm_name]
@@ -187,6 +200,16 @@ class Provider:
             raise ProviderError(f"iss must be one of {issuers}")
         return dict(claims)
 
+    async def _signing_keys(self, jwks_url: str, kid: Any) -> list[jwt.PyJWK]:
+        """The key set's keys for `kid`; a kept key set without it is fetched again (the provider
+        rotated its keys since), so every process follows a rotation at once."""
+        for fresh in (False, True):
+            keys = jwt.PyJWKSet.from_dict(await self.documents.get_json(jwks_url, fresh=fresh))
+            matches = [k for k in keys.keys if kid is None or k.key_id == kid]
+            if matches:
+                return matches
+        return []
+
 
 def _token_body(res: httpx.Response) -> dict[str, Any]:
     ctype = res.headers.get("content-type", "")
@@ -200,8 +223,9 @@ def _token_body(res: httpx.Response) -> dict[str, Any]:
         return {}
 
 
-async def init_provider(config: dict[str, Any]) -> Provider:
-    """The provider a collection's `oauth2.providers[]` entry describes; raises ProviderError."""
+async def init_provider(config: dict[str, Any], documents: DocumentCache | None = None) -> Provider:
+    """The provider a collection's `oauth2.providers[]` entry describes; raises ProviderError.
+    `documents` keeps discovery documents and key sets (the App's; none: fetched each time)."""
     name = str(config.get("name") or "")
     preset = PRESETS.get(name)
     if preset is None:
@@ -218,6 +242,7 @@ async def init_provider(config: dict[str, Any]) -> Provider:
         display_name=str(config.get("displayName") or preset.display_name),
         pkce=preset.pkce if pkce is None else bool(pkce),
         extra=dict(config.get("extra") or {}),
+        documents=documents or DocumentCache(keep_seconds=0),
     )
     if preset.jwks_url:
         p.extra.setdefault("jwksURL", preset.jwks_url)
@@ -239,7 +264,7 @@ async def _discover(p: Provider) -> None:
         url = issuer.rstrip("/") + "/.well-known/openid-configuration"
     if not url or (p.auth_url and p.token_url and "jwksURL" in p.extra):
         return
-    doc = await _get_json(url)
+    doc = await p.documents.get_json(url)
     if not isinstance(doc, dict):
         raise ProviderError("discovery document is not an object")
     p.auth_url = p.auth_url or str(doc.get("authorization_endpoint") or "")

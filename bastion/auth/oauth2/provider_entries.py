@@ -4,11 +4,25 @@ auth-methods handler can import it without a cycle)."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
-from bastion.auth.oauth2.provider_client import ProviderError, init_provider, random_string, s256_challenge
+from bastion.auth.oauth2.provider_client import (
+    DocumentCache,
+    ProviderError,
+    init_provider,
+    random_string,
+    s256_challenge,
+)
 from bastion.core.app_protocol import App
 from bastion.core.collection_model import Collection
+
+
+class OAuth2App(App, Protocol):
+    """The App, with the providers' documents (discovery, key sets) it caches for every sign-in."""
+
+    @property
+    def oauth2_documents(self) -> DocumentCache: ...
+
 
 log = logging.getLogger("bastion.oauth2")
 
@@ -17,7 +31,7 @@ def provider_configs(collection: Collection) -> list[dict[str, Any]]:
     return [p for p in collection.options.get("oauth2", {}).get("providers", []) or [] if isinstance(p, dict)]
 
 
-async def oauth2_providers_for(app: App, collection: Collection) -> list[dict[str, Any]]:
+async def oauth2_providers_for(app: OAuth2App, collection: Collection) -> list[dict[str, Any]]:
     """`auth-methods`' `oauth2.providers`: one entry per usable provider, each with a fresh state
     and PKCE pair, as PocketBase builds them (a provider that fails to set up is skipped)."""
     if not collection.options.get("oauth2", {}).get("enabled"):
@@ -25,7 +39,7 @@ async def oauth2_providers_for(app: App, collection: Collection) -> list[dict[st
     entries = []
     for config in provider_configs(collection):
         try:
-            provider = await init_provider(config)
+            provider = await init_provider(config, app.oauth2_documents)
         except (ProviderError, ValueError, OSError) as exc:
             log.debug("skipping OAuth2 provider %s: %s", config.get("name"), exc)
             continue

@@ -1,9 +1,10 @@
-"""The Redis store: counters shared by every node pointing at the same Redis.
+"""The Redis ephemeral store: keys shared by every node pointing at the same Redis.
 
 `incr` is one Lua script (INCR, then EXPIRE only when the key is new), so concurrent nodes never
-lose a count and a key can never be left without an expiry. Keys are namespaced by `prefix`.
-Timeouts are short: a slow or absent Redis must not hold requests, so every failure surfaces as
-`StoreUnavailable` and the limiter lets the request through (and logs it).
+lose a count and a key can never be left without an expiry; `take` is GET and DEL in one script
+(GETDEL needs Redis 6.2). Keys are namespaced by `prefix`. Timeouts are short: a slow or absent
+Redis must not hold requests, so every failure surfaces as `StoreUnavailable` and callers let
+the request through (and log it). Redis expires keys on its own clock.
 """
 
 from __future__ import annotations
@@ -11,12 +12,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from bastion.ratelimit.store_base import CounterStore, StoreUnavailable
+from bastion.store.ephemeral_base import EphemeralStore, StoreUnavailable
 
 _INCR = """
 local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 return n
+"""
+_TAKE = """
+local v = redis.call('GET', KEYS[1])
+if v then redis.call('DEL', KEYS[1]) end
+return v
 """
 
 
@@ -24,18 +30,18 @@ def _seconds(ttl: float) -> int:
     return max(1, math.ceil(ttl))
 
 
-class RedisStore(CounterStore):
+class RedisStore(EphemeralStore):
     def __init__(self, url: str, *, prefix: str = "bastion:rl:", timeout: float = 0.5) -> None:
-        try:
-            import redis.asyncio as redis_asyncio  # 0.6 s to import: only when Redis is configured
-        except ImportError as exc:  # pragma: no cover - depends on the installation
-            raise RuntimeError("the Redis rate-limit store needs the `redis` package") from exc
+        # imported here: the `redis` package is needed only when a Redis URL is configured
+        import redis.asyncio as redis_asyncio
+
         self._errors: tuple[type[BaseException], ...] = (redis_asyncio.RedisError, OSError)
         self.prefix = prefix
         self._client: Any = redis_asyncio.Redis.from_url(
             url, socket_timeout=timeout, socket_connect_timeout=timeout, decode_responses=True
         )
         self._incr = self._client.register_script(_INCR)
+        self._take = self._client.register_script(_TAKE)
 
     async def incr(self, key: str, ttl: float) -> int:
         try:
@@ -55,6 +61,13 @@ class RedisStore(CounterStore):
             await self._client.set(self.prefix + key, value, ex=_seconds(ttl))
         except self._errors as exc:
             raise StoreUnavailable(str(exc)) from exc
+
+    async def take(self, key: str) -> str | None:
+        try:
+            value = await self._take(keys=[self.prefix + key])
+        except self._errors as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        return None if value is None else str(value)
 
     async def delete(self, *keys: str) -> None:
         if not keys:

@@ -1,4 +1,4 @@
-"""The in-memory store: one process, bounded memory.
+"""The in-memory ephemeral store: this process only (one worker, tests), bounded memory.
 
 Every key carries an expiry time from the store's clock. Expired keys are swept at most once per
 `sweep_every` seconds (and whenever the table is full); if it is still full after a sweep, the
@@ -9,14 +9,11 @@ operations are synchronous inside the event loop, so each is atomic without a lo
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
-from bastion.ratelimit.store_base import CounterStore
-
-Clock = Callable[[], float]
+from bastion.store.ephemeral_base import Clock, EphemeralStore
 
 
-class MemoryStore(CounterStore):
+class MemoryStore(EphemeralStore):
     def __init__(
         self, *, clock: Clock = time.time, max_keys: int = 100_000, sweep_every: float = 60.0
     ) -> None:
@@ -54,6 +51,13 @@ class MemoryStore(CounterStore):
         self._items.pop(key, None)
         self._make_room()
         self._items[key] = (value, now + ttl)
+
+    async def take(self, key: str) -> str | None:
+        now = self._maintain()
+        item = self._items.pop(key, None)
+        if item is None or item[1] <= now:
+            return None
+        return item[0]
 
     async def delete(self, *keys: str) -> None:
         for key in keys:
