@@ -170,7 +170,7 @@ async def requests(seconds: float) -> None:
             ).start()
             transport = httpx.ASGITransport(app=create_asgi_app(app, manage_lifecycle=False))
             async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
-                from bastion.core.superusers import upsert_superuser_in
+                from bastion.cli.superusers import upsert_superuser_in
 
                 await upsert_superuser_in(app, "b@example.com", "benchpass123")
                 token = (

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from bastion.core.superusers import upsert_superuser_in
 
 from bastion.api.asgi import create_asgi_app
 from bastion.app import App
+from bastion.cli.superusers import upsert_superuser_in
 from bastion.config import Config
 from bastion.store.ephemeral_memory import MemoryStore
 from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD, ApiClient
