@@ -14,9 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bastion.logs.log_entry import LogRow
 from bastion.store import Database
@@ -24,6 +24,7 @@ from bastion.store.sqlite import SqliteDatabase, _connect
 
 TABLE = "_logs"
 AUX_FILE = "auxiliary.db"
+T = TypeVar("T")
 _COLUMNS = '"id", "level", "message", "data", "created"'
 
 _SQLITE_DDL = (
@@ -123,13 +124,27 @@ class SqliteLogStore(LogStore):
                 raise
             conn.execute("COMMIT")
 
+    async def _on_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn` on a worker thread with the connection to itself until the thread is done.
+
+        Cancelling the caller (the writer stopping mid-retention) does not stop the thread, so
+        the lock is released when the thread ends, not when the caller leaves: otherwise the next
+        batch began a transaction on the connection while the thread's was still open."""
+        await self._lock.acquire()
+        work = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+        work.add_done_callback(self._thread_done)
+        return await asyncio.shield(work)
+
+    def _thread_done(self, work: asyncio.Future[Any]) -> None:
+        self._lock.release()
+        if not work.cancelled():
+            work.exception()  # retrieved here, so a caller cancelled meanwhile leaves no warning
+
     async def write(self, sql: str, params: Sequence[Any] = ()) -> int:
-        async with self._lock:
-            return await asyncio.to_thread(self._in_tx, sql, [params])
+        return await self._on_thread(self._in_tx, sql, [params])
 
     async def reclaim(self) -> None:
-        async with self._lock:
-            await asyncio.to_thread(self._conn.execute, "VACUUM")
+        await self._on_thread(self._conn.execute, "VACUUM")
 
     async def close(self) -> None:
         async with self._lock:

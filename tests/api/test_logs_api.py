@@ -3,6 +3,7 @@ read it, filters, hourly stats, retention, and a full buffer that drops instead 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -229,6 +230,30 @@ async def test_retention_deletes_rows_older_than_max_days(api):
     assert deleted == 1
     ids = {i["id"] for i in await _logged(api)}
     assert "newrow000000001" in ids and "oldrow000000001" not in ids
+
+
+async def test_a_retention_cancelled_mid_delete_leaves_the_log_store_usable(api):
+    # The server stopping while retention runs cancels the delete's caller, not the delete itself:
+    # the next write must wait for it (it used to begin a second transaction on the same
+    # connection, and `bastion serve` failed to start with "cannot start a transaction within a
+    # transaction").
+    writer = api.app.request_logs.writer
+    await writer.stop()  # the store to this test alone: its delete starts at once
+    old = format_dt(datetime.now(UTC) - timedelta(days=30))
+    rows = [LogRow(f"bulk{i:011d}", 0, "GET /old", "{}", old) for i in range(200_000)]
+    await writer.store.insert(rows)
+    retention = asyncio.create_task(
+        writer.store.write('DELETE FROM "_logs" WHERE "created" <= ?', (format_dt(datetime.now(UTC)),))
+    )
+    await asyncio.sleep(0.02)  # the delete is running on its thread (200k rows: ~0.2 s)
+    retention.cancel()
+    for _ in range(3):
+        await writer.store.write('DELETE FROM "_logs" WHERE "id" = ?', ("nothing",))
+    await writer.store.insert(
+        [LogRow("afterrow0000001", 0, "GET /after", "{}", format_dt(datetime.now(UTC)))]
+    )
+    writer.start()
+    assert "afterrow0000001" in {i["id"] for i in await _logged(api)}
 
 
 async def test_full_buffer_drops_and_counts_instead_of_blocking(api, caplog):
