@@ -1,0 +1,77 @@
+"""Version stamps: two counters in `_params` that say when the schema or the settings last changed.
+
+Every process keeps the collections and the settings in memory. Each change to them bumps its
+counter in the same transaction that makes the change, so a process that reads a counter higher
+than the one it loaded knows its copy is stale (App.refresh_if_stale). Read by primary key, the
+pair costs one indexed lookup.
+
+`StampKeeper` is one process's view: the counters its in-memory copies reflect. A change this
+process commits itself advances them on commit (its copies are updated in place by the caller),
+unless another process bumped in between: then the next request reloads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from bastion.store.database import Executor
+
+Kind = Literal["schema", "settings"]
+
+# The `_params` rows (PocketBase keeps only `settings` there; these names cannot clash with it)
+_PARAM_IDS: dict[Kind, str] = {"schema": "bastion_schema_version", "settings": "bastion_settings_version"}
+_READ_SQL = 'SELECT "id", "value" FROM "_params" WHERE "id" IN (?, ?)'
+_BUMP_SQL = {
+    "sqlite": 'INSERT INTO "_params" ("id", "value", "created", "updated") VALUES (?, 1, ?, ?) '
+    'ON CONFLICT ("id") DO UPDATE SET "value" = "value" + 1, "updated" = excluded."updated" '
+    'RETURNING "value"',
+    "postgres": 'INSERT INTO "_params" ("id", "value", "created", "updated") VALUES (?, \'1\'::jsonb, ?, ?) '
+    'ON CONFLICT ("id") DO UPDATE SET "value" = to_jsonb(("_params"."value" #>> \'{}\')::bigint + 1), '
+    '"updated" = EXCLUDED."updated" RETURNING "value"',
+}
+
+
+@dataclass(frozen=True)
+class Stamp:
+    schema: int = 0
+    settings: int = 0
+
+    def newer_than(self, other: Stamp) -> bool:
+        return self.schema > other.schema or self.settings > other.settings
+
+
+async def read_stamp(db: Executor) -> Stamp:
+    """The counters as committed now (0 for one never bumped)."""
+    rows = await db.fetch_all(_READ_SQL, (_PARAM_IDS["schema"], _PARAM_IDS["settings"]))
+    values = {r["id"]: int(r["value"]) for r in rows}
+    return Stamp(values.get(_PARAM_IDS["schema"], 0), values.get(_PARAM_IDS["settings"], 0))
+
+
+async def bump(tx: Executor, kind: Kind, now: str = "") -> int:
+    """Add one to `kind`'s counter inside the open transaction `tx`; returns the new value.
+    (The row lock this takes also orders concurrent changes: their values never repeat.)"""
+    row = await tx.fetch_one(_BUMP_SQL[tx.dialect], (_PARAM_IDS[kind], now, now))
+    return int(row["value"]) if row else 0
+
+
+class StampKeeper:
+    """The stamp this process's in-memory schema and settings reflect."""
+
+    def __init__(self) -> None:
+        self.known = Stamp()
+
+    async def bump(self, tx: Executor, kind: Kind, now: str = "") -> None:
+        """Bump `kind` in `tx`; once committed, count the change as known here when it directly
+        follows what this process had (the caller applies it to its in-memory copy)."""
+        value = await bump(tx, kind, now)
+        tx.on_commit(lambda: self._advance(kind, value))
+
+    def _advance(self, kind: Kind, value: int) -> None:
+        if getattr(self.known, kind) == value - 1:
+            self.known = replace(self.known, **{kind: value})
+
+    def loaded(self, kind: Kind, value: int) -> None:
+        """`kind` was just read whole at `value` or later (a stamp read before the data)."""
+        if value > getattr(self.known, kind):
+            self.known = replace(self.known, **{kind: value})
