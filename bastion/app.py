@@ -38,7 +38,7 @@ from bastion.store import Database, Executor, open_database
 from bastion.store.database import DatabaseTimeouts
 from bastion.store.ephemeral_base import Clock, EphemeralStore
 from bastion.store.ephemeral_open import open_ephemeral
-from bastion.store.version_stamp import Stamp, StampKeeper, read_stamp
+from bastion.store.version_stamp import SharedStampReader, Stamp, StampKeeper, read_stamp
 
 log = logging.getLogger("bastion.app")
 
@@ -71,6 +71,7 @@ class App:
         self.stamp = StampKeeper()
         self._reload_lock = asyncio.Lock()
         self._checked = False
+        self._stamp_reader: SharedStampReader | None = None  # PostgreSQL: one read per batch
         # Short-lived state every worker and node shares (bastion/store/ephemeral_base.py):
         # opened at start unless given, and the limiter counting in it.
         self._ephemeral = ephemeral
@@ -123,6 +124,8 @@ class App:
         await self._load_settings()
         self.stamp.loaded("schema", loaded.schema)
         self.stamp.loaded("settings", loaded.settings)
+        if self._db.dialect == "postgres":
+            self._stamp_reader = SharedStampReader(self._db)
         self.realtime = hub = realtime.attach(self)
         if backend_kind(self.config.realtime_pubsub) != "memory":
             # an unreachable backend fails here, at start
@@ -163,6 +166,9 @@ class App:
             await self.realtime.close()
             self.realtime = None
         await self.files.close()
+        if self._stamp_reader is not None:
+            await self._stamp_reader.close()
+            self._stamp_reader = None
         if self._db is not None:
             await self._db.close()
             self._db = None
@@ -210,15 +216,17 @@ class App:
         Each process keeps the schema and settings in memory, dated by a version stamp
         (store/version_stamp.py). On SQLite a check costs no query unless some other connection
         committed since the last look (`PRAGMA data_version`); on PostgreSQL it reads the stamp,
-        one primary-key lookup. A newer stamp reloads what changed; concurrent requests wait for
-        the same reload.
+        one primary-key lookup, shared by the requests that arrive while one is under way
+        (SharedStampReader). A newer stamp reloads what changed; concurrent requests wait for the
+        same reload.
         """
         if self._checked and not self.db.changed_since_last_look():
             return
         # A commit was seen (or a check is under way or failed): until a check completes, every
         # request reads the stamp itself rather than trusting the look that saw the commit.
         self._checked = False
-        seen = await read_stamp(self.db)
+        reader = self._stamp_reader
+        seen = await (reader.read() if reader is not None else read_stamp(self.db))
         if seen.newer_than(self.stamp.known):
             await self._reload(seen)
         self._checked = True

@@ -12,6 +12,8 @@ unless another process bumped in between: then the next request reloads.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -75,3 +77,50 @@ class StampKeeper:
         """`kind` was just read whole at `value` or later (a stamp read before the data)."""
         if value > getattr(self.known, kind):
             self.known = replace(self.known, **{kind: value})
+
+
+class SharedStampReader:
+    """Reads the stamp for many concurrent requests at once, with the same guarantee as a read
+    per request.
+
+    A request may use a read only if the read was sent after the request arrived (then it sees
+    every change acknowledged before). So a request that finds a read under way waits for the
+    next one, which every request arriving meanwhile shares: under load one round trip serves a
+    whole batch of requests instead of one each. Meant for databases whose statements suspend
+    (PostgreSQL); SQLite's inline reads need none of this.
+    """
+
+    def __init__(self, db: Executor) -> None:
+        self._db = db
+        self._waiting: asyncio.Future[Stamp] | None = None  # for the next read to be sent
+        self._driver: asyncio.Task[None] | None = None
+
+    async def read(self) -> Stamp:
+        if self._waiting is None:
+            self._waiting = asyncio.get_running_loop().create_future()
+            # a waiter that goes away never leaves an exception unretrieved
+            self._waiting.add_done_callback(lambda f: f.cancelled() or f.exception())
+            if self._driver is None or self._driver.done():
+                self._driver = asyncio.create_task(self._drive())
+        # shielded: one cancelled request must not cancel the read the others wait for
+        return await asyncio.shield(self._waiting)
+
+    async def _drive(self) -> None:
+        while (batch := self._waiting) is not None:
+            self._waiting = None  # from here on, arrivals wait for the next read
+            try:
+                batch.set_result(await read_stamp(self._db))
+            except asyncio.CancelledError:
+                batch.cancel()
+                raise
+            except Exception as exc:  # noqa: BLE001 - each waiter raises it (503 for the database)
+                batch.set_exception(exc)
+
+    async def close(self) -> None:
+        if self._waiting is not None:
+            self._waiting.cancel()
+            self._waiting = None
+        if self._driver is not None and not self._driver.done():
+            self._driver.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._driver
