@@ -38,6 +38,7 @@ from bastion.store import Database, Executor, open_database
 from bastion.store.database import DatabaseTimeouts
 from bastion.store.ephemeral_base import Clock, EphemeralStore
 from bastion.store.ephemeral_open import open_ephemeral
+from bastion.store.leader_lock import LeaderLock, open_leader_lock
 from bastion.store.version_stamp import SharedStampReader, Stamp, StampKeeper, read_stamp
 
 log = logging.getLogger("bastion.app")
@@ -76,6 +77,9 @@ class App:
         # opened at start unless given, and the limiter counting in it.
         self._ephemeral = ephemeral
         self._limiter: ratelimit.Limiter | None = None
+        # Whether this process runs the once-per-node housekeeping (log retention, the sweep of
+        # expired OTPs and MFA sessions): store/leader_lock.py
+        self._leader: LeaderLock | None = None
         # OAuth2: providers' discovery documents and key sets (per process), and the popup's
         # answer handed to the realtime client on whichever process holds its stream
         self.oauth2_documents = DocumentCache()
@@ -93,6 +97,12 @@ class App:
         if self._ephemeral is None:
             raise RuntimeError("App.start() has not run")
         return self._ephemeral
+
+    @property
+    def leader(self) -> LeaderLock:
+        if self._leader is None:
+            raise RuntimeError("App.start() has not run")
+        return self._leader
 
     @property
     def limiter(self) -> ratelimit.Limiter:
@@ -140,6 +150,7 @@ class App:
             )
         self._limiter = ratelimit.build(self)
         self.oauth2_relay.start()
+        self._leader = await open_leader_lock(self._db, cfg.data_dir)
         self.request_logs = await logs.attach(self)
         # Voids OTPs, MFA sessions, sign-in origins and TOTP secrets when their record's password,
         # tokenKey or existence changes, and sweeps expired OTPs and MFA sessions hourly (as
@@ -159,6 +170,9 @@ class App:
         if self.request_logs is not None:
             await logs.close(self.request_logs)  # writes what is still buffered
             self.request_logs = None
+        if self._leader is not None:
+            await self._leader.close()
+            self._leader = None
         if self._node_bridge is not None:
             await self._node_bridge.close()
             self._node_bridge = None
