@@ -20,9 +20,25 @@ OUTBOX_SIZE = 1000
 _ID_ALPHABET = string.ascii_letters + string.digits
 
 
-def new_client_id() -> str:
-    # PocketBase uses a 40 character random alphanumeric id.
-    return random_string(40, _ID_ALPHABET)
+PROCESS_ID_LENGTH = 8
+
+
+def new_process_id() -> str:
+    """The id a process puts at the start of its clients' ids (letters and digits)."""
+    return random_string(PROCESS_ID_LENGTH, _ID_ALPHABET)
+
+
+def new_client_id(process_id: str = "") -> str:
+    """40 letters and digits, as PocketBase's; the first PROCESS_ID_LENGTH name the process that
+    holds the client, so a request for it reaching another process can be sent there
+    (bastion/realtime/client_router.py). Clients only ever compare the id as a string."""
+    prefix = process_id or new_process_id()
+    return prefix + random_string(40 - len(prefix), _ID_ALPHABET)
+
+
+def owner_of(client_id: str) -> str:
+    """The process id a client id starts with ("" when it cannot be one of ours)."""
+    return client_id[:PROCESS_ID_LENGTH] if len(client_id) == 40 else ""
 
 
 @dataclass(frozen=True)

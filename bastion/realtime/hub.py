@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bastion.bus.events import RecordEvent
 from bastion.core.app_protocol import App
@@ -28,6 +28,9 @@ from bastion.realtime.record_visibility import can_see
 from bastion.realtime.shutdown_signal import on_stop_signal
 from bastion.realtime.subscription_topics import SubscriptionOptions, record_topics
 
+if TYPE_CHECKING:
+    from bastion.realtime.client_router import ClientRouter
+
 log = logging.getLogger("bastion.realtime")
 # the longest the fan-out keeps the event loop before letting other work run (seconds)
 FANOUT_SLICE = 0.005
@@ -39,6 +42,8 @@ class RealtimeHub(ClientRegistry):
         self.app = app
         self.closed = False
         self.failures = FailureLog(log)
+        # sends requests about clients other processes hold to them (None: this process alone)
+        self.router: ClientRouter | None = None
         self._events: asyncio.Queue[RecordEvent | None] = asyncio.Queue()
         self._unsubscribe = app.bus.subscribe(self.enqueue)
         loop = asyncio.get_running_loop()
