@@ -83,7 +83,8 @@ class ClientRegistry:
         except ValidationError:
             self.quota.recharge(client.address, charge, client.charge)
             raise
-        client.subscriptions, client.charge = wanted, charge
+        client.replace_subscriptions(wanted, time.time())
+        client.charge = charge
 
     # ---- idle long-polling clients ----------------------------------------------------------
 

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from bastion.bus.events import RecordEvent
@@ -78,6 +79,8 @@ class RealtimeHub(ClientRegistry):
     def enqueue(self, event: RecordEvent) -> None:
         """Fan out `event` (a local commit, or another node's via the pub/sub bridge)."""
         if not self.closed:
+            if not event.committed_at:  # a local event, arriving right after its commit
+                event = replace(event, committed_at=time.time())
             self._events.put_nowait(event)
 
     async def _run(self) -> None:
@@ -122,7 +125,7 @@ class RealtimeHub(ClientRegistry):
                 slice_end = time.monotonic() + FANOUT_SLICE
             if client.auth_expires and client.auth_expires <= now:
                 client.auth, client.auth_expires = None, 0.0  # an expired token no longer counts
-            for sub, options in list(client.subscriptions.items()):
+            for sub, options in client.subscriptions_at(event.committed_at):
                 if client.discarded.is_set():
                     break
                 rule_name = topics.get(options.topic)

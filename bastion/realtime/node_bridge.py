@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import time
 from typing import Any
 
 import msgspec
@@ -44,6 +45,7 @@ class _Wire(msgspec.Struct):
     action: str
     collection: str  # id
     record: dict[str, Any]
+    at: float = 0.0  # the commit's Unix time (RecordEvent.committed_at)
 
 
 _encoder = msgspec.json.Encoder()
@@ -115,7 +117,8 @@ class NodeBridge:
 
     def _on_local(self, event: RecordEvent) -> None:
         record = event.record
-        wire = _Wire(self.node_id, event.action, record.collection.id, record_values(record))
+        at = event.committed_at or time.time()
+        wire = _Wire(self.node_id, event.action, record.collection.id, record_values(record), at)
         try:
             self._outgoing.put_nowait(_encoder.encode(wire))
         except asyncio.QueueFull:
@@ -145,4 +148,6 @@ class NodeBridge:
         if wire.origin == self.node_id or wire.action not in ("create", "update", "delete"):
             return None
         record = await record_from_values(self.app, wire.collection, wire.record)
-        return None if record is None else RecordEvent(wire.action, record)  # type: ignore[arg-type]
+        if record is None:
+            return None
+        return RecordEvent(wire.action, record, committed_at=wire.at)  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ are run by the one that does (bastion/realtime/client_router.py), and answered a
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import httpx
@@ -13,7 +14,9 @@ from bastion import app as app_module
 from bastion.api.asgi import create_asgi_app
 from bastion.app import App
 from bastion.bus.broker import Broker
+from bastion.bus.events import RecordEvent
 from bastion.config import Config
+from bastion.core.record_model import Record
 from bastion.realtime import client_router
 from bastion.realtime.client_state import new_client_id
 from bastion.realtime.node_bridge import NodeBridge
@@ -118,3 +121,22 @@ async def test_a_client_no_process_holds_is_unknown(api, other_worker):
         )
         assert r.status_code == 404
         assert r.json() == {"data": {}, "message": "Missing or invalid client id.", "status": 404}
+
+
+async def test_an_event_committed_before_an_unsubscribe_still_reaches_the_stream(api, sse):
+    """Another process's event may arrive after an unsubscribe that followed its write: it is
+    delivered, by its commit time; one committed after the unsubscribe is not."""
+    await posts_collection(api)
+    await marker(api)
+    posts = api.app.registry.find_collection("posts")
+    data = await api.create_record("posts", {"title": "in flight"})
+    record = Record(posts, {k: v for k, v in data.items() if k not in ("collectionId", "collectionName")})
+    watcher = await sse()
+    assert await watcher.subscribe("posts/*", MARK) == 204
+    written = time.time()
+    assert await watcher.subscribe(MARK) == 204
+    api.app.realtime.enqueue(RecordEvent("update", record, committed_at=written))  # as the bridge does
+    api.app.realtime.enqueue(RecordEvent("update", record, committed_at=time.time()))
+    await marker(api)
+    events = await watcher.until(MARK)
+    assert [(e.name, e.data["action"]) for e in events] == [("posts/*", "update"), (MARK, "create")]
