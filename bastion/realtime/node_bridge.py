@@ -1,4 +1,6 @@
-"""Record events between nodes: local events out to the pub/sub backend, other nodes' events in.
+"""Record events between processes (workers, nodes): local events out to the pub/sub backend,
+other processes' events in. It also starts the ClientRouter (client_router.py), which carries
+requests about a client to the process holding it on a second subscription.
 
 Out: the bus calls `_on_local` after each commit; the event is encoded and queued, and one task
 publishes in commit order (a bounded queue: if the backend stalls, events are dropped with a
