@@ -19,7 +19,6 @@ from bastion import logs, ratelimit, realtime
 from bastion.auth.mfa import AuthStateJanitor
 from bastion.auth.oauth2.provider_client import DocumentCache
 from bastion.bus import EventBus
-from bastion.bus.pubsub import backend_kind
 from bastion.config import Config
 from bastion.core.auth_index_repair import repair_auth_indexes
 from bastion.core.collection_service import CollectionService
@@ -123,7 +122,7 @@ class App:
         self._signature = await self._read_signature()
         self._synced_at = time.monotonic()
         self.realtime = hub = realtime.attach(self)
-        if backend_kind(self.config.realtime_pubsub) != "memory":
+        if NodeBridge.needed(self.config):
             # an unreachable backend fails here, at start
             self._node_bridge = await NodeBridge.start(self, hub)
         if self._ephemeral is None:
