@@ -39,7 +39,8 @@ def decode_json(raw: bytes | str) -> Any:
 
 
 def get_app(request: Request) -> App:
-    return request.app.state.bastion  # type: ignore[no-any-return]
+    app: App = request.app.state.bastion  # put there by api/asgi.py (Starlette's State is untyped)
+    return app
 
 
 class JSONResponse(Response):
