@@ -59,8 +59,8 @@ class PostgresPubSub(PubSub):
         conn.add_termination_listener(self._lost)
         self._listen = conn
 
-    def _listener(self, _conn: Any, _pid: int, _channel: str, text: str) -> None:
-        payload = self._join(text)
+    def _listener(self, _conn: object, _pid: int, _channel: str, text: object) -> None:
+        payload = self._join(str(text))  # a NOTIFY payload is always text
         if payload is not None and self._on_message is not None:
             self._on_message(payload)
 
