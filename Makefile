@@ -14,10 +14,12 @@ test: lint
 	$(VENV)/bin/pytest -q $(ARGS)
 
 # lint-imports: the layer contracts in pyproject.toml ([tool.importlinter]; docs/architecture.md).
+# mypy: the type checker, configured in pyproject.toml ([tool.mypy]); strict on core/ and rules/.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check bastion tests bench
 	$(VENV)/bin/ruff format --check --quiet bastion tests bench
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy bastion
 
 $(SERVE_STAMP): pyproject.toml uv.lock scripts/bootstrap.sh
 	sh scripts/bootstrap.sh serve

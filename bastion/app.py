@@ -20,7 +20,6 @@ from bastion import logs, ratelimit, realtime
 from bastion.auth.mfa import AuthStateJanitor
 from bastion.auth.oauth2.provider_client import DocumentCache
 from bastion.bus import EventBus
-from bastion.bus.pubsub import backend_kind
 from bastion.config import Config
 from bastion.core.auth_index_repair import repair_auth_indexes
 from bastion.core.collection_service import CollectionService
@@ -137,7 +136,7 @@ class App:
         if self._db.dialect == "postgres":
             self._stamp_reader = SharedStampReader(self._db)
         self.realtime = hub = realtime.attach(self)
-        if backend_kind(self.config.realtime_pubsub) != "memory":
+        if NodeBridge.needed(self.config):
             # an unreachable backend fails here, at start
             self._node_bridge = await NodeBridge.start(self, hub)
         if self._ephemeral is None:

@@ -114,8 +114,9 @@ class Config:
     realtime_pubsub: str = field(
         default="memory",
         metadata={
-            "help": "carries realtime events between nodes: memory (one node), redis://…, nats://…, "
-            "or postgres (LISTEN/NOTIFY on the PostgreSQL data database)"
+            "help": "carries realtime events and subscription requests between processes: memory "
+            "(one node: its workers share an embedded broker), redis://…, nats://…, or postgres "
+            "(LISTEN/NOTIFY on the PostgreSQL data database)"
         },
     )
     realtime_max_clients_per_ip: int = field(

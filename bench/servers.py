@@ -31,7 +31,14 @@ PG_PORT = 5432
 
 # Bastion limits the auth routes even while the settings' rate limits are off (PocketBase does
 # not); the auth workload measures hashing and token issue, so both run without a limiter.
-BASTION_ENV = {"BASTION_LOG_LEVEL": "warning", "BASTION_RATELIMIT_AUTH_BASELINE": "false"}
+BASTION_ENV = {
+    "BASTION_LOG_LEVEL": "warning",
+    "BASTION_RATELIMIT_AUTH_BASELINE": "false",
+    # the fan-out's subscribers all come from 127.0.0.1: lift the per-address realtime budgets
+    # (500 clients, 2,000 subscriptions per worker by default), which PocketBase does not have
+    "BASTION_REALTIME_MAX_CLIENTS_PER_IP": "100000",
+    "BASTION_REALTIME_MAX_SUBSCRIPTIONS_PER_IP": "100000",
+}
 
 
 @dataclass

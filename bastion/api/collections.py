@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -20,6 +21,11 @@ from bastion.core.schema_registry import SchemaRegistry
 from bastion.errors import BadRequestError, ForbiddenError, UnauthorizedError, ValidationError, field_error
 
 NOT_FOUND = "The requested resource wasn't found."
+
+
+def _sort_key(name: str) -> Callable[[dict[str, Any]], tuple[str, str]]:
+    """Order collections by one of their JSON keys, ties broken by id."""
+    return lambda item: (str(item.get(name, "")), item["id"])
 
 
 async def superuser_access(request: Request, body: dict[str, Any] | None = None) -> Access:
@@ -61,7 +67,7 @@ async def list_collections(request: Request) -> Response:
     for key in reversed([s.strip() for s in sort.split(",") if s.strip()]):
         desc = key.startswith("-")
         name = key.lstrip("+-")
-        items.sort(key=lambda i, n=name: (str(i.get(n, "")), i["id"]), reverse=desc)
+        items.sort(key=_sort_key(name), reverse=desc)
     total = len(items)
     start = (q.page - 1) * q.per_page
     page = items[start : start + q.per_page]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from time import perf_counter
-from typing import Any
+from typing import Any, overload
 
 import msgspec
 from starlette.datastructures import UploadFile
@@ -39,7 +39,8 @@ def decode_json(raw: bytes | str) -> Any:
 
 
 def get_app(request: Request) -> App:
-    return request.app.state.bastion  # type: ignore[no-any-return]
+    app: App = request.app.state.bastion  # put there by api/asgi.py (Starlette's State is untyped)
+    return app
 
 
 class JSONResponse(Response):
@@ -90,10 +91,10 @@ async def read_body(request: Request) -> dict[str, Any]:
         raw = await request.body()
         if not raw.strip():
             return {}
-        data = decode_json(raw)
-        if not isinstance(data, dict):
+        document = decode_json(raw)
+        if not isinstance(document, dict):
             raise BadRequestError(INVALID_BODY)
-        return data
+        return document
     if ctype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         try:
             form = await request.form()
@@ -135,7 +136,15 @@ async def read_body_or(request: Request, load_error: str) -> dict[str, Any]:
         raise BadRequestError(load_error) from None
 
 
-def picked(data: Any, query: Any) -> Any:
-    """Apply the `fields` query parameter (PocketBase's response field picker), if given."""
+@overload
+def picked(data: dict[str, Any], query: Any) -> dict[str, Any]: ...
+@overload
+def picked(data: list[Any], query: Any) -> list[Any]: ...
+def picked(data: dict[str, Any] | list[Any], query: Any) -> dict[str, Any] | list[Any]:
+    """Apply the `fields` query parameter (PocketBase's response field picker), if given.
+    The picker keeps the body's shape: a JSON object stays one."""
     fields = query.get("fields") or ""
-    return pick_fields(data, fields) if fields else data
+    if not fields:
+        return data
+    shaped: dict[str, Any] | list[Any] = pick_fields(data, fields)
+    return shaped

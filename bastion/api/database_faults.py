@@ -9,11 +9,11 @@ the request log keeps the cause for superusers, as it does for a 500.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from starlette.responses import Response
 
 from bastion.errors import UnavailableError
+from bastion.http.asgi_headers import Scope
 from bastion.http.errors import error_response
 from bastion.http.request_log import note_error
 from bastion.obs.log_throttle import LogThrottle
@@ -40,7 +40,7 @@ def unavailable_error(exc: DatabaseUnavailable) -> UnavailableError:
     )
 
 
-def database_fault_response(exc: DatabaseUnavailable, scope: dict[str, Any], accept: str | None) -> Response:
+def database_fault_response(exc: DatabaseUnavailable, scope: Scope, accept: str | None) -> Response:
     report_database_fault(exc, str(scope.get("path", "")))
     err = unavailable_error(exc)
     note_error(scope, err.message, exc.cause)

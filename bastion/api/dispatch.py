@@ -28,12 +28,13 @@ from re import Pattern
 from typing import Any
 from urllib.parse import parse_qsl, unquote_to_bytes
 
+from starlette._utils import get_route_path  # routing.py's own import: not re-exported there
 from starlette.applications import Starlette
 from starlette.convertors import Convertor
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route, WebSocketRoute, get_route_path
+from starlette.routing import Route, WebSocketRoute
 
 from bastion.http.asgi_headers import Receive, Scope, Send
 
@@ -86,7 +87,7 @@ class _Target:
         self.regex: Pattern[str] = route.path_regex
         self.convertors: dict[str, Convertor[Any]] = route.param_convertors
         self.methods: set[str] | None = route.methods
-        self.endpoint: Endpoint = route.endpoint  # type: ignore[assignment]
+        self.endpoint: Endpoint = route.endpoint
 
 
 class RouteDispatcher:

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bastion.api.context import JSONResponse, get_app, load_access, require_auth
+from bastion.core.fields import FileField
 from bastion.core.record_access import Access, can_access_record, normalize_headers
 from bastion.core.record_query import find_by_id
 from bastion.errors import NotFoundError
@@ -47,7 +48,7 @@ async def download(request: Request) -> Response:
         (
             f
             for f in collection.fields
-            if f.type == "file" and filename in f.names(record.data.get(f.name))  # type: ignore[attr-defined]
+            if isinstance(f, FileField) and filename in f.names(record.data.get(f.name))
         ),
         None,
     )

@@ -41,6 +41,6 @@ def possible_proxy_header(request: Request) -> str:
 
 # Liveness stays shallow (as PocketBase's): without a token it never touches the database, not
 # even for the periodic schema check, so a database outage never fails it; /api/ready is deep.
-health.reads_schema = False  # type: ignore[attr-defined]
+health.reads_schema = False  # type: ignore[attr-defined]  # a marker api/asgi.py reads with getattr
 
 routes = [Route("/api/health", health, methods=["GET", "HEAD"])]

@@ -16,6 +16,8 @@ Both answer 401 for a missing, forged or expired token and 400 once a superuser 
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -92,7 +94,7 @@ async def create_first_superuser(request: Request) -> Response:
     body = await read_body(request)
     collection = _superusers(app)
     root = Access(auth=Record(collection, {"id": TOKEN_TYPE}))  # acting as a superuser, as the CLI does
-    fields = {k: body.get(k) for k in ("email", "password", "passwordConfirm") if k in body}
+    fields: dict[str, Any] = {k: body.get(k) for k in ("email", "password", "passwordConfirm") if k in body}
     async with app.transaction() as tx:
         if tx.dialect == "postgres":
             # Two browsers submitting at once: the second waits here, then finds the first's row.

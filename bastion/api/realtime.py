@@ -18,16 +18,15 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from bastion.api.context import INVALID_BODY, get_app, load_access, read_body
-from bastion.core.record_model import Record
 from bastion.errors import (
     BadRequestError,
-    ForbiddenError,
-    NotFoundError,
     UnavailableError,
     ValidationError,
     field_error,
 )
 from bastion.realtime import Message, RealtimeClient, RealtimeHub
+from bastion.realtime.client_ops import bind_client
+from bastion.realtime.client_router import on_owner
 from bastion.realtime.subscription_validation import subscription_errors
 
 MAX_LIFETIME = 30 * 60.0
@@ -107,32 +106,19 @@ def validate_body(body: dict[str, Any], *, client_required: bool = True) -> tupl
     return client_id, subs
 
 
-def _same_auth(a: Record | None, b: Record | None) -> bool:
-    if a is None or b is None:
-        return a is b
-    return a.id == b.id and a.collection.id == b.collection.id
-
-
 async def find_client(request: Request, hub: RealtimeHub, client_id: str) -> RealtimeClient:
-    """The client `client_id` names, bound to this request's auth (as PocketBase binds it)."""
-    client = hub.find(client_id)
-    if client is None:
-        raise NotFoundError("Missing or invalid client id.")
-    # an extra guard against guessed client ids: the subscriber must come from the stream's address
-    if client.ip and client.ip != client_ip(request):
-        raise BadRequestError("Invalid realtime client.")
+    """The client `client_id` names, held by this process, bound to this request's auth."""
     access = await load_access(request)
-    if client.auth is not None and not _same_auth(client.auth, access.auth):
-        raise ForbiddenError("The current and the previous request authorization don't match.")
-    client.auth = access.auth
-    return client
+    return bind_client(hub, client_id, client_ip(request), access.auth)
 
 
 async def set_subscriptions(request: Request) -> Response:
+    """Runs on the process holding the client's stream, whichever process the POST reached."""
     hub = realtime_hub(request)
     client_id, subs = validate_body(await read_body(request))
-    client = await find_client(request, hub, client_id)
-    hub.set_subscriptions(client, subs)
+    access = await load_access(request)
+    args = {"ip": client_ip(request), "subscriptions": subs}
+    await on_owner(hub, client_id, "subscribe", args, access.auth)
     return Response(status_code=204)
 
 

@@ -99,7 +99,8 @@ async def _read(rx: _Receiver, hub: RealtimeHub, client: RealtimeClient, authent
             return 1000
         if message["type"] == "websocket.disconnect":
             return 0
-        raw = message.get("text") if message.get("text") is not None else message.get("bytes") or b""
+        text, data = message.get("text"), message.get("bytes")
+        raw: str | bytes = text if isinstance(text, str) else data if isinstance(data, bytes) else b""
         await send(await handle(hub, client, raw, authenticate))
 
 

@@ -83,11 +83,13 @@ async def auth_with_password(request: Request) -> Response:
     pw_opts = c.options.get("passwordAuth", {})
     if not pw_opts.get("enabled"):
         raise ForbiddenError("The collection is not configured to allow password authentication.")
-    identity, password = body.get("identity"), body.get("password")
+    # anything but a string counts as blank, as PocketBase's form binding leaves it empty
+    identity = raw if isinstance(raw := body.get("identity"), str) else ""
+    password = raw if isinstance(raw := body.get("password"), str) else ""
     errors = {}
-    if not isinstance(identity, str) or not identity:
+    if not identity:
         errors["identity"] = field_error("validation_required", "Cannot be blank.")
-    if not isinstance(password, str) or not password:
+    if not password:
         errors["password"] = field_error("validation_required", "Cannot be blank.")
     if errors:
         raise ValidationError(errors, "An error occurred while validating the submitted data.")
@@ -107,13 +109,13 @@ async def auth_with_password(request: Request) -> Response:
     client = access.client_ip
     await lockout.check(app, c, identity, record, client=client)
     stored = str(record.data.get("password", "")) if record else _dummy_hash()
-    ok = await verify_password_async(str(password), stored)
+    ok = await verify_password_async(password, stored)
     if record is None or not ok:
         await lockout.record_failure(app, c, identity, record, client=client)
         raise BadRequestError("Failed to authenticate.")
     await lockout.record_success(app, c, identity, record, client=client)
     if needs_rehash(stored):
-        await _upgrade_hash(app, record, str(password))
+        await _upgrade_hash(app, record, password)
     access.context = "password"
     return await auth_response(app, record, access, method="password")
 

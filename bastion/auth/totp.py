@@ -19,6 +19,7 @@ import hmac
 import secrets
 import struct
 import time
+from typing import Any
 from urllib.parse import quote as url_quote
 from urllib.parse import urlencode
 
@@ -90,7 +91,7 @@ async def _ensure_table(app: App) -> None:
     await app.db.execute(_DDL)
 
 
-async def find(app: App, record: Record) -> dict | None:
+async def find(app: App, record: Record) -> dict[str, Any] | None:
     await _ensure_table(app)
     return await app.db.fetch_one(
         f'SELECT * FROM "{TABLE}" WHERE "collectionRef" = ? AND "recordRef" = ?',

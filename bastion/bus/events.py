@@ -25,6 +25,9 @@ class RecordEvent:
     action: Action
     record: Record  # the record after the change (for delete: as it was)
     before: Record | None = None  # the record before an update
+    # Unix time of the commit (0: not stamped yet; the realtime hub stamps local events as they
+    # arrive, right after their commit, and events from other processes carry their writer's)
+    committed_at: float = 0.0
 
 
 Subscriber = Callable[[RecordEvent], None]

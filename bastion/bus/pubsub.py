@@ -1,11 +1,15 @@
 """Pub/sub between nodes: a small interface and the in-memory backend (pubsub_open.py picks one).
 
-A backend carries opaque payloads (bytes) on one channel. Every subscriber on the channel gets
-every message, the publisher's own included, in the order one publisher sent them; delivery is
-at most once (a node that is down misses what was sent meanwhile: realtime clients reconnect and
-re-fetch). The backends, chosen by `realtime_pubsub`:
+A backend subscribes to one channel and carries opaque payloads (bytes). Every subscriber on a
+channel gets every message sent to it, the publisher's own included, in the order one publisher
+sent them; delivery is at most once (a node that is down misses what was sent meanwhile:
+realtime clients reconnect and re-fetch). A message goes to the backend's own channel, or to
+another one named in `publish` (a process's own inbox, for commands addressed to it). The
+backends, chosen by `realtime_pubsub`:
 
     memory     this process only (one node; also the contract suite's reference)
+    embedded:… the worker processes of one node, through the broker `serve` starts
+               (pubsub_embedded.py, broker.py)
     redis://…  Redis PUBLISH/SUBSCRIBE                    (pubsub_redis.py)
     nats://…   NATS core subjects                         (pubsub_nats.py)
     postgres   LISTEN/NOTIFY on the data database          (pubsub_postgres.py)
@@ -26,8 +30,8 @@ class PubSub(ABC):
         """Connect and subscribe to `channel`; `on_message` is called on the loop, must not block."""
 
     @abstractmethod
-    async def publish(self, payload: bytes) -> None:
-        """Send one message to every subscriber of the channel."""
+    async def publish(self, payload: bytes, channel: str | None = None) -> None:
+        """Send one message to every subscriber of `channel` (by default the one subscribed to)."""
 
     @abstractmethod
     async def close(self) -> None:
@@ -47,9 +51,9 @@ class MemoryPubSub(PubSub):
         self.channel, self._on_message = channel, on_message
         self._channels.setdefault(channel, set()).add(self)
 
-    async def publish(self, payload: bytes) -> None:
+    async def publish(self, payload: bytes, channel: str | None = None) -> None:
         loop = asyncio.get_running_loop()
-        for peer in list(self._channels.get(self.channel, ())):
+        for peer in list(self._channels.get(channel or self.channel, ())):
             if peer._on_message is not None:
                 loop.call_soon(peer._on_message, payload)  # delivered later, as a broker would
 
@@ -64,6 +68,8 @@ def backend_kind(url: str) -> str:
         return "memory"
     if url == "postgres":
         return "postgres"
+    if url.startswith("embedded:"):
+        return "embedded"
     scheme = url.split("://", 1)[0].lower()
     if scheme in ("redis", "rediss", "unix"):
         return "redis"

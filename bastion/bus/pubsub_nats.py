@@ -26,8 +26,8 @@ class NatsPubSub(PubSub):
         await self._nc.subscribe(channel, cb=deliver)
         await self._nc.flush()  # the subscription is in place once start returns
 
-    async def publish(self, payload: bytes) -> None:
-        await self._nc.publish(self.subject, payload)
+    async def publish(self, payload: bytes, channel: str | None = None) -> None:
+        await self._nc.publish(channel or self.subject, payload)
 
     async def close(self) -> None:
         if self._nc is not None:

@@ -6,7 +6,10 @@ knows them all, import one way.
 
 from __future__ import annotations
 
+import os
+
 from bastion.bus.pubsub import MemoryPubSub, PubSub, backend_kind
+from bastion.bus.pubsub_embedded import EmbeddedPubSub
 from bastion.bus.pubsub_nats import NatsPubSub
 from bastion.bus.pubsub_postgres import PostgresPubSub
 from bastion.bus.pubsub_redis import RedisPubSub
@@ -21,4 +24,18 @@ def open_pubsub(url: str, database_url: str = "") -> PubSub:
         return NatsPubSub(url)
     if kind == "postgres":
         return PostgresPubSub(database_url)
+    if kind == "embedded":
+        return EmbeddedPubSub(url)
     return MemoryPubSub()
+
+
+# Set by `serve` (broker_launch.py) in the workers' environment when it started a broker for them.
+BROKER_ENV = "BASTION_REALTIME_BROKER"
+
+
+def node_pubsub_url(url: str) -> str:
+    """The backend this process uses for `realtime_pubsub = url`: `memory` means this node, which
+    is the embedded broker when `serve` started workers with one, else this process alone."""
+    if backend_kind(url) == "memory" and os.environ.get(BROKER_ENV):
+        return "embedded:" + os.environ[BROKER_ENV]
+    return url

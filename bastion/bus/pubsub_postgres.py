@@ -59,8 +59,8 @@ class PostgresPubSub(PubSub):
         conn.add_termination_listener(self._lost)
         self._listen = conn
 
-    def _listener(self, _conn: Any, _pid: int, _channel: str, text: str) -> None:
-        payload = self._join(text)
+    def _listener(self, _conn: object, _pid: int, _channel: str, text: object) -> None:
+        payload = self._join(str(text))  # a NOTIFY payload is always text
         if payload is not None and self._on_message is not None:
             self._on_message(payload)
 
@@ -103,7 +103,8 @@ class PostgresPubSub(PubSub):
         del self._partial[msg_id]
         return b"".join(p for p in parts if p is not None)
 
-    async def publish(self, payload: bytes) -> None:
+    async def publish(self, payload: bytes, channel: str | None = None) -> None:
+        channel = channel or self.channel
         chunks = split_chunks(payload)
         msg_id = secrets.token_hex(6)
         texts = [f"{msg_id} {i} {len(chunks)}|{c.decode()}" for i, c in enumerate(chunks)]
@@ -112,11 +113,11 @@ class PostgresPubSub(PubSub):
                 self._notify = await asyncpg.connect(self.url)
             try:
                 if len(texts) == 1:
-                    await self._notify.execute("SELECT pg_notify($1, $2)", self.channel, texts[0])
+                    await self._notify.execute("SELECT pg_notify($1, $2)", channel, texts[0])
                     return
                 async with self._notify.transaction():
                     for text in texts:
-                        await self._notify.execute("SELECT pg_notify($1, $2)", self.channel, text)
+                        await self._notify.execute("SELECT pg_notify($1, $2)", channel, text)
             except Exception:
                 # the connection died (a database restart, say): the next publish reconnects
                 _terminate(self._notify)

@@ -40,8 +40,8 @@ class RedisPubSub(PubSub):
             if message is not None and message.get("type") == "message":
                 on_message(message["data"])
 
-    async def publish(self, payload: bytes) -> None:
-        await self._redis.publish(self.channel, payload)
+    async def publish(self, payload: bytes, channel: str | None = None) -> None:
+        await self._redis.publish(channel or self.channel, payload)
 
     async def close(self) -> None:
         if self._reader is not None:

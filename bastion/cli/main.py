@@ -117,8 +117,12 @@ def serve(
     link = _with_database(cfg, _prepare)  # create/upgrade the schema once, before the workers start
     _export_for_workers(cfg)
     _print_banner(cfg, link)
+    from bastion.bus.broker_launch import embedded_broker  # the server's modules: see the docstring
+
     try:
-        _run_granian(cfg, claim.ip)
+        # the workers' realtime pub/sub on one node, when several share it (bastion/bus/broker.py)
+        with embedded_broker(cfg.data_dir, cfg.port, cfg.workers, cfg.realtime_pubsub):
+            _run_granian(cfg, claim.ip)
     finally:
         claim.close()
 

@@ -9,13 +9,13 @@ from typing import Any
 
 from bastion.core.collection_indexes import auth_indexes
 from bastion.core.collection_model import AUTH, BASE, VIEW, Collection, new_auth_options
-from bastion.core.fields import auth_system_fields, default_id_field
+from bastion.core.fields import Field, auth_system_fields, default_id_field
 
 
 def scaffolds() -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for ctype in (BASE, AUTH, VIEW):
-        fields = [] if ctype == VIEW else [default_id_field()]
+        fields: list[Field] = [] if ctype == VIEW else [default_id_field()]
         options: dict[str, Any] = {"viewQuery": ""} if ctype == VIEW else {}
         indexes: list[str] = []
         if ctype == AUTH:

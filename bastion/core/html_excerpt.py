@@ -208,7 +208,10 @@ def _walk_text(document: LexborNode | None, max_length: int) -> str:
         # next node: the next sibling, closing the elements whose last child this was
         following = node.next
         while following is None and entered:
-            node = node.parent
+            parent = node.parent
+            # `entered` holds one entry per element we went down into: this node has a parent
+            assert parent is not None
+            node = parent
             block, muted = entered.pop()
             depth -= 1
             if block and not prev_space:

@@ -16,14 +16,15 @@ import functools
 import re
 import secrets
 import zlib
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
-try:  # Python 3.11+ keeps the regex parser here; 3.10 and older as sre_parse
-    from re import _constants as _sre  # type: ignore[attr-defined]
-    from re import _parser as _sre_parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover
-    import sre_constants as _sre  # type: ignore[no-redef]
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
+if TYPE_CHECKING:  # typeshed describes the regex parser under its old public names
+    import sre_constants as _sre
+    import sre_parse as _sre_parse
+else:  # Python 3.11+ keeps it here (importing sre_parse warns DeprecationWarning)
+    from re import _constants as _sre
+    from re import _parser as _sre_parse
 
 RECORD_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 DEFAULT_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
@@ -93,12 +94,13 @@ def _plan(pattern: str) -> tuple[_Step, ...]:
         parsed = _sre_parse.parse(pattern)
     except re.error as exc:
         raise ValueError(f"error parsing regexp: {exc}") from exc
-    return _compile(parsed)
+    return _compile(parsed.data)
 
 
-def _compile(items: object) -> tuple[_Step, ...]:
+def _compile(items: Iterable[tuple[Any, Any]]) -> tuple[_Step, ...]:
+    # The parser's items are (opcode, argument); the argument's shape depends on the opcode.
     steps: list[_Step] = []
-    for op, arg in items:  # type: ignore[attr-defined]
+    for op, arg in items:
         if op is _sre.LITERAL:
             steps.append(("lit", chr(arg)))
         elif op is _sre.NOT_LITERAL:
@@ -153,16 +155,17 @@ def _run(steps: tuple[_Step, ...], out: list[str]) -> None:
             _run(branches[secrets.randbelow(len(branches))], out)
 
 
-def _class_ranges(items: list[tuple[object, object]]) -> tuple[tuple[int, int], ...]:
+def _class_ranges(items: list[tuple[Any, Any]]) -> tuple[tuple[int, int], ...]:
+    # LITERAL carries a code point, RANGE a (low, high) pair, CATEGORY a category opcode
     ranges: list[tuple[int, int]] = []
     negate = False
     for op, arg in items:
         if op is _sre.NEGATE:
             negate = True
         elif op is _sre.LITERAL:
-            ranges.append((arg, arg))  # type: ignore[arg-type]
+            ranges.append((arg, arg))
         elif op is _sre.RANGE:
-            ranges.append(arg)  # type: ignore[arg-type]
+            ranges.append(arg)
         elif op is _sre.CATEGORY:
             if arg in _CATEGORIES:
                 ranges.extend(_CATEGORIES[arg])

@@ -47,7 +47,8 @@ def compile_condition(
     auth = request.auth
     caller = (auth.get("collectionId"), auth.get("id")) if auth is not None else None
     key = ("compiled", expr, collection.id, allow_hidden, dialect, caller, values)
-    found = registry.memo.get(key) if values is not None else None
+    memoized = registry.memo.get(key) if values is not None else None
+    found = memoized if isinstance(memoized, Condition) else None
     if found is None:
         frag = rules.compile_filter(
             tree, collection, registry, request, dialect=dialect, table_alias=ALIAS, allow_hidden=allow_hidden

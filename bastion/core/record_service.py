@@ -20,6 +20,7 @@ import asyncpg
 from bastion.bus.events import Action, EventBus, RecordEvent
 from bastion.core.collection_model import Collection
 from bastion.core.datetime_format import now_str
+from bastion.core.fields import Field, FileField, RelationField
 from bastion.core.fields.field_password import PlainPassword
 from bastion.core.ids import random_from_pattern
 from bastion.core.record_access import (
@@ -193,7 +194,7 @@ class RecordService:
             raise BadRequestError("Failed to delete record: the cascade is too deep.")
         for source, field_name in self.registry.referencing(record.collection.id):
             link = source.get_field(field_name)
-            assert link is not None
+            assert isinstance(link, RelationField)  # referencing() lists relation fields only
             refs = await find_where(tx, source, field_name, record.id, multiple=link.is_multiple)
             for ref in refs:
                 if ref.collection.id == record.collection.id and ref.id == record.id:
@@ -231,7 +232,7 @@ class RecordService:
             return
         gone: list[str] = []
         for f in after.collection.fields:
-            if f.type == "file":
+            if isinstance(f, FileField):
                 kept = set(f.names(after.data.get(f.name)))
                 gone.extend(n for n in f.names(before.data.get(f.name)) if n not in kept)
         self.files.forget_after_commit(tx, after.collection.id, after.id, gone)
@@ -363,8 +364,9 @@ class RecordService:
                 continue
             where = " AND ".join(f"{quote(c)} = ?" for c in cols)
             params = [
-                record.collection.get_field(c).to_db(v, tx.dialect) for c, v in zip(cols, values, strict=True)
-            ]  # type: ignore[union-attr]
+                _indexed_field(record.collection, c).to_db(v, tx.dialect)
+                for c, v in zip(cols, values, strict=True)
+            ]
             row = await tx.fetch_one(
                 f'SELECT "id" FROM {quote(record.collection.name)} WHERE {where} AND "id" != ? LIMIT 1',
                 [*params, record.id],
@@ -437,3 +439,11 @@ def _form_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return value if isinstance(value, str) else str(value)
+
+
+def _indexed_field(collection: Collection, column: str) -> Field:
+    """The field a unique index names (saving a collection checks its index columns are fields)."""
+    field = collection.get_field(column)
+    if field is None:
+        raise LookupError(f"{collection.name!r} has no field {column!r} for its unique index")
+    return field

@@ -54,6 +54,8 @@ _RULE_LABEL = c.check(
 )
 
 
+# Subclasses inherit msgspec's struct options; each repeats frozen=True because type checkers
+# read dataclass-like options per class (PEP 681) and would take the subclass as mutable.
 class _Section(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
     def named(self) -> dict[str, Any]:
         """Field values by JSON name, the names PocketBase's errors use."""
@@ -64,7 +66,7 @@ class _Section(msgspec.Struct, frozen=True, kw_only=True, rename="camel"):
         }
 
 
-class SmtpSettings(_Section):
+class SmtpSettings(_Section, frozen=True):
     enabled: bool = False
     port: Int = 587
     host: str = "smtp.example.com"
@@ -86,7 +88,7 @@ class SmtpSettings(_Section):
         )
 
 
-class S3Settings(_Section):
+class S3Settings(_Section, frozen=True):
     enabled: bool = False
     bucket: str = ""
     region: str = ""
@@ -103,7 +105,7 @@ class S3Settings(_Section):
         )
 
 
-class BackupsSettings(_Section):
+class BackupsSettings(_Section, frozen=True):
     cron: str = ""
     cron_max_keep: Int = 3
     s3: S3Settings = msgspec.field(default_factory=S3Settings)
@@ -120,7 +122,7 @@ class BackupsSettings(_Section):
         return errors
 
 
-class MetaSettings(_Section):
+class MetaSettings(_Section, frozen=True):
     accent_color: str = "#1055c9"
     app_name: str = "Acme"
     app_url: str = msgspec.field(default="http://localhost:8090", name="appURL")
@@ -141,7 +143,7 @@ class MetaSettings(_Section):
         )
 
 
-class RateLimitRule(_Section):
+class RateLimitRule(_Section, frozen=True):
     label: str = ""
     audience: str = ""  # "", "@guest" or "@auth"
     duration: Int = 0  # seconds
@@ -167,7 +169,7 @@ _DEFAULT_RULES = (
 )
 
 
-class RateLimitsSettings(_Section):
+class RateLimitsSettings(_Section, frozen=True):
     rules: tuple[RateLimitRule, ...] = _DEFAULT_RULES
     excluded_ips: tuple[str, ...] = msgspec.field(default=(), name="excludedIPs")
     enabled: bool = False
@@ -217,12 +219,12 @@ class RateLimitsSettings(_Section):
         return None
 
 
-class TrustedProxySettings(_Section):
+class TrustedProxySettings(_Section, frozen=True):
     headers: tuple[str, ...] = ()
     use_leftmost_ip: bool = msgspec.field(default=False, name="useLeftmostIP")
 
 
-class BatchSettings(_Section):
+class BatchSettings(_Section, frozen=True):
     enabled: bool = False
     max_requests: Int = 50
     timeout: Int = 3  # seconds
@@ -236,7 +238,7 @@ class BatchSettings(_Section):
         )
 
 
-class LogsSettings(_Section):
+class LogsSettings(_Section, frozen=True):
     max_data_size: Int = 0  # 0: the ~16KB default
     max_days: Int = 5
     min_level: Int = 0
@@ -251,7 +253,7 @@ class LogsSettings(_Section):
         )
 
 
-class Settings(_Section):
+class Settings(_Section, frozen=True):
     """The whole settings document (`_params.settings`), PocketBase's defaults when built empty."""
 
     superuser_ips: tuple[str, ...] = msgspec.field(default=(), name="superuserIPs")

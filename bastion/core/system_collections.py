@@ -8,6 +8,8 @@ that reference themselves.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bastion.core.auth_options import merge_auth_options
 from bastion.core.collection_indexes import auth_indexes
 from bastion.core.collection_model import AUTH, BASE, RULE_NAMES, Collection, new_auth_options
@@ -43,7 +45,7 @@ def _ref_collection(
     name: str,
     extra: list[Field],
     index_cols: str,
-    rules: dict[str, str | None],
+    rules: Mapping[str, str | None],
     unique: bool = False,
 ) -> Collection:
     fields = [

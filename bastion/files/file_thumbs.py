@@ -62,7 +62,7 @@ def render_thumb(data: bytes, size: str) -> tuple[bytes, str]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            img = Image.open(io.BytesIO(data))
+            img: Image.Image = Image.open(io.BytesIO(data))  # later steps return plain Images
         if img.size[0] * img.size[1] > MAX_PIXELS:
             raise ThumbError("the image has too many pixels to thumbnail")
         source_type = file_mime.sniff(data[: file_mime.SNIFF_BYTES])

@@ -11,7 +11,7 @@ import asyncio
 import functools
 import time
 from collections.abc import AsyncIterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config as BotoConfig
@@ -19,6 +19,9 @@ from botocore.exceptions import ClientError
 
 from bastion.core.settings_sections import S3Settings
 from bastion.files.storage_base import CHUNK, FileInfo, Storage, check_key
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3.type_defs import CompletedPartTypeDef
 
 PART_SIZE = 8 << 20  # S3 parts must be at least 5 MB (the last one excepted)
 _MISSING = ("404", "NoSuchKey", "NotFound")
@@ -69,7 +72,7 @@ class S3Storage(Storage):
         upload_id = self.client.create_multipart_upload(
             Bucket=self.bucket, Key=key, ContentType=content_type
         )["UploadId"]
-        parts = []
+        parts: list[CompletedPartTypeDef] = []
         try:
             while chunk:
                 number = len(parts) + 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import brotli
 
@@ -85,7 +85,7 @@ def _zstd_codec() -> Codec | None:
 
         def __init__(self) -> None:
             # A ZstdCompressor runs one operation at a time; each stream needs its own.
-            self._obj: Any = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compressobj()
+            self._obj = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compressobj()
 
         def chunk(self, data: bytes) -> bytes:
             return self._obj.compress(data) + self._obj.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)

@@ -16,10 +16,13 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from bastion.ratelimit.options import LimitOptions
 from bastion.store.ephemeral_base import EphemeralStore, StoreUnavailable
+
+if TYPE_CHECKING:
+    from bastion.ratelimit.request_check import ActiveLimits
 
 log = logging.getLogger("bastion.ratelimit")
 Clock = Callable[[], float]
@@ -37,7 +40,7 @@ class Limiter:
         self.clock = clock
         self._logged_at = -math.inf
         # (settings document, rules parsed from it): request_check parses each document once
-        self.rules_cache: tuple[object, object] | None = None
+        self.rules_cache: tuple[object, ActiveLimits] | None = None
 
     async def consume(self, bucket: str, max_requests: int, duration: int) -> int | None:
         """Count one request in `bucket`; the seconds to wait when that is one too many, else None."""

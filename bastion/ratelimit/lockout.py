@@ -34,10 +34,9 @@ import ipaddress
 import math
 from typing import Any
 
-from bastion.core.app_protocol import App
 from bastion.errors import TooManyRequestsError
 from bastion.ratelimit.limiter import Limiter
-from bastion.ratelimit.limiter_setup import limiter_of
+from bastion.ratelimit.limiter_setup import LimiterOwner, limiter_of
 
 IPV6_PREFIX = 64
 
@@ -61,7 +60,9 @@ def subject(collection: Any, identity: str, record: Any = None, *, client: str) 
     return f"{collection.id}|{who}|{client_key(client)}"
 
 
-async def check(app: App, collection: Any, identity: str, record: Any = None, *, client: str) -> None:
+async def check(
+    app: LimiterOwner, collection: Any, identity: str, record: Any = None, *, client: str
+) -> None:
     """Raise TooManyRequestsError while the account is locked for this client."""
     limiter = limiter_of(app)
     if limiter.options.lockout_failures <= 0:
@@ -76,7 +77,7 @@ async def check(app: App, collection: Any, identity: str, record: Any = None, *,
 
 
 async def record_failure(
-    app: App, collection: Any, identity: str, record: Any = None, *, client: str
+    app: LimiterOwner, collection: Any, identity: str, record: Any = None, *, client: str
 ) -> None:
     """Count a failed login; the one that reaches the limit locks the account for this client."""
     limiter = limiter_of(app)
@@ -94,7 +95,7 @@ async def record_failure(
 
 
 async def record_success(
-    app: App, collection: Any, identity: str, record: Any = None, *, client: str
+    app: LimiterOwner, collection: Any, identity: str, record: Any = None, *, client: str
 ) -> None:
     """A successful login forgets this client's failures on the account."""
     limiter = limiter_of(app)

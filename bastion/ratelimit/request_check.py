@@ -25,7 +25,7 @@ from bastion.core.app_protocol import App
 from bastion.core.settings_sections import RateLimitsSettings, Settings
 from bastion.errors import TooManyRequestsError
 from bastion.ratelimit.limiter import Limiter
-from bastion.ratelimit.limiter_setup import limiter_of
+from bastion.ratelimit.limiter_setup import LimiterOwner, limiter_of
 from bastion.ratelimit.options import BASELINE_RULES
 from bastion.ratelimit.route_labels import collection_labels, collection_route, path_labels
 
@@ -35,7 +35,7 @@ SUPERUSERS = "_superusers"
 _AUTH_STATE = "bastion_auth"  # the request-scoped auth cache that api/context.load_access fills
 
 
-async def check_request(app: App, request: Any) -> None:
+async def check_request(app: LimiterOwner, request: Any) -> None:
     """Raise TooManyRequestsError (with Retry-After seconds) when `request` is over a limit."""
     limiter = limiter_of(app)
     limits, excluded = _active_limits(limiter, app.settings)
@@ -78,7 +78,7 @@ async def check_request(app: App, request: Any) -> None:
 
 
 async def check_batch_request(
-    app: App, ip: str, auth: Any, collection: Any, method: str, path: str, tag: str
+    app: LimiterOwner, ip: str, auth: Any, collection: Any, method: str, path: str, tag: str
 ) -> None:
     """A `/api/batch` sub-request (`tag`: create, update or delete), as PocketBase 0.40.6 counts
     it: only the collection rule (`<collection>:<tag>`, `*:<tag>`, then the sub-request's path
@@ -120,15 +120,17 @@ async def _consume(limiter: Limiter, bucket: str, who: str, max_requests: int, d
 
 
 Networks = tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+# the rules in force (None: no limit) and the networks they do not apply to
+ActiveLimits = tuple[RateLimitsSettings | None, Networks]
 
 
-def _active_limits(limiter: Limiter, settings: Settings) -> tuple[RateLimitsSettings | None, Networks]:
+def _active_limits(limiter: Limiter, settings: Settings) -> ActiveLimits:
     """The rules in force (the settings' when enabled, else the auth baseline) and excluded networks.
 
     Worked out once per settings document: the App swaps in a new one on every change."""
     cached = limiter.rules_cache
     if cached is not None and cached[0] is settings:
-        return cached[1]  # type: ignore[return-value]
+        return cached[1]
     rate_limits = settings.rate_limits
     excluded = _networks(rate_limits.excluded_ips)
     active: RateLimitsSettings | None

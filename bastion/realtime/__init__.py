@@ -10,6 +10,10 @@
     record_message.py      the per-subscriber payload (expand, fields, hidden fields, email)
     failure_log.py         one rate-limited line for subscribers the fan-out skipped
     hub.py                 the fan-out worker (a ClientRegistry)
+    node_bridge.py         events to and from the other processes over the pub/sub
+    client_router.py       requests about a client run by the process holding it
+    client_ops.py          those requests' operations (set subscriptions, bind auth)
+    record_wire.py         records as they travel between processes
 The HTTP side (GET/POST /api/realtime) is bastion/api/realtime.py.
 """
 

@@ -16,7 +16,7 @@ import time
 from bastion.errors import BadRequestError, ValidationError
 from bastion.realtime.address_quota import AddressQuota, address_key
 from bastion.realtime.client_limits import RealtimeLimits
-from bastion.realtime.client_state import RealtimeClient
+from bastion.realtime.client_state import RealtimeClient, new_client_id, new_process_id
 from bastion.realtime.poll_buffer import is_stale
 from bastion.realtime.subscription_topics import SubscriptionOptions
 from bastion.realtime.subscription_validation import (
@@ -30,6 +30,8 @@ from bastion.realtime.subscription_validation import (
 class ClientRegistry:
     def __init__(self, limits: RealtimeLimits) -> None:
         self.limits = limits
+        # begins every client id: which process holds the client (client_state.new_client_id)
+        self.process_id = new_process_id()
         self.quota = AddressQuota(limits)
         self.clients: dict[str, RealtimeClient] = {}
         self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
@@ -40,7 +42,7 @@ class ClientRegistry:
         """A new client from `ip`; TooManyRequestsError when that address holds its maximum."""
         key = address_key(ip)
         self.quota.admit(key)
-        client = RealtimeClient(ip=ip, streaming=streaming, address=key)
+        client = RealtimeClient(ip=ip, streaming=streaming, address=key, id=new_client_id(self.process_id))
         self.clients[client.id] = client
         return client
 
@@ -81,7 +83,8 @@ class ClientRegistry:
         except ValidationError:
             self.quota.recharge(client.address, charge, client.charge)
             raise
-        client.subscriptions, client.charge = wanted, charge
+        client.replace_subscriptions(wanted, time.time())
+        client.charge = charge
 
     # ---- idle long-polling clients ----------------------------------------------------------
 

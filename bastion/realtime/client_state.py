@@ -17,12 +17,32 @@ from bastion.realtime.address_quota import Charge
 from bastion.realtime.subscription_topics import SubscriptionOptions, parse_subscription
 
 OUTBOX_SIZE = 1000
+# Seconds an unsubscribed topic still receives the events committed before the unsubscribe: an
+# event written on another process may still be on its way when the unsubscribe arrives here.
+UNSUBSCRIBE_GRACE = 2.0
+MAX_REMOVED = 1000  # PocketBase's subscriptions per client: the grace costs at most as much again
 _ID_ALPHABET = string.ascii_letters + string.digits
 
 
-def new_client_id() -> str:
-    # PocketBase uses a 40 character random alphanumeric id.
-    return random_string(40, _ID_ALPHABET)
+PROCESS_ID_LENGTH = 8
+
+
+def new_process_id() -> str:
+    """The id a process puts at the start of its clients' ids (letters and digits)."""
+    return random_string(PROCESS_ID_LENGTH, _ID_ALPHABET)
+
+
+def new_client_id(process_id: str = "") -> str:
+    """40 letters and digits, as PocketBase's; the first PROCESS_ID_LENGTH name the process that
+    holds the client, so a request for it reaching another process can be sent there
+    (bastion/realtime/client_router.py). Clients only ever compare the id as a string."""
+    prefix = process_id or new_process_id()
+    return prefix + random_string(40 - len(prefix), _ID_ALPHABET)
+
+
+def owner_of(client_id: str) -> str:
+    """The process id a client id starts with ("" when it cannot be one of ours)."""
+    return client_id[:PROCESS_ID_LENGTH] if len(client_id) == 40 else ""
 
 
 @dataclass(frozen=True)
@@ -43,6 +63,8 @@ class RealtimeClient:
     id: str = field(default_factory=new_client_id)
     auth: Record | None = None
     subscriptions: dict[str, SubscriptionOptions] = field(default_factory=dict)
+    # subscriptions dropped in the last UNSUBSCRIBE_GRACE seconds, with the Unix time they went
+    removed: dict[str, tuple[SubscriptionOptions, float]] = field(default_factory=dict)
     outbox: asyncio.Queue[Message] = field(default_factory=lambda: asyncio.Queue(OUTBOX_SIZE))
     discarded: asyncio.Event = field(default_factory=asyncio.Event)
     # set when the node shuts down: the stream ends with a `retry:` hint instead of silently
@@ -61,6 +83,28 @@ class RealtimeClient:
         """Replace the subscriptions unchecked: for the server's own topics (`@oauth2`). What a
         client asks for goes through the hub, which validates it and keeps the budgets."""
         self.subscriptions = {s: parse_subscription(s) for s in subs if s}
+
+    def replace_subscriptions(self, wanted: dict[str, SubscriptionOptions], now: float) -> None:
+        """Hold `wanted` from now on, remembering what was dropped for UNSUBSCRIBE_GRACE seconds."""
+        if self.removed or any(s not in wanted for s in self.subscriptions):
+            kept = {
+                s: v for s, v in self.removed.items() if s not in wanted and now - v[1] < UNSUBSCRIBE_GRACE
+            }
+            gone = {s: (o, now) for s, o in self.subscriptions.items() if s not in wanted}
+            removed = {**kept, **gone}
+            if len(removed) > MAX_REMOVED:  # a client swapping subscriptions fast keeps the newest
+                removed = dict(list(removed.items())[-MAX_REMOVED:])
+            self.removed = removed
+        self.subscriptions = wanted
+
+    def subscriptions_at(self, committed_at: float) -> list[tuple[str, SubscriptionOptions]]:
+        """The subscriptions an event committed at `committed_at` goes to: those held now, and
+        those dropped after the commit (so the event of a write acknowledged before an
+        unsubscribe is still delivered, whichever process wrote it)."""
+        held = list(self.subscriptions.items())
+        if self.removed:
+            held += [(s, o) for s, (o, gone_at) in self.removed.items() if gone_at > committed_at]
+        return held
 
     def without(self, subs: list[str] | None) -> dict[str, SubscriptionOptions]:
         """The subscriptions left after dropping the listed ones (exactly, or every one on that

@@ -13,7 +13,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from bastion.bus.events import RecordEvent
 from bastion.core.app_protocol import App
@@ -28,6 +29,9 @@ from bastion.realtime.record_visibility import can_see
 from bastion.realtime.shutdown_signal import on_stop_signal
 from bastion.realtime.subscription_topics import SubscriptionOptions, record_topics
 
+if TYPE_CHECKING:
+    from bastion.realtime.client_router import ClientRouter
+
 log = logging.getLogger("bastion.realtime")
 # the longest the fan-out keeps the event loop before letting other work run (seconds)
 FANOUT_SLICE = 0.005
@@ -39,6 +43,8 @@ class RealtimeHub(ClientRegistry):
         self.app = app
         self.closed = False
         self.failures = FailureLog(log)
+        # sends requests about clients other processes hold to them (None: this process alone)
+        self.router: ClientRouter | None = None
         self._events: asyncio.Queue[RecordEvent | None] = asyncio.Queue()
         self._unsubscribe = app.bus.subscribe(self.enqueue)
         loop = asyncio.get_running_loop()
@@ -73,6 +79,8 @@ class RealtimeHub(ClientRegistry):
     def enqueue(self, event: RecordEvent) -> None:
         """Fan out `event` (a local commit, or another node's via the pub/sub bridge)."""
         if not self.closed:
+            if not event.committed_at:  # a local event, arriving right after its commit
+                event = replace(event, committed_at=time.time())
             self._events.put_nowait(event)
 
     async def _run(self) -> None:
@@ -117,7 +125,7 @@ class RealtimeHub(ClientRegistry):
                 slice_end = time.monotonic() + FANOUT_SLICE
             if client.auth_expires and client.auth_expires <= now:
                 client.auth, client.auth_expires = None, 0.0  # an expired token no longer counts
-            for sub, options in list(client.subscriptions.items()):
+            for sub, options in client.subscriptions_at(event.committed_at):
                 if client.discarded.is_set():
                     break
                 rule_name = topics.get(options.topic)

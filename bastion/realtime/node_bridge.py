@@ -1,4 +1,6 @@
-"""Record events between nodes: local events out to the pub/sub backend, other nodes' events in.
+"""Record events between processes (workers, nodes): local events out to the pub/sub backend,
+other processes' events in. It also starts the ClientRouter (client_router.py), which carries
+requests about a client to the process holding it on a second subscription.
 
 Out: the bus calls `_on_local` after each commit; the event is encoded and queued, and one task
 publishes in commit order (a bounded queue: if the backend stalls, events are dropped with a
@@ -19,23 +21,25 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import time
 from typing import Any
 
 import msgspec
 
 from bastion.bus.events import RecordEvent
-from bastion.bus.pubsub import PubSub
-from bastion.bus.pubsub_open import open_pubsub
+from bastion.bus.pubsub import PubSub, backend_kind
+from bastion.bus.pubsub_open import node_pubsub_url, open_pubsub
+from bastion.config import Config
 from bastion.core.app_protocol import App
-from bastion.core.record_model import Record
+from bastion.realtime.client_router import ClientRouter
 from bastion.realtime.hub import RealtimeHub
+from bastion.realtime.record_wire import record_from_values, record_values
 from bastion.store.json_codec import dumps, loads
 
 log = logging.getLogger("bastion.realtime")
 
 OUTGOING_LIMIT = 10_000
 CHANNEL_PARAM = "realtime_channel"
-_NOT_SENT = ("password",)
 
 
 class _Wire(msgspec.Struct):
@@ -43,6 +47,7 @@ class _Wire(msgspec.Struct):
     action: str
     collection: str  # id
     record: dict[str, Any]
+    at: float = 0.0  # the commit's Unix time (RecordEvent.committed_at)
 
 
 _encoder = msgspec.json.Encoder()
@@ -69,16 +74,27 @@ class NodeBridge:
         self.app = app
         self.hub = hub  # other nodes' events go here, never to the local bus
         self.pubsub = pubsub
-        self.node_id = secrets.token_hex(8)
+        self.node_id = hub.process_id
+        self.router: ClientRouter | None = None
         self._outgoing: asyncio.Queue[bytes | None] = asyncio.Queue(OUTGOING_LIMIT)
         self._incoming: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._unsubscribe: Any = None
 
+    @staticmethod
+    def needed(config: Config) -> bool:
+        """Whether this process shares realtime with others: a pub/sub service is configured, or
+        `serve` started an embedded broker for its workers."""
+        return backend_kind(node_pubsub_url(config.realtime_pubsub)) != "memory"
+
     @classmethod
     async def start(cls, app: App, hub: RealtimeHub) -> NodeBridge:
-        bridge = cls(app, hub, open_pubsub(app.config.realtime_pubsub, app.config.database_url))
-        await bridge.pubsub.start(await cluster_channel(app), bridge._incoming.put_nowait)
+        url = node_pubsub_url(app.config.realtime_pubsub)
+        channel = await cluster_channel(app)
+        bridge = cls(app, hub, open_pubsub(url, app.config.database_url))
+        await bridge.pubsub.start(channel, bridge._incoming.put_nowait)
+        # requests about clients held elsewhere travel on a second subscription: this process's inbox
+        bridge.router = await ClientRouter.start(app, hub, open_pubsub(url, app.config.database_url), channel)
         loop = asyncio.get_running_loop()
         bridge._tasks = [loop.create_task(bridge._send()), loop.create_task(bridge._receive())]
         bridge._unsubscribe = app.bus.subscribe(bridge._on_local)
@@ -95,14 +111,16 @@ class NodeBridge:
             await asyncio.wait_for(asyncio.gather(*self._tasks, return_exceptions=True), 2)
         for task in self._tasks:
             task.cancel()
+        if self.router is not None:
+            await self.router.close()
         await self.pubsub.close()
 
     # ---- out ----------------------------------------------------------------------------------
 
     def _on_local(self, event: RecordEvent) -> None:
         record = event.record
-        data = {k: v for k, v in record.data.items() if k not in _NOT_SENT}
-        wire = _Wire(self.node_id, event.action, record.collection.id, data)
+        at = event.committed_at or time.time()
+        wire = _Wire(self.node_id, event.action, record.collection.id, record_values(record), at)
         try:
             self._outgoing.put_nowait(_encoder.encode(wire))
         except asyncio.QueueFull:
@@ -131,14 +149,7 @@ class NodeBridge:
         wire = _decoder.decode(payload)
         if wire.origin == self.node_id or wire.action not in ("create", "update", "delete"):
             return None
-        # A node that only holds streams serves no requests, and requests are what refresh the
-        # schema: without this, rules changed on another node would never reach its fan-out.
-        await self.app.refresh_if_stale()
-        collection = self.app.registry.find_collection(wire.collection)
-        if collection is None:  # created on another node a moment ago
-            await self.app.reload_schema()
-            collection = self.app.registry.find_collection(wire.collection)
-            if collection is None:
-                return None
-        record = Record(collection, wire.record, original=dict(wire.record))
-        return RecordEvent(wire.action, record)  # type: ignore[arg-type]
+        record = await record_from_values(self.app, wire.collection, wire.record)
+        if record is None:
+            return None
+        return RecordEvent(wire.action, record, committed_at=wire.at)  # type: ignore[arg-type]

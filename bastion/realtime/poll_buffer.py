@@ -28,7 +28,7 @@ class PollState:
 
 
 def poll_state(client: RealtimeClient, idle_timeout: float) -> PollState:
-    state = client.poll
+    state: PollState | None = client.poll  # typed Any there: client_state cannot import this module
     if state is None:
         state = client.poll = PollState(expires=time.monotonic() + idle_timeout)
     return state

@@ -10,7 +10,7 @@ which is what keeps them in agreement.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeGuard
 
 from bastion.rules import operand as o
 from bastion.rules import sqlite_values as sv
@@ -79,16 +79,13 @@ class NotExists:
     where: Any
 
 
-def multi_of(x: o.Operand) -> bool:
+def multi_of(x: o.Operand) -> TypeGuard[o.FieldRef | o.FuncCall]:
+    """True for an operand with many values per row: a multi-valued field, or strftime over one."""
     if isinstance(x, o.FieldRef):
         return x.multi
     if isinstance(x, o.FuncCall) and x.name == "strftime" and len(x.args) > 1:
         return multi_of(x.args[1])
     return False
-
-
-def _has_params(x: o.Operand) -> bool:
-    return isinstance(x, o.Const) and not x.ident
 
 
 def _empty(x: o.Operand) -> bool:
@@ -165,9 +162,9 @@ def _equal(equal: bool, left: o.Operand, right: o.Operand) -> Any:
 
 def _like(negate: bool, left: o.Operand, right: o.Operand) -> Any:
     op = "NOT LIKE" if negate else "LIKE"
-    if not _has_params(right):
-        return Prim(op, left, LikeWrap(right))
-    return Prim(op, left, replace(right, value=sv.wrap_like(right.value)))  # type: ignore[type-var]
+    if isinstance(right, o.Const) and not right.ident:  # a bound parameter: wrap its value
+        return Prim(op, left, replace(right, value=sv.wrap_like(right.value)))
+    return Prim(op, left, LikeWrap(right))
 
 
 def _base(op: str, left: o.Operand, right: o.Operand) -> Any:
@@ -214,8 +211,7 @@ def plan(rc: o.ResolvedComparison) -> Any:
     left, right = rc.left, rc.right
     expr = _base(rc.op, left, right)
     if not rc.any_op:
-        lm, rm = multi_of(left), multi_of(right)
-        if lm and rm:
+        if multi_of(left) and multi_of(right):
             expr = All(
                 [
                     expr,
@@ -223,11 +219,11 @@ def plan(rc: o.ResolvedComparison) -> Any:
                         [left, right], Not(_base(rc.op, _as_mm_value(left, 0), _as_mm_value(right, 1)))
                     ),
                 ]
-            )  # type: ignore[list-item]
-        elif lm:
-            expr = All([expr, NotExists([left], Not(_base(rc.op, _as_mm_value(left, 0), _plain(right))))])  # type: ignore[list-item]
-        elif rm:
-            expr = All([expr, NotExists([right], Not(_base(rc.op, _plain(left), _as_mm_value(right, 0))))])  # type: ignore[list-item]
+            )
+        elif multi_of(left):
+            expr = All([expr, NotExists([left], Not(_base(rc.op, _as_mm_value(left, 0), _plain(right))))])
+        elif multi_of(right):
+            expr = All([expr, NotExists([right], Not(_base(rc.op, _plain(left), _as_mm_value(right, 0))))])
     guards = [g for g in (_email_guard(left), _email_guard(right)) if g is not None]
     for g in guards:
         expr = All(

@@ -73,7 +73,7 @@ def split_modifier(prop: str) -> tuple[str, str]:
 def get_field(collection: CollectionInfo, name: str) -> FieldInfo | None:
     f = collection.get_field(name)
     if f is None and name == "id":
-        return _IdField()  # type: ignore[return-value]
+        return _IdField()
     return f
 
 

@@ -7,6 +7,7 @@ parser folds each run into `Or(And(...), ...)`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Union
 
@@ -55,7 +56,7 @@ class Or:
 Expr = Union[Comparison, And, Or]  # noqa: UP007 (a runtime alias)
 
 
-def iter_comparisons(expr: Expr):
+def iter_comparisons(expr: Expr) -> Iterator[Comparison]:
     """Every comparison, left to right (with a stack: no frame per level of nesting)."""
     stack = [expr]
     while stack:
@@ -66,7 +67,7 @@ def iter_comparisons(expr: Expr):
             stack.extend(reversed(node.items))
 
 
-def iter_tokens(token: Token):
+def iter_tokens(token: Token) -> Iterator[Token]:
     yield token
     for arg in token.args:
         yield from iter_tokens(arg)

@@ -208,7 +208,10 @@ class _Evaluator:
         if isinstance(p, cp.NotExists):
             slots = []
             for operand in p.operands:
+                # a multi-valued call is strftime over a multi-valued field (its 2nd argument)
                 ref = operand if isinstance(operand, o.FieldRef) else operand.args[1]
+                if not isinstance(ref, o.FieldRef):
+                    raise TypeError(operand)
                 slots.append(self.envs(ref.joins))
             return not any(self.run(p.where, env, list(combo)) is True for combo in product(*slots))
         raise TypeError(p)
@@ -263,7 +266,7 @@ class _Evaluator:
         args = [self.value(a, env, mm) for a in f.args]
         if f.name == "geoDistance":
             try:
-                lon_a, lat_a, lon_b, lat_b = (float(a) for a in args)  # type: ignore[arg-type]
+                lon_a, lat_a, lon_b, lat_b = (float(a) for a in args)
             except (TypeError, ValueError):
                 return None
             inner = math.cos(math.radians(lat_a)) * math.cos(math.radians(lat_b)) * math.cos(

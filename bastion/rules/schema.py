@@ -7,12 +7,20 @@ from typing import Protocol
 
 
 class FieldInfo(Protocol):
-    name: str
+    # Read-only members: the engine never writes them, and core's Field declares `type` per class.
+    @property
+    def name(self) -> str: ...
+
     # PocketBase type names: text, number, bool, email, url, editor, date, autodate, select, json,
     # relation, file, password, geoPoint
-    type: str
-    hidden: bool
-    collection_id: str  # relation target collection id ('' for non-relations)
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def hidden(self) -> bool: ...
+
+    @property
+    def collection_id(self) -> str: ...  # relation target collection id ('' for non-relations)
 
     @property
     def is_multiple(self) -> bool: ...  # select/relation/file with maxSelect > 1

@@ -14,11 +14,11 @@ connection is closed on the spot so the pool never hands it out again.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from time import perf_counter
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import asyncpg
 
@@ -32,6 +32,8 @@ from bastion.store.errors import (
 )
 from bastion.store.pg_pool import ConnectionPool, is_cancelling
 from bastion.store.pg_statement_timeout import StatementWatch
+
+T = TypeVar("T")
 
 
 @lru_cache(maxsize=4096)
@@ -243,8 +245,13 @@ class PostgresDatabase(Database):
         return count
 
     async def _retry(
-        self, conn: asyncpg.Connection, lost: _ConnectionLost, run: Any, sql: str, params: Sequence[Any]
-    ) -> Any:
+        self,
+        conn: asyncpg.Connection,
+        lost: _ConnectionLost,
+        run: Callable[[_Conn, str, Sequence[Any]], Awaitable[T]],
+        sql: str,
+        params: Sequence[Any],
+    ) -> T:
         """`run` once more on a new connection in the dead one's place, if that is safe."""
         if not lost.retry_safe(sql):
             self._pool.release(conn)

@@ -20,11 +20,6 @@ from tests.cluster.scenario import collections_are_there, new_name, public_colle
 from tests.cluster.sse_stream import SseStream, wait_all
 
 STREAMS_PER_WORKER_RUN = 12
-CROSS_PROCESS = (
-    "a realtime client lives in the process that holds its stream: a subscription POST reaching "
-    "another process answers 404 'Missing or invalid client id.', and events written in one worker "
-    "process never reach streams in the other (the memory pub/sub stays inside a process)"
-)
 
 
 def stream_count(cluster: RunningCluster) -> int:
@@ -64,10 +59,7 @@ def two_public_collections(scaled: RunningCluster) -> tuple[str, str]:
     return names
 
 
-def test_subscriptions_and_writes_on_other_processes_reach_the_stream(
-    scaled, open_streams, expect_failure_today
-):
-    expect_failure_today(CROSS_PROCESS)
+def test_subscriptions_and_writes_on_other_processes_reach_the_stream(scaled, open_streams):
     name, _ = two_public_collections(scaled)
     streams = open_streams()
     with scaled.client() as client:
@@ -83,10 +75,9 @@ def test_subscriptions_and_writes_on_other_processes_reach_the_stream(
     assert received == [[(name, "create", record_id)]] * len(streams)
 
 
-def test_each_event_once_and_an_unsubscribe_reaches_the_stream(scaled, open_streams, expect_failure_today):
+def test_each_event_once_and_an_unsubscribe_reaches_the_stream(scaled, open_streams):
     """Subscribed to two collections, then to the marker one only: the next write to the first
     collection must not arrive, the marker's must, and every event arrives once."""
-    expect_failure_today(CROSS_PROCESS)
     name, marker = two_public_collections(scaled)
     streams = open_streams()
     with scaled.client() as client:

@@ -19,11 +19,6 @@ from tests.cluster.cluster_harness import RunningCluster, settle, superuser_head
 from tests.cluster.scenario import collection_is_there, new_name, public_collection, rounds
 from tests.s3_server import new_bucket_settings, s3_client, s3_endpoint  # noqa: F401 - fixture
 
-PER_PROCESS_COUNTERS = (
-    "rate-limit counters live in each process's memory (Redis only when "
-    "BASTION_RATELIMIT_REDIS_URL is set), so N processes let N times the limit through"
-)
-PER_PROCESS_LOCKOUT = "the login lockout counts failures in each process's memory"
 LIMIT = 3
 WINDOW = 3600  # long, so that no window boundary falls inside the test (windows follow the clock)
 
@@ -60,8 +55,7 @@ def limited_collection(scaled: RunningCluster) -> Iterator[str]:
         settle(scaled, settings_are(("rateLimits", "enabled"), False, su))
 
 
-def test_the_rate_limit_counts_every_process_together(scaled, limited_collection, expect_failure_today):
-    expect_failure_today(PER_PROCESS_COUNTERS)
+def test_the_rate_limit_counts_every_process_together(scaled, limited_collection):
     attempts = max(4 * LIMIT, rounds(scaled))
     with scaled.client() as client:  # a guest: superusers are never limited
         answers = [
@@ -70,10 +64,9 @@ def test_the_rate_limit_counts_every_process_together(scaled, limited_collection
     assert answers == [200] * LIMIT + [429] * (attempts - LIMIT)
 
 
-def test_the_login_lockout_counts_every_process_together(scaled, expect_failure_today):
+def test_the_login_lockout_counts_every_process_together(scaled):
     """Five wrong passwords from one client lock it out of the account (docs/ratelimits.md), on
     whichever process the next attempt lands: the right password then answers 429 too."""
-    expect_failure_today(PER_PROCESS_LOCKOUT)
     su = superuser_headers(scaled)
     email, password = f"{secrets.token_hex(4)}@example.com", "userpass1234"
     with scaled.client() as client:

@@ -3,7 +3,7 @@
 Prints a JSON report: modules of the `bastion` package that fail to import, and third-party
 imports (at any depth, also inside functions) whose distribution is not one of the package's own
 `[project.dependencies]`. An import inside `try: ... except ImportError` is optional (zstandard)
-and left out. Standard library only, so it runs in any fresh venv.
+and left out, and so is one under `if TYPE_CHECKING:` (stubs such as mypy_boto3_s3 never load). Standard library only, so it runs in any fresh venv.
 """
 
 from __future__ import annotations
@@ -36,12 +36,24 @@ def _optional_lines(tree: ast.AST) -> set[int]:
     return lines
 
 
+def _type_checking_lines(tree: ast.AST) -> set[int]:
+    """Line numbers inside `if TYPE_CHECKING:`: imports for the type checker, never run."""
+    lines: set[int] = set()
+    for node in ast.walk(tree):
+        test = node.test if isinstance(node, ast.If) else None
+        name = test.id if isinstance(test, ast.Name) else test.attr if isinstance(test, ast.Attribute) else ""
+        if name == "TYPE_CHECKING":
+            for stmt in node.body:
+                lines.update(range(stmt.lineno, (stmt.end_lineno or stmt.lineno) + 1))
+    return lines
+
+
 def third_party_imports(package_dir: Path) -> dict[str, str]:
     """{top-level module name: first file that imports it} for every non-stdlib, non-bastion import."""
     found: dict[str, str] = {}
     for path in sorted(package_dir.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        optional = _optional_lines(tree)
+        optional = _optional_lines(tree) | _type_checking_lines(tree)
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
                 names = [a.name for a in node.names]

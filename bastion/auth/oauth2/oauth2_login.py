@@ -80,9 +80,11 @@ async def sign_in(
             if await _update_existing(app, tx, record, user, access):
                 link = None  # its links were removed: link again below
         if link is None:
+            links = app.registry.find_collection(EXTERNAL_AUTHS)
+            assert links is not None  # a system collection, there from the first start
             await app.records.create(
                 tx,
-                app.registry.find_collection(EXTERNAL_AUTHS),  # type: ignore[arg-type]
+                links,
                 {
                     "collectionRef": collection.id,
                     "recordRef": record.id,

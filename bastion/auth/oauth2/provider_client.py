@@ -17,7 +17,7 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -26,6 +26,9 @@ import jwt
 from bastion.auth.oauth2.provider_presets import PRESETS as BASE_PRESETS
 from bastion.auth.oauth2.provider_presets import ExternalUser, Preset
 from bastion.auth.oauth2.provider_presets_more import MORE_PRESETS
+
+if TYPE_CHECKING:
+    from jwt.types import Options
 
 PRESETS: dict[str, Preset] = {**BASE_PRESETS, **MORE_PRESETS}
 
@@ -176,7 +179,7 @@ class Provider:
             raise ProviderError("empty id_token")
         jwks_url = str(self.extra.get("jwksURL") or "")
         issuers = [str(i) for i in self.extra.get("issuers") or []]
-        options: dict[str, Any] = {"verify_signature": bool(jwks_url), "verify_aud": True, "verify_iat": True}
+        options: Options = {"verify_signature": bool(jwks_url), "verify_aud": True, "verify_iat": True}
         key: Any = None
         algorithms = None
         try:

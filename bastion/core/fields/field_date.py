@@ -80,12 +80,12 @@ class AutodateField(Field):
         neither = rules.error("validation_required", "either onCreate or onUpdate must be enabled")
         mismatch = rules.error("validation_values_mismatch", "Values don't match.")
         # System autodate fields (created/updated of system collections) keep their flags.
-        locked = self.system and isinstance(old, AutodateField)
+        locked = old if self.system and isinstance(old, AutodateField) else None
         return rules.collect(
             onCreate=mismatch
-            if locked and old.on_create != self.on_create
+            if locked is not None and locked.on_create != self.on_create
             else (neither if not self.on_create and not self.on_update else None),
             onUpdate=mismatch
-            if locked and old.on_update != self.on_update
+            if locked is not None and locked.on_update != self.on_update
             else (neither if not self.on_create and not self.on_update else None),
         )

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
-from bastion.core.fields.field_base import APPEND_OPS, PREPEND_OPS, SUBTRACT_OPS, TEXT_COLUMN, Field
+from bastion.core.fields.field_base import APPEND_OPS, PREPEND_OPS, SUBTRACT_OPS, TEXT_COLUMN
 from bastion.core.fields.field_cast import to_unique_strings
 
 MULTI_COLUMN = {
@@ -15,7 +15,17 @@ MULTI_COLUMN = {
 }
 
 
-def modifier_kind(field: Field, op: str) -> str:
+class NamedField(Protocol):
+    """What a modifier's spelling depends on: the field's name (and its type, for the error)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def type(self) -> str: ...
+
+
+def modifier_kind(field: NamedField, op: str) -> str:
     """'append' | 'prepend' | 'subtract' for any accepted spelling of a modifier, else ValueError."""
     if op in APPEND_OPS or op == f"{field.name}+":
         return "append"
@@ -30,6 +40,9 @@ class MultiValueMixin:
     """For dataclass fields with `max_select`; values are str (single) or list[str] (multiple)."""
 
     max_select: int
+    # provided by the Field the mixin is combined with
+    name: str
+    type: ClassVar[str]
 
     @property
     def is_multiple(self) -> bool:
@@ -48,7 +61,7 @@ class MultiValueMixin:
         return items[-1] if items else ""  # a list for a single field keeps its last item
 
     def apply_modifier(self, op: str, current: Any, arg: Any) -> Any:
-        kind = modifier_kind(self, op)  # type: ignore[arg-type]
+        kind = modifier_kind(self, op)
         have, given = to_unique_strings(current), to_unique_strings(arg)
         if kind == "append":
             return self.normalize(have + given)

@@ -45,7 +45,8 @@ def field_from_dict(data: dict[str, Any]) -> Field:
     appends 2, 3, ...) is the collection's job, see `unique_field_id`."""
     if not isinstance(data, dict):
         raise ValueError("A field definition must be an object.")
-    cls = FIELD_TYPES.get(data.get("type"))  # type: ignore[arg-type]
+    type_name = data.get("type")
+    cls = FIELD_TYPES.get(type_name) if isinstance(type_name, str) else None
     if cls is None:
         raise ValueError(f"Missing or unknown field type {data.get('type')!r}.")
     field = cls.from_dict(data)

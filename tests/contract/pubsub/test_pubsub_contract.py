@@ -1,7 +1,9 @@
-"""One contract for every pub/sub backend (memory, Redis, NATS, PostgreSQL), on the real services.
+"""One contract for every pub/sub backend (memory, the embedded broker, Redis, NATS, PostgreSQL),
+on the real services.
 
 Each test opens two instances on a fresh channel, as two nodes would; a service that is absent
-skips its cases (fails with BASTION_REQUIRE_SERVICES=1).
+skips its cases (fails with BASTION_REQUIRE_SERVICES=1). The embedded broker runs in the test's
+event loop, as `serve` runs it in a process of its own.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 
+from bastion.bus.broker import Broker
 from bastion.bus.pubsub import PubSub
 from bastion.bus.pubsub_open import open_pubsub
 from tests.conftest import PG_DSN, require_services
@@ -23,6 +26,7 @@ URLS = {
     "redis": "redis://127.0.0.1:6379/0",
     "nats": "nats://127.0.0.1:4222",
     "postgres": "postgres",
+    "embedded": "embedded:",  # + the socket of the broker the fixture starts
 }
 SAFETY_TIMEOUT = 10.0
 
@@ -40,11 +44,15 @@ Opener = Callable[[str], Awaitable[Node]]
 
 
 @pytest.fixture(params=sorted(URLS))
-async def open_node(request: pytest.FixtureRequest) -> AsyncIterator[Opener]:
+async def open_node(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[Opener]:
     opened: list[Node] = []
+    url, broker = URLS[request.param], None
+    if request.param == "embedded":
+        url += str(tmp_path / "broker.sock")
+        broker = await Broker().serve(url.removeprefix("embedded:"))
 
     async def opener(channel: str) -> Node:
-        node = Node(open_pubsub(URLS[request.param], database_url=PG_DSN))
+        node = Node(open_pubsub(url, database_url=PG_DSN))
         try:
             await node.pubsub.start(channel, node.received.put_nowait)
         except Exception as exc:  # the service is not running here
@@ -58,6 +66,8 @@ async def open_node(request: pytest.FixtureRequest) -> AsyncIterator[Opener]:
     yield opener
     for node in opened:
         await node.pubsub.close()
+    if broker is not None:
+        await broker.close()
 
 
 def _channel() -> str:
@@ -91,6 +101,18 @@ async def test_channels_are_separate(open_node):
     assert await other.take(1) == [b'{"for":"other"}']
     assert await a.take(1) == [b'{"for":"a"}']
     assert other.received.empty()
+
+
+async def test_a_message_sent_to_another_channel_reaches_that_channel_only(open_node):
+    """How a process sends a command to another one's inbox: from its own instance."""
+    here, there = _channel(), _channel()
+    a, other, also_a = await open_node(here), await open_node(there), await open_node(here)
+    await a.pubsub.publish(b'{"to":"there"}', channel=there)
+    await a.pubsub.publish(b'{"to":"here"}')
+    assert await other.take(1) == [b'{"to":"there"}']
+    assert await also_a.take(1) == [b'{"to":"here"}']  # sent after: "there" had its chance
+    assert await a.take(1) == [b'{"to":"here"}']
+    assert other.received.empty() and also_a.received.empty() and a.received.empty()
 
 
 async def test_a_closed_subscriber_gets_nothing(open_node):
@@ -139,3 +161,30 @@ async def test_postgres_listens_and_publishes_again_after_its_connections_drop()
         for node in (a, b):
             await node.pubsub.close()
         gc.collect()  # a dropped connection left unclosed warns here, in this test, not later
+
+
+async def test_embedded_subscribers_reconnect_when_the_broker_comes_back(tmp_path):
+    path = str(tmp_path / "broker.sock")
+    broker = await Broker().serve(path)
+    a, b = Node(open_pubsub("embedded:" + path)), Node(open_pubsub("embedded:" + path))
+    channel = _channel()
+    for node in (a, b):
+        await node.pubsub.start(channel, node.received.put_nowait)
+    try:
+        await broker.close()
+        broker = await Broker().serve(path)  # a restarted broker: empty, on the same socket
+        for _ in range(100):
+            # until both have subscribed again, publishes fail or reach nobody (at most once)
+            with contextlib.suppress(ConnectionError):
+                await a.pubsub.publish(b'{"again":1}')
+            try:
+                assert await asyncio.wait_for(b.received.get(), 0.1) == b'{"again":1}'
+                break
+            except TimeoutError:
+                continue
+        else:
+            pytest.fail("no message after the broker came back")
+    finally:
+        for node in (a, b):
+            await node.pubsub.close()
+        await broker.close()

@@ -72,6 +72,7 @@ def test_clashing_generated_ids_get_a_counter() -> None:
     "data",
     [
         {"name": "x", "type": "wat"},
+        {"name": "x", "type": ["text"]},  # not a name (unhashable: once a TypeError, a 500)
         {"name": "x"},
         {"name": "x", "type": "text", "min": "3"},
         {"name": "x", "type": "bool", "hidden": "yes"},
