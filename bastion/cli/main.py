@@ -121,7 +121,7 @@ def serve(
 
     try:
         # the workers' realtime pub/sub on one node, when several share it (bastion/bus/broker.py)
-        with embedded_broker(cfg.data_dir, cfg.port, cfg.workers, cfg.realtime_pubsub):
+        with embedded_broker(cfg.data_dir, cfg.port, cfg.worker_count, cfg.realtime_pubsub):
             _run_granian(cfg, claim.ip)
     finally:
         claim.close()

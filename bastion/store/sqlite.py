@@ -193,7 +193,7 @@ class SqliteDatabase(Database):
 
     def changed_since_last_look(self) -> bool:
         try:
-            version = self._watcher.execute("PRAGMA data_version").fetchone()[0]
+            version = int(self._watcher.execute("PRAGMA data_version").fetchone()[0])
         except sqlite3.Error:
             return True
         changed, self._data_version = version != self._data_version, version

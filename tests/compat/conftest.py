@@ -92,22 +92,8 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  #
             )
 
 
-# One worker for the single-server targets until realtime reaches a stream held by another
-# worker (issue #13 item 3, on its own branch): the SDK's realtime scenario subscribes on a new
-# connection, which may reach the other worker. Several workers are the `bastion-workers`
-# target's job. Remove once realtime across workers is merged: then the targets run serve's
-# default (one worker per core) as users do.
-ONE_WORKER = ("--workers", "1")
-
-
-def _serve(
-    name: str,
-    binary: Path,
-    factory: pytest.TempPathFactory,
-    db_url: str | None = None,
-    args: tuple[str, ...] = (),
-):
-    server = start_server(name, binary, factory.mktemp(name), db_url, args=args)
+def _serve(name: str, binary: Path, factory: pytest.TempPathFactory, db_url: str | None = None):
+    server = start_server(name, binary, factory.mktemp(name), db_url)
     return server
 
 
@@ -128,7 +114,7 @@ def reference_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runni
 
 @pytest.fixture(scope="session")
 def bastion_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    server = _serve("bastion", BASTION_BIN, tmp_path_factory, args=ONE_WORKER)
+    server = _serve("bastion", BASTION_BIN, tmp_path_factory)
     yield server
     stop_server(server)
 
@@ -140,7 +126,7 @@ def bastion_pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runn
     except Exception as exc:  # connection refused, auth, missing driver: all mean "no PostgreSQL"
         skip_or_fail(f"PostgreSQL is not reachable: {exc!r}")
     try:
-        server = _serve("bastion-pg", BASTION_BIN, tmp_path_factory, db_url=dsn, args=ONE_WORKER)
+        server = _serve("bastion-pg", BASTION_BIN, tmp_path_factory, db_url=dsn)
         try:
             yield server
         finally:

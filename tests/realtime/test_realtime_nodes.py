@@ -73,9 +73,7 @@ def test_an_event_written_on_one_node_reaches_subscribers_on_both(backend, pg_sc
     try:
         for name in ("a", "b"):
             try:
-                # one process per node: this is about events between nodes through the pub/sub;
-                # between the workers of one node is tests/cluster's (the `workers` shape)
-                procs.append(start_serve(tmp_path / name, args=(*db, "--workers", "1"), env=env))
+                procs.append(start_serve(tmp_path / name, args=db, env=env))
             except AssertionError as exc:
                 if require_services() or "not reachable" not in str(exc).lower():
                     raise
