@@ -17,7 +17,7 @@ from bastion.core.collection_indexes import identity_fields_error, with_auth_ind
 from bastion.core.collection_model import Collection
 from bastion.core.datetime_format import now_str
 from bastion.errors import StartupError
-from bastion.store import Database, ddl
+from bastion.store import Database, ddl, version_stamp
 from bastion.store.json_codec import dumps, loads
 
 log = logging.getLogger("bastion.schema")
@@ -68,6 +68,7 @@ async def _repair(db: Database, collection: Collection) -> Collection:
                 f'UPDATE "_collections" SET "data" = {cast}, "updated" = ? WHERE "id" = ?',
                 (dumps(repaired.to_storage()), repaired.updated, repaired.id),
             )
+            await version_stamp.bump(tx, "schema", repaired.updated)  # other processes reload
     except Exception:
         for index in added:  # a duplicate written since the check: say so, as above
             await _refuse_duplicates(db, collection, index)
