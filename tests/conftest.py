@@ -21,6 +21,9 @@ import pytest
 from bastion.api.asgi import create_asgi_app
 from bastion.app import App
 from bastion.config import Config
+from bastion.store.database import Database, DatabaseTimeouts
+from bastion.store.database_open import open_database
+from bastion.store.postgres import PostgresDatabase
 
 PG_DSN = os.environ.get("BASTION_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 SUPERUSER_EMAIL = "admin@example.com"
@@ -72,6 +75,27 @@ async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
         return
     async with fresh_pg_schema() as url:
         yield url
+
+
+@asynccontextmanager
+async def open_test_database(
+    backend: str, tmp_path: Path, timeouts: DatabaseTimeouts | None = None, **pg_pool: int
+) -> AsyncIterator[Database]:
+    """A store `Database` of `backend` ("sqlite": a new file under tmp_path; "postgres": a fresh
+    schema), closed afterwards. `pg_pool` (min_size, max_size) sizes PostgreSQL's pool."""
+    if backend == "sqlite":
+        db = await open_database(None, tmp_path / f"db_{secrets.token_hex(3)}", timeouts)
+        try:
+            yield db
+        finally:
+            await db.close()
+        return
+    async with fresh_pg_schema() as url:
+        db = await PostgresDatabase.connect(url, timeouts=timeouts, **pg_pool)
+        try:
+            yield db
+        finally:
+            await db.close()
 
 
 class ApiClient:
