@@ -12,6 +12,7 @@ import os
 import secrets
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,9 +21,23 @@ from bastion.store.ephemeral_base import EphemeralStore
 from bastion.store.ephemeral_memory import MemoryStore
 from bastion.store.ephemeral_sql import SqlStore
 from bastion.store.ephemeral_sqlite import EphemeralSqlite
-from tests.conftest import fresh_pg_schema, require_services
+from tests.conftest import fresh_pg_schema, skip_or_fail
 
 REDIS_URL = os.environ.get("BASTION_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+# what the rate-limited API scenarios share: PocketBase's 429 body, and turning limits on
+TOO_MANY = {"data": {}, "message": "Too Many Requests.", "status": 429}
+
+
+async def enable(api: Any, *rules: dict[str, Any], excluded: list[str] | None = None) -> None:
+    body = {"rateLimits": {"enabled": True, "rules": list(rules), "excludedIPs": excluded or []}}
+    r = await api.su("PATCH", "/api/settings", json=body)
+    assert r.status_code == 200, r.text
+
+
+def rule(label: str, max_requests: int, duration: int = 60, audience: str = "") -> dict[str, Any]:
+    return {"label": label, "audience": audience, "duration": duration, "maxRequests": max_requests}
 
 
 class FakeClock:
@@ -61,9 +76,7 @@ async def redis_problem() -> str | None:
 async def skip_without_redis() -> None:
     problem = await redis_problem()
     if problem:
-        if require_services():
-            pytest.fail(problem)
-        pytest.skip(problem)
+        skip_or_fail(problem)
 
 
 async def drop_keys(prefix: str) -> None:
