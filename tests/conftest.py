@@ -119,6 +119,24 @@ async def open_test_database(
             await db.close()
 
 
+class FakeClock:
+    """Seconds since the epoch that only move when a test says so."""
+
+    def __init__(self, now: float = 1_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
 class ApiClient:
     """An httpx client bound to one App, plus the superuser's token and small helpers."""
 

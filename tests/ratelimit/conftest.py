@@ -1,6 +1,6 @@
-"""Rate-limit fixtures: a fake clock, and one ephemeral-store fixture parametrised over every
+"""Rate-limit fixtures: one ephemeral-store fixture parametrised over every
 implementation: memory, the database's (SQLite's `ephemeral.db`, PostgreSQL's UNLOGGED table)
-and Redis.
+and Redis (the fake clock, `clock`, is in tests/conftest.py).
 
 PostgreSQL tests get a fresh schema, Redis tests a fresh key prefix, each removed afterwards.
 When a service is absent they skip with the reason, unless BASTION_REQUIRE_SERVICES=1.
@@ -21,7 +21,7 @@ from bastion.store.ephemeral_base import EphemeralStore
 from bastion.store.ephemeral_memory import MemoryStore
 from bastion.store.ephemeral_sql import SqlStore
 from bastion.store.ephemeral_sqlite import EphemeralSqlite
-from tests.conftest import fresh_pg_schema, skip_or_fail
+from tests.conftest import FakeClock, fresh_pg_schema, skip_or_fail
 
 REDIS_URL = os.environ.get("BASTION_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
@@ -38,24 +38,6 @@ async def enable(api: Any, *rules: dict[str, Any], excluded: list[str] | None = 
 
 def rule(label: str, max_requests: int, duration: int = 60, audience: str = "") -> dict[str, Any]:
     return {"label": label, "audience": audience, "duration": duration, "maxRequests": max_requests}
-
-
-class FakeClock:
-    """Seconds since the epoch that only move when a test says so."""
-
-    def __init__(self, now: float = 1_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
 
 
 async def redis_problem() -> str | None:

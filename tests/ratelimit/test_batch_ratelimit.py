@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from bastion import ratelimit
-from tests.ratelimit.conftest import TOO_MANY, FakeClock, rule
+from tests.conftest import FakeClock
+from tests.ratelimit.conftest import TOO_MANY, rule
 
 POSTS = "/api/collections/posts/records"
 

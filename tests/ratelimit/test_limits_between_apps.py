@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from bastion import ratelimit
-from tests.conftest import client_from, second_app
-from tests.ratelimit.conftest import TOO_MANY, FakeClock, enable, rule
+from tests.conftest import FakeClock, client_from, second_app
+from tests.ratelimit.conftest import TOO_MANY, enable, rule
 
 LOGIN = "/api/collections/users/auth-with-password"
 

@@ -11,8 +11,8 @@ import pytest
 from bastion import ratelimit
 from bastion.app import App
 from bastion.config import Config
-from tests.conftest import client_from
-from tests.ratelimit.conftest import TOO_MANY, FakeClock, enable, new_redis_store, rule
+from tests.conftest import FakeClock, client_from
+from tests.ratelimit.conftest import TOO_MANY, enable, new_redis_store, rule
 
 
 @pytest.fixture
