@@ -93,6 +93,13 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 
 _UPLOAD_ROUTES = tuple(route for route in route_table.ROUTES if route.file_uploads)
+_SESSION_ROUTES = tuple(route for route in route_table.ROUTES if route.session)
+
+
+def _session_route(method: str, path: str) -> str | None:
+    """The sign-in routes whose answers a browser may keep as a cookie session (http/cookie_session.py)."""
+    found = route_for(_SESSION_ROUTES, method, path)
+    return found[0].session if found is not None else None
 
 
 def _record_body_limit(app: App, scope: dict[str, Any]) -> int | None:
@@ -141,6 +148,7 @@ def create_asgi_app(
         max_body_bytes=cfg.max_body_bytes,
         request_log=AppLogSink(app),
         body_limit_for=functools.partial(_record_body_limit, app),
+        session_route=_session_route,
     )
     return build_middleware_stack(
         RouteDispatcher(starlette, etag_routes=[r for r, route in routes if route.etag]), http_settings

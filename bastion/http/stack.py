@@ -38,7 +38,7 @@ from bastion.http.access_log import AccessLogger
 from bastion.http.asgi_headers import ASGIApp, Scope
 from bastion.http.body_limit import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware, LimitFor
 from bastion.http.compression import CompressionMiddleware
-from bastion.http.cookie_session import CookieSessionMiddleware
+from bastion.http.cookie_session import CookieSessionMiddleware, SessionRoute
 from bastion.http.cors import CorsPolicy
 from bastion.http.edge import EdgeMiddleware
 from bastion.http.proxy import ProxyHeadersMiddleware, SettingsSource
@@ -79,6 +79,8 @@ class HttpSettings:
     """Where each request's log facts go (bastion/logs: PocketBase's `_logs`); None: not logged."""
     cookie_sessions: bool = True
     """Accept the `bastion_session` cookie (with CSRF checks) next to bearer tokens; see docs/sessions.md."""
+    session_route: SessionRoute | None = None
+    """Which routes may set the session cookies (sign-in answers); None: none do."""
 
 
 def build_middleware_stack(app: ASGIApp, settings: HttpSettings | None = None) -> ASGIApp:
@@ -86,7 +88,7 @@ def build_middleware_stack(app: ASGIApp, settings: HttpSettings | None = None) -
     s = settings or HttpSettings()
     wrapped: ASGIApp = app
     if s.cookie_sessions:
-        wrapped = CookieSessionMiddleware(wrapped)
+        wrapped = CookieSessionMiddleware(wrapped, s.session_route)
     if s.max_body_bytes > 0 or s.body_limit_for is not None:
         wrapped = BodyLimitMiddleware(wrapped, s.max_body_bytes, s.body_limit_for)
     if s.request_log is not None:
