@@ -10,7 +10,8 @@ directly. Anything else — no match, a wrong method (both answered PocketBase's
 api/asgi.py), WebSockets, lifespan — goes to the Starlette app unchanged. Routes are tried only
 for the methods they take (a route of another method could only match partially, which the
 dispatcher never uses), and a route is asked only once its own compiled pattern matches the path:
-the same answer as asking them all, at a third of the cost for a path no route takes.
+the same answer as asking every route, at a fifth of the cost for a path no route takes (1.7
+instead of 8 µs; about 1 µs to find `/api/health`, 1.6 µs a record view).
 
 The routes the table marks `etag` run inside `ConditionalGetMiddleware` (ETags, 304s): only they
 pay for buffering the answer, and no path is matched a second time to find them.
@@ -129,7 +130,7 @@ class RouteDispatcher:
         path = get_route_path(scope)
         for target in self._by_method.get(scope["method"], ()):
             if target.regex.match(path) is None:
-                continue  # the route's own pattern: `matches` would answer NONE, at twice the cost
+                continue  # the route's own compiled pattern: `matches` would answer NONE, at more cost
             match, child = target.route.matches(scope)
             if match is not Match.FULL:
                 continue
