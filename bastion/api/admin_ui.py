@@ -13,7 +13,6 @@ import re
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
 
 from bastion.errors import NotFoundError
 from bastion.ui import DIST
@@ -55,10 +54,3 @@ async def serve(request: Request) -> Response:
     if not index.is_file():
         raise NotFoundError("The admin dashboard is not built (run ui/build.sh).")
     return Response(index.read_bytes(), media_type="text/html; charset=utf-8", headers=_headers("no-cache"))
-
-
-routes = [
-    Route("/_", redirect_root, methods=["GET", "HEAD"]),
-    Route("/_/", serve, methods=["GET", "HEAD"]),
-    Route("/_/{path:path}", serve, methods=["GET", "HEAD"]),
-]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,33 +13,14 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from bastion import ratelimit, rules
-from bastion.api import (
-    admin_ui,
-    batch,
-    collections,
-    files,
-    health,
-    installer,
-    logs,
-    ready,
-    realtime,
-    realtime_poll,
-    realtime_ws,
-    record_auth,
-    record_auth_flows,
-    record_auth_oauth2,
-    records,
-    rules_check,
-    settings,
-    settings_mail,
-    settings_s3,
-)
+from bastion.api import route_table
 from bastion.api.database_faults import database_fault_response
 from bastion.api.dispatch import RouteDispatcher
 from bastion.api.http_policy import timing_for_superusers, trusted_proxy_source
+from bastion.api.route_spec import ApiRoute, route_for
 from bastion.app import App
 from bastion.errors import ApiError, BadRequestError, NotFoundError
 from bastion.http.errors import error_response, render_unexpected
@@ -54,10 +34,16 @@ log = logging.getLogger("bastion.api")
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-def guard(handler: Handler) -> Handler:
-    """Render every failure as PocketBase's error JSON; never let a traceback or SQL reach a client."""
+def guard(handler: Handler, route: ApiRoute | None = None) -> Handler:
+    """Render every failure as PocketBase's error JSON; never let a traceback or SQL reach a client.
 
-    refresh = getattr(handler, "reads_schema", True)  # False: never waits on the database first
+    Before the handler: the periodic schema check (unless the route says not to wait on the
+    database) and the rate limits, with the route's collection tags for the method they belong to.
+    """
+
+    refresh = route.refresh_schema if route is not None else True
+    limit = route.limit if route is not None else None
+    limit_method = route.method if route is not None else ""
 
     @functools.wraps(handler)
     async def wrapped(request: Request) -> Response:
@@ -66,7 +52,7 @@ def guard(handler: Handler) -> Handler:
             app = request.app.state.bastion
             if refresh:
                 await app.refresh_if_stale()
-            await ratelimit.check_request(app, request)
+            await ratelimit.check_request(app, request, limit if request.method == limit_method else None)
             return await handler(request)
         except ApiError as err:
             note_error(request.scope, err.message, err.data)
@@ -89,34 +75,11 @@ def guard(handler: Handler) -> Handler:
     return wrapped
 
 
-def _routes() -> list[BaseRoute]:
-    out: list[BaseRoute] = list(realtime_ws.routes)  # WebSockets: their errors are close frames
-    # Starlette tries routes in order, so the hottest (health, record CRUD) come first.
-    for module in (
-        health,
-        records,
-        collections,
-        record_auth,
-        record_auth_flows,
-        record_auth_oauth2,
-        files,
-        batch,
-        settings,
-        settings_mail,
-        settings_s3,
-        logs,
-        realtime,
-        realtime_poll,
-        rules_check,
-        installer,
-        admin_ui,
-    ):
-        for route in module.routes:
-            out.append(
-                Route(route.path, guard(route.endpoint), methods=list(route.methods or []), name=route.name)
-            )
-    out += ready.routes  # unguarded: a probe neither waits on the schema check nor is rate limited
-    return out
+def _starlette_route(route: ApiRoute) -> BaseRoute:
+    if route.websocket:
+        return WebSocketRoute(route.path, route.handler, name=route.name)
+    endpoint = guard(route.handler, route) if route.guarded else route.handler
+    return Route(route.path, endpoint, methods=[route.method], name=route.name)
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
@@ -129,17 +92,22 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     return error_response(err, request.headers.get("accept"))
 
 
-_RECORD_WRITE = re.compile(r"^/api/collections/([^/]+)/records(?:/[^/]+)?/?$")
+_UPLOAD_ROUTES = tuple(route for route in route_table.ROUTES if route.file_uploads)
+_SESSION_ROUTES = tuple(route for route in route_table.ROUTES if route.session)
+
+
+def _session_route(method: str, path: str) -> str | None:
+    """The sign-in routes whose answers a browser may keep as a cookie session (http/cookie_session.py)."""
+    found = route_for(_SESSION_ROUTES, method, path)
+    return found[0].session if found is not None else None
 
 
 def _record_body_limit(app: App, scope: dict[str, Any]) -> int | None:
     """Record writes may carry files: the base limit plus each file field's most (as PocketBase)."""
-    if scope.get("method") not in ("POST", "PATCH", "PUT"):
+    found = route_for(_UPLOAD_ROUTES, scope.get("method", ""), scope.get("path", ""))
+    if found is None or app.config.max_body_bytes <= 0:
         return None
-    match = _RECORD_WRITE.match(scope.get("path", ""))
-    if match is None or app.config.max_body_bytes <= 0:
-        return None
-    collection = app.registry.find_collection(unquote(match.group(1)))
+    collection = app.registry.find_collection(unquote(found[1]["collection"]))
     if collection is None or collection.is_view:
         return None
     extra = sum(f.max_body_size() for f in collection.fields if f.type == "file")  # type: ignore[attr-defined]
@@ -163,8 +131,9 @@ def create_asgi_app(
             if manage_lifecycle:
                 await app.stop()
 
+    routes = [(_starlette_route(route), route) for route in route_table.ROUTES]
     starlette = Starlette(
-        routes=_routes(),
+        routes=[starlette_route for starlette_route, _ in routes],
         lifespan=lifespan,
         exception_handlers={HTTPException: _not_found, 404: _not_found, 405: _not_found},
     )
@@ -179,5 +148,8 @@ def create_asgi_app(
         max_body_bytes=cfg.max_body_bytes,
         request_log=AppLogSink(app),
         body_limit_for=functools.partial(_record_body_limit, app),
+        session_route=_session_route,
     )
-    return build_middleware_stack(RouteDispatcher(starlette), http_settings)
+    return build_middleware_stack(
+        RouteDispatcher(starlette, etag_routes=[r for r, route in routes if route.etag]), http_settings
+    )

@@ -5,9 +5,11 @@ Off by default (settings `batch.enabled`), as in PocketBase. Each sub-request is
 …/records/{id}); they run in order inside one transaction with the caller's auth, and the first
 failure rolls everything back and is reported with its index.
 
-A sub-request's `url` is matched as PocketBase matches it: the raw text must be exactly a record
-path with an optional query, so an absolute URL (`http://host/api/…`), a trailing slash, a
-fragment or a query that does not decode is refused (400, the batch rolled back), never executed.
+A sub-request's `url` is matched as PocketBase matches it, against the routes the route table
+marks `batch` (api/route_table.py): the raw text must be exactly one of their paths (PUT, the
+upsert, as a create's) with an optional query, so an absolute URL (`http://host/api/…`), a
+trailing slash, a fragment or a query that does not decode is refused (400, the batch rolled
+back), never executed. A sub-request is rate limited as the route it names (its action tag).
 Items are checked for shape (`method`, `url`, `body`, `headers` types) and validated (method one
 of GET/POST/PUT/PATCH/DELETE, url required and at most 2,000 characters) before anything runs.
 A sub-request's own `Authorization` header is ignored, as in PocketBase: the batch runs with the
@@ -18,15 +20,16 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import unquote_plus
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from bastion.api.context import JSONResponse, get_app, load_access, read_body
 from bastion.api.records import collection_or_404, create_in_tx, delete_in_tx, update_in_tx
+from bastion.api.route_spec import ApiRoute, whole_path_route
 from bastion.app import App
 from bastion.core.fields.field_file import is_upload
 from bastion.core.record_access import Access, normalize_headers
@@ -42,8 +45,9 @@ from bastion.errors import (
 from bastion.ratelimit import check_batch_request
 from bastion.store.database import Executor
 
-# The whole raw url: no scheme or host, no trailing slash, `\Z` so a trailing newline is no end.
-_RECORDS = re.compile(r"^/api/collections/([^/?]+)/records(?:/([^/?]+))?(\?.*)?\Z")
+# The routes a sub-request may name, by action; the route table (which names this module's
+# handler, so it cannot be imported here) hands them to `handler`.
+BatchRoutes = Mapping[str, ApiRoute]
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _MAX_URL = 2000
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -58,7 +62,16 @@ class _SubFailed(Exception):
         self.error = error
 
 
-async def batch(request: Request) -> Response:
+def handler(routes: BatchRoutes) -> Callable[[Request], Awaitable[Response]]:
+    """The /api/batch handler over `routes`, the routes a sub-request may name, by action."""
+
+    async def batch(request: Request) -> Response:
+        return await _batch(request, routes)
+
+    return batch
+
+
+async def _batch(request: Request, routes: BatchRoutes) -> Response:
     app = get_app(request)
     cfg = app.settings.batch
     if not cfg.enabled:
@@ -99,7 +112,7 @@ async def batch(request: Request) -> Response:
     try:
         async with asyncio.timeout(timeout):
             async with app.transaction() as tx:
-                results = [await _run_one(app, tx, i, sub, access) for i, sub in enumerate(requests)]
+                results = [await _run_one(app, tx, i, sub, access, routes) for i, sub in enumerate(requests)]
     except _SubFailed as failed:
         response = failed.error.to_dict()
         raise BadRequestError(
@@ -190,51 +203,57 @@ def _sub_query(raw: str) -> dict[str, str]:
     return query
 
 
-async def _run_one(app: App, tx: Executor, index: int, sub: dict[str, Any], access: Access) -> dict[str, Any]:
+def _resolve(routes: BatchRoutes, method: str, url: str) -> tuple[ApiRoute, dict[str, str], str]:
+    """The route a sub-request names, its path parameters and its raw query; 400 for any other url.
+
+    The url is taken as written: no scheme or host, the path exactly a route's (no trailing slash,
+    nothing unescaped), the query (after the first `?`) on one line. PUT, the upsert, names the
+    create route; it turns into an update below when the record exists."""
+    path, _, raw_query = url.partition("?")
+    if "\n" not in raw_query:
+        wanted = "POST" if method == "PUT" else method
+        found = whole_path_route(routes.values(), wanted, path)
+        if found is not None:
+            return found[0], found[1], raw_query
+    raise BadRequestError()  # an absolute url, another route, a trailing slash: no such action
+
+
+async def _run_one(
+    app: App, tx: Executor, index: int, sub: dict[str, Any], access: Access, routes: BatchRoutes
+) -> dict[str, Any]:
     try:
-        method = sub["method"]
-        match = _RECORDS.match(sub["url"])
-        if match is None:
-            # an absolute url, another route, a trailing slash: PocketBase knows no such action
-            raise BadRequestError()
-        collection_ref, record_id, raw_query = match.groups()
-        if (method in ("POST", "PUT")) == (record_id is not None) or method == "GET":
-            raise BadRequestError()
-        query = _sub_query((raw_query or "?")[1:])
+        route, params, raw_query = _resolve(routes, sub["method"], sub["url"])
+        query = _sub_query(raw_query)
+        collection_ref = params["collection"]
         collection = collection_or_404(app, collection_ref)
         body = sub.get("body") or {}
-        sub_access = _sub_access(access, sub, method, query, body)
+        sub_access = _sub_access(access, sub, sub["method"], query, body)
 
-        async def limit(tag: str, sub_method: str, rid: str | None = None) -> None:
-            path = f"/api/collections/{collection_ref}/records" + (f"/{rid}" if rid else "")
+        async def limit(route: ApiRoute, rid: str | None = None) -> None:
+            path = route.path.format(collection=collection_ref, id=rid)
             await check_batch_request(
-                app, access.client_ip, sub_access.auth, collection, sub_method, path, tag
+                app, access.client_ip, sub_access.auth, collection, route.method, path, route.action
             )
 
-        if method == "PUT" and record_id is None:
+        if sub["method"] == "PUT":
             # an upsert is counted as what it turns out to be, as in PocketBase
             rid = body.get("id")
             if rid and await find_by_id(tx, collection, str(rid)) is not None:
-                await limit("update", "PATCH", str(rid))
+                await limit(routes["update"], str(rid))
                 return {
                     "status": 200,
                     "body": await update_in_tx(app, tx, collection, str(rid), body, sub_access),
                 }
-            method = "POST"
-        if method == "POST" and record_id is None:
-            await limit("create", "POST")
+        await limit(route, params.get("id"))
+        if route.action == "create":
             return {"status": 200, "body": await create_in_tx(app, tx, collection, body, sub_access)}
-        if method == "PATCH" and record_id:
-            await limit("update", "PATCH", record_id)
+        if route.action == "update":
             return {
                 "status": 200,
-                "body": await update_in_tx(app, tx, collection, record_id, body, sub_access),
+                "body": await update_in_tx(app, tx, collection, params["id"], body, sub_access),
             }
-        if method == "DELETE" and record_id:
-            await limit("delete", "DELETE", record_id)
-            await delete_in_tx(app, tx, collection, record_id, sub_access)
-            return {"status": 204, "body": None}
-        raise BadRequestError()
+        await delete_in_tx(app, tx, collection, params["id"], sub_access)
+        return {"status": 204, "body": None}
     except ApiError as err:
         raise _SubFailed(index, err) from None
 
@@ -248,6 +267,3 @@ def _sub_access(
     extra = {k: v for k, v in extra.items() if k.lower() != "authorization"}
     headers.update(normalize_headers(extra))
     return Access(access.auth, method, query, headers, body, "batch", access.client_ip)
-
-
-routes = [Route("/api/batch", batch, methods=["POST"])]

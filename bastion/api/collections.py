@@ -7,7 +7,6 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from bastion import rules
 from bastion.api.context import JSONResponse, get_app, load_access, picked, read_body
@@ -176,15 +175,3 @@ async def import_collections(request: Request) -> Response:
 async def scaffolds(request: Request) -> Response:
     await superuser_access(request)
     return JSONResponse(collection_scaffolds.scaffolds())
-
-
-routes = [
-    Route("/api/collections", list_collections, methods=["GET"]),
-    Route("/api/collections", create_collection, methods=["POST"]),
-    Route("/api/collections/import", import_collections, methods=["PUT"]),
-    Route("/api/collections/meta/scaffolds", scaffolds, methods=["GET"]),
-    Route("/api/collections/{collection}/truncate", truncate_collection, methods=["DELETE"]),
-    Route("/api/collections/{collection}", view_collection, methods=["GET"]),
-    Route("/api/collections/{collection}", update_collection, methods=["PATCH"]),
-    Route("/api/collections/{collection}", delete_collection, methods=["DELETE"]),
-]

@@ -12,7 +12,6 @@ import logging
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from bastion.api.context import JSONResponse, get_app, load_access, require_auth
 from bastion.core.fields import FileField
@@ -40,7 +39,7 @@ async def download(request: Request) -> Response:
     collection = app.registry.find_collection(request.path_params["collection"])
     if collection is None:
         raise NotFoundError("Missing or invalid collection context.")
-    record_id, filename = request.path_params["record"], request.path_params["filename"]
+    record_id, filename = request.path_params["recordId"], request.path_params["filename"]
     record = await find_by_id(app.db, collection, record_id) if record_id else None
     if record is None:
         raise NotFoundError()
@@ -88,9 +87,3 @@ async def download(request: Request) -> Response:
         if thumb_info is not None:
             served_key, served_name, info = candidate, f"{thumb}_{filename}", thumb_info
     return serve(request, storage, served_key, served_name, info, protected=protected)
-
-
-routes = [
-    Route("/api/files/token", file_token, methods=["POST"]),
-    Route("/api/files/{collection}/{record}/{filename}", download, methods=["GET", "HEAD"]),
-]

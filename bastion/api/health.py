@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from bastion.api.context import JSONResponse, get_app, load_access
 from bastion.api.http_policy import trusted_proxy_of
@@ -37,10 +36,3 @@ def possible_proxy_header(request: Request) -> str:
         if request.headers.get(name):
             return name
     return ""
-
-
-# Liveness stays shallow (as PocketBase's): without a token it never touches the database, not
-# even for the periodic schema check, so a database outage never fails it; /api/ready is deep.
-health.reads_schema = False  # type: ignore[attr-defined]  # a marker api/asgi.py reads with getattr
-
-routes = [Route("/api/health", health, methods=["GET", "HEAD"])]

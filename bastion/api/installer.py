@@ -20,7 +20,6 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from bastion.api.context import JSONResponse, bearer_token, get_app, read_body
 from bastion.app import App
@@ -104,9 +103,3 @@ async def create_first_superuser(request: Request) -> Response:
             raise BadRequestError(DONE)
         record = await app.records.create(tx, collection, {**fields, "verified": True}, root)
     return JSONResponse(export_record(record, root))
-
-
-routes = [
-    Route("/api/bastion/installer", check_link, methods=["GET"]),
-    Route("/api/bastion/installer", create_first_superuser, methods=["POST"]),
-]

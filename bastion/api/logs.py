@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from bastion import rules
 from bastion.api.collections import superuser_access
@@ -75,11 +74,3 @@ async def delete_logs(request: Request) -> Response:
     await logs.store.write('DELETE FROM "_logs"')
     await logs.store.reclaim()
     return Response(status_code=204)
-
-
-routes = [
-    Route("/api/logs", list_logs, methods=["GET"]),
-    Route("/api/logs", delete_logs, methods=["DELETE"]),
-    Route("/api/logs/stats", logs_stats, methods=["GET"]),
-    Route("/api/logs/{id}", view_log, methods=["GET"]),
-]

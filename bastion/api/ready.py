@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from bastion.api.context import JSONResponse, get_app
 from bastion.api.database_faults import database_fault_response
@@ -40,6 +39,3 @@ async def ready(request: Request) -> Response:
 def _retry(response: Response) -> dict[str, str]:
     value = response.headers.get("retry-after")
     return {"Retry-After": value} if value else {}
-
-
-routes = [Route("/api/ready", ready, methods=["GET", "HEAD"])]

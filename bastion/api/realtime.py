@@ -15,7 +15,6 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from starlette.routing import Route
 
 from bastion.api.context import INVALID_BODY, get_app, load_access, read_body
 from bastion.errors import (
@@ -120,9 +119,3 @@ async def set_subscriptions(request: Request) -> Response:
     args = {"ip": client_ip(request), "subscriptions": subs}
     await on_owner(hub, client_id, "subscribe", args, access.auth)
     return Response(status_code=204)
-
-
-routes: list[Route] = [
-    Route("/api/realtime", connect, methods=["GET"], name="realtime_connect"),
-    Route("/api/realtime", set_subscriptions, methods=["POST"], name="realtime_subscribe"),
-]

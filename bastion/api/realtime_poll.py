@@ -13,7 +13,6 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from bastion.api.context import bearer_token, load_access, read_body
 from bastion.api.realtime import client_ip, find_client, realtime_hub, validate_body
@@ -94,6 +93,3 @@ async def poll(request: Request) -> Response:
             raise UnavailableError()
         raise NotFoundError("Missing or invalid client id.")  # fell too far behind: start over
     return _answer(client, cursor, events)
-
-
-routes = [Route("/api/realtime/poll", poll, methods=["POST"], name="realtime_poll")]

@@ -21,7 +21,6 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from bastion.api.context import load_auth
@@ -167,6 +166,3 @@ async def realtime_ws(ws: WebSocket) -> None:
         pass
     finally:
         hub.unregister(client)
-
-
-routes = [WebSocketRoute("/api/realtime/ws", realtime_ws, name="realtime_ws")]

@@ -4,7 +4,7 @@
 {"mfaId"}; see bastion/auth/mfa.py) before issuing a token, and the `fields` query parameter to
 the answer (as PocketBase applies it to every successful JSON answer); it lives in
 record_auth_response.py with the other helpers every sign-in shares. OTP/TOTP and impersonation live
-in record_auth_otp.py and record_impersonate.py; their routes are appended to `routes` below.
+in record_auth_otp.py and record_impersonate.py; every route is listed in route_table.py.
 Wrong identity and wrong password give the same answer after the same work: an unknown identity
 still pays for one password verification, so timing does not reveal which accounts exist.
 """
@@ -15,9 +15,7 @@ import functools
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
-from bastion.api import record_auth_otp, record_impersonate
 from bastion.api.context import (
     JSONResponse,
     bearer_token,
@@ -141,13 +139,3 @@ async def auth_refresh(request: Request) -> Response:
     sent = bearer_token(request)
     claims = unverified_claims(sent) or {}
     return await auth_response(app, access.auth, access, token=None if claims.get("refreshable") else sent)
-
-
-routes = [
-    Route("/api/collections/{collection}/auth-methods", auth_methods, methods=["GET"]),
-    Route("/api/collections/{collection}/auth-with-password", auth_with_password, methods=["POST"]),
-    Route("/api/collections/{collection}/auth-refresh", auth_refresh, methods=["POST"]),
-]
-
-# One list for asgi.py: every sign-in route of auth collections.
-routes += record_auth_otp.routes + record_impersonate.routes

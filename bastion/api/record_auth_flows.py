@@ -15,7 +15,6 @@ from typing import Any
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from bastion.api.context import get_app, load_access, read_body, require_auth
 from bastion.app import App
@@ -104,13 +103,3 @@ async def confirm_email_change(request: Request) -> Response:
     collection = auth_collection(request, "confirm-email-change")
     await auth_flows.confirm_email_change(app, collection, await read_form(request))
     return Response(status_code=204)
-
-
-routes = [
-    Route("/api/collections/{collection}/request-verification", request_verification, methods=["POST"]),
-    Route("/api/collections/{collection}/confirm-verification", confirm_verification, methods=["POST"]),
-    Route("/api/collections/{collection}/request-password-reset", request_password_reset, methods=["POST"]),
-    Route("/api/collections/{collection}/confirm-password-reset", confirm_password_reset, methods=["POST"]),
-    Route("/api/collections/{collection}/request-email-change", request_email_change, methods=["POST"]),
-    Route("/api/collections/{collection}/confirm-email-change", confirm_email_change, methods=["POST"]),
-]

@@ -15,7 +15,6 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
-from starlette.routing import Route
 
 from bastion.api.context import get_app, load_access, read_body
 from bastion.api.record_auth_response import auth_response
@@ -36,7 +35,7 @@ from bastion.realtime.oauth2_relay import RedirectAnswer
 
 log = logging.getLogger("bastion.oauth2")
 
-__all__ = ["oauth2_providers_for", "routes"]
+__all__ = ["oauth2_providers_for"]
 
 
 def _form_errors(collection: Collection, body: dict[str, Any]) -> dict[str, Any]:
@@ -146,9 +145,3 @@ async def oauth2_redirect(request: Request) -> Response:
     if not await app.oauth2_relay.deliver(answer) or error or not code:
         return PlainTextResponse(_FAILED)
     return HTMLResponse(_DONE)
-
-
-routes = [
-    Route("/api/collections/{collection}/auth-with-oauth2", auth_with_oauth2, methods=["POST"]),
-    Route("/api/oauth2-redirect", oauth2_redirect, methods=["GET", "POST"]),
-]

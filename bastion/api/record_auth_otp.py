@@ -15,7 +15,6 @@ from typing import Any
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from bastion.api.context import JSONResponse, get_app, load_access, picked, read_body, require_auth
 from bastion.api.record_auth_response import auth_collection, auth_response
@@ -215,14 +214,3 @@ def _with_mfa(access: Access, mfa_id: str) -> Access:
         access.context,
         access.client_ip,
     )
-
-
-routes = [
-    Route("/api/collections/{collection}/request-otp", request_otp, methods=["POST"]),
-    Route("/api/collections/{collection}/auth-with-otp", auth_with_otp, methods=["POST"]),
-    Route("/api/collections/{collection}/auth-with-totp", auth_with_totp, methods=["POST"]),
-    Route("/api/collections/{collection}/totp-setup", totp_setup, methods=["POST"]),
-    Route("/api/collections/{collection}/totp-confirm", totp_confirm, methods=["POST"]),
-    Route("/api/collections/{collection}/totp", totp_status, methods=["GET"]),
-    Route("/api/collections/{collection}/totp", totp_remove, methods=["DELETE"]),
-]

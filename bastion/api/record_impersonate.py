@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from bastion.api.context import get_app, load_access, read_body, require_auth
 from bastion.api.record_auth_response import auth_collection, auth_response
@@ -54,6 +53,3 @@ async def impersonate(request: Request) -> Response:
         refreshable=False,
     )
     return await auth_response(app, record, access, token=token)
-
-
-routes = [Route("/api/collections/{collection}/impersonate/{id}", impersonate, methods=["POST"])]

@@ -6,7 +6,6 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from bastion import rules
 from bastion.api.context import JSONResponse, get_app, load_access, picked, read_body
@@ -222,12 +221,3 @@ async def delete_record(request: Request) -> Response:
             app, tx, collection, request.path_params["id"], access, request.headers.get("if-match")
         )
     return Response(status_code=204)
-
-
-routes = [
-    Route("/api/collections/{collection}/records", list_records, methods=["GET"]),
-    Route("/api/collections/{collection}/records", create_record, methods=["POST"]),
-    Route("/api/collections/{collection}/records/{id}", view_record, methods=["GET"]),
-    Route("/api/collections/{collection}/records/{id}", update_record, methods=["PATCH"]),
-    Route("/api/collections/{collection}/records/{id}", delete_record, methods=["DELETE"]),
-]

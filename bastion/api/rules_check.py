@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from bastion import rules
 from bastion.api.collections import superuser_access
@@ -30,6 +29,3 @@ async def check_rule(request: Request) -> Response:
             {"rule": {"code": "validation_invalid_rule", "message": problem}}, "Invalid rule."
         )
     return JSONResponse({"valid": True})
-
-
-routes = [Route("/api/bastion/rules/check", check_rule, methods=["POST"])]

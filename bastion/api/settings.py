@@ -8,7 +8,6 @@ from typing import Any
 import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from bastion.api.collections import superuser_access
 from bastion.api.context import JSONResponse, get_app, picked, read_body_or
@@ -59,9 +58,3 @@ def _refuse_repeated_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     if len(out) != len(pairs):
         raise ValueError("repeated member name")
     return out
-
-
-routes = [
-    Route("/api/settings", get_settings, methods=["GET"]),
-    Route("/api/settings", update_settings, methods=["PATCH"]),
-]

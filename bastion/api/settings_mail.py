@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from bastion.api.collections import superuser_access
 from bastion.api.context import get_app, read_body_or
@@ -31,6 +30,3 @@ async def send_test_email(request: Request) -> Response:
             reason += "."
         raise BadRequestError("Failed to send the test email. Raw error: \n" + reason) from None
     return Response(status_code=204)
-
-
-routes = [Route("/api/settings/test/email", send_test_email, methods=["POST"])]

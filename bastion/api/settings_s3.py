@@ -11,7 +11,6 @@ import secrets
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from bastion.api.collections import superuser_access
 from bastion.api.context import get_app, read_body_or
@@ -49,6 +48,3 @@ async def test_s3(request: Request) -> Response:
     finally:
         await storage.close()
     return Response(status_code=204)
-
-
-routes = [Route("/api/settings/test/s3", test_s3, methods=["POST"])]

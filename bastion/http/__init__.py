@@ -2,12 +2,7 @@
 
 from bastion.http.body_limit import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware
 from bastion.http.compression import CompressionMiddleware
-from bastion.http.conditional import (
-    ConditionalGetMiddleware,
-    etag_for,
-    if_match_satisfied,
-    is_record_view_path,
-)
+from bastion.http.conditional import ConditionalGetMiddleware, etag_for, if_match_satisfied
 from bastion.http.cors import CorsPolicy
 from bastion.http.edge import EdgeMiddleware
 from bastion.http.errors import error_response, render_unexpected, wants_problem_json
@@ -33,7 +28,6 @@ __all__ = [
     "error_response",
     "etag_for",
     "if_match_satisfied",
-    "is_record_view_path",
     "render_unexpected",
     "wants_problem_json",
 ]

@@ -1,7 +1,9 @@
 """ETags and conditional requests (an addition: PocketBase sends no ETags).
 
-`ConditionalGetMiddleware` gives GET/HEAD 200 JSON responses on the paths its predicate accepts a
-strong ETag (a hash of the body, unless the app set one) and answers `If-None-Match` with 304.
+`ConditionalGetMiddleware` gives GET/HEAD 200 JSON responses (on the paths its predicate accepts,
+if it has one) a strong ETag (a hash of the body, unless the app set one) and answers
+`If-None-Match` with 304. Bastion wraps the routes its route table marks `etag` in it, one by one
+(api/dispatch.py), rather than the whole app: no path is matched twice.
 `If-Match` on writes is the handler's job: it hashes the current representation with `etag_for`
 and asks `if_match_satisfied`.
 
@@ -14,7 +16,6 @@ for a different content coding of the very same data (see compression.py).
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable
 
 from bastion.http.asgi_headers import ASGIApp, Message, RawHeaders, Receive, Scope, Send, get_header
@@ -23,17 +24,11 @@ from bastion.http.asgi_headers import ASGIApp, Message, RawHeaders, Receive, Sco
 _KEPT_ON_304 = frozenset(
     {b"etag", b"cache-control", b"vary", b"content-location", b"date", b"expires", b"last-modified"}
 )
-_RECORD_VIEW = re.compile(r"^/api/collections/[^/]+/records/[^/]+/?$")
 
 
 def etag_for(body: bytes) -> str:
     """A strong ETag for a representation: 16 hex digits of its BLAKE2b hash, quoted."""
     return '"' + hashlib.blake2b(body, digest_size=8).hexdigest() + '"'
-
-
-def is_record_view_path(path: str) -> bool:
-    """True for `/api/collections/{collection}/records/{id}`: a ready-made predicate for the app."""
-    return _RECORD_VIEW.match(path) is not None
 
 
 def _opaque(tag: str) -> str:
@@ -83,13 +78,17 @@ def _is_json(headers: RawHeaders) -> bool:
 
 
 class ConditionalGetMiddleware:
-    def __init__(self, app: ASGIApp, path_predicate: Callable[[str], bool] = is_record_view_path) -> None:
+    def __init__(self, app: ASGIApp, path_predicate: Callable[[str], bool] | None = None) -> None:
         self.app = app
         self.path_predicate = path_predicate
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         method = scope.get("method")
-        if scope["type"] != "http" or method not in ("GET", "HEAD") or not self.path_predicate(scope["path"]):
+        if (
+            scope["type"] != "http"
+            or method not in ("GET", "HEAD")
+            or (self.path_predicate is not None and not self.path_predicate(scope["path"]))
+        ):
             await self.app(scope, receive, send)
             return
 

@@ -12,10 +12,11 @@ HttpOnly cookie where page scripts cannot read it. This middleware turns one int
   double-submit token, header `X-CSRF-Token` equal to the `bastion_csrf` cookie (compared in
   constant time) and bound to the session (its MAC is keyed by the session token, so a CSRF cookie
   planted from a sibling subdomain does not fit another session). Otherwise: PocketBase's 403.
-- A client opts in with `X-Bastion-Session: cookie` on an auth endpoint (auth-with-password,
-  auth-refresh, auth-with-otp, auth-with-oauth2, impersonate/{id}); a 200 JSON answer with a
-  `token` then also sets both cookies, living as long as the token. An auth-refresh authenticated
-  by the cookie renews them without the opt-in header, so a session is extended by refreshing.
+- A client opts in with `X-Bastion-Session: cookie` on a sign-in route (`session_route` names
+  them; Bastion's route table marks auth-with-password, auth-with-otp, auth-with-totp,
+  auth-with-oauth2, impersonate/{id} and auth-refresh); a 200 JSON answer with a `token` then also
+  sets both cookies, living as long as the token. A `renew` route (auth-refresh) authenticated by
+  the cookie renews them without the opt-in header, so a session is extended by refreshing.
   (Impersonation never does: a superuser's own browser session must not turn into the user's.)
 - `POST /api/session/logout` is answered here: it clears both cookies (204). It needs no CSRF
   token: it can only take access away, and a browser that lost its CSRF cookie must still be able
@@ -36,9 +37,9 @@ import base64
 import hashlib
 import hmac
 import json
-import re
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 from bastion.errors import ForbiddenError, MethodNotAllowedError
@@ -61,10 +62,9 @@ OPT_IN_HEADER = b"x-bastion-session"
 LOGOUT_PATH = "/api/session/logout"
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-_AUTH_PATH = re.compile(
-    r"^/api/collections/[^/]+/"
-    r"(?P<action>auth-with-password|auth-refresh|auth-with-otp|auth-with-totp|auth-with-oauth2|impersonate/[^/]+)$"
-)
+SessionRoute = Callable[[str, str], str | None]
+"""(method, path) -> "issue" (cookies on opt-in), "renew" (also when a cookie authenticated the
+request) or None (no cookies set): which routes answer with a token a browser may keep."""
 _LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
 CSRF_MISMATCH = "Missing or invalid CSRF token (send the bastion_csrf cookie's value as X-CSRF-Token)."
 
@@ -152,8 +152,9 @@ def _accept(scope: Scope) -> str | None:
 class CookieSessionMiddleware:
     """See the module docstring. Sits inside compression, so auth responses arrive uncompressed."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, session_route: SessionRoute | None = None) -> None:
         self.app = app
+        self.session_route = session_route
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -181,10 +182,10 @@ class CookieSessionMiddleware:
             # A copy: the outer layers (the access log) never see the token as a header.
             scope = dict(scope, headers=headers)
 
-        match = _AUTH_PATH.match(path) if method == "POST" else None
+        kind = self.session_route(method, path) if self.session_route is not None else None
         opted_in = (get_header(headers, OPT_IN_HEADER) or b"").strip().lower() == b"cookie"
-        renew = bool(session) and match is not None and match["action"] == "auth-refresh"
-        if match is None or not (opted_in or renew):
+        renew = bool(session) and kind == "renew"
+        if kind is None or not (opted_in or renew):
             await self.app(scope, receive, self._varying(send) if session else send)
             return
         await self.app(scope, receive, self._setting_cookies(scope, send, bool(session)))

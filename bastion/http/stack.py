@@ -23,7 +23,9 @@ From the outside in:
 9. body limit: refuses oversized requests before the app or the ETag buffer do any work.
 10. cookie sessions: inside compression so the auth answers it adds cookies to are plain JSON,
    and inside the body limit and CORS so its 403s and its logout answer pass through them.
-11. conditional GET: innermost, it needs the app's uncompressed JSON to hash and compare.
+11. conditional GET: innermost, it needs the app's uncompressed JSON to hash and compare. Not a
+   layer of this stack: the app applies it to the routes that want it (Bastion: api/dispatch.py,
+   for the routes its route table marks `etag`).
 """
 
 from __future__ import annotations
@@ -36,8 +38,7 @@ from bastion.http.access_log import AccessLogger
 from bastion.http.asgi_headers import ASGIApp, Scope
 from bastion.http.body_limit import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware, LimitFor
 from bastion.http.compression import CompressionMiddleware
-from bastion.http.conditional import ConditionalGetMiddleware, is_record_view_path
-from bastion.http.cookie_session import CookieSessionMiddleware
+from bastion.http.cookie_session import CookieSessionMiddleware, SessionRoute
 from bastion.http.cors import CorsPolicy
 from bastion.http.edge import EdgeMiddleware
 from bastion.http.proxy import ProxyHeadersMiddleware, SettingsSource
@@ -74,22 +75,20 @@ class HttpSettings:
     access_log: bool = True
     on_request_complete: Callable[[dict[str, Any]], None] | None = None
     """Called with each access record, e.g. to store request logs."""
-    etag_path_predicate: Callable[[str], bool] | None = is_record_view_path
-    """Paths whose GET JSON responses get ETags and 304s; None turns conditional GET off."""
     request_log: RequestLogSink | None = None
     """Where each request's log facts go (bastion/logs: PocketBase's `_logs`); None: not logged."""
     cookie_sessions: bool = True
     """Accept the `bastion_session` cookie (with CSRF checks) next to bearer tokens; see docs/sessions.md."""
+    session_route: SessionRoute | None = None
+    """Which routes may set the session cookies (sign-in answers); None: none do."""
 
 
 def build_middleware_stack(app: ASGIApp, settings: HttpSettings | None = None) -> ASGIApp:
     """Wrap `app` in Bastion's HTTP middleware, in the order the module docstring explains."""
     s = settings or HttpSettings()
     wrapped: ASGIApp = app
-    if s.etag_path_predicate is not None:
-        wrapped = ConditionalGetMiddleware(wrapped, s.etag_path_predicate)
     if s.cookie_sessions:
-        wrapped = CookieSessionMiddleware(wrapped)
+        wrapped = CookieSessionMiddleware(wrapped, s.session_route)
     if s.max_body_bytes > 0 or s.body_limit_for is not None:
         wrapped = BodyLimitMiddleware(wrapped, s.max_body_bytes, s.body_limit_for)
     if s.request_log is not None:

@@ -27,7 +27,7 @@ from bastion.errors import TooManyRequestsError
 from bastion.ratelimit.limiter import Limiter
 from bastion.ratelimit.limiter_setup import LimiterOwner, limiter_of
 from bastion.ratelimit.options import BASELINE_RULES
-from bastion.ratelimit.route_labels import collection_labels, collection_route, path_labels
+from bastion.ratelimit.route_labels import RouteLimit, collection_labels, path_labels
 
 GUEST_AUDIENCES = ("", "@guest")
 AUTH_AUDIENCES = ("", "@auth")
@@ -35,8 +35,11 @@ SUPERUSERS = "_superusers"
 _AUTH_STATE = "bastion_auth"  # the request-scoped auth cache that api/context.load_access fills
 
 
-async def check_request(app: LimiterOwner, request: Any) -> None:
-    """Raise TooManyRequestsError (with Retry-After seconds) when `request` is over a limit."""
+async def check_request(app: LimiterOwner, request: Any, route: RouteLimit | None = None) -> None:
+    """Raise TooManyRequestsError (with Retry-After seconds) when `request` is over a limit.
+
+    `route`: the collection route's tags when the request's method is the one they are bound to
+    (None elsewhere); the collection is the request's `collection` path parameter."""
     limiter = limiter_of(app)
     limits, excluded = _active_limits(limiter, app.settings)
     if limits is None:
@@ -50,8 +53,7 @@ async def check_request(app: LimiterOwner, request: Any) -> None:
     registry = app.registry
     if registry.memo.get(memo_key) is limits:
         return
-    route = collection_route(method, path)
-    collection = registry.find_collection(route.collection) if route else None
+    collection = registry.find_collection(request.path_params["collection"]) if route else None
     labels = path_labels(method, path)
     own_labels = collection_labels(route, collection.name, method, path) if route and collection else None
     # most requests match no rule at all: decide that before paying for the auth lookup

@@ -6,11 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from starlette.applications import Starlette
-from starlette.routing import Route
 
-from bastion.api import settings_mail
-from bastion.api.asgi import guard
 from tests.conftest import ApiClient
 from tests.mail.smtp_server import SmtpSink
 
@@ -19,17 +15,8 @@ PATH = "/api/settings/test/email"
 
 @pytest.fixture
 async def client(mail_api: ApiClient) -> AsyncIterator[httpx.AsyncClient]:
-    """The app's own client once `settings_mail` is registered in asgi.py; until then the
-    module's routes on a bare Starlette app around the same App (same handlers, same guard)."""
-    if (await mail_api.http.post(PATH)).status_code != 404:
-        yield mail_api.http
-        return
-    star = Starlette(
-        routes=[Route(r.path, guard(r.endpoint), methods=list(r.methods or [])) for r in settings_mail.routes]
-    )
-    star.state.bastion = mail_api.app
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=star), base_url="http://testserver") as c:
-        yield c
+    """The app's own client (the route is in api/route_table.py)."""
+    yield mail_api.http
 
 
 async def _send(

@@ -128,3 +128,14 @@ async def test_redis_counters_are_shared_by_two_apps(api: Any, posts: str, redis
         await api.app.limiter.store.close()
         await other.limiter.store.close()
         await other.stop()
+
+
+async def test_an_escaped_slash_in_a_file_name_is_counted_by_the_file_rule(
+    api: Any, posts: str, clock: FakeClock
+) -> None:
+    """The route a request reaches decides its tags, so `a%2Fb.png` (the file route, for the file
+    `a/b.png`, as PocketBase routes it) is counted like any other file name."""
+    ratelimit.attach(api.app, clock=clock)
+    await enable(api, rule("*:file", 2))
+    statuses = [(await api.request("GET", "/api/files/posts/abc/a%2Fb.png")).status_code for _ in range(3)]
+    assert statuses == [404, 404, 429]

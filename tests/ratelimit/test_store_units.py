@@ -7,8 +7,10 @@ import logging
 
 import pytest
 
+from bastion.api.route_spec import route_for
+from bastion.api.route_table import ROUTES
 from bastion.ratelimit import Limiter
-from bastion.ratelimit.route_labels import collection_labels, collection_route, path_labels
+from bastion.ratelimit.route_labels import collection_labels, path_labels
 from bastion.store.ephemeral_base import StoreUnavailable
 from bastion.store.ephemeral_memory import MemoryStore
 
@@ -59,9 +61,16 @@ async def test_an_unreachable_redis_lets_requests_through(caplog: pytest.LogCapt
         await store.close()
 
 
+def _tags(method: str, path: str) -> tuple[str, ...] | None:
+    """The tags of the route the table routes `method path` to (None: no route)."""
+    found = route_for(ROUTES, method, path)
+    return found[0].tags if found else None
+
+
 def test_collection_routes_carry_pocketbase_tags() -> None:
-    route = collection_route("POST", "/api/collections/users/auth-with-password")
-    assert route is not None
+    found = route_for(ROUTES, "POST", "/api/collections/users/auth-with-password")
+    assert found is not None and found[0].limit is not None
+    route = found[0].limit
     assert route.pattern == "POST /api/collections/{collection}/auth-with-password"
     assert collection_labels(route, "users", "POST", "/api/collections/users/auth-with-password") == [
         "users:authWithPassword",
@@ -71,11 +80,11 @@ def test_collection_routes_carry_pocketbase_tags() -> None:
         "POST /api/collections/users/auth-with-password",
         "/api/collections/users/auth-with-password",
     ]
-    assert collection_route("GET", "/api/collections/posts/records").tags == ("list",)  # type: ignore[union-attr]
-    assert collection_route("PATCH", "/api/collections/posts/records/abc").tags == ("update",)  # type: ignore[union-attr]
-    assert collection_route("GET", "/api/files/posts/abc/a.png").tags == ("file",)  # type: ignore[union-attr]
-    assert collection_route("GET", "/api/collections/users/auth-methods").tags == ("listAuthMethods",)  # type: ignore[union-attr]
-    assert collection_route("POST", "/api/collections/users/auth-methods") is None
-    assert collection_route("GET", "/api/collections/posts") is None
-    assert collection_route("POST", "/api/batch") is None
+    assert _tags("GET", "/api/collections/posts/records") == ("list",)
+    assert _tags("PATCH", "/api/collections/posts/records/abc") == ("update",)
+    assert _tags("GET", "/api/files/posts/abc/a.png") == ("file",)
+    assert _tags("GET", "/api/collections/users/auth-methods") == ("listAuthMethods",)
+    assert _tags("POST", "/api/collections/users/auth-methods") is None
+    assert _tags("GET", "/api/collections/posts") == ()
+    assert _tags("POST", "/api/batch") == ()
     assert path_labels("POST", "/api/batch") == ["POST /api/batch", "/api/batch"]

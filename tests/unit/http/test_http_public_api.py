@@ -7,6 +7,7 @@ import inspect
 import pkgutil
 
 import bastion.http
+from bastion.api import dispatch
 from bastion.http import stack
 
 
@@ -29,11 +30,16 @@ def test_public_names_are_importable_and_listed():
 def test_every_middleware_is_a_layer_of_the_stack():
     """No stand-alone middleware that only tests use: each one bastion.http defines is put in
     order by build_middleware_stack (the edge layer applies request id, access log, timing,
-    security headers and CORS)."""
+    security headers and CORS), or applied by the app to the routes that want it (conditional GET:
+    api/dispatch.py, on the routes the route table marks `etag`)."""
     defined = {
         name: obj
         for module in pkgutil.iter_modules(bastion.http.__path__)
         for name, obj in vars(importlib.import_module(f"bastion.http.{module.name}")).items()
         if inspect.isclass(obj) and name.endswith("Middleware") and obj.__module__.startswith("bastion.http.")
     }
-    assert defined and {name for name, obj in defined.items() if vars(stack).get(name) is not obj} == set()
+    per_route = {"ConditionalGetMiddleware": dispatch}
+    assert defined and {name for name, obj in defined.items() if vars(stack).get(name) is not obj} == set(
+        per_route
+    )
+    assert all(vars(module).get(name) is defined[name] for name, module in per_route.items())

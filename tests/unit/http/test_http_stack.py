@@ -9,9 +9,10 @@ import brotli
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import Route, request_response
 
 from bastion.errors import ApiError
+from bastion.http.conditional import ConditionalGetMiddleware
 from bastion.http.errors import error_response
 from bastion.http.stack import HttpSettings, build_middleware_stack
 
@@ -55,7 +56,8 @@ INNER = Starlette(
     routes=[
         Route("/stream", stream),
         Route("/events", events),
-        Route("/api/collections/{c}/records/{id}", record),
+        # ETags are the route's own layer, innermost, as Bastion's dispatcher applies them
+        Route("/api/collections/{c}/records/{id}", ConditionalGetMiddleware(request_response(record))),
         Route("/upload", upload, methods=["POST"]),
     ],
     exception_handlers={ApiError: api_error},
