@@ -22,6 +22,7 @@ from bastion.api.dispatch import RouteDispatcher
 from bastion.api.http_policy import timing_for_superusers, trusted_proxy_source
 from bastion.api.route_spec import ApiRoute, route_for
 from bastion.app import App
+from bastion.core.fields import FileField
 from bastion.errors import ApiError, BadRequestError, NotFoundError
 from bastion.http.errors import error_response, render_unexpected
 from bastion.http.request_log import note_error
@@ -110,7 +111,7 @@ def _record_body_limit(app: App, scope: dict[str, Any]) -> int | None:
     collection = app.registry.find_collection(unquote(found[1]["collection"]))
     if collection is None or collection.is_view:
         return None
-    extra = sum(f.max_body_size() for f in collection.fields if f.type == "file")  # type: ignore[attr-defined]
+    extra = sum(f.max_body_size() for f in collection.fields if isinstance(f, FileField))
     return app.config.max_body_bytes + extra if extra else None
 
 
