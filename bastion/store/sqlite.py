@@ -33,6 +33,7 @@ from bastion.store.errors import (
     StatementLimitError,
     describe_db_error,
 )
+from bastion.store.sqlite_errors import constraint_violation
 
 _PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -90,6 +91,8 @@ def _run(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> sqli
         return conn.execute(sql, params)
     except (OverflowError, sqlite3.DataError) as exc:
         raise InvalidValueError(str(exc)) from exc
+    except sqlite3.IntegrityError as exc:
+        raise constraint_violation(exc) from exc
     except sqlite3.OperationalError as exc:
         if str(exc).startswith(_LIMIT_MESSAGES):
             raise StatementLimitError(str(exc)) from exc
