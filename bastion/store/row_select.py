@@ -8,7 +8,7 @@ The table is always read under an alias (`alias`), which the compiled conditions
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,3 +131,26 @@ async def another_row_holds(db: Executor, table: str, values: dict[str, Any], ex
     where = " AND ".join(f"{quote(c)} = ?" for c in values)
     sql = f'SELECT "id" FROM {quote(table)} WHERE {where} AND "id" != ? LIMIT 1'
     return await db.fetch_one(sql, [*values.values(), except_id]) is not None
+
+
+async def rows_where(
+    db: Executor,
+    table: str,
+    columns: Sequence[str],
+    equal: Mapping[str, Any],
+    *,
+    at_least: Mapping[str, Any] | None = None,
+    newest_first: Sequence[str] = (),
+    limit: int | None = None,
+) -> list[Row]:
+    """`columns` of the rows holding every `equal` value and at least every `at_least` value,
+    sorted descending by the `newest_first` columns (system collections' lookups)."""
+    tests = [f"{quote(c)} = ?" for c in equal] + [f"{quote(c)} >= ?" for c in at_least or {}]
+    sql = f"SELECT {', '.join(quote(c) for c in columns)} FROM {quote(table)} WHERE {' AND '.join(tests)}"
+    params = [*equal.values(), *(at_least or {}).values()]
+    if newest_first:
+        sql += " ORDER BY " + ", ".join(f"{quote(c)} DESC" for c in newest_first)
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return await db.fetch_all(sql, params)
