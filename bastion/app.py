@@ -10,6 +10,7 @@ request logs, rate limits, the auth janitor), which see it through core's `App` 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -36,15 +37,12 @@ from bastion.store import Database, Executor, open_database
 from bastion.store.database import DatabaseTimeouts
 from bastion.store.ephemeral_base import Clock, EphemeralStore
 from bastion.store.ephemeral_open import open_ephemeral
+from bastion.store.leader_lock import LeaderLock, open_leader_lock
+from bastion.store.version_stamp import SharedStampReader, Stamp, StampKeeper, read_stamp
 
 log = logging.getLogger("bastion.app")
 
-SYNC_INTERVAL = 1.0
 _RELOAD_ATTEMPTS = 3
-_SIGNATURE_SQL = (
-    "SELECT (SELECT CAST(COUNT(*) AS TEXT) || '/' || COALESCE(MAX(\"updated\"), '') FROM \"_collections\") AS schema_sig, "
-    '(SELECT "updated" FROM "_params" WHERE "id" = \'settings\') AS settings_sig'
-)
 
 
 class App:
@@ -68,12 +66,19 @@ class App:
         self.files = FileService(config.data_dir, lambda: self.settings)
         self.thumbnailer = Thumbnailer()
         self.records = RecordService(self.registry, self.bus, files=self.files)
-        self._synced_at = 0.0
-        self._signature: tuple[str, str] = ("", "")
+        # The version stamp the in-memory schema and settings reflect (store/version_stamp.py);
+        # one reload at a time, and whether every commit seen so far has been checked.
+        self.stamp = StampKeeper()
+        self._reload_lock = asyncio.Lock()
+        self._checked = False
+        self._stamp_reader: SharedStampReader | None = None  # PostgreSQL: one read per batch
         # Short-lived state every worker and node shares (bastion/store/ephemeral_base.py):
         # opened at start unless given, and the limiter counting in it.
         self._ephemeral = ephemeral
         self._limiter: ratelimit.Limiter | None = None
+        # Whether this process runs the once-per-node housekeeping (log retention, the sweep of
+        # expired OTPs and MFA sessions): store/leader_lock.py
+        self._leader: LeaderLock | None = None
         # OAuth2: providers' discovery documents and key sets (per process), and the popup's
         # answer handed to the realtime client on whichever process holds its stream
         self.oauth2_documents = DocumentCache()
@@ -93,6 +98,12 @@ class App:
         return self._ephemeral
 
     @property
+    def leader(self) -> LeaderLock:
+        if self._leader is None:
+            raise RuntimeError("App.start() has not run")
+        return self._leader
+
+    @property
     def limiter(self) -> ratelimit.Limiter:
         if self._limiter is None:
             raise RuntimeError("App.start() has not run")
@@ -106,8 +117,9 @@ class App:
         cfg = self.config
         timeouts = DatabaseTimeouts(cfg.db_connect_timeout, cfg.db_acquire_timeout, cfg.db_statement_timeout)
         self._db = await open_database(cfg.database_url or None, cfg.data_dir, timeouts)
-        self.collections = CollectionService(self._db, self.registry)
+        self.collections = CollectionService(self._db, self.registry, self.stamp)
         await self.collections.ensure_system_tables()
+        loaded = await read_stamp(self._db)  # before what it dates, as in refresh_if_stale
         collections = await self.collections.read_all()
         if not collections:
             async with self.db.transaction() as tx:
@@ -119,8 +131,10 @@ class App:
         # back, or the start is refused (DuplicateIdentityError) if accounts already share an email.
         self.registry.replace(await repair_auth_indexes(self._db, collections))
         await self._load_settings()
-        self._signature = await self._read_signature()
-        self._synced_at = time.monotonic()
+        self.stamp.loaded("schema", loaded.schema)
+        self.stamp.loaded("settings", loaded.settings)
+        if self._db.dialect == "postgres":
+            self._stamp_reader = SharedStampReader(self._db)
         self.realtime = hub = realtime.attach(self)
         if NodeBridge.needed(self.config):
             # an unreachable backend fails here, at start
@@ -135,6 +149,7 @@ class App:
             )
         self._limiter = ratelimit.build(self)
         self.oauth2_relay.start()
+        self._leader = await open_leader_lock(self._db, cfg.data_dir)
         self.request_logs = await logs.attach(self)
         # Voids OTPs, MFA sessions, sign-in origins and TOTP secrets when their record's password,
         # tokenKey or existence changes, and sweeps expired OTPs and MFA sessions hourly (as
@@ -154,6 +169,9 @@ class App:
         if self.request_logs is not None:
             await logs.close(self.request_logs)  # writes what is still buffered
             self.request_logs = None
+        if self._leader is not None:
+            await self._leader.close()
+            self._leader = None
         if self._node_bridge is not None:
             await self._node_bridge.close()
             self._node_bridge = None
@@ -161,6 +179,9 @@ class App:
             await self.realtime.close()
             self.realtime = None
         await self.files.close()
+        if self._stamp_reader is not None:
+            await self._stamp_reader.close()
+            self._stamp_reader = None
         if self._db is not None:
             await self._db.close()
             self._db = None
@@ -186,40 +207,52 @@ class App:
         keep resolving against the previous one (never an empty or partial registry).
 
         A change committed here while the read was under way may be missing from what was read;
-        the read is then repeated. Should that keep happening, the last read is used and the
-        change signature is forgotten, so the next check reloads again."""
+        the read is then repeated. Should that keep happening, the last read is used all the same
+        (the caller then leaves the stamp it had, so the next request reloads again)."""
+        await self._reload_schema()
+
+    async def _reload_schema(self) -> bool:
+        """`reload_schema`; False when a local change raced every attempt."""
         for _ in range(_RELOAD_ATTEMPTS):
             seen = self.registry.generation
             collections = await self.collections.read_all()
             if self.registry.generation == seen:
                 self.registry.replace(collections)
-                return
+                return True
         self.registry.replace(collections)
-        self._signature = ("", self._signature[1])
-
-    async def _read_signature(self) -> tuple[str, str]:
-        row = await self.db.fetch_one(_SIGNATURE_SQL)
-        return (str(row["schema_sig"]), str(row["settings_sig"])) if row else ("", "")
+        return False
 
     async def refresh_if_stale(self) -> None:
-        """Pick up collection and settings changes made by other workers or nodes.
+        """Pick up collection and settings changes other workers or nodes have committed, before
+        a request that depends on them proceeds (read-your-writes across processes).
 
-        Each process caches the schema and settings in memory. At most once per
-        `SYNC_INTERVAL` seconds a request pays for one small query comparing change signatures;
-        a difference reloads what changed. (The realtime issue's bus can push this instead.)
+        Each process keeps the schema and settings in memory, dated by a version stamp
+        (store/version_stamp.py). On SQLite a check costs no query unless some other connection
+        committed since the last look (`PRAGMA data_version`); on PostgreSQL it reads the stamp,
+        one primary-key lookup, shared by the requests that arrive while one is under way
+        (SharedStampReader). A newer stamp reloads what changed; concurrent requests wait for the
+        same reload.
         """
-        now = time.monotonic()
-        if now - self._synced_at < SYNC_INTERVAL:
+        if self._checked and not self.db.changed_since_last_look():
             return
-        self._synced_at = now
-        signature = await self._read_signature()
-        previous, self._signature = self._signature, signature
-        if previous == signature:
-            return
-        if previous[0] != signature[0]:
-            await self.reload_schema()
-        if previous[1] != signature[1]:
-            await self._load_settings()
+        # A commit was seen (or a check is under way or failed): until a check completes, every
+        # request reads the stamp itself rather than trusting the look that saw the commit.
+        self._checked = False
+        reader = self._stamp_reader
+        seen = await (reader.read() if reader is not None else read_stamp(self.db))
+        if seen.newer_than(self.stamp.known):
+            await self._reload(seen)
+        self._checked = True
+
+    async def _reload(self, seen: Stamp) -> None:
+        """Bring the in-memory copies up to `seen` (a stamp read before the data is)."""
+        async with self._reload_lock:
+            known = self.stamp.known  # another request may have reloaded while this one waited
+            if seen.schema > known.schema and await self._reload_schema():
+                self.stamp.loaded("schema", seen.schema)
+            if seen.settings > known.settings:
+                await self._load_settings()
+                self.stamp.loaded("settings", seen.settings)
 
     # ---- settings -----------------------------------------------------------------------------
 
@@ -229,6 +262,8 @@ class App:
             self.settings = stored
 
     async def save_settings(self, tx: Executor, settings: Settings) -> None:
-        await write_settings(tx, settings, now_str())
+        stamp = now_str()
+        await write_settings(tx, settings, stamp)
         # Swapped in whole (readers hold one document or the other) and only once committed.
         tx.on_commit(lambda: setattr(self, "settings", settings))
+        await self.stamp.bump(tx, "settings", stamp)  # other processes reload the settings

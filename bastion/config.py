@@ -16,6 +16,15 @@ from typing import Any
 from bastion.bus.pubsub import backend_kind
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, which taskset and container CPU
+    sets narrow), else every core the machine has."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 class ConfigError(ValueError):
     """A setting has a value that cannot work; the message says which and what to do."""
 
@@ -46,7 +55,10 @@ class Config:
         default=2.0, metadata={"help": "seconds /api/ready waits for the database to answer a trivial query"}
     )
     http: str = field(default="127.0.0.1:8090", metadata={"help": "HOST:PORT to listen on"})
-    workers: int = field(default=1, metadata={"help": "worker processes (SQLite: keep 1)"})
+    workers: int = field(
+        default=0,
+        metadata={"help": "worker processes; 0 (the default): one per core this process may use"},
+    )
     log_level: str = field(default="info", metadata={"help": "debug, info, warning or error"})
     log_format: str = field(
         default="auto",
@@ -158,6 +170,11 @@ class Config:
         return int(self.http.rsplit(":", 1)[1])
 
     @property
+    def worker_count(self) -> int:
+        """The worker processes `serve` starts: `workers`, or one per usable core when 0."""
+        return self.workers or usable_cores()
+
+    @property
     def base_url(self) -> str:
         """`http://host:port` for people to open on this machine: IPv6 in brackets, and a wildcard
         address (listening on every interface) as the loopback address, which a browser opens."""
@@ -197,8 +214,8 @@ class Config:
             raise ConfigError(
                 f"{self.origin('ratelimit_store')} must be database or memory, got {self.ratelimit_store!r}"
             )
-        if self.workers < 1:
-            raise ConfigError(f"{self.origin('workers')} must be at least 1")
+        if self.workers < 0:
+            raise ConfigError(f"{self.origin('workers')} must be 0 (one per core) or more")
         for name in ("realtime_max_clients_per_ip", "realtime_max_subscriptions_per_ip"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{self.origin(name)} must be at least 1")

@@ -30,13 +30,14 @@ def start_serve(
     args: tuple[str, ...] = (),
     env: dict[str, str] | None = None,
     bastion: str = BASTION,
+    bastion_prefix: tuple[str, ...] = (),
 ) -> tuple[subprocess.Popen[bytes], str]:
     """(process, base URL); stdout discarded, stderr piped for the test to read on exit.
     `args` are more `serve` flags, `env` more environment variables, `bastion` another install's
-    command."""
+    command, `bastion_prefix` a command that runs it (e.g. taskset)."""
     port = free_port()
     proc = subprocess.Popen(
-        [bastion, "serve", "--http", f"127.0.0.1:{port}", "--dir", str(data_dir), *args],
+        [*bastion_prefix, bastion, "serve", "--http", f"127.0.0.1:{port}", "--dir", str(data_dir), *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env={**os.environ, **(env or {})},

@@ -17,8 +17,8 @@ def trusted_proxy_source(app: App) -> SettingsSource:
     """PocketBase's `trustedProxy` settings as the App holds them now, for bastion/http/proxy.py.
 
     Read, not refreshed: the proxy layer runs for every request, health probes included, which
-    must never wait on the database; the App's settings follow other workers' changes within
-    about a second through the refresh that schema-reading routes do (App.refresh_if_stale).
+    must never wait on the database; the App's settings follow other workers' changes before
+    any /api/ route but health runs (App.refresh_if_stale).
     """
 
     def current() -> TrustedProxySettings:

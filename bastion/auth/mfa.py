@@ -129,8 +129,8 @@ class AuthStateJanitor:
 
     The bus calls subscribers synchronously, so the deletes run as tasks; `drain()` awaits them
     (shutdown, tests). `attach(app, sweep=True)` once at start also sweeps expired OTPs and MFA
-    sessions every `sweep_every` seconds (`delete_expired`; PocketBase: hourly); it returns the
-    janitor.
+    sessions every `sweep_every` seconds (`delete_expired`; PocketBase: hourly) in the process
+    that holds the App's leader lock; it returns the janitor.
     """
 
     def __init__(self, app: App, sweep: bool = False, *, sweep_every: float = 3600.0) -> None:
@@ -156,11 +156,20 @@ class AuthStateJanitor:
         while True:
             await asyncio.sleep(self.sweep_every)
             try:
-                removed = await delete_expired(self.app)
-                if removed:
-                    log.info("removed expired OTPs and MFA sessions", extra={"removed": removed})
+                await self.sweep_once()
             except Exception:
                 log.exception("failed to sweep expired OTPs and MFA sessions")
+
+    async def sweep_once(self) -> int | None:
+        """Delete what has expired, if this process leads (None when another does: once is
+        enough); returns how many rows went."""
+        if not self.app.leader.held:
+            return None
+        await self.app.refresh_if_stale()  # the auth collections' durations, as they are now
+        removed = await delete_expired(self.app)
+        if removed:
+            log.info("removed expired OTPs and MFA sessions", extra={"removed": removed})
+        return removed
 
     async def drain(self) -> None:
         while self._tasks:

@@ -65,7 +65,11 @@ def main() -> None:
 @click.option("--http", "http", metavar="HOST:PORT", help="address to listen on (default 127.0.0.1:8090)")
 @click.option("--dir", "data_dir", type=click.Path(path_type=Path), help=_DIR_HELP)
 @click.option("--db", "database_url", metavar="URL", help=_DB_HELP)
-@click.option("--workers", type=int, help="worker processes (default 1; use more only with PostgreSQL)")
+@click.option(
+    "--workers",
+    type=int,
+    help="worker processes (default: one per usable core; env BASTION_WORKERS; 0: the default)",
+)
 @click.option("--log-level", metavar="LEVEL", help="debug, info, warning or error (default info)")
 @click.option(
     "--log-format",
@@ -117,7 +121,7 @@ def serve(
 
     try:
         # the workers' realtime pub/sub on one node, when several share it (bastion/bus/broker.py)
-        with embedded_broker(cfg.data_dir, cfg.port, cfg.workers, cfg.realtime_pubsub):
+        with embedded_broker(cfg.data_dir, cfg.port, cfg.worker_count, cfg.realtime_pubsub):
             _run_granian(cfg, claim.ip)
     finally:
         claim.close()
@@ -158,7 +162,7 @@ def _export_for_workers(cfg: Config) -> None:
             "BASTION_HTTP": cfg.http,
             "BASTION_DATA_DIR": str(cfg.data_dir.resolve()),
             "BASTION_DATABASE_URL": cfg.database_url,
-            "BASTION_WORKERS": str(cfg.workers),
+            "BASTION_WORKERS": str(cfg.worker_count),
             "BASTION_LOG_LEVEL": cfg.log_level,
             "BASTION_LOG_FORMAT": cfg.log_format,
             "BASTION_LOG_ACCESS": cfg.log_access,
@@ -169,7 +173,7 @@ def _export_for_workers(cfg: Config) -> None:
 def _print_banner(cfg: Config, installer_link: str | None) -> None:
     base = cfg.base_url
     lines = [
-        f"Bastion {__version__} serving {base}",
+        f"Bastion {__version__} serving {base} ({_plural(cfg.worker_count, 'worker')})",
         f"  REST API:  {base}/api/",
         f"  Dashboard: {base}/_/",
     ]
@@ -184,6 +188,10 @@ def _print_banner(cfg: Config, installer_link: str | None) -> None:
     click.echo("\n".join(lines), err=True)
 
 
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _run_granian(cfg: Config, ip: str) -> None:
     from granian import Granian  # only `serve` needs it: see the docstring
     from granian.constants import Interfaces, Loops
@@ -194,7 +202,7 @@ def _run_granian(cfg: Config, ip: str) -> None:
         address=ip,
         port=cfg.port,
         interface=Interfaces.ASGI,
-        workers=cfg.workers,
+        workers=cfg.worker_count,
         loop=Loops.uvloop,
         backlog=4096,
         backpressure=16384,

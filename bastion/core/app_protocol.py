@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from bastion.core.settings_sections import Settings
     from bastion.store.database import Database, Executor
     from bastion.store.ephemeral_base import Clock, EphemeralStore
+    from bastion.store.leader_lock import LeaderLock
 
 
 class App(Protocol):
@@ -48,6 +49,10 @@ class App(Protocol):
     @property
     def ephemeral(self) -> EphemeralStore:
         """Short-lived state every worker and node shares: counters, lockouts, hand-offs."""
+
+    @property
+    def leader(self) -> LeaderLock:
+        """`leader.held`: this process runs the housekeeping done once for all workers/nodes."""
 
     @property
     def bus(self) -> EventBus:

@@ -17,7 +17,7 @@ from bastion.core.collection_indexes import identity_fields_error, with_auth_ind
 from bastion.core.collection_model import Collection
 from bastion.core.datetime_format import now_str
 from bastion.errors import StartupError
-from bastion.store import Database, collections_table, ddl, tables
+from bastion.store import Database, collections_table, ddl, tables, version_stamp
 
 log = logging.getLogger("bastion.schema")
 
@@ -62,6 +62,7 @@ async def _repair(db: Database, collection: Collection) -> Collection:
             await collections_table.update_row(
                 tx, repaired.id, repaired.name, repaired.to_storage(), repaired.updated
             )
+            await version_stamp.bump(tx, "schema", repaired.updated)  # other processes reload
     except Exception:
         for index in added:  # a duplicate written since the check: say so, as above
             await _refuse_duplicates(db, collection, index)

@@ -33,6 +33,7 @@ from bastion.store import ddl
 from bastion.store.database import Database, Executor
 from bastion.store.errors import describe_db_error
 from bastion.store.json_codec import dumps, loads
+from bastion.store.version_stamp import StampKeeper
 
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ID_RE = re.compile(r"^\w+$", re.ASCII)  # PocketBase's DefaultIdRegex (Go's \w is ASCII)
@@ -41,9 +42,11 @@ _AUTH_SYSTEM_FIELDS = ("password", "tokenKey", "email", "emailVisibility", "veri
 
 
 class CollectionService:
-    def __init__(self, db: Database, registry: SchemaRegistry) -> None:
+    def __init__(self, db: Database, registry: SchemaRegistry, stamp: StampKeeper) -> None:
         self.db = db
         self.registry = registry
+        # bumped with every change to `_collections`, so other processes reload their schema
+        self.stamp = stamp
 
     # ---- bootstrap --------------------------------------------------------------------------
 
@@ -71,7 +74,7 @@ class CollectionService:
 
     def using(self, registry: SchemaRegistry) -> CollectionService:
         """This service checking names and references against `registry` (a staged copy)."""
-        return CollectionService(self.db, registry)
+        return CollectionService(self.db, registry, self.stamp)
 
     async def install(self, tx: Executor, collection: Collection, view: ViewPlan | None = None) -> None:
         """Create a collection that is already valid (system bootstrap and import)."""
@@ -194,6 +197,7 @@ class CollectionService:
                 if (await plan_view(tx, gone, view.view_query)).problem is not None:
                     raise BadRequestError("Failed to delete collection.")
         await tx.execute('DELETE FROM "_collections" WHERE "id" = ?', (collection.id,))
+        await self.stamp.bump(tx, "schema", now_str())
 
     # ---- building and validation --------------------------------------------------------------
 
@@ -473,6 +477,7 @@ class CollectionService:
                 'UPDATE "_collections" SET "name" = ?, "data" = ?, "updated" = ? WHERE "id" = ?',
                 (c.name, data, c.updated, c.id),
             )
+        await self.stamp.bump(tx, "schema", c.updated)
 
 
 class _PendingLookup:

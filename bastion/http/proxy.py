@@ -3,8 +3,9 @@
 Two sources decide who the client is, and both may be set:
 
 - PocketBase's `trustedProxy` settings (`headers`, `useLeftmostIP`), changed at run time through
-  `/api/settings`. `settings()` is asked on every request, so a change takes effect on the next
-  request of every worker once it has picked the settings up (`App.refresh_if_stale`). As in
+  `/api/settings`. `settings()` is asked on every request, so a change takes effect on every
+  worker once it has picked the settings up (`App.refresh_if_stale`, which runs after this layer:
+  on another process, from the request after the first one that follows the change). As in
   PocketBase, the first listed header present with a non-empty value gives the client: of its
   last occurrence (the one the nearest proxy wrote), the rightmost address that parses, or the
   leftmost with `useLeftmostIP`; a header with no valid address passes to the next one. With no

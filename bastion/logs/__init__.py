@@ -97,7 +97,13 @@ class AppLogSink:
 
 async def attach(app: App) -> RequestLogs:
     store = await open_log_store(app.db, app.config.data_dir)
-    writer = LogWriter(store, lambda: app.settings.logs, max_pending=app.config.request_log_buffer)
+    writer = LogWriter(
+        store,
+        lambda: app.settings.logs,
+        max_pending=app.config.request_log_buffer,
+        leads=lambda: app.leader.held,  # retention once per node (per database on PostgreSQL)
+        refresh=app.refresh_if_stale,
+    )
     writer.start()
     return RequestLogs(app, store, writer)
 

@@ -8,7 +8,9 @@ how many were lost, at most once per flush. The task writes whatever is buffered
 Retention runs after a flush when due: rows older than `logs.maxDays` days and rows below
 `logs.minLevel` are deleted at start, every `RETENTION_EVERY` seconds and at the first flush
 after those settings change (PocketBase: a cron every 6 hours and on settings reload). With
-`maxDays` 0 logging is off and every row is deleted.
+`maxDays` 0 logging is off and every row is deleted. Several workers each write their own
+batches, but only the one that `leads` (the App's leader lock) runs retention; it brings the
+settings up to date first (`refresh`), as it may be serving no requests that would.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from bastion.core.datetime_format import format_dt
@@ -43,9 +45,13 @@ class LogWriter:
         max_pending: int = DEFAULT_MAX_PENDING,
         batch_size: int = BATCH_SIZE,
         interval: float = FLUSH_INTERVAL,
+        leads: Callable[[], bool] = lambda: True,
+        refresh: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.store = store
         self._settings = settings
+        self._leads = leads
+        self._refresh = refresh
         self.max_pending = max_pending
         self.batch_size = batch_size
         self.interval = interval
@@ -108,8 +114,13 @@ class LogWriter:
                     self.dropped += len(batch)
                     log.exception("writing %d request logs failed; they are lost", len(batch))
             self._report_drops()
-            if self._retention_due():  # after the batch: rows buffered under older settings go too
-                await self.apply_retention()
+            if self._leads():
+                if self._refresh is not None:
+                    await self._refresh()
+                if self._retention_due():  # after the batch: rows buffered under older settings go too
+                    await self.apply_retention()
+            else:
+                self._retention_key = None  # should this process come to lead: at once, as at start
             return written
 
     def _report_drops(self) -> None:

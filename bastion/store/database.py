@@ -81,6 +81,12 @@ class Database(Executor):
     @abstractmethod
     async def close(self) -> None: ...
 
+    def changed_since_last_look(self) -> bool:
+        """Whether another connection may have committed since this was last asked: a check
+        that costs no query (App.refresh_if_stale reads the version stamp only then). A database
+        that cannot tell that cheaply always says True."""
+        return True
+
     @abstractmethod
     async def table_exists(self, name: str) -> bool: ...
 

@@ -206,10 +206,26 @@ class PgPool(Protocol):
 class PostgresDatabase(Database):
     dialect = "postgres"
 
-    def __init__(self, url: str, pool: PgPool, statement_timeout: float = 0) -> None:
+    def __init__(
+        self, url: str, pool: PgPool, statement_timeout: float = 0, connect_timeout: float = 5.0
+    ) -> None:
         self.url = url
         self._pool = pool
         self._watch = StatementWatch(statement_timeout)
+        self._connect_timeout = connect_timeout
+
+    async def dedicated_connection(self) -> asyncpg.Connection:
+        """A connection of its own, outside the pool, for session state that must stay with one
+        connection (an advisory lock); the caller closes it. `DatabaseUnavailable` if it cannot
+        be opened within the connect timeout."""
+        try:
+            return await asyncpg.connect(self.url, timeout=self._connect_timeout)
+        except TimeoutError as exc:
+            raise DatabaseUnavailable(
+                f"cannot connect to PostgreSQL: no answer within {self._connect_timeout:g} s"
+            ) from exc
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise DatabaseUnavailable(f"cannot connect to PostgreSQL: {describe_db_error(exc)}") from exc
 
     @classmethod
     async def connect(
@@ -225,7 +241,7 @@ class PostgresDatabase(Database):
             # The server stops a slow statement itself; StatementWatch covers a silent server.
             server_settings=_server_timeout(timeouts.statement),
         )
-        return cls(url, await pool.open(), timeouts.statement)
+        return cls(url, await pool.open(), timeouts.statement, timeouts.connect)
 
     # fetch_all and execute inline what `pool.connection()` does: a generator-based context
     # manager per statement is measurable at this rate. A statement whose connection turns out

@@ -4,10 +4,12 @@ read it, filters, hourly stats, retention, and a full buffer that drops instead 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bastion.app import App
 from bastion.core.datetime_format import format_dt
 from bastion.logs.log_entry import LogRow
 
@@ -280,3 +282,20 @@ async def test_nul_bytes_in_a_request_do_not_cost_its_log_row(api):
     entry = (await _logged(api))[0]
     assert entry["data"]["url"] == "/api/collections/nope%00/records?q=%00"
     assert "\x00" not in entry["message"] and entry["message"].startswith("GET /api/collections/nope")
+
+
+async def test_only_the_leading_process_applies_retention(api):
+    """Every worker writes its own batches; retention deletes run in the one that leads."""
+    old = LogRow("oldrow000000002", 0, "GET /old", "{}", format_dt(datetime.now(UTC) - timedelta(days=30)))
+    other = await App(dataclasses.replace(api.app.config)).start()
+    try:
+        assert (api.app.leader.held, other.leader.held) == (True, False)
+        await other.request_logs.writer.store.insert([old])
+        await other.request_logs.writer.flush()
+        assert "oldrow000000002" in {i["id"] for i in await _logged(api)}  # not the follower's job
+        await api.app.leader.close()  # as when the leading worker exits
+        await other.leader.check()  # what its lock does every few seconds
+        await other.request_logs.writer.flush()  # its first flush as leader applies retention
+        assert "oldrow000000002" not in {i["id"] for i in await _logged(api)}
+    finally:
+        await other.stop()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
+from bastion.app import App
 from bastion.auth import totp
 from bastion.auth.mfa import AuthStateJanitor, delete_expired
 from tests.auth_otp.helpers import BASE, age_row, enable_otp, request_code
@@ -89,3 +91,27 @@ async def test_the_janitor_sweeps_by_itself(mail_api: ApiClient, smtp: SmtpSink)
         assert await _count(mail_api, "_otps") == 0
     finally:
         janitor.close()
+
+
+async def test_only_the_leading_process_sweeps(mail_api: ApiClient, smtp: SmtpSink) -> None:
+    """Two processes on one database (another worker): one sweeps, the other leaves it to it; when
+    the leader stops, the other takes the lock and sweeps."""
+    await mail_api.create_user("lead@example.com")
+    await enable_otp(mail_api, duration=60)
+    otp_id, _ = await request_code(mail_api, smtp, "lead@example.com")
+    await age_row(mail_api, "_otps", otp_id, 120)
+    other = await App(dataclasses.replace(mail_api.app.config)).start()
+    try:
+        assert (mail_api.app.leader.held, other.leader.held) == (True, False)
+        follower = AuthStateJanitor.attach(other)
+        try:
+            assert await follower.sweep_once() is None
+            assert await _count(mail_api, "_otps") == 1
+            await mail_api.app.leader.close()  # as when the leading worker exits
+            await other.leader.check()  # what its lock does every few seconds
+            assert await follower.sweep_once() == 1
+            assert await _count(mail_api, "_otps") == 0
+        finally:
+            follower.close()
+    finally:
+        await other.stop()

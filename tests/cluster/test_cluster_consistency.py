@@ -24,15 +24,8 @@ from tests.cluster.scenario import (
     rounds,
 )
 
-STALE_SCHEMA = (
-    "each process caches the schema and polls a change signature at most once a second, so a "
-    "collection created, changed or deleted on one process is missing or stale on the others"
-)
-STALE_SETTINGS = "settings are cached per process and refreshed by the same one-second poll"
 
-
-def test_a_created_collection_takes_records_on_the_next_request(scaled, expect_failure_today):
-    expect_failure_today(STALE_SCHEMA)
+def test_a_created_collection_takes_records_on_the_next_request(scaled):
     su = superuser_headers(scaled)
     statuses = []
     with scaled.client(headers=su) as client:
@@ -45,8 +38,7 @@ def test_a_created_collection_takes_records_on_the_next_request(scaled, expect_f
     assert statuses == [(200, "")] * rounds(scaled)
 
 
-def test_a_patched_collection_is_in_force_on_the_next_request(scaled, expect_failure_today):
-    expect_failure_today(STALE_SCHEMA)
+def test_a_patched_collection_is_in_force_on_the_next_request(scaled):
     su = superuser_headers(scaled)
     name = new_name("patched")
     with scaled.client(headers=su) as client:
@@ -96,8 +88,7 @@ def test_other_collections_keep_answering_during_schema_changes(scaled):
     assert logins == [200] * rounds(scaled)
 
 
-def test_a_settings_change_is_in_force_on_the_next_request(scaled, expect_failure_today):
-    expect_failure_today(STALE_SETTINGS)
+def test_a_settings_change_is_in_force_on_the_next_request(scaled):
     su = superuser_headers(scaled)
     name = new_name("batched")
     with scaled.client(headers=su) as client:
@@ -119,11 +110,10 @@ def test_a_settings_change_is_in_force_on_the_next_request(scaled, expect_failur
     assert answers == expected
 
 
-def test_a_deleted_collection_is_gone_on_the_next_request(scaled, expect_failure_today):
+def test_a_deleted_collection_is_gone_on_the_next_request(scaled):
     """The issue saw a DELETE answered 204 on one node and 400 on the next; after a delete every
     process answers 404 for the collection's records, a second delete and the collection, as one
     server does."""
-    expect_failure_today(STALE_SCHEMA)
     su = superuser_headers(scaled)
     names = [new_name("deleted") for _ in range(rounds(scaled))]
     answers = []

@@ -6,7 +6,6 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bastion import app as app_module
 from bastion.api.asgi import create_asgi_app
 from bastion.app import App
 from bastion.config import Config
@@ -18,11 +17,9 @@ MARK = "rt_marker/*"
 
 
 @pytest.fixture
-async def node_b(api, tmp_path, monkeypatch):
+async def node_b(api, tmp_path):
     if api.app.db.dialect != "postgres":
         pytest.skip("LISTEN/NOTIFY needs PostgreSQL")
-    # each node sees the other's collection changes at its next look, not up to a second later
-    monkeypatch.setattr(app_module, "SYNC_INTERVAL", 0.0)
     api.app.config.realtime_pubsub = "postgres"
     api.app._node_bridge = await NodeBridge.start(api.app, api.app.realtime)  # as App.start does
     config = Config(

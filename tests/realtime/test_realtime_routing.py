@@ -10,7 +10,6 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from bastion import app as app_module
 from bastion.api.asgi import create_asgi_app
 from bastion.app import App
 from bastion.bus.broker import Broker
@@ -29,8 +28,6 @@ MARK = "rt_marker/*"
 @pytest.fixture
 async def other_worker(api, tmp_path, monkeypatch):
     """A second App on `api`'s database; both bridged by an embedded broker."""
-    # each process sees the other's collection changes at its next look
-    monkeypatch.setattr(app_module, "SYNC_INTERVAL", 0.0)
     monkeypatch.setattr(client_router, "REPLY_WAIT", 1.0)  # an owner nobody is waits this long
     broker = await Broker().serve(str(tmp_path / "broker.sock"))
     url = "embedded:" + str(tmp_path / "broker.sock")
