@@ -29,10 +29,13 @@ from bastion.core.ids import collection_id_for
 from bastion.core.schema_registry import SchemaRegistry
 from bastion.core.view_schema import ViewPlan, drop_view, plan_view, save_view
 from bastion.errors import BadRequestError, ValidationError, field_error
-from bastion.store import ddl
+from bastion.store import collections_table, ddl
+from bastion.store.collections_table import CollectionRow
 from bastion.store.database import Database, Executor
 from bastion.store.errors import describe_db_error
 from bastion.store.json_codec import dumps, loads
+from bastion.store.row_select import rows_where
+from bastion.store.row_write import update_by_id
 from bastion.store.version_stamp import StampKeeper
 
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -51,26 +54,11 @@ class CollectionService:
     # ---- bootstrap --------------------------------------------------------------------------
 
     async def ensure_system_tables(self) -> None:
-        json_t = "JSONB" if self.db.dialect == "postgres" else "JSON"
-        bool_t = "BOOLEAN DEFAULT FALSE NOT NULL"
-        await self.db.execute(
-            'CREATE TABLE IF NOT EXISTS "_collections" ('
-            '"id" TEXT PRIMARY KEY NOT NULL, "system" ' + bool_t + ', "type" TEXT NOT NULL, '
-            '"name" TEXT NOT NULL UNIQUE, "data" ' + json_t + " NOT NULL, "
-            '"created" TEXT NOT NULL, "updated" TEXT NOT NULL)'
-        )
-        await self.db.execute(
-            'CREATE TABLE IF NOT EXISTS "_params" ("id" TEXT PRIMARY KEY NOT NULL, "value" '
-            + json_t
-            + ' DEFAULT NULL, "created" TEXT NOT NULL, "updated" TEXT NOT NULL)'
-        )
+        await collections_table.create_system_tables(self.db)
 
     async def read_all(self) -> list[Collection]:
         """Every collection as stored, in creation order (the caller swaps them into a registry)."""
-        rows = await self.db.fetch_all(
-            'SELECT "data", "created" FROM "_collections" ORDER BY "created", "id"'
-        )
-        return [Collection.from_storage(loads(r["data"])) for r in rows]
+        return [Collection.from_storage(data) for data in await collections_table.read_definitions(self.db)]
 
     def using(self, registry: SchemaRegistry) -> CollectionService:
         """This service checking names and references against `registry` (a staged copy)."""
@@ -105,7 +93,7 @@ class CollectionService:
     @staticmethod
     async def _id_taken(tx: Executor, cid: str) -> bool:
         # The table, not the registry: another worker may have created it a moment ago.
-        return await tx.fetch_one('SELECT 1 FROM "_collections" WHERE "id" = ?', (cid,)) is not None
+        return await collections_table.id_taken(tx, cid)
 
     async def _free_generated_id(self, tx: Executor, collection: Collection) -> None:
         """As PocketBase: a name-derived id that is taken (the collection that had this name was
@@ -196,7 +184,7 @@ class CollectionService:
             for view in [c for c in self.registry.all() if c.is_view]:
                 if (await plan_view(tx, gone, view.view_query)).problem is not None:
                     raise BadRequestError("Failed to delete collection.")
-        await tx.execute('DELETE FROM "_collections" WHERE "id" = ?', (collection.id,))
+        await collections_table.delete_row(tx, collection.id)
         await self.stamp.bump(tx, "schema", now_str())
 
     # ---- building and validation --------------------------------------------------------------
@@ -450,33 +438,23 @@ class CollectionService:
         """Single <-> multiple select/relation/file: rewrite the column keeping the values."""
         tmp = f"{f.name}__tmp"
         await tx.execute(ddl.add_column(table, tmp, f.column_sql(tx.dialect)))
-        rows = await tx.fetch_all(f'SELECT "id", {ddl.quote(f.name)} AS v FROM {ddl.quote(table)}')
-        for row in rows:
-            value = row["v"]
+        for row in await rows_where(tx, table, ["id", f.name], {}):
+            value = row[f.name]
             if f.is_multiple:
                 converted = dumps([value] if value else [])
             else:
                 items = loads(value) if isinstance(value, str) and value.startswith("[") else (value or [])
                 converted = items[-1] if items else ""
-            await tx.execute(
-                f'UPDATE {ddl.quote(table)} SET {ddl.quote(tmp)} = ? WHERE "id" = ?', (converted, row["id"])
-            )
+            await update_by_id(tx, table, row["id"], {tmp: converted})
         await tx.execute(ddl.drop_column(table, f.name))
         await tx.execute(ddl.rename_column(table, tmp, f.name))
 
     async def _save_row(self, tx: Executor, c: Collection, insert: bool) -> None:
-        data = dumps(c.to_storage())
         if insert:
-            await tx.execute(
-                'INSERT INTO "_collections" ("id", "system", "type", "name", "data", "created", "updated") '
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (c.id, c.system, c.type, c.name, data, c.created, c.updated),
-            )
+            row = CollectionRow(c.id, c.system, c.type, c.name, c.to_storage(), c.created, c.updated)
+            await collections_table.insert_row(tx, row)
         else:
-            await tx.execute(
-                'UPDATE "_collections" SET "name" = ?, "data" = ?, "updated" = ? WHERE "id" = ?',
-                (c.name, data, c.updated, c.id),
-            )
+            await collections_table.update_row(tx, c.id, c.name, c.to_storage(), c.updated)
         await self.stamp.bump(tx, "schema", c.updated)
 
 

@@ -36,7 +36,6 @@ from bastion.core.record_validation import apply_body, unique_columns, validate_
 from bastion.core.schema_registry import SchemaRegistry
 from bastion.errors import BadRequestError, ForbiddenError, NotFoundError, ValidationError, field_error
 from bastion.store.database import Executor
-from bastion.store.dialect import SQL_DIALECTS
 from bastion.store.errors import ConstraintViolation
 from bastion.store.row_select import another_row_holds, row_meets
 from bastion.store.row_write import delete_by_id, insert_row, update_by_id
@@ -366,7 +365,7 @@ class RecordService:
         collection = record.collection
         params = record_to_params(collection, record.data, tx.dialect)
         try:
-            await insert_row(tx, collection.name, params, _json_columns(collection, tx.dialect))
+            await insert_row(tx, collection.name, params, _json_columns(collection, tx))
         except ConstraintViolation as exc:  # a unique value written since _check_unique looked
             raise ValidationError(
                 {"id": field_error("validation_not_unique", "Value must be unique.")}
@@ -380,7 +379,7 @@ class RecordService:
         params = record_to_params(collection, record.data, tx.dialect)
         params.pop("id")
         try:
-            await update_by_id(tx, collection.name, record.id, params, _json_columns(collection, tx.dialect))
+            await update_by_id(tx, collection.name, record.id, params, _json_columns(collection, tx))
         except ConstraintViolation:
             raise ValidationError({}, "Failed to update record.") from None
 
@@ -390,10 +389,9 @@ def _column_sql(collection: Collection, column: str, dialect: str) -> str:
     return f.column_sql(dialect) if f is not None else "TEXT"
 
 
-def _json_columns(collection: Collection, dialect: str) -> set[str]:
+def _json_columns(collection: Collection, tx: Executor) -> set[str]:
     """The columns holding a JSON document (sent as text)."""
-    json_type = SQL_DIALECTS[dialect].json_type
-    return {f.name for f in collection.fields if f.column_sql(dialect).startswith(json_type)}
+    return {f.name for f in collection.fields if f.column_sql(tx.dialect).startswith(tx.sql.json_type)}
 
 
 __all__ = ["RecordService", "SUPERUSER_ONLY", "ALIAS"]

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from bastion.store.database import Executor
-from bastion.store.dialect import SQL_DIALECTS
 from bastion.store.json_codec import dumps, loads
 
 
@@ -27,7 +26,7 @@ class CollectionRow:
 
 async def create_system_tables(db: Executor) -> None:
     """Create `_collections` and `_params` when they are not there yet."""
-    json_type = SQL_DIALECTS[db.dialect].json_type
+    json_type = db.sql.json_type
     await db.execute(
         'CREATE TABLE IF NOT EXISTS "_collections" ('
         '"id" TEXT PRIMARY KEY NOT NULL, "system" BOOLEAN DEFAULT FALSE NOT NULL, "type" TEXT NOT NULL, '
@@ -70,7 +69,7 @@ async def insert_row(tx: Executor, row: CollectionRow) -> None:
 
 async def update_row(tx: Executor, collection_id: str, name: str, data: dict[str, Any], updated: str) -> None:
     """Store a changed definition (and the name it goes by)."""
-    cast = SQL_DIALECTS[tx.dialect].json_param
+    cast = tx.sql.json_param
     await tx.execute(
         f'UPDATE "_collections" SET "name" = ?, "data" = {cast}, "updated" = ? WHERE "id" = ?',
         (name, dumps(data), updated, collection_id),

@@ -25,6 +25,9 @@ class SqlDialect:
     tiebreak_column: str | None
     # Parameters in a SELECT with no table to infer their type from need it spelt out.
     params_need_types: bool
+    # Statements run on the event loop without suspending (SQLite): concurrent requests never
+    # wait on one another's reads, so there is nothing to share between them.
+    runs_inline: bool
 
     def typed_param(self, sql_type: str) -> str:
         """A placeholder carrying `sql_type` (a bare `?` where the database needs no type)."""
@@ -45,6 +48,7 @@ SQLITE = SqlDialect(
     booleans_as_integers=True,
     tiebreak_column=None,
     params_need_types=False,
+    runs_inline=True,
 )
 
 POSTGRES = SqlDialect(
@@ -55,6 +59,7 @@ POSTGRES = SqlDialect(
     booleans_as_integers=False,
     tiebreak_column=ROW_ORDER_COLUMN["postgres"],
     params_need_types=True,
+    runs_inline=False,
 )
 
 SQL_DIALECTS = {d.name: d for d in (SQLITE, POSTGRES)}

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from bastion.store.database import Executor
-from bastion.store.dialect import SQL_DIALECTS
 from bastion.store.json_codec import dumps, loads
 
 _READ = 'SELECT "value" FROM "_params" WHERE "id" = ?'
@@ -25,7 +24,7 @@ async def read_param(db: Executor, key: str) -> Any:
 
 async def write_param(tx: Executor, key: str, value: Any, stamp: str) -> None:
     """Store `value` under `key` with `stamp` as its `updated` time (and `created`, if new)."""
-    cast = SQL_DIALECTS[tx.dialect].json_param
+    cast = tx.sql.json_param
     document = dumps(value)
     updated = await tx.execute(
         f'UPDATE "_params" SET "value" = {cast}, "updated" = ? WHERE "id" = ?', (document, stamp, key)
@@ -43,7 +42,7 @@ async def read_or_add_param(db: Executor, key: str, value: Any) -> Any:
     found = await read_param(db, key)
     if found is not None:
         return found
-    cast = SQL_DIALECTS[db.dialect].json_param
+    cast = db.sql.json_param
     await db.execute(
         f'INSERT INTO "_params" ("id", "value", "created", "updated") VALUES (?, {cast}, ?, ?) '
         'ON CONFLICT ("id") DO NOTHING',

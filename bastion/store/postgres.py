@@ -25,6 +25,7 @@ import asyncpg
 
 from bastion.obs import segment_timing
 from bastion.store.database import Database, DatabaseTimeouts, Executor, Row, Transaction
+from bastion.store.dialect import POSTGRES
 from bastion.store.errors import (
     ConstraintViolation,
     DatabaseUnavailable,
@@ -136,6 +137,7 @@ class _Conn(Transaction):
     """A pooled connection, inside a transaction or (for single statements) not."""
 
     dialect = "postgres"
+    sql = POSTGRES
 
     def __init__(self, conn: asyncpg.Connection, watch: StatementWatch) -> None:
         super().__init__()
@@ -205,6 +207,7 @@ class PgPool(Protocol):
 
 class PostgresDatabase(Database):
     dialect = "postgres"
+    sql = POSTGRES
 
     def __init__(
         self, url: str, pool: PgPool, statement_timeout: float = 0, connect_timeout: float = 5.0

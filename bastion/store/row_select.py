@@ -14,7 +14,6 @@ from typing import Any
 
 from bastion.store.database import Executor, Row
 from bastion.store.ddl import quote
-from bastion.store.dialect import SQL_DIALECTS
 
 
 @dataclass
@@ -38,7 +37,7 @@ def column_holds(db: Executor, alias: str, column: str, value: Any, *, json_arra
     col = f"{quote(alias)}.{quote(column)}"
     if not json_array:
         return Condition(f"{col} = ?", [value])
-    source = SQL_DIALECTS[db.dialect].json_array_values(col, "je")
+    source = db.sql.json_array_values(col, "je")
     return Condition(f"EXISTS (SELECT 1 FROM {source} WHERE je.value = ?)", [value])
 
 
@@ -71,7 +70,7 @@ async def select_rows(
     table without the row-order column (a view) cannot."""
     where, params = where_clause(conditions)
     sql = f"SELECT {columns} FROM {quote(table)} AS {quote(alias)}{where}"
-    tiebreak = SQL_DIALECTS[db.dialect].tiebreak_column
+    tiebreak = db.sql.tiebreak_column
     if break_ties and tiebreak:
         column = f"{quote(alias)}.{quote(tiebreak)}"
         order_by = f"{order_by}, {column}" if order_by else column
@@ -117,7 +116,7 @@ async def row_meets(
     table, so conditions written for the table resolve on it, joins included. `columns` are
     (name, column SQL) pairs: each value is typed as its column where the database needs it
     (PostgreSQL cannot infer a bare parameter's type, and compares by it)."""
-    dialect = SQL_DIALECTS[db.dialect]
+    dialect = db.sql
     row = ", ".join(
         f"{dialect.typed_param(_TYPE_END.sub('', sql_type))} AS {quote(name)}" for name, sql_type in columns
     )
@@ -146,7 +145,9 @@ async def rows_where(
     """`columns` of the rows holding every `equal` value and at least every `at_least` value,
     sorted descending by the `newest_first` columns (system collections' lookups)."""
     tests = [f"{quote(c)} = ?" for c in equal] + [f"{quote(c)} >= ?" for c in at_least or {}]
-    sql = f"SELECT {', '.join(quote(c) for c in columns)} FROM {quote(table)} WHERE {' AND '.join(tests)}"
+    sql = f"SELECT {', '.join(quote(c) for c in columns)} FROM {quote(table)}"
+    if tests:
+        sql += " WHERE " + " AND ".join(tests)
     params = [*equal.values(), *(at_least or {}).values()]
     if newest_first:
         sql += " ORDER BY " + ", ".join(f"{quote(c)} DESC" for c in newest_first)

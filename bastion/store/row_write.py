@@ -6,16 +6,15 @@ columns holding a JSON document sent as text, which PostgreSQL is told to read a
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from bastion.store.database import Executor
 from bastion.store.ddl import quote
-from bastion.store.dialect import SQL_DIALECTS
 
 
 def _marks(db: Executor, columns: Collection[str], json_columns: Collection[str]) -> list[str]:
-    json_param = SQL_DIALECTS[db.dialect].json_param
+    json_param = db.sql.json_param
     return [json_param if c in json_columns else "?" for c in columns]
 
 
@@ -52,7 +51,25 @@ async def delete_by_id(tx: Executor, table: str, row_id: str) -> int:
     return await tx.execute(f'DELETE FROM {quote(table)} WHERE "id" = ?', (row_id,))
 
 
-async def delete_where(tx: Executor, table: str, values: Mapping[str, Any]) -> int:
-    """Delete every row holding all of `values` (column -> value)."""
-    where = " AND ".join(f"{quote(c)} = ?" for c in values)
-    return await tx.execute(f"DELETE FROM {quote(table)} WHERE {where}", list(values.values()))
+async def delete_rows(
+    tx: Executor,
+    table: str,
+    equal: Mapping[str, Any] | None = None,
+    *,
+    before: Mapping[str, Any] | None = None,
+    not_in: tuple[str, Sequence[Any]] | None = None,
+) -> int:
+    """Delete the rows holding every `equal` value, below every `before` value, and (`not_in`:
+    column, values) outside the values given; returns how many went."""
+    tests = [f"{quote(c)} = ?" for c in equal or {}] + [f"{quote(c)} < ?" for c in before or {}]
+    params = [*(equal or {}).values(), *(before or {}).values()]
+    if not_in is not None:
+        column, values = not_in
+        tests.append(f"{quote(column)} NOT IN ({', '.join('?' for _ in values)})")
+        params.extend(values)
+    if not tests:
+        raise ValueError("delete_rows needs a condition (delete_all is not this)")
+    rows = await tx.fetch_all(
+        f'DELETE FROM {quote(table)} WHERE {" AND ".join(tests)} RETURNING "id"', params
+    )
+    return len(rows)

@@ -27,6 +27,7 @@ from typing import Any
 
 from bastion.obs import segment_timing
 from bastion.store.database import Database, DatabaseTimeouts, Executor, Row, Transaction
+from bastion.store.dialect import SQLITE
 from bastion.store.errors import (
     DatabaseBusy,
     DatabaseUnavailable,
@@ -124,6 +125,7 @@ def _execute(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> int:
 
 class _Tx(Transaction):
     dialect = "sqlite"
+    sql = SQLITE
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         super().__init__()
@@ -138,6 +140,7 @@ class _Tx(Transaction):
 
 class SqliteDatabase(Database):
     dialect = "sqlite"
+    sql = SQLITE
 
     def __init__(self, path: Path, timeouts: DatabaseTimeouts | None = None) -> None:
         self.path = path
