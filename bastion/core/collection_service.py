@@ -23,6 +23,7 @@ from bastion.core.collection_model import (
     new_auth_options,
     new_token_secret,
 )
+from bastion.core.collection_tables import alter_table, create_table
 from bastion.core.datetime_format import now_str
 from bastion.core.fields import Field, auth_system_fields, default_id_field, field_from_dict
 from bastion.core.ids import collection_id_for
@@ -33,9 +34,6 @@ from bastion.store import collections_table, ddl
 from bastion.store.collections_table import CollectionRow
 from bastion.store.database import Database, Executor
 from bastion.store.errors import describe_db_error
-from bastion.store.json_codec import dumps, loads
-from bastion.store.row_select import rows_where
-from bastion.store.row_write import update_by_id
 from bastion.store.version_stamp import StampKeeper
 
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -72,7 +70,7 @@ class CollectionService:
         if collection.is_view:
             await save_view(tx, collection.name, view or await self._plan_view(tx, collection))
         else:
-            await self._create_table(tx, collection)
+            await create_table(tx, collection)
         await self._save_row(tx, collection, insert=True)
 
     # ---- public operations ------------------------------------------------------------------
@@ -136,7 +134,7 @@ class CollectionService:
             await save_view(tx, collection.name, view)
         else:
             try:
-                await self._alter_table(tx, existing, collection)
+                await alter_table(tx, existing, collection)
             except Exception as exc:  # noqa: BLE001 - e.g. a column a view still reads
                 raise BadRequestError(
                     f"Failed to update collection. Raw error: {describe_db_error(exc)}."
@@ -403,51 +401,6 @@ class CollectionService:
                         "validation_system_field_change", f"System field {f.name!r} cannot be removed."
                     )
         return errors
-
-    # ---- DDL --------------------------------------------------------------------------------
-
-    async def _create_table(self, tx: Executor, collection: Collection) -> None:
-        cols = [(f.name, f.column_sql(tx.dialect)) for f in collection.fields]
-        await tx.execute(ddl.create_table(collection.name, ddl.record_table_columns(cols, tx.dialect)))
-        for sql in collection.indexes:
-            await tx.execute(ddl.parse_index(sql).sql(tx.dialect, collection.name))
-
-    async def _alter_table(self, tx: Executor, old: Collection, new: Collection) -> None:
-        for sql in old.indexes:
-            await tx.execute(ddl.drop_index(ddl.parse_index(sql).name))
-        if old.name != new.name:
-            await tx.execute(ddl.rename_table(old.name, new.name))
-        table = new.name
-        new_by_id = {f.id: f for f in new.fields}
-        old_by_id = {f.id: f for f in old.fields}
-        for f in old.fields:
-            if f.id not in new_by_id:
-                await tx.execute(ddl.drop_column(table, f.name))
-        for f in new.fields:
-            prev = old_by_id.get(f.id)
-            if prev is None:
-                await tx.execute(ddl.add_column(table, f.name, f.column_sql(tx.dialect)))
-            elif prev.name != f.name:
-                await tx.execute(ddl.rename_column(table, prev.name, f.name))
-            elif prev.is_multiple != f.is_multiple:
-                await self._convert_multiplicity(tx, table, f)
-        for sql in new.indexes:
-            await tx.execute(ddl.parse_index(sql).sql(tx.dialect, table))
-
-    async def _convert_multiplicity(self, tx: Executor, table: str, f: Field) -> None:
-        """Single <-> multiple select/relation/file: rewrite the column keeping the values."""
-        tmp = f"{f.name}__tmp"
-        await tx.execute(ddl.add_column(table, tmp, f.column_sql(tx.dialect)))
-        for row in await rows_where(tx, table, ["id", f.name], {}):
-            value = row[f.name]
-            if f.is_multiple:
-                converted = dumps([value] if value else [])
-            else:
-                items = loads(value) if isinstance(value, str) and value.startswith("[") else (value or [])
-                converted = items[-1] if items else ""
-            await update_by_id(tx, table, row["id"], {tmp: converted})
-        await tx.execute(ddl.drop_column(table, f.name))
-        await tx.execute(ddl.rename_column(table, tmp, f.name))
 
     async def _save_row(self, tx: Executor, c: Collection, insert: bool) -> None:
         if insert:
