@@ -62,6 +62,11 @@ def to_dollar_params(sql: str) -> str:
     return "".join(out)
 
 
+@lru_cache(maxsize=1024)
+def _changes_schema(sql: str) -> bool:
+    return sql.lstrip()[:6].upper() in ("ALTER ", "DROP T", "DROP V", "CREATE")
+
+
 def _status_count(status: str) -> int:
     tail = status.rsplit(" ", 1)[-1]
     return int(tail) if tail.isdigit() else 0
@@ -185,6 +190,11 @@ class _Conn(Transaction):
             raise fault from exc
         finally:
             watch.finish(conn)
+        if _changes_schema(sql):
+            # Statements this connection prepared before may now return other columns or types;
+            # inside a transaction asyncpg cannot re-prepare them on its own (it raises "cached
+            # statement plan is invalid"), so forget them now.
+            await conn.reload_schema_state()
         segment_timing.add("db", perf_counter() - started)
         return _status_count(status)
 
