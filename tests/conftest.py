@@ -7,12 +7,13 @@ reason, unless BASTION_REQUIRE_SERVICES=1 (as in CI), where a missing service fa
 
 from __future__ import annotations
 
+import importlib
 import os
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import asyncpg
 import httpx
@@ -21,6 +22,15 @@ import pytest
 from bastion.api.asgi import create_asgi_app
 from bastion.app import App
 from bastion.config import Config
+from bastion.store.database import Database, DatabaseTimeouts
+from bastion.store.database_open import open_database
+from bastion.store.postgres import PostgresDatabase
+
+if TYPE_CHECKING:
+    from tests.mail.smtp_server import SmtpSink
+
+# Fixtures every folder may use, defined beside their harness: the local S3 server (moto).
+pytest_plugins = ["tests.s3_server"]
 
 PG_DSN = os.environ.get("BASTION_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 SUPERUSER_EMAIL = "admin@example.com"
@@ -29,6 +39,22 @@ SUPERUSER_PASSWORD = "adminpass1234"
 
 def require_services() -> bool:
     return os.environ.get("BASTION_REQUIRE_SERVICES") == "1"
+
+
+def skip_or_fail(reason: str) -> NoReturn:
+    """Skip a test whose service, tool or binary is missing here, saying which; under
+    BASTION_REQUIRE_SERVICES=1 (CI) fail instead, so a missing service is never a silent pass."""
+    if require_services():
+        pytest.fail(f"{reason} (BASTION_REQUIRE_SERVICES=1)")
+    pytest.skip(reason)
+
+
+def importorskip_or_fail(module: str, reason: str) -> Any:
+    """`pytest.importorskip` for a test-only dependency, except under BASTION_REQUIRE_SERVICES=1,
+    where a missing one fails."""
+    if require_services():
+        return importlib.import_module(module)
+    return pytest.importorskip(module, reason=reason)
 
 
 async def _pg_available() -> str | None:
@@ -50,9 +76,7 @@ async def fresh_pg_schema() -> AsyncIterator[str]:
     """A PostgreSQL URL on a new, empty schema, dropped afterwards (skips when PostgreSQL is absent)."""
     problem = await _pg_available()
     if problem:
-        if require_services():
-            pytest.fail(problem)
-        pytest.skip(problem)
+        skip_or_fail(problem)
     schema = "bt_" + secrets.token_hex(6)
     conn = await asyncpg.connect(PG_DSN)
     await conn.execute(f'CREATE SCHEMA "{schema}"')
@@ -72,6 +96,45 @@ async def database_url(backend: str, tmp_path: Path) -> AsyncIterator[str]:
         return
     async with fresh_pg_schema() as url:
         yield url
+
+
+@asynccontextmanager
+async def open_test_database(
+    backend: str, tmp_path: Path, timeouts: DatabaseTimeouts | None = None, **pg_pool: int
+) -> AsyncIterator[Database]:
+    """A store `Database` of `backend` ("sqlite": a new file under tmp_path; "postgres": a fresh
+    schema), closed afterwards. `pg_pool` (min_size, max_size) sizes PostgreSQL's pool."""
+    if backend == "sqlite":
+        db = await open_database(None, tmp_path / f"db_{secrets.token_hex(3)}", timeouts)
+        try:
+            yield db
+        finally:
+            await db.close()
+        return
+    async with fresh_pg_schema() as url:
+        db = await PostgresDatabase.connect(url, timeouts=timeouts, **pg_pool)
+        try:
+            yield db
+        finally:
+            await db.close()
+
+
+class FakeClock:
+    """Seconds since the epoch that only move when a test says so."""
+
+    def __init__(self, now: float = 1_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
 
 
 class ApiClient:
@@ -120,24 +183,73 @@ class ApiClient:
         return rec, r.json()["token"]
 
 
+@asynccontextmanager
+async def signed_in_api(config: Config, **app_kwargs: Any) -> AsyncIterator[ApiClient]:
+    """An App started on `config` (more App arguments in `app_kwargs`, e.g. `ephemeral=`), its
+    API over ASGI, signed in as the superuser; the App stops at the end."""
+    from bastion.cli.superusers import upsert_superuser_in
+
+    app = await App(config, **app_kwargs).start()
+    try:
+        transport = httpx.ASGITransport(app=create_asgi_app(app, manage_lifecycle=False))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            api_client = ApiClient(app, client)
+            await upsert_superuser_in(app, SUPERUSER_EMAIL, SUPERUSER_PASSWORD)
+            r = await client.post(
+                "/api/collections/_superusers/auth-with-password",
+                json={"identity": SUPERUSER_EMAIL, "password": SUPERUSER_PASSWORD},
+            )
+            assert r.status_code == 200, r.text
+            api_client.superuser_token = r.json()["token"]
+            yield api_client
+    finally:
+        await app.stop()
+
+
 @pytest.fixture
 async def api(database_url: str, tmp_path: Path) -> AsyncIterator[ApiClient]:
-    config = Config(data_dir=tmp_path / "data", database_url=database_url)
-    app = await App(config).start()
-    asgi = create_asgi_app(app, manage_lifecycle=False)
-    transport = httpx.ASGITransport(app=asgi)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        api_client = ApiClient(app, client)
-        from bastion.cli.superusers import upsert_superuser_in
+    async with signed_in_api(Config(data_dir=tmp_path / "data", database_url=database_url)) as client:
+        yield client
 
-        await upsert_superuser_in(app, SUPERUSER_EMAIL, SUPERUSER_PASSWORD)
-        r = await client.post(
-            "/api/collections/_superusers/auth-with-password",
-            json={"identity": SUPERUSER_EMAIL, "password": SUPERUSER_PASSWORD},
-        )
-        assert r.status_code == 200, r.text
-        api_client.superuser_token = r.json()["token"]
-        try:
-            yield api_client
-        finally:
-            await app.stop()
+
+@asynccontextmanager
+async def second_app(api: ApiClient) -> AsyncIterator[App]:
+    """Another App on the same database and data directory with the default configuration, as a
+    second worker or node would be (started after the test's setup, so it reads the same schema
+    and settings)."""
+    other = await App(
+        Config(data_dir=api.app.config.data_dir, database_url=api.app.config.database_url)
+    ).start()
+    try:
+        yield other
+    finally:
+        await other.stop()
+
+
+@asynccontextmanager
+async def client_from(app: App, ip: str) -> AsyncIterator[httpx.AsyncClient]:
+    """Another client of `app` (any App, e.g. a `second_app`), connecting from `ip`."""
+    transport = httpx.ASGITransport(app=create_asgi_app(app, manage_lifecycle=False), client=(ip, 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    """A real SMTP server (aiosmtpd) on a free port, collecting what it receives."""
+    importorskip_or_fail("aiosmtpd", "aiosmtpd (the test SMTP server) is not installed")
+    from tests.mail.smtp_server import SmtpSink
+
+    sink = SmtpSink().start()
+    try:
+        yield sink
+    finally:
+        sink.stop()
+
+
+@pytest.fixture
+async def mail_api(api: ApiClient, smtp: SmtpSink) -> AsyncIterator[ApiClient]:
+    """The `api` client with SMTP settings aimed at `smtp`."""
+    r = await api.su("PATCH", "/api/settings", json=smtp.settings_patch())
+    assert r.status_code == 200, r.text
+    yield api

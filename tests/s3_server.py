@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import skip_or_fail
 from tests.serve_process import free_port
 
 
@@ -22,7 +23,7 @@ from tests.serve_process import free_port
 def s3_endpoint() -> Iterator[str]:
     exe = Path(sys.executable).parent / "moto_server"
     if not exe.exists() and shutil.which("moto_server") is None:
-        pytest.skip("moto_server is not installed")
+        skip_or_fail("moto_server is not installed")
     port = free_port()
     proc = subprocess.Popen(
         [str(exe if exe.exists() else "moto_server"), "-H", "127.0.0.1", "-p", str(port)],

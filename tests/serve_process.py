@@ -1,5 +1,7 @@
 """Start a real `bastion serve` subprocess on a free loopback port and wait until it is healthy
-(shared by the CLI and realtime tests that need the server as users run it)."""
+(shared by the CLI and realtime tests that need the server as users run it); and the two pieces
+every test that starts a server needs: `free_port` and `wait_until_healthy` (the compat launcher,
+tests/compat/servers.py, uses them for PocketBase and Bastion alike)."""
 
 from __future__ import annotations
 
@@ -18,10 +20,25 @@ import httpx
 BASTION = str(Path(sys.executable).with_name("bastion"))
 
 
-def free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nobody listens on right now (the OS picks it)."""
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((host, 0))
         return int(s.getsockname()[1])
+
+
+def wait_until_healthy(base: str, proc: subprocess.Popen[bytes], timeout: float) -> bool:
+    """Poll `base`/api/health until it answers 200 (True), or until `proc` exits or `timeout`
+    seconds pass (False; the caller stops the process and shows its log)."""
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                return True
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    return False
 
 
 def start_serve(
@@ -43,18 +60,11 @@ def start_serve(
         env={**os.environ, **(env or {})},
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline or proc.poll() is not None:
-            proc.kill()
-            _, err = proc.communicate()
-            raise AssertionError(f"bastion serve did not start:\n{err.decode(errors='replace')[-2000:]}")
-        time.sleep(0.2)
+    if wait_until_healthy(base, proc, timeout):
+        return proc, base
+    proc.kill()
+    _, err = proc.communicate()
+    raise AssertionError(f"bastion serve did not start:\n{err.decode(errors='replace')[-2000:]}")
 
 
 @contextmanager

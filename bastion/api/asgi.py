@@ -74,9 +74,9 @@ def guard(handler: Handler) -> Handler:
         except DatabaseUnavailable as exc:  # 503 + Retry-After, one throttled log line
             return database_fault_response(exc, request.scope, request.headers.get("accept"))
         except (rules.RuleSyntaxError, rules.RuleResolveError, InvalidValueError) as exc:
-            err = BadRequestError()
-            note_error(request.scope, err.message, str(exc))
-            return error_response(err, request.headers.get("accept"))
+            bad = BadRequestError()
+            note_error(request.scope, bad.message, str(exc))
+            return error_response(bad, request.headers.get("accept"))
         except Exception as exc:
             log.exception("unhandled error", extra={"path": request.url.path, "method": request.method})
             # The request log (superusers only) gets what the client must not see, as PocketBase's.

@@ -87,8 +87,9 @@ class _Receiver:
         done, _ = await asyncio.wait({self.pending}, timeout=timeout)
         if not done:
             return None
-        message, self.pending = self.pending.result(), None
-        return message  # type: ignore[no-any-return]
+        message: dict[str, Any] = self.pending.result()  # Starlette's receive() gives ASGI dicts
+        self.pending = None
+        return message
 
 
 async def _read(rx: _Receiver, hub: RealtimeHub, client: RealtimeClient, authenticate: Any, send: Any) -> int:

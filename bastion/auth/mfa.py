@@ -37,7 +37,7 @@ MAX_FAILURES = 5
 INVALID_SESSION = "Invalid or expired MFA session."
 
 
-def mfa_options(record: Record) -> dict:
+def mfa_options(record: Record) -> dict[str, Any]:
     return mfa_options_of(record.collection)
 
 
@@ -68,8 +68,8 @@ async def check_mfa(
     if not mfa_id:
         body = {"collectionRef": record.collection.id, "recordRef": record.id, "method": method}
         async with app.transaction() as tx:
-            row = await app.records.create(tx, system_collection(app, MFAS), body, root_access(app))
-        return row.id
+            created = await app.records.create(tx, system_collection(app, MFAS), body, root_access(app))
+        return created.id
     row = await find_mfa(app, mfa_id)
     if row is None or has_expired(row, int(opts.get("duration") or 0), now):
         if row is not None:
@@ -112,7 +112,7 @@ async def end_session(app: App, session: Record) -> None:
     await auth_attempts.forget(app, _tries_key(session.id))
 
 
-def mfa_options_of(collection: Any) -> dict:
+def mfa_options_of(collection: Any) -> dict[str, Any]:
     opts = collection.options.get("mfa") or {}
     return opts if isinstance(opts, dict) else {}
 

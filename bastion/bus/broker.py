@@ -47,7 +47,8 @@ class _Connection(asyncio.Protocol):
         self.dropped = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+        assert isinstance(transport, asyncio.Transport)  # a stream socket's transport
+        self.transport = transport
         self.broker.connections.add(self)
 
     def data_received(self, data: bytes) -> None:

@@ -65,7 +65,9 @@ class EmbeddedPubSub(PubSub):
                     await self._connect()
                     log.warning("embedded pub/sub connected again")
                     delay = 0.1
-                kind, body = await read_frame(self._reader)  # type: ignore[arg-type]
+                reader = self._reader
+                assert reader is not None  # _connect() set it, or raised
+                kind, body = await read_frame(reader)
             except asyncio.CancelledError:
                 raise
             except (OSError, EOFError, asyncio.IncompleteReadError, TimeoutError) as exc:

@@ -195,6 +195,7 @@ def _plural(n: int, noun: str) -> str:
 def _run_granian(cfg: Config, ip: str) -> None:
     from granian import Granian  # only `serve` needs it: see the docstring
     from granian.constants import Interfaces, Loops
+    from granian.log import LogLevels
 
     server = Granian(
         "bastion.api.server:create",
@@ -207,7 +208,7 @@ def _run_granian(cfg: Config, ip: str) -> None:
         backlog=4096,
         backpressure=16384,
         log_access=False,
-        log_level="warning",  # type: ignore[arg-type]
+        log_level=LogLevels.warning,
         workers_kill_timeout=int(cfg.shutdown_timeout),
     )
     try:

@@ -68,7 +68,9 @@ class CollectionService:
         collection.created = collection.created or stamp
         collection.updated = collection.updated or stamp
         if collection.is_view:
-            await save_view(tx, collection.name, view or await self._plan_view(tx, collection))
+            plan = view or await self._plan_view(tx, collection)
+            assert plan is not None  # a view collection always gets a plan
+            await save_view(tx, collection.name, plan)
         else:
             await create_table(tx, collection)
         await self._save_row(tx, collection, insert=True)

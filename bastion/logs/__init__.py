@@ -37,7 +37,7 @@ class RequestLogs:
         self.writer = writer
 
     def _settings(self) -> LogsSettings:
-        return self._app.settings.logs  # type: ignore[no-any-return]
+        return self._app.settings.logs
 
     def enabled(self) -> bool:
         return self._settings().max_days > 0

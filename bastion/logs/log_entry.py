@@ -96,7 +96,8 @@ def new_log_id() -> str:
     ms = time.time_ns() // 1_000_000
     if _clock[0] != ms:
         _clock[0], _clock[1] = ms, _base36(ms)
-    return _clock[1] + random_bytes(_RANDOM_PART).translate(_ID_TABLE).decode("ascii")
+    prefix: str = _clock[1]
+    return prefix + random_bytes(_RANDOM_PART).translate(_ID_TABLE).decode("ascii")
 
 
 _CLOCK_PART = 8  # 36**8 ms reaches into 2059

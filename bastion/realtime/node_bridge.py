@@ -22,11 +22,11 @@ import contextlib
 import logging
 import secrets
 import time
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 
-from bastion.bus.events import RecordEvent
+from bastion.bus.events import Action, RecordEvent
 from bastion.bus.pubsub import PubSub, backend_kind
 from bastion.bus.pubsub_open import node_pubsub_url, open_pubsub
 from bastion.config import Config
@@ -143,4 +143,5 @@ class NodeBridge:
         record = await record_from_values(self.app, wire.collection, wire.record)
         if record is None:
             return None
-        return RecordEvent(wire.action, record, committed_at=wire.at)  # type: ignore[arg-type]
+        action = cast(Action, wire.action)  # one of the three, checked above
+        return RecordEvent(action, record, committed_at=wire.at)

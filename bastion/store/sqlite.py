@@ -52,13 +52,15 @@ _DISK_CODES = {7, 8, 10, 13, 14, 15}  # NOMEM, READONLY, IOERR, FULL, CANTOPEN, 
 
 
 def _connect(path: Path, busy_timeout: float = DatabaseTimeouts.acquire) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, cached_statements=512)
-    try:
+    conn: sqlite3.Connection | None = None
+    try:  # opening fails as the first statement would (a directory or unreadable file: CANTOPEN)
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, cached_statements=512)
         conn.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         for pragma in _PRAGMAS:
             conn.execute(pragma)
     except sqlite3.Error as exc:
-        conn.close()
+        if conn is not None:
+            conn.close()
         fault = _fault(exc)
         if fault is None:
             raise

@@ -3,7 +3,7 @@ answers must stay those of each caller's own, current record."""
 
 from __future__ import annotations
 
-from tests.api.test_records_api import blog, titles  # noqa: F401 - the fixture is used by name
+from tests.api.conftest import titles
 
 ALL = ["alpha", "beta", "delta", "gamma"]
 PUBLISHED = ["alpha", "delta", "gamma"]
@@ -14,7 +14,7 @@ async def set_role(api, user_id: str, role: str) -> None:
     assert r.status_code == 200, r.text
 
 
-async def test_a_rule_on_an_auth_field_follows_each_callers_current_record(api, blog):  # noqa: F811
+async def test_a_rule_on_an_auth_field_follows_each_callers_current_record(api, blog):
     users = (await api.su("GET", "/api/collections/users")).json()
     fields = [*users["fields"], {"name": "role", "type": "text"}]
     assert (await api.su("PATCH", "/api/collections/users", json={"fields": fields})).status_code == 200

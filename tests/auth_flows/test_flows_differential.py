@@ -23,6 +23,7 @@ from tests.compat.servers import (
     start_server,
     stop_server,
 )
+from tests.conftest import skip_or_fail
 from tests.mail.smtp_server import Received, SmtpSink
 
 pytestmark = pytest.mark.compat
@@ -34,7 +35,7 @@ def _server(name: str, binary: Path, tmp: Path) -> RunningServer:
     try:
         return start_server(name, binary, tmp / name)
     except ServerStartError as exc:
-        pytest.skip(str(exc))
+        skip_or_fail(str(exc))
 
 
 @pytest.fixture

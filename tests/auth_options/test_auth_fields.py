@@ -5,7 +5,7 @@ answer (401) are left whole."""
 from __future__ import annotations
 
 from bastion.auth import totp
-from tests.auth_otp.test_totp import MFA_ON, _enrol
+from tests.auth_otp.helpers import MFA_ON, enrol_totp
 from tests.conftest import ApiClient
 
 USERS = "/api/collections/users"
@@ -35,7 +35,7 @@ async def test_sign_in_answers_keep_only_the_fields_asked_for(api: ApiClient) ->
 
 async def test_mfa_answers(api: ApiClient) -> None:
     _, token = await api.create_user("mfa-pick@example.com")
-    secret = await _enrol(api, token)
+    secret = await enrol_totp(api, token)
     r = await api.su("PATCH", USERS, json={"mfa": MFA_ON})
     assert r.status_code == 200
     login = {"identity": "mfa-pick@example.com", "password": "userpass123"}

@@ -5,25 +5,9 @@ once (PocketBase's 5 tries per code)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
-from bastion.app import App
-from bastion.config import Config
 from tests.auth_otp.helpers import BASE, enable_otp, request_code
-from tests.conftest import ApiClient
+from tests.conftest import ApiClient, client_from, second_app
 from tests.mail.smtp_server import SmtpSink
-from tests.ratelimit.test_ratelimit_api import client_from
-
-
-@asynccontextmanager
-async def second_app(api: ApiClient) -> AsyncIterator[App]:
-    config = Config(data_dir=api.app.config.data_dir, database_url=api.app.config.database_url)
-    other = await App(config).start()
-    try:
-        yield other
-    finally:
-        await other.stop()
 
 
 async def test_a_code_requested_on_one_worker_signs_in_on_the_other(

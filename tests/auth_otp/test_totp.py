@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import time
-from urllib.parse import parse_qs, urlparse
 
 from bastion.auth import totp
-from tests.auth_otp.helpers import BASE, configure
+from tests.auth_otp.helpers import BASE, MFA_ON, configure, enrol_totp
 from tests.conftest import ApiClient
-
-MFA_ON = {"enabled": True, "duration": 600, "rule": ""}
 
 
 def test_rfc6238_reference_vector() -> None:
@@ -20,26 +17,9 @@ def test_rfc6238_reference_vector() -> None:
     assert totp.matching_step(secret, "287082", now=59 + 90) is None
 
 
-async def _enrol(api: ApiClient, token: str) -> str:
-    r = await api.request("POST", f"{BASE}/totp-setup", token=token)
-    assert r.status_code == 200, r.text
-    secret = r.json()["secret"]
-    url = urlparse(r.json()["otpauthUrl"])
-    assert url.scheme == "otpauth" and url.netloc == "totp"
-    assert parse_qs(url.query)["secret"] == [secret]
-    # The previous step's code (drift is allowed; the current one stays unused for the sign-in),
-    # not sent across a 30 s boundary, which would leave it two steps behind.
-    if time.time() % 30 > 27:
-        time.sleep(30 - time.time() % 30 + 0.1)
-    code = totp.code_at(secret, totp.current_step() - 1)
-    r = await api.request("POST", f"{BASE}/totp-confirm", token=token, json={"code": code})
-    assert r.status_code == 204, r.text
-    return secret
-
-
 async def test_password_then_totp(api: ApiClient) -> None:
     user, token = await api.create_user("tim@example.com")
-    secret = await _enrol(api, token)
+    secret = await enrol_totp(api, token)
     r = await api.request("GET", f"{BASE}/totp", token=token)
     assert r.json() == {"enabled": True}
     await configure(api, mfa=MFA_ON)
@@ -82,7 +62,7 @@ async def test_wrong_code_and_unconfirmed_secret(api: ApiClient) -> None:
 
 async def test_remove_and_auth_required(api: ApiClient) -> None:
     _, token = await api.create_user("rem@example.com")
-    await _enrol(api, token)
+    await enrol_totp(api, token)
     assert (await api.request("DELETE", f"{BASE}/totp", token=token)).status_code == 204
     assert (await api.request("GET", f"{BASE}/totp", token=token)).json() == {"enabled": False}
     assert (await api.request("POST", f"{BASE}/totp-setup")).status_code == 401
@@ -90,7 +70,7 @@ async def test_remove_and_auth_required(api: ApiClient) -> None:
 
 async def test_totp_table_is_not_a_collection(api: ApiClient) -> None:
     _, token = await api.create_user("hid@example.com")
-    await _enrol(api, token)
+    await enrol_totp(api, token)
     r = await api.su("GET", "/api/collections/_totps")
     assert r.status_code == 404
 
@@ -107,7 +87,7 @@ async def test_totp_sign_in_opens_a_cookie_session(api: ApiClient) -> None:
     """A browser app that opted in to cookie sessions gets its cookies when MFA ends with TOTP, as
     with every other sign-in method."""
     _, token = await api.create_user("tia@example.com")
-    secret = await _enrol(api, token)
+    secret = await enrol_totp(api, token)
     await configure(api, mfa=MFA_ON)
     opt_in = {"X-Bastion-Session": "cookie"}
     r = await api.request(

@@ -14,10 +14,8 @@ from bastion.app import App
 from bastion.auth import totp
 from bastion.auth.mfa import MAX_FAILURES
 from bastion.config import Config
-from tests.auth_otp.helpers import BASE, configure
-from tests.auth_otp.test_totp import MFA_ON, _enrol
-from tests.conftest import ApiClient
-from tests.ratelimit.test_ratelimit_api import client_from
+from tests.auth_otp.helpers import BASE, MFA_ON, configure, enrol_totp
+from tests.conftest import ApiClient, client_from
 
 LOGIN = f"{BASE}/auth-with-password"
 TOTP = f"{BASE}/auth-with-totp"
@@ -34,7 +32,7 @@ def _wrong(secret: str) -> list[str]:
 
 async def _victim(api: ApiClient, email: str) -> str:
     _, token = await api.create_user(email, password="right-password")
-    secret = await _enrol(api, token)
+    secret = await enrol_totp(api, token)
     await configure(api, mfa=MFA_ON)
     return secret
 

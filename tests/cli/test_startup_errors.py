@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.conftest import PG_DSN
+from tests.conftest import PG_DSN, skip_or_fail
 from tests.serve_process import BASTION, free_port, serving
 
 TIMEOUT = 60
@@ -125,7 +125,7 @@ def test_postgres_database_missing(tmp_path: Path):
     try:
         socket.create_connection((urlsplit(PG_DSN).hostname, urlsplit(PG_DSN).port or 5432), 3).close()
     except OSError:
-        pytest.skip("PostgreSQL is not running")
+        skip_or_fail("PostgreSQL is not running")
     url = urlsplit(PG_DSN)._replace(path="/no_such_database_here").geturl()
     line = _one_line(_serve("--http", f"127.0.0.1:{free_port()}", "--dir", str(tmp_path), "--db", url))
     assert '"no_such_database_here"' in line and "--db" in line

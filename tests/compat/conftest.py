@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import skip_or_fail
+
 from .diff_compare import DIFF_RESULTS
 from .servers import (
     BASTION_BIN,
@@ -42,16 +44,6 @@ def selected_targets() -> list[str]:
     if unknown:
         raise pytest.UsageError(f"COMPAT_TARGETS: unknown server(s) {unknown}; known: {KNOWN_TARGETS}")
     return names
-
-
-def services_required() -> bool:
-    return os.environ.get("BASTION_REQUIRE_SERVICES") == "1"
-
-
-def skip_or_fail(reason: str) -> None:
-    if services_required():
-        pytest.fail(f"{reason} (BASTION_REQUIRE_SERVICES=1)")
-    pytest.skip(reason)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -15,14 +15,14 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+from tests.serve_process import free_port, wait_until_healthy
 
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "adminpass1234"
@@ -73,12 +73,6 @@ class RunningServer:
             resp.raise_for_status()
             self._token = resp.json()["token"]
         return self._token
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _db_args(db_url: str | None) -> list[str]:
@@ -133,19 +127,12 @@ def start_server(
         env=process_env,
     )
     log.close()
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.proc.poll() is not None:
-            raise ServerStartError(
-                f"{name}: `serve` exited {server.proc.returncode} before becoming healthy\n"
-                f"{server.log_tail()}"
-            )
-        try:
-            if httpx.get(f"{server.base_url}/api/health", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
+    if wait_until_healthy(server.base_url, server.proc, START_TIMEOUT):
+        return server
+    if server.proc.poll() is not None:
+        raise ServerStartError(
+            f"{name}: `serve` exited {server.proc.returncode} before becoming healthy\n{server.log_tail()}"
+        )
     stop_server(server)
     raise ServerStartError(f"{name}: not healthy after {START_TIMEOUT}s\n{server.log_tail()}")
 

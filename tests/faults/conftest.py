@@ -13,7 +13,7 @@ import pytest
 
 from bastion.config import Config
 from bastion.store.database import DatabaseTimeouts
-from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD, ApiClient, require_services
+from tests.conftest import ApiClient, signed_in_api, skip_or_fail
 from tests.faults.pg_private import PrivatePostgres, init_template, pg_bin
 
 # Short enough that a test waits seconds, long enough that a loaded machine never trips them
@@ -27,10 +27,7 @@ HANG_GUARD = 30.0
 @pytest.fixture(scope="session")
 def pg_template() -> Iterator[Path]:
     if pg_bin("initdb") is None or pg_bin("postgres") is None:
-        reason = "PostgreSQL server binaries (initdb, postgres) are not installed"
-        if require_services():
-            pytest.fail(reason)
-        pytest.skip(reason)
+        skip_or_fail("PostgreSQL server binaries (initdb, postgres) are not installed")
     template = init_template()
     try:
         yield template
@@ -52,27 +49,11 @@ def private_pg(pg_template: Path) -> Iterator[PrivatePostgres]:
 async def api_on(config: Config) -> AsyncIterator[ApiClient]:
     """The API over ASGI on `config`'s database, signed in as superuser, with a public `notes`
     collection holding one record (`api.note`)."""
-    from bastion.api.asgi import create_asgi_app
-    from bastion.app import App
-    from bastion.cli.superusers import upsert_superuser_in
-
-    app = await App(config).start()
-    transport = httpx.ASGITransport(app=create_asgi_app(app, manage_lifecycle=False))
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            api = ApiClient(app, client)
-            await upsert_superuser_in(app, SUPERUSER_EMAIL, SUPERUSER_PASSWORD)
-            r = await client.post(
-                "/api/collections/_superusers/auth-with-password",
-                json={"identity": SUPERUSER_EMAIL, "password": SUPERUSER_PASSWORD},
-            )
-            api.superuser_token = r.json()["token"]
-            rules = {k: "" for k in ("listRule", "viewRule", "createRule", "updateRule", "deleteRule")}
-            await api.create_collection({"name": "notes", **rules, "fields": [{"name": "t", "type": "text"}]})
-            api.note = await api.create_record("notes", {"t": "kept"})  # type: ignore[attr-defined]
-            yield api
-    finally:
-        await app.stop()
+    async with signed_in_api(config) as api:
+        rules = {k: "" for k in ("listRule", "viewRule", "createRule", "updateRule", "deleteRule")}
+        await api.create_collection({"name": "notes", **rules, "fields": [{"name": "t", "type": "text"}]})
+        api.note = await api.create_record("notes", {"t": "kept"})  # type: ignore[attr-defined]
+        yield api
 
 
 def assert_unavailable(r: httpx.Response) -> None:

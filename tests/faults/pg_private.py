@@ -24,6 +24,8 @@ from typing import Any
 
 import asyncpg
 
+from tests.serve_process import free_port
+
 
 def pg_bin(name: str) -> str | None:
     """The newest installed PostgreSQL binary `name` (initdb, postgres), or None."""
@@ -34,12 +36,6 @@ def pg_bin(name: str) -> str | None:
 def _major(path: str) -> int:
     part = path.split("/")[4]
     return int(part) if part.isdigit() else 0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _run_as() -> dict[str, Any]:
@@ -88,7 +84,7 @@ class PrivatePostgres:
         self.data = self.dir / "data"
         shutil.copytree(template, self.data)
         _chown_tree(self.dir)
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
         self.proc: subprocess.Popen[bytes] | None = None
         self.frozen = False

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD, fresh_pg_schema
-from tests.serve_process import BASTION, free_port
+from tests.serve_process import BASTION, free_port, wait_until_healthy
 
 WRITERS = 4
 WRITE_FOR = 1.5  # seconds of writes before the kill; the writers are still running when it lands
@@ -37,17 +37,12 @@ def _start(data: Path, db: list[str]) -> tuple[subprocess.Popen[bytes], str]:
         start_new_session=True,  # its own process group: the kill reaches the workers too
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.TransportError:
-            pass
-        assert proc.poll() is None, "bastion serve exited before it was healthy"
-        time.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGKILL)
-    raise AssertionError("bastion serve did not become healthy")
+    if wait_until_healthy(base, proc, START_TIMEOUT):
+        return proc, base
+    exited = proc.poll()
+    if exited is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+    raise AssertionError(f"bastion serve did not become healthy (exit status {exited})")
 
 
 def _kill_all(proc: subprocess.Popen[bytes]) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ApiClient
-from tests.s3_server import new_bucket_settings, s3_endpoint  # noqa: F401 - fixture
+from tests.s3_server import new_bucket_settings
 
 DOCS = {
     "name": "docs",

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.fuzz.test_api_never_5xx import SETTINGS, _assert_sane, filters
+from tests.fuzz.hostile_input import SETTINGS, assert_sane, filters
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
 
@@ -42,8 +42,8 @@ SORT = st.lists(st.sampled_from([*FIELDS, "-created", "@random", "-@rowid", "+da
 @given(filter_=FILTER, sort=SORT, page=st.sampled_from(["", "1", "2", "-1", "x"]))
 async def test_logs_queries(api, filter_, sort, page):
     params = {"filter": filter_, "sort": ",".join(sort), "page": page, "perPage": "5"}
-    _assert_sane(await api.su("GET", "/api/logs", params=params))
-    _assert_sane(await api.su("GET", "/api/logs/stats", params={"filter": filter_}))
+    assert_sane(await api.su("GET", "/api/logs", params=params))
+    assert_sane(await api.su("GET", "/api/logs/stats", params={"filter": filter_}))
     # the failed queries above are logged; writing them must not fail
     writer = api.app.request_logs.writer
     await writer.flush()

@@ -8,8 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
+from tests.conftest import skip_or_fail
 from tests.install.conftest import REPO
 from tests.serve_process import BASTION, free_port
 
@@ -22,7 +21,7 @@ def _tour() -> str:
 
 def test_the_readme_tour_finds_the_post_it_created(tmp_path: Path):
     if not shutil.which("curl"):
-        pytest.skip("curl is not installed")
+        skip_or_fail("curl is not installed")
     port = free_port()
     script = (
         _tour()

@@ -1,31 +1,8 @@
-"""Fixtures for mail tests: a real SMTP server, and Bastion's settings pointed at it."""
+"""Mail tests run against a real SMTP server (tests/mail/smtp_server.py)."""
 
-from __future__ import annotations
+from tests.conftest import importorskip_or_fail
 
-from collections.abc import AsyncIterator, Iterator
-
-import pytest
-
-# aiosmtpd is a test-only dependency; skip (with the reason) rather than break collection where
-# the environment predates it.
-pytest.importorskip("aiosmtpd", reason="aiosmtpd (test SMTP server) is not installed")
-
-from tests.conftest import ApiClient  # noqa: E402
-from tests.mail.smtp_server import SmtpSink  # noqa: E402
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpSink]:
-    sink = SmtpSink().start()
-    try:
-        yield sink
-    finally:
-        sink.stop()
-
-
-@pytest.fixture
-async def mail_api(api: ApiClient, smtp: SmtpSink) -> AsyncIterator[ApiClient]:
-    """The `api` client with SMTP settings aimed at `smtp`."""
-    r = await api.su("PATCH", "/api/settings", json=smtp.settings_patch())
-    assert r.status_code == 200, r.text
-    yield api
+# The modules here import the test SMTP server at the top: without aiosmtpd (a test-only
+# dependency) they skip, saying why, instead of breaking collection (fail under
+# BASTION_REQUIRE_SERVICES=1). The `smtp` and `mail_api` fixtures are in tests/conftest.py.
+importorskip_or_fail("aiosmtpd", "aiosmtpd (the test SMTP server) is not installed")

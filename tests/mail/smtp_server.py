@@ -14,7 +14,6 @@ import email.policy
 import json
 import os
 import re
-import socket
 import threading
 import warnings
 from dataclasses import dataclass
@@ -23,6 +22,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from tests.serve_process import free_port
 
 
 @dataclass
@@ -70,12 +71,6 @@ class _Handler:
             if self.sink.spool_dir is not None:
                 self.sink.spool(received, len(self.sink.inbox))
         return "250 OK"
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
 
 
 class SmtpSink:

@@ -20,7 +20,8 @@ from bastion.mail import (
     mailer_from_settings,
     sender_from_settings,
 )
-from tests.mail.smtp_server import SmtpSink, free_port
+from tests.mail.smtp_server import SmtpSink
+from tests.serve_process import free_port
 
 
 def _message(to: str = "ann@example.com") -> Message:

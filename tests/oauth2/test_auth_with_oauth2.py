@@ -10,7 +10,6 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 
-from bastion.api import record_auth
 from bastion.api.record_auth_oauth2 import oauth2_providers_for
 from tests.oauth2.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
 
@@ -257,10 +256,6 @@ async def test_form_errors(api: Any, idp: OidcProvider) -> None:
     assert r.json()["data"]["code"]["code"] == "validation_required"
 
 
-@pytest.mark.skipif(
-    "oauth2_providers_for" not in vars(record_auth),
-    reason="auth-methods not wired to oauth2_providers_for yet",
-)
 async def test_auth_methods_lists_providers(api: Any, idp: OidcProvider) -> None:
     await enable_oauth2(api, oidc_config(idp))
     r = await api.request("GET", "/api/collections/users/auth-methods")

@@ -9,15 +9,13 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
-from bastion.app import App
-from bastion.config import Config
+from tests.conftest import client_from, second_app
 from tests.oauth2.oidc_provider import OidcProvider
 from tests.oauth2.test_apple_sign_in import APPLE_USER, MAPPED
 from tests.oauth2.test_auth_with_oauth2 import (
@@ -29,7 +27,6 @@ from tests.oauth2.test_auth_with_oauth2 import (
     oidc_config,
     provider_entry,
 )
-from tests.ratelimit.test_ratelimit_api import client_from
 from tests.serve_process import serving
 
 
@@ -43,19 +40,6 @@ def idp() -> Iterator[OidcProvider]:
 def apple_idp() -> Iterator[OidcProvider]:
     with OidcProvider(APPLE_USER) as provider:
         yield provider
-
-
-@asynccontextmanager
-async def second_app(api: Any) -> AsyncIterator[App]:
-    """Another App on the same database (started after the test's setup, so it reads the same
-    collections)."""
-    other = await App(
-        Config(data_dir=api.app.config.data_dir, database_url=api.app.config.database_url)
-    ).start()
-    try:
-        yield other
-    finally:
-        await other.stop()
 
 
 def exchange(entry: dict[str, Any], code: str) -> dict[str, Any]:

@@ -1,6 +1,6 @@
-"""Rate-limit fixtures: a fake clock, and one ephemeral-store fixture parametrised over every
+"""Rate-limit fixtures: one ephemeral-store fixture parametrised over every
 implementation: memory, the database's (SQLite's `ephemeral.db`, PostgreSQL's UNLOGGED table)
-and Redis.
+and Redis (the fake clock, `clock`, is in tests/conftest.py).
 
 PostgreSQL tests get a fresh schema, Redis tests a fresh key prefix, each removed afterwards.
 When a service is absent they skip with the reason, unless BASTION_REQUIRE_SERVICES=1.
@@ -12,6 +12,7 @@ import os
 import secrets
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,27 +21,23 @@ from bastion.store.ephemeral_base import EphemeralStore
 from bastion.store.ephemeral_memory import MemoryStore
 from bastion.store.ephemeral_sql import SqlStore
 from bastion.store.ephemeral_sqlite import EphemeralSqlite
-from tests.conftest import fresh_pg_schema, require_services
+from tests.conftest import FakeClock, fresh_pg_schema, skip_or_fail
 
 REDIS_URL = os.environ.get("BASTION_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 
-class FakeClock:
-    """Seconds since the epoch that only move when a test says so."""
-
-    def __init__(self, now: float = 1_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+# what the rate-limited API scenarios share: PocketBase's 429 body, and turning limits on
+TOO_MANY = {"data": {}, "message": "Too Many Requests.", "status": 429}
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+async def enable(api: Any, *rules: dict[str, Any], excluded: list[str] | None = None) -> None:
+    body = {"rateLimits": {"enabled": True, "rules": list(rules), "excludedIPs": excluded or []}}
+    r = await api.su("PATCH", "/api/settings", json=body)
+    assert r.status_code == 200, r.text
+
+
+def rule(label: str, max_requests: int, duration: int = 60, audience: str = "") -> dict[str, Any]:
+    return {"label": label, "audience": audience, "duration": duration, "maxRequests": max_requests}
 
 
 async def redis_problem() -> str | None:
@@ -61,9 +58,7 @@ async def redis_problem() -> str | None:
 async def skip_without_redis() -> None:
     problem = await redis_problem()
     if problem:
-        if require_services():
-            pytest.fail(problem)
-        pytest.skip(problem)
+        skip_or_fail(problem)
 
 
 async def drop_keys(prefix: str) -> None:

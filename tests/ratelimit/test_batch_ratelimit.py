@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from bastion import ratelimit
-from tests.ratelimit.conftest import FakeClock
-from tests.ratelimit.test_ratelimit_api import TOO_MANY, rule
+from tests.conftest import FakeClock
+from tests.ratelimit.conftest import TOO_MANY, rule
 
 POSTS = "/api/collections/posts/records"
 

@@ -4,30 +4,13 @@ store (the database) both count in one place, so alternating gains a client noth
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from bastion import ratelimit
-from bastion.app import App
-from bastion.config import Config
-from tests.ratelimit.conftest import FakeClock
-from tests.ratelimit.test_ratelimit_api import TOO_MANY, client_from, enable, rule
+from tests.conftest import FakeClock, client_from, second_app
+from tests.ratelimit.conftest import TOO_MANY, enable, rule
 
 LOGIN = "/api/collections/users/auth-with-password"
-
-
-@asynccontextmanager
-async def second_app(api: Any) -> AsyncIterator[App]:
-    """Another App on the same database and data directory, with the default configuration
-    (started after the test's setup, so it reads the same schema and settings)."""
-    other = await App(
-        Config(data_dir=api.app.config.data_dir, database_url=api.app.config.database_url)
-    ).start()
-    try:
-        yield other
-    finally:
-        await other.stop()
 
 
 async def test_a_limit_holds_when_requests_alternate_between_workers(api: Any, clock: FakeClock) -> None:

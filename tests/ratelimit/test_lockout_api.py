@@ -12,9 +12,8 @@ import pytest
 from bastion import ratelimit
 from bastion.errors import TooManyRequestsError
 from bastion.ratelimit import lockout
-from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD
-from tests.ratelimit.conftest import FakeClock
-from tests.ratelimit.test_ratelimit_api import TOO_MANY, client_from
+from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD, FakeClock, client_from
+from tests.ratelimit.conftest import TOO_MANY
 
 LOGIN = "/api/collections/users/auth-with-password"
 

@@ -4,38 +4,15 @@ windows that reset (a fake clock moves time), the auth baseline, and Redis share
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx
 import pytest
 
 from bastion import ratelimit
-from bastion.api.asgi import create_asgi_app
 from bastion.app import App
 from bastion.config import Config
-from tests.ratelimit.conftest import FakeClock, new_redis_store
-
-TOO_MANY = {"data": {}, "message": "Too Many Requests.", "status": 429}
-
-
-async def enable(api: Any, *rules: dict[str, Any], excluded: list[str] | None = None) -> None:
-    body = {"rateLimits": {"enabled": True, "rules": list(rules), "excludedIPs": excluded or []}}
-    r = await api.su("PATCH", "/api/settings", json=body)
-    assert r.status_code == 200, r.text
-
-
-def rule(label: str, max_requests: int, duration: int = 60, audience: str = "") -> dict[str, Any]:
-    return {"label": label, "audience": audience, "duration": duration, "maxRequests": max_requests}
-
-
-@asynccontextmanager
-async def client_from(app: App, ip: str) -> AsyncIterator[httpx.AsyncClient]:
-    """Another client of the same App, connecting from `ip`."""
-    transport = httpx.ASGITransport(app=create_asgi_app(app, manage_lifecycle=False), client=(ip, 40000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
+from tests.conftest import FakeClock, client_from
+from tests.ratelimit.conftest import TOO_MANY, enable, new_redis_store, rule
 
 
 @pytest.fixture

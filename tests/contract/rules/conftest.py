@@ -3,6 +3,8 @@ from __future__ import annotations
 import pytest
 from rules_world import World
 
+from tests.conftest import skip_or_fail
+
 
 @pytest.fixture(scope="module")
 def world():
@@ -14,5 +16,5 @@ def world():
 @pytest.fixture
 def pg_world(world):
     if world.pg is None:
-        pytest.skip(f"PostgreSQL not reachable: {getattr(world, 'pg_error', '')}")
+        skip_or_fail(f"PostgreSQL not reachable: {getattr(world, 'pg_error', '')}")
     return world

@@ -8,6 +8,7 @@ import pytest
 from rules_world import World
 
 from bastion.rules import RequestInfo, RuleResolveError
+from tests.conftest import skip_or_fail
 
 ANN = {
     "id": "u1",
@@ -308,7 +309,7 @@ def test_email_visibility_guard_for_clients(world: World) -> None:
 @pytest.mark.parametrize("dialect", ["sqlite", "postgres"])
 def test_sort(world: World, dialect: str) -> None:
     if dialect == "postgres" and world.pg is None:
-        pytest.skip("PostgreSQL not reachable")
+        skip_or_fail(f"PostgreSQL not reachable: {getattr(world, 'pg_error', '')}")
     ids = lambda s: world.sql_ids(dialect, "posts", "id != ''", sort=s)  # noqa: E731
     assert ids("-views") == ["p4", "p1", "p2", "p3"]
     assert ids("+views") == ["p3", "p2", "p1", "p4"]

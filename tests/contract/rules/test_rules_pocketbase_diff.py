@@ -7,67 +7,34 @@ the ids SQLite, PostgreSQL and the evaluator return).
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
-from pathlib import Path
-
 import httpx
 import pytest
 from test_rules_filters_contract import CASES, LIST_RULE_CASES
 
+from tests.compat.servers import POCKETBASE_BIN, start_server, stop_server
+from tests.conftest import skip_or_fail
+
 pytestmark = pytest.mark.compat
 
-PB = Path(__file__).resolve().parents[3] / ".venv" / "bin" / "pocketbase"
 # fields/collections our fixture has but this PocketBase setup does not
 _SKIP = ("loc", "secret", "members", "team", "age", "role", "@now", "@year", "created", "@request.auth")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def pocketbase(tmp_path_factory):
-    if not PB.exists():
-        pytest.skip("pocketbase binary not installed")
-    data = tmp_path_factory.mktemp("pb_data")
-    subprocess.run(
-        [str(PB), "superuser", "upsert", "a@b.co", "pass12345678", "--dir", str(data)],
-        check=True,
-        capture_output=True,
-    )
-    port = _free_port()
-    proc = subprocess.Popen(
-        [str(PB), "serve", "--http", f"127.0.0.1:{port}", "--dir", str(data)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
+    if not POCKETBASE_BIN.exists():
+        skip_or_fail(f"{POCKETBASE_BIN} is missing (the pocketbase-bin dev dependency)")
+    server = start_server("pocketbase", POCKETBASE_BIN, tmp_path_factory.mktemp("pb"))
+    client = httpx.Client(base_url=server.base_url, timeout=10)
+    client.headers["Authorization"] = server.superuser_token()
     try:
-        for _ in range(100):
-            try:
-                if client.get("/api/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
         yield _load(client)
     finally:
         client.close()
-        proc.terminate()
-        proc.wait(timeout=10)
-        shutil.rmtree(data, ignore_errors=True)
+        stop_server(server)
 
 
 def _load(c: httpx.Client) -> dict:
-    tok = c.post(
-        "/api/collections/_superusers/auth-with-password",
-        json={"identity": "a@b.co", "password": "pass12345678"},
-    ).json()["token"]
-    c.headers["Authorization"] = tok
     users = c.get("/api/collections/users").json()
     r = c.post(
         "/api/collections",

@@ -11,8 +11,16 @@ from bastion.http import stack
 
 
 def test_public_names_are_importable_and_listed():
-    for name in bastion.http.__all__:
-        assert getattr(bastion.http, name) is not None, name
+    listed = bastion.http.__all__
+    assert len(set(listed)) == len(listed)
+    assert [name for name in listed if not hasattr(bastion.http, name)] == []
+    # and nothing the package imports for its users is left out of the list
+    offered = {
+        name
+        for name, obj in vars(bastion.http).items()
+        if not name.startswith("_") and not inspect.ismodule(obj) and name != "annotations"
+    }
+    assert offered == set(listed)
     assert {"build_middleware_stack", "HttpSettings", "error_response", "etag_for"} <= set(
         bastion.http.__all__
     )
