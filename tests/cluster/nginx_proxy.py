@@ -54,6 +54,8 @@ http {{
     server {{
         listen 127.0.0.1:{port};
         client_max_body_size 0;    # Bastion enforces its own body limit (max_body_bytes)
+        # long filters: nginx's default (8 KB) refuses a request line PocketBase and Bastion take
+        large_client_header_buffers 4 64k;
 
         location / {{
             proxy_pass http://bastion;

@@ -21,6 +21,7 @@ from bastion.core.record_service import RecordService
 from bastion.core.schema_registry import SchemaRegistry
 from bastion.core.system_collections import system_collections
 from bastion.store.database import Database
+from bastion.store.version_stamp import StampKeeper
 from tests.conftest import open_test_database
 
 
@@ -55,7 +56,7 @@ class Services:
 async def services(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Services]:
     async with open_test_database(request.param, tmp_path) as db:
         registry = SchemaRegistry()
-        collections = CollectionService(db, registry)
+        collections = CollectionService(db, registry, StampKeeper())
         await collections.ensure_system_tables()
         async with db.transaction() as tx:
             for collection in system_collections():
