@@ -133,7 +133,7 @@ class App:
         await self._load_settings()
         self.stamp.loaded("schema", loaded.schema)
         self.stamp.loaded("settings", loaded.settings)
-        if self._db.dialect == "postgres":
+        if not self._db.sql.runs_inline:  # a read that suspends can serve every request waiting
             self._stamp_reader = SharedStampReader(self._db)
         self.realtime = hub = realtime.attach(self)
         if NodeBridge.needed(self.config):

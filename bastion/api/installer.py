@@ -24,13 +24,13 @@ from starlette.responses import Response
 from bastion.api.context import JSONResponse, bearer_token, get_app, read_body
 from bastion.app import App
 from bastion.auth.tokens import issue_token, verify_token
-from bastion.core.collection_model import Collection
+from bastion.core.collection_model import SUPERUSERS, Collection
 from bastion.core.record_access import Access
 from bastion.core.record_export import export_record
 from bastion.core.record_model import Record
 from bastion.core.system_collections import SUPERUSERS_ID
 from bastion.errors import BadRequestError, UnauthorizedError
-from bastion.store import Executor
+from bastion.store import Executor, tables
 
 TOKEN_TYPE = "installer"
 TOKEN_DURATION = 30 * 60  # as PocketBase's installer token
@@ -50,7 +50,7 @@ def _superusers(app: App) -> Collection:
 
 
 async def superuser_count(db: Executor) -> int:
-    return int(await db.fetch_val('SELECT COUNT(*) FROM "_superusers"'))
+    return await tables.count_rows(db, SUPERUSERS)
 
 
 def issue_installer_token(app: App) -> str:
@@ -95,10 +95,8 @@ async def create_first_superuser(request: Request) -> Response:
     root = Access(auth=Record(collection, {"id": TOKEN_TYPE}))  # acting as a superuser, as the CLI does
     fields: dict[str, Any] = {k: body.get(k) for k in ("email", "password", "passwordConfirm") if k in body}
     async with app.transaction() as tx:
-        if tx.dialect == "postgres":
-            # Two browsers submitting at once: the second waits here, then finds the first's row.
-            # (SQLite's one writer already serialises the transactions.)
-            await tx.execute('LOCK TABLE "_superusers" IN SHARE ROW EXCLUSIVE MODE')
+        # Two browsers submitting at once: the second waits here, then finds the first's row.
+        await tables.lock_against_writers(tx, SUPERUSERS)
         if await superuser_count(tx):
             raise BadRequestError(DONE)
         record = await app.records.create(tx, collection, {**fields, "verified": True}, root)

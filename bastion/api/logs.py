@@ -47,13 +47,10 @@ async def list_logs(request: Request) -> Response:
 
 async def logs_stats(request: Request) -> Response:
     await superuser_access(request)
-    db = _reader(request)
     try:
-        where, params = log_query.compile_where(request.query_params.get("filter", ""), db.dialect)
+        stats = await log_query.hourly_stats(_reader(request), request.query_params.get("filter", ""))
     except (rules.RuleSyntaxError, rules.RuleResolveError) as exc:
         raise BadRequestError("Invalid filter format.") from exc
-    try:
-        stats = await log_query.hourly_stats(db, where, params)
     except InvalidValueError as exc:
         raise BadRequestError("Failed to generate logs stats.") from exc
     return JSONResponse(picked(stats, request.query_params))
@@ -71,6 +68,6 @@ async def delete_logs(request: Request) -> Response:
     await superuser_access(request)
     logs = _logs(request)
     await logs.writer.flush()  # nothing buffered before the request may land after it
-    await logs.store.write('DELETE FROM "_logs"')
+    await logs.store.delete_all()
     await logs.store.reclaim()
     return Response(status_code=204)

@@ -34,7 +34,7 @@ from bastion.core.record_model import Record
 from bastion.core.record_query import find_where
 from bastion.errors import BadRequestError, ForbiddenError, ValidationError, field_error
 from bastion.ratelimit import lockout
-from bastion.store.ddl import quote
+from bastion.store.row_write import update_by_id
 
 
 @functools.cache
@@ -121,9 +121,7 @@ async def auth_with_password(request: Request) -> Response:
 async def _upgrade_hash(app: App, record: Record, password: str) -> None:
     """Imported bcrypt hashes (and outdated argon2 parameters) become argon2id at login."""
     new_hash = await hash_password_async(password)
-    await app.db.execute(
-        f'UPDATE {quote(record.collection.name)} SET "password" = ? WHERE "id" = ?', (new_hash, record.id)
-    )
+    await update_by_id(app.db, record.collection.name, record.id, {"password": new_hash})
     record.data["password"] = new_hash
 
 

@@ -20,7 +20,7 @@ from bastion.core.datetime_format import now_str
 from bastion.core.record_model import Record
 from bastion.core.record_query import find_by_id
 from bastion.mail import mail_auth
-from bastion.store.ddl import quote
+from bastion.store.row_select import rows_where
 
 log = logging.getLogger("bastion.auth.alert")
 
@@ -52,10 +52,12 @@ async def note_sign_in(app: App, record: Record, ip: str, user_agent: str) -> No
 
 async def _note(app: App, record: Record, ip: str, user_agent: str) -> None:
     digest, info = fingerprint(ip, user_agent)
-    rows = await app.db.fetch_all(
-        f'SELECT "id", "fingerprint" FROM {quote(AUTH_ORIGINS)} '
-        'WHERE "collectionRef" = ? AND "recordRef" = ? ORDER BY "created" DESC',
-        (record.collection.id, record.id),
+    rows = await rows_where(
+        app.db,
+        AUTH_ORIGINS,
+        ["id", "fingerprint"],
+        {"collectionRef": record.collection.id, "recordRef": record.id},
+        newest_first=["created"],
     )
     origins = system_collection(app, AUTH_ORIGINS)
     current = next((r for r in rows if r["fingerprint"] == digest), None)

@@ -40,7 +40,7 @@ from bastion.core.system_collections import SUPERUSERS_ID
 from bastion.core.text_formats import is_email
 from bastion.errors import BadRequestError, ValidationError, field_error
 from bastion.mail import MailError, Message, mail_auth, mailer_from_settings
-from bastion.store.ddl import quote
+from bastion.store.row_write import update_by_id
 
 log = logging.getLogger("bastion.auth.flows")
 
@@ -195,10 +195,8 @@ async def _save(
         async with app.transaction() as tx:
             await app.records.update(tx, record.collection, record.id, body, root, crypto=crypto)
             if random_password:
-                await tx.execute(
-                    f'UPDATE {quote(record.collection.name)} SET "password" = ?, "tokenKey" = ? WHERE "id" = ?',
-                    (hashed, _new_token_key(record.collection), record.id),
-                )
+                stored = {"password": hashed, "tokenKey": _new_token_key(record.collection)}
+                await update_by_id(tx, record.collection.name, record.id, stored)
     except ValidationError as exc:
         raise ValidationError(exc.errors, failure) from None
 

@@ -28,7 +28,7 @@ from bastion.core.record_access import Access
 from bastion.core.record_model import Record
 from bastion.core.record_query import compile_condition, find_by_id
 from bastion.errors import BadRequestError
-from bastion.store.ddl import quote
+from bastion.store.row_write import delete_rows
 
 log = logging.getLogger("bastion.auth.mfa")
 
@@ -199,9 +199,8 @@ class AuthStateJanitor:
                 if table == totp.TABLE:
                     await totp.remove(self.app, record)
                     continue
-                await self.app.db.execute(
-                    f'DELETE FROM {quote(table)} WHERE "collectionRef" = ? AND "recordRef" = ?',
-                    (record.collection.id, record.id),
+                await delete_rows(
+                    self.app.db, table, {"collectionRef": record.collection.id, "recordRef": record.id}
                 )
         except Exception:
             log.exception("failed to clean up auth state", extra={"record": record.id})
@@ -219,15 +218,9 @@ async def delete_expired(app: App, now: datetime | None = None) -> int:
             for owner in auth_collections:
                 duration = int((owner.options.get(option) or {}).get("duration") or 0)
                 cutoff = format_dt(now - timedelta(seconds=duration))
-                removed += await _delete_count(
-                    tx, '"collectionRef" = ? AND "created" < ?', table, (owner.id, cutoff)
+                removed += await delete_rows(
+                    tx, table, {"collectionRef": owner.id}, before={"created": cutoff}
                 )
             ids = [c.id for c in auth_collections]
-            marks = ", ".join("?" for _ in ids)
-            removed += await _delete_count(tx, f'"collectionRef" NOT IN ({marks})', table, tuple(ids))
+            removed += await delete_rows(tx, table, not_in=("collectionRef", ids))
     return removed + await auth_attempts.sweep(app, now)
-
-
-async def _delete_count(tx: Any, where: str, table: str, params: tuple[Any, ...]) -> int:
-    rows = await tx.fetch_all(f'DELETE FROM {quote(table)} WHERE {where} RETURNING "id"', params)
-    return len(rows)

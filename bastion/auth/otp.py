@@ -22,7 +22,8 @@ from bastion.core.record_model import Record
 from bastion.core.record_passwords import prepare_crypto
 from bastion.core.record_query import find_by_id
 from bastion.core.system_collections import SUPERUSERS_ID
-from bastion.store.ddl import quote
+from bastion.store.row_select import rows_where
+from bastion.store.row_write import update_by_id
 
 OTPS = "_otps"
 MFAS = "_mfas"
@@ -93,9 +94,7 @@ def stand_in(collection: Collection) -> Record:
 
 async def mark_sent(app: App, otp_id: str, address: str) -> None:
     """`sentTo` proves which address received the code (used to mark the record verified)."""
-    await app.db.execute(
-        f'UPDATE {quote(OTPS)} SET "sentTo" = ? WHERE "id" = ? AND "sentTo" = ?', (address, otp_id, "")
-    )
+    await update_by_id(app.db, OTPS, otp_id, {"sentTo": address}, only_if={"sentTo": ""})
 
 
 async def find_otp(app: App, otp_id: str) -> Record | None:
@@ -114,9 +113,13 @@ async def delete_row(app: App, row: Record) -> None:
 async def live_otp_ids(app: App, record: Record, duration: int, limit: int) -> list[str]:
     """Ids of the record's unexpired OTPs, newest first (stored dates sort as text)."""
     cutoff = format_dt(datetime.now(UTC) - timedelta(seconds=int(duration or 0)))
-    rows = await app.db.fetch_all(
-        f'SELECT "id" FROM {quote(OTPS)} WHERE "collectionRef" = ? AND "recordRef" = ? AND "created" >= ? '
-        'ORDER BY "created" DESC, "id" DESC LIMIT ?',
-        (record.collection.id, record.id, cutoff, limit),
+    rows = await rows_where(
+        app.db,
+        OTPS,
+        ["id"],
+        {"collectionRef": record.collection.id, "recordRef": record.id},
+        at_least={"created": cutoff},
+        newest_first=["created", "id"],
+        limit=limit,
     )
     return [str(r["id"]) for r in rows]

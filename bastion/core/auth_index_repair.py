@@ -17,8 +17,7 @@ from bastion.core.collection_indexes import identity_fields_error, with_auth_ind
 from bastion.core.collection_model import Collection
 from bastion.core.datetime_format import now_str
 from bastion.errors import StartupError
-from bastion.store import Database, ddl, version_stamp
-from bastion.store.json_codec import dumps, loads
+from bastion.store import Database, collections_table, ddl, tables, version_stamp
 
 log = logging.getLogger("bastion.schema")
 
@@ -49,13 +48,10 @@ async def _repair(db: Database, collection: Collection) -> Collection:
     added = [ddl.parse_index(sql) for sql in wanted[len(collection.indexes) :]]
     for index in added:
         await _refuse_duplicates(db, collection, index)
-    lock = " FOR UPDATE" if db.dialect == "postgres" else ""
     try:
         async with db.transaction() as tx:
-            row = await tx.fetch_one(
-                f'SELECT "data" FROM "_collections" WHERE "id" = ?{lock}', (collection.id,)
-            )
-            stored = Collection.from_storage(loads(row["data"])) if row else collection
+            data = await collections_table.read_definition(tx, collection.id, for_update=True)
+            stored = Collection.from_storage(data) if data is not None else collection
             if stored.indexes != collection.indexes:
                 return stored  # another worker or node repaired it meanwhile
             for index in added:
@@ -63,10 +59,8 @@ async def _repair(db: Database, collection: Collection) -> Collection:
             repaired = Collection.from_storage(
                 {**collection.to_storage(), "indexes": wanted, "updated": now_str()}
             )
-            cast = "?::jsonb" if tx.dialect == "postgres" else "?"
-            await tx.execute(
-                f'UPDATE "_collections" SET "data" = {cast}, "updated" = ? WHERE "id" = ?',
-                (dumps(repaired.to_storage()), repaired.updated, repaired.id),
+            await collections_table.update_row(
+                tx, repaired.id, repaired.name, repaired.to_storage(), repaired.updated
             )
             await version_stamp.bump(tx, "schema", repaired.updated)  # other processes reload
     except Exception:
@@ -81,16 +75,12 @@ async def _repair(db: Database, collection: Collection) -> Collection:
 
 
 async def _refuse_duplicates(db: Database, collection: Collection, index: ddl.IndexDef) -> None:
-    column = ddl.quote(index.columns[0].split()[0])
-    where = "WHERE " + index.where.replace("`", '"') + " " if index.where else ""
-    rows = await db.fetch_all(
-        f"SELECT {column} AS v, COUNT(*) AS n FROM {ddl.quote(collection.name)} {where}"
-        f"GROUP BY {column} HAVING COUNT(*) > 1 ORDER BY COUNT(*) DESC, {column} LIMIT {_SHOWN + 1}"
-    )
+    field = index.columns[0].split()[0]
+    where = index.where.replace("`", '"')
+    rows = await tables.repeated_values(db, collection.name, field, where, limit=_SHOWN + 1)
     if not rows:
         return
-    field = index.columns[0].split()[0]
-    shown = ", ".join(f"{json.dumps(str(r['v']))} x{r['n']}" for r in rows[:_SHOWN])
+    shown = ", ".join(f"{json.dumps(str(value))} x{n}" for value, n in rows[:_SHOWN])
     more = " and more" if len(rows) > _SHOWN else ""
     raise DuplicateIdentityError(
         f'auth collection "{collection.name}" has accounts sharing one {field} ({shown}{more}), so its '

@@ -23,16 +23,17 @@ from bastion.core.collection_model import (
     new_auth_options,
     new_token_secret,
 )
+from bastion.core.collection_tables import alter_table, create_table
 from bastion.core.datetime_format import now_str
 from bastion.core.fields import Field, auth_system_fields, default_id_field, field_from_dict
 from bastion.core.ids import collection_id_for
 from bastion.core.schema_registry import SchemaRegistry
 from bastion.core.view_schema import ViewPlan, drop_view, plan_view, save_view
 from bastion.errors import BadRequestError, ValidationError, field_error
-from bastion.store import ddl
+from bastion.store import collections_table, ddl
+from bastion.store.collections_table import CollectionRow
 from bastion.store.database import Database, Executor
 from bastion.store.errors import describe_db_error
-from bastion.store.json_codec import dumps, loads
 from bastion.store.version_stamp import StampKeeper
 
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -51,26 +52,11 @@ class CollectionService:
     # ---- bootstrap --------------------------------------------------------------------------
 
     async def ensure_system_tables(self) -> None:
-        json_t = "JSONB" if self.db.dialect == "postgres" else "JSON"
-        bool_t = "BOOLEAN DEFAULT FALSE NOT NULL"
-        await self.db.execute(
-            'CREATE TABLE IF NOT EXISTS "_collections" ('
-            '"id" TEXT PRIMARY KEY NOT NULL, "system" ' + bool_t + ', "type" TEXT NOT NULL, '
-            '"name" TEXT NOT NULL UNIQUE, "data" ' + json_t + " NOT NULL, "
-            '"created" TEXT NOT NULL, "updated" TEXT NOT NULL)'
-        )
-        await self.db.execute(
-            'CREATE TABLE IF NOT EXISTS "_params" ("id" TEXT PRIMARY KEY NOT NULL, "value" '
-            + json_t
-            + ' DEFAULT NULL, "created" TEXT NOT NULL, "updated" TEXT NOT NULL)'
-        )
+        await collections_table.create_system_tables(self.db)
 
     async def read_all(self) -> list[Collection]:
         """Every collection as stored, in creation order (the caller swaps them into a registry)."""
-        rows = await self.db.fetch_all(
-            'SELECT "data", "created" FROM "_collections" ORDER BY "created", "id"'
-        )
-        return [Collection.from_storage(loads(r["data"])) for r in rows]
+        return [Collection.from_storage(data) for data in await collections_table.read_definitions(self.db)]
 
     def using(self, registry: SchemaRegistry) -> CollectionService:
         """This service checking names and references against `registry` (a staged copy)."""
@@ -86,7 +72,7 @@ class CollectionService:
             assert plan is not None  # a view collection always gets a plan
             await save_view(tx, collection.name, plan)
         else:
-            await self._create_table(tx, collection)
+            await create_table(tx, collection)
         await self._save_row(tx, collection, insert=True)
 
     # ---- public operations ------------------------------------------------------------------
@@ -107,7 +93,7 @@ class CollectionService:
     @staticmethod
     async def _id_taken(tx: Executor, cid: str) -> bool:
         # The table, not the registry: another worker may have created it a moment ago.
-        return await tx.fetch_one('SELECT 1 FROM "_collections" WHERE "id" = ?', (cid,)) is not None
+        return await collections_table.id_taken(tx, cid)
 
     async def _free_generated_id(self, tx: Executor, collection: Collection) -> None:
         """As PocketBase: a name-derived id that is taken (the collection that had this name was
@@ -150,7 +136,7 @@ class CollectionService:
             await save_view(tx, collection.name, view)
         else:
             try:
-                await self._alter_table(tx, existing, collection)
+                await alter_table(tx, existing, collection)
             except Exception as exc:  # noqa: BLE001 - e.g. a column a view still reads
                 raise BadRequestError(
                     f"Failed to update collection. Raw error: {describe_db_error(exc)}."
@@ -198,7 +184,7 @@ class CollectionService:
             for view in [c for c in self.registry.all() if c.is_view]:
                 if (await plan_view(tx, gone, view.view_query)).problem is not None:
                     raise BadRequestError("Failed to delete collection.")
-        await tx.execute('DELETE FROM "_collections" WHERE "id" = ?', (collection.id,))
+        await collections_table.delete_row(tx, collection.id)
         await self.stamp.bump(tx, "schema", now_str())
 
     # ---- building and validation --------------------------------------------------------------
@@ -418,67 +404,12 @@ class CollectionService:
                     )
         return errors
 
-    # ---- DDL --------------------------------------------------------------------------------
-
-    async def _create_table(self, tx: Executor, collection: Collection) -> None:
-        cols = [(f.name, f.column_sql(tx.dialect)) for f in collection.fields]
-        await tx.execute(ddl.create_table(collection.name, ddl.record_table_columns(cols, tx.dialect)))
-        for sql in collection.indexes:
-            await tx.execute(ddl.parse_index(sql).sql(tx.dialect, collection.name))
-
-    async def _alter_table(self, tx: Executor, old: Collection, new: Collection) -> None:
-        for sql in old.indexes:
-            await tx.execute(ddl.drop_index(ddl.parse_index(sql).name))
-        if old.name != new.name:
-            await tx.execute(ddl.rename_table(old.name, new.name))
-        table = new.name
-        new_by_id = {f.id: f for f in new.fields}
-        old_by_id = {f.id: f for f in old.fields}
-        for f in old.fields:
-            if f.id not in new_by_id:
-                await tx.execute(ddl.drop_column(table, f.name))
-        for f in new.fields:
-            prev = old_by_id.get(f.id)
-            if prev is None:
-                await tx.execute(ddl.add_column(table, f.name, f.column_sql(tx.dialect)))
-            elif prev.name != f.name:
-                await tx.execute(ddl.rename_column(table, prev.name, f.name))
-            elif prev.is_multiple != f.is_multiple:
-                await self._convert_multiplicity(tx, table, f)
-        for sql in new.indexes:
-            await tx.execute(ddl.parse_index(sql).sql(tx.dialect, table))
-
-    async def _convert_multiplicity(self, tx: Executor, table: str, f: Field) -> None:
-        """Single <-> multiple select/relation/file: rewrite the column keeping the values."""
-        tmp = f"{f.name}__tmp"
-        await tx.execute(ddl.add_column(table, tmp, f.column_sql(tx.dialect)))
-        rows = await tx.fetch_all(f'SELECT "id", {ddl.quote(f.name)} AS v FROM {ddl.quote(table)}')
-        for row in rows:
-            value = row["v"]
-            if f.is_multiple:
-                converted = dumps([value] if value else [])
-            else:
-                items = loads(value) if isinstance(value, str) and value.startswith("[") else (value or [])
-                converted = items[-1] if items else ""
-            await tx.execute(
-                f'UPDATE {ddl.quote(table)} SET {ddl.quote(tmp)} = ? WHERE "id" = ?', (converted, row["id"])
-            )
-        await tx.execute(ddl.drop_column(table, f.name))
-        await tx.execute(ddl.rename_column(table, tmp, f.name))
-
     async def _save_row(self, tx: Executor, c: Collection, insert: bool) -> None:
-        data = dumps(c.to_storage())
         if insert:
-            await tx.execute(
-                'INSERT INTO "_collections" ("id", "system", "type", "name", "data", "created", "updated") '
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (c.id, c.system, c.type, c.name, data, c.created, c.updated),
-            )
+            row = CollectionRow(c.id, c.system, c.type, c.name, c.to_storage(), c.created, c.updated)
+            await collections_table.insert_row(tx, row)
         else:
-            await tx.execute(
-                'UPDATE "_collections" SET "name" = ?, "data" = ?, "updated" = ? WHERE "id" = ?',
-                (c.name, data, c.updated, c.id),
-            )
+            await collections_table.update_row(tx, c.id, c.name, c.to_storage(), c.updated)
         await self.stamp.bump(tx, "schema", c.updated)
 
 

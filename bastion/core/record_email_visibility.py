@@ -19,7 +19,7 @@ from bastion.core.record_model import Record
 from bastion.core.record_query import ALIAS, compile_condition
 from bastion.core.schema_registry import SchemaRegistry
 from bastion.store.database import Executor
-from bastion.store.ddl import quote
+from bastion.store.row_select import id_in, ids_where
 
 Managed = frozenset[tuple[str, str]]  # (collection id, record id)
 
@@ -53,14 +53,8 @@ async def managed_records(
             )
         except Exception:  # noqa: BLE001 - a broken rule manages nobody (PocketBase only logs it)
             continue
-        ids = list(by_id)
-        marks = ", ".join("?" for _ in ids)
-        where = f'{quote(ALIAS)}."id" IN ({marks})' + (f" AND ({cond.sql})" if cond.sql else "")
-        rows = await db.fetch_all(
-            f'SELECT {quote(ALIAS)}."id" AS "id" FROM {quote(collection.name)} AS {quote(ALIAS)} WHERE {where}',
-            [*ids, *cond.params],
-        )
-        found.update((collection.id, str(r["id"])) for r in rows)
+        ids = await ids_where(db, collection.name, ALIAS, [id_in(ALIAS, list(by_id)), cond])
+        found.update((collection.id, i) for i in ids)
     return frozenset(found)
 
 

@@ -1,9 +1,9 @@
-"""Read records: one by id, a filtered/sorted page, and a count — rules compiled into the WHERE."""
+"""Read records: one by id, a filtered/sorted page, and a count — rules compiled into the WHERE
+(the statements around the conditions are the store's: store/row_select.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from bastion import rules
@@ -11,17 +11,10 @@ from bastion.core.collection_model import Collection
 from bastion.core.record_model import Record, row_to_record, select_columns
 from bastion.core.schema_registry import SchemaRegistry
 from bastion.store.database import Executor
-from bastion.store.ddl import ROW_ORDER_COLUMN, quote
+from bastion.store.row_select import Condition as Condition  # re-exported: rules' SQL in core's terms
+from bastion.store.row_select import column_holds, count_where, id_in, id_is, select_rows
 
 ALIAS = "__r"
-
-
-@dataclass
-class Condition:
-    """A SQL boolean expression with its bound values."""
-
-    sql: str
-    params: list[Any]
 
 
 ALWAYS = Condition("", [])  # no restriction (an empty condition is left out of the WHERE)
@@ -125,24 +118,11 @@ def _request_values(
     return tuple(out)
 
 
-def _where(conditions: Sequence[Condition]) -> tuple[str, list[Any]]:
-    parts = [c for c in conditions if c.sql]
-    if not parts:
-        return "", []
-    sql = " WHERE " + " AND ".join(f"({c.sql})" for c in parts)
-    params: list[Any] = []
-    for c in parts:
-        params.extend(c.params)
-    return sql, params
-
-
 async def find_by_id(
     db: Executor, collection: Collection, record_id: str, conditions: Sequence[Condition] = ()
 ) -> Record | None:
-    where, params = _where([Condition(f'{quote(ALIAS)}."id" = ?', [record_id]), *conditions])
-    sql = f"SELECT {select_columns(collection, ALIAS)} FROM {quote(collection.name)} AS {quote(ALIAS)}{where} LIMIT 1"
-    row = await db.fetch_one(sql, params)
-    return None if row is None else row_to_record(collection, row, db.dialect)
+    rows = await _select(db, collection, [id_is(ALIAS, record_id), *conditions], limit=1)
+    return rows[0] if rows else None
 
 
 async def find_by_ids(
@@ -150,10 +130,7 @@ async def find_by_ids(
 ) -> list[Record]:
     if not ids:
         return []
-    marks = ", ".join("?" for _ in ids)
-    where, params = _where([Condition(f'{quote(ALIAS)}."id" IN ({marks})', list(ids)), *conditions])
-    sql = f"SELECT {select_columns(collection, ALIAS)} FROM {quote(collection.name)} AS {quote(ALIAS)}{where}"
-    return [row_to_record(collection, r, db.dialect) for r in await db.fetch_all(sql, params)]
+    return await _select(db, collection, [id_in(ALIAS, ids), *conditions])
 
 
 async def find_page(
@@ -165,24 +142,21 @@ async def find_page(
     limit: int,
     offset: int,
 ) -> list[Record]:
-    where, params = _where(conditions)
-    sql = f"SELECT {select_columns(collection, ALIAS)} FROM {quote(collection.name)} AS {quote(ALIAS)}{where}"
-    if db.dialect == "postgres" and not collection.is_view:
-        # SQLite breaks ties (and orders unsorted lists) by rowid; give PostgreSQL the same order.
-        tiebreak = f"{quote(ALIAS)}.{quote(ROW_ORDER_COLUMN['postgres'])}"
-        order_by = f"{order_by}, {tiebreak}" if order_by else tiebreak
-    if order_by:
-        sql += " ORDER BY " + order_by
-        params = [*params, *order_params]
-    sql += " LIMIT ? OFFSET ?"
-    rows = await db.fetch_all(sql, [*params, limit, offset])
-    return [row_to_record(collection, r, db.dialect) for r in rows]
+    # a view has no row-order column: ties come out as its query gives them
+    return await _select(
+        db,
+        collection,
+        conditions,
+        order_by=order_by,
+        order_params=order_params,
+        break_ties=not collection.is_view,
+        limit=limit,
+        offset=offset,
+    )
 
 
 async def count(db: Executor, collection: Collection, conditions: Sequence[Condition]) -> int:
-    where, params = _where(conditions)
-    sql = f"SELECT COUNT(*) AS n FROM {quote(collection.name)} AS {quote(ALIAS)}{where}"
-    return int(await db.fetch_val(sql, params) or 0)
+    return await count_where(db, collection.name, ALIAS, conditions)
 
 
 async def find_where(
@@ -194,24 +168,18 @@ async def find_where(
     limit: int | None = None,
 ) -> list[Record]:
     """Records whose `column` equals `value` (or, for JSON array columns, contains it)."""
-    col = f"{quote(ALIAS)}.{quote(column)}"
-    if multiple:
-        source = (
-            f"json_each({col}) AS je"
-            if db.dialect == "sqlite"
-            else f"jsonb_array_elements_text({col}) AS je(value)"
-        )
-        cond = f"EXISTS (SELECT 1 FROM {source} WHERE je.value = ?)"
-    else:
-        cond = f"{col} = ?"
-    sql = f"SELECT {select_columns(collection, ALIAS)} FROM {quote(collection.name)} AS {quote(ALIAS)} WHERE {cond}"
-    params: list[Any] = [value]
-    if limit:
-        sql += " LIMIT ?"
-        params.append(limit)
-    return [row_to_record(collection, r, db.dialect) for r in await db.fetch_all(sql, params)]
+    cond = column_holds(db, ALIAS, column, value, json_array=multiple)
+    return await _select(db, collection, [cond], limit=limit or None)
 
 
 async def find_all(db: Executor, collection: Collection) -> list[Record]:
-    sql = f"SELECT {select_columns(collection, ALIAS)} FROM {quote(collection.name)} AS {quote(ALIAS)}"
-    return [row_to_record(collection, r, db.dialect) for r in await db.fetch_all(sql)]
+    return await _select(db, collection)
+
+
+async def _select(
+    db: Executor, collection: Collection, conditions: Sequence[Condition] = (), **options: Any
+) -> list[Record]:
+    rows = await select_rows(
+        db, collection.name, select_columns(collection, ALIAS), ALIAS, conditions, **options
+    )
+    return [row_to_record(collection, r, db.dialect) for r in rows]

@@ -11,11 +11,8 @@ atomically; events are emitted by the caller once that transaction has committed
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
-
-import asyncpg
 
 from bastion.bus.events import Action, EventBus, RecordEvent
 from bastion.core.collection_model import Collection
@@ -39,7 +36,9 @@ from bastion.core.record_validation import apply_body, unique_columns, validate_
 from bastion.core.schema_registry import SchemaRegistry
 from bastion.errors import BadRequestError, ForbiddenError, NotFoundError, ValidationError, field_error
 from bastion.store.database import Executor
-from bastion.store.ddl import quote
+from bastion.store.errors import ConstraintViolation
+from bastion.store.row_select import another_row_holds, row_meets
+from bastion.store.row_write import delete_by_id, insert_row, update_by_id
 
 
 @dataclass
@@ -208,14 +207,11 @@ class RecordService:
                     raise BadRequestError(
                         "The record cannot be deleted because it is part of a required reference in another record."
                     )
-                await tx.execute(
-                    f'UPDATE {quote(source.name)} SET {quote(field_name)} = ? WHERE "id" = ?',
-                    (link.to_db(remaining, tx.dialect), ref.id),
-                )
+                await update_by_id(tx, source.name, ref.id, {field_name: link.to_db(remaining, tx.dialect)})
                 before = snapshot(ref)
                 ref.data[field_name] = remaining
                 self._emit(tx, "update", ref, before)
-        await tx.execute(f'DELETE FROM {quote(record.collection.name)} WHERE "id" = ?', (record.id,))
+        await delete_by_id(tx, record.collection.name, record.id)
         if self.files is not None:
             self.files.forget_record_after_commit(tx, record)
         self._emit(tx, "delete", record)
@@ -273,13 +269,8 @@ class RecordService:
         if collection.is_auth:
             data["verified"] = False  # a rule may not be satisfied by a self-declared verified flag
         params = record_to_params(collection, data, tx.dialect)
-        columns = ", ".join(
-            f"{_typed_placeholder(collection, name, tx.dialect)} AS {quote(name)}" for name in params
-        )
-        sql = (
-            f"WITH {quote(ALIAS)} AS (SELECT {columns}) SELECT 1 AS ok FROM {quote(ALIAS)} WHERE ({cond.sql})"
-        )
-        return await tx.fetch_one(sql, [*params.values(), *cond.params]) is not None
+        columns = [(name, _column_sql(collection, name, tx.dialect)) for name in params]
+        return await row_meets(tx, columns, list(params.values()), ALIAS, [cond])
 
     @staticmethod
     def _autogenerate(record: Record, creating: bool) -> None:
@@ -362,71 +353,45 @@ class RecordService:
             values = [record.data.get(c) for c in cols]
             if len(cols) == 1 and values[0] in ("", None):
                 continue
-            where = " AND ".join(f"{quote(c)} = ?" for c in cols)
-            params = [
-                _indexed_field(record.collection, c).to_db(v, tx.dialect)
+            stored = {
+                c: _indexed_field(record.collection, c).to_db(v, tx.dialect)
                 for c, v in zip(cols, values, strict=True)
-            ]
-            row = await tx.fetch_one(
-                f'SELECT "id" FROM {quote(record.collection.name)} WHERE {where} AND "id" != ? LIMIT 1',
-                [*params, record.id],
-            )
-            if row is not None:
+            }
+            if await another_row_holds(tx, record.collection.name, stored, record.id):
                 for c in cols:
                     errors[c] = field_error("validation_not_unique", "Value must be unique.")
 
     async def _insert(self, tx: Executor, record: Record) -> None:
-        params = record_to_params(record.collection, record.data, tx.dialect)
-        cols = ", ".join(quote(c) for c in params)
-        marks = ", ".join(_placeholder(record.collection, c, tx.dialect) for c in params)
+        collection = record.collection
+        params = record_to_params(collection, record.data, tx.dialect)
         try:
-            await tx.execute(
-                f"INSERT INTO {quote(record.collection.name)} ({cols}) VALUES ({marks})",
-                list(params.values()),
-            )
-        except (sqlite3.IntegrityError, asyncpg.UniqueViolationError) as exc:
+            await insert_row(tx, collection.name, params, _json_columns(collection, tx))
+        except ConstraintViolation as exc:  # a unique value written since _check_unique looked
             raise ValidationError(
                 {"id": field_error("validation_not_unique", "Value must be unique.")}
-                if "id" in str(exc)
+                if "id" in exc.columns
                 else {},
                 "Failed to create record.",
             ) from None
 
     async def _update(self, tx: Executor, record: Record) -> None:
-        params = record_to_params(record.collection, record.data, tx.dialect)
+        collection = record.collection
+        params = record_to_params(collection, record.data, tx.dialect)
         params.pop("id")
-        sets = ", ".join(f"{quote(c)} = {_placeholder(record.collection, c, tx.dialect)}" for c in params)
         try:
-            await tx.execute(
-                f'UPDATE {quote(record.collection.name)} SET {sets} WHERE "id" = ?',
-                [*params.values(), record.id],
-            )
-        except (sqlite3.IntegrityError, asyncpg.UniqueViolationError):
+            await update_by_id(tx, collection.name, record.id, params, _json_columns(collection, tx))
+        except ConstraintViolation:
             raise ValidationError({}, "Failed to update record.") from None
 
 
-_PG_CASTS = (("JSONB", "jsonb"), ("DOUBLE PRECISION", "double precision"), ("BOOLEAN", "boolean"))
-
-
-def _typed_placeholder(collection: Collection, column: str, dialect: str) -> str:
-    """A parameter carrying its column's type (PostgreSQL cannot infer it inside a bare SELECT)."""
-    if dialect != "postgres":
-        return "?"
+def _column_sql(collection: Collection, column: str, dialect: str) -> str:
     f = collection.get_field(column)
-    sql_type = f.column_sql("postgres") if f is not None else ""
-    for marker, cast in _PG_CASTS:
-        if sql_type.startswith(marker):
-            return f"CAST(? AS {cast})"
-    return "CAST(? AS text)"
+    return f.column_sql(dialect) if f is not None else "TEXT"
 
 
-def _placeholder(collection: Collection, column: str, dialect: str) -> str:
-    """PostgreSQL needs an explicit cast for JSON parameters sent as text."""
-    if dialect == "postgres":
-        f = collection.get_field(column)
-        if f is not None and "JSONB" in f.column_sql("postgres"):
-            return "?::jsonb"
-    return "?"
+def _json_columns(collection: Collection, tx: Executor) -> set[str]:
+    """The columns holding a JSON document (sent as text)."""
+    return {f.name for f in collection.fields if f.column_sql(tx.dialect).startswith(tx.sql.json_type)}
 
 
 __all__ = ["RecordService", "SUPERUSER_ONLY", "ALIAS"]

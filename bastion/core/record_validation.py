@@ -14,7 +14,8 @@ from bastion.core.fields import FieldValueError
 from bastion.core.record_model import Record
 from bastion.errors import field_error
 from bastion.store.database import Executor
-from bastion.store.ddl import parse_index, quote
+from bastion.store.ddl import parse_index
+from bastion.store.row_select import id_in, ids_where
 
 
 def split_key(key: str) -> tuple[str, str]:
@@ -92,9 +93,7 @@ async def _existing_relation_ids(db: Executor, record: Record, registry: Any) ->
         target = registry.find_collection(cid)
         if target is None:
             continue
-        marks = ", ".join("?" for _ in ids)
-        rows = await db.fetch_all(f'SELECT "id" FROM {quote(target.name)} WHERE "id" IN ({marks})', list(ids))
-        found[cid].update(r["id"] for r in rows)
+        found[cid].update(await ids_where(db, target.name, target.name, [id_in(target.name, list(ids))]))
     return found
 
 

@@ -1,9 +1,9 @@
 """View collections in the database: infer their fields, check their query, (re)create the SQL view.
 
-Everything that probes the query runs inside a SAVEPOINT that is always rolled back, so a bad
+Everything that probes the query runs inside a savepoint that is always rolled back, so a bad
 query (PostgreSQL aborts the whole transaction on an error) or a temporary view never outlives the
-check. The user's query is wrapped as `SELECT * FROM (query)`, like PocketBase, which also keeps a
-second statement from running.
+check. The SQL itself is the store's (store/views.py): the user's query is wrapped as
+`SELECT * FROM (query)`, like PocketBase, which also keeps a second statement from running.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any, Protocol, TypeVar
 from bastion.core.fields import Field, field_from_dict
 from bastion.core.ids import field_id_for, random_string
 from bastion.core.view_query import Identifier, ViewQueryError, cast_type, normalize, parse
+from bastion.store import views
 from bastion.store.database import Executor
-from bastion.store.ddl import quote
 from bastion.store.errors import describe_db_error
 
 T = TypeVar("T")
@@ -56,12 +56,9 @@ async def plan_view(tx: Executor, registry: CollectionLookup, query: str) -> Vie
         return ViewPlan(fields=fields, problem=_MISSING_ID)
     sql = _id_normalized(query, columns)
     try:
-        rows = await _probe(
-            tx, lambda: tx.fetch_all(f'SELECT "id" FROM ({sql}) AS "_sample" LIMIT {_SAMPLE_SIZE}')
-        )
+        ids = await _probe(tx, lambda: views.first_ids(tx, sql, _SAMPLE_SIZE))
     except ViewQueryError as exc:
         return ViewPlan(fields=fields, problem=str(exc))
-    ids = [row["id"] for row in rows]
     if any(i in (None, "") for i in ids):
         return ViewPlan(fields, sql, "the query could return records with empty or invalid ids")
     if len(set(ids)) != len(ids):
@@ -72,11 +69,11 @@ async def plan_view(tx: Executor, registry: CollectionLookup, query: str) -> Vie
 async def save_view(tx: Executor, name: str, plan: ViewPlan) -> None:
     """(Re)create the SQL view `name` from a plan without problems."""
     await drop_view(tx, name)
-    await tx.execute(f"CREATE VIEW {quote(name)} AS SELECT * FROM ({plan.sql}) AS {quote('_' + name)}")
+    await views.create_view(tx, name, plan.sql)
 
 
 async def drop_view(tx: Executor, name: str) -> None:
-    await tx.execute(f"DROP VIEW IF EXISTS {quote(name)}")
+    await views.drop_view(tx, name)
 
 
 # ---- internals ----------------------------------------------------------------------------------
@@ -85,40 +82,27 @@ async def drop_view(tx: Executor, name: str) -> None:
 async def _probe(tx: Executor, action: Callable[[], Awaitable[T]]) -> T:
     """Run `action` in a savepoint that is always rolled back; a database error becomes a
     ViewQueryError carrying the database's own message."""
-    savepoint = "view_probe_" + random_string(8, _LOWER_ALNUM)
-    await tx.execute(f"SAVEPOINT {savepoint}")
-    try:
-        return await action()
-    except ViewQueryError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - every driver error means the same: a bad query
-        raise ViewQueryError(describe_db_error(exc)) from None
-    finally:
-        await tx.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
-        await tx.execute(f"RELEASE SAVEPOINT {savepoint}")
+    async with views.rolled_back(tx):
+        try:
+            return await action()
+        except ViewQueryError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every driver error means the same: a bad query
+            raise ViewQueryError(describe_db_error(exc)) from None
 
 
 async def _column_info(tx: Executor, query: str) -> list[tuple[str, str]]:
     """(name, declared type) of each column the query yields, read from a temporary view."""
     temp = "_temp_" + random_string(8, _LOWER_ALNUM)
-    await tx.execute(f"CREATE VIEW {quote(temp)} AS SELECT * FROM ({query}) AS {quote('_' + temp)}")
-    if tx.dialect == "postgres":
-        rows = await tx.fetch_all(
-            "SELECT column_name AS name, data_type AS type FROM information_schema.columns "
-            "WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
-            (temp,),
-        )
-    else:
-        rows = await tx.fetch_all(f"PRAGMA table_info({quote(temp)})")
-    return [(str(r["name"]), str(r["type"] or "").upper()) for r in rows]
+    await views.create_view(tx, temp, query)
+    return await views.view_columns(tx, temp)
 
 
 def _id_normalized(query: str, columns: list[tuple[str, str]]) -> str:
     """Record ids are text: wrap the query with a cast when its id column is something else."""
     if any(name == "id" and kind == "TEXT" for name, kind in columns):
         return query
-    select = ", ".join('CAST("id" AS TEXT) AS "id"' if name == "id" else quote(name) for name, _ in columns)
-    return f'SELECT {select} FROM ({query}) AS "_ids"'
+    return views.text_ids(query, [name for name, _ in columns])
 
 
 def _suggest_fields(registry: CollectionLookup, query: str) -> dict[str, Field]:

@@ -24,7 +24,6 @@ from bastion.core.list_result import ListQuery, list_result
 from bastion.rules.filter_ast import IDENTIFIER, iter_comparisons, iter_tokens
 from bastion.rules.filter_macros import is_macro
 from bastion.store.database import Executor
-from bastion.store.ddl import ROW_ORDER_COLUMN
 
 ALIAS = "__l"
 _COLUMNS = f'"{ALIAS}"."id", "{ALIAS}"."level", "{ALIAS}"."message", "{ALIAS}"."data", "{ALIAS}"."created"'
@@ -119,9 +118,9 @@ def log_json(row: dict[str, Any]) -> dict[str, Any]:
 async def find_page(db: Executor, query: ListQuery) -> dict[str, Any]:
     where, params = compile_where(query.filter, db.dialect)
     order_by, order_params = compile_order(query.sort, db.dialect)
-    if db.dialect == "postgres":
+    if db.sql.tiebreak_column:
         # SQLite orders ties (and unsorted pages) by rowid; give PostgreSQL the same order.
-        tiebreak = f'"{ALIAS}"."{ROW_ORDER_COLUMN["postgres"]}"'
+        tiebreak = f'"{ALIAS}"."{db.sql.tiebreak_column}"'
         order_by = f"{order_by}, {tiebreak}" if order_by else tiebreak
     sql = f'SELECT {_COLUMNS} FROM "_logs" AS "{ALIAS}"{where}'
     if order_by:
@@ -143,8 +142,10 @@ async def find_by_id(db: Executor, log_id: str) -> dict[str, Any] | None:
     return None if row is None else log_json(row)
 
 
-async def hourly_stats(db: Executor, where: str, params: list[Any]) -> list[dict[str, Any]]:
-    """`[{date, total}]` per hour that has rows, oldest first; dates in PocketBase's layout."""
+async def hourly_stats(db: Executor, filter_text: str) -> list[dict[str, Any]]:
+    """`[{date, total}]` per hour that has rows matching the filter, oldest first; dates in
+    PocketBase's layout. A filter that does not compile raises the rules' error before any query."""
+    where, params = compile_where(filter_text, db.dialect)
     hour = f'substr("{ALIAS}"."created", 1, 13) || \':00:00.000Z\''
     sql = (
         f'SELECT {hour} AS "date", COUNT("{ALIAS}"."id") AS "total" FROM "_logs" AS "{ALIAS}"{where}'

@@ -69,8 +69,18 @@ class LogStore:
     async def insert(self, rows: Sequence[LogRow]) -> None:
         raise NotImplementedError
 
-    async def write(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """A data-changing statement (retention, truncate); returns the rows it changed."""
+    async def delete_expired(self, cutoff: str, min_level: int) -> int:
+        """Delete the rows created at or before `cutoff` or below `min_level` (retention);
+        returns how many."""
+        return await self._write(
+            f'DELETE FROM "{TABLE}" WHERE "created" <= ? OR "level" < ?', (cutoff, min_level)
+        )
+
+    async def delete_all(self) -> int:
+        return await self._write(f'DELETE FROM "{TABLE}"')
+
+    async def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """A data-changing statement; returns the rows it changed."""
         raise NotImplementedError
 
     async def reclaim(self) -> None:
@@ -140,7 +150,7 @@ class SqliteLogStore(LogStore):
         if not work.cancelled():
             work.exception()  # retrieved here, so a caller cancelled meanwhile leaves no warning
 
-    async def write(self, sql: str, params: Sequence[Any] = ()) -> int:
+    async def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
         return await self._on_thread(self._in_tx, sql, [params])
 
     async def reclaim(self) -> None:
@@ -183,14 +193,12 @@ class PostgresLogStore(LogStore):
             ),
         )
 
-    async def write(self, sql: str, params: Sequence[Any] = ()) -> int:
+    async def _write(self, sql: str, params: Sequence[Any] = ()) -> int:
         return await self.reader.execute(sql, params)
 
 
 async def open_log_store(db: Database, data_dir: Path) -> LogStore:
     """PostgreSQL apps keep logs in their own database; SQLite apps in `auxiliary.db` beside it."""
-    if db.dialect == "postgres":
+    if not isinstance(db, SqliteDatabase):
         return await PostgresLogStore(db).open()
-    data_path = getattr(db, "path", None)
-    folder = data_path.parent if isinstance(data_path, Path) else data_dir
-    return await SqliteLogStore(folder / AUX_FILE).open()
+    return await SqliteLogStore(db.path.parent / AUX_FILE).open()

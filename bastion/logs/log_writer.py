@@ -138,9 +138,7 @@ class LogWriter:
         settings = self._settings()
         max_days, min_level = settings.max_days, settings.min_level
         cutoff = format_dt((now or datetime.now(UTC)) - timedelta(days=max_days))
-        deleted = await self.store.write(
-            'DELETE FROM "_logs" WHERE "created" <= ? OR "level" < ?', (cutoff, min_level)
-        )
+        deleted = await self.store.delete_expired(cutoff, min_level)
         if max_days == 0 and deleted:
             await self.store.reclaim()
         self._retention_key = (max_days, min_level)

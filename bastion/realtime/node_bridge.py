@@ -34,7 +34,7 @@ from bastion.core.app_protocol import App
 from bastion.realtime.client_router import ClientRouter
 from bastion.realtime.hub import RealtimeHub
 from bastion.realtime.record_wire import record_from_values, record_values
-from bastion.store.json_codec import dumps, loads
+from bastion.store.params_table import read_or_add_param
 
 log = logging.getLogger("bastion.realtime")
 
@@ -56,17 +56,8 @@ _decoder = msgspec.json.Decoder(_Wire)
 
 async def cluster_channel(app: App) -> str:
     """The channel every node on this database uses (created by the first node to start)."""
-    sql = 'SELECT "value" FROM "_params" WHERE "id" = ?'
-    row = await app.db.fetch_one(sql, (CHANNEL_PARAM,))
-    if row is None:
-        cast = "?::jsonb" if app.db.dialect == "postgres" else "?"
-        await app.db.execute(
-            f'INSERT INTO "_params" ("id", "value", "created", "updated") VALUES (?, {cast}, ?, ?) '
-            'ON CONFLICT ("id") DO NOTHING',
-            (CHANNEL_PARAM, dumps("bastion_" + secrets.token_hex(8)), "", ""),
-        )
-        row = await app.db.fetch_one(sql, (CHANNEL_PARAM,))
-    return str(loads(row["value"])) if row else "bastion"
+    channel = await read_or_add_param(app.db, CHANNEL_PARAM, "bastion_" + secrets.token_hex(8))
+    return "bastion" if channel is None else str(channel)
 
 
 class NodeBridge:

@@ -3,29 +3,20 @@
 The rule is decided as for REST (`record_access`: superuser, `null`, `""` or the rule for this
 caller). Rules that only read the record itself and `@request.*` are checked in memory. Rules that reach
 into relations or `@collection` use the same SQL as the REST API, but evaluated against the
-event's own values (a one-row derived table standing in for the collection table) rather than
+event's own values (a one-row CTE standing in for the collection table) rather than
 the current row: fan-out runs after later writes may already have changed or deleted the row,
 and the subscriber must be judged on exactly the version they would receive.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 from bastion import rules
 from bastion.core.app_protocol import App
-from bastion.core.collection_model import Collection
 from bastion.core.record_access import Access, access_condition, access_rule
 from bastion.core.record_model import Record, record_to_params
 from bastion.core.record_query import ALIAS, compile_condition
-from bastion.store.ddl import quote
 from bastion.store.errors import InvalidValueError
-
-# "DOUBLE PRECISION DEFAULT 0 NOT NULL" -> "DOUBLE PRECISION"
-_TYPE_END = re.compile(
-    r"\s+(DEFAULT|NOT|NULL|PRIMARY|UNIQUE|CHECK|REFERENCES|COLLATE)\b.*$", re.IGNORECASE | re.S
-)
+from bastion.store.row_select import row_meets
 
 
 async def can_see(app: App, record: Record, access: Access, rule_name: str) -> bool:
@@ -62,25 +53,15 @@ async def can_see(app: App, record: Record, access: Access, rule_name: str) -> b
             )
     except (rules.RuleSyntaxError, rules.RuleResolveError):
         return False  # an unusable filter matches nothing, as in PocketBase
-    source, params = _row_source(collection, record, db.dialect)
-    where = " AND ".join(f"({c.sql})" for c in conditions if c is not None and c.sql) or "1=1"
-    for c in conditions:
-        if c is not None:
-            params.extend(c.params)
-    sql = f"SELECT 1 FROM ({source}) AS {quote(ALIAS)} WHERE {where} LIMIT 1"
+    values = record_to_params(collection, record.data, db.dialect)
+    columns = [(f.name, f.column_sql(db.dialect)) for f in collection.fields]
     try:
-        return await db.fetch_one(sql, params) is not None
+        return await row_meets(
+            db,
+            columns,
+            [values[name] for name, _ in columns],
+            ALIAS,
+            [c for c in conditions if c is not None],
+        )
     except InvalidValueError:
         return False  # the database refused this filter's SQL (too complex, a value it rejects)
-
-
-def _row_source(collection: Collection, record: Record, dialect: str) -> tuple[str, list[Any]]:
-    """`SELECT ? AS "col", …` holding the record's stored values, typed like the real table."""
-    values = record_to_params(collection, record.data, dialect)
-    parts = []
-    for f in collection.fields:
-        mark = "?"
-        if dialect == "postgres":  # parameters need the column's type to compare as the table does
-            mark = f"CAST(? AS {_TYPE_END.sub('', f.column_sql(dialect))})"
-        parts.append(f"{mark} AS {quote(f.name)}")
-    return "SELECT " + ", ".join(parts), [values[f.name] for f in collection.fields]

@@ -9,6 +9,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
+from bastion.store.dialect import SqlDialect
 from bastion.store.errors import DatabaseUnavailable
 
 Row = dict[str, Any]
@@ -28,6 +29,7 @@ class Executor(ABC):
     """Something that runs SQL: the database itself (autocommit) or an open transaction."""
 
     dialect: str  # "sqlite" | "postgres"
+    sql: SqlDialect  # what differs between the two, as data (store/dialect.py)
 
     @abstractmethod
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bastion.store.database import Executor, Row
+from bastion.store.dialect import SQLITE
 from bastion.store.errors import DatabaseBusy, DatabaseUnavailable, describe_db_error
 
 FILE_NAME = "ephemeral.db"
@@ -66,6 +67,7 @@ class EphemeralSqlite(Executor):
     """One `ephemeral.db`: an inline connection that never waits, and a patient one for a thread."""
 
     dialect = "sqlite"
+    sql = SQLITE
 
     def __init__(self, path: Path, *, busy_timeout: float = 5.0) -> None:
         self.path = path

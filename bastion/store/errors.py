@@ -1,6 +1,9 @@
 """Errors the store raises in its own terms, so callers never handle driver exceptions.
 
     InvalidValueError(ValueError)          the database refused a value the client sent   -> 400
+    ConstraintViolation(Exception)         a write broke a constraint (NOT NULL, CHECK, ...)
+     ├── UniqueViolation                   ... a unique index or primary key
+     └── ForeignKeyViolation               ... a foreign key
     DatabaseUnavailable(ConnectionError)   the database cannot serve the statement now     -> 503
      └── DatabaseBusy                      ... because it is busy (locked, pool exhausted)  -> 503
 
@@ -16,6 +19,26 @@ from __future__ import annotations
 class InvalidValueError(ValueError):
     """The database refused a value the client sent (a NUL byte in PostgreSQL text, an integer
     beyond 64 bits, ...): a client error, answered with 400, never a server fault."""
+
+
+class ConstraintViolation(Exception):
+    """A write broke one of the table's constraints. `constraint` is the constraint or index the
+    database names ("" when it names none: SQLite names columns instead), `columns` the columns it
+    names (empty when it does not say). Callers decide what it means to a client; uncaught it is a
+    server fault (500), as the driver's own error was."""
+
+    def __init__(self, message: str, *, constraint: str = "", columns: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.constraint = constraint
+        self.columns = columns
+
+
+class UniqueViolation(ConstraintViolation):
+    """Two rows would share a value a unique index or primary key keeps unique."""
+
+
+class ForeignKeyViolation(ConstraintViolation):
+    """A row would point at a row that is not there (or one still pointed at was deleted)."""
 
 
 class DatabaseUnavailable(ConnectionError):

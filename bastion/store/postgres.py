@@ -14,6 +14,7 @@ connection is closed on the spot so the pool never hands it out again.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from functools import lru_cache
@@ -24,10 +25,14 @@ import asyncpg
 
 from bastion.obs import segment_timing
 from bastion.store.database import Database, DatabaseTimeouts, Executor, Row, Transaction
+from bastion.store.dialect import POSTGRES
 from bastion.store.errors import (
+    ConstraintViolation,
     DatabaseUnavailable,
+    ForeignKeyViolation,
     InvalidValueError,
     StatementLimitError,
+    UniqueViolation,
     describe_db_error,
 )
 from bastion.store.pg_pool import ConnectionPool, is_cancelling
@@ -55,6 +60,11 @@ def to_dollar_params(sql: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+@lru_cache(maxsize=1024)
+def _changes_schema(sql: str) -> bool:
+    return sql.lstrip()[:6].upper() in ("ALTER ", "DROP T", "DROP V", "CREATE")
 
 
 def _status_count(status: str) -> int:
@@ -106,10 +116,33 @@ def _fault(exc: BaseException, conn: asyncpg.Connection, watch: StatementWatch) 
     return _ConnectionLost(f"PostgreSQL connection lost: {describe_db_error(exc)}", sent=True)
 
 
+_KEY_COLUMNS = re.compile(r"^Key \((.*?)\)=\(")
+_PLAIN_NAME = re.compile(r'^"?([A-Za-z_][A-Za-z0-9_]*)"?$')
+
+
+def _violation(exc: asyncpg.IntegrityConstraintViolationError) -> ConstraintViolation:
+    """The store's error for a broken constraint, naming the constraint and the columns (read
+    from the detail, `Key (a, b)=(…) already exists.`; an expression names no column)."""
+    kind = ConstraintViolation
+    if isinstance(exc, asyncpg.UniqueViolationError):
+        kind = UniqueViolation
+    elif isinstance(exc, asyncpg.ForeignKeyViolationError):
+        kind = ForeignKeyViolation
+    columns: list[str] = []
+    key = _KEY_COLUMNS.match(getattr(exc, "detail", None) or "")
+    if key:
+        columns = [m.group(1) for part in key.group(1).split(",") if (m := _PLAIN_NAME.match(part.strip()))]
+    elif column := getattr(exc, "column_name", None):  # NOT NULL names its column
+        columns = [str(column)]
+    constraint = getattr(exc, "constraint_name", None) or ""
+    return kind(describe_db_error(exc), constraint=constraint, columns=tuple(columns))
+
+
 class _Conn(Transaction):
     """A pooled connection, inside a transaction or (for single statements) not."""
 
     dialect = "postgres"
+    sql = POSTGRES
 
     def __init__(self, conn: asyncpg.Connection, watch: StatementWatch) -> None:
         super().__init__()
@@ -126,6 +159,8 @@ class _Conn(Transaction):
             raise InvalidValueError(str(exc)) from exc
         except asyncpg.ProgramLimitExceededError as exc:  # "stack depth limit exceeded" …
             raise StatementLimitError(str(exc)) from exc
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            raise _violation(exc) from exc
         except _FAULTS as exc:
             fault = _fault(exc, conn, watch)
             if fault is None:
@@ -146,6 +181,8 @@ class _Conn(Transaction):
             raise InvalidValueError(str(exc)) from exc
         except asyncpg.ProgramLimitExceededError as exc:
             raise StatementLimitError(str(exc)) from exc
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            raise _violation(exc) from exc
         except _FAULTS as exc:
             fault = _fault(exc, conn, watch)
             if fault is None:
@@ -153,6 +190,11 @@ class _Conn(Transaction):
             raise fault from exc
         finally:
             watch.finish(conn)
+        if _changes_schema(sql):
+            # Statements this connection prepared before may now return other columns or types;
+            # inside a transaction asyncpg cannot re-prepare them on its own (it raises "cached
+            # statement plan is invalid"), so forget them now.
+            await conn.reload_schema_state()
         segment_timing.add("db", perf_counter() - started)
         return _status_count(status)
 
@@ -175,6 +217,7 @@ class PgPool(Protocol):
 
 class PostgresDatabase(Database):
     dialect = "postgres"
+    sql = POSTGRES
 
     def __init__(
         self, url: str, pool: PgPool, statement_timeout: float = 0, connect_timeout: float = 5.0

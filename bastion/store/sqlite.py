@@ -27,6 +27,7 @@ from typing import Any
 
 from bastion.obs import segment_timing
 from bastion.store.database import Database, DatabaseTimeouts, Executor, Row, Transaction
+from bastion.store.dialect import SQLITE
 from bastion.store.errors import (
     DatabaseBusy,
     DatabaseUnavailable,
@@ -34,6 +35,7 @@ from bastion.store.errors import (
     StatementLimitError,
     describe_db_error,
 )
+from bastion.store.sqlite_errors import constraint_violation
 
 _PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -93,6 +95,8 @@ def _run(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> sqli
         return conn.execute(sql, params)
     except (OverflowError, sqlite3.DataError) as exc:
         raise InvalidValueError(str(exc)) from exc
+    except sqlite3.IntegrityError as exc:
+        raise constraint_violation(exc) from exc
     except sqlite3.OperationalError as exc:
         if str(exc).startswith(_LIMIT_MESSAGES):
             raise StatementLimitError(str(exc)) from exc
@@ -123,6 +127,7 @@ def _execute(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> int:
 
 class _Tx(Transaction):
     dialect = "sqlite"
+    sql = SQLITE
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         super().__init__()
@@ -137,6 +142,7 @@ class _Tx(Transaction):
 
 class SqliteDatabase(Database):
     dialect = "sqlite"
+    sql = SQLITE
 
     def __init__(self, path: Path, timeouts: DatabaseTimeouts | None = None) -> None:
         self.path = path

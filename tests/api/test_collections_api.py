@@ -65,6 +65,29 @@ async def test_removing_a_field_drops_its_column(api):
     assert "views" not in await api.app.db.table_columns("posts")
 
 
+async def test_a_select_turned_multiple_and_back_keeps_its_values(api):
+    created = await api.create_collection(
+        {**POSTS, "fields": [{"name": "tag", "type": "select", "values": ["a", "b", "c"], "maxSelect": 1}]}
+    )
+    one = await api.create_record("posts", {"tag": "b"})
+    none = await api.create_record("posts", {})
+    fields = created["fields"]
+    tag = next(f for f in fields if f["name"] == "tag")
+
+    async def with_max_select(n):
+        others = [f for f in fields if f["name"] != "tag"]
+        r = await api.su(
+            "PATCH", f"/api/collections/{created['id']}", json={"fields": [*others, {**tag, "maxSelect": n}]}
+        )
+        assert r.status_code == 200, r.text
+        return {
+            r["id"]: r["tag"] for r in (await api.su("GET", "/api/collections/posts/records")).json()["items"]
+        }
+
+    assert await with_max_select(3) == {one["id"]: ["b"], none["id"]: []}
+    assert await with_max_select(1) == {one["id"]: "b", none["id"]: ""}
+
+
 async def test_collection_validation_errors(api):
     r = await api.su("POST", "/api/collections", json={"name": "", "type": "base"})
     assert r.status_code == 400

@@ -20,7 +20,7 @@ from bastion.core.record_model import Record
 from bastion.core.record_query import find_by_id, find_where
 from bastion.core.system_collections import SUPERUSERS_ID
 from bastion.errors import BadRequestError, ValidationError
-from bastion.store.ddl import quote
+from bastion.store.row_select import rows_where
 
 if TYPE_CHECKING:
     from bastion.core.app_protocol import App
@@ -43,11 +43,14 @@ def _root(app: App) -> Access:
 async def find_link(
     app: App, collection: Collection, provider: str, provider_id: str
 ) -> dict[str, Any] | None:
-    return await app.db.fetch_one(
-        f'SELECT "id", "recordRef" FROM {quote(EXTERNAL_AUTHS)} '
-        'WHERE "collectionRef" = ? AND "provider" = ? AND "providerId" = ? LIMIT 1',
-        (collection.id, provider, provider_id),
+    rows = await rows_where(
+        app.db,
+        EXTERNAL_AUTHS,
+        ["id", "recordRef"],
+        {"collectionRef": collection.id, "provider": provider, "providerId": provider_id},
+        limit=1,
     )
+    return rows[0] if rows else None
 
 
 async def sign_in(

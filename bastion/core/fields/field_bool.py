@@ -7,6 +7,7 @@ from typing import Any
 
 from bastion.core.fields.field_base import Field, required_error
 from bastion.core.fields.field_cast import to_bool
+from bastion.store.dialect import SQL_DIALECTS
 
 
 @dataclass(kw_only=True)
@@ -28,7 +29,7 @@ class BoolField(Field):
 
     def to_db(self, value: Any, dialect: str) -> Any:
         flag = to_bool(value)
-        return int(flag) if dialect == "sqlite" else flag
+        return int(flag) if SQL_DIALECTS[dialect].booleans_as_integers else flag
 
     def from_db(self, raw: Any, dialect: str) -> Any:
         if isinstance(raw, str):

@@ -11,6 +11,7 @@ from typing import Any
 from bastion.core.fields import field_rules as rules
 from bastion.core.fields.field_base import Field, fail, required_error
 from bastion.core.fields.field_cast import go_num
+from bastion.store.dialect import SQL_DIALECTS
 from bastion.store.json_depth import MAX_JSON_DEPTH, nests_deeper_than
 
 DEFAULT_JSON_MAX_SIZE = 1 << 20
@@ -47,7 +48,7 @@ class JSONField(Field):
     max_size: int = 0
 
     def column_sql(self, dialect: str) -> str:
-        return "JSONB DEFAULT NULL" if dialect == "postgres" else "JSON DEFAULT NULL"
+        return f"{SQL_DIALECTS[dialect].json_type} DEFAULT NULL"
 
     def zero_value(self) -> Any:
         return None

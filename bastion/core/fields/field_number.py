@@ -16,6 +16,7 @@ from bastion.core.fields.field_base import (
     required_error,
 )
 from bastion.core.fields.field_cast import go_num, to_float
+from bastion.store.dialect import SQL_DIALECTS
 
 _ONLY_INT = ("validation_only_int_constraint", "Decimal numbers are not allowed")
 
@@ -36,9 +37,7 @@ class NumberField(Field):
     only_int: bool = False
 
     def column_sql(self, dialect: str) -> str:
-        return (
-            "DOUBLE PRECISION DEFAULT 0 NOT NULL" if dialect == "postgres" else "NUMERIC DEFAULT 0 NOT NULL"
-        )
+        return f"{SQL_DIALECTS[dialect].real_type} DEFAULT 0 NOT NULL"
 
     def zero_value(self) -> Any:
         return 0.0

@@ -1,5 +1,6 @@
 """Errors in the store's own terms: what a client's value or filter did wrong (InvalidValueError,
-StatementLimitError), what the database cannot do now (DatabaseUnavailable), and a duplicate key."""
+StatementLimitError), what the database cannot do now (DatabaseUnavailable), and a broken
+constraint (UniqueViolation, ForeignKeyViolation, ConstraintViolation: never a driver's error)."""
 
 from __future__ import annotations
 
@@ -11,28 +12,51 @@ import pytest
 
 from bastion.store.database import Database, DatabaseTimeouts
 from bastion.store.database_open import open_database
-from bastion.store.errors import DatabaseUnavailable, InvalidValueError, StatementLimitError
+from bastion.store.errors import (
+    ConstraintViolation,
+    DatabaseUnavailable,
+    ForeignKeyViolation,
+    InvalidValueError,
+    StatementLimitError,
+    UniqueViolation,
+)
 from tests.contract.database.conftest import make_table
 
-# The store has no error type of its own for a duplicate key yet: RecordService catches these
-# two driver errors (core/record_service.py) and answers validation_not_unique. The contract
-# pins what it relies on.
-UNIQUE_VIOLATIONS = (sqlite3.IntegrityError, asyncpg.UniqueViolationError)
 
-
-async def test_a_duplicate_key_raises_an_integrity_error_and_changes_nothing(db: Database) -> None:
+async def test_a_duplicate_key_is_a_unique_violation_naming_its_columns_and_changes_nothing(
+    db: Database,
+) -> None:
+    # RecordService answers validation_not_unique on the columns named (core/record_service.py)
     await make_table(db)
-    await db.execute('CREATE UNIQUE INDEX "t_s" ON "t" ("s")')
-    await db.execute('INSERT INTO "t" ("id", "s") VALUES (?, ?)', ("a", "same"))
-    with pytest.raises(UNIQUE_VIOLATIONS):
+    await db.execute('CREATE UNIQUE INDEX "t_s" ON "t" ("s", "n")')
+    await db.execute('INSERT INTO "t" ("id", "s", "n") VALUES (?, ?, ?)', ("a", "same", 1))
+    with pytest.raises(UniqueViolation) as caught:
         await db.execute('INSERT INTO "t" ("id", "s") VALUES (?, ?)', ("a", "other"))
-    with pytest.raises(UNIQUE_VIOLATIONS):
-        await db.execute('INSERT INTO "t" ("id", "s") VALUES (?, ?)', ("b", "same"))
-    with pytest.raises(UNIQUE_VIOLATIONS):
+    assert caught.value.columns == ("id",)
+    with pytest.raises(UniqueViolation) as caught:
+        await db.execute('INSERT INTO "t" ("id", "s", "n") VALUES (?, ?, ?)', ("b", "same", 1))
+    assert caught.value.columns == ("s", "n")
+    with pytest.raises(UniqueViolation):
         async with db.transaction() as tx:
             await tx.execute('UPDATE "t" SET "s" = ? WHERE "id" = ?', ("x", "a"))
-            await tx.execute('INSERT INTO "t" ("id", "s") VALUES (?, ?)', ("c", "x"))
+            await tx.execute('INSERT INTO "t" ("id", "s", "n") VALUES (?, ?, ?)', ("c", "x", 1))
     assert await db.fetch_all('SELECT "id", "s" FROM "t"') == [{"id": "a", "s": "same"}]
+    assert isinstance(caught.value.__cause__, sqlite3.Error | asyncpg.PostgresError)  # kept for logs
+
+
+async def test_a_missing_referenced_row_is_a_foreign_key_violation(db: Database) -> None:
+    await make_table(db)
+    await db.execute('CREATE TABLE "c" ("id" TEXT PRIMARY KEY, "t" TEXT REFERENCES "t" ("id"))')
+    with pytest.raises(ForeignKeyViolation):
+        await db.execute('INSERT INTO "c" VALUES (?, ?)', ("1", "nope"))
+
+
+async def test_a_null_in_a_not_null_column_is_a_constraint_violation_naming_it(db: Database) -> None:
+    await db.execute('CREATE TABLE "nn" ("id" TEXT PRIMARY KEY, "v" TEXT NOT NULL)')
+    with pytest.raises(ConstraintViolation) as caught:
+        await db.execute('INSERT INTO "nn" VALUES (?, ?)', ("1", None))
+    assert not isinstance(caught.value, UniqueViolation | ForeignKeyViolation)
+    assert caught.value.columns == ("v",)
 
 
 async def test_sql_nested_beyond_the_parsers_limit_is_a_statement_limit_error(db: Database) -> None:
