@@ -17,6 +17,7 @@ from starlette.responses import Response
 from bastion import rules
 from bastion.api.collections import superuser_access
 from bastion.api.context import JSONResponse, get_app, picked
+from bastion.core.datetime_format import now_str
 from bastion.core.list_result import ListQuery
 from bastion.errors import BadRequestError, NotFoundError, UnavailableError
 from bastion.logs import RequestLogs, log_query
@@ -67,7 +68,7 @@ async def view_log(request: Request) -> Response:
 async def delete_logs(request: Request) -> Response:
     await superuser_access(request)
     logs = _logs(request)
-    await logs.writer.flush()  # nothing buffered before the request may land after it
-    await logs.store.delete_all()
+    await logs.writer.flush()  # what this process buffered goes now; other processes' is dropped
+    await logs.store.delete_all(now_str())
     await logs.store.reclaim()
     return Response(status_code=204)

@@ -12,6 +12,7 @@ from typing import Any
 from bastion.app import App
 from bastion.core.datetime_format import format_dt
 from bastion.logs.log_entry import LogRow
+from tests.conftest import client_from, second_app
 
 REQUEST_KEYS = {
     "type",
@@ -202,6 +203,24 @@ async def test_delete_all_logs(api):
     r = await api.su("DELETE", "/api/logs")
     assert r.status_code == 204 and r.content == b""
     assert await _logged(api) == []
+
+
+async def test_rows_another_process_buffered_before_a_delete_never_appear_after_it(api):
+    # Every worker and node buffers its rows for a moment: a request served elsewhere just before
+    # "Delete all logs" must not come back once that process writes its batch.
+    async with second_app(api) as other:
+        await other.request_logs.writer.stop()  # its buffer is written only when flushed below
+        async with client_from(other, "10.0.0.7") as client:
+            assert (await client.get("/api/health?before=delete")).status_code == 200
+        assert other.request_logs.writer.pending == 1
+        r = await api.su("DELETE", "/api/logs")
+        assert r.status_code == 204
+        async with client_from(other, "10.0.0.7") as client:
+            assert (await client.get("/api/health?after=delete")).status_code == 200
+        await other.request_logs.writer.flush()
+    urls = [i["data"]["url"] for i in await _logged(api)]
+    assert "/api/health?before=delete" not in urls
+    assert "/api/health?after=delete" in urls
 
 
 async def test_max_days_zero_turns_logging_off_and_clears_logs(api):
