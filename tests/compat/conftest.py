@@ -1,12 +1,14 @@
 """Fixtures for the compat suites: live servers (PocketBase, Bastion on SQLite, Bastion on PostgreSQL).
 
 Environment switches:
-  COMPAT_TARGETS            comma list of servers under test (default "pocketbase,bastion,bastion-pg");
+  COMPAT_TARGETS            comma list of servers under test (default: all five below);
                             `COMPAT_TARGETS=pocketbase` runs everything against the real PocketBase
-                            only, which is how the suites themselves are checked. Scaled-out Bastion
-                            (tests/cluster/cluster_harness.py), on request only: `bastion-cluster`
-                            (3 nodes on one PostgreSQL database with pub/sub, behind nginx
-                            round-robin) and `bastion-workers` (one `serve --workers 2` on SQLite).
+                            only, which is how the suites themselves are checked. pocketbase,
+                            bastion (SQLite, serve's default workers), bastion-pg, and scaled-out
+                            Bastion (tests/cluster/cluster_harness.py): `bastion-cluster` (3 nodes
+                            on one PostgreSQL database with pub/sub, behind nginx round-robin) and
+                            `bastion-workers` (one `serve --workers 2` on SQLite), which must answer
+                            exactly as one server does.
   BASTION_REQUIRE_SERVICES  "1": a missing PostgreSQL or node fails instead of skipping.
 """
 
@@ -32,9 +34,10 @@ from .servers import (
     stop_server,
 )
 
-ALL_TARGETS = ("pocketbase", "bastion", "bastion-pg")  # the default selection
-SCALED_TARGETS = ("bastion-cluster", "bastion-workers")  # selected by name only
-KNOWN_TARGETS = ALL_TARGETS + SCALED_TARGETS
+SINGLE_TARGETS = ("pocketbase", "bastion", "bastion-pg")
+SCALED_TARGETS = ("bastion-cluster", "bastion-workers")
+ALL_TARGETS = SINGLE_TARGETS + SCALED_TARGETS  # the default selection
+KNOWN_TARGETS = ALL_TARGETS
 
 
 def selected_targets() -> list[str]:
