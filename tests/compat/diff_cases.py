@@ -1,7 +1,8 @@
 """The table of differential cases: each one request, sent to PocketBase and to a candidate.
 
-Reads come first (diff_cases_read.py), then access rules and writes (diff_cases_write.py): the
-writes change state, and both servers run the cases in the same order, so they stay in step.
+Reads come first (diff_cases_read.py), then access rules and writes (diff_cases_write.py, which
+takes the collection cases from diff_cases_collections.py): the writes change state, and both
+servers run the cases in the same order, so they stay in step.
 """
 
 from __future__ import annotations
