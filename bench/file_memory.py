@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.serve_process import BASTION, start_serve  # noqa: E402
+from tests.support.serve_process import BASTION, start_serve  # noqa: E402
 
 EMAIL, PASSWORD = "mem@example.com", "a-long-password-1"
 
@@ -95,7 +95,7 @@ def main() -> None:
             )["token"]  # fmt: skip
             hdr = ["-H", f"Authorization: {auth}"]
             if args.s3_endpoint:
-                from tests.s3_server import new_bucket_settings
+                from tests.support.s3_server import new_bucket_settings
 
                 s3 = json.dumps({"s3": new_bucket_settings(args.s3_endpoint)})
                 curl(

@@ -27,10 +27,10 @@ from bastion.store.database_open import open_database
 from bastion.store.postgres import PostgresDatabase
 
 if TYPE_CHECKING:
-    from tests.mail.smtp_server import SmtpSink
+    from tests.support.smtp_server import SmtpSink
 
 # Fixtures every folder may use, defined beside their harness: the local S3 server (moto).
-pytest_plugins = ["tests.s3_server"]
+pytest_plugins = ["tests.support.s3_server"]
 
 PG_DSN = os.environ.get("BASTION_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 SUPERUSER_EMAIL = "admin@example.com"
@@ -238,7 +238,7 @@ async def client_from(app: App, ip: str) -> AsyncIterator[httpx.AsyncClient]:
 def smtp() -> Iterator[SmtpSink]:
     """A real SMTP server (aiosmtpd) on a free port, collecting what it receives."""
     importorskip_or_fail("aiosmtpd", "aiosmtpd (the test SMTP server) is not installed")
-    from tests.mail.smtp_server import SmtpSink
+    from tests.support.smtp_server import SmtpSink
 
     sink = SmtpSink().start()
     try:

@@ -12,7 +12,7 @@ repetitions that make Python's backtracking engine take exponential time on host
 run on RE2 (google-re2), which is the engine Go's regexp follows: same grammar, same answer, linear
 time. IsURL also asks Go's url.Parse, whose rules (as of the Go release PocketBase 0.40.6 is built
 with) are restated in `_go_url_parts`. Every answer was checked against the PocketBase binary
-(tests/unit/test_text_formats.py holds the cases).
+(tests/unit/core/test_text_formats.py holds the cases).
 """
 
 from __future__ import annotations

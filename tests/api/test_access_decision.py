@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from bastion.api.asgi import create_asgi_app
-from tests.realtime.conftest import marker
-from tests.realtime.sse_client import SseClient
+from tests.api.realtime.conftest import marker
+from tests.api.realtime.sse_client import SseClient
 
 RULES: dict[str, str | None] = {
     "null": None,

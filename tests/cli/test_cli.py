@@ -8,7 +8,7 @@ import time
 
 import httpx
 
-from tests.serve_process import BASTION, assert_exits_cleanly, serving, start_serve
+from tests.support.serve_process import BASTION, assert_exits_cleanly, serving, start_serve
 
 
 def test_help_lists_commands():

@@ -18,7 +18,7 @@ from bastion.app import App
 from bastion.auth.tokens import issue_token
 from bastion.config import Config
 from bastion.core.system_collections import SUPERUSERS_ID
-from tests.serve_process import BASTION, serving
+from tests.support.serve_process import BASTION, serving
 
 LINK = re.compile(r"^(http://\S+)/_/#/pbinstall/(\S+)$", re.M)
 FIRST = {"email": "first@example.com", "password": "first-pass-123", "passwordConfirm": "first-pass-123"}

@@ -15,7 +15,7 @@ import socket
 
 import pytest
 
-from tests.serve_process import assert_exits_cleanly, serving
+from tests.support.serve_process import assert_exits_cleanly, serving
 
 
 def raw_get(base: str, target: bytes) -> bytes:

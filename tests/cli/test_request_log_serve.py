@@ -8,7 +8,7 @@ import sqlite3
 
 import httpx
 
-from tests.serve_process import assert_exits_cleanly, serving
+from tests.support.serve_process import assert_exits_cleanly, serving
 
 
 def test_buffered_request_logs_are_written_on_sigterm(tmp_path):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.serve_process import BASTION, free_port, serving
+from tests.support.serve_process import BASTION, free_port, serving
 
 SHORT_LINE = re.compile(r"^\d\d:\d\d:\d\d GET /api/health 200 \d+\.\dms$", re.M)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.serve_process import serving
+from tests.support.serve_process import serving
 
 
 def _workers(pid: int) -> list[int]:

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import PG_DSN, skip_or_fail
-from tests.serve_process import BASTION, free_port, serving
+from tests.support.serve_process import BASTION, free_port, serving
 
 TIMEOUT = 60
 

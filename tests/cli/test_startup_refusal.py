@@ -12,7 +12,7 @@ from pathlib import Path
 from bastion.app import App
 from bastion.config import Config
 from bastion.store.json_codec import dumps, loads
-from tests.serve_process import BASTION, free_port
+from tests.support.serve_process import BASTION, free_port
 
 
 async def _old_database_with_twins(data_dir: Path) -> None:

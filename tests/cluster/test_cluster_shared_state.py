@@ -17,7 +17,7 @@ import pytest
 
 from tests.cluster.cluster_harness import RunningCluster, settle, superuser_headers
 from tests.cluster.scenario import collection_is_there, new_name, public_collection, rounds
-from tests.s3_server import new_bucket_settings, s3_client, s3_endpoint  # noqa: F401 - fixture
+from tests.support.s3_server import new_bucket_settings, s3_client, s3_endpoint  # noqa: F401 - fixture
 
 LIMIT = 3
 WINDOW = 3600  # long, so that no window boundary falls inside the test (windows follow the clock)

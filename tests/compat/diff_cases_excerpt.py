@@ -3,7 +3,7 @@
 `EXCERPTS` is the table: an HTML value, the modifier's arguments and PocketBase 0.40.6's answer,
 captured by storing the value in an editor field and reading it back with `?fields=`. The cases
 store each value in a collection of their own, read it back with every argument list and drop
-the collection at the end; tests/unit/test_html_excerpt.py replays the table without a server.
+the collection at the end; tests/unit/core/test_html_excerpt.py replays the table without a server.
 The hostile values come last: 2 KB of nested `<b>`, nesting past the 512 elements PocketBase's
 parser accepts (it then sends the record unfiltered), 100 KB of nesting or unclosed paragraphs.
 """

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.serve_process import free_port, wait_until_healthy
+from tests.support.serve_process import free_port, wait_until_healthy
 
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "adminpass1234"

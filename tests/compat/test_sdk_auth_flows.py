@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.mail.smtp_server import SmtpSink
-from tests.oauth2.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
+from tests.support.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
+from tests.support.smtp_server import SmtpSink
 
 from .servers import RunningServer
 from .test_sdk import run_scenario

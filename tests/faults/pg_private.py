@@ -24,7 +24,7 @@ from typing import Any
 
 import asyncpg
 
-from tests.serve_process import free_port
+from tests.support.serve_process import free_port
 
 
 def pg_bin(name: str) -> str | None:

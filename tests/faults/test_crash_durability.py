@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD, fresh_pg_schema
-from tests.serve_process import BASTION, free_port, wait_until_healthy
+from tests.support.serve_process import BASTION, free_port, wait_until_healthy
 
 WRITERS = 4
 WRITE_FOR = 1.5  # seconds of writes before the kill; the writers are still running when it lands

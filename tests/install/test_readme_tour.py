@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.conftest import skip_or_fail
 from tests.install.conftest import REPO
-from tests.serve_process import BASTION, free_port
+from tests.support.serve_process import BASTION, free_port
 
 
 def _tour() -> str:

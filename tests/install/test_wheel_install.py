@@ -15,7 +15,7 @@ import httpx
 from PIL import Image
 
 from tests.install.conftest import PlainInstall
-from tests.serve_process import assert_exits_cleanly, serving
+from tests.support.serve_process import assert_exits_cleanly, serving
 
 AUDIT = Path(__file__).with_name("import_audit.py")
 EMAIL, PASSWORD = "root@example.com", "a-long-password"

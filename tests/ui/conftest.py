@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD, skip_or_fail
-from tests.serve_process import BASTION, start_serve
+from tests.support.serve_process import BASTION, start_serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).parent / "screenshots"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.serve_process import start_serve
+from tests.support.serve_process import start_serve
 from tests.ui.conftest import Page
 
 LINK = re.compile(r"(http://\S+/_/#/pbinstall/\S+)")

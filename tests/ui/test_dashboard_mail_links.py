@@ -15,7 +15,7 @@ from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD, importorskip_or_
 from tests.ui.conftest import Page
 
 importorskip_or_fail("aiosmtpd", "aiosmtpd (the test SMTP server) is not installed")
-from tests.mail.smtp_server import SmtpSink  # noqa: E402
+from tests.support.smtp_server import SmtpSink  # noqa: E402
 
 HREF = re.compile(r'href="([^"]*/_/#/auth/[a-z-]+/[^"]+)"')
 
