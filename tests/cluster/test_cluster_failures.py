@@ -18,8 +18,8 @@ import pytest
 from tests.cluster.cluster_harness import RunningCluster, start_node_cluster, stop_cluster
 from tests.cluster.conftest import ENV, skip_or_fail
 from tests.cluster.nginx_proxy import NginxMissing, nginx_binary
-from tests.cluster.sse_stream import WAIT, SseStream
 from tests.compat.servers import create_pg_database, drop_pg_database
+from tests.support.sse_stream import WAIT, SseStream
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import pytest
 
 from tests.cluster.cluster_harness import RunningCluster, settle, superuser_headers
 from tests.cluster.scenario import collections_are_there, new_name, public_collection
-from tests.cluster.sse_stream import SseStream, wait_all
+from tests.support.sse_stream import SseStream, wait_all
 
 STREAMS_PER_WORKER_RUN = 12
 

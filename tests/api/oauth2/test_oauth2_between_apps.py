@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,6 +27,7 @@ from tests.api.oauth2.test_auth_with_oauth2 import (
 from tests.conftest import client_from, second_app
 from tests.support.oidc_provider import OidcProvider
 from tests.support.serve_process import serving
+from tests.support.sse_stream import SseStream
 
 
 @pytest.fixture
@@ -83,32 +83,6 @@ async def test_a_redirect_from_another_address_is_refused_on_any_worker(api: Any
         assert waiting.outbox.empty() and "@oauth2" not in waiting.subscriptions
 
 
-class Stream:
-    """A realtime SSE stream on a served process, read in a thread: its client id and messages."""
-
-    def __init__(self, base: str) -> None:
-        self.base, self.client_id = base, ""
-        self.messages: list[tuple[str, Any]] = []
-        self.connected, self.received = threading.Event(), threading.Event()
-        threading.Thread(target=self._read, daemon=True).start()
-        assert self.connected.wait(10), "no PB_CONNECT"
-
-    def _read(self) -> None:
-        with httpx.stream("GET", f"{self.base}/api/realtime", timeout=30) as r:
-            event = ""
-            for line in r.iter_lines():
-                if line.startswith("event:"):
-                    event = line[6:]
-                elif line.startswith("data:"):
-                    data = json.loads(line[5:])
-                    if event == "PB_CONNECT":
-                        self.client_id = data["clientId"]
-                        self.connected.set()
-                    else:
-                        self.messages.append((event, data))
-                        self.received.set()
-
-
 async def test_apples_name_reaches_the_worker_that_exchanges_the_code(
     api: Any, apple_idp: OidcProvider
 ) -> None:
@@ -119,7 +93,7 @@ async def test_apples_name_reaches_the_worker_that_exchanges_the_code(
     user_field = json.dumps({"name": {"firstName": "Ada", "lastName": "Lovelace"}})
     database = ("--db", api.app.config.database_url) if api.app.config.database_url else ()
     with serving(api.app.config.data_dir, args=database) as (_, other_worker):
-        stream = await asyncio.to_thread(Stream, other_worker)
+        stream = await asyncio.to_thread(SseStream, other_worker)
         async with httpx.AsyncClient(base_url=other_worker) as two:
             body = {"clientId": stream.client_id, "subscriptions": ["@oauth2"]}
             assert (await two.post("/api/realtime", json=body)).status_code == 204
@@ -127,8 +101,9 @@ async def test_apples_name_reaches_the_worker_that_exchanges_the_code(
                 "/api/oauth2-redirect", data={"state": stream.client_id, "code": code, "user": user_field}
             )
         assert r.status_code == 200 and "Auth completed" in r.text
-        assert await asyncio.to_thread(stream.received.wait, 10)
-        assert stream.messages == [("@oauth2", {"state": stream.client_id, "code": code})]
+        events = await asyncio.to_thread(stream.wait_for, 1)
+        stream.close()
+        assert events == [("@oauth2", {"state": stream.client_id, "code": code})]
     r = await api.request("POST", "/api/collections/users/auth-with-oauth2", json=exchange(entry, code))
     assert r.status_code == 200, r.text
     assert (r.json()["meta"]["name"], r.json()["record"]["name"]) == ("Ada Lovelace", "Ada Lovelace")

@@ -4,9 +4,7 @@ and every subscriber receives each event exactly once."""
 
 from __future__ import annotations
 
-import json
 import subprocess
-import threading
 from collections.abc import AsyncIterator
 
 import httpx
@@ -14,6 +12,7 @@ import pytest
 
 from tests.conftest import fresh_pg_schema, require_services
 from tests.support.serve_process import BASTION, start_serve
+from tests.support.sse_stream import SseStream
 
 BACKENDS = {
     "redis": "redis://127.0.0.1:6379/0",
@@ -27,41 +26,6 @@ EMAIL, PASSWORD = "admin@example.com", "adminpass1234"
 async def pg_schema_url() -> AsyncIterator[str]:
     async with fresh_pg_schema() as url:
         yield url
-
-
-class Stream:
-    """An SSE stream on one node, read in a thread; `titles` collects the posts events' titles."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.client_id = ""
-        self.titles: list[str] = []
-        self.connected = threading.Event()
-        self.changed = threading.Condition()
-        self.thread = threading.Thread(target=self._read, daemon=True)
-        self.thread.start()
-        assert self.connected.wait(10), "no PB_CONNECT"
-
-    def _read(self) -> None:
-        with httpx.stream("GET", f"{self.base}/api/realtime", timeout=30) as r:
-            event = ""
-            for line in r.iter_lines():
-                if line.startswith("event:"):
-                    event = line[6:]
-                elif line.startswith("data:"):
-                    data = json.loads(line[5:])
-                    if event == "PB_CONNECT":
-                        self.client_id = data["clientId"]
-                        self.connected.set()
-                    else:
-                        with self.changed:
-                            self.titles.append(data["record"]["title"])
-                            self.changed.notify_all()
-
-    def wait_for(self, n: int) -> list[str]:
-        with self.changed:
-            self.changed.wait_for(lambda: len(self.titles) >= n, timeout=15)
-            return list(self.titles)
 
 
 @pytest.mark.parametrize("backend", sorted(BACKENDS))
@@ -90,10 +54,10 @@ def test_an_event_written_on_one_node_reaches_subscribers_on_both(backend, pg_sc
             json={"name": "posts", "listRule": "", "fields": [{"name": "title", "type": "text"}]},
         )
         assert r.status_code == 200, r.text
-        streams = [Stream(node_a), Stream(node_b)]
+        streams = [SseStream(node_a), SseStream(node_b)]
         for stream in streams:
             r = httpx.post(
-                f"{stream.base}/api/realtime",
+                f"{stream.base_url}/api/realtime",
                 json={"clientId": stream.client_id, "subscriptions": ["posts/*"]},
             )
             assert r.status_code == 204, r.text
@@ -103,7 +67,10 @@ def test_an_event_written_on_one_node_reaches_subscribers_on_both(backend, pg_sc
             r = httpx.post(f"{base}/api/collections/posts/records", headers=auth, json={"title": title})
             assert r.status_code == 200, r.text
             for stream in streams:  # both nodes have it before the next write: a fixed order
-                assert stream.wait_for(i + 1) == [t for _, t in writes[: i + 1]], stream.base
+                titles = [data["record"]["title"] for _, data in stream.wait_for(i + 1)]
+                assert titles == [t for _, t in writes[: i + 1]], stream.base_url
+        for stream in streams:
+            stream.close()
     finally:
         for proc, _ in procs:
             proc.terminate()
