@@ -116,7 +116,7 @@ class App:
     async def start(self) -> App:
         cfg = self.config
         timeouts = DatabaseTimeouts(cfg.db_connect_timeout, cfg.db_acquire_timeout, cfg.db_statement_timeout)
-        self._db = await open_database(cfg.database_url or None, cfg.data_dir, timeouts)
+        self._db = await open_database(cfg.database_url or None, cfg.data_dir, timeouts, cfg.db_pool_size)
         self.collections = CollectionService(self._db, self.registry, self.stamp)
         await self.collections.ensure_system_tables()
         loaded = await read_stamp(self._db)  # before what it dates, as in refresh_if_stale

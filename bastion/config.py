@@ -51,6 +51,13 @@ class Config:
         default=30.0,
         metadata={"help": "seconds one PostgreSQL statement may take before answering 503 (0: no limit)"},
     )
+    db_pool_size: int = field(
+        default=20,
+        metadata={
+            "help": "PostgreSQL connections each worker process keeps at most (size max_connections "
+            "for pool size × workers × nodes, plus 3 a process for the leader lock and pub/sub)"
+        },
+    )
     db_ready_timeout: float = field(
         default=2.0, metadata={"help": "seconds /api/ready waits for the database to answer a trivial query"}
     )
@@ -199,6 +206,8 @@ class Config:
             raise ConfigError(
                 f"{self.origin('db_statement_timeout')} must be 0 (no limit) or a positive number of seconds"
             )
+        if self.db_pool_size < 1:
+            raise ConfigError(f"{self.origin('db_pool_size')} must be at least 1")
         if self.request_log_buffer < 1:
             raise ConfigError(f"{self.origin('request_log_buffer')} must be at least 1")
         try:

@@ -18,12 +18,15 @@ def is_postgres_url(url: str) -> bool:
 
 
 async def open_database(
-    url: str | None, data_dir: Path, timeouts: DatabaseTimeouts | None = None
+    url: str | None, data_dir: Path, timeouts: DatabaseTimeouts | None = None, pool_size: int = 20
 ) -> Database:
-    """`None` or a `sqlite:` URL opens the embedded database under the data dir."""
+    """`None` or a `sqlite:` URL opens the embedded database under the data dir; `pool_size` is
+    PostgreSQL's most connections."""
     timeouts = timeouts or DatabaseTimeouts()
     if url and is_postgres_url(url):
-        return await PostgresDatabase.connect(url, timeouts=timeouts)
+        return await PostgresDatabase.connect(
+            url, min_size=min(2, pool_size), max_size=pool_size, timeouts=timeouts
+        )
     path = data_dir / "data.db"
     if url and url.startswith("sqlite:"):
         path = Path(url.removeprefix("sqlite:///").removeprefix("sqlite://").removeprefix("sqlite:"))

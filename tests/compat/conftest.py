@@ -88,8 +88,10 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  #
 
 
 def _serve(name: str, binary: Path, factory: pytest.TempPathFactory, db_url: str | None = None):
-    server = start_server(name, binary, factory.mktemp(name), db_url)
-    return server
+    # A small PostgreSQL pool: the session's servers share the test database server's
+    # max_connections with the rest of the suite.
+    env = {"BASTION_DB_POOL_SIZE": "8"} if db_url else None
+    return start_server(name, binary, factory.mktemp(name), db_url, env=env)
 
 
 @pytest.fixture(scope="session")
