@@ -52,8 +52,9 @@ async def other_worker(api, tmp_path, monkeypatch):
             yield client
     finally:
         await other.stop()
-        await api.app._node_bridge.close()
-        api.app._node_bridge = None
+        if api.app._node_bridge is not None:
+            await api.app._node_bridge.close()
+            api.app._node_bridge = None
         await broker.close()
 
 
@@ -171,6 +172,26 @@ async def test_a_poll_waiting_through_the_other_process_keeps_the_client(api, ot
     r = await _poll(other_worker, clientId=client_id, cursor=answer.json()["cursor"], timeout=0)
     assert r.status_code == 404
     assert r.json() == {"data": {}, "message": "Missing or invalid client id.", "status": 404}
+
+
+async def test_a_poll_waiting_through_the_other_process_hears_of_a_shutdown(api, other_worker):
+    """The owner shutting down (its hub ended by the stop signal, then its router closed) ends
+    a poll waiting through the other process with 503, as on one process: retry elsewhere."""
+    await api.app.realtime.drained()
+    client_id = (await _poll(api, subscriptions=["posts/*"])).json()["clientId"]
+    waiting = asyncio.get_running_loop().create_task(
+        _poll(other_worker, clientId=client_id, cursor=0, timeout=30)
+    )
+    client = api.app.realtime.find(client_id)
+    for _ in range(int(SAFETY_TIMEOUT / 0.01)):  # until the owner runs the poll (bounded)
+        if client.poll.polls or waiting.done():
+            break
+        await asyncio.sleep(0.01)
+    api.app.realtime.begin_shutdown()
+    await api.app._node_bridge.close()
+    api.app._node_bridge = None
+    answer = await asyncio.wait_for(waiting, SAFETY_TIMEOUT)
+    assert answer.status_code == 503, answer.text
 
 
 async def test_a_poll_for_a_client_no_process_holds_is_unknown(api, other_worker, sse):
