@@ -24,7 +24,6 @@ from bastion.errors import (
     field_error,
 )
 from bastion.realtime import Message, RealtimeClient, RealtimeHub
-from bastion.realtime.client_ops import bind_client
 from bastion.realtime.client_router import on_owner
 from bastion.realtime.subscription_validation import subscription_errors
 
@@ -103,12 +102,6 @@ def validate_body(body: dict[str, Any], *, client_required: bool = True) -> tupl
     if errors:
         raise ValidationError(errors, INVALID_BODY)
     return client_id, subs
-
-
-async def find_client(request: Request, hub: RealtimeHub, client_id: str) -> RealtimeClient:
-    """The client `client_id` names, held by this process, bound to this request's auth."""
-    access = await load_access(request)
-    return bind_client(hub, client_id, client_ip(request), access.auth)
 
 
 async def set_subscriptions(request: Request) -> Response:

@@ -4,7 +4,9 @@ The first poll (no `clientId`) creates a client and answers at once with its id;
 send `clientId` and the `cursor` of the last event they received, and get the events after it,
 waiting up to `timeout` seconds (at most 30) when there are none yet. Subscriptions are set by
 `subscriptions` in any poll (replacing the set) or by the SSE `POST /api/realtime`. The same hub
-and rule checks serve every transport; bastion/realtime/poll_buffer.py keeps the events.
+and rule checks serve every transport; bastion/realtime/poll_buffer.py keeps the events. A poll
+reaching a worker or node that does not hold the client is run by the one that does
+(bastion/realtime/client_ops.py `poll`, sent over by client_router.py).
 """
 
 from __future__ import annotations
@@ -15,20 +17,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bastion.api.context import bearer_token, load_access, read_body
-from bastion.api.realtime import client_ip, find_client, realtime_hub, validate_body
+from bastion.api.realtime import client_ip, realtime_hub, validate_body
 from bastion.auth.tokens import unverified_claims
-from bastion.errors import (
-    ApiError,
-    BadRequestError,
-    NotFoundError,
-    UnavailableError,
-    ValidationError,
-    field_error,
-)
-from bastion.realtime import RealtimeClient, poll_buffer
-from bastion.realtime.record_message import topic_event
+from bastion.core.record_model import Record
+from bastion.errors import ApiError, BadRequestError, ValidationError, field_error
+from bastion.realtime import poll_buffer
+from bastion.realtime.client_router import REPLY_WAIT, on_owner
 
-MAX_WAIT = 30.0
+MAX_WAIT = poll_buffer.MAX_WAIT
 DEFAULT_WAIT = 25.0
 
 
@@ -48,17 +44,14 @@ def _number(body: dict[str, Any], name: str, default: float, maximum: float) -> 
     return float(value)
 
 
-def _bind_expiry(request: Request, client: RealtimeClient) -> None:
-    """Polls can go on for longer than a token lives: remember when this one expires."""
-    claims = unverified_claims(bearer_token(request)) if client.auth is not None else None
-    client.auth_expires = float((claims or {}).get("exp") or 0)
+def _token_expiry(request: Request, auth: Record | None) -> float:
+    """When the request's token expires (0: a guest): polls can go on for longer than a token lives."""
+    claims = unverified_claims(bearer_token(request)) if auth is not None else None
+    return float((claims or {}).get("exp") or 0)
 
 
-def _answer(client: RealtimeClient, cursor: int, events: list[tuple[int, Any]]) -> Response:
-    last = events[-1][0] if events else cursor
-    body = b",".join(topic_event(m.name, m.data) for _, m in events)
-    head = f'{{"clientId":"{client.id}","cursor":{last},"events":['.encode()
-    return Response(head + body + b"]}", media_type="application/json")
+def _json(text: str) -> Response:
+    return Response(text.encode(), media_type="application/json")
 
 
 async def poll(request: Request) -> Response:
@@ -67,9 +60,8 @@ async def poll(request: Request) -> Response:
     client_id, subs = validate_body(body, client_required=False)
     cursor = int(_number(body, "cursor", 0, 2**53))
     wait = _number(body, "timeout", DEFAULT_WAIT, MAX_WAIT)
-    idle_timeout = hub.limits.poll_idle_timeout
-    if not client_id:
-        access = await load_access(request)
+    access = await load_access(request)
+    if not client_id:  # a new client, held by this process (its id says so)
         client = hub.register(ip=client_ip(request), streaming=False)  # 429 when over budget
         try:
             hub.set_subscriptions(client, subs)
@@ -77,19 +69,17 @@ async def poll(request: Request) -> Response:
             hub.unregister(client)  # a refused first poll leaves nothing behind
             raise
         client.auth = access.auth
-        _bind_expiry(request, client)
-        poll_buffer.poll_state(client, idle_timeout)
-        return _answer(client, 0, [])
-    client = await find_client(request, hub, client_id)
-    if client.streaming:
-        raise NotFoundError("Missing or invalid client id.")  # an SSE/WebSocket client
-    _bind_expiry(request, client)
+        client.auth_expires = _token_expiry(request, access.auth)
+        poll_buffer.poll_state(client, hub.limits.poll_idle_timeout)
+        return _json(poll_buffer.answer(client.id, 0, []))
+    args: dict[str, Any] = {
+        "ip": client_ip(request),
+        "cursor": cursor,
+        "timeout": wait,
+        "authExpires": _token_expiry(request, access.auth),
+    }
     if "subscriptions" in body:
-        hub.set_subscriptions(client, subs)
-    events = await poll_buffer.take(client, cursor, wait, idle_timeout)
-    if client.discarded.is_set():
-        hub.unregister(client)
-        if client.shutting_down:
-            raise UnavailableError()
-        raise NotFoundError("Missing or invalid client id.")  # fell too far behind: start over
-    return _answer(client, cursor, events)
+        args["subscriptions"] = subs
+    # run where the client lives, whichever worker or node this poll reached; that process may
+    # wait the poll's timeout, and has REPLY_WAIT more to answer
+    return _json(await on_owner(hub, client_id, "poll", args, access.auth, wait=wait + REPLY_WAIT))

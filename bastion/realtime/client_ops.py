@@ -12,7 +12,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bastion.core.record_model import Record
-from bastion.errors import BadRequestError, ForbiddenError, NotFoundError
+from bastion.errors import BadRequestError, ForbiddenError, NotFoundError, UnavailableError
+from bastion.realtime import poll_buffer
 from bastion.realtime.client_state import RealtimeClient
 from bastion.realtime.hub import RealtimeHub
 
@@ -50,4 +51,29 @@ async def set_subscriptions(
     hub.set_subscriptions(client, list(args.get("subscriptions") or []))
 
 
-OPERATIONS: dict[str, Operation] = {"subscribe": set_subscriptions}
+async def poll(hub: RealtimeHub, client_id: str, args: dict[str, Any], auth: Record | None) -> str:
+    """A long poll (`POST /api/realtime/poll` with a `clientId`): the events after `cursor`,
+    waiting up to `timeout` seconds for one; the JSON answer as text. While it waits the client
+    counts as polling, so the idle sweep leaves it be whichever process the poll reached."""
+    found = hub.find(client_id)
+    if found is None or found.streaming:  # SSE and WebSocket clients are not polled
+        raise NotFoundError(UNKNOWN_CLIENT)
+    client = bind_client(hub, client_id, str(args.get("ip", "")), auth)
+    # polls can go on for longer than a token lives: when this one expires (sent by the requester)
+    client.auth_expires = float(args.get("authExpires") or 0) if auth is not None else 0.0
+    if args.get("subscriptions") is not None:
+        hub.set_subscriptions(client, list(args["subscriptions"]))
+    cursor = int(args.get("cursor") or 0)
+    wait = min(max(float(args.get("timeout") or 0), 0.0), poll_buffer.MAX_WAIT)
+    events = await poll_buffer.take(client, cursor, wait, hub.limits.poll_idle_timeout)
+    if client.discarded.is_set():
+        hub.unregister(client)
+        if client.shutting_down:
+            raise UnavailableError()
+        raise NotFoundError(UNKNOWN_CLIENT)  # fell too far behind: start over
+    return poll_buffer.answer(client.id, cursor, events)
+
+
+OPERATIONS: dict[str, Operation] = {"subscribe": set_subscriptions, "poll": poll}
+# operations that may wait on the owner: it acknowledges them at once (client_router.py)
+WAITING_OPERATIONS = frozenset({"poll"})

@@ -4,8 +4,11 @@ A client's stream lives in one process; the requests that change it (SSE's subsc
 a long poll) may reach any worker or node. A client id begins with its process's id
 (client_state.new_client_id), so the process a request reaches either runs the operation
 (client_ops.py) itself or sends it to that process's inbox channel on the pub/sub and answers
-with the reply. An owner that does not answer within the operation's wait (gone, or never ours)
-means the client is unknown: 404, as PocketBase answers for an unknown client id.
+with the reply. An owner that does not answer within REPLY_WAIT (gone, or never ours) means the
+client is unknown: 404, as PocketBase answers for an unknown client id. An operation that may
+wait on the owner (a long poll, up to its timeout) is acknowledged by the owner as soon as it
+arrives, so a gone owner is still found out after REPLY_WAIT, and a live one gets the
+operation's own wait to answer.
 
 Every process subscribes to its own inbox, `<cluster channel>_<process id>`, so a command costs
 the owner alone, whatever the number of workers and nodes.
@@ -25,14 +28,15 @@ from bastion.bus.pubsub import PubSub
 from bastion.core.app_protocol import App
 from bastion.core.record_model import Record
 from bastion.errors import ApiError, NotFoundError, UnavailableError
-from bastion.realtime.client_ops import OPERATIONS, UNKNOWN_CLIENT
+from bastion.realtime.client_ops import OPERATIONS, UNKNOWN_CLIENT, WAITING_OPERATIONS
 from bastion.realtime.client_state import owner_of
 from bastion.realtime.hub import RealtimeHub
 from bastion.realtime.record_wire import record_from_wire, record_to_wire
 
 log = logging.getLogger("bastion.realtime")
 
-REPLY_WAIT = 4.0  # seconds an owner has to answer a command (more for a long poll's own wait)
+REPLY_WAIT = 4.0  # seconds an owner has to answer (or acknowledge) a command
+ACCEPTED = 202  # a reply's status meaning "received, the answer follows" (WAITING_OPERATIONS)
 MAX_PENDING = 20_000  # commands of this process waiting for their reply
 
 
@@ -55,13 +59,30 @@ _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(_Command | _Reply)
 
 
+class _Waiting:
+    """A command sent, waiting: `first` resolves on the owner's acknowledgement or its reply,
+    `reply` on its reply (two futures, so a reply arriving right after the acknowledgement, before
+    the requester resumes, is never lost)."""
+
+    def __init__(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.first: asyncio.Future[None] = loop.create_future()
+        self.reply: asyncio.Future[_Reply] = loop.create_future()
+
+    def resolve(self, reply: _Reply) -> None:
+        if not self.first.done():
+            self.first.set_result(None)
+        if reply.status != ACCEPTED and not self.reply.done():
+            self.reply.set_result(reply)
+
+
 class ClientRouter:
     def __init__(self, app: App, hub: RealtimeHub, pubsub: PubSub, cluster_channel: str) -> None:
         self.app = app
         self.hub = hub
         self.pubsub = pubsub
         self.cluster_channel = cluster_channel
-        self._pending: dict[str, asyncio.Future[_Reply]] = {}
+        self._pending: dict[str, _Waiting] = {}
         self._running: set[asyncio.Task[None]] = set()
 
     @classmethod
@@ -80,25 +101,30 @@ class ClientRouter:
         for task in list(self._running):
             task.cancel()
         await self.pubsub.close()
-        for command_id, future in self._pending.items():
-            if not future.done():  # this process is stopping: its waiting requests get a 503
-                future.set_result(_Reply(command_id, UnavailableError.status, UnavailableError().to_dict()))
+        for command_id, waiting in self._pending.items():
+            # this process is stopping: its waiting requests get a 503
+            waiting.resolve(_Reply(command_id, UnavailableError.status, UnavailableError().to_dict()))
 
     # ---- the requester's side ---------------------------------------------------------------
 
     async def forward(
         self, owner: str, client_id: str, op: str, args: dict[str, Any], auth: Record | None, wait: float
     ) -> Any:
+        """The owner's answer: it has REPLY_WAIT seconds to reply or acknowledge, then `wait`."""
         if len(self._pending) >= MAX_PENDING:
             raise UnavailableError()
         command = _Command(
             secrets.token_hex(8), self.hub.process_id, op, client_id, args, record_to_wire(auth)
         )
-        future: asyncio.Future[_Reply] = asyncio.get_running_loop().create_future()
-        self._pending[command.id] = future
+        waiting = self._pending[command.id] = _Waiting()
         try:
             await self.pubsub.publish(_encoder.encode(command), self.inbox(owner))
-            reply = await asyncio.wait_for(future, wait)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+            # that lands as its future resolves, and the requester's task would then go on
+            async with asyncio.timeout(REPLY_WAIT):
+                await waiting.first
+            async with asyncio.timeout(wait):
+                reply = await waiting.reply
         except TimeoutError:
             raise NotFoundError(UNKNOWN_CLIENT) from None  # nobody holds that client
         except ConnectionError:
@@ -119,15 +145,17 @@ class ClientRouter:
             log.warning("realtime command dropped: not a command or reply")
             return
         if isinstance(message, _Reply):
-            future = self._pending.get(message.id)
-            if future is not None and not future.done():
-                future.set_result(message)
+            waiting = self._pending.get(message.id)
+            if waiting is not None:
+                waiting.resolve(message)
             return
         task = asyncio.get_running_loop().create_task(self._run(message))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
 
     async def _run(self, command: _Command) -> None:
+        if command.op in WAITING_OPERATIONS:  # alive and on it: the requester waits for the answer
+            await self._reply(command, _Reply(command.id, ACCEPTED))
         try:
             operation = OPERATIONS.get(command.op)
             if operation is None:
@@ -139,6 +167,9 @@ class ClientRouter:
         except Exception:
             log.exception("realtime command failed", extra={"op": command.op})
             reply = _Reply(command.id, 500, ApiError().to_dict())
+        await self._reply(command, reply)
+
+    async def _reply(self, command: _Command, reply: _Reply) -> None:
         with contextlib.suppress(Exception):  # the requester then answers 404 after its wait
             await self.pubsub.publish(_encoder.encode(reply), self.inbox(command.sender))
 
@@ -156,12 +187,13 @@ async def on_owner(
     op: str,
     args: dict[str, Any],
     auth: Record | None,
-    wait: float = REPLY_WAIT,
+    wait: float | None = None,
 ) -> Any:
     """Run `op` for the client on the process holding it: here, or on its owner (404 when no
-    process holds it)."""
+    process holds it). `wait`: how long the owner may take once it acknowledged (REPLY_WAIT by
+    default; an operation of WAITING_OPERATIONS passes its own wait and a margin)."""
     router = hub.router
     owner = owner_of(client_id)
     if router is None or owner in ("", hub.process_id) or hub.find(client_id) is not None:
         return await OPERATIONS[op](hub, client_id, args, auth)
-    return await router.forward(owner, client_id, op, args, auth, wait)
+    return await router.forward(owner, client_id, op, args, auth, REPLY_WAIT if wait is None else wait)

@@ -14,8 +14,10 @@ import time
 from dataclasses import dataclass, field
 
 from bastion.realtime.client_state import Message, RealtimeClient
+from bastion.realtime.record_message import topic_event
 
 MAX_PENDING = 1000
+MAX_WAIT = 30.0  # seconds a poll may wait for its first event
 
 
 @dataclass
@@ -67,6 +69,14 @@ async def take(
     finally:
         state.polls -= 1
         state.expires = time.monotonic() + idle_timeout
+
+
+def answer(client_id: str, cursor: int, events: list[tuple[int, Message]]) -> str:
+    """A poll's JSON answer: the client id, the cursor to send next, the events."""
+    last = events[-1][0] if events else cursor
+    body = b",".join(topic_event(m.name, m.data) for _, m in events)
+    head = f'{{"clientId":"{client_id}","cursor":{last},"events":['.encode()
+    return (head + body + b"]}").decode()
 
 
 def is_stale(client: RealtimeClient, now: float) -> bool:

@@ -1,6 +1,7 @@
 """Realtime anywhere (issue #13): a client's SSE stream, its subscription requests and the writes
 it hears about may each land on a different node or worker process; every subscriber gets each
-event exactly once, and an unsubscribe reaches the process that holds the stream.
+event exactly once, and an unsubscribe reaches the process that holds the stream. Long polling
+too: every poll of a poll client may land on another process than the one holding it.
 
 Behind nginx the stream, the subscription POST and the write are consecutive requests, so they
 reach three different nodes. Between workers, each stream and each POST is a new connection the
@@ -10,14 +11,16 @@ reach its own worker every time has a chance of (1/2)^STREAMS_PER_WORKER_RUN.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
 
 from tests.cluster.cluster_harness import RunningCluster, settle, superuser_headers
 from tests.cluster.scenario import collections_are_there, new_name, public_collection
-from tests.support.sse_stream import SseStream, wait_all
+from tests.support.sse_stream import WAIT, SseStream, wait_all
 
 STREAMS_PER_WORKER_RUN = 12
 
@@ -91,3 +94,45 @@ def test_each_event_once_and_an_unsubscribe_reaches_the_stream(scaled, open_stre
     received = [[(n, d["record"]["id"]) for n, d in got] for got in wait_all(streams, 2, refused)]
     assert answers == [204] * 2 * len(streams)
     assert received == [[(name, first), (marker, last)]] * len(streams)
+
+
+POLL_TIMEOUT = 5  # seconds a poll waits for its first event
+
+
+def poll_events(client: httpx.Client, client_id: str, count: int) -> list[Any]:
+    """(topic, record id) of the events the poll client gets, polling until `count` arrived and
+    once more without waiting (so a duplicate would show); a poll answered otherwise than 200
+    ends the list with ("status", code). Bounded by WAIT seconds."""
+    got: list[Any] = []
+    cursor = 0
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        wait = 0 if len(got) >= count else POLL_TIMEOUT
+        r = client.post("/api/realtime/poll", json={"clientId": client_id, "cursor": cursor, "timeout": wait})
+        if r.status_code != 200:
+            return [*got, ("status", r.status_code)]
+        answer = r.json()
+        got += [(e["topic"], e["record"]["id"]) for e in answer["events"]]
+        cursor = answer["cursor"]
+        if wait == 0:
+            break
+    return got
+
+
+def test_long_polls_on_other_processes_get_each_event_once(scaled):
+    """Poll clients are created (subscribed in their first poll), two records are written, then
+    each client polls until both events came. Behind nginx the polls of a client reach other
+    nodes than the one that created it; between workers, each poll is a new connection. Events
+    written on two processes may arrive in either order."""
+    name, marker = two_public_collections(scaled)
+    count = stream_count(scaled)
+    with scaled.client() as client:
+        client_ids = []
+        for _ in range(count):
+            r = client.post("/api/realtime/poll", json={"subscriptions": [name, marker]})
+            assert r.status_code == 200, r.text
+            client_ids.append(r.json()["clientId"])
+        first = client.post(f"/api/collections/{name}/records", json={"title": "one"}).json()["id"]
+        last = client.post(f"/api/collections/{marker}/records", json={"title": "end"}).json()["id"]
+        received = [sorted(poll_events(client, client_id, 2)) for client_id in client_ids]
+    assert received == [sorted([(name, first), (marker, last)])] * count

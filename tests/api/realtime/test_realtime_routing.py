@@ -1,9 +1,11 @@
 """Two Apps in this process on one database, joined by the embedded broker as two workers of one
-node are: a client's subscription requests reaching the process that does not hold its stream
-are run by the one that does (bastion/realtime/client_router.py), and answered as if there."""
+node are: a client's subscription requests and long polls reaching the process that does not hold
+the client are run by the one that does (bastion/realtime/client_router.py), and answered as if
+there."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import replace
 
@@ -20,6 +22,7 @@ from bastion.realtime import client_router
 from bastion.realtime.client_state import new_client_id
 from bastion.realtime.node_bridge import NodeBridge
 from tests.api.realtime.conftest import marker, posts_collection
+from tests.api.realtime.sse_client import SAFETY_TIMEOUT
 from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD, ApiClient
 
 MARK = "rt_marker/*"
@@ -49,8 +52,9 @@ async def other_worker(api, tmp_path, monkeypatch):
             yield client
     finally:
         await other.stop()
-        await api.app._node_bridge.close()
-        api.app._node_bridge = None
+        if api.app._node_bridge is not None:
+            await api.app._node_bridge.close()
+            api.app._node_bridge = None
         await broker.close()
 
 
@@ -117,6 +121,88 @@ async def test_a_client_no_process_holds_is_unknown(api, other_worker):
             "POST", "/api/realtime", json={"clientId": client_id, "subscriptions": []}
         )
         assert r.status_code == 404
+        assert r.json() == {"data": {}, "message": "Missing or invalid client id.", "status": 404}
+
+
+async def _poll(api, **body):
+    return await api.request("POST", "/api/realtime/poll", json=body)
+
+
+async def test_a_poll_client_is_polled_through_the_other_process(api, other_worker, poller):
+    """Created on one process, subscribed and polled through the other: the events written on
+    either arrive, each once."""
+    await posts_collection(api)
+    await marker(api)
+    watcher = await poller()
+    watcher.api = other_worker  # set before its first poll runs: every poll goes to the other
+    assert await watcher.subscribe("posts/*", MARK) == 204
+    await other_worker.create_record("posts", {"title": "from the other"})
+    await api.create_record("posts", {"title": "from its own"})
+    await marker(other_worker)
+    events = await watcher.until(MARK)
+    assert sorted(e.data["record"]["title"] for e in events[:-1]) == ["from its own", "from the other"]
+    assert {e.name for e in events[:-1]} == {"posts/*"}
+
+
+async def test_a_poll_waiting_through_the_other_process_keeps_the_client(api, other_worker):
+    """While a poll sent through the other process waits, the owner counts the client as
+    polling (the idle sweep leaves it); once it stopped polling, the sweep drops it, and a poll
+    through the other process then answers 404."""
+    await posts_collection(api)
+    await api.app.realtime.drained()
+    created = await _poll(api, subscriptions=["posts/*"])
+    client_id = created.json()["clientId"]
+    waiting = asyncio.get_running_loop().create_task(
+        _poll(other_worker, clientId=client_id, cursor=0, timeout=10)
+    )
+    hub = api.app.realtime
+    client = hub.find(client_id)
+    for _ in range(int(SAFETY_TIMEOUT / 0.01)):  # until the owner runs the poll (bounded)
+        if client.poll.polls or waiting.done():
+            break
+        await asyncio.sleep(0.01)
+    long_after = time.monotonic() + hub.limits.poll_idle_timeout + 1
+    assert hub.sweep(long_after) == 0
+    await api.create_record("posts", {"title": "while waiting"})
+    answer = await asyncio.wait_for(waiting, SAFETY_TIMEOUT)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["clientId"] == client_id
+    assert [e["record"]["title"] for e in answer.json()["events"]] == ["while waiting"]
+    assert hub.sweep(long_after) == 1
+    r = await _poll(other_worker, clientId=client_id, cursor=answer.json()["cursor"], timeout=0)
+    assert r.status_code == 404
+    assert r.json() == {"data": {}, "message": "Missing or invalid client id.", "status": 404}
+
+
+async def test_a_poll_waiting_through_the_other_process_hears_of_a_shutdown(api, other_worker):
+    """The owner shutting down (its hub ended by the stop signal, then its router closed) ends
+    a poll waiting through the other process with 503, as on one process: retry elsewhere."""
+    await api.app.realtime.drained()
+    client_id = (await _poll(api, subscriptions=["posts/*"])).json()["clientId"]
+    waiting = asyncio.get_running_loop().create_task(
+        _poll(other_worker, clientId=client_id, cursor=0, timeout=30)
+    )
+    client = api.app.realtime.find(client_id)
+    for _ in range(int(SAFETY_TIMEOUT / 0.01)):  # until the owner runs the poll (bounded)
+        if client.poll.polls or waiting.done():
+            break
+        await asyncio.sleep(0.01)
+    api.app.realtime.begin_shutdown()
+    await api.app._node_bridge.close()
+    api.app._node_bridge = None
+    answer = await asyncio.wait_for(waiting, SAFETY_TIMEOUT)
+    assert answer.status_code == 503, answer.text
+
+
+async def test_a_poll_for_a_client_no_process_holds_is_unknown(api, other_worker, sse):
+    """As on one process: 404 for an id no process holds, an SSE client's id, or one too short to
+    name a process; a gone process is found out without waiting for the poll's timeout (its
+    owner would have acknowledged the poll at once)."""
+    stream = await sse()
+    ids = (new_client_id(api.app.realtime.process_id), new_client_id(), stream.client_id, "nope")
+    for client_id in ids:
+        r = await asyncio.wait_for(_poll(other_worker, clientId=client_id, timeout=30), SAFETY_TIMEOUT)
+        assert r.status_code == 404, client_id
         assert r.json() == {"data": {}, "message": "Missing or invalid client id.", "status": 404}
 
 
