@@ -27,7 +27,8 @@ import msgspec
 from bastion.bus.pubsub import PubSub
 from bastion.core.app_protocol import App
 from bastion.core.record_model import Record
-from bastion.errors import ApiError, NotFoundError, UnavailableError
+from bastion.errors import ApiError, NotFoundError, TooManyRequestsError, UnavailableError
+from bastion.realtime.address_quota import RETRY_AFTER, address_key
 from bastion.realtime.client_ops import OPERATIONS, UNKNOWN_CLIENT, WAITING_OPERATIONS
 from bastion.realtime.client_state import owner_of
 from bastion.realtime.hub import RealtimeHub
@@ -38,6 +39,9 @@ log = logging.getLogger("bastion.realtime")
 REPLY_WAIT = 4.0  # seconds an owner has to answer (or acknowledge) a command
 ACCEPTED = 202  # a reply's status meaning "received, the answer follows" (WAITING_OPERATIONS)
 MAX_PENDING = 20_000  # commands of this process waiting for their reply
+# ... of which one address may hold this many: a caller sending made-up client ids (each waits
+# REPLY_WAIT for an owner that never answers) uses up its own share, not everyone's.
+MAX_PENDING_PER_ADDRESS = 200
 
 
 class _Command(msgspec.Struct, omit_defaults=True, tag="cmd"):
@@ -83,6 +87,7 @@ class ClientRouter:
         self.pubsub = pubsub
         self.cluster_channel = cluster_channel
         self._pending: dict[str, _Waiting] = {}
+        self._pending_by_address: dict[str, int] = {}
         self._running: set[asyncio.Task[None]] = set()
 
     @classmethod
@@ -113,10 +118,14 @@ class ClientRouter:
         """The owner's answer: it has REPLY_WAIT seconds to reply or acknowledge, then `wait`."""
         if len(self._pending) >= MAX_PENDING:
             raise UnavailableError()
+        address = address_key(str(args.get("ip", "")))
+        if self._pending_by_address.get(address, 0) >= MAX_PENDING_PER_ADDRESS:
+            raise TooManyRequestsError(retry_after=RETRY_AFTER)
         command = _Command(
             secrets.token_hex(8), self.hub.process_id, op, client_id, args, record_to_wire(auth)
         )
         waiting = self._pending[command.id] = _Waiting()
+        self._pending_by_address[address] = self._pending_by_address.get(address, 0) + 1
         try:
             await self.pubsub.publish(_encoder.encode(command), self.inbox(owner))
             # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
@@ -132,6 +141,9 @@ class ClientRouter:
             raise UnavailableError() from None
         finally:
             self._pending.pop(command.id, None)
+            left = self._pending_by_address.pop(address) - 1
+            if left:
+                self._pending_by_address[address] = left
         if reply.status:
             raise _api_error(reply.status, reply.result)
         return reply.result

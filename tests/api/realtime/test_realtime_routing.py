@@ -23,7 +23,7 @@ from bastion.realtime.client_state import new_client_id
 from bastion.realtime.node_bridge import NodeBridge
 from tests.api.realtime.conftest import marker, posts_collection
 from tests.api.realtime.sse_client import SAFETY_TIMEOUT
-from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD, ApiClient
+from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD, ApiClient, client_from
 
 MARK = "rt_marker/*"
 
@@ -122,6 +122,27 @@ async def test_a_client_no_process_holds_is_unknown(api, other_worker):
         )
         assert r.status_code == 404
         assert r.json() == {"data": {}, "message": "Missing or invalid client id.", "status": 404}
+
+
+async def test_made_up_client_ids_cost_their_own_address_only(api, other_worker, monkeypatch):
+    """Each made-up id waits for an owner that never answers: one address may keep only so many
+    waiting, and the next is refused with 429 while other addresses are still answered."""
+    monkeypatch.setattr(client_router, "MAX_PENDING_PER_ADDRESS", 2)
+
+    async def subscribe(client: httpx.AsyncClient) -> int:
+        r = await client.post("/api/realtime", json={"clientId": new_client_id(), "subscriptions": []})
+        return r.status_code
+
+    async with (
+        client_from(other_worker.app, "10.1.1.1") as guesser,
+        client_from(other_worker.app, "10.2.2.2") as bystander,
+    ):
+        first = [asyncio.create_task(subscribe(guesser)) for _ in range(2)]
+        await asyncio.sleep(0.1)  # both are waiting for their owners
+        assert await subscribe(guesser) == 429
+        assert await subscribe(bystander) == 404
+        assert sorted(await asyncio.gather(*first)) == [404, 404]
+        assert await subscribe(guesser) == 404  # its waits are over: its share is back
 
 
 async def _poll(api, **body):
