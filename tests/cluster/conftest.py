@@ -5,9 +5,8 @@
 - `nodes`: 3 nodes on one PostgreSQL database with pub/sub, behind nginx round-robin.
 - `workers`: one `bastion serve --workers 2` on SQLite, reached through new connections.
 
-Each shape is started once per session, on first use. A test that fails today on a scaled shape
-marks itself with `expect_failure_today` (a strict xfail naming the issue's defect): the day the
-feature lands it passes, the strict xfail turns red, and the marker is removed.
+Each shape is started once per session, on first use. Every test passes on every shape: a
+scaled shape must answer exactly as one server does.
 """
 
 from __future__ import annotations
@@ -24,19 +23,12 @@ from tests.cluster.cluster_harness import (
 )
 from tests.cluster.nginx_proxy import NginxMissing, nginx_binary
 from tests.compat.servers import create_pg_database, drop_pg_database
-from tests.conftest import require_services
+from tests.conftest import skip_or_fail
 
 SHAPES = ("single", "nodes", "workers")
-SCALED = ("nodes", "workers")
 # The auth routes' baseline limit (20 logins a minute per address) is not what these tests are
 # about, and several of them sign in often from one address.
 ENV = {"BASTION_RATELIMIT_AUTH_BASELINE": "false"}
-
-
-def skip_or_fail(reason: str) -> None:
-    if require_services():
-        pytest.fail(f"{reason} (BASTION_REQUIRE_SERVICES=1)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
@@ -77,17 +69,6 @@ def nodes_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningC
 def scaled(request: pytest.FixtureRequest) -> RunningCluster:
     """The server under test, once per shape."""
     return request.getfixturevalue(f"{request.param}_cluster")  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-def expect_failure_today(request: pytest.FixtureRequest, scaled: RunningCluster):
-    """`expect_failure_today(reason, shapes=SCALED)`: a strict xfail on those shapes."""
-
-    def mark(reason: str, shapes: tuple[str, ...] = SCALED) -> None:
-        if scaled.name in shapes:
-            request.applymarker(pytest.mark.xfail(strict=True, reason=f"issue #13: {reason}"))
-
-    return mark
 
 
 @pytest.hookimpl(hookwrapper=True)

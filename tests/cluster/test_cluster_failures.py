@@ -16,9 +16,10 @@ from collections.abc import Iterator
 import pytest
 
 from tests.cluster.cluster_harness import RunningCluster, start_node_cluster, stop_cluster
-from tests.cluster.conftest import ENV, skip_or_fail
+from tests.cluster.conftest import ENV
 from tests.cluster.nginx_proxy import NginxMissing, nginx_binary
 from tests.compat.servers import create_pg_database, drop_pg_database
+from tests.conftest import skip_or_fail
 from tests.support.sse_stream import WAIT, SseStream
 
 
