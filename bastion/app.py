@@ -115,7 +115,9 @@ class App:
 
     async def start(self) -> App:
         cfg = self.config
-        timeouts = DatabaseTimeouts(cfg.db_connect_timeout, cfg.db_acquire_timeout, cfg.db_statement_timeout)
+        timeouts = DatabaseTimeouts(
+            cfg.db_connect_timeout, cfg.db_acquire_timeout, cfg.db_statement_timeout, cfg.db_pool_idle_timeout
+        )
         self._db = await open_database(cfg.database_url or None, cfg.data_dir, timeouts, cfg.db_pool_size)
         self.collections = CollectionService(self._db, self.registry, self.stamp)
         await self.collections.ensure_system_tables()

@@ -58,6 +58,13 @@ class Config:
             "for pool size × workers × nodes, plus 3 a process for the leader lock and pub/sub)"
         },
     )
+    db_pool_idle_timeout: float = field(
+        default=300.0,
+        metadata={
+            "help": "seconds a PostgreSQL connection above the pool's two may stay unused before it "
+            "is closed, so a peak's connections go back to the database"
+        },
+    )
     db_ready_timeout: float = field(
         default=2.0, metadata={"help": "seconds /api/ready waits for the database to answer a trivial query"}
     )
@@ -199,7 +206,7 @@ class Config:
             ("postgres://", "postgresql://", "sqlite:")
         ):
             raise ConfigError(f"{self.origin('database_url')} must start with postgresql:// (or sqlite:)")
-        for name in ("db_connect_timeout", "db_acquire_timeout", "db_ready_timeout"):
+        for name in ("db_connect_timeout", "db_acquire_timeout", "db_ready_timeout", "db_pool_idle_timeout"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{self.origin(name)} must be a positive number of seconds")
         if self.db_statement_timeout < 0:

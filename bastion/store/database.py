@@ -23,6 +23,7 @@ class DatabaseTimeouts:
     connect: float = 5.0  # PostgreSQL: opening a connection
     acquire: float = 10.0  # waiting for a free pooled connection; SQLite: for the write lock
     statement: float = 30.0  # PostgreSQL: one statement's round trip
+    pool_idle: float = 300.0  # PostgreSQL: a connection beyond the pool's minimum, unused, is closed
 
 
 class Executor(ABC):

@@ -24,6 +24,13 @@ waiter learns at once what the database says: when the database is gone each que
 fast with the reason instead of waiting for a connection that nobody will return. Every wait is
 bounded: opening a connection by `connect_timeout`, waiting for a free one by `acquire_timeout`
 (then `DatabaseBusy`); statements by the connections' `command_timeout` (set by the store).
+
+Connections a peak opened are given back to the database once it has passed: every
+`idle_timeout` seconds those that stayed idle the whole time are closed, down to `min_size`
+(PostgreSQL's max_connections is shared by every worker of every node, so a pool that kept its
+peak for ever would starve the others). The stack makes "idle the whole time" cheap to know: the
+lowest depth it reached since the last sweep (`_low_water`); the connections below it were never
+handed out, and they are the coldest.
 """
 
 from __future__ import annotations
@@ -52,21 +59,28 @@ class ConnectionPool:
         max_size: int = 20,
         connect_timeout: float = 5.0,
         acquire_timeout: float = 10.0,
+        idle_timeout: float = 300.0,
         **connect_kwargs: Any,
     ) -> None:
         if not 0 <= min_size <= max_size or max_size < 1:
             raise ValueError("pool sizes must satisfy 0 <= min_size <= max_size, max_size >= 1")
+        if idle_timeout <= 0:
+            raise ValueError("idle_timeout must be positive")
         self.url = url
         self.min_size = min_size
         self.max_size = max_size
         self.connect_timeout = connect_timeout
         self.acquire_timeout = acquire_timeout
+        self.idle_timeout = idle_timeout
         self._connect_kwargs = connect_kwargs
         self._idle: list[asyncpg.Connection] = []
         # Each waiter's future gets a connection, or None: "a slot is yours, open one".
         self._waiters: deque[asyncio.Future[asyncpg.Connection | None]] = deque()
         self._size = 0  # connections open or being opened
         self._closed = False
+        self._low_water = 0  # the idle stack's lowest depth since the last sweep
+        self._sweeper: asyncio.TimerHandle | None = None
+        self._closing: set[asyncio.Task[None]] = set()  # goodbyes of swept connections
 
     async def open(self) -> ConnectionPool:
         """Open `min_size` connections now, so the first requests do not pay for connecting."""
@@ -79,7 +93,25 @@ class ConnectionPool:
             raise failure
         self._size += len(conns)
         self._idle.extend(conns)
+        self._sweeper = asyncio.get_running_loop().call_later(self.idle_timeout, self._sweep)
         return self
+
+    def _sweep(self) -> None:
+        """Close the connections that stayed idle since the last sweep, keeping `min_size` open."""
+        stale = min(self._low_water, len(self._idle), self._size - self.min_size)
+        if stale > 0:
+            swept, self._idle[:stale] = self._idle[:stale], []
+            self._size -= stale
+            for conn in swept:
+                task = asyncio.ensure_future(self._say_goodbye(conn))
+                self._closing.add(task)
+                task.add_done_callback(self._closing.discard)
+        self._low_water = len(self._idle)
+        self._sweeper = asyncio.get_running_loop().call_later(self.idle_timeout, self._sweep)
+
+    async def _say_goodbye(self, conn: asyncpg.Connection) -> None:
+        with contextlib.suppress(Exception):
+            await conn.close(timeout=self.connect_timeout)
 
     async def connect(self) -> asyncpg.Connection:
         """A new connection outside the pool's accounting, within `connect_timeout`."""
@@ -109,6 +141,8 @@ class ConnectionPool:
             raise DatabaseUnavailable("the connection pool is closed")
         while self._idle:
             conn = self._idle.pop()
+            if len(self._idle) < self._low_water:
+                self._low_water = len(self._idle)
             if not conn.is_closed():
                 return conn
             self._size -= 1  # the server or the network closed it while idle
@@ -208,6 +242,8 @@ class ConnectionPool:
 
     async def close(self) -> None:
         self._closed = True
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():
@@ -218,6 +254,8 @@ class ConnectionPool:
             *(conn.close(timeout=self.connect_timeout) for conn in idle), return_exceptions=True
         )
         self._size -= len(idle)
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
 
 
 def _is_clean(conn: asyncpg.Connection) -> bool:

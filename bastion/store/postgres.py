@@ -251,6 +251,7 @@ class PostgresDatabase(Database):
             max_size=max_size,
             connect_timeout=timeouts.connect,
             acquire_timeout=timeouts.acquire,
+            idle_timeout=timeouts.pool_idle,
             # The server stops a slow statement itself; StatementWatch covers a silent server.
             server_settings=_server_timeout(timeouts.statement),
         )

@@ -47,7 +47,12 @@ PUBSUB_URLS = {
 # What every node of a test run shares besides the database: quiet logs, and small PostgreSQL
 # pools (3 nodes x 2 workers x 20 would take most of a default max_connections of 100, which the
 # rest of the suite shares).
-NODE_ENV = {"BASTION_LOG_LEVEL": "warning", "BASTION_LOG_ACCESS": "off", "BASTION_DB_POOL_SIZE": "5"}
+NODE_ENV = {
+    "BASTION_LOG_LEVEL": "warning",
+    "BASTION_LOG_ACCESS": "off",
+    "BASTION_DB_POOL_SIZE": "5",
+    "BASTION_DB_POOL_IDLE_TIMEOUT": "5",
+}
 
 
 def cluster_pubsub() -> str:

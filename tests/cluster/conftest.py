@@ -31,21 +31,21 @@ SHAPES = ("single", "nodes", "workers")
 ENV = {"BASTION_RATELIMIT_AUTH_BASELINE": "false"}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def single_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCluster]:
     server = start_worker_node("single", tmp_path_factory.mktemp("single"), workers=1, env=ENV)
     yield server
     stop_cluster(server)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def workers_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCluster]:
     server = start_worker_node("workers", tmp_path_factory.mktemp("workers"), workers=2, env=ENV)
     yield server
     stop_cluster(server)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def nodes_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCluster]:
     try:
         nginx_binary()

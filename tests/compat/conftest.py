@@ -88,20 +88,21 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  #
 
 
 def _serve(name: str, binary: Path, factory: pytest.TempPathFactory, db_url: str | None = None):
-    # A small PostgreSQL pool: the session's servers share the test database server's
-    # max_connections with the rest of the suite.
-    env = {"BASTION_DB_POOL_SIZE": "8"} if db_url else None
+    # A small PostgreSQL pool that soon gives back what a burst opened: these servers share the
+    # test database server's max_connections with the rest of the suite (and they are stopped
+    # when the compat package's tests end: the fixtures are package-scoped).
+    env = {"BASTION_DB_POOL_SIZE": "8", "BASTION_DB_POOL_IDLE_TIMEOUT": "5"} if db_url else None
     return start_server(name, binary, factory.mktemp(name), db_url, env=env)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def pocketbase_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     server = _serve("pocketbase", POCKETBASE_BIN, tmp_path_factory)
     yield server
     stop_server(server)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def reference_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     """A second, separate PocketBase: the reference side of the differential tests."""
     server = _serve("pocketbase-reference", POCKETBASE_BIN, tmp_path_factory)
@@ -109,14 +110,14 @@ def reference_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runni
     stop_server(server)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def bastion_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     server = _serve("bastion", BASTION_BIN, tmp_path_factory)
     yield server
     stop_server(server)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def bastion_pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     try:
         dsn = create_pg_database()
@@ -132,7 +133,7 @@ def bastion_pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runn
         drop_pg_database(dsn)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def bastion_cluster_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     """3 `bastion serve` nodes on one PostgreSQL database with pub/sub, behind nginx round-robin."""
     from tests.cluster.cluster_harness import start_node_cluster, stop_cluster
@@ -156,7 +157,7 @@ def bastion_cluster_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator
         drop_pg_database(dsn)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def bastion_workers_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     """One `bastion serve --workers 2` on SQLite, no proxy."""
     from tests.cluster.cluster_harness import start_worker_node, stop_cluster
@@ -166,7 +167,7 @@ def bastion_workers_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator
     stop_cluster(node)
 
 
-@pytest.fixture(scope="session", params=selected_targets())
+@pytest.fixture(scope="package", params=selected_targets())
 def target(request: pytest.FixtureRequest) -> RunningServer:
     """The server under test, once per name in COMPAT_TARGETS."""
     return request.getfixturevalue(f"{request.param.replace('-', '_')}_server")

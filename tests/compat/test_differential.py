@@ -39,7 +39,7 @@ class Seeded:
         self.client = httpx.Client(base_url=server.base_url, timeout=30)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def seeded() -> Iterator[Callable[[RunningServer], Seeded]]:
     """Seeds each server once, on first use."""
     done: dict[str, Seeded] = {}
@@ -54,7 +54,7 @@ def seeded() -> Iterator[Callable[[RunningServer], Seeded]]:
         value.client.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def reference_answers() -> dict[str, dict[str, Any]]:
     return {}
 

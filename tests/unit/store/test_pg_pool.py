@@ -204,3 +204,36 @@ async def test_a_slot_whose_connection_cannot_be_opened_goes_to_the_next_waiter(
         await pool.acquire()
     assert pool.size == 0
     await pool.close()
+
+
+async def test_connections_a_peak_opened_are_closed_once_idle_down_to_the_minimum():
+    async with fresh_pg_schema() as url:
+        pool = await ConnectionPool(url, min_size=1, max_size=4, idle_timeout=0.2).open()
+        try:
+            peak = [await pool.acquire() for _ in range(4)]
+            for conn in peak:
+                pool.release(conn)
+            warmest = peak[-1]  # released last: on top of the stack
+            await until(lambda: pool.size == 1, "the three unused connections are closed")
+            await until(lambda: all(c.is_closed() for c in peak[:3]), "their sockets are closed too")
+            assert not warmest.is_closed()
+            async with pool.connection() as conn:
+                assert conn is warmest
+        finally:
+            await pool.close()
+
+
+async def test_a_connection_in_steady_use_is_never_swept():
+    async with fresh_pg_schema() as url:
+        pool = await ConnectionPool(url, min_size=0, max_size=2, idle_timeout=0.2).open()
+        try:
+            async with pool.connection() as conn:
+                first = await backend_pid(conn)
+            loop = asyncio.get_running_loop()
+            end = loop.time() + 1.0  # five sweeps, each 40 uses apart
+            while loop.time() < end:
+                async with pool.connection() as conn:
+                    assert await backend_pid(conn) == first
+                await asyncio.sleep(0.005)
+        finally:
+            await pool.close()
