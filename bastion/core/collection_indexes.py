@@ -12,6 +12,7 @@ field of an enabled password sign-in needs such an index too (else the change is
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from bastion.errors import field_error
@@ -38,6 +39,53 @@ def system_index(column: str, collection_id: str, name: str) -> str:
 def auth_indexes(collection_id: str, name: str) -> list[str]:
     """A new auth collection's indexes."""
     return [system_index(column, collection_id, name) for column in SYSTEM_UNIQUE_COLUMNS]
+
+
+_COLUMN = re.compile(r"^(.+?)(?:\s+collate\s+(\w+))?(?:\s+(asc|desc))?$", re.IGNORECASE | re.DOTALL)
+
+
+def index_sql(index: ddl.IndexDef) -> str:
+    """`index` written as PocketBase writes the indexes it normalises: backquoted names, one
+    column per line when there are several, COLLATE and the sort order kept."""
+    columns = []
+    for raw in index.columns:
+        m = _COLUMN.match(raw.strip())
+        name, collate, order = (m.group(1), m.group(2), m.group(3)) if m else (raw, None, None)
+        name = name.strip().strip('`"[]')
+        column = name if ("(" in name or " " in name) else f"`{name}`"
+        column += f" COLLATE {collate}" if collate else ""
+        column += f" {order.upper()}" if order else ""
+        columns.append(column)
+    body = "\n  " + ",\n  ".join(columns) + "\n" if len(columns) > 1 else "".join(columns)
+    sql = f"CREATE {'UNIQUE ' if index.unique else ''}INDEX `{index.name}` ON `{index.table}` ({body})"
+    return f"{sql} WHERE {index.where}" if index.where else sql
+
+
+def on_table(sql: str, table: str) -> str:
+    """As PocketBase on every save: an index naming another table (the collection was renamed,
+    or the client wrote another name) is rewritten for the collection's own table; one that
+    cannot be read is left for the validation to report."""
+    try:
+        index = ddl.parse_index(sql)
+    except ValueError:
+        return sql
+    if index.table == table:
+        return sql
+    return index_sql(ddl.IndexDef(index.name, table, index.unique, index.columns, index.where))
+
+
+def renamed(sql: str, old: str, new: str) -> str:
+    """`sql` with `old` replaced by `new` in the index's name (not in its columns or condition),
+    rewritten as PocketBase writes it when the name changes."""
+    try:
+        index = ddl.parse_index(sql)
+    except ValueError:
+        return sql
+    if old not in index.name:
+        return sql
+    return index_sql(
+        ddl.IndexDef(index.name.replace(old, new), index.table, index.unique, index.columns, index.where)
+    )
 
 
 def has_unique_index(indexes: list[str], column: str) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 
 from bastion import rules
 from bastion.core.auth_options import AUTH_OPTION_KEYS, auth_options_errors, merge_auth_options
-from bastion.core.collection_indexes import auth_indexes, index_errors, with_auth_indexes
+from bastion.core.collection_indexes import auth_indexes, index_errors, on_table, renamed, with_auth_indexes
 from bastion.core.collection_model import (
     AUTH,
     BASE,
@@ -104,7 +104,7 @@ class CollectionService:
                 break
             collection.id = f"{base}{n}"
         if collection.id != base:
-            collection.indexes = [_renamed_index(sql, base, collection.id) for sql in collection.indexes]
+            collection.indexes = [renamed(sql, base, collection.id) for sql in collection.indexes]
 
     async def _new_id_error(self, tx: Executor, cid: str) -> dict[str, Any] | None:
         """PocketBase's checks of a new collection's id, the first that fails (or None)."""
@@ -238,6 +238,7 @@ class CollectionService:
             indexes = []
         if errors:
             raise ValidationError(errors, self._fail_message(existing))
+        indexes = [on_table(sql, name) for sql in indexes]
         cid = existing.id if existing else (data.get("id") or collection_id_for(name, ctype))
         # A view's fields are inferred from its query (_plan_view).
         fields = [] if ctype == VIEW else self._with_system_fields(ctype, fields, is_new=existing is None)
@@ -471,12 +472,3 @@ def _rule_error(expr: str, collection: Collection, lookup: Any) -> str | None:
     except (rules.RuleResolveError, rules.RuleSyntaxError) as exc:
         return str(exc)
     return None
-
-
-def _renamed_index(sql: str, old: str, new: str) -> str:
-    """`sql` with `old` replaced by `new` in the index's name (not in its columns or condition)."""
-    try:
-        name = ddl.parse_index(sql).name
-    except ValueError:
-        return sql
-    return sql.replace(name, name.replace(old, new), 1) if old in name else sql

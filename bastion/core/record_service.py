@@ -36,7 +36,7 @@ from bastion.core.record_validation import apply_body, unique_columns, validate_
 from bastion.core.schema_registry import SchemaRegistry
 from bastion.errors import BadRequestError, ForbiddenError, NotFoundError, ValidationError, field_error
 from bastion.store.database import Executor
-from bastion.store.errors import ConstraintViolation
+from bastion.store.errors import ConstraintViolation, UniqueViolation
 from bastion.store.row_select import another_row_holds, row_meets
 from bastion.store.row_write import delete_by_id, insert_row, update_by_id
 
@@ -367,12 +367,7 @@ class RecordService:
         try:
             await insert_row(tx, collection.name, params, _json_columns(collection, tx))
         except ConstraintViolation as exc:  # a unique value written since _check_unique looked
-            raise ValidationError(
-                {"id": field_error("validation_not_unique", "Value must be unique.")}
-                if "id" in exc.columns
-                else {},
-                "Failed to create record.",
-            ) from None
+            raise ValidationError(_not_unique(collection, exc), "Failed to create record.") from None
 
     async def _update(self, tx: Executor, record: Record) -> None:
         collection = record.collection
@@ -380,8 +375,21 @@ class RecordService:
         params.pop("id")
         try:
             await update_by_id(tx, collection.name, record.id, params, _json_columns(collection, tx))
-        except ConstraintViolation:
-            raise ValidationError({}, "Failed to update record.") from None
+        except ConstraintViolation as exc:
+            raise ValidationError(_not_unique(collection, exc), "Failed to update record.") from None
+
+
+def _not_unique(collection: Collection, exc: ConstraintViolation) -> dict[str, Any]:
+    """As PocketBase: each field of the unique index the write broke (a case-insensitive or
+    partial one that _check_unique cannot see through, or a value written meanwhile) reported
+    as not unique; nothing named for any other constraint."""
+    if not isinstance(exc, UniqueViolation):
+        return {}
+    return {
+        c: field_error("validation_not_unique", "Value must be unique.")
+        for c in sorted(exc.columns)  # in the order Go writes a map's keys
+        if c == "id" or collection.get_field(c) is not None
+    }
 
 
 def _column_sql(collection: Collection, column: str, dialect: str) -> str:

@@ -91,8 +91,13 @@ def _render_column(col: str, dialect: str) -> str:
     parts = col.split()
     name = _strip(parts[0])
     rest = " ".join(p.upper() for p in parts[1:] if p.upper() in ("ASC", "DESC"))
-    collate = " COLLATE NOCASE" if dialect == "sqlite" and "NOCASE" in col.upper() else ""
-    return f"{quote(name)}{collate}{(' ' + rest) if rest else ''}"
+    if "NOCASE" in col.upper():
+        # PostgreSQL has no NOCASE collation: the lower-cased value keeps the same promise
+        # (`x` and `X` collide), and its violations still name the column (postgres.py).
+        column = f"{quote(name)} COLLATE NOCASE" if dialect == "sqlite" else f"lower({quote(name)})"
+    else:
+        column = quote(name)
+    return f"{column}{(' ' + rest) if rest else ''}"
 
 
 def parse_index(sql: str) -> IndexDef:

@@ -117,12 +117,13 @@ def _fault(exc: BaseException, conn: asyncpg.Connection, watch: StatementWatch) 
 
 
 _KEY_COLUMNS = re.compile(r"^Key \((.*?)\)=\(")
-_PLAIN_NAME = re.compile(r'^"?([A-Za-z_][A-Za-z0-9_]*)"?$')
+# a column, or a case-insensitive one (ddl.py indexes `lower(column)` for COLLATE NOCASE)
+_PLAIN_NAME = re.compile(r'^(?:lower\()?"?([A-Za-z_][A-Za-z0-9_]*)"?\)?$')
 
 
 def _violation(exc: asyncpg.IntegrityConstraintViolationError) -> ConstraintViolation:
     """The store's error for a broken constraint, naming the constraint and the columns (read
-    from the detail, `Key (a, b)=(…) already exists.`; an expression names no column)."""
+    from the detail, `Key (a, b)=(…) already exists.`; an expression other than `lower(column)` names no column)."""
     kind = ConstraintViolation
     if isinstance(exc, asyncpg.UniqueViolationError):
         kind = UniqueViolation

@@ -12,6 +12,7 @@ from .diff_cases_auth import auth_cases
 from .diff_cases_excerpt import excerpt_cases
 from .diff_cases_firstrun import firstrun_cases
 from .diff_cases_http import http_cases
+from .diff_cases_indexes import index_cases
 from .diff_cases_logs import logs_cases
 from .diff_cases_read import read_cases
 from .diff_cases_schema import schema_cases
@@ -29,6 +30,7 @@ def all_cases() -> list[Case]:
         + excerpt_cases()
         + http_cases()
         + schema_cases()
+        + index_cases()
     )
     cases += access_cases()  # reads only
     cases += auth_cases()
