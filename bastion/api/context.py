@@ -14,7 +14,8 @@ from bastion.app import App
 from bastion.auth.auth_record import auth_record_for_token, bearer_value
 from bastion.core.record_access import Access, normalize_headers
 from bastion.core.response_fields import pick_fields
-from bastion.errors import BadRequestError, UnauthorizedError, UnsupportedMediaError
+from bastion.core.superuser_ips import NOT_ALLOWED, superuser_ip_allowed
+from bastion.errors import BadRequestError, ForbiddenError, UnauthorizedError, UnsupportedMediaError
 from bastion.files.file_upload import Upload
 from bastion.obs import segment_timing
 from bastion.store.json_depth import MAX_JSON_DEPTH, nests_deeper_than
@@ -67,14 +68,23 @@ async def load_access(request: Request, body: dict[str, Any] | None = None) -> A
     else:
         auth = cached
     request.scope.setdefault("state", {})["bastion_auth"] = auth
-    return Access(
+    access = Access(
         auth=auth,
         method=request.method,
         query=dict(request.query_params),
         headers=normalize_headers(dict(request.headers)),
         body=body or {},
-        client_ip=request.scope["state"].get("client_ip") or (request.client.host if request.client else ""),
+        client_ip=client_address(request),
     )
+    if access.is_superuser and not superuser_ip_allowed(app.settings, access.client_ip):
+        raise ForbiddenError(NOT_ALLOWED)
+    return access
+
+
+def client_address(request: Request) -> str:
+    """The caller's address: the one the trusted proxy reported (bastion/http/proxy.py), else the peer's."""
+    state = request.scope.get("state") or {}
+    return str(state.get("client_ip") or (request.client.host if request.client else ""))
 
 
 def require_auth(access: Access) -> None:

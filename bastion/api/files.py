@@ -13,10 +13,11 @@ import logging
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bastion.api.context import JSONResponse, get_app, load_access, require_auth
+from bastion.api.context import JSONResponse, client_address, get_app, load_access, require_auth
 from bastion.core.fields import FileField
 from bastion.core.record_access import Access, can_access_record, normalize_headers
 from bastion.core.record_query import find_by_id
+from bastion.core.superuser_ips import superuser_ip_allowed
 from bastion.errors import NotFoundError
 from bastion.files import file_mime
 from bastion.files.file_serve import serve
@@ -56,6 +57,12 @@ async def download(request: Request) -> Response:
     protected = bool(getattr(field, "protected", False))
     if protected:
         owner = await file_token_owner(app.db, app.registry, request.query_params.get("token", ""))
+        if (
+            owner is not None
+            and owner.collection.is_superusers
+            and not superuser_ip_allowed(app.settings, client_address(request))
+        ):
+            owner = None  # a superuser's file token from elsewhere counts as none (PocketBase)
         access = Access(
             auth=owner,
             method=request.method,

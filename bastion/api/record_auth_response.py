@@ -22,6 +22,7 @@ from bastion.auth.tokens import issue_token
 from bastion.core.collection_model import Collection
 from bastion.core.record_access import Access, can_access_record
 from bastion.core.record_model import Record
+from bastion.core.superuser_ips import NOT_ALLOWED, superuser_ip_allowed
 from bastion.errors import ForbiddenError, NotFoundError
 
 
@@ -59,6 +60,8 @@ async def auth_response(
     `method` names the factor just passed ("password", "otp", "totp" ...); "" skips MFA (as
     PocketBase's impersonation does).
     """
+    if record.collection.is_superusers and not superuser_ip_allowed(app.settings, access.client_ip):
+        raise ForbiddenError(NOT_ALLOWED)
     await check_auth_rule(app, record, access)
     if method:
         mfa_id = str(access.query.get("mfaId") or access.body.get("mfaId") or "")

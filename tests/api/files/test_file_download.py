@@ -175,6 +175,19 @@ async def test_protected_files_need_a_file_token(api: ApiClient, docs: dict[str,
     assert (await api.request("GET", url + f"?token={file_token}x")).status_code == 404
 
 
+async def test_a_superusers_file_token_from_an_unlisted_address_counts_as_none(
+    api: ApiClient, docs: dict[str, Any]
+) -> None:
+    await api.su("PATCH", "/api/collections/docs", json={"viewRule": "@request.auth.id != ''"})
+    rec = await upload(api, [("secret", ("s.txt", b"secret", ""))])
+    url = f"/api/files/docs/{rec['id']}/{rec['secret']}"
+    file_token = (await api.su("POST", "/api/files/token")).json()["token"]
+    assert (await api.request("GET", url + f"?token={file_token}")).status_code == 200
+    r = await api.su("PATCH", "/api/settings", json={"superuserIPs": ["10.0.0.0/8"]})  # not 127.0.0.1
+    assert r.status_code == 200
+    assert (await api.request("GET", url + f"?token={file_token}")).status_code == 404  # as PocketBase
+
+
 async def test_unprotected_files_ignore_the_view_rule(api: ApiClient, docs: dict[str, Any]) -> None:
     await api.su("PATCH", "/api/collections/docs", json={"viewRule": None})
     rec = await upload(api, [("many", ("t.txt", b"public", ""))])
