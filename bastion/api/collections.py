@@ -174,4 +174,4 @@ async def import_collections(request: Request) -> Response:
 
 async def scaffolds(request: Request) -> Response:
     await superuser_access(request)
-    return JSONResponse(collection_scaffolds.scaffolds())
+    return JSONResponse(picked(collection_scaffolds.scaffolds(), request.query_params))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bastion.api.context import JSONResponse, get_app, load_access
+from bastion.api.context import JSONResponse, get_app, load_access, picked
 from bastion.api.http_policy import trusted_proxy_of
 
 # Headers that betray a reverse proxy in front even when `trustedProxy` names none (PocketBase's list):
@@ -25,7 +25,9 @@ async def health(request: Request) -> Response:
             "possibleProxyHeader": possible_proxy_header(request),
         }
     body = {"code": 200, "data": data, "message": "API is healthy."}
-    return JSONResponse(body) if request.method == "GET" else Response(status_code=200)
+    if request.method != "GET":
+        return Response(status_code=200)
+    return JSONResponse(picked(body, request.query_params))
 
 
 def possible_proxy_header(request: Request) -> str:

@@ -35,6 +35,13 @@ def http_cases() -> list[Case]:
     post = {"method": "POST", "url": SCRATCH, "body": {"title": "never"}}
     return [
         Case("http_wrong_method_known_route", "/api/health", method="DELETE"),
+        Case("http_fields_on_health", "/api/health", params={"fields": "code,message"}),
+        Case("http_fields_on_health_superuser", "/api/health", params={"fields": "data.canBackup"}),
+        Case(
+            "http_fields_on_scaffolds",
+            "/api/collections/meta/scaffolds",
+            params={"fields": "base.type,view.viewQuery"},
+        ),
         Case("http_wrong_method_records", POSTS, method="PUT", body={}),
         Case("http_unknown_route_get", "/api/nosuchroute"),
         Case("http_unknown_route_post", "/api/nosuchroute", method="POST", body={}),
