@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.responses import RedirectResponse, Response
 
 from bastion.api.context import get_app, load_access, read_body
 from bastion.api.record_auth_response import auth_response
@@ -122,26 +122,33 @@ def _expiry(token: dict[str, Any]) -> str:
 
 # ---- the SDK's popup flow: the provider redirects here, the code goes out over realtime -------
 
-_FAILED = "Failed to authenticate. You can close this window and go back to the app to try again."
-_DONE = "Auth completed. You can close this window and go back to the app."
+# Where the popup lands afterwards: the dashboard's pages that say how it went (relative, as
+# PocketBase's, so they resolve under whatever prefix a proxy serves the API).
+FAILURE_PAGE = "../_/#/auth/oauth2-redirect-failure"
+SUCCESS_PAGE = "../_/#/auth/oauth2-redirect-success"
+
+
+def _land(request: Request, page: str) -> Response:
+    """PocketBase's redirect: 307 after a GET, 303 (turn it into a GET) after a form POST."""
+    return RedirectResponse(page, status_code=307 if request.method == "GET" else 303)
 
 
 async def oauth2_redirect(request: Request) -> Response:
     """`/api/oauth2-redirect`: the SDK's `authWithOAuth2({provider})` opens the provider with its
     realtime client id as the state and waits on `@oauth2`; this hands it {state, code, error},
     on whichever worker or node holds its stream (bastion/realtime/oauth2_relay.py).
-    (Bastion serves no admin UI, so it answers with PocketBase's plain texts, not a UI redirect.)"""
+    The popup then lands on the dashboard's success or failure page, as PocketBase's does."""
     app = get_app(request)
     if request.method == "POST":
         try:
             body = await read_body(request)
         except BadRequestError:
-            return PlainTextResponse(_FAILED)
+            return _land(request, FAILURE_PAGE)
     else:
         body = dict(request.query_params)
     state, code, error, apple_user = (str(body.get(k) or "") for k in ("state", "code", "error", "user"))
     ip = request.client.host if request.client else ""
     answer = RedirectAnswer(state=state, code=code, error=error, ip=ip, apple_user=apple_user)
     if not await app.oauth2_relay.deliver(answer) or error or not code:
-        return PlainTextResponse(_FAILED)
-    return HTMLResponse(_DONE)
+        return _land(request, FAILURE_PAGE)
+    return _land(request, SUCCESS_PAGE)

@@ -132,3 +132,15 @@ def test_email_change_link(page: Page, mailing: tuple[SmtpSink, httpx.Client]):
         json={"identity": "new@example.com", "password": "change-pass-123"},
     )
     assert login.status_code == 200, login.text
+
+
+def test_the_oauth2_popup_lands_on_a_page_that_says_how_it_went(page: Page):
+    """/api/oauth2-redirect sends the popup to the dashboard, as PocketBase's does; a state no
+    realtime client waits for is a failure."""
+    p = page.page
+    p.goto(f"{page.base}/api/oauth2-redirect?state=nobody&code=x")
+    expect(p.get_by_role("alert")).to_contain_text("did not complete")
+    assert p.url.endswith("/_/#/auth/oauth2-redirect-failure")
+    page.shot("oauth2-redirect-failure")
+    p.goto(f"{page.base}/_/#/auth/oauth2-redirect-success")
+    expect(p.get_by_role("status")).to_contain_text("Signed in.")

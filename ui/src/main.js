@@ -9,6 +9,7 @@ import { renderCollection } from './views/records.js';
 import { renderLogs } from './views/logs.js';
 import { renderSettings } from './views/settings.js';
 import { renderInstaller } from './views/installer.js';
+import { renderOAuth2Failure, renderOAuth2Success } from './views/oauth2_landing.js';
 import { renderConfirmEmailChange, renderConfirmPasswordReset, renderConfirmVerification } from './views/record_confirm.js';
 
 const root = document.getElementById('app');
@@ -21,12 +22,15 @@ const ROUTES = [
 ];
 
 // Pages anyone may open, signed in or not: the first-superuser link `bastion serve` prints, and the
-// links in users' mails (PocketBase's routes, `/users/…` being its older spelling).
+// links in users' mails (PocketBase's routes, `/users/…` being its older spelling), and the pages
+// the OAuth2 popup lands on.
 const PUBLIC = [
   [/^\/pbinstall?\/([^/]+)$/, renderInstaller],
   [/^\/(?:auth|users)\/confirm-verification\/([^/]+)$/, renderConfirmVerification],
   [/^\/(?:auth|users)\/confirm-password-reset\/([^/]+)$/, renderConfirmPasswordReset],
   [/^\/(?:auth|users)\/confirm-email-change\/([^/]+)$/, renderConfirmEmailChange],
+  [/^\/auth\/oauth2-redirect-success()$/, renderOAuth2Success],
+  [/^\/auth\/oauth2-redirect-failure()$/, renderOAuth2Failure],
 ];
 
 async function route() {

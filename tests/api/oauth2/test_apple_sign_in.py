@@ -12,6 +12,7 @@ import pytest
 
 from bastion.auth.oauth2 import apple_name
 from bastion.store.ephemeral_memory import MemoryStore
+from tests.api.oauth2.landing import landing
 from tests.api.oauth2.test_auth_with_oauth2 import (
     authorize,
     enable_oauth2,
@@ -45,7 +46,7 @@ async def test_first_sign_in_takes_the_name_apple_posted_to_the_redirect(
     r = await api.request(
         "POST", "/api/oauth2-redirect", data={"state": waiting.id, "code": code, "user": user_field}
     )
-    assert r.status_code == 200 and "Auth completed" in r.text
+    assert landing(r) == "success"
     r = await login(api, entry, code)
     assert r.status_code == 200, r.text
     meta, record = r.json()["meta"], r.json()["record"]

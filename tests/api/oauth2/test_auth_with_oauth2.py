@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from bastion.api.record_auth_oauth2 import oauth2_providers_for
+from tests.api.oauth2.landing import landing
 from tests.support.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
 
 REDIRECT = "http://127.0.0.1:1/oauth2-redirect"
@@ -353,13 +354,13 @@ async def test_redirect_hands_the_code_to_the_waiting_realtime_client(api: Any) 
     client = hub.register(ip="127.0.0.1")
     client.set_subscriptions(["@oauth2"])
     r = await api.request("GET", f"/api/oauth2-redirect?state={client.id}&code=the-code")
-    assert r.status_code == 200 and "Auth completed" in r.text
+    assert landing(r) == "success"
     message = client.outbox.get_nowait()
     assert message.name == "@oauth2"
     assert json.loads(message.data) == {"state": client.id, "code": "the-code"}
     # one answer per subscription: a replay finds nobody waiting
     r = await api.request("GET", f"/api/oauth2-redirect?state={client.id}&code=again")
-    assert "Failed to authenticate" in r.text and client.outbox.empty()
+    assert landing(r) == "failure" and client.outbox.empty()
 
 
 async def test_redirect_error_and_unknown_state(api: Any) -> None:
@@ -368,7 +369,7 @@ async def test_redirect_error_and_unknown_state(api: Any) -> None:
     client = hub.register(ip="127.0.0.1")
     client.set_subscriptions(["@oauth2"])
     r = await api.request("POST", "/api/oauth2-redirect", data={"state": client.id, "error": "access_denied"})
-    assert r.status_code == 200 and "Failed to authenticate" in r.text
+    assert landing(r) == "failure"
     assert json.loads(client.outbox.get_nowait().data) == {
         "state": client.id,
         "code": "",
@@ -376,8 +377,8 @@ async def test_redirect_error_and_unknown_state(api: Any) -> None:
     }
     for state in ("nobody", "not/a/client/id", "x" * 65):
         r = await api.request("GET", f"/api/oauth2-redirect?state={state}&code=x")
-        assert r.status_code == 200 and "Failed to authenticate" in r.text
+        assert landing(r) == "failure"
     other = hub.register(ip="10.9.9.9")  # started from another address
     other.set_subscriptions(["@oauth2"])
     r = await api.request("GET", f"/api/oauth2-redirect?state={other.id}&code=x")
-    assert "Failed to authenticate" in r.text and other.outbox.empty()
+    assert landing(r) == "failure" and other.outbox.empty()
