@@ -168,7 +168,15 @@ class RealtimeHub(ClientRegistry):
         if not await can_see(self.app, event.record, access, rule_name):
             return None
         exists = event.action != "delete"
-        return await render_event(self.app, event.action, event.record, access, exists=exists)
+        collection = event.record.collection.name
+        return await render_event(
+            self.app,
+            event.action,
+            event.record,
+            access,
+            exists=exists,
+            expand_failed=lambda exc: self.failures.note(options.topic, collection, exc),
+        )
 
 
 def _identity(auth: Record | None) -> tuple[str, str, str] | None:

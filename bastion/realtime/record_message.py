@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -18,11 +19,27 @@ from bastion.errors import BadRequestError
 _encoder = msgspec.json.Encoder()
 
 
-async def render_event(app: App, action: str, record: Record, access: Access, *, exists: bool) -> bytes:
+ExpandFailed = Callable[[Exception], None]
+
+
+async def render_event(
+    app: App,
+    action: str,
+    record: Record,
+    access: Access,
+    *,
+    exists: bool,
+    expand_failed: ExpandFailed | None = None,
+) -> bytes:
+    """The subscriber's payload. An expand that fails costs only the paths that fail (each is
+    reported to `expand_failed`): as PocketBase, the event still goes out with what did expand."""
     copy = snapshot(record)  # expand mutates the record; each subscriber gets their own
     expand = access.query.get("expand") or ""
     if expand:
-        await expand_records(app.db, app.registry, [copy], expand, access)
+        try:
+            await expand_records(app.db, app.registry, [copy], expand, access)
+        except Exception as exc:  # any failure: retry path by path, as PocketBase
+            copy = await _expand_path_by_path(app, record, expand, access, expand_failed, exc)
     can_manage = False
     if record.collection.is_auth and exists and access.auth is not None:
         can_manage = await app.records.can_manage(app.db, record, access)
@@ -34,6 +51,31 @@ async def render_event(app: App, action: str, record: Record, access: Access, *,
             data = pick_fields(data, fields)
     # PocketBase's payload struct puts "record" before "action"
     return _encoder.encode({"record": data, "action": action})
+
+
+async def _expand_path_by_path(
+    app: App,
+    record: Record,
+    expand: str,
+    access: Access,
+    expand_failed: ExpandFailed | None,
+    first: Exception,
+) -> Record:
+    copy = snapshot(record)
+    copy.expand_applied = True  # "expand": {} even when no path could be expanded
+    failed = False
+    for path in (p.strip() for p in expand.split(",")):
+        if not path:
+            continue
+        try:
+            await expand_records(app.db, app.registry, [copy], path, access)
+        except Exception as exc:
+            failed = True
+            if expand_failed is not None:
+                expand_failed(exc)
+    if not failed and expand_failed is not None:
+        expand_failed(first)  # only the paths together failed
+    return copy
 
 
 def topic_event(message_name: str, data: bytes) -> bytes:
