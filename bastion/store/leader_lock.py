@@ -9,7 +9,8 @@ it is this one.
   releases it when the holder dies, however it dies.
 - PostgreSQL: `pg_try_advisory_lock` on a connection of its own (a pooled connection goes back
   to the pool and would take the lock with it), keyed by the schema, so one holder among every
-  node on the database. The server releases it when that connection ends.
+  node on the database. The server releases it when that connection ends. A process that does
+  not get the lock closes its connection until the next try.
 
 A process without the lock tries again every `retry_every` seconds, so another takes over
 within that time after the holder stops; a PostgreSQL holder checks its connection as often
@@ -125,10 +126,14 @@ class PgLeaderLock(LeaderLock):
         try:
             if self._conn is None or self._conn.is_closed():
                 self._conn = await self.db.dedicated_connection()
-            return bool(await self._conn.fetchval(_PG_TRY, timeout=self.retry_every))
+            taken = bool(await self._conn.fetchval(_PG_TRY, timeout=self.retry_every))
         except Exception:  # the database is away: not leading, try again later
+            taken = False
+        if not taken:
+            # Only the leader keeps a connection: the others would hold one each, per worker
+            # and node, of the database's max_connections for nothing.
             await self._release()
-            return False
+        return taken
 
     async def _still_held(self) -> bool:
         try:

@@ -93,3 +93,19 @@ async def test_postgres_a_holder_whose_session_ends_stops_leading_and_a_new_sess
             await first.close()
             await second.close()
             await db.close()
+
+
+async def test_postgres_only_the_leader_keeps_a_connection(tmp_path):
+    """Every worker of every node runs a lock; those that do not lead hold no connection for it."""
+    async with fresh_pg_schema() as url:
+        db = await open_database(url, tmp_path)
+        locks = [await open_leader_lock(db, tmp_path, RETRY) for _ in range(4)]
+        try:
+            await asyncio.sleep(RETRY * 4)  # a few retries each
+            assert [lock.held for lock in locks] == [True, False, False, False]
+            held = [lock._conn is not None for lock in locks]  # type: ignore[attr-defined]
+            assert held == [True, False, False, False]
+        finally:
+            for lock in locks:
+                await lock.close()
+            await db.close()
