@@ -12,7 +12,7 @@ few atomic operations on keys that expire:
     delete(*keys)         forget them
 
 Implementations, chosen by `ephemeral_open.open_ephemeral`, differ in where keys live, never in
-what the operations mean (tests/api/ratelimit/test_store_contract.py runs one contract over all):
+what the operations mean (tests/contract/ephemeral/test_ephemeral_contract.py runs one contract over all):
 
     memory     this process only (one worker, tests)                  ephemeral_memory.py
     database   an UNLOGGED table on PostgreSQL, or `ephemeral.db`       ephemeral_sql.py

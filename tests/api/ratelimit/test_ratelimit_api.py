@@ -11,8 +11,9 @@ import pytest
 from bastion import ratelimit
 from bastion.app import App
 from bastion.config import Config
-from tests.api.ratelimit.conftest import TOO_MANY, enable, new_redis_store, rule
+from tests.api.ratelimit.conftest import TOO_MANY, enable, rule
 from tests.conftest import FakeClock, client_from
+from tests.support.redis_service import new_redis_store
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from bastion.store.ephemeral_memory import MemoryStore
 from bastion.store.ephemeral_open import open_ephemeral
 from bastion.store.ephemeral_sql import SqlStore
 from bastion.store.ephemeral_sqlite import FILE_NAME
-from tests.api.ratelimit.conftest import REDIS_URL
+from tests.support.redis_service import REDIS_URL
 
 Stores = Callable[[], EphemeralStore]
 
