@@ -45,7 +45,9 @@ async def outbox_cost(db: Database, queue: JobQueue, writes: int) -> tuple[float
         started = time.perf_counter()
         for n in range(writes):
             async with db.transaction() as tx:
-                await tx.execute('INSERT INTO "bench_rows" ("id", "n") VALUES (?, ?)', (secrets.token_hex(8), n))
+                await tx.execute(
+                    'INSERT INTO "bench_rows" ("id", "n") VALUES (?, ?)', (secrets.token_hex(8), n)
+                )
                 if with_job:
                     await queue.enqueue(tx, "bench.idle", {"n": n})
         rates.append(writes / (time.perf_counter() - started))
@@ -108,7 +110,7 @@ async def one_backend(name: str, url: str | None, data_dir: Path, args: argparse
             f"{name}: writes/s {plain:,.0f} alone, {outbox:,.0f} with one enqueue "
             f"({1e6 / outbox - 1e6 / plain:,.0f} µs more per write)"
         )
-        await dbs[0].execute("DELETE FROM \"_jobs\"")
+        await dbs[0].execute('DELETE FROM "_jobs"')
         one = await drain(dbs[:1], args.jobs)
         two = await drain(dbs, args.jobs)
         print(f"{name}: drain {one:,.0f} jobs/s with one runner, {two:,.0f} with two")
