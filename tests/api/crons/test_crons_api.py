@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import ApiClient
+from bastion.config import Config
+from tests.conftest import ApiClient, signed_in_api
 
 BUILT_IN = [
     {"id": "__pbDBOptimize__", "expression": "0 0 * * *"},
@@ -98,3 +100,12 @@ async def test_running_a_built_in_cron_works(api: ApiClient, caplog: pytest.LogC
             await asyncio.sleep(0.05)
     assert (await api.app.jobs.counts())["dead"] == 0
     assert [r.getMessage() for r in caplog.records if r.name == "bastion.cron"] == []  # none failed
+
+
+async def test_a_process_that_runs_no_jobs_still_queues_a_run(database_url: str, tmp_path: Path) -> None:
+    config = Config(data_dir=tmp_path / "data", database_url=database_url, jobs_concurrency=0)
+    async with signed_in_api(config) as api:
+        r = await api.su("POST", "/api/crons/__pbDBOptimize__")
+        assert r.status_code == 204
+        (job,) = await api.app.jobs.list_jobs()
+        assert (job.kind, job.status) == ("cron:__pbDBOptimize__", "queued")  # for another process
