@@ -125,6 +125,13 @@ class Config:
         default=10_000,
         metadata={"help": "request log rows held in memory for the writer; beyond it rows are dropped"},
     )
+    jobs_concurrency: int = field(
+        default=4,
+        metadata={
+            "help": "background jobs (docs/jobs.md) each worker process runs at once; 0: this "
+            "process runs none (it still enqueues them and fires cron ticks)"
+        },
+    )
     realtime_pubsub: str = field(
         default="memory",
         metadata={
@@ -235,6 +242,8 @@ class Config:
             raise ConfigError(f"{self.origin('webhooks_timeout')} must be a positive number of seconds")
         if self.webhooks_max_attempts < 1:
             raise ConfigError(f"{self.origin('webhooks_max_attempts')} must be at least 1")
+        if self.jobs_concurrency < 0:
+            raise ConfigError(f"{self.origin('jobs_concurrency')} must be 0 or more")
         if self.request_log_buffer < 1:
             raise ConfigError(f"{self.origin('request_log_buffer')} must be at least 1")
         try:
