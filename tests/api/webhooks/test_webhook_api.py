@@ -4,11 +4,10 @@ apply on every process at once; the test and redeliver routes."""
 from __future__ import annotations
 
 import asyncio
-
-from bastion.jobs.webhooks.collections import install_webhook_collections, installed
 from contextlib import asynccontextmanager
 
 from bastion.app import App
+from bastion.jobs.webhooks.collections import install_webhook_collections, installed
 from tests.api.webhooks.conftest import (
     add_webhook,
     delivery_rows,
