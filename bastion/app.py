@@ -210,7 +210,7 @@ class App:
             if self._job_runner is not None:
                 await self._job_runner.stop()
                 self._job_runner = None
-            self.records.outbox = None
+            # the outbox stays: a write still in flight enqueues its deliveries for a later run
             await self.webhook_delivery.close()
             self._jobs_started = False
         if self._auth_janitor is not None:
