@@ -4,7 +4,7 @@ No HTTP here. `await App(config).start()` opens the database, creates the system
 default collections on first start, and loads the schema; `stop()` closes everything.
 
 This is the composition root: it builds core's services and attaches the features (realtime,
-request logs, rate limits, the auth janitor), which see it through core's `App` protocol
+request logs, rate limits, the auth janitor, the job queue with its runner and crons), which see it through core's `App` protocol
 (core/app_protocol.py) and never import this module. Only cli/ and api/ import it.
 """
 
