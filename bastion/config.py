@@ -170,6 +170,28 @@ class Config:
     shutdown_timeout: float = field(
         default=10.0, metadata={"help": "seconds to finish in-flight requests on SIGTERM"}
     )
+    webhooks_timeout: float = field(
+        default=10.0,
+        metadata={
+            "help": "seconds a webhook receiver has to answer one delivery attempt (then it is retried)"
+        },
+    )
+    webhooks_max_attempts: int = field(
+        default=10, metadata={"help": "attempts at delivering one event to one webhook before it is dead"}
+    )
+    webhooks_retry_delay: float = field(
+        default=10.0,
+        metadata={
+            "help": "seconds before a failed webhook delivery is retried; doubled after each retry, at most an hour"
+        },
+    )
+    webhooks_allow_private: bool = field(
+        default=False,
+        metadata={
+            "help": "deliver webhooks to private, loopback and link-local addresses too (off: such a "
+            "URL's deliveries fail with the reason logged)"
+        },
+    )
 
     def __post_init__(self) -> None:
         # Where each setting's value came from, as a user would name it: `--db`,
@@ -222,6 +244,12 @@ class Config:
             )
         if self.db_pool_size < 1:
             raise ConfigError(f"{self.origin('db_pool_size')} must be at least 1")
+        if self.webhooks_timeout <= 0:
+            raise ConfigError(f"{self.origin('webhooks_timeout')} must be a positive number of seconds")
+        if self.webhooks_retry_delay < 0:
+            raise ConfigError(f"{self.origin('webhooks_retry_delay')} must be 0 or more seconds")
+        if self.webhooks_max_attempts < 1:
+            raise ConfigError(f"{self.origin('webhooks_max_attempts')} must be at least 1")
         if self.jobs_concurrency < 0:
             raise ConfigError(f"{self.origin('jobs_concurrency')} must be 0 or more")
         if self.request_log_buffer < 1:
