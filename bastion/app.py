@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bastion import logs, ratelimit, realtime
-from bastion.auth.mfa import AuthStateJanitor
+from bastion.auth.mfa import AuthStateJanitor, delete_expired
 from bastion.auth.oauth2.provider_client import DocumentCache
 from bastion.bus import EventBus
 from bastion.config import Config
@@ -31,6 +31,8 @@ from bastion.core.settings_store import read_settings, write_settings
 from bastion.core.system_collections import system_collections
 from bastion.files import FileService
 from bastion.files.file_thumbs import Thumbnailer
+from bastion.jobs import CronScheduler, JobQueue, JobRunner
+from bastion.jobs.builtin_crons import add_builtin_crons
 from bastion.realtime.node_bridge import NodeBridge
 from bastion.realtime.oauth2_relay import OAuth2Relay
 from bastion.store import Database, Executor, open_database
@@ -38,6 +40,7 @@ from bastion.store.database import DatabaseTimeouts
 from bastion.store.ephemeral_base import Clock, EphemeralStore
 from bastion.store.ephemeral_open import open_ephemeral
 from bastion.store.leader_lock import LeaderLock, open_leader_lock
+from bastion.store.tables import optimize
 from bastion.store.version_stamp import SharedStampReader, Stamp, StampKeeper, read_stamp
 
 log = logging.getLogger("bastion.app")
@@ -83,6 +86,12 @@ class App:
         # answer handed to the realtime client on whichever process holds its stream
         self.oauth2_documents = DocumentCache()
         self.oauth2_relay = OAuth2Relay(self)
+        # Background work (bastion/jobs, docs/jobs.md): the queue in the database, this process's
+        # runner, and the cron scheduler every process runs.
+        self.jobs: JobQueue
+        self.crons: CronScheduler
+        self._job_runner: JobRunner | None = None
+        self._jobs_started = False
 
     @property
     def db(self) -> Database:
@@ -154,12 +163,42 @@ class App:
         self._leader = await open_leader_lock(self._db, cfg.data_dir)
         self.request_logs = await logs.attach(self)
         # Voids OTPs, MFA sessions, sign-in origins and TOTP secrets when their record's password,
-        # tokenKey or existence changes, and sweeps expired OTPs and MFA sessions hourly (as
-        # PocketBase does).
-        self._auth_janitor = AuthStateJanitor.attach(self, sweep=True)
+        # tokenKey or existence changes (the hourly sweep of expired ones is a cron job).
+        self._auth_janitor = AuthStateJanitor.attach(self)
+        await self._start_jobs()
         return self
 
+    async def _start_jobs(self) -> None:
+        self.jobs = await JobQueue.open(self.db)
+        self.crons = CronScheduler(self.jobs)
+        add_builtin_crons(
+            self.crons,
+            logs_cleanup=self._logs_cleanup,
+            db_optimize=lambda: optimize(self.db),
+            mfa_cleanup=lambda: self._auth_cleanup(otps=False, mfas=True),
+            otp_cleanup=lambda: self._auth_cleanup(otps=True, mfas=False),
+        )
+        if self.config.jobs_concurrency > 0:
+            self._job_runner = JobRunner(self.jobs, concurrency=self.config.jobs_concurrency).start()
+        self.crons.start()
+        self._jobs_started = True
+
+    async def _logs_cleanup(self) -> None:
+        if self.request_logs is not None:
+            await self.refresh_if_stale()  # the logs settings as they are now
+            await self.request_logs.writer.apply_retention()
+
+    async def _auth_cleanup(self, *, otps: bool, mfas: bool) -> None:
+        await self.refresh_if_stale()  # the auth collections' durations as they are now
+        await delete_expired(self, otps=otps, mfas=mfas)
+
     async def stop(self) -> None:
+        if self._jobs_started:  # first: running jobs may still use everything below
+            await self.crons.stop()
+            if self._job_runner is not None:
+                await self._job_runner.stop()
+                self._job_runner = None
+            self._jobs_started = False
         if self._auth_janitor is not None:
             self._auth_janitor.close()
             await self._auth_janitor.drain()

@@ -126,6 +126,13 @@ class Config:
         default=10_000,
         metadata={"help": "request log rows held in memory for the writer; beyond it rows are dropped"},
     )
+    jobs_concurrency: int = field(
+        default=4,
+        metadata={
+            "help": "background jobs (docs/jobs.md) each worker process runs at once; 0: this "
+            "process runs none (it still enqueues them and fires cron ticks)"
+        },
+    )
     realtime_pubsub: str = field(
         default="memory",
         metadata={
@@ -163,6 +170,22 @@ class Config:
     )
     shutdown_timeout: float = field(
         default=10.0, metadata={"help": "seconds to finish in-flight requests on SIGTERM"}
+    )
+    webhooks_timeout: float = field(
+        default=10.0,
+        metadata={
+            "help": "seconds a webhook receiver has to answer one delivery attempt (then it is retried)"
+        },
+    )
+    webhooks_max_attempts: int = field(
+        default=8, metadata={"help": "attempts at delivering one event to one webhook before it is dead"}
+    )
+    webhooks_allow_private: bool = field(
+        default=False,
+        metadata={
+            "help": "deliver webhooks to private, loopback and link-local addresses too (off: such a "
+            "URL's deliveries fail with the reason logged)"
+        },
     )
     event_sinks: list[EventSinkConfig] = field(
         default_factory=list,
@@ -224,6 +247,12 @@ class Config:
             )
         if self.db_pool_size < 1:
             raise ConfigError(f"{self.origin('db_pool_size')} must be at least 1")
+        if self.webhooks_timeout <= 0:
+            raise ConfigError(f"{self.origin('webhooks_timeout')} must be a positive number of seconds")
+        if self.webhooks_max_attempts < 1:
+            raise ConfigError(f"{self.origin('webhooks_max_attempts')} must be at least 1")
+        if self.jobs_concurrency < 0:
+            raise ConfigError(f"{self.origin('jobs_concurrency')} must be 0 or more")
         if self.request_log_buffer < 1:
             raise ConfigError(f"{self.origin('request_log_buffer')} must be at least 1")
         try:

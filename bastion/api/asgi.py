@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from bastion import ratelimit, rules
-from bastion.api import route_table
+from bastion.api import route_table, webhooks
 from bastion.api.database_faults import database_fault_response
 from bastion.api.dispatch import RouteDispatcher
 from bastion.api.http_policy import timing_for_superusers, trusted_proxy_source
@@ -45,6 +45,8 @@ def guard(handler: Handler, route: ApiRoute | None = None) -> Handler:
     refresh = route.refresh_schema if route is not None else True
     limit = route.limit if route is not None else None
     limit_method = route.method if route is not None else ""
+    # a route naming a collection may name a webhook collection not installed yet (api/webhooks.py)
+    names_collection = route is not None and "{collection}" in route.path
 
     @functools.wraps(handler)
     async def wrapped(request: Request) -> Response:
@@ -54,6 +56,8 @@ def guard(handler: Handler, route: ApiRoute | None = None) -> Handler:
             if refresh:
                 await app.refresh_if_stale()
             await ratelimit.check_request(app, request, limit if request.method == limit_method else None)
+            if names_collection and webhooks.names_webhooks(request.path_params.get("collection", "")):
+                await webhooks.install_on_first_use(request)
             return await handler(request)
         except ApiError as err:
             note_error(request.scope, err.message, err.data)

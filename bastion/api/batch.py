@@ -30,6 +30,7 @@ from starlette.responses import Response
 from bastion.api.context import JSONResponse, get_app, load_access, read_body
 from bastion.api.records import collection_or_404, create_in_tx, delete_in_tx, update_in_tx
 from bastion.api.route_spec import ApiRoute, whole_path_route
+from bastion.api.webhooks import ensure_installed, names_webhooks
 from bastion.app import App
 from bastion.core.fields.field_file import is_upload
 from bastion.core.record_access import Access, normalize_headers
@@ -108,6 +109,8 @@ async def _batch(request: Request, routes: BatchRoutes) -> Response:
     item_errors = {str(i): e for i, sub in enumerate(requests) if (e := _item_errors(sub))}
     if item_errors:
         raise ValidationError({"requests": item_errors}, INVALID_DATA)
+    if access.is_superuser and any(_names_webhooks(sub.get("url") or "") for sub in requests):
+        await ensure_installed(app)  # before the transaction the sub-requests share
     timeout = float(cfg.timeout or 3)
     try:
         async with asyncio.timeout(timeout):
@@ -147,6 +150,12 @@ def _attach_files(body: dict[str, Any], requests: list[Any]) -> None:
             sub_body = requests[index].setdefault("body", {})
             if isinstance(sub_body, dict):
                 sub_body[match.group(3)] = files
+
+
+def _names_webhooks(url: str) -> bool:
+    """Whether a sub-request's url names a webhook collection (`/api/collections/<name>/…`)."""
+    parts = url.split("?", 1)[0].split("/")
+    return len(parts) > 3 and parts[1:3] == ["api", "collections"] and names_webhooks(unquote_plus(parts[3]))
 
 
 def _well_formed(requests: Any) -> bool:

@@ -34,6 +34,7 @@ from bastion.api import (
     settings,
     settings_mail,
     settings_s3,
+    webhooks,
 )
 from bastion.api.route_spec import ApiRoute, Handler
 
@@ -125,6 +126,8 @@ ROUTES: tuple[ApiRoute, ...] = (
     _get("/api/realtime", realtime.connect, name="realtime_connect"),
     _post("/api/realtime", realtime.set_subscriptions, name="realtime_subscribe"),
     _post("/api/realtime/poll", realtime_poll.poll, name="realtime_poll"),
+    _post("/api/webhooks/{id}/test", webhooks.test_webhook),
+    _post("/api/webhooks/deliveries/{id}/redeliver", webhooks.redeliver),
     _post("/api/bastion/rules/check", rules_check.check_rule),
     _get("/api/bastion/installer", installer.check_link),
     _post("/api/bastion/installer", installer.create_first_superuser),

@@ -206,14 +206,21 @@ class AuthStateJanitor:
             log.exception("failed to clean up auth state", extra={"record": record.id})
 
 
-async def delete_expired(app: App, now: datetime | None = None) -> int:
-    """Drop OTPs and MFA sessions past their collection's duration, rows whose collection is
-    gone, and attempt counters whose window has ended (PocketBase runs this hourly). One DELETE per auth collection and table: dates are
-    stored as sortable text on both databases, so `created < cutoff` is the expiry test."""
+async def delete_expired(
+    app: App, now: datetime | None = None, *, otps: bool = True, mfas: bool = True
+) -> int:
+    """Drop OTPs (`otps`: with the attempt counters whose window has ended) and MFA sessions
+    (`mfas`) past their collection's duration, and rows whose collection is gone (PocketBase
+    runs this hourly, as the crons `__pbOTPCleanup__` and `__pbMFACleanup__`). One DELETE per
+    auth collection and table: dates are stored as sortable text on both databases, so
+    `created < cutoff` is the expiry test."""
     now = now or datetime.now(UTC)
     removed = 0
     auth_collections = [c for c in app.registry.all() if c.is_auth]
-    for table, option in ((OTPS, "otp"), (MFAS, "mfa")):
+    tables = [
+        (table, option) for table, option, wanted in ((OTPS, "otp", otps), (MFAS, "mfa", mfas)) if wanted
+    ]
+    for table, option in tables:
         async with app.transaction() as tx:
             for owner in auth_collections:
                 duration = int((owner.options.get(option) or {}).get("duration") or 0)
@@ -223,4 +230,4 @@ async def delete_expired(app: App, now: datetime | None = None) -> int:
                 )
             ids = [c.id for c in auth_collections]
             removed += await delete_rows(tx, table, not_in=("collectionRef", ids))
-    return removed + await auth_attempts.sweep(app, now)
+    return removed + (await auth_attempts.sweep(app, now) if otps else 0)

@@ -38,7 +38,16 @@ from bastion.store.version_stamp import StampKeeper
 
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _ID_RE = re.compile(r"^\w+$", re.ASCII)  # PocketBase's DefaultIdRegex (Go's \w is ASCII)
-_RESERVED_NAMES = {"_collections", "_params", "_migrations", "_outbox", "_jobs", "_logs", "_webhooks"}
+_RESERVED_NAMES = {
+    "_collections",
+    "_params",
+    "_migrations",
+    "_outbox",
+    "_jobs",
+    "_logs",
+    "_webhooks",
+    "_webhookDeliveries",
+}
 _AUTH_SYSTEM_FIELDS = ("password", "tokenKey", "email", "emailVisibility", "verified")
 
 

@@ -2,14 +2,21 @@
 
 Five space-separated segments (minute, hour, day of month, month, day of week) or one of its
 macros; each segment a comma list of `*`, `n`, `a-b`, optionally `/step`. `cron_error` returns the
-message PocketBase gives for an expression it refuses (sentenized, as its validation errors are).
+message PocketBase gives for an expression it refuses (sentenized, as its validation errors are);
+`next_fire` the first minute after a moment when an expression is due.
+
+PocketBase's scheduler (tools/cron) ticks at the start of every minute, in UTC, and runs a job when
+all five segments match the moment (day of month AND day of week, not cron's usual OR); day of
+week 0-6 with 0 = Sunday.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
-__all__ = ["cron_error"]
+__all__ = ["CronSpec", "cron_error", "next_fire", "parse_cron"]
 
 _MACROS = {
     "@yearly": "0 0 1 1 *",
@@ -78,4 +85,78 @@ def cron_error(expr: str) -> str | None:
             _check_segment(segment, lo, hi)
     except ValueError as exc:
         return str(exc)
+    return None
+
+
+@dataclass(frozen=True)
+class CronSpec:
+    """An expression's segments as the values each one matches."""
+
+    minutes: frozenset[int]
+    hours: frozenset[int]
+    days: frozenset[int]
+    months: frozenset[int]
+    weekdays: frozenset[int]  # 0 = Sunday
+
+    def matches(self, moment: datetime) -> bool:
+        return (
+            moment.minute in self.minutes
+            and moment.hour in self.hours
+            and moment.day in self.days
+            and moment.month in self.months
+            and (moment.weekday() + 1) % 7 in self.weekdays
+        )
+
+
+def _segment_values(segment: str, lo: int, hi: int) -> frozenset[int]:
+    values: set[int] = set()
+    for part in segment.split(","):
+        range_part, _, step_part = part.partition("/")
+        step = int(step_part) if step_part else 1
+        if range_part == "*":
+            start, end = lo, hi
+        elif "-" in range_part:
+            first, last = range_part.split("-")
+            start, end = int(first), int(last)
+        else:
+            start = end = int(range_part)
+        values.update(range(start, end + 1, step))
+    return frozenset(values)
+
+
+def parse_cron(expr: str) -> CronSpec:
+    """The values `expr` (five segments or a macro) matches; ValueError with PocketBase's message
+    when it is not valid."""
+    problem = cron_error(expr)
+    if problem is not None:
+        raise ValueError(problem)
+    segments = _MACROS.get(expr, expr).split(" ")
+    sets = [_segment_values(seg, lo, hi) for seg, (lo, hi) in zip(segments, _BOUNDS, strict=True)]
+    return CronSpec(*sets)
+
+
+# No expression that passes cron_error waits longer than this for its next match (a 29 February
+# restricted to one weekday recurs within 28 years); beyond it, there is none.
+_HORIZON = timedelta(days=366 * 29)
+
+
+def next_fire(spec: CronSpec | str, after: datetime) -> datetime | None:
+    """The first whole minute strictly after `after` (UTC) when `spec` is due, or None if it never
+    is (e.g. "0 0 31 2 *"). Skips whole months, days and hours that cannot match."""
+    if isinstance(spec, str):
+        spec = parse_cron(spec)
+    start = after.astimezone(UTC) if after.tzinfo else after.replace(tzinfo=UTC)
+    moment = start.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    limit = start + _HORIZON
+    while moment <= limit:
+        if moment.month not in spec.months:
+            moment = (moment.replace(day=1, hour=0, minute=0) + timedelta(days=32)).replace(day=1)
+        elif moment.day not in spec.days or (moment.weekday() + 1) % 7 not in spec.weekdays:
+            moment = moment.replace(hour=0, minute=0) + timedelta(days=1)
+        elif moment.hour not in spec.hours:
+            moment = moment.replace(minute=0) + timedelta(hours=1)
+        elif moment.minute not in spec.minutes:
+            moment += timedelta(minutes=1)
+        else:
+            return moment
     return None

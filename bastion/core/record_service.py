@@ -30,6 +30,7 @@ from bastion.core.record_access import (
 )
 from bastion.core.record_files import RecordFiles, has_uploads
 from bastion.core.record_model import Record, record_to_params, snapshot
+from bastion.core.record_outbox import RecordChangeHook
 from bastion.core.record_passwords import PasswordCrypto, hash_new_passwords
 from bastion.core.record_query import ALIAS, NEVER, Condition, find_all, find_by_id, find_where
 from bastion.core.record_validation import apply_body, unique_columns, validate_record
@@ -47,10 +48,16 @@ class RecordService:
     bus: EventBus = field(default_factory=EventBus)
     # bastion.files.FileService; None: file values are names only (unit tests)
     files: RecordFiles | None = None
+    # Work that must commit with the write (the jobs outbox: webhooks, broker events); the App
+    # sets it (core/record_outbox.py). None: nothing beyond the bus event.
+    outbox: RecordChangeHook | None = None
 
-    def _emit(self, tx: Executor, action: Action, record: Record, before: Record | None = None) -> None:
-        """Publish the change once `tx` commits, as a snapshot (later mutations don't leak into it)."""
+    async def _emit(self, tx: Executor, action: Action, record: Record, before: Record | None = None) -> None:
+        """Hand the change to the outbox inside `tx`, and publish it on the bus once `tx`
+        commits, as a snapshot (later mutations don't leak into it)."""
         event = RecordEvent(action, snapshot(record), snapshot(before) if before else None)
+        if self.outbox is not None:
+            await self.outbox.record_changed(tx, action, event.record, event.before)
         tx.on_commit(lambda: self.bus.publish(event))
 
     # ---- rule helpers -------------------------------------------------------------------------
@@ -115,7 +122,7 @@ class RecordService:
         await self._store_uploads(tx, record)
         await self._insert(tx, record)
         record.original = dict(record.data)
-        self._emit(tx, "create", record)
+        await self._emit(tx, "create", record)
         return record
 
     async def update(
@@ -165,7 +172,7 @@ class RecordService:
         await self._store_uploads(tx, record)
         await self._update(tx, record)
         self._forget_replaced_files(tx, before, record)
-        self._emit(tx, "update", record, before)
+        await self._emit(tx, "update", record, before)
         return before, record
 
     async def delete(self, tx: Executor, collection: Collection, record_id: str, access: Access) -> Record:
@@ -210,11 +217,11 @@ class RecordService:
                 await update_by_id(tx, source.name, ref.id, {field_name: link.to_db(remaining, tx.dialect)})
                 before = snapshot(ref)
                 ref.data[field_name] = remaining
-                self._emit(tx, "update", ref, before)
+                await self._emit(tx, "update", ref, before)
         await delete_by_id(tx, record.collection.name, record.id)
         if self.files is not None:
             self.files.forget_record_after_commit(tx, record)
-        self._emit(tx, "delete", record)
+        await self._emit(tx, "delete", record)
 
     # ---- internals --------------------------------------------------------------------------------
 

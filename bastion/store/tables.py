@@ -32,3 +32,15 @@ async def repeated_values(
         f"GROUP BY {col} HAVING COUNT(*) > 1 ORDER BY COUNT(*) DESC, {col} LIMIT {int(limit)}"
     )
     return [(r["v"], int(r["n"])) for r in rows]
+
+
+async def optimize(db: Executor) -> None:
+    """Refresh the planner's statistics (PocketBase's daily `__pbDBOptimize__`): SQLite's
+    `PRAGMA optimize`; PostgreSQL: `ANALYZE` of the tables in this schema (autovacuum analyses
+    them too; this is the daily catch-up)."""
+    if db.dialect == "sqlite":
+        await db.execute("PRAGMA optimize")
+        return
+    rows = await db.fetch_all("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+    for row in rows:
+        await db.execute(f"ANALYZE {quote(str(row['tablename']))}")

@@ -1,4 +1,5 @@
-"""Version stamps: two counters in `_params` that say when the schema or the settings last changed.
+"""Version stamps: counters in `_params` that say when the schema, the settings or the outbox's
+routes (webhooks, sinks: what a record change is delivered to) last changed.
 
 Every process keeps the collections and the settings in memory. Each change to them bumps its
 counter in the same transaction that makes the change, so a process that reads a counter higher
@@ -19,11 +20,15 @@ from typing import Literal
 
 from bastion.store.database import Executor
 
-Kind = Literal["schema", "settings"]
+Kind = Literal["schema", "settings", "outbox"]
 
 # The `_params` rows (PocketBase keeps only `settings` there; these names cannot clash with it)
-_PARAM_IDS: dict[Kind, str] = {"schema": "bastion_schema_version", "settings": "bastion_settings_version"}
-_READ_SQL = 'SELECT "id", "value" FROM "_params" WHERE "id" IN (?, ?)'
+_PARAM_IDS: dict[Kind, str] = {
+    "schema": "bastion_schema_version",
+    "settings": "bastion_settings_version",
+    "outbox": "bastion_outbox_version",
+}
+_READ_SQL = 'SELECT "id", "value" FROM "_params" WHERE "id" IN (?, ?, ?)'
 _BUMP_SQL = {
     "sqlite": 'INSERT INTO "_params" ("id", "value", "created", "updated") VALUES (?, 1, ?, ?) '
     'ON CONFLICT ("id") DO UPDATE SET "value" = "value" + 1, "updated" = excluded."updated" '
@@ -38,16 +43,17 @@ _BUMP_SQL = {
 class Stamp:
     schema: int = 0
     settings: int = 0
+    outbox: int = 0
 
     def newer_than(self, other: Stamp) -> bool:
-        return self.schema > other.schema or self.settings > other.settings
+        return self.schema > other.schema or self.settings > other.settings or self.outbox > other.outbox
 
 
 async def read_stamp(db: Executor) -> Stamp:
     """The counters as committed now (0 for one never bumped)."""
-    rows = await db.fetch_all(_READ_SQL, (_PARAM_IDS["schema"], _PARAM_IDS["settings"]))
+    rows = await db.fetch_all(_READ_SQL, tuple(_PARAM_IDS.values()))
     values = {r["id"]: int(r["value"]) for r in rows}
-    return Stamp(values.get(_PARAM_IDS["schema"], 0), values.get(_PARAM_IDS["settings"], 0))
+    return Stamp(*(values.get(param, 0) for param in _PARAM_IDS.values()))
 
 
 async def bump(tx: Executor, kind: Kind, now: str = "") -> int:

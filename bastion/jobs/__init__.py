@@ -1,0 +1,16 @@
+"""Background work: a durable job queue in the database (the outbox), its runner, and cron.
+
+queue        JobQueue: enqueue in the caller's transaction, handler registration, counts, retry
+runner       JobRunner: one per process; claims due jobs, runs them with timeouts, retries
+backoff      the delay before a failed job's next attempt (exponential, jittered, capped)
+cron         CronScheduler: jobs by id on a PocketBase cron expression, each tick enqueued once
+
+docs/jobs.md states the guarantees. jobs/ imports core, mail, store, bus and config only; the App
+wires in what the crons call (log retention, the OTP/MFA sweep).
+"""
+
+from bastion.jobs.cron import CronEntry, CronScheduler
+from bastion.jobs.queue import Job, JobInfo, JobQueue, PermanentJobError
+from bastion.jobs.runner import JobRunner
+
+__all__ = ["CronEntry", "CronScheduler", "Job", "JobInfo", "JobQueue", "JobRunner", "PermanentJobError"]

@@ -1,0 +1,37 @@
+"""The cron jobs every Bastion has, as PocketBase lists them (GET /api/crons on 0.40's binary):
+same ids, expressions and order. The App passes what each one does (jobs/ never imports logs/ or
+auth/)."""
+
+from __future__ import annotations
+
+from bastion.jobs.cron import CronRun, CronScheduler
+
+LOGS_CLEANUP = "__pbLogsCleanup__"
+DB_OPTIMIZE = "__pbDBOptimize__"
+MFA_CLEANUP = "__pbMFACleanup__"
+OTP_CLEANUP = "__pbOTPCleanup__"
+
+EXPRESSIONS = {
+    LOGS_CLEANUP: "0 */6 * * *",
+    DB_OPTIMIZE: "0 0 * * *",
+    MFA_CLEANUP: "0 * * * *",
+    OTP_CLEANUP: "0 * * * *",
+}
+
+
+def add_builtin_crons(
+    scheduler: CronScheduler,
+    *,
+    logs_cleanup: CronRun,
+    db_optimize: CronRun,
+    mfa_cleanup: CronRun,
+    otp_cleanup: CronRun,
+) -> None:
+    runs = {
+        LOGS_CLEANUP: logs_cleanup,
+        DB_OPTIMIZE: db_optimize,
+        MFA_CLEANUP: mfa_cleanup,
+        OTP_CLEANUP: otp_cleanup,
+    }
+    for cron_id, expression in EXPRESSIONS.items():
+        scheduler.add(cron_id, expression, runs[cron_id])
