@@ -357,7 +357,12 @@ def load_config(
 def describe() -> list[tuple[str, str, str, str]]:
     """(name, env var, default, help) for docs and `--help`."""
     return [
-        (f.name, f"BASTION_{f.name.upper()}", _default(f.default, f.default_factory), f.metadata.get("help", ""))
+        (
+            f.name,
+            f"BASTION_{f.name.upper()}",
+            _default(f.default, f.default_factory),
+            f.metadata.get("help", ""),
+        )
         for f in fields(Config)
     ]
 

@@ -7,7 +7,7 @@ JSON. Each sink is checked at start, and an error names the setting, the sink an
     name = "orders-to-rabbit"
     url = "amqp://guest:guest@127.0.0.1:5672/"
     target = "bastion.events"          # RabbitMQ: the exchange (durable, topic)
-    collections = ["orders"]           # empty or absent: every collection
+    collections = ["orders"]           # empty or absent: every collection but the system ones (_…)
     events = ["create", "update"]      # create, update, delete; empty or absent: all three
 
 For NATS the target is `STREAM` or `STREAM:subject.prefix`; for Redis the stream key, with an
@@ -31,6 +31,7 @@ SCHEMES = {
     "rediss": "redis",
 }
 EVENTS = ("create", "update", "delete")
+_ACTIONS = {"record.created": "create", "record.updated": "update", "record.deleted": "delete"}
 _KEYS = {"name", "url", "target", "collections", "events", "max_len"}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _STREAM = re.compile(r"^[^.*>\s/\\]+$")  # JetStream stream names: no dots, wildcards, spaces, slashes
@@ -46,7 +47,7 @@ class EventSinkConfig:
     name: str
     url: str
     target: str
-    collections: tuple[str, ...] = ()  # empty: every collection
+    collections: tuple[str, ...] = ()  # empty: every collection not starting with "_"
     events: tuple[str, ...] = ()  # of EVENTS; empty: all
     max_len: int = 0  # Redis only: MAXLEN ~ on XADD; 0: unbounded
 
@@ -55,16 +56,19 @@ class EventSinkConfig:
         """rabbitmq, nats or redis."""
         return SCHEMES[self.url.split("://", 1)[0].lower()]
 
+    def takes_collection(self, collection: str) -> bool:
+        """Whether some event of `collection` goes to this sink: a named collection, or, with no
+        names, every collection but the system ones (`_…`), as for webhooks."""
+        if self.collections:
+            return collection in self.collections
+        return not collection.startswith("_")
+
     def wants(self, collection: str, event_type: str) -> bool:
         """Whether a `record.created|updated|deleted` event of `collection` goes to this sink."""
-        action = {"record.created": "create", "record.updated": "update", "record.deleted": "delete"}.get(
-            event_type
-        )
-        if action is None:
+        action = _ACTIONS.get(event_type)
+        if action is None or (self.events and action not in self.events):
             return False
-        if self.events and action not in self.events:
-            return False
-        return not self.collections or collection in self.collections
+        return self.takes_collection(collection)
 
 
 def parse_event_sinks(raw: Any, origin: str) -> list[EventSinkConfig]:

@@ -9,9 +9,15 @@ for JetStream's acknowledgement (the stream has stored it).
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import contextlib
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from bastion.jobs.sinks.sink import EventSink, SinkMessage
+
+T = TypeVar("T")
 
 
 def split_target(target: str) -> tuple[str, str]:
@@ -20,22 +26,50 @@ def split_target(target: str) -> tuple[str, str]:
     return stream, prefix or stream
 
 
-class JetStreamSink(EventSink[Any]):
+@dataclass
+class _Nats:
+    nc: Any
+    js: Any
+    # Set when the client notices its connection is gone: a request waiting for its ack would
+    # otherwise wait out the whole timeout, since nats-py leaves it pending on a closed connection.
+    closed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def until_closed(self, operation: Awaitable[T]) -> T:
+        waiting = asyncio.ensure_future(operation)
+        closing = asyncio.ensure_future(self.closed.wait())
+        try:
+            await asyncio.wait({waiting, closing}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            closing.cancel()
+            if not waiting.done():
+                waiting.cancel()
+            with contextlib.suppress(BaseException):
+                await closing
+        if waiting.cancelled() or not waiting.done():
+            raise ConnectionError("the connection to NATS closed before JetStream acknowledged")
+        return waiting.result()
+
+
+class JetStreamSink(EventSink[_Nats]):
     kind = "NATS JetStream"
 
     def __init__(self, name: str, url: str, target: str, *, timeout: float = 10.0) -> None:
         super().__init__(name, url, target, timeout=timeout)
         self.stream, self.prefix = split_target(target)
 
-    async def _open(self) -> Any:
+    async def _open(self) -> _Nats:
         import nats  # 0.3 s to import: only when a NATS sink is configured
         from nats.errors import NoServersError
         from nats.js.errors import NotFoundError
 
         errors: list[Exception] = []
+        closed = asyncio.Event()
 
         async def remember(exc: Exception) -> None:  # instead of the client's traceback on stderr
             errors.append(exc)
+
+        async def on_closed() -> None:
+            closed.set()
 
         # No reconnect loop inside the client: a dropped connection fails the publish at once
         # (SinkError, the job retries) and the next publish connects anew. One attempt per
@@ -48,9 +82,13 @@ class JetStreamSink(EventSink[Any]):
                 max_reconnect_attempts=1,
                 reconnect_time_wait=0.05,
                 error_cb=remember,
+                disconnected_cb=on_closed,
+                closed_cb=on_closed,
             )
         except NoServersError:
-            raise ConnectionError(f"cannot connect: {errors[-1] if errors else 'no server answered'}") from None
+            raise ConnectionError(
+                f"cannot connect: {errors[-1] if errors else 'no server answered'}"
+            ) from None
         try:
             js = nc.jetstream(timeout=self.timeout)
             try:
@@ -60,17 +98,20 @@ class JetStreamSink(EventSink[Any]):
         except BaseException:
             await nc.close()
             raise
-        return (nc, js)
+        return _Nats(nc, js, closed)
 
-    async def _send(self, client: Any, message: SinkMessage) -> None:
-        _, js = client
-        await js.publish(
-            f"{self.prefix}.{message.routing_key}",
-            message.body,
-            stream=self.stream,  # JetStream refuses rather than storing it in another stream
-            headers={"Nats-Msg-Id": message.id, "Bastion-Event-Type": message.type},
+    async def _send(self, client: _Nats, message: SinkMessage) -> None:
+        await client.until_closed(
+            client.js.publish(
+                f"{self.prefix}.{message.routing_key}",
+                message.body,
+                stream=self.stream,  # JetStream refuses rather than storing it in another stream
+                headers={"Nats-Msg-Id": message.id, "Bastion-Event-Type": message.type},
+            )
         )
 
-    async def _close_client(self, client: Any) -> None:
-        nc, _ = client
-        await nc.close()
+    async def _close_client(self, client: _Nats) -> None:
+        await client.nc.close()
+
+    def _usable(self, client: _Nats) -> bool:
+        return bool(client.nc.is_connected) and not client.closed.is_set()

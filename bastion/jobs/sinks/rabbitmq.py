@@ -39,9 +39,7 @@ class RabbitMqSink(EventSink[_Amqp]):
         )
         try:
             channel = await connection.channel(publisher_confirms=True)
-            exchange = await channel.declare_exchange(
-                self.target, aio_pika.ExchangeType.TOPIC, durable=True
-            )
+            exchange = await channel.declare_exchange(self.target, aio_pika.ExchangeType.TOPIC, durable=True)
         except BaseException:
             await connection.close()
             raise
@@ -64,3 +62,6 @@ class RabbitMqSink(EventSink[_Amqp]):
 
     async def _close_client(self, client: _Amqp) -> None:
         await client.connection.close()
+
+    def _usable(self, client: _Amqp) -> bool:
+        return not (client.connection.is_closed or client.channel.is_closed)

@@ -15,9 +15,7 @@ from bastion.jobs.sinks.sink import EventSink, SinkMessage
 class RedisStreamSink(EventSink[Any]):
     kind = "Redis"
 
-    def __init__(
-        self, name: str, url: str, target: str, *, timeout: float = 10.0, max_len: int = 0
-    ) -> None:
+    def __init__(self, name: str, url: str, target: str, *, timeout: float = 10.0, max_len: int = 0) -> None:
         super().__init__(name, url, target, timeout=timeout)
         self.max_len = max_len
 
@@ -25,7 +23,10 @@ class RedisStreamSink(EventSink[Any]):
         import redis.asyncio as redis_asyncio  # 0.6 s to import: only when a Redis sink is configured
 
         client = redis_asyncio.from_url(
-            self.url, socket_connect_timeout=self.timeout, socket_timeout=self.timeout
+            self.url,
+            socket_connect_timeout=self.timeout,
+            socket_timeout=self.timeout,
+            client_name=f"bastion-sink:{self.name}",  # how an operator (or a test) finds it in CLIENT LIST
         )
         try:
             await client.ping()  # a Redis that is down fails here, naming the cause
@@ -35,10 +36,13 @@ class RedisStreamSink(EventSink[Any]):
         return client
 
     async def _send(self, client: Any, message: SinkMessage) -> None:
-        fields = {"id": message.id, "type": message.type, "collection": message.collection, "body": message.body}
-        await client.xadd(
-            self.target, fields, maxlen=self.max_len or None, approximate=True
-        )
+        fields = {
+            "id": message.id,
+            "type": message.type,
+            "collection": message.collection,
+            "body": message.body,
+        }
+        await client.xadd(self.target, fields, maxlen=self.max_len or None, approximate=True)
 
     async def _close_client(self, client: Any) -> None:
         await client.aclose()

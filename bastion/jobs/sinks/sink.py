@@ -70,20 +70,34 @@ class EventSink(ABC, Generic[Client]):
         return f"<{type(self).__name__} {self.name!r} {redact(self.url)} {self.target!r}>"
 
     async def publish(self, message: SinkMessage) -> None:
-        """Returns once the broker has acknowledged `message`; raises SinkError otherwise."""
-        client: Client | None = None
+        """Returns once the broker has acknowledged `message`; raises SinkError otherwise.
+
+        A connection kept from an earlier publish that fails (the broker closed it, a restart, an
+        idle timeout on the way) is replaced and the message sent once more on the new one, within
+        the same time bound; a broker that is really down then fails the reconnect."""
         try:
             async with asyncio.timeout(self.timeout):
-                client = await self._connected()
-                await self._send(client, message)
+                reused = self._client is not None
+                try:
+                    await self._send_once(message)
+                except Exception:
+                    if not reused:
+                        raise
+                    await self._send_once(message)
         except Exception as exc:
-            if client is not None:
-                await self._drop(client)
             reason = "no answer in time" if isinstance(exc, TimeoutError) else _reason(exc)
             raise SinkError(
                 f"event sink {self.name!r} could not publish event {message.id} to {self.kind} "
                 f"{redact(self.url)} ({self.target}): {reason}"
             ) from exc
+
+    async def _send_once(self, message: SinkMessage) -> None:
+        client = await self._connected()
+        try:
+            await self._send(client, message)
+        except BaseException:
+            await self._drop(client)  # the next attempt opens a new connection
+            raise
 
     async def close(self) -> None:
         client, self._client = self._client, None
@@ -92,9 +106,12 @@ class EventSink(ABC, Generic[Client]):
                 await self._close_client(client)
 
     async def _connected(self) -> Client:
-        if self._client is not None:
-            return self._client
-        async with self._connecting:  # concurrent first publishes open one connection
+        client = self._client
+        if client is not None and self._usable(client):
+            return client
+        async with self._connecting:  # concurrent publishes open one connection
+            if self._client is not None and not self._usable(self._client):
+                await self._drop(self._client)  # closed under us: by the broker, or a network fault
             if self._client is None:
                 self._client = await self._open()
             return self._client
@@ -116,6 +133,10 @@ class EventSink(ABC, Generic[Client]):
 
     @abstractmethod
     async def _close_client(self, client: Client) -> None: ...
+
+    def _usable(self, client: Client) -> bool:
+        """False when the client already knows its connection is closed."""
+        return True
 
 
 def _reason(exc: BaseException) -> str:
