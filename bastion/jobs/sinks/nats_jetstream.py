@@ -101,14 +101,22 @@ class JetStreamSink(EventSink[_Nats]):
         return _Nats(nc, js, closed)
 
     async def _send(self, client: _Nats, message: SinkMessage) -> None:
-        await client.until_closed(
-            client.js.publish(
-                f"{self.prefix}.{message.routing_key}",
-                message.body,
-                stream=self.stream,  # JetStream refuses rather than storing it in another stream
-                headers={"Nats-Msg-Id": message.id, "Bastion-Event-Type": message.type},
+        from nats.js.errors import NoStreamResponseError
+
+        subject = f"{self.prefix}.{message.routing_key}"
+        try:
+            await client.until_closed(
+                client.js.publish(
+                    subject,
+                    message.body,
+                    stream=self.stream,  # JetStream refuses rather than storing it in another stream
+                    headers={"Nats-Msg-Id": message.id, "Bastion-Event-Type": message.type},
+                )
             )
-        )
+        except NoStreamResponseError:
+            raise LookupError(
+                f"no JetStream stream takes subject {subject} (stream {self.stream} must cover {self.prefix}.>)"
+            ) from None
 
     async def _close_client(self, client: _Nats) -> None:
         await client.nc.close()

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from bastion.config_sinks import EventSinkConfig
+from bastion.jobs.backoff import exponential_backoff
 from bastion.jobs.outbox import OutboxEvent, OutboxJob
 from bastion.jobs.queue import Job, PermanentJobError
 from bastion.jobs.sinks.nats_jetstream import JetStreamSink
@@ -35,9 +36,11 @@ PUBLISH = "sink.publish"
 # (SINK_TIMEOUT) inside the job's (PUBLISH_TIMEOUT), so a hung broker fails as SinkError first.
 SINK_TIMEOUT = 10.0
 PUBLISH_TIMEOUT = 20.0
-# A broker outage is retried with the queue's back-off (exponential, capped) for this many
-# attempts, hours in all, before the job is dead with the last error kept.
-PUBLISH_MAX_ATTEMPTS = 20
+# A broker outage is retried with exponential back-off capped at five minutes, so events flow
+# again within minutes of the broker's return (the queue's default cap is an hour), for this many
+# attempts (4 to 8 hours of outage) before the job is dead with the last error kept.
+PUBLISH_MAX_ATTEMPTS = 100
+PUBLISH_BACKOFF_CAP = 300.0
 
 Closer = Callable[[], Awaitable[None]]
 
@@ -105,7 +108,13 @@ def attach_sinks(jobs: JobQueue, outbox: Outbox, sinks_config: Iterable[EventSin
     removed are dead-lettered with the reason instead of waiting forever."""
     configs = tuple(sinks_config)
     publisher = SinkPublisher({c.name: open_sink(c) for c in configs})
-    jobs.register(PUBLISH, publisher, timeout=PUBLISH_TIMEOUT, max_attempts=PUBLISH_MAX_ATTEMPTS)
+    jobs.register(
+        PUBLISH,
+        publisher,
+        timeout=PUBLISH_TIMEOUT,
+        max_attempts=PUBLISH_MAX_ATTEMPTS,
+        backoff=exponential_backoff(cap=PUBLISH_BACKOFF_CAP),
+    )
     if configs:
         outbox.add_route(SinkRoute(configs))
         log.info("record events go to %s", ", ".join(f"{c.name} ({c.kind})" for c in configs))

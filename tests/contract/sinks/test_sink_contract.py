@@ -209,7 +209,19 @@ async def test_a_connection_the_broker_closes_recovers_on_the_next_publish(harne
     name = f"kill-{harness.target.replace(':', '-')}"
     sink = harness.sink(name=name)
     await publish(sink, message(1))
-    await KILLERS[harness.broker](name)  # type: ignore[misc]
+    await KILLERS[harness.broker](name)
     await publish(sink, message(2))
     got = await harness.consumer.wait_for(2)
     assert [i for i, _, _ in got] == ["evt_test0001", "evt_test0002"]
+
+
+async def test_a_jetstream_stream_that_does_not_cover_the_prefix_is_named(harness):
+    if harness.broker != "nats":
+        pytest.skip("JetStream only: a stream made beforehand for other subjects")
+    stream = harness.target.partition(":")[0]
+    await harness.consumer.js.add_stream(name=stream, subjects=[f"other_{stream.lower()}.>"])
+    sink = harness.sink()
+    with pytest.raises(
+        SinkError, match=rf"no JetStream stream takes subject .* \(stream {stream} must cover"
+    ):
+        await publish(sink, message(1))
