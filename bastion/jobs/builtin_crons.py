@@ -1,5 +1,5 @@
 """The cron jobs every Bastion has, as PocketBase lists them (GET /api/crons on 0.40's binary):
-same ids, expressions and order. The App passes what each one does (jobs/ never imports logs/ or
+same ids, expressions and order (the order they are added in, which the list keeps). The App passes what each one does (jobs/ never imports logs/ or
 auth/)."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ MFA_CLEANUP = "__pbMFACleanup__"
 OTP_CLEANUP = "__pbOTPCleanup__"
 
 EXPRESSIONS = {
-    LOGS_CLEANUP: "0 */6 * * *",
     DB_OPTIMIZE: "0 0 * * *",
     MFA_CLEANUP: "0 * * * *",
     OTP_CLEANUP: "0 * * * *",
+    LOGS_CLEANUP: "0 */6 * * *",
 }
 
 
