@@ -22,6 +22,7 @@ from bastion.auth.oauth2.provider_client import DocumentCache
 from bastion.bus import EventBus
 from bastion.config import Config
 from bastion.core.auth_index_repair import repair_auth_indexes
+from bastion.core.collection_model import Collection
 from bastion.core.collection_service import CollectionService
 from bastion.core.datetime_format import now_str
 from bastion.core.record_service import RecordService
@@ -33,6 +34,9 @@ from bastion.files import FileService
 from bastion.files.file_thumbs import Thumbnailer
 from bastion.jobs import CronScheduler, JobQueue, JobRunner
 from bastion.jobs.builtin_crons import add_builtin_crons
+from bastion.jobs.outbox import Outbox
+from bastion.jobs.webhooks.delivery import WebhookDelivery
+from bastion.jobs.webhooks.setup import attach_webhooks
 from bastion.realtime.node_bridge import NodeBridge
 from bastion.realtime.oauth2_relay import OAuth2Relay
 from bastion.store import Database, Executor, open_database
@@ -92,6 +96,10 @@ class App:
         self.crons: CronScheduler
         self._job_runner: JobRunner | None = None
         self._jobs_started = False
+        # Record changes → jobs in the writing transaction (jobs/outbox.py): webhooks' route and
+        # their deliveries, wired once the queue is open.
+        self.outbox: Outbox
+        self.webhook_delivery: WebhookDelivery
 
     @property
     def db(self) -> Database:
@@ -144,6 +152,7 @@ class App:
         await self._load_settings()
         self.stamp.loaded("schema", loaded.schema)
         self.stamp.loaded("settings", loaded.settings)
+        self.stamp.loaded("outbox", loaded.outbox)
         if not self._db.sql.runs_inline:  # a read that suspends can serve every request waiting
             self._stamp_reader = SharedStampReader(self._db)
         self.realtime = hub = realtime.attach(self)
@@ -171,6 +180,9 @@ class App:
     async def _start_jobs(self) -> None:
         self.jobs = await JobQueue.open(self.db)
         self.crons = CronScheduler(self.jobs)
+        self.outbox = Outbox(self.jobs, self.registry)
+        self.webhook_delivery = attach_webhooks(self, self.jobs, self.outbox, self.stamp)
+        self.records.outbox = self.outbox
         add_builtin_crons(
             self.crons,
             logs_cleanup=self._logs_cleanup,
@@ -198,6 +210,8 @@ class App:
             if self._job_runner is not None:
                 await self._job_runner.stop()
                 self._job_runner = None
+            self.records.outbox = None
+            await self.webhook_delivery.close()
             self._jobs_started = False
         if self._auth_janitor is not None:
             self._auth_janitor.close()
@@ -258,10 +272,15 @@ class App:
             seen = self.registry.generation
             collections = await self.collections.read_all()
             if self.registry.generation == seen:
-                self.registry.replace(collections)
+                self._replace_schema(collections)
                 return True
-        self.registry.replace(collections)
+        self._replace_schema(collections)
         return False
+
+    def _replace_schema(self, collections: list[Collection]) -> None:
+        self.registry.replace(collections)
+        if self._jobs_started:  # a webhook collection may have appeared: routes look again
+            self.outbox.invalidate()
 
     async def refresh_if_stale(self) -> None:
         """Pick up collection and settings changes other workers or nodes have committed, before
@@ -294,6 +313,10 @@ class App:
             if seen.settings > known.settings:
                 await self._load_settings()
                 self.stamp.loaded("settings", seen.settings)
+            if seen.outbox > known.outbox:  # webhooks changed elsewhere: read them again
+                if self._jobs_started:
+                    self.outbox.invalidate()
+                self.stamp.loaded("outbox", seen.outbox)
 
     # ---- settings -----------------------------------------------------------------------------
 

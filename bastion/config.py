@@ -178,7 +178,13 @@ class Config:
         },
     )
     webhooks_max_attempts: int = field(
-        default=8, metadata={"help": "attempts at delivering one event to one webhook before it is dead"}
+        default=10, metadata={"help": "attempts at delivering one event to one webhook before it is dead"}
+    )
+    webhooks_retry_delay: float = field(
+        default=10.0,
+        metadata={
+            "help": "seconds before a failed webhook delivery is retried; doubled after each retry, at most an hour"
+        },
     )
     webhooks_allow_private: bool = field(
         default=False,
@@ -249,6 +255,8 @@ class Config:
             raise ConfigError(f"{self.origin('db_pool_size')} must be at least 1")
         if self.webhooks_timeout <= 0:
             raise ConfigError(f"{self.origin('webhooks_timeout')} must be a positive number of seconds")
+        if self.webhooks_retry_delay < 0:
+            raise ConfigError(f"{self.origin('webhooks_retry_delay')} must be 0 or more seconds")
         if self.webhooks_max_attempts < 1:
             raise ConfigError(f"{self.origin('webhooks_max_attempts')} must be at least 1")
         if self.jobs_concurrency < 0:

@@ -15,6 +15,7 @@ outbox_overhead.py measures it.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -33,12 +34,12 @@ EVENT_TYPES: dict[str, str] = {
     "update": "record.updated",
     "delete": "record.deleted",
 }
-_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
 def new_event_id() -> str:
-    """`evt_` and 24 random characters (~143 bits): unique per change, kept across retries."""
-    return "evt_" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(24))
+    """`evt_` and 24 random URL-safe characters (144 bits): unique per change, kept across
+    retries. (token_urlsafe: 1 µs; 24 `secrets.choice` draws cost 40.)"""
+    return "evt_" + secrets.token_urlsafe(18)
 
 
 def utc_timestamp() -> str:
@@ -120,17 +121,21 @@ class Outbox:
     def __init__(self, queue: JobEnqueuer, registry: SchemaRegistry) -> None:
         self.queue = queue
         self.registry = registry
-        self._routes: list[OutboxRoute] = []
+        # each route with its `wants` when it has one (a runtime-checked isinstance costs ~3 µs:
+        # asked once here, never per write)
+        self._routes: list[tuple[OutboxRoute, Callable[[str], bool] | None]] = []
+        self._caching: list[CachingRoute] = []
 
     def add_route(self, route: OutboxRoute) -> None:
-        self._routes.append(route)
+        self._routes.append((route, route.wants if isinstance(route, FilteringRoute) else None))
+        if isinstance(route, CachingRoute):
+            self._caching.append(route)
 
     def invalidate(self) -> None:
         """What the routes deliver to changed (the `outbox` or the schema stamp moved on):
         routes that cache their configuration read it again."""
-        for route in self._routes:
-            if isinstance(route, CachingRoute):
-                route.invalidate()
+        for route in self._caching:
+            route.invalidate()
 
     async def record_changed(
         self, tx: Executor, action: Action, record: Record, before: Record | None
@@ -138,7 +143,7 @@ class Outbox:
         if not self._routes:
             return
         name = record.collection.name
-        routes = [r for r in self._routes if not isinstance(r, FilteringRoute) or r.wants(name)]
+        routes = [route for route, wants in self._routes if wants is None or wants(name)]
         if not routes:
             return
         event = OutboxEvent(
