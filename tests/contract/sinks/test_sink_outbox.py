@@ -1,6 +1,5 @@
 """Record writes through the API reach a real broker through the outbox and the job queue, on
-SQLite and PostgreSQL, as the App wires it: `attach_sinks(app.jobs, outbox, config.event_sinks)`
-with the outbox as RecordService's change hook. A broker that is down delays the events; the
+SQLite and PostgreSQL, as the App wires it: `attach_sinks(app.jobs, app.outbox, config.event_sinks)`. A broker that is down delays the events; the
 writes are not slowed or failed, and every event arrives once it is back.
 """
 
@@ -13,7 +12,6 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bastion.config_sinks import EventSinkConfig
-from bastion.jobs.outbox import Outbox
 from bastion.jobs.sinks.route import attach_sinks
 from tests.conftest import skip_or_fail
 from tests.contract.sinks.brokers import HOST, PORTS, SAFETY_TIMEOUT, Consumer, new_target, open_consumer, url
@@ -35,12 +33,11 @@ async def broker(request: pytest.FixtureRequest) -> AsyncIterator[tuple[str, str
 
 
 async def wired(api, broker_name: str, target: str, port: int | None = None):
-    """The App's outbox with one sink for `posts` (create and update) attached."""
+    """The App's outbox with one sink for `posts` (create and update) attached, as App.start
+    will do with `config.event_sinks`."""
     app = api.app
-    outbox = Outbox(app.jobs, app.registry)
-    app.records.outbox = outbox
     sink = EventSinkConfig("e2e", url(broker_name, port), target, ("posts",), ("create", "update"))
-    return attach_sinks(app.jobs, outbox, [sink])
+    return attach_sinks(app.jobs, app.outbox, [sink])
 
 
 async def test_record_writes_arrive_at_the_broker_as_events(api, broker):
