@@ -4,7 +4,7 @@ No HTTP here. `await App(config).start()` opens the database, creates the system
 default collections on first start, and loads the schema; `stop()` closes everything.
 
 This is the composition root: it builds core's services and attaches the features (realtime,
-request logs, rate limits, the auth janitor), which see it through core's `App` protocol
+request logs, rate limits, the auth janitor, the job queue with its runner and crons), which see it through core's `App` protocol
 (core/app_protocol.py) and never import this module. Only cli/ and api/ import it.
 """
 
@@ -210,7 +210,7 @@ class App:
             if self._job_runner is not None:
                 await self._job_runner.stop()
                 self._job_runner = None
-            self.records.outbox = None
+            # the outbox stays: a write still in flight enqueues its deliveries for a later run
             await self.webhook_delivery.close()
             self._jobs_started = False
         if self._auth_janitor is not None:

@@ -4,6 +4,7 @@ queue        JobQueue: enqueue in the caller's transaction, handler registration
 runner       JobRunner: one per process; claims due jobs, runs them with timeouts, retries
 backoff      the delay before a failed job's next attempt (exponential, jittered, capped)
 cron         CronScheduler: jobs by id on a PocketBase cron expression, each tick enqueued once
+builtin_crons  PocketBase's built-in cron ids and expressions, bound to what the App passes
 
 docs/jobs.md states the guarantees. jobs/ imports core, mail, store, bus and config only; the App
 wires in what the crons call (log retention, the OTP/MFA sweep).

@@ -73,6 +73,11 @@ class OutboxJob:
 
 
 class OutboxRoute(Protocol):
+    """Where record changes may go (webhooks, a broker sink). Every route sees every change,
+    system collections included: `_webhooks` records carry their secrets (the export is a
+    superuser's), so a route that sends "every collection" should skip names starting with `_`
+    unless they were named, as the webhook route does."""
+
     async def jobs_for(self, ex: Executor, event: OutboxEvent) -> list[OutboxJob]:
         """The jobs `event` causes (inside the writing transaction `ex`); [] for none."""
         ...

@@ -94,25 +94,36 @@ class JobKind:
     timeout: float
     max_attempts: int
     backoff: Backoff
-
-    @property
-    def visibility(self) -> float:
-        return self.timeout + VISIBILITY_MARGIN
+    visibility: float  # seconds a claim lasts: the timeout plus the queue's margin
 
 
 class JobQueue:
-    def __init__(self, db: Database, *, clock: Callable[[], float] = time.time) -> None:
-        """`clock`: unix seconds, for `run_at` (tests move it)."""
+    def __init__(
+        self,
+        db: Database,
+        *,
+        clock: Callable[[], float] = time.time,
+        visibility_margin: float = VISIBILITY_MARGIN,
+    ) -> None:
+        """`clock`: unix seconds, for `run_at`; `visibility_margin`: how long past its timeout a
+        claimed job waits before another runner may take it over (tests shorten it)."""
         self.db = db
         self.clock = clock
+        self.visibility_margin = visibility_margin
         self.kinds: dict[str, JobKind] = {}
         self._listeners: list[Callable[[], None]] = []
 
     @classmethod
-    async def open(cls, db: Database, *, clock: Callable[[], float] = time.time) -> JobQueue:
+    async def open(
+        cls,
+        db: Database,
+        *,
+        clock: Callable[[], float] = time.time,
+        visibility_margin: float = VISIBILITY_MARGIN,
+    ) -> JobQueue:
         """The queue on `db`, its table created if missing (every start; upgrades a data dir)."""
         await job_queue.create_jobs_table(db)
-        return cls(db, clock=clock)
+        return cls(db, clock=clock, visibility_margin=visibility_margin)
 
     def register(
         self,
@@ -128,7 +139,9 @@ class JobQueue:
         own), waiting `backoff(attempt)` seconds after a failed one."""
         if timeout <= 0 or max_attempts < 1:
             raise ValueError("a job kind needs a positive timeout and at least one attempt")
-        self.kinds[kind] = JobKind(handler, timeout, max_attempts, backoff or exponential_backoff())
+        self.kinds[kind] = JobKind(
+            handler, timeout, max_attempts, backoff or exponential_backoff(), timeout + self.visibility_margin
+        )
         self._wake()  # jobs of this kind may already be waiting
 
     def unregister(self, kind: str) -> None:

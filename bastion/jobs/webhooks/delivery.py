@@ -78,11 +78,18 @@ class WebhookDelivery:
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
+            cfg = self.app.config
             self._client = httpx.AsyncClient(
                 follow_redirects=False,
-                timeout=httpx.Timeout(self.app.config.webhooks_timeout),
+                timeout=httpx.Timeout(cfg.webhooks_timeout),
                 trust_env=False,  # no proxy from the environment: the checked address is the one used
                 headers={"user-agent": USER_AGENT},
+                # Pinned targets are addresses: a pooled connection is keyed by the address, so
+                # one opened (and its certificate checked) for one name could carry another
+                # name's request on a shared IP. No keep-alive then; a connection per attempt.
+                limits=httpx.Limits(
+                    max_connections=100, max_keepalive_connections=20 if cfg.webhooks_allow_private else 0
+                ),
             )
         return self._client
 

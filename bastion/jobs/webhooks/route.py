@@ -138,6 +138,8 @@ def _check(event: OutboxEvent) -> None:
         valid_url = False
     if not valid_url:
         errors["url"] = field_error("validation_invalid_url", "Must be an http or https URL.")
+    if not record.get("secret"):  # generated on create; an update may not blank it
+        errors["secret"] = field_error("validation_required", "Cannot be blank.")
     names = record.get("collections")
     if names is not None and not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
         errors["collections"] = field_error(

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 RETRY_CAP = 3600.0
 # time to log the attempt after the receiver's own timeout
-_LOGGING_MARGIN = 30.0
+_LOGGING_MARGIN = 10.0
 
 
 def retry_backoff(first: float, cap: float = RETRY_CAP) -> Backoff:

@@ -97,10 +97,15 @@ async def test_url_that_is_not_http_is_refused(hooks):
         assert "url" in r.json()["data"]
     r = await hooks.su("POST", "/api/collections/_webhooks/records", json={"url": "https://example.com/h"})
     assert r.status_code == 200
+    webhook_id = r.json()["id"]
     r = await hooks.su(
-        "PATCH", f"/api/collections/_webhooks/records/{r.json()['id']}", json={"url": "gopher://x"}
+        "PATCH", f"/api/collections/_webhooks/records/{webhook_id}", json={"url": "gopher://x"}
     )
     assert r.status_code == 400 and "url" in r.json()["data"]
+    r = await hooks.su("PATCH", f"/api/collections/_webhooks/records/{webhook_id}", json={"secret": ""})
+    assert r.status_code == 400 and "secret" in r.json()["data"]
+    r = await hooks.su("PATCH", f"/api/collections/_webhooks/records/{webhook_id}", json={"secret": "nope"})
+    assert r.status_code == 400 and "secret" in r.json()["data"]
 
 
 async def test_private_address_refused_unless_allowed(database_url, tmp_path: Path, receiver):

@@ -209,3 +209,45 @@ async def test_a_delayed_job_waits(queue: JobQueue) -> None:
         await asyncio.sleep(0.2)
         assert runner.running == 0
     assert (await queue.counts())["queued"] == 1
+
+
+async def test_a_claim_that_expired_on_its_last_attempt_is_dead_lettered(
+    queue: JobQueue, db: Database
+) -> None:
+    queue.register("crashy", _noop)
+    await queue.enqueue(db, "crashy", {}, max_attempts=2)
+    await db.execute(
+        'UPDATE "_jobs" SET "status" = \'running\', "attempts" = 2, "locked_until" = ?',
+        (queue.clock() - 1,),
+    )
+    async with running(queue):  # its housekeeping runs at start
+        await wait_until(lambda: _count(queue, "dead", 1), "the abandoned job is dead")
+    (dead,) = await queue.list_jobs(status="dead")
+    assert dead.last_error is not None and "last attempt" in dead.last_error
+
+
+async def test_done_jobs_are_purged_after_an_hour_and_free_their_key(queue: JobQueue, db: Database) -> None:
+    queue.register("once", _noop)
+    await queue.enqueue(db, "once", {}, key="tick-1")
+    await queue.enqueue(db, "once", {}, key="tick-2")
+    async with running(queue):
+        await wait_until(lambda: _count(queue, "done", 2), "both done")
+    assert not await queue.enqueue(db, "once", {}, key="tick-1")  # still de-duplicating
+    await db.execute('UPDATE "_jobs" SET "run_at" = ? WHERE "key" = ?', (queue.clock() - 3700, "tick-1"))
+    async with running(queue):
+        await wait_until(lambda: _count_is(queue, "done", 1), "the old done job is purged")
+    assert await queue.enqueue(db, "once", {}, key="tick-1")
+
+
+async def _count_is(queue: JobQueue, status: str, n: int) -> bool:
+    return (await queue.counts())[status] == n
+
+
+async def test_opening_the_queue_again_keeps_its_jobs(db: Database) -> None:
+    first = await JobQueue.open(db)
+    await first.enqueue(db, "kept", {"a": 1})
+    again = await JobQueue.open(db)  # every start creates the table if missing
+    (job,) = await again.list_jobs()
+    assert (job.kind, job.payload, job.status, job.attempts) == ("kept", {"a": 1}, "queued", 0)
+    assert await again.get_job(job.id) == job
+    assert await again.get_job("missing") is None
