@@ -137,3 +137,23 @@ async def test_redeliver_sends_the_same_event_again(hooks, receiver):
     assert got[1].body == first.body
     r = await hooks.su("POST", "/api/webhooks/deliveries/nosuchdelivery/redeliver")
     assert r.status_code == 404
+
+
+async def test_a_batch_naming_them_installs_them_first(hooks, receiver):
+    await hooks.su("PATCH", "/api/settings", json={"batch": {"enabled": True}})
+    r = await hooks.su(
+        "POST",
+        "/api/batch",
+        json={
+            "requests": [
+                {
+                    "method": "POST",
+                    "url": "/api/collections/_webhooks/records",
+                    "body": {"url": receiver.url, "active": True},
+                }
+            ]
+        },
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()[0]["body"]["secret"].startswith("whsec_")
+    assert (await _names(hooks)) >= WEBHOOK_COLLECTIONS
