@@ -6,3 +6,17 @@ the sink (`sink.EventSink`) and returns once the broker has acknowledged it. A b
 fails the job, which retries with back-off: events are delayed, never lost (at-least-once, with the
 event id on every message so consumers can de-duplicate).
 """
+
+from bastion.jobs.sinks.route import PUBLISH, SinkPublisher, SinkRoute, attach_sinks, open_sink
+from bastion.jobs.sinks.sink import EventSink, SinkError, SinkMessage
+
+__all__ = [
+    "PUBLISH",
+    "EventSink",
+    "SinkError",
+    "SinkMessage",
+    "SinkPublisher",
+    "SinkRoute",
+    "attach_sinks",
+    "open_sink",
+]
