@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from bastion.bus.pubsub import backend_kind
+from bastion.config_sinks import EventSinkConfig, SinkConfigError, parse_event_sinks
 
 
 def usable_cores() -> int:
@@ -192,6 +193,14 @@ class Config:
             "URL's deliveries fail with the reason logged)"
         },
     )
+    event_sinks: list[EventSinkConfig] = field(
+        default_factory=list,
+        metadata={
+            "help": "message brokers that receive record events (RabbitMQ, NATS JetStream, Redis "
+            "Streams): [[event_sinks]] tables with name, url, target, collections, events (env: a "
+            "JSON array); see docs/event-sinks.md"
+        },
+    )
 
     def __post_init__(self) -> None:
         # Where each setting's value came from, as a user would name it: `--db`,
@@ -285,10 +294,20 @@ class Config:
             raise ConfigError(f"{self.origin('log_format')} must be auto, json or text")
         if not self.log_access:
             raise ConfigError(f"{self.origin('log_access')} must be stderr, off or a file path")
+        self.event_sinks = _sinks(self.event_sinks, self.origin("event_sinks"))
         return self
 
 
+def _sinks(raw: Any, origin: str) -> list[EventSinkConfig]:
+    try:
+        return parse_event_sinks(raw, origin)
+    except SinkConfigError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def _coerce(name: str, raw: Any, target: Any) -> Any:
+    if isinstance(target, list):  # event_sinks: an array of tables, or JSON in the environment
+        return _sinks(raw, name)
     if isinstance(target, bool):
         if isinstance(raw, bool):
             return raw
@@ -346,6 +365,15 @@ def load_config(
 def describe() -> list[tuple[str, str, str, str]]:
     """(name, env var, default, help) for docs and `--help`."""
     return [
-        (f.name, f"BASTION_{f.name.upper()}", str(f.default), f.metadata.get("help", ""))
+        (
+            f.name,
+            f"BASTION_{f.name.upper()}",
+            _default(f.default, f.default_factory),
+            f.metadata.get("help", ""),
+        )
         for f in fields(Config)
     ]
+
+
+def _default(value: Any, factory: Any) -> str:
+    return str(factory() if value is MISSING and factory is not MISSING else value)
