@@ -35,6 +35,7 @@ from bastion.files.file_thumbs import Thumbnailer
 from bastion.jobs import CronScheduler, JobQueue, JobRunner
 from bastion.jobs.builtin_crons import add_builtin_crons
 from bastion.jobs.outbox import Outbox
+from bastion.jobs.sinks.route import attach_sinks
 from bastion.jobs.webhooks.delivery import WebhookDelivery
 from bastion.jobs.webhooks.setup import attach_webhooks
 from bastion.realtime.node_bridge import NodeBridge
@@ -183,6 +184,7 @@ class App:
         self.outbox = Outbox(self.jobs, self.registry)
         self.webhook_delivery = attach_webhooks(self, self.jobs, self.outbox, self.stamp)
         self.records.outbox = self.outbox
+        self._close_sinks = attach_sinks(self.jobs, self.outbox, self.config.event_sinks)
         add_builtin_crons(
             self.crons,
             logs_cleanup=self._logs_cleanup,
@@ -212,6 +214,7 @@ class App:
                 self._job_runner = None
             # the outbox stays: a write still in flight enqueues its deliveries for a later run
             await self.webhook_delivery.close()
+            await self._close_sinks()
             self._jobs_started = False
         if self._auth_janitor is not None:
             self._auth_janitor.close()
