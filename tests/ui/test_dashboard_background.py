@@ -133,6 +133,17 @@ def test_a_webhook_is_created_tested_and_its_delivery_redelivered(
     assert again.webhook_id == first.webhook_id and again.verified
     assert again.record["text"] == "hello"
 
+    p.get_by_role("button", name="Edit").click()
+    form = p.get_by_role("dialog")
+    expect(form.get_by_label("notes")).to_be_checked()
+    form.get_by_label("Updated").check()
+    form.get_by_label("Active").uncheck()
+    form.get_by_role("button", name="Save", exact=True).click()
+    expect(p.get_by_role("region", name="Webhook")).to_contain_text("No (paused)")
+    expect(p.get_by_role("region", name="Webhook")).to_contain_text("create, update")
+    p.get_by_role("link", name="Webhooks", exact=True).first.click()
+    expect(p.locator("table.data tbody tr")).to_contain_text("Paused")
+
 
 def test_a_dead_job_shows_its_error_and_is_retried(page: Page) -> None:
     p = page.page

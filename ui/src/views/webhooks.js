@@ -55,11 +55,11 @@ export function openWebhookEditor(hook, saved) {
   const names = store.collections.filter((c) => !c.name.startsWith('_')).map((c) => c.name);
   for (const name of draft.collections) if (!names.includes(name)) names.push(name);
   const toggle = (list, value, on) => { const at = list.indexOf(value); if (on && at < 0) list.push(value); if (!on && at >= 0) list.splice(at, 1); };
-  const checks = (legend, hint, items, list) => h('fieldset', { class: 'stack tight' }, h('legend', { class: 'label' }, legend),
-    h('span', { class: 'hint' }, hint),
-    items.length ? h('div', { class: 'chips' }, items.map(([value, label]) => h('label', { class: 'check' },
+  const checks = (legend, hint, items, list) => h('fieldset', { class: 'choices stack tight' }, h('legend', { class: 'label' }, legend),
+    items.length ? h('div', { class: 'choice-row' }, items.map(([value, label]) => h('label', { class: 'check' },
       h('input', { type: 'checkbox', value, checked: list.includes(value), onchange: (e) => toggle(list, value, e.target.checked) }), label)))
-      : h('p', { class: 'muted small' }, 'No collections yet.'));
+      : h('p', { class: 'muted small' }, 'No collections yet.'),
+    h('span', { class: 'hint' }, hint));
 
   const form = h('form', { id: 'webhook-form', class: 'stack', novalidate: true, onsubmit: async (e) => {
     e.preventDefault();
