@@ -218,3 +218,16 @@ def test_a_cron_is_listed_and_run_now(page: Page) -> None:
     p.get_by_role("link", name="Jobs").click()
     ran = p.locator("table.data tbody tr").filter(has_text="cron:__pbLogsCleanup__")
     refresh_until(page, ran.filter(has_text="done"), p.get_by_role("button", name="Refresh"))
+
+
+def test_the_jobs_page_on_a_phone(phone: Page) -> None:
+    p = phone.page
+    phone.sign_in()
+    p.get_by_role("button", name="Menu").click()
+    p.get_by_role("link", name="Jobs").click()
+    expect(p.locator("#sidebar")).not_to_be_in_viewport()
+    counts = p.get_by_role("list", name="Jobs per status")
+    for label in ("Dead", "Failed", "Queued", "Running", "Done"):
+        expect(counts.get_by_role("button", name=label)).to_be_in_viewport()
+    assert p.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scroll
+    phone.shot("25-phone-jobs")
