@@ -83,7 +83,7 @@ def test_a_webhook_is_created_tested_and_its_delivery_redelivered(
         create(client, "/api/collections", {"name": "notes", "fields": [{"name": "text", "type": "text"}]})
     p.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.sign_in()
-    p.get_by_role("link", name="Webhooks").click()
+    p.get_by_role("link", name="Webhooks", exact=True).click()
     expect(p.get_by_role("heading", name="Webhooks", exact=True)).to_be_visible()
     expect(p.get_by_text("No webhooks")).to_be_visible()
 
@@ -197,6 +197,14 @@ def test_a_dead_job_shows_its_error_and_is_retried(page: Page) -> None:
         refresh_until(page, done, p.get_by_role("button", name="Refresh"))
         expect(done.first).to_contain_text("done")
         expect(counts.get_by_role("button", name="Dead")).to_contain_text("0")
+
+        p.get_by_role("link", name="Webhooks", exact=True).click()
+        p.get_by_role("link", name="failing").click()
+        attempts = p.get_by_role("table", name="Deliveries").locator("tbody tr")
+        expect(attempts.filter(has_text="Not delivered")).to_contain_text("HTTP 500")
+        expect(attempts.filter(has_text="Delivered").filter(has_not_text="Not delivered")).to_contain_text(
+            "200"
+        )
     finally:
         failing.stop()
 

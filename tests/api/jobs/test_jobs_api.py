@@ -150,3 +150,14 @@ async def test_a_dead_job_shows_its_error_and_is_retried_to_done(api: ApiClient)
     assert (r.status_code, r.json()["message"]) == (400, "Only a dead job can be retried.")
     r = await api.su("POST", "/api/jobs/missing123/retry")
     assert (r.status_code, r.json()) == (404, NOT_FOUND)
+
+
+async def test_a_manual_cron_run_is_listed_with_its_payload(api: ApiClient) -> None:
+    async def nothing() -> None:
+        return None
+
+    api.app.crons.add("report", "0 0 1 1 *", nothing)
+    r = await api.su("POST", "/api/crons/report")
+    assert r.status_code == 204
+    done = await wait_for_status(api, "cron:report", "done")
+    assert (done["payload"], done["attempts"], done["maxAttempts"]) == ({"manual": True}, 1, 1)

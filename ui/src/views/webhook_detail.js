@@ -35,7 +35,8 @@ export async function renderWebhookDetail(main, id) {
         h('td', null, String(d.attempt ?? '')),
         h('td', { class: ['mono', d.statusCode ? `status-${String(d.statusCode)[0]}` : null] }, d.statusCode ? String(d.statusCode) : '—'),
         h('td', null, h('span', { class: ['badge', d.delivered ? 'success' : 'danger'] }, d.delivered ? 'Delivered' : 'Not delivered')),
-        h('td', { class: 'cell', title: d.error }, d.error || '—'),
+        h('td', { class: 'cell', title: d.error }, d.error || '—',
+          !d.delivered && d.nextAttempt ? h('div', { class: 'small muted' }, `next attempt ${fmtDate(d.nextAttempt)}`) : null),
         h('td', null, redeliverButton(d))))))),
     h('div', { class: 'pager' }, h('span', { class: 'grow' }, `${res.items.length} of ${res.totalItems}`)));
   }
