@@ -5,6 +5,7 @@ runner       JobRunner: one per process; claims due jobs, runs them with timeout
 backoff      the delay before a failed job's next attempt (exponential, jittered, capped)
 cron         CronScheduler: jobs by id on a PocketBase cron expression, each tick enqueued once
 builtin_crons  PocketBase's built-in cron ids and expressions, bound to what the App passes
+job_view     what a job shows in /api/jobs and the dashboard: never a payload's secrets
 
 docs/jobs.md states the guarantees. jobs/ imports core, mail, store, bus and config only; the App
 wires in what the crons call (log retention, the OTP/MFA sweep).

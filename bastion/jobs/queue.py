@@ -190,9 +190,13 @@ class JobQueue:
     async def list_jobs(
         self, *, status: str | None = None, kind: str | None = None, limit: int = 50, offset: int = 0
     ) -> list[JobInfo]:
-        """Jobs for a dashboard, the most recently updated first."""
+        """Jobs for a dashboard, the newest (last created) first."""
         rows = await job_queue.select_jobs(self.db, status=status, kind=kind, limit=limit, offset=offset)
         return [JobInfo.from_row(row) for row in rows]
+
+    async def count_jobs(self, *, status: str | None = None, kind: str | None = None) -> int:
+        """How many jobs `list_jobs` with the same filters pages through."""
+        return await job_queue.count_matching_jobs(self.db, status=status, kind=kind)
 
     async def get_job(self, job_id: str) -> JobInfo | None:
         row = await job_queue.select_job(self.db, job_id)

@@ -28,6 +28,9 @@ from bastion.store.database import Executor, Row
 
 TABLE = '"_jobs"'
 STATUSES = ("queued", "running", "done", "dead")
+# Not a status of its own: queued jobs waiting to retry after a failed attempt (a listing filter
+# and a count beside the statuses').
+FAILED = "failed"
 _COLUMNS = (
     '"id", "kind", "payload", "key", "status", "attempts", "max_attempts", "run_at", '
     '"locked_until", "locked_by", "last_error", "created", "updated"'
@@ -186,24 +189,38 @@ async def requeue_dead(ex: Executor, job_id: str, *, now: float, stamp: str) -> 
     return changed > 0
 
 
-async def select_jobs(
-    ex: Executor, *, status: str | None = None, kind: str | None = None, limit: int = 50, offset: int = 0
-) -> list[Row]:
-    """Jobs, the most recently updated first, optionally of one status and/or kind."""
+def _job_filter(status: str | None, kind: str | None) -> tuple[str, list[Any]]:
+    """The WHERE clause (with a trailing space, or empty) and its parameters for a job listing."""
     where: list[str] = []
     params: list[Any] = []
-    if status is not None:
+    if status == FAILED:
+        where.append('"status" = \'queued\' AND "attempts" > 0')
+    elif status is not None:
         where.append('"status" = ?')
         params.append(status)
     if kind is not None:
         where.append('"kind" = ?')
         params.append(kind)
-    condition = f"WHERE {' AND '.join(where)} " if where else ""
+    return (f"WHERE {' AND '.join(where)} " if where else ""), params
+
+
+async def select_jobs(
+    ex: Executor, *, status: str | None = None, kind: str | None = None, limit: int = 50, offset: int = 0
+) -> list[Row]:
+    """Jobs, the newest (last created) first, optionally of one status and/or kind."""
+    condition, params = _job_filter(status, kind)
     return await ex.fetch_all(
-        f'SELECT {_COLUMNS} FROM {TABLE} {condition}ORDER BY "updated" DESC, "id" '
+        f'SELECT {_COLUMNS} FROM {TABLE} {condition}ORDER BY "created" DESC, "id" DESC '
         f"LIMIT {int(limit)} OFFSET {int(offset)}",
         params,
     )
+
+
+async def count_matching_jobs(ex: Executor, *, status: str | None = None, kind: str | None = None) -> int:
+    """How many jobs `select_jobs` with the same filters would page through."""
+    condition, params = _job_filter(status, kind)
+    row = await ex.fetch_one(f"SELECT COUNT(*) AS n FROM {TABLE} {condition}", params)
+    return 0 if row is None else int(row["n"])
 
 
 async def select_job(ex: Executor, job_id: str) -> Row | None:

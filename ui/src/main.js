@@ -1,4 +1,4 @@
-// Entry point: hash routes (#/collections/posts, #/logs, #/settings/mail), the shell, sign-in state.
+// Entry point: hash routes (#/collections/posts, #/logs, #/webhooks/{id}, #/jobs, #/crons, #/settings/mail), the shell, sign-in state.
 import { api } from './api.js';
 import { h, replace, spinner } from './dom.js';
 import { session } from './session.js';
@@ -8,6 +8,10 @@ import { renderShell } from './views/shell.js';
 import { renderCollection } from './views/records.js';
 import { renderLogs } from './views/logs.js';
 import { renderSettings } from './views/settings.js';
+import { renderWebhooks } from './views/webhooks.js';
+import { renderWebhookDetail } from './views/webhook_detail.js';
+import { renderJobs } from './views/jobs.js';
+import { renderCrons } from './views/crons.js';
 import { renderInstaller } from './views/installer.js';
 import { renderOAuth2Failure, renderOAuth2Success } from './views/oauth2_landing.js';
 import { renderConfirmEmailChange, renderConfirmPasswordReset, renderConfirmVerification } from './views/record_confirm.js';
@@ -18,6 +22,10 @@ let shell = null;
 const ROUTES = [
   [/^\/collections(?:\/([^/]+))?$/, 'collections', (main, m) => renderCollection(main, m[1] && decodeURIComponent(m[1]))],
   [/^\/logs$/, 'logs', (main) => renderLogs(main)],
+  [/^\/webhooks$/, 'webhooks', (main) => renderWebhooks(main)],
+  [/^\/webhooks\/([^/]+)$/, 'webhooks', (main, m) => renderWebhookDetail(main, decodeURIComponent(m[1]))],
+  [/^\/jobs$/, 'jobs', (main) => renderJobs(main)],
+  [/^\/crons$/, 'crons', (main) => renderCrons(main)],
   [/^\/settings(?:\/(\w+))?$/, 'settings', (main, m) => renderSettings(main, m[1] || 'application')],
 ];
 

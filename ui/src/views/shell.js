@@ -12,6 +12,9 @@ export function renderShell(root) {
   const navLinks = {
     collections: h('a', { href: '#/collections' }, 'Collections'),
     logs: h('a', { href: '#/logs' }, 'Logs'),
+    webhooks: h('a', { href: '#/webhooks' }, 'Webhooks'),
+    jobs: h('a', { href: '#/jobs' }, 'Jobs'),
+    crons: h('a', { href: '#/crons' }, 'Crons'),
     settings: h('a', { href: '#/settings' }, 'Settings'),
   };
   let path = '';
