@@ -210,6 +210,9 @@ def _run_granian(cfg: Config, ip: str) -> None:
         log_access=False,
         log_level=LogLevels.warning,
         workers_kill_timeout=int(cfg.shutdown_timeout),
+        # A worker that dies (killed by the OOM killer, a crash in an extension) is replaced;
+        # without this granian stops the whole server when one worker exits.
+        respawn_failed_workers=True,
     )
     try:
         server.serve()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -19,7 +20,14 @@ def _workers(pid: int) -> list[int]:
     children = []
     for task in Path(f"/proc/{pid}/task").iterdir():
         children += [int(c) for c in (task / "children").read_text().split()]
-    return [c for c in children if b"bastion.bus.broker" not in Path(f"/proc/{c}/cmdline").read_bytes()]
+    workers = []
+    for child in children:
+        try:
+            if b"bastion.bus.broker" not in Path(f"/proc/{child}/cmdline").read_bytes():
+                workers.append(child)
+        except FileNotFoundError:
+            continue  # gone (reaped) since it was listed
+    return workers
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> str:
@@ -55,3 +63,23 @@ def test_workers_flag_and_environment_override_the_default(tmp_path: Path):
         assert len(_workers(proc.pid)) == 3
     with serving(tmp_path / "b", env={"BASTION_WORKERS": "1"}) as (proc, _):
         assert len(_workers(proc.pid)) == 1
+
+
+def test_a_worker_that_dies_is_replaced_and_the_server_keeps_answering(tmp_path: Path):
+    """A worker killed from outside (the OOM killer, say) costs its in-flight requests only: the
+    server goes on answering on the other, and a new worker takes the dead one's place."""
+    with serving(tmp_path / "data", args=("--workers", "2")) as (proc, base):
+        first = _workers(proc.pid)
+        assert len(first) == 2
+        os.kill(first[0], 9)
+        deadline = time.monotonic() + 30  # bounded: the replacement starts after a few seconds
+        while time.monotonic() < deadline:
+            workers = _workers(proc.pid)
+            if len(workers) == 2 and first[0] not in workers:
+                break
+            time.sleep(0.2)
+        assert proc.poll() is None, "the server stopped when one worker died"
+        assert len(workers) == 2 and first[0] not in workers and first[1] in workers
+        statuses = {httpx.get(f"{base}/api/health").status_code for _ in range(10)}
+        assert statuses == {200}
+        _stop(proc)
