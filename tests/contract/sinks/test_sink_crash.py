@@ -23,10 +23,11 @@ from tests.support.serve_process import BASTION, free_port, wait_until_healthy
 from tests.support.tcp_proxy import TcpProxy
 
 REPO = Path(__file__).resolve().parents[3]
-WRITES = 200
-BROKER_UP_AT = 60  # writes before it are made while the broker is down
-KILL_AT = 100
-CUT_AT = 150  # the sink's connections are cut here (after the restart)
+# 200 in the suite; the 1,000 with BASTION_CRASH_WRITES=1000
+WRITES = int(os.environ.get("BASTION_CRASH_WRITES", "200"))
+BROKER_UP_AT = WRITES * 3 // 10  # writes before it are made while the broker is down
+KILL_AT = WRITES // 2
+CUT_AT = WRITES * 3 // 4  # the sink's connections are cut here (after the restart)
 
 
 def _env(sink: dict[str, str]) -> dict[str, str]:
