@@ -116,9 +116,9 @@ class MailJobs:
         if otp.has_expired(row, int((collection.options.get("otp") or {}).get("duration", 0))):
             await otp.delete_row(app, row)
             raise PermanentJobError("the OTP expired before its mail could be sent")
-        await self._prepare()
-        message = mail_auth.otp_mail(app.settings, record, row.id, str(job.payload.get("code", "")))
         try:
+            await self._prepare()
+            message = mail_auth.otp_mail(app.settings, record, row.id, str(job.payload.get("code", "")))
             await self._send(job, message, "OTP")
         except PermanentJobError:
             await otp.delete_row(app, row)  # a code nobody received must not stay usable

@@ -122,6 +122,8 @@ class SmtpSink:
     def stop(self) -> None:
         if self.controller._thread is not None:  # stopping twice is fine (a test may stop it early)
             self.controller.stop()
+        elif not self.controller.loop.is_closed():  # never started (a server that is down)
+            self.controller.loop.close()
 
     def spool(self, received: Received, number: int) -> None:
         """Write the mail as JSON, renamed into place so a reader never sees half a file."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,6 +22,16 @@ from tests.support.smtp_server import SmtpSink
 
 BASE = "/api/collections/users"
 T = TypeVar("T")
+
+
+@pytest.fixture
+def down_smtp() -> Iterator[SmtpSink]:
+    """A mail server that is down (its port closed) until the test starts it."""
+    sink = SmtpSink()
+    try:
+        yield sink
+    finally:
+        sink.stop()
 
 
 @asynccontextmanager
@@ -130,8 +140,10 @@ async def test_each_mail_arrives_through_the_queue(database_url: str, tmp_path: 
         assert otp_job is not None and set(otp_job.payload) == {"otpId", "code"}
 
 
-async def test_an_smtp_outage_delays_the_mail_and_loses_none(database_url: str, tmp_path: Path) -> None:
-    sink = SmtpSink()  # its port is closed: the mail server is down when the requests come
+async def test_an_smtp_outage_delays_the_mail_and_loses_none(
+    database_url: str, tmp_path: Path, down_smtp: SmtpSink
+) -> None:
+    sink = down_smtp
     async with mail_app(database_url, tmp_path, sink) as api:
         await api.create_user("down@example.com")
         await enable_otp(api, duration=600)
@@ -149,18 +161,15 @@ async def test_an_smtp_outage_delays_the_mail_and_loses_none(database_url: str, 
         assert sink.inbox == []
 
         sink.start()  # the server is back: every mail arrives
-        try:
-            got = await eventually(mails(sink, "down@example.com", 3), "the three delayed mails")
-            subjects = sorted(m.subject for m in got)
-            assert len(subjects) == 3 and subjects == sorted(set(subjects))
-            otp_mail = next(m for m in got if "<strong>" in m.html)
-            body = {"otpId": otp_id, "password": code_in(otp_mail)}
-            assert (await api.request("POST", f"{BASE}/auth-with-otp", json=body)).status_code == 200
-            for kind in ("mail.verification", "mail.passwordReset", "mail.otp"):
-                job = await eventually(lambda kind=kind: job_of(api, kind, "done"), f"{kind} done")
-                assert job.attempts >= 2
-        finally:
-            sink.stop()
+        got = await eventually(mails(sink, "down@example.com", 3), "the three delayed mails")
+        subjects = sorted(m.subject for m in got)
+        assert len(subjects) == 3 and subjects == sorted(set(subjects))
+        otp_mail = next(m for m in got if "<strong>" in m.html)
+        body = {"otpId": otp_id, "password": code_in(otp_mail)}
+        assert (await api.request("POST", f"{BASE}/auth-with-otp", json=body)).status_code == 200
+        for kind in ("mail.verification", "mail.passwordReset", "mail.otp"):
+            job = await eventually(lambda kind=kind: job_of(api, kind, "done"), f"{kind} done")
+            assert job.attempts >= 2
 
 
 async def test_a_server_that_refuses_every_mail_kills_the_job_with_its_error(
@@ -204,8 +213,10 @@ async def test_a_dead_otp_mail_deletes_the_code(database_url: str, tmp_path: Pat
         assert r.status_code == 400 and r.json()["message"] == "Invalid or expired OTP."
 
 
-async def test_an_expired_otp_is_not_sent_late(database_url: str, tmp_path: Path) -> None:
-    sink = SmtpSink()  # down when the code is requested
+async def test_an_expired_otp_is_not_sent_late(
+    database_url: str, tmp_path: Path, down_smtp: SmtpSink
+) -> None:
+    sink = down_smtp
     async with mail_app(database_url, tmp_path, sink) as api:
         await api.create_user("late@example.com")
         await enable_otp(api, duration=180)
@@ -215,13 +226,10 @@ async def test_an_expired_otp_is_not_sent_late(database_url: str, tmp_path: Path
         await eventually(lambda: job_of(api, "mail.otp", failed=True), "a failed OTP attempt")
         await age_row(api, "_otps", otp_id, 600)  # the OTP expires while the server is down
         sink.start()
-        try:
-            job = await eventually(lambda: job_of(api, "mail.otp", "dead"), "the dead OTP job")
-            assert "expired" in (job.last_error or "")
-            assert sink.inbox == []
-            assert await api.app.db.fetch_all('SELECT "id" FROM "_otps" WHERE "id" = ?', [otp_id]) == []
-        finally:
-            sink.stop()
+        job = await eventually(lambda: job_of(api, "mail.otp", "dead"), "the dead OTP job")
+        assert "expired" in (job.last_error or "")
+        assert sink.inbox == []
+        assert await api.app.db.fetch_all('SELECT "id" FROM "_otps" WHERE "id" = ?', [otp_id]) == []
 
 
 async def test_with_smtp_disabled_nothing_is_queued(api: ApiClient, caplog: pytest.LogCaptureFixture) -> None:
@@ -237,3 +245,20 @@ async def test_with_smtp_disabled_nothing_is_queued(api: ApiClient, caplog: pyte
     assert [j for j in await api.app.jobs.list_jobs() if j.kind.startswith("mail.")] == []
     logged = [rec.getMessage() for rec in caplog.records if rec.name == "bastion.auth.mail"]
     assert len(logged) == 3 and all("SMTP is disabled" in text for text in logged)
+
+
+async def test_smtp_disabled_after_queueing_kills_the_job_and_its_code(
+    database_url: str, tmp_path: Path, down_smtp: SmtpSink
+) -> None:
+    sink = down_smtp
+    async with mail_app(database_url, tmp_path, sink) as api:
+        await api.create_user("switched@example.com")
+        await enable_otp(api, duration=600)
+        r = await api.request("POST", f"{BASE}/request-otp", json={"email": "switched@example.com"})
+        otp_id = r.json()["otpId"]
+        await eventually(lambda: job_of(api, "mail.otp", failed=True), "a failed OTP attempt")
+        r = await api.su("PATCH", "/api/settings", json={"smtp": {"enabled": False}})
+        assert r.status_code == 200, r.text
+        job = await eventually(lambda: job_of(api, "mail.otp", "dead"), "the dead OTP job")
+        assert "SMTP is disabled" in (job.last_error or "")
+        assert await api.app.db.fetch_all('SELECT "id" FROM "_otps" WHERE "id" = ?', [otp_id]) == []
