@@ -4,8 +4,9 @@ Thin handlers over `bastion.auth.auth_flows`. The `request-verification` and
 `request-password-reset` endpoints answer 204 whether or not the address has an account, after
 queueing the mail as a job (docs/jobs.md, "Mail") or doing the same work rolled back, so neither
 the status nor the time taken tells a caller which addresses exist. The job sends it; a failure
-is retried, then dead-lettered and logged, never reported to the caller. `request-email-change` is for the signed-in owner, so it sends before answering and
-reports a failure as PocketBase does (400 "Failed to request email change.").
+is retried, then dead-lettered and logged, never reported to the caller. `request-email-change`
+is for the signed-in owner, so it sends before answering and reports a failure as PocketBase
+does (400 "Failed to request email change.").
 """
 
 from __future__ import annotations

@@ -5,8 +5,7 @@ an id that names no OTP, and no mail), after the same work either way (the same 
 code's hash and the INSERT, rolled back for an unknown address), so neither the answer nor its
 timing reveals who is registered. The row and its mail job (jobs/mail_jobs.py) commit together;
 the job sends the code after the answer, retrying briefly, and deletes the OTP when the mail
-dies or the OTP expires first. The TOTP endpoints are documented in
-docs/totp.md.
+dies or the OTP expires first. The TOTP endpoints are documented in docs/totp.md.
 """
 
 from __future__ import annotations

@@ -47,8 +47,12 @@ def smtp_enabled(app: App, kind: str) -> bool:
     disabled mailer did when these mails were sent from the request)."""
     if app.settings.smtp.enabled:
         return True
-    log.error("failed to send the %s mail: %s", _WHAT[kind], DisabledMailer.REASON)
+    _log_disabled(kind)
     return False
+
+
+def _log_disabled(kind: str) -> None:
+    log.error("failed to send the %s mail: %s", _WHAT[kind], DisabledMailer.REASON)
 
 
 def record_payload(record: Record) -> dict[str, Any]:
@@ -59,7 +63,9 @@ async def queue_account_mail(app: App, kind: str, collection: Collection, record
     """Queue the verification or password-reset mail for `record`. With None (no account for
     the address, or nothing to send) the same INSERT runs in a transaction that is rolled back,
     so the answer costs the same either way and does not tell who is registered."""
-    if not smtp_enabled(app, kind):
+    if not app.settings.smtp.enabled:
+        if record is not None:  # as the disabled mailer logged when this mail was sent here
+            _log_disabled(kind)
         return
     target = record or Record(collection, {"id": new_record_id(), "email": ""})
     payload = {**record_payload(target), "email": str(target.data.get("email", ""))}

@@ -1,9 +1,10 @@
 """One-time passwords mailed to an auth record (PocketBase's `_otps`).
 
 A row holds the collection and record it belongs to, the *hash* of the code (the plain code only
-ever exists in the mail, and in its mail job until that is purged: docs/jobs.md) and `sentTo`, the address the mail reached. A code is single-use: a
-successful check deletes the row. It expires `otp.duration` seconds after creation; expiry is
-checked on use, so a clock can be injected (`now`) instead of waiting in tests.
+ever exists in the mail, and in its mail job until that is purged: docs/jobs.md) and `sentTo`,
+the address the mail reached. A code is single-use: a successful check deletes the row. It
+expires `otp.duration` seconds after creation; expiry is checked on use, so a clock can be
+injected (`now`) instead of waiting in tests.
 """
 
 from __future__ import annotations
