@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from bastion.app import App
 from bastion.config import Config
 from bastion.jobs import JobInfo
 from tests.api.auth_otp.helpers import age_row, enable_otp
@@ -36,7 +37,7 @@ def down_smtp() -> Iterator[SmtpSink]:
 
 @asynccontextmanager
 async def mail_app(
-    database_url: str, tmp_path: Path, sink: SmtpSink, attempts: int = 10
+    database_url: str, tmp_path: Path, sink: SmtpSink, attempts: int = 10, **settings: Any
 ) -> AsyncIterator[ApiClient]:
     """A Bastion whose mail retries come quickly (0.2 s, doubled), aimed at `sink` (running or not)."""
     config = Config(
@@ -44,6 +45,7 @@ async def mail_app(
         database_url=database_url,
         mail_retry_delay=0.2,
         mail_max_attempts=attempts,
+        **settings,
     )
     async with signed_in_api(config) as api:
         r = await api.su("PATCH", "/api/settings", json=sink.settings_patch())
@@ -262,3 +264,23 @@ async def test_smtp_disabled_after_queueing_kills_the_job_and_its_code(
         job = await eventually(lambda: job_of(api, "mail.otp", "dead"), "the dead OTP job")
         assert "SMTP is disabled" in (job.last_error or "")
         assert await api.app.db.fetch_all('SELECT "id" FROM "_otps" WHERE "id" = ?', [otp_id]) == []
+
+
+async def test_a_mail_queued_by_one_process_is_sent_by_another(
+    database_url: str, tmp_path: Path, smtp: SmtpSink
+) -> None:
+    """The job outlives the process that queued it: here one that runs no jobs at all."""
+    async with mail_app(database_url, tmp_path, smtp, jobs_concurrency=0) as api:
+        await api.create_user("elsewhere@example.com")
+        r = await api.request(
+            "POST", f"{BASE}/request-password-reset", json={"email": "elsewhere@example.com"}
+        )
+        assert r.status_code == 204
+        job = await job_of(api, "mail.passwordReset", "queued")
+        assert job is not None and smtp.inbox == []
+        worker = await App(Config(data_dir=tmp_path / "data", database_url=database_url)).start()
+        try:
+            await eventually(mails(smtp, "elsewhere@example.com"), "the mail, sent by the other process")
+            assert await eventually(lambda: job_of(api, "mail.passwordReset", "done"), "the job done")
+        finally:
+            await worker.stop()
