@@ -63,7 +63,7 @@ def attach_mail_jobs(app: App, queue: JobQueue) -> None:
         queue.register(
             kind, handler, timeout=_JOB_TIMEOUT, max_attempts=cfg.mail_max_attempts, backoff=backoff
         )
-    otp_backoff = exponential_backoff(cfg.mail_retry_delay, min(OTP_RETRY_CAP, MAIL_RETRY_CAP))
+    otp_backoff = exponential_backoff(cfg.mail_retry_delay, OTP_RETRY_CAP)
     queue.register(
         OTP_MAIL, mail.otp, timeout=_JOB_TIMEOUT, max_attempts=cfg.mail_max_attempts, backoff=otp_backoff
     )
@@ -76,6 +76,7 @@ class MailJobs:
     # ---- the handlers ---------------------------------------------------------------------
 
     async def verification(self, job: Job) -> None:
+        await self._refresh()
         record = await self._account(job)
         if record is None or record.data.get("verified"):
             return  # verified (or gone) since the request: nothing to confirm
@@ -84,6 +85,7 @@ class MailJobs:
         await self._send(job, message, "verification")
 
     async def password_reset(self, job: Job) -> None:
+        await self._refresh()
         record = await self._account(job)
         if record is None:
             return
@@ -94,6 +96,7 @@ class MailJobs:
         )
 
     async def auth_alert(self, job: Job) -> None:
+        await self._refresh()
         record = await self._record(job)
         if record is None or not record.data.get("email"):
             return
@@ -103,6 +106,7 @@ class MailJobs:
 
     async def otp(self, job: Job) -> None:
         app = self.app
+        await self._refresh()
         row = await otp.find_otp(app, str(job.payload.get("otpId", "")))
         if row is None:  # swept by the expiry cron, or its record deleted
             raise PermanentJobError("the OTP expired or was deleted before its mail could be sent")
@@ -144,9 +148,13 @@ class MailJobs:
             return None
         return record
 
-    async def _prepare(self) -> None:
-        """The settings (SMTP, templates' app name and URL) as they are now, in any process."""
+    async def _refresh(self) -> None:
+        """The collections and settings (SMTP, the templates' app name and URL) as they are now:
+        the job may run in a process that has not seen the latest changes yet."""
         await self.app.refresh_if_stale()
+
+    async def _prepare(self) -> None:
+        """Refuse at once, and for good, when SMTP has been disabled since the mail was queued."""
         if not self.app.settings.smtp.enabled:
             raise PermanentJobError(DisabledMailer.REASON)
 

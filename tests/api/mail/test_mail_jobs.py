@@ -269,18 +269,26 @@ async def test_smtp_disabled_after_queueing_kills_the_job_and_its_code(
 async def test_a_mail_queued_by_one_process_is_sent_by_another(
     database_url: str, tmp_path: Path, smtp: SmtpSink
 ) -> None:
-    """The job outlives the process that queued it: here one that runs no jobs at all."""
+    """The job outlives the process that queued it (here one that runs no jobs at all), and the
+    process that sends it reads the collection as it is now (created after that process started)."""
     async with mail_app(database_url, tmp_path, smtp, jobs_concurrency=0) as api:
-        await api.create_user("elsewhere@example.com")
-        r = await api.request(
-            "POST", f"{BASE}/request-password-reset", json={"email": "elsewhere@example.com"}
-        )
-        assert r.status_code == 204
-        job = await job_of(api, "mail.passwordReset", "queued")
-        assert job is not None and smtp.inbox == []
         worker = await App(Config(data_dir=tmp_path / "data", database_url=database_url)).start()
         try:
-            await eventually(mails(smtp, "elsewhere@example.com"), "the mail, sent by the other process")
+            await api.create_collection({"name": "members", "type": "auth"})
+            password = {"password": "userpass123", "passwordConfirm": "userpass123"}
+            await api.create_record("members", {"email": "elsewhere@example.com", **password})
+            r = await api.request(
+                "POST",
+                "/api/collections/members/request-password-reset",
+                json={"email": "elsewhere@example.com"},
+            )
+            assert r.status_code == 204
+            job = await job_of(api, "mail.passwordReset", "queued")
+            assert job is not None and smtp.inbox == []
+            [mail] = await eventually(
+                mails(smtp, "elsewhere@example.com"), "the mail, sent by the other process"
+            )
+            assert "confirm-password-reset" in mail.html
             assert await eventually(lambda: job_of(api, "mail.passwordReset", "done"), "the job done")
         finally:
             await worker.stop()
