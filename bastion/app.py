@@ -34,6 +34,7 @@ from bastion.files import FileService
 from bastion.files.file_thumbs import Thumbnailer
 from bastion.jobs import CronScheduler, JobQueue, JobRunner
 from bastion.jobs.builtin_crons import add_builtin_crons
+from bastion.jobs.mail_jobs import attach_mail_jobs
 from bastion.jobs.outbox import Outbox
 from bastion.jobs.sinks.route import attach_sinks
 from bastion.jobs.webhooks.delivery import WebhookDelivery
@@ -185,6 +186,7 @@ class App:
         self.webhook_delivery = attach_webhooks(self, self.jobs, self.outbox, self.stamp)
         self.records.outbox = self.outbox
         self._close_sinks = attach_sinks(self.jobs, self.outbox, self.config.event_sinks)
+        attach_mail_jobs(self, self.jobs)  # verification, reset, OTP and alert mails
         add_builtin_crons(
             self.crons,
             logs_cleanup=self._logs_cleanup,

@@ -171,6 +171,20 @@ class Config:
     shutdown_timeout: float = field(
         default=10.0, metadata={"help": "seconds to finish in-flight requests on SIGTERM"}
     )
+    mail_max_attempts: int = field(
+        default=10,
+        metadata={
+            "help": "attempts at sending one verification, password-reset, OTP or sign-in alert mail "
+            "before its job is dead (an OTP mail also stops when the OTP expires)"
+        },
+    )
+    mail_retry_delay: float = field(
+        default=10.0,
+        metadata={
+            "help": "seconds before a failed mail is retried; doubled after each retry (with "
+            "jitter), at most an hour (30 s for OTP mails)"
+        },
+    )
     webhooks_timeout: float = field(
         default=10.0,
         metadata={
@@ -259,6 +273,10 @@ class Config:
             raise ConfigError(f"{self.origin('webhooks_retry_delay')} must be 0 or more seconds")
         if self.webhooks_max_attempts < 1:
             raise ConfigError(f"{self.origin('webhooks_max_attempts')} must be at least 1")
+        if self.mail_max_attempts < 1:
+            raise ConfigError(f"{self.origin('mail_max_attempts')} must be at least 1")
+        if self.mail_retry_delay < 0:
+            raise ConfigError(f"{self.origin('mail_retry_delay')} must be 0 or more seconds")
         if self.jobs_concurrency < 0:
             raise ConfigError(f"{self.origin('jobs_concurrency')} must be 0 or more")
         if self.request_log_buffer < 1:

@@ -7,9 +7,11 @@ reason, unless BASTION_REQUIRE_SERVICES=1 (as in CI), where a missing service fa
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import os
 import secrets
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,6 +26,7 @@ from bastion.app import App
 from bastion.config import Config
 from bastion.store.database import Database, DatabaseTimeouts
 from bastion.store.database_open import open_database
+from bastion.store.job_queue import any_due
 from bastion.store.postgres import PostgresDatabase
 
 if TYPE_CHECKING:
@@ -247,9 +250,29 @@ def smtp() -> Iterator[SmtpSink]:
         sink.stop()
 
 
+async def settle_jobs(app: App, timeout: float = 15.0) -> None:
+    """Wait until none of `app`'s job kinds has a job due or running (bounded): the mail a
+    request queued has been sent, or its attempt failed and waits for a retry."""
+    deadline = time.monotonic() + timeout
+    while True:
+        due = await any_due(app.db, list(app.jobs.kinds), now=time.time())
+        if not due and (await app.jobs.counts())["running"] == 0:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"jobs still due or running after {timeout} s")
+        await asyncio.sleep(0.02)
+
+
 @pytest.fixture
 async def mail_api(api: ApiClient, smtp: SmtpSink) -> AsyncIterator[ApiClient]:
-    """The `api` client with SMTP settings aimed at `smtp`."""
+    """The `api` client with SMTP settings aimed at `smtp`. Mail leaves through the job queue
+    (docs/jobs.md): every answer is returned once the jobs it queued have run, so a test reads
+    the inbox right after a request, as a user would a moment later."""
     r = await api.su("PATCH", "/api/settings", json=smtp.settings_patch())
     assert r.status_code == 200, r.text
+
+    async def settle(_response: httpx.Response) -> None:
+        await settle_jobs(api.app)
+
+    api.http.event_hooks["response"].append(settle)
     yield api

@@ -1,27 +1,26 @@
 """Auth collection flows that send mail: verification, password reset, email change.
 
 Thin handlers over `bastion.auth.auth_flows`. The `request-verification` and
-`request-password-reset` endpoints answer 204 whether or not the address has an account, and
-send the mail after the answer has gone out (a Starlette background task), so neither the status
-nor the time taken tells a caller which addresses exist. A failed send is logged, never
-reported. `request-email-change` is for the signed-in owner, so it sends before answering and
-reports a failure as PocketBase does (400 "Failed to request email change.").
+`request-password-reset` endpoints answer 204 whether or not the address has an account, after
+queueing the mail as a job (docs/jobs.md, "Mail") or doing the same work rolled back, so neither
+the status nor the time taken tells a caller which addresses exist. The job sends it; a failure
+is retried, then dead-lettered and logged, never reported to the caller. `request-email-change`
+is for the signed-in owner, so it sends before answering and reports a failure as PocketBase
+does (400 "Failed to request email change.").
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 
 from bastion.api.context import get_app, load_access, read_body, require_auth
-from bastion.app import App
 from bastion.auth import auth_flows
 from bastion.core.collection_model import Collection
 from bastion.errors import BadRequestError, ForbiddenError, NotFoundError, UnsupportedMediaError
-from bastion.mail import MailError, Message
+from bastion.mail import MailError
 
 
 def auth_collection(request: Request, action: str) -> Collection:
@@ -43,17 +42,11 @@ async def read_form(request: Request) -> dict[str, Any]:
         raise BadRequestError(auth_flows.LOAD_ERROR) from None
 
 
-def no_content(app: App, message: Message | None, what: str) -> Response:
-    if message is None:
-        return Response(status_code=204)
-    return Response(status_code=204, background=BackgroundTask(auth_flows.deliver, app, message, what))
-
-
 async def request_verification(request: Request) -> Response:
     app = get_app(request)
     collection = auth_collection(request, "request-verification")
-    message = await auth_flows.request_verification(app, collection, await read_form(request))
-    return no_content(app, message, "verification")
+    await auth_flows.request_verification(app, collection, await read_form(request))
+    return Response(status_code=204)
 
 
 async def confirm_verification(request: Request) -> Response:
@@ -66,8 +59,8 @@ async def confirm_verification(request: Request) -> Response:
 async def request_password_reset(request: Request) -> Response:
     app = get_app(request)
     collection = auth_collection(request, "request-password-reset")
-    message = await auth_flows.request_password_reset(app, collection, await read_form(request))
-    return no_content(app, message, "password reset")
+    await auth_flows.request_password_reset(app, collection, await read_form(request))
+    return Response(status_code=204)
 
 
 async def confirm_password_reset(request: Request) -> Response:

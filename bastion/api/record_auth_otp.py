@@ -3,16 +3,15 @@
 request-otp answers 200 {"otpId"} whether or not the address has an account (an unknown one gets
 an id that names no OTP, and no mail), after the same work either way (the same queries, the
 code's hash and the INSERT, rolled back for an unknown address), so neither the answer nor its
-timing reveals who is registered. The mail goes out
-after the answer; a failed send deletes the OTP. The TOTP endpoints are documented in
-docs/totp.md.
+timing reveals who is registered. The row and its mail job (jobs/mail_jobs.py) commit together;
+the job sends the code after the answer, retrying briefly, and deletes the OTP when the mail
+dies or the OTP expires first. The TOTP endpoints are documented in docs/totp.md.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -20,6 +19,7 @@ from bastion.api.context import JSONResponse, get_app, load_access, picked, read
 from bastion.api.record_auth_response import auth_collection, auth_response
 from bastion.app import App
 from bastion.auth import auth_attempts, auth_flows, mfa, otp, totp
+from bastion.auth.auth_mail_queue import OTP_MAIL, queue_otp_mail, smtp_enabled
 from bastion.core.collection_model import Collection
 from bastion.core.ids import new_record_id
 from bastion.core.record_access import Access
@@ -27,7 +27,7 @@ from bastion.core.record_model import Record
 from bastion.core.record_query import find_by_id
 from bastion.core.text_formats import is_email
 from bastion.errors import BadRequestError, ForbiddenError, ValidationError, field_error
-from bastion.mail import mail_auth
+from bastion.store.database import Executor
 
 INVALID_OTP = "Invalid or expired OTP."
 MAX_RECENT_OTPS = 9  # past this many live codes, the newest is reused (no more mails)
@@ -78,20 +78,15 @@ async def request_otp(request: Request) -> Response:
         # PocketBase: too many requests reuse the newest
         return JSONResponse(picked({"otpId": live[0]}, request.query_params))
     code = otp.new_code(int(opts.get("length") or 8))
-    row = await otp.create_otp(app, target, code, keep=record is not None)
-    if record is None:
-        # an id that names no OTP, and no mail
-        return JSONResponse(picked({"otpId": row.id}, request.query_params))
-    task = BackgroundTask(_send, app, record, row, code)
-    return JSONResponse(picked({"otpId": row.id}, request.query_params), background=task)
 
+    async def queue_mail(tx: Executor, row: Record) -> None:
+        await queue_otp_mail(app, tx, row.id, code)
 
-async def _send(app: App, record: Record, row: Record, code: str) -> None:
-    message = mail_auth.otp_mail(app.settings, record, row.id, code)
-    if await auth_flows.deliver(app, message, "OTP"):
-        await otp.mark_sent(app, row.id, str(record.data.get("email", "")))
-    else:
-        await otp.delete_row(app, row)  # a code nobody received must not stay usable
+    # Without SMTP no code could reach anyone: the row is not kept (it used to be deleted once
+    # its send failed), so the id names no OTP, as for an unknown address.
+    keep = record is not None and smtp_enabled(app, OTP_MAIL)
+    row = await otp.create_otp(app, target, code, keep=keep, also=queue_mail)
+    return JSONResponse(picked({"otpId": row.id}, request.query_params))
 
 
 async def auth_with_otp(request: Request) -> Response:

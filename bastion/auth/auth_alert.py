@@ -3,31 +3,28 @@
 Every completed sign-in by a method (password, OTP, OAuth2, TOTP; not a refresh or an
 impersonation) records where it came from in `_authOrigins`: an MD5 fingerprint of the client
 address and User-Agent. A sign-in from a fingerprint the record has not used before sends the
-`authAlert.emailTemplate` mail, except on the record's very first sign-in. Each record keeps its
+`authAlert.emailTemplate` mail, except on the record's very first sign-in. The mail is a job
+queued with the new origin (one transaction) and sent by the queue's runner, so the sign-in
+never waits on the mail server (PocketBase waits up to 15 s). Each record keeps its
 5 newest origins. A password change forgets them all (AuthStateJanitor in mfa.py).
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 
-from bastion.auth.auth_flows import deliver
+from bastion.auth.auth_mail_queue import queue_alert_mail
 from bastion.auth.otp import AUTH_ORIGINS, root_access, system_collection
 from bastion.core.app_protocol import App
 from bastion.core.datetime_format import now_str
 from bastion.core.record_model import Record
 from bastion.core.record_query import find_by_id
-from bastion.mail import mail_auth
 from bastion.store.row_select import rows_where
 
 log = logging.getLogger("bastion.auth.alert")
 
 MAX_ORIGINS = 5
-# As PocketBase: wait for the mail at most this long, then answer and let it finish on its own.
-MAIL_WAIT_SECONDS = 15.0
-_sending: set[asyncio.Task[bool]] = set()
 
 
 def fingerprint(ip: str, user_agent: str) -> tuple[str, str]:
@@ -66,9 +63,13 @@ async def _note(app: App, record: Record, ip: str, user_agent: str) -> None:
         async with app.transaction() as tx:
             await app.records.update(tx, origins, str(current["id"]), {}, root_access(app))
         return
-    if rows and record.data.get("email"):
-        await _send_alert(app, record, info)
+    alert = bool(rows and record.data.get("email"))
+    if alert and not app.settings.smtp.enabled:
+        log.debug("no new sign-in alert: SMTP is disabled", extra={"record": record.id})
+        alert = False
     async with app.transaction() as tx:
+        if alert:  # the alert commits with the origin it is about (sent by jobs/mail_jobs.py)
+            await queue_alert_mail(app, tx, record, info)
         # keep the newest MAX_ORIGINS - 1, so that with the new one there are MAX_ORIGINS
         for row in rows[MAX_ORIGINS - 1 :]:
             old = await find_by_id(tx, origins, str(row["id"]))
@@ -76,14 +77,3 @@ async def _note(app: App, record: Record, ip: str, user_agent: str) -> None:
                 await app.records.delete_record(tx, old)
         body = {"collectionRef": record.collection.id, "recordRef": record.id, "fingerprint": digest}
         await app.records.create(tx, origins, body, root_access(app))
-
-
-async def _send_alert(app: App, record: Record, info: str) -> None:
-    if not app.settings.smtp.enabled:
-        log.debug("no new sign-in alert: SMTP is disabled", extra={"record": record.id})
-        return
-    message = mail_auth.auth_alert_mail(app.settings, record, info)
-    task = asyncio.get_running_loop().create_task(deliver(app, message, "new sign-in alert"))
-    _sending.add(task)
-    task.add_done_callback(_sending.discard)
-    await asyncio.wait({task}, timeout=MAIL_WAIT_SECONDS)

@@ -1,10 +1,12 @@
 """The auth flows that go through the mailbox: verification, password reset, email change.
 
 No HTTP here: each flow takes the submitted form (a dict of strings) and either raises one of
-`bastion.errors` (with PocketBase 0.40.6's messages and validation codes) or returns what the
-caller must do next — usually a `Message` to send. The `request_*` flows return None when
-nothing must be sent (unknown address, already verified); the caller answers 204 either way so
-that the endpoint does not reveal which addresses have accounts.
+`bastion.errors` (with PocketBase 0.40.6's messages and validation codes) or does its work.
+`request_verification` and `request_password_reset` queue their mail as a job
+(auth_mail_queue.py; the job issues the token when it sends) and queue nothing for an unknown
+or already verified address, at the same cost; the caller answers 204 either way so that the
+endpoint does not reveal which addresses have accounts. `request_email_change` returns the
+`Message` for its caller to send at once (PocketBase reports that send's failure).
 
 Tokens are PocketBase's: HS256 JWTs with `id`, `collectionId`, `type` and `email` claims (plus
 `newEmail` for an email change), signed with the record's `tokenKey` + the collection's secret
@@ -26,6 +28,7 @@ from typing import Any, NoReturn
 
 import jwt
 
+from bastion.auth.auth_mail_queue import PASSWORD_RESET_MAIL, VERIFICATION_MAIL, queue_account_mail
 from bastion.auth.tokens import ALGORITHM, unverified_claims, verify_token
 from bastion.core.app_protocol import App
 from bastion.core.collection_model import Collection
@@ -39,7 +42,7 @@ from bastion.core.record_query import find_by_id, find_where
 from bastion.core.system_collections import SUPERUSERS_ID
 from bastion.core.text_formats import is_email
 from bastion.errors import BadRequestError, ValidationError, field_error
-from bastion.mail import MailError, Message, mail_auth, mailer_from_settings
+from bastion.mail import Message, mail_auth, mailer_from_settings
 from bastion.store.row_write import update_by_id
 
 log = logging.getLogger("bastion.auth.flows")
@@ -113,19 +116,6 @@ async def find_by_email(app: App, collection: Collection, email: str) -> Record 
 async def send_mail(app: App, message: Message) -> None:
     """Send now through the mailer the settings describe; raises MailError on failure."""
     await mailer_from_settings(app.settings).send(message)
-
-
-async def deliver(app: App, message: Message, what: str) -> bool:
-    """Send in the background of a request that has already answered: never raises, always logs."""
-    try:
-        await send_mail(app, message)
-    except MailError as exc:
-        log.error("failed to send the %s mail: %s", what, exc, extra={"mail_to": message.recipients})
-        return False
-    except Exception:
-        log.exception("failed to send the %s mail", what, extra={"mail_to": message.recipients})
-        return False
-    return True
 
 
 # ---- form helpers ------------------------------------------------------------------------------
@@ -232,15 +222,16 @@ def check_collection(action: str, collection: Collection) -> None:
 # ---- verification --------------------------------------------------------------------------
 
 
-async def request_verification(app: App, collection: Collection, body: dict[str, Any]) -> Message | None:
+async def request_verification(app: App, collection: Collection, body: dict[str, Any]) -> None:
+    """Queue the verification mail (nothing for an unknown or verified address)."""
     check_collection("request-verification", collection)
     email = form_strings(body, "email")["email"]
     problem = email_error(email)
     _fail({"email": problem} if problem else {})
     record = await find_by_email(app, collection, email)
-    if record is None or record.data.get("verified"):
-        return None
-    return mail_auth.verification_mail(app.settings, record, flow_token(record, VERIFICATION))
+    if record is not None and record.data.get("verified"):
+        record = None
+    await queue_account_mail(app, VERIFICATION_MAIL, collection, record)
 
 
 async def confirm_verification(app: App, collection: Collection, body: dict[str, Any]) -> None:
@@ -280,15 +271,14 @@ async def confirm_verification(app: App, collection: Collection, body: dict[str,
 # ---- password reset ---------------------------------------------------------------------------
 
 
-async def request_password_reset(app: App, collection: Collection, body: dict[str, Any]) -> Message | None:
+async def request_password_reset(app: App, collection: Collection, body: dict[str, Any]) -> None:
+    """Queue the password-reset mail (nothing for an unknown address)."""
     check_collection("request-password-reset", collection)
     email = form_strings(body, "email")["email"]
     problem = email_error(email)
     _fail({"email": problem} if problem else {})
     record = await find_by_email(app, collection, email)
-    if record is None:
-        return None
-    return mail_auth.password_reset_mail(app.settings, record, flow_token(record, PASSWORD_RESET))
+    await queue_account_mail(app, PASSWORD_RESET_MAIL, collection, record)
 
 
 async def confirm_password_reset(app: App, collection: Collection, body: dict[str, Any]) -> None:

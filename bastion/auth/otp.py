@@ -1,14 +1,16 @@
 """One-time passwords mailed to an auth record (PocketBase's `_otps`).
 
 A row holds the collection and record it belongs to, the *hash* of the code (the plain code only
-ever exists in the mail) and `sentTo`, the address the mail reached. A code is single-use: a
-successful check deletes the row. It expires `otp.duration` seconds after creation; expiry is
-checked on use, so a clock can be injected (`now`) instead of waiting in tests.
+ever exists in the mail, and in its mail job until that is purged: docs/jobs.md) and `sentTo`,
+the address the mail reached. A code is single-use: a successful check deletes the row. It
+expires `otp.duration` seconds after creation; expiry is checked on use, so a clock can be
+injected (`now`) instead of waiting in tests.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,6 +24,7 @@ from bastion.core.record_model import Record
 from bastion.core.record_passwords import prepare_crypto
 from bastion.core.record_query import find_by_id
 from bastion.core.system_collections import SUPERUSERS_ID
+from bastion.store.database import Executor
 from bastion.store.row_select import rows_where
 from bastion.store.row_write import update_by_id
 
@@ -63,10 +66,19 @@ class _Discard(Exception):
         self.row = row
 
 
-async def create_otp(app: App, record: Record, code: str, *, keep: bool = True) -> Record:
-    """Store a new OTP for `record` (its code hashed outside the write transaction).
+async def create_otp(
+    app: App,
+    record: Record,
+    code: str,
+    *,
+    keep: bool = True,
+    also: Callable[[Executor, Record], Awaitable[None]] | None = None,
+) -> Record:
+    """Store a new OTP for `record` (its code hashed outside the write transaction); `also(tx,
+    row)` runs in the same transaction (request-otp queues the code's mail there: the row and
+    its mail job commit together).
 
-    `keep=False` does all the same work, hashing and INSERT included, then rolls the
+    `keep=False` does all the same work, hashing, INSERT and `also` included, then rolls the
     transaction back: request-otp's answer for an unknown address, so that it costs what a
     registered one does (`stand_in` is the record to pass)."""
     body: dict[str, Any] = {
@@ -79,6 +91,8 @@ async def create_otp(app: App, record: Record, code: str, *, keep: bool = True) 
     try:
         async with app.transaction() as tx:
             row = await app.records.create(tx, otps, body, root, crypto=crypto)
+            if also is not None:
+                await also(tx, row)
             if not keep:
                 raise _Discard(row)
     except _Discard as discarded:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from bastion.bus.events import EventBus
     from bastion.config import Config
     from bastion.core.collection_service import CollectionService
+    from bastion.core.job_sink import JobSink
     from bastion.core.record_files import RecordFiles
     from bastion.core.record_service import RecordService
     from bastion.core.schema_registry import SchemaRegistry
@@ -67,6 +68,10 @@ class App(Protocol):
     @property
     def files(self) -> RecordFiles:
         """File storage, kept consistent with transactions."""
+
+    @property
+    def jobs(self) -> JobSink:
+        """The durable job queue (once started): work that must outlive the request, e.g. mail."""
 
     def transaction(self) -> AbstractAsyncContextManager[Executor]:
         """A database transaction that also keeps file storage consistent with it."""

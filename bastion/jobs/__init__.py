@@ -6,9 +6,11 @@ backoff      the delay before a failed job's next attempt (exponential, jittered
 cron         CronScheduler: jobs by id on a PocketBase cron expression, each tick enqueued once
 builtin_crons  PocketBase's built-in cron ids and expressions, bound to what the App passes
 job_view     what a job shows in /api/jobs and the dashboard: never a payload's secrets
+mail_jobs    the auth mails' kinds (verification, reset, OTP, alert): rendered and sent when run
 
-docs/jobs.md states the guarantees. jobs/ imports core, mail, store, bus and config only; the App
-wires in what the crons call (log retention, the OTP/MFA sweep).
+docs/jobs.md states the guarantees. jobs/ imports core, mail, store, bus and config, and auth
+for the auth mails it sends; the App wires in what the crons call (log retention, the OTP/MFA
+sweep).
 """
 
 from bastion.jobs.cron import CronEntry, CronScheduler

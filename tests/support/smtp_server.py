@@ -1,10 +1,11 @@
 """A real SMTP server for tests: aiosmtpd in its own thread, keeping what it receives.
 
-`SmtpSink` accepts every message (optionally demanding AUTH with one username/password) and
-parses it into a stdlib `EmailMessage`. Each received mail is appended only once the server has
+`SmtpSink` accepts every message (optionally demanding AUTH with one username/password; or
+refusing every one with `refusal`, e.g. a 554) and parses it into a stdlib `EmailMessage`. Each received mail is appended only once the server has
 answered the DATA command, so a client whose `send` returned has its mail in `inbox`. With
 `spool_dir`, each mail is also written there as `<n>.json` ({to, subject, html}) for readers in
-another process (the JS SDK scenarios).
+another process (the JS SDK scenarios). `stop()` then `start()` brings the server back on the
+same port (an SMTP outage and its end).
 """
 
 from __future__ import annotations
@@ -62,6 +63,9 @@ class _Handler:
         self.sink = sink
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.sink.refusal is not None:
+            self.sink.refused += 1
+            return self.sink.refusal
         raw = envelope.original_content or envelope.content
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
@@ -83,11 +87,17 @@ class SmtpSink:
         self.inbox: list[Received] = []
         self.lock = threading.Lock()
         self.auth_attempts: list[str] = []  # mechanisms clients tried
+        # When set, the answer to every DATA command (e.g. "554 5.7.1 …"): the mail is refused.
+        self.refusal: str | None = None
+        self.refused = 0
         self._login = login
+        self.controller = self._controller()
+
+    def _controller(self) -> Controller:
         kwargs: dict[str, Any] = {}
-        if login is not None:
+        if self._login is not None:
             kwargs = {"authenticator": self._authenticate, "auth_require_tls": False, "auth_required": True}
-        self.controller = Controller(_Handler(self), hostname=host, port=self.port, **kwargs)
+        return Controller(_Handler(self), hostname=self.host, port=self.port, **kwargs)
 
     def _authenticate(
         self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
@@ -104,12 +114,16 @@ class SmtpSink:
         # aiosmtpd warns, on every connection, that AUTH without TLS is unsafe: that is the point
         # of this server. (pytest restores the warning filters after each test.)
         warnings.filterwarnings("ignore", message="Requiring AUTH while not requiring TLS")
+        if self.controller._thread is None and self.controller.loop.is_closed():
+            self.controller = self._controller()  # started again after a stop: same port, same inbox
         self.controller.start()
         return self
 
     def stop(self) -> None:
         if self.controller._thread is not None:  # stopping twice is fine (a test may stop it early)
             self.controller.stop()
+        elif not self.controller.loop.is_closed():  # never started (a server that is down)
+            self.controller.loop.close()
 
     def spool(self, received: Received, number: int) -> None:
         """Write the mail as JSON, renamed into place so a reader never sees half a file."""
