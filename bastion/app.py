@@ -38,6 +38,7 @@ from bastion.jobs.mail_jobs import attach_mail_jobs
 from bastion.jobs.outbox import Outbox
 from bastion.jobs.sinks.route import attach_sinks
 from bastion.jobs.webhooks.delivery import WebhookDelivery
+from bastion.jobs.webhooks.retention import trim_deliveries
 from bastion.jobs.webhooks.setup import attach_webhooks
 from bastion.realtime.node_bridge import NodeBridge
 from bastion.realtime.oauth2_relay import OAuth2Relay
@@ -200,9 +201,10 @@ class App:
         self._jobs_started = True
 
     async def _logs_cleanup(self) -> None:
+        await self.refresh_if_stale()  # the logs settings (and the schema) as they are now
         if self.request_logs is not None:
-            await self.refresh_if_stale()  # the logs settings as they are now
             await self.request_logs.writer.apply_retention()
+        await trim_deliveries(self.db, self.registry, self.config.webhooks_deliveries_max_days)
 
     async def _auth_cleanup(self, *, otps: bool, mfas: bool) -> None:
         await self.refresh_if_stale()  # the auth collections' durations as they are now

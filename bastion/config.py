@@ -200,6 +200,13 @@ class Config:
             "help": "seconds before a failed webhook delivery is retried; doubled after each retry, at most an hour"
         },
     )
+    webhooks_deliveries_max_days: int = field(
+        default=7,
+        metadata={
+            "help": "days a webhook delivery attempt stays in _webhookDeliveries (trimmed with the "
+            "logs' cleanup cron); 0 keeps them all"
+        },
+    )
     webhooks_allow_private: bool = field(
         default=False,
         metadata={
@@ -271,6 +278,8 @@ class Config:
             raise ConfigError(f"{self.origin('webhooks_timeout')} must be a positive number of seconds")
         if self.webhooks_retry_delay < 0:
             raise ConfigError(f"{self.origin('webhooks_retry_delay')} must be 0 or more seconds")
+        if self.webhooks_deliveries_max_days < 0:
+            raise ConfigError(f"{self.origin('webhooks_deliveries_max_days')} must be 0 or more days")
         if self.webhooks_max_attempts < 1:
             raise ConfigError(f"{self.origin('webhooks_max_attempts')} must be at least 1")
         if self.mail_max_attempts < 1:
