@@ -26,6 +26,7 @@ from bastion.core.record_model import Record
 
 if TYPE_CHECKING:
     from bastion.bus.events import Action
+    from bastion.core.job_sink import JobSink
     from bastion.core.schema_registry import SchemaRegistry
     from bastion.store.database import Executor
 
@@ -105,25 +106,10 @@ def acting_superuser(registry: SchemaRegistry) -> Access:
     return Access(auth=Record(superusers, {"id": ""}) if superusers is not None else None, method="POST")
 
 
-class JobEnqueuer(Protocol):
-    """What the outbox needs of bastion/jobs/queue.py's JobQueue."""
-
-    async def enqueue(
-        self,
-        ex: Executor,
-        kind: str,
-        payload: dict[str, Any],
-        *,
-        key: str | None = None,
-        delay: float = 0.0,
-        max_attempts: int | None = None,
-    ) -> bool: ...
-
-
 class Outbox:
     """core's RecordChangeHook: record changes → the routes' jobs, in the writing transaction."""
 
-    def __init__(self, queue: JobEnqueuer, registry: SchemaRegistry) -> None:
+    def __init__(self, queue: JobSink, registry: SchemaRegistry) -> None:
         self.queue = queue
         self.registry = registry
         # each route with its `wants` when it has one (a runtime-checked isinstance costs ~3 µs:
