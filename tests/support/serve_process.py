@@ -5,7 +5,9 @@ tests/compat/servers.py, uses them for PocketBase and Bastion alike)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -90,3 +92,24 @@ def assert_exits_cleanly(proc: subprocess.Popen[bytes], timeout: float) -> None:
     """Wait up to `timeout` s for the server (already signalled) to exit with status 0."""
     _, err = proc.communicate(timeout=timeout)
     assert proc.returncode == 0, err
+
+
+def spawn_in_own_group(
+    data_dir: Path, port: int, args: tuple[str, ...] = (), env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """`bastion serve` in a session of its own, so `kill_group` reaches granian's workers too
+    (the crash tests); the caller waits for health."""
+    return subprocess.Popen(
+        [BASTION, "serve", "--http", f"127.0.0.1:{port}", "--dir", str(data_dir), *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        start_new_session=True,
+    )
+
+
+def kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL to the server's whole process group: the main process and every worker."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)

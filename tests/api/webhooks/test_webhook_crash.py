@@ -5,9 +5,7 @@ least once, and the copies of one event all carry the same `webhook-id`."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import signal
 import subprocess
 from pathlib import Path
 
@@ -15,7 +13,7 @@ import httpx
 import pytest
 
 from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD
-from tests.support.serve_process import BASTION, free_port, wait_until_healthy
+from tests.support.serve_process import BASTION, free_port, kill_group, spawn_in_own_group, wait_until_healthy
 
 REPO = Path(__file__).resolve().parents[3]
 # 200 in the suite (a minute a database); the issue's 1,000 with BASTION_CRASH_WRITES=1000
@@ -35,23 +33,6 @@ def _env() -> dict[str, str]:
     }
 
 
-def _serve(data_dir: Path, db: list[str], port: int) -> subprocess.Popen[bytes]:
-    # its own session: SIGKILL goes to the whole group, granian's workers included
-    return subprocess.Popen(
-        [BASTION, "serve", "--http", f"127.0.0.1:{port}", "--dir", str(data_dir), "--workers", "2", *db],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=_env(),
-        start_new_session=True,
-    )
-
-
-def _kill_all(proc: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=10)
-
-
 @pytest.mark.timeout(300)
 async def test_kill_9_mid_writes_loses_no_acknowledged_event(database_url, tmp_path: Path, receiver):
     receiver.fail_first = 2
@@ -66,7 +47,7 @@ async def test_kill_9_mid_writes_loses_no_acknowledged_event(database_url, tmp_p
     )
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = _serve(data_dir, db, port)
+    proc = spawn_in_own_group(data_dir, port, ("--workers", "2", *db), _env())
     acknowledged: list[str] = []
     try:
         assert await asyncio.to_thread(wait_until_healthy, base, proc, 30)
@@ -91,8 +72,10 @@ async def test_kill_9_mid_writes_loses_no_acknowledged_event(database_url, tmp_p
             receiver.secret = r.json()["secret"]
             for n in range(WRITES):
                 if n == KILL_AFTER:
-                    _kill_all(proc)
-                    proc = _serve(data_dir, db, port)  # the same port: clients just retry
+                    kill_group(proc)
+                    proc = spawn_in_own_group(
+                        data_dir, port, ("--workers", "2", *db), _env()
+                    )  # the same port: clients just retry
                     assert await asyncio.to_thread(wait_until_healthy, base, proc, 30)
                 try:
                     r = await client.post(
@@ -119,7 +102,7 @@ async def test_kill_9_mid_writes_loses_no_acknowledged_event(database_url, tmp_p
             missing = set(acknowledged) - {d.record["id"] for d in receiver.deliveries if d.answered == 200}
             assert not missing, f"{len(missing)} acknowledged writes never delivered"
     finally:
-        _kill_all(proc)
+        kill_group(proc)
     ids_per_record: dict[str, set[str]] = {}
     for d in receiver.deliveries:
         assert d.verified

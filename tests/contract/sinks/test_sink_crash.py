@@ -7,10 +7,8 @@ On SQLite and PostgreSQL, 2 workers, over each broker.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
-import signal
 import subprocess
 from pathlib import Path
 
@@ -19,7 +17,7 @@ import pytest
 
 from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD, skip_or_fail
 from tests.contract.sinks.brokers import HOST, PORTS, SAFETY_TIMEOUT, new_target, open_consumer, url
-from tests.support.serve_process import BASTION, free_port, wait_until_healthy
+from tests.support.serve_process import BASTION, free_port, kill_group, spawn_in_own_group, wait_until_healthy
 from tests.support.tcp_proxy import TcpProxy
 
 REPO = Path(__file__).resolve().parents[3]
@@ -37,23 +35,6 @@ def _env(sink: dict[str, str]) -> dict[str, str]:
         "BASTION_EVENT_SINKS": json.dumps([sink]),
         "BASTION_LOG_ACCESS": "off",
     }
-
-
-def _serve(data_dir: Path, db: list[str], port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    # its own session: SIGKILL goes to the whole group, granian's workers included
-    return subprocess.Popen(
-        [BASTION, "serve", "--http", f"127.0.0.1:{port}", "--dir", str(data_dir), "--workers", "2", *db],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-        start_new_session=True,
-    )
-
-
-def _kill_all(proc: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=10)
 
 
 @pytest.mark.timeout(300)
@@ -78,7 +59,7 @@ async def test_kill_9_mid_writes_loses_no_acknowledged_event(database_url, tmp_p
     )
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = _serve(data_dir, db, port, env)
+    proc = spawn_in_own_group(data_dir, port, ("--workers", "2", *db), env)
     acknowledged: list[str] = []
     try:
         assert await asyncio.to_thread(wait_until_healthy, base, proc, 30)
@@ -98,8 +79,10 @@ async def test_kill_9_mid_writes_loses_no_acknowledged_event(database_url, tmp_p
                 if n == BROKER_UP_AT:
                     await proxy.start()
                 if n == KILL_AT:
-                    _kill_all(proc)
-                    proc = _serve(data_dir, db, port, env)  # the same port: clients just retry
+                    kill_group(proc)
+                    proc = spawn_in_own_group(
+                        data_dir, port, ("--workers", "2", *db), env
+                    )  # the same port: clients just retry
                     assert await asyncio.to_thread(wait_until_healthy, base, proc, 30)
                 if n == CUT_AT:
                     await proxy.drop()
@@ -127,7 +110,7 @@ async def test_kill_9_mid_writes_loses_no_acknowledged_event(database_url, tmp_p
             missing = set(acknowledged) - set(ids_by_record)
             assert not missing, f"{len(missing)} of {len(acknowledged)} acknowledged writes never published"
     finally:
-        _kill_all(proc)
+        kill_group(proc)
         await proxy.stop()
         await consumer.close()
     # one change, one event id: copies (a retry, a publish the killed process had in flight) share it
