@@ -22,6 +22,7 @@ from bastion.api.dispatch import RouteDispatcher
 from bastion.api.http_policy import timing_for_superusers, trusted_proxy_source
 from bastion.api.route_spec import ApiRoute, route_for
 from bastion.app import App
+from bastion.bus import event_barrier
 from bastion.core.fields import FileField
 from bastion.errors import ApiError, BadRequestError, NotFoundError
 from bastion.http.errors import error_response, render_unexpected
@@ -58,7 +59,11 @@ def guard(handler: Handler, route: ApiRoute | None = None) -> Handler:
             await ratelimit.check_request(app, request, limit if request.method == limit_method else None)
             if names_collection and webhooks.names_webhooks(request.path_params.get("collection", "")):
                 await webhooks.install_on_first_use(request)
-            return await handler(request)
+            with event_barrier.request_scope():
+                response = await handler(request)
+                # this answer may lead the client to write elsewhere: its events go first
+                await event_barrier.settle()
+            return response
         except ApiError as err:
             note_error(request.scope, err.message, err.data)
             return error_response(err, request.headers.get("accept"))

@@ -4,6 +4,9 @@
 process listening on a Unix socket in the data directory; each worker connects to it
 (pubsub_embedded.py). It keeps no messages: a message goes to the connections subscribed to its
 channel at that moment, in the order its publisher sent them (broker_frames.py has the format).
+Each publish is confirmed to its publisher once it is in every subscriber's outgoing buffer, so
+a message published after that confirmation, by any process, reaches every subscriber after it:
+the node bridge relies on this to deliver record events in the order their writes were answered.
 
 Memory is bounded per connection: a subscriber that does not read what it is sent has its
 messages dropped once BACKLOG_LIMIT bytes wait for it (at most once, as every backend), and no
@@ -24,6 +27,7 @@ from pathlib import Path
 
 from bastion.bus.broker_frames import (
     ACK,
+    CONFIRM,
     MAX_FRAME,
     MESSAGE,
     PUBLISH,
@@ -33,6 +37,7 @@ from bastion.bus.broker_frames import (
 )
 
 log = logging.getLogger("bastion.bus")
+_CONFIRM_FRAME = frame(CONFIRM)
 
 BACKLOG_LIMIT = 64 * 1024 * 1024  # bytes waiting for one slow subscriber before messages drop
 PARENT_CHECK = 1.0  # seconds between looks at whether the serve process is still there
@@ -65,11 +70,12 @@ class _Connection(asyncio.Protocol):
             del buf[: 4 + size]
             self.broker.handle(self, kind, body)
 
-    def send(self, data: bytes) -> None:
+    def send(self, data: bytes, droppable: bool = True) -> None:
         transport = self.transport
         if transport is None or transport.is_closing():
             return
-        if transport.get_write_buffer_size() > BACKLOG_LIMIT:
+        # a confirmation (5 bytes) is never dropped: its publisher waits for it
+        if droppable and transport.get_write_buffer_size() > BACKLOG_LIMIT:
             self.dropped += 1
             if self.dropped == 1 or self.dropped % 1000 == 0:
                 log.warning("embedded broker: a subscriber is not reading; %d messages dropped", self.dropped)
@@ -100,6 +106,7 @@ class Broker:
                 data = frame(MESSAGE, payload)
                 for peer in list(subscribers):
                     peer.send(data)
+            conn.send(_CONFIRM_FRAME, droppable=False)
         elif kind == SUBSCRIBE:
             self.forget(conn)
             conn.channel = body.decode()

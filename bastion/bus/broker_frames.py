@@ -7,6 +7,9 @@ A frame is a 4-byte big-endian length, then that many bytes: one kind byte and a
                        P<2-byte length><channel><payload>   publish <payload> to <channel>
     broker -> client   A                              the subscription is in place
                        M<payload>                     a message on the connection's channel
+                       C                              the oldest unconfirmed P of this
+                                                      connection has been handed to every
+                                                      subscriber (after their M frames)
 
 Frames longer than MAX_FRAME end the connection: no peer of ours sends them, so the other end
 is confused or hostile, and reading on would cost unbounded memory.
@@ -17,7 +20,7 @@ from __future__ import annotations
 import asyncio
 
 MAX_FRAME = 64 * 1024 * 1024
-SUBSCRIBE, PUBLISH, ACK, MESSAGE = b"S", b"P", b"A", b"M"
+SUBSCRIBE, PUBLISH, ACK, MESSAGE, CONFIRM = b"S", b"P", b"A", b"M", b"C"
 
 
 class FrameError(ConnectionError):

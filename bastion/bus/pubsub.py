@@ -31,7 +31,12 @@ class PubSub(ABC):
 
     @abstractmethod
     async def publish(self, payload: bytes, channel: str | None = None) -> None:
-        """Send one message to every subscriber of `channel` (by default the one subscribed to)."""
+        """Send one message to every subscriber of `channel` (by default the one subscribed to).
+
+        Returns once the backend has taken the message in its order: a message anyone publishes
+        on the channel after that reaches every subscriber after this one (Redis answers a
+        PUBLISH after queueing it for every subscriber, PostgreSQL queues a NOTIFY at commit,
+        NATS answers a flush after routing, the embedded broker confirms each publish)."""
 
     @abstractmethod
     async def close(self) -> None:

@@ -28,6 +28,9 @@ class NatsPubSub(PubSub):
 
     async def publish(self, payload: bytes, channel: str | None = None) -> None:
         await self._nc.publish(channel or self.subject, payload)
+        # the server's PONG follows its routing of the message to every subscriber: publishes
+        # made after this returns are delivered after it (PubSub.publish's promise)
+        await self._nc.flush(timeout=5)
 
     async def close(self) -> None:
         if self._nc is not None:

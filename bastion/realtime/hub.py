@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +47,7 @@ class RealtimeHub(ClientRegistry):
         # sends requests about clients other processes hold to them (None: this process alone)
         self.router: ClientRouter | None = None
         self._events: asyncio.Queue[RecordEvent | None] = asyncio.Queue()
-        self._unsubscribe = app.bus.subscribe(self.enqueue)
+        self._unsubscribe: Callable[[], None] | None = app.bus.subscribe(self.enqueue)
         loop = asyncio.get_running_loop()
         self._worker = loop.create_task(self._run())
         self._unhook_signals = on_stop_signal(loop, self.begin_shutdown)
@@ -66,7 +67,7 @@ class RealtimeHub(ClientRegistry):
             return
         self.begin_shutdown()
         self._unhook_signals()
-        self._unsubscribe()
+        self.listen_to_bus(False)
         await self.stop_sweeping()
         self._events.put_nowait(None)
         with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -75,6 +76,15 @@ class RealtimeHub(ClientRegistry):
             self._worker.cancel()
 
     # ---- fan-out ----------------------------------------------------------------------------
+
+    def listen_to_bus(self, on: bool) -> None:
+        """Take this process's events from its bus (alone), or not (the node bridge hands them
+        over as they come back from the pub/sub backend, in order with other processes')."""
+        if on and self._unsubscribe is None and not self.closed:
+            self._unsubscribe = self.app.bus.subscribe(self.enqueue)
+        elif not on and self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
 
     def enqueue(self, event: RecordEvent) -> None:
         """Fan out `event` (a local commit, or another node's via the pub/sub bridge)."""

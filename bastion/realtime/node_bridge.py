@@ -1,14 +1,18 @@
-"""Record events between processes (workers, nodes): local events out to the pub/sub backend,
-other processes' events in. It also starts the ClientRouter (client_router.py), which carries
-requests about a client to the process holding it on a second subscription.
+"""Record events between processes (workers, nodes): every event goes through the pub/sub
+backend, and every process delivers what comes back in the backend's order, its own events
+included. It also starts the ClientRouter (client_router.py), which carries requests about a
+client to the process holding it on a second subscription.
 
 Out: the bus calls `_on_local` after each commit; the event is encoded and queued, and one task
 publishes in commit order (a bounded queue: if the backend stalls, events are dropped with a
-warning rather than held without limit). In: messages from other nodes are decoded and handed
-to the hub, which checks rules and fans out exactly as for local events. A node's own messages
-come back from the backend too and are skipped by their origin id: the origin delivered them
-already, straight from its local bus. Only the hub gets remote events, never the local bus, so
-side effects of a write (voiding OTPs, later webhooks) run once, on the node that wrote.
+warning rather than held without limit). The request that caused the event waits until the
+backend has taken it (bus/event_barrier.py), so a write answered before another one was sent is
+delivered before it everywhere, wherever each was written. In: messages are handed to the hub,
+which checks rules and fans out. A process's own events come back from the backend too and are
+delivered then, in their place among the others' (the original event object, kept meanwhile;
+one that does not come back within OWN_RETURN_WAIT, or that could not be published, is
+delivered at once: late rather than lost). Only the hub gets events from here, never the local
+bus, so side effects of a write (voiding OTPs, webhooks) run once, on the process that wrote.
 
 The wire form carries the record's stored values (what the rules and the export need), without
 `password`; the channel is named after a random id kept in the database, so every node on the
@@ -22,10 +26,12 @@ import contextlib
 import logging
 import secrets
 import time
+from dataclasses import replace
 from typing import Any, cast
 
 import msgspec
 
+from bastion.bus import event_barrier
 from bastion.bus.events import Action, RecordEvent
 from bastion.bus.pubsub import PubSub, backend_kind
 from bastion.bus.pubsub_open import node_pubsub_url, open_pubsub
@@ -39,6 +45,9 @@ from bastion.store.params_table import read_or_add_param
 log = logging.getLogger("bastion.realtime")
 
 OUTGOING_LIMIT = 10_000
+OWN_RETURN_WAIT = 2.0  # seconds an own event may take to come back before it is delivered anyway
+
+_Outgoing = tuple[bytes, int, "asyncio.Future[None]"]  # payload, seq, resolved once published
 CHANNEL_PARAM = "realtime_channel"
 
 
@@ -48,6 +57,7 @@ class _Wire(msgspec.Struct):
     collection: str  # id
     record: dict[str, Any]
     at: float = 0.0  # the commit's Unix time (RecordEvent.committed_at)
+    seq: int = 0  # the origin's count of its events: how its own come back to it
 
 
 _encoder = msgspec.json.Encoder()
@@ -67,8 +77,11 @@ class NodeBridge:
         self.pubsub = pubsub
         self.node_id = hub.process_id
         self.router: ClientRouter | None = None
-        self._outgoing: asyncio.Queue[bytes | None] = asyncio.Queue(OUTGOING_LIMIT)
+        self._outgoing: asyncio.Queue[_Outgoing | None] = asyncio.Queue(OUTGOING_LIMIT)
         self._incoming: asyncio.Queue[bytes | None] = asyncio.Queue()
+        self._sequence = 0
+        # this process's events on their way through the backend: seq -> (event, monotonic time)
+        self._own: dict[int, tuple[RecordEvent, float]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._unsubscribe: Any = None
 
@@ -89,12 +102,14 @@ class NodeBridge:
         loop = asyncio.get_running_loop()
         bridge._tasks = [loop.create_task(bridge._send()), loop.create_task(bridge._receive())]
         bridge._unsubscribe = app.bus.subscribe(bridge._on_local)
+        hub.listen_to_bus(False)  # its own events now come back through the backend, in order
         return bridge
 
     async def close(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
+            self.hub.listen_to_bus(True)
         for queue in (self._outgoing, self._incoming):
             with contextlib.suppress(asyncio.QueueFull):
                 queue.put_nowait(None)
@@ -110,35 +125,75 @@ class NodeBridge:
 
     def _on_local(self, event: RecordEvent) -> None:
         record = event.record
-        at = event.committed_at or time.time()
-        wire = _Wire(self.node_id, event.action, record.collection.id, record_values(record), at)
+        event = replace(event, committed_at=event.committed_at or time.time())
+        self._sequence += 1
+        seq = self._sequence
+        wire = _Wire(
+            self.node_id, event.action, record.collection.id, record_values(record), event.committed_at, seq
+        )
+        published: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         try:
-            self._outgoing.put_nowait(_encoder.encode(wire))
+            self._outgoing.put_nowait((_encoder.encode(wire), seq, published))
         except asyncio.QueueFull:
             log.warning("realtime pub/sub backlog full: event not sent to other nodes")
+            self.hub.enqueue(event)
+            return
+        self._own[seq] = (event, time.monotonic())
+        event_barrier.hold(published)
 
     async def _send(self) -> None:
-        while (payload := await self._outgoing.get()) is not None:
+        while (item := await self._outgoing.get()) is not None:
+            payload, seq, published = item
             try:
                 await self.pubsub.publish(payload)
             except Exception:  # the backend is down: other nodes miss this event, this one goes on
                 log.warning("realtime pub/sub publish failed", exc_info=True)
+                self._deliver_own(seq)
+            finally:
+                published.set_result(None)
+
+    def _deliver_own(self, seq: int) -> None:
+        own = self._own.pop(seq, None)
+        if own is not None:
+            self.hub.enqueue(own[0])
+
+    def _deliver_overdue_own(self) -> None:
+        """Own events that have not come back (a message the backend dropped): delivered now."""
+        limit = time.monotonic() - OWN_RETURN_WAIT
+        while self._own:
+            seq, (_, sent) = next(iter(self._own.items()))  # the oldest first
+            if sent > limit:
+                break
+            self._deliver_own(seq)
 
     # ---- in -----------------------------------------------------------------------------------
 
     async def _receive(self) -> None:
-        while (payload := await self._incoming.get()) is not None:
+        while True:
             try:
-                event = await self._decode(payload)
+                async with asyncio.timeout(OWN_RETURN_WAIT / 2):  # not wait_for: see client_router
+                    payload = await self._incoming.get()
+            except TimeoutError:
+                self._deliver_overdue_own()
+                continue
+            if payload is None:
+                return
+            try:
+                wire = _decoder.decode(payload)
+                if wire.origin == self.node_id:
+                    self._deliver_own(wire.seq)  # already delivered (overdue): nothing
+                    continue
+                event = await self._decode(wire)
             except Exception:
                 log.warning("realtime pub/sub message dropped", exc_info=True)
                 continue
+            finally:
+                self._deliver_overdue_own()
             if event is not None:
                 self.hub.enqueue(event)
 
-    async def _decode(self, payload: bytes) -> RecordEvent | None:
-        wire = _decoder.decode(payload)
-        if wire.origin == self.node_id or wire.action not in ("create", "update", "delete"):
+    async def _decode(self, wire: _Wire) -> RecordEvent | None:
+        if wire.action not in ("create", "update", "delete"):
             return None
         record = await record_from_values(self.app, wire.collection, wire.record)
         if record is None:

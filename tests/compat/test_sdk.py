@@ -41,13 +41,6 @@ def run_scenario(
 # the xfail turns into a failure and this table must shrink.
 NOT_YET_IN_BASTION: dict[str, str] = {}
 
-# Known gap of the scaled-out targets, tracked by issue #13 (open): realtime events written on two
-# worker processes or nodes can reach a subscriber in another order than they were committed (an
-# update on one worker, then the delete of the same record on another, arrive as delete, update).
-# For these targets the scenarios check which events arrive and leave their order unchecked; the
-# single-server targets keep checking it. Remove when #13's event ordering lands.
-ORDER_ACROSS_PROCESSES_UNCHECKED = ("bastion-workers", "bastion-cluster")
-
 
 @pytest.mark.parametrize("script", SCENARIOS)
 def test_sdk_scenario(
@@ -55,8 +48,7 @@ def test_sdk_scenario(
 ) -> None:
     if target.name.startswith("bastion") and script in NOT_YET_IN_BASTION:
         request.applymarker(pytest.mark.xfail(reason=NOT_YET_IN_BASTION[script], strict=True))
-    unordered = {"SDK_EVENT_ORDER": "unchecked"} if target.name in ORDER_ACROSS_PROCESSES_UNCHECKED else None
-    result = run_scenario(script, target, unordered)
+    result = run_scenario(script, target)
     assert result.returncode == 0, (
         f"{script} against {target.name} exited {result.returncode}\n"
         f"--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}"

@@ -18,10 +18,10 @@ from bastion.bus.broker import Broker
 from bastion.bus.events import RecordEvent
 from bastion.config import Config
 from bastion.core.record_model import Record
-from bastion.realtime import client_router
+from bastion.realtime import client_router, node_bridge
 from bastion.realtime.client_state import new_client_id
 from bastion.realtime.node_bridge import NodeBridge
-from tests.api.realtime.conftest import marker, posts_collection
+from tests.api.realtime.conftest import clients_of, marker, posts_collection
 from tests.api.realtime.sse_client import SAFETY_TIMEOUT
 from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD, ApiClient, client_from
 
@@ -68,8 +68,8 @@ async def test_a_subscription_sent_to_the_other_process_reaches_the_stream(api, 
     await api.create_record("posts", {"title": "from its own"})
     await marker(other_worker)
     events = await watcher.until(MARK)
-    # each once; between processes there is no order (one travels, the other is delivered at once)
-    assert sorted(e.data["record"]["title"] for e in events[:-1]) == ["from its own", "from the other"]
+    # each once, in the order the writes were answered, whichever process wrote them
+    assert [e.data["record"]["title"] for e in events[:-1]] == ["from the other", "from its own"]
 
 
 async def test_an_unsubscribe_sent_to_the_other_process_stops_the_events(api, other_worker, sse):
@@ -244,3 +244,69 @@ async def test_an_event_committed_before_an_unsubscribe_still_reaches_the_stream
     await marker(api)
     events = await watcher.until(MARK)
     assert [(e.name, e.data["action"]) for e in events] == [("posts/*", "update"), (MARK, "create")]
+
+
+async def test_an_event_the_backend_refuses_still_reaches_this_process_subscribers(
+    api, other_worker, sse, monkeypatch
+):
+    """A process delivers its own events as they come back from the backend; one it could not
+    publish (the broker gone) reaches its own subscribers at once, and the write is answered."""
+    await posts_collection(api)
+    await marker(api)
+    watcher = await sse()
+    assert await watcher.subscribe("posts/*", MARK) == 204
+
+    async def refused(payload: bytes, channel: str | None = None) -> None:
+        raise ConnectionError("the embedded broker is not connected")
+
+    monkeypatch.setattr(api.app._node_bridge.pubsub, "publish", refused)
+    await api.create_record("posts", {"title": "not published"})
+    await marker(api)
+    assert [e.name for e in await watcher.until(MARK)] == ["posts/*", MARK]
+
+
+async def test_an_own_event_the_backend_loses_is_delivered_late_not_never(
+    api, other_worker, sse, monkeypatch
+):
+    await posts_collection(api)
+    await marker(api)
+    watcher = await sse()
+    assert await watcher.subscribe("posts/*", MARK) == 204
+    monkeypatch.setattr(node_bridge, "OWN_RETURN_WAIT", 0.2)
+
+    async def lost(payload: bytes, channel: str | None = None) -> None:
+        return None  # taken, never delivered: as a broker dropping a slow subscriber's messages
+
+    monkeypatch.setattr(api.app._node_bridge.pubsub, "publish", lost)
+    await api.create_record("posts", {"title": "lost on the way"})
+    await marker(api)
+    events = await watcher.until(MARK)
+    assert [e.data["record"].get("title") for e in events] == ["lost on the way", None]
+
+
+async def test_writes_answered_in_turn_on_two_processes_arrive_in_that_order(api, other_worker, sse):
+    """The SDK's case: an update answered on one process, then the delete of that record sent to
+    the other; a subscriber on either process sees update, then delete, every time."""
+    await posts_collection(api)
+    async with clients_of(other_worker, "sse") as sse_there:
+        here, there = await sse(), await sse_there()
+        await _write_in_turns_and_check(api, other_worker, here, there)
+
+
+async def _write_in_turns_and_check(api, other_worker, here, there) -> None:
+    assert await here.subscribe("posts/*") == 204
+    assert await there.subscribe("posts/*") == 204
+    expected = []
+    for i in range(10):
+        writer, deleter = (api, other_worker) if i % 2 else (other_worker, api)
+        record = await writer.create_record("posts", {"title": f"r{i}"})
+        r = await writer.su(
+            "PATCH", f"/api/collections/posts/records/{record['id']}", json={"title": f"u{i}"}
+        )
+        assert r.status_code == 200, r.text
+        r = await deleter.su("DELETE", f"/api/collections/posts/records/{record['id']}")
+        assert r.status_code == 204, r.text
+        expected += [("create", f"r{i}"), ("update", f"u{i}"), ("delete", f"u{i}")]
+    for watcher in (here, there):
+        events = [await watcher.next() for _ in expected]
+        assert [(e.data["action"], e.data["record"]["title"]) for e in events] == expected

@@ -1,7 +1,7 @@
 // Realtime (SSE) through the SDK: subscribe to a collection and to one record, rule-filtered
 // fan-out to anonymous clients, subscription options (filter, expand), unsubscribe.
 import { EventSource } from "eventsource";
-import { SUFFIX, anonymousClient, check, eq, keysOf, run, sameSet, step, superuserClient } from "./lib.mjs";
+import { SUFFIX, anonymousClient, check, eq, keysOf, run, step, superuserClient } from "./lib.mjs";
 
 globalThis.EventSource = EventSource; // node 20 has no EventSource; the SDK expects the global
 
@@ -17,10 +17,6 @@ async function waitFor(events, n, what) {
 }
 
 const brief = (e) => `${e.action}:${e.record.title}`;
-// Scaled-out targets may deliver events committed on different processes out of order (a known
-// gap, issue #13; see tests/compat/test_sdk.py): for them, which events arrive is checked, not
-// their order.
-const inOrder = process.env.SDK_EVENT_ORDER === "unchecked" ? sameSet : eq;
 
 await run(async () => {
   const pb = await superuserClient();
@@ -55,7 +51,7 @@ await run(async () => {
   const priv = await pb.collection(name).create({ title: "private keep", public: false });
   const pub = await pb.collection(name).create({ title: "public keep", public: true, owner: owner.id });
   await waitFor(adminEvents, 2, "superuser create events");
-  inOrder(adminEvents.map(brief), ["create:private keep", "create:public keep"], "superuser sees both creates in order");
+  eq(adminEvents.map(brief), ["create:private keep", "create:public keep"], "superuser sees both creates in order");
   await waitFor(anonEvents, 1, "anonymous create events");
   eq(anonEvents.map(brief), ["create:public keep"], "anonymous sees only the public create");
   const rest = await pb.collection(name).getOne(pub.id);
@@ -74,11 +70,11 @@ await run(async () => {
   await pb.collection(name).update(pub.id, { title: "public 2" });
   await pb.collection(name).delete(pub.id);
   await waitFor(adminEvents, 5, "superuser update/delete events");
-  inOrder(adminEvents.slice(2).map(brief), ["update:private 2", "update:public 2", "delete:public 2"], "superuser update/delete");
+  eq(adminEvents.slice(2).map(brief), ["update:private 2", "update:public 2", "delete:public 2"], "superuser update/delete");
   await waitFor(anonEvents, 3, "anonymous update/delete events");
-  inOrder(anonEvents.slice(1).map(brief), ["update:public 2", "delete:public 2"], "anonymous update/delete");
+  eq(anonEvents.slice(1).map(brief), ["update:public 2", "delete:public 2"], "anonymous update/delete");
   await waitFor(oneEvents, 2, "single-record events");
-  inOrder(oneEvents.map(brief), ["update:public 2", "delete:public 2"], "single-record subscription");
+  eq(oneEvents.map(brief), ["update:public 2", "delete:public 2"], "single-record subscription");
   check(filteredEvents.length === 1, `"public 2" no longer matches the filter, got ${JSON.stringify(filteredEvents.map(brief))}`);
 
   step("unsubscribe stops the events");
@@ -88,7 +84,7 @@ await run(async () => {
   await pb.collection(name).create({ title: "after", public: true });
   await pb.collection(name).create({ title: "after keep", public: true });
   await waitFor(filteredEvents, 2, "marker event on the remaining subscription");
-  inOrder(filteredEvents.map(brief), ["create:public keep", "create:after keep"], "remaining filtered subscription");
+  eq(filteredEvents.map(brief), ["create:public keep", "create:after keep"], "remaining filtered subscription");
   eq(anonEvents.length, 3, "no events after unsubscribe (anonymous)");
   eq(adminEvents.length, 5, "no events after unsubscribe (superuser)");
 

@@ -183,3 +183,16 @@ async def test_embedded_subscribers_reconnect_when_the_broker_comes_back(tmp_pat
         for node in (a, b):
             await node.pubsub.close()
         await broker.close()
+
+
+async def test_a_message_published_after_anothers_publish_returned_arrives_after_it_everywhere(open_node):
+    """What the node bridge relies on for event order: once `publish` returns, whatever any
+    instance publishes next reaches every subscriber after it (here three instances take turns,
+    each publishing only once the previous one's publish has returned)."""
+    channel = _channel()
+    nodes = [await open_node(channel) for _ in range(3)]
+    sent = [f'{{"n":{i}}}'.encode() for i in range(60)]
+    for i, payload in enumerate(sent):
+        await nodes[i % 3].pubsub.publish(payload)
+    for node in nodes:
+        assert await node.take(60) == sent
