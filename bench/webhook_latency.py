@@ -1,12 +1,14 @@
 """Webhook delivery latency, commit to receipt, and write throughput with one webhook vs none.
 
-In-process: one App (SQLite, or PostgreSQL with --database-url) with its job runner, a local
-threaded HTTP receiver (tests/support/webhook_receiver.py, verifying every signature), and
-records created one after another through `RecordService`. Latency is measured from the moment
-the create's transaction committed to the moment the receiver read the request (one clock:
-`time.monotonic` in one process), so it includes the runner's wake-up, the claim, signing, the
-POST and the receiver's parse. Writes per second are timed over the same creates with the
-webhook switched off and on (deliveries run concurrently in the same process, as they would).
+One App (SQLite, or PostgreSQL with --database-url) with its job runner, in this process; a
+threaded HTTP/1.1 receiver (tests/support/webhook_receiver.py, verifying every signature) in a
+process of its own, as a real receiver is (in this process it would take the GIL from the App
+and be counted as the webhook's cost); records created one after another through
+`RecordService`. Latency is measured from the moment the create's transaction committed to the
+moment the receiver read the request (`time.monotonic`, CLOCK_MONOTONIC: one clock for both
+processes), so it includes the runner's wake-up, the claim, signing, the POST and the receiver's
+parse. Writes per second are timed over the same creates with the webhook switched off and on
+(deliveries run concurrently in the same process, as they would).
 
     PYTHONPATH=. .venv/bin/python bench/webhook_latency.py [--events 500] [--gap 0.02] [--database-url …]
 """
@@ -16,10 +18,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import multiprocessing
 import statistics
 import tempfile
 import threading
 import time
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +35,10 @@ from tests.support.webhook_receiver import Delivery, WebhookReceiver
 
 
 class TimedReceiver(WebhookReceiver):
-    """Notes when each record's event arrived."""
+    """Notes when each record's event arrived; keeps connections open (HTTP/1.1), as receivers do."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(keep_alive=True)
         self.arrived: dict[str, float] = {}
         self._arrival_lock = threading.Lock()
 
@@ -44,15 +48,50 @@ class TimedReceiver(WebhookReceiver):
         super()._keep(delivery)
 
 
-async def _all_arrived(receiver: TimedReceiver, count: int) -> None:
+def _serve_receiver(control: Connection) -> None:
+    """The receiver's process: answers commands on `control` until told to stop."""
+    receiver = TimedReceiver().start()
+    control.send(receiver.url)
+    while True:
+        command, arg = control.recv()
+        if command == "secret":
+            receiver.secret = arg
+        elif command == "count":
+            control.send(len(receiver.arrived))
+        elif command == "take":  # the arrivals so far, and forget them
+            with receiver._arrival_lock:
+                arrived, receiver.arrived = receiver.arrived, {}
+            control.send((arrived, all(d.verified for d in receiver.deliveries)))
+        else:
+            receiver.stop()
+            return
+
+
+class ReceiverProcess:
+    def __init__(self) -> None:
+        self._control, child = multiprocessing.get_context("spawn").Pipe()
+        self._process = multiprocessing.get_context("spawn").Process(target=_serve_receiver, args=(child,))
+        self._process.start()
+        self.url: str = self._control.recv()
+
+    def ask(self, command: str, arg: Any = None) -> Any:
+        self._control.send((command, arg))
+        return self._control.recv() if command in ("count", "take") else None
+
+    def stop(self) -> None:
+        self._control.send(("stop", None))
+        self._process.join(10)
+
+
+async def _all_arrived(receiver: ReceiverProcess, count: int) -> None:
     deadline = time.monotonic() + 120
-    while len(receiver.arrived) < count and time.monotonic() < deadline:
+    while receiver.ask("count") < count and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
 
 
 async def main(events: int, database_url: str, gap: float) -> None:
     logging.disable(logging.WARNING)
-    receiver = TimedReceiver().start()
+    receiver = ReceiverProcess()
     with tempfile.TemporaryDirectory() as tmp:
         config = Config(data_dir=Path(tmp), database_url=database_url, webhooks_allow_private=True)
         app = await App(config).start()
@@ -71,7 +110,7 @@ async def main(events: int, database_url: str, gap: float) -> None:
                 hook = await app.records.create(
                     tx, webhooks, {"url": receiver.url, "collections": ["posts"], "active": False}, root
                 )
-            receiver.secret = str(hook.data["secret"])
+            receiver.ask("secret", str(hook.data["secret"]))
 
             async def creates(count: int, gap: float = 0.0) -> tuple[float, dict[str, float]]:
                 committed: dict[str, float] = {}
@@ -88,15 +127,11 @@ async def main(events: int, database_url: str, gap: float) -> None:
                 await app.records.update(tx, webhooks, hook.id, {"active": True}, root)
             on_rate, _ = await creates(events)
             await _all_arrived(receiver, events)
-            receiver.arrived.clear()
+            receiver.ask("take")
             _, committed = await creates(events, gap)  # latency at a steady, unsaturated rate
             await _all_arrived(receiver, events)
-            latencies = sorted(
-                (receiver.arrived[rid] - at) * 1000
-                for rid, at in committed.items()
-                if rid in receiver.arrived
-            )
-            verified = all(d.verified for d in receiver.deliveries)
+            arrived, verified = receiver.ask("take")
+            latencies = sorted((arrived[rid] - at) * 1000 for rid, at in committed.items() if rid in arrived)
             print(
                 f"{app.db.dialect}: {events} creates each way; latency at one create every {gap * 1000:g} ms"
             )

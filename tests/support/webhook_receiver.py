@@ -6,7 +6,9 @@ verified. What it answers is chosen per test:
 
 - `fail_first`: the first N requests of each `webhook-id` get 500, later ones 200;
 - `status`: answer every request with this status (e.g. 302 with a Location: redirects);
-- `hang`: never answer (the request waits until `stop()`): a receiver that times out.
+- `hang`: never answer (the request waits until `stop()`): a receiver that times out;
+- `keep_alive`: speak HTTP/1.1 and keep connections open between requests, as most receivers do
+  (each Delivery's `peer_port` then tells which connection carried it).
 
 `wait_for(n)` waits (bounded) until n requests have arrived.
 """
@@ -30,6 +32,7 @@ class Delivery:
     body: dict[str, Any]
     verified: bool
     answered: int  # the status it was answered with (0: never answered)
+    peer_port: int = 0  # the sender's port: one per connection
 
     @property
     def webhook_id(self) -> str:
@@ -46,7 +49,13 @@ class Delivery:
 
 class WebhookReceiver:
     def __init__(
-        self, secret: str = "", *, fail_first: int = 0, status: int = 200, hang: bool = False
+        self,
+        secret: str = "",
+        *,
+        fail_first: int = 0,
+        status: int = 200,
+        hang: bool = False,
+        keep_alive: bool = False,
     ) -> None:
         self.secret = secret  # set before requests arrive (a created webhook's generated secret)
         self.fail_first = fail_first
@@ -56,7 +65,10 @@ class WebhookReceiver:
         self._seen: Counter[str] = Counter()
         self._lock = threading.Condition()
         self._stopping = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        handler = self._handler_class()
+        if keep_alive:
+            handler.protocol_version = "HTTP/1.1"
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -115,7 +127,7 @@ class WebhookReceiver:
                     receiver._stopping.wait(30)
                     return
                 status = receiver._answer_for(headers.get("webhook-id", ""))
-                receiver._keep(Delivery(headers, body, verified, status))
+                receiver._keep(Delivery(headers, body, verified, status, self.client_address[1]))
                 self.send_response(status)
                 if 300 <= status < 400:
                     self.send_header("Location", receiver.url + "/elsewhere")

@@ -3,7 +3,7 @@
 
 An attempt POSTs the event's body (compact JSON) with the Standard Webhooks headers (signing.py)
 to the checked target (url_safety.py), waits at most `webhooks_timeout` seconds, follows no
-redirect, and never reads the answer's body. A 2xx answer is delivered; any other status, a
+redirect, and reads at most 64 KiB of the answer's body (only so the connection can be reused). A 2xx answer is delivered; any other status, a
 timeout, a refused or reset connection or a name that does not resolve is a failed attempt,
 retried by the queue with back-off until `webhooks_max_attempts`, then dead; a URL that may not be
 delivered to (a private address without `webhooks_allow_private`, a secret that is no `whsec_`
@@ -28,16 +28,17 @@ from bastion.core.record_query import find_by_id
 from bastion.errors import ApiError
 from bastion.jobs.outbox import acting_superuser
 from bastion.jobs.webhooks.collections import DELIVERIES, WEBHOOKS
+from bastion.jobs.webhooks.http_clients import WebhookClients
 from bastion.jobs.webhooks.signing import signed_headers
-from bastion.jobs.webhooks.url_safety import HostNotResolved, UnsafeUrl, target_for
+from bastion.jobs.webhooks.url_safety import HostNotResolved, Target, UnsafeUrl, target_for
 
 if TYPE_CHECKING:
     from bastion.core.app_protocol import App
 
 log = logging.getLogger("bastion.webhooks")
 
-USER_AGENT = "Bastion-Webhooks/1"
 _MAX_ERROR = 2000
+DRAIN_LIMIT = 64 * 1024  # bytes of an answer's body read to keep its connection for reuse
 
 
 class DeliveryFailed(Exception):
@@ -70,33 +71,21 @@ def encode_body(body: dict[str, Any]) -> bytes:
 
 
 class WebhookDelivery:
-    """One per process: an HTTP client shared by every attempt, and the App to log them in."""
+    """One per process: HTTP clients shared by every attempt, and the App to log them in."""
 
     def __init__(self, app: App) -> None:
         self.app = app
-        self._client: httpx.AsyncClient | None = None
+        self._clients: WebhookClients | None = None
 
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            cfg = self.app.config
-            self._client = httpx.AsyncClient(
-                follow_redirects=False,
-                timeout=httpx.Timeout(cfg.webhooks_timeout),
-                trust_env=False,  # no proxy from the environment: the checked address is the one used
-                headers={"user-agent": USER_AGENT},
-                # Pinned targets are addresses: a pooled connection is keyed by the address, so
-                # one opened (and its certificate checked) for one name could carry another
-                # name's request on a shared IP. No keep-alive then; a connection per attempt.
-                limits=httpx.Limits(
-                    max_connections=100, max_keepalive_connections=20 if cfg.webhooks_allow_private else 0
-                ),
-            )
-        return self._client
+    def _http(self, target: Target) -> httpx.AsyncClient:
+        if self._clients is None:
+            self._clients = WebhookClients(self.app.config.webhooks_timeout)
+        return self._clients.for_target(target)
 
     async def close(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        if self._clients is not None:
+            await self._clients.close()
+            self._clients = None
 
     # ---- one attempt --------------------------------------------------------------------------
 
@@ -125,7 +114,7 @@ class WebhookDelivery:
         try:
             # the client's timeout bounds each phase; this bounds the whole attempt
             async with asyncio.timeout(cfg.webhooks_timeout + 1):
-                async with self._http().stream(
+                async with self._http(target).stream(
                     "POST",
                     target.url,
                     content=raw,
@@ -133,6 +122,7 @@ class WebhookDelivery:
                     extensions=dict(target.extensions),
                 ) as response:
                     status = response.status_code
+                    await _drain(response)
         except (TimeoutError, httpx.TimeoutException):
             return Outcome(False, duration_ms=took(), error=f"no answer within {cfg.webhooks_timeout:g} s")
         except httpx.HTTPError as exc:
@@ -205,6 +195,16 @@ class WebhookDelivery:
         if outcome.permanent:
             raise DeliveryRefused(outcome.error)
         raise DeliveryFailed(outcome.error)
+
+
+async def _drain(response: httpx.Response) -> None:
+    """Read (and drop) a short answer's body, which lets its connection serve the next attempt;
+    a longer one is left unread and its connection closed: a receiver cannot make us read much."""
+    read = 0
+    async for chunk in response.aiter_raw():
+        read += len(chunk)
+        if read > DRAIN_LIMIT:
+            return
 
 
 def _after(seconds: float) -> str:

@@ -67,3 +67,22 @@ async def test_inactive_webhook_gets_nothing(hooks, receiver):
     assert [d.record["title"] for d in got] == ["seen"]
     assert await delivery_rows(hooks, inactive["id"]) == []
     assert active["id"] != inactive["id"]
+
+
+async def test_deliveries_to_a_receiver_that_keeps_connections_open_reuse_one(hooks):
+    """A receiver speaking HTTP/1.1 gets one delivery after another over the same connection
+    (no new TCP handshake, or TLS one, per event); each is still signed and answered."""
+    from tests.support.webhook_receiver import WebhookReceiver
+
+    receiver = WebhookReceiver(keep_alive=True).start()
+    try:
+        await posts(hooks)
+        webhook = await add_webhook(hooks, receiver)
+        for n in range(5):  # one at a time: each attempt over before the next event is written
+            await hooks.create_record("posts", {"title": f"t{n}"})
+            await eventually(lambda n=n: _delivered(hooks, webhook["id"], n + 1))
+        got = await received(receiver, 5)
+        assert all(d.verified and d.answered == 200 for d in got)
+        assert len({d.peer_port for d in got}) == 1
+    finally:
+        receiver.stop()
