@@ -17,8 +17,9 @@ function ago(ms) {
   return s < 60 ? `${s} s ago` : `${Math.floor(s / 60)} min ago`;
 }
 
-// `refresh()` fetches and redraws without spinners (it must not disturb what the user is doing); the
-// page calls `mark()` after a load of its own. Returns { control, mark }: put `control` on the page.
+// `refresh()` fetches and redraws without spinners (it must not disturb what the user is doing), or
+// answers false when it skipped its turn; the page calls `mark()` after a load of its own.
+// Returns { control, mark }: put `control` on the page.
 export function autoRefresh(refresh, { label = 'Auto-refresh', every = EVERY_MS } = {}) {
   let last = Date.now();
   let failure = null;
@@ -41,7 +42,7 @@ export function autoRefresh(refresh, { label = 'Auto-refresh', every = EVERY_MS 
     const due = Date.now() - last >= every;
     if (!due || inflight || !toggle.checked || document.visibilityState !== 'visible') return;
     inflight = true;
-    try { await refresh(); mark(); } catch (err) { failure = err.message; draw(); } finally { inflight = false; }
+    try { if ((await refresh()) !== false) mark(); } catch (err) { failure = err.message; draw(); } finally { inflight = false; }
   }
 
   // One timer ticking each second keeps the "Updated … ago" text true and starts each refresh.

@@ -47,10 +47,10 @@ export function renderJobs(main) {
     }
   }
 
-  // The background refresh: the counts and every page shown so far, in one list request. It waits
-  // for a load on its way ("Load more" would append a page this already holds).
+  // The background refresh: the counts and every page shown so far, in one list request. It skips
+  // its turn while a load is on its way ("Load more" would append a page this already holds).
   async function poll() {
-    if (state.loading) return;
+    if (state.loading) return false;
     const seq = state.seq;
     const [list, stats] = await Promise.all([
       api('GET', '/api/jobs', { query: { page: 1, perPage: Math.min(PER_PAGE * state.page, MAX_PER_PAGE), status: state.status } }),
