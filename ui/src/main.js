@@ -1,6 +1,7 @@
 // Entry point: hash routes (#/collections/posts, #/logs, #/webhooks/{id}, #/jobs, #/crons, #/settings/mail), the shell, sign-in state.
 import { api } from './api.js';
 import { h, replace, spinner } from './dom.js';
+import { stopAutoRefresh } from './refresh.js';
 import { session } from './session.js';
 import { loadCollections } from './store.js';
 import { renderLogin } from './views/login.js';
@@ -42,6 +43,7 @@ const PUBLIC = [
 ];
 
 async function route() {
+  stopAutoRefresh(); // the page being left stops polling
   root.removeAttribute('aria-busy');
   root.classList.remove('app-boot');
   const hash = location.hash.replace(/^#/, '');

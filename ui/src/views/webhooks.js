@@ -1,7 +1,7 @@
-// Webhooks: the records of `_webhooks` (installed on first use), listed, created and edited here;
+// Webhooks: the records of `_webhooks` (installed on first use), listed, created, edited and deleted here;
 // each one's page (webhook_detail.js) has its secret, "Send test" and its deliveries.
 import { api, enc, errorLines } from '../api.js';
-import { busy, dialog, empty, h, replace, spinner, toast } from '../dom.js';
+import { busy, confirm, dialog, empty, h, replace, spinner, toast } from '../dom.js';
 import { loadCollections, store } from '../store.js';
 
 export const WEBHOOKS = '_webhooks';
@@ -46,7 +46,7 @@ export function renderWebhooks(main) {
   load();
 }
 
-// The create/edit form; `saved(record)` runs after a save.
+// The create/edit form; `saved(record)` runs after a save, `saved(null)` after a delete.
 export function openWebhookEditor(hook, saved) {
   const draft = { name: hook?.name || '', url: hook?.url || '', collections: [...(hook?.collections || [])],
     events: [...(hook?.events || [])], active: hook ? !!hook.active : true };
@@ -83,7 +83,22 @@ export function openWebhookEditor(hook, saved) {
   checks('Collections', 'None checked: every collection (except system ones).', names.map((n) => [n, n]), draft.collections),
   checks('Events', 'None checked: every event.', EVENTS, draft.events),
   h('label', { class: 'check' }, h('input', { type: 'checkbox', id: 'wh-active', checked: draft.active, onchange: (e) => { draft.active = e.target.checked; } }), 'Active'));
-  const d = dialog({ title: hook ? `Edit webhook ${hook.name || hook.id}` : 'New webhook', body: form,
-    footer: [h('button', { class: 'btn', type: 'button', onclick: () => d.close() }, 'Cancel'), save] });
+  const footer = [h('button', { class: 'btn', type: 'button', onclick: () => d.close() }, 'Cancel'), save];
+  if (hook) footer.unshift(h('div', { class: 'left' }, deleteButton(hook, () => { d.close(); saved?.(null); })));
+  const d = dialog({ title: hook ? `Edit webhook ${hook.name || hook.id}` : 'New webhook', body: form, footer });
   form.querySelector('#wh-name').focus();
+}
+
+// Delete, after a confirmation (as for records); the server deletes the webhook's deliveries with it.
+function deleteButton(hook, deleted) {
+  const button = h('button', { class: 'btn danger', type: 'button', onclick: async () => {
+    const name = hook.name || hook.id;
+    if (!(await confirm('Delete this webhook?', `Webhook ${name} and its deliveries will be deleted; events not sent yet are dropped. This cannot be undone.`))) return;
+    try {
+      await busy(button, () => api('DELETE', `/api/collections/${WEBHOOKS}/records/${enc(hook.id)}`));
+      toast('Webhook deleted.');
+      deleted();
+    } catch (err) { toast(err.message, 'error'); }
+  } }, 'Delete');
+  return button;
 }
