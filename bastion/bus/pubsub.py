@@ -33,10 +33,11 @@ class PubSub(ABC):
     async def publish(self, payload: bytes, channel: str | None = None) -> None:
         """Send one message to every subscriber of `channel` (by default the one subscribed to).
 
-        Returns once the backend has taken the message in its order: a message anyone publishes
-        on the channel after that reaches every subscriber after this one (Redis answers a
-        PUBLISH after queueing it for every subscriber, PostgreSQL queues a NOTIFY at commit,
-        NATS answers a flush after routing, the embedded broker confirms each publish)."""
+        On the channel subscribed to, returns once the backend has taken the message in its
+        order: a message anyone publishes there after that reaches every subscriber after this
+        one (Redis answers a PUBLISH after queueing it for every subscriber, PostgreSQL queues a
+        NOTIFY at commit, the embedded broker confirms each publish, and a NATS publish waits
+        for its own copy to come back: pubsub_nats.py says why)."""
 
     @abstractmethod
     async def close(self) -> None:
