@@ -1,6 +1,7 @@
 """/api/backups — PocketBase's backups API (the JS SDK's `pb.backups`), for SQLite data directories.
 
-    GET    /api/backups                 `[{key, size, modified}]`, newest first
+    GET    /api/backups                 `[{modified, key, size}]` by key (PocketBase 0.40 lists
+                                        them in its file system's order, not by date)
     POST   /api/backups                 `{"name"?: "x.zip"}` → 204 once the archive is written
     POST   /api/backups/upload          multipart `file` (a zip) → 204
     GET    /api/backups/{key}?token=    the archive, for a superuser's file token
@@ -56,7 +57,7 @@ def _backups(request: Request, *, writing: bool = False) -> Backups:
 async def list_backups(request: Request) -> Response:
     await superuser_access(request)
     body = [
-        {"key": b.key, "modified": format_dt(b.modified), "size": b.size} for b in _backups(request).list()
+        {"modified": format_dt(b.modified), "key": b.key, "size": b.size} for b in _backups(request).list()
     ]
     return JSONResponse(picked(body, request.query_params))
 
@@ -140,7 +141,11 @@ async def download_backup(request: Request) -> Response:
     path = app.backups.path_of(key)
     if path is None:
         raise NotFoundError()
-    return FileResponse(path, filename=key, media_type="application/zip")
+    # PocketBase's policy for served files: nothing in it may run in the browser
+    headers = {
+        "Content-Security-Policy": "default-src 'none'; media-src 'self'; style-src 'unsafe-inline'; sandbox"
+    }
+    return FileResponse(path, filename=key, media_type="application/zip", headers=headers)
 
 
 async def delete_backup(request: Request) -> Response:
@@ -150,7 +155,9 @@ async def delete_backup(request: Request) -> Response:
     if key and backups.active_name() == key:
         raise BadRequestError("The backup is currently being used and cannot be deleted.")
     if not backups.delete(key):
-        raise BadRequestError("Invalid or already deleted backup file. Raw error: \nblob not found.")
+        # PocketBase's words, its file system's raw error included
+        raw = f"[key: {key}] remove {backups.folder / key}: no such file or directory\nresource not found."
+        raise BadRequestError(f"Invalid or already deleted backup file. Raw error: \n{raw}")
     return Response(status_code=204)
 
 

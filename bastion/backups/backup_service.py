@@ -54,7 +54,7 @@ class Backups:
     # ---- the folder -------------------------------------------------------------------------
 
     def list(self) -> list[BackupInfo]:
-        """Every backup, newest first."""
+        """Every backup, by key (as PocketBase's file system lists them; not by date)."""
         found = []
         try:
             entries = list(os.scandir(self.folder))
@@ -68,7 +68,7 @@ class Backups:
             except FileNotFoundError:
                 continue
             found.append(BackupInfo(entry.name, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC)))
-        found.sort(key=lambda b: (b.modified, b.key), reverse=True)
+        found.sort(key=lambda b: b.key)
         return found
 
     def path_of(self, key: str) -> Path | None:
@@ -147,7 +147,8 @@ class Backups:
     def prune_auto(self, max_keep: int) -> None:
         if max_keep <= 0:
             return
-        autos = [b for b in self.list() if b.key.startswith(AUTO_PREFIX)]  # newest first
+        autos = [b for b in self.list() if b.key.startswith(AUTO_PREFIX)]
+        autos.sort(key=lambda b: b.modified, reverse=True)
         for old in autos[max_keep:]:
             if old.key != self.active_name():
                 self.delete(old.key)

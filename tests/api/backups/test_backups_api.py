@@ -196,3 +196,17 @@ async def test_restore_is_refused_with_how_to_restore_by_hand(sapi: ApiClient) -
     assert "stop the server, unzip the backup" in r.json()["message"]
     r = await sapi.su("POST", "/api/backups/missing.zip/restore")
     assert (r.status_code, r.json()["message"]) == (400, "Missing or invalid backup file.")
+
+
+async def test_the_list_is_in_key_order_as_pocketbase_lists_it(sapi: ApiClient) -> None:
+    for name in ("zz.zip", "aa.zip", "mm.zip"):
+        assert (await sapi.su("POST", "/api/backups", json={"name": name})).status_code == 204
+    listed = (await sapi.su("GET", "/api/backups")).json()
+    assert [b["key"] for b in listed] == ["aa.zip", "mm.zip", "zz.zip"]
+    assert list(listed[0]) == ["modified", "key", "size"]
+    r = await sapi.su("DELETE", "/api/backups/missing.zip")
+    path = backups_dir(sapi) / "missing.zip"
+    assert r.json()["message"] == (
+        "Invalid or already deleted backup file. Raw error: \n"
+        f"[key: missing.zip] remove {path}: no such file or directory\nresource not found."
+    )
