@@ -19,6 +19,7 @@ from contextlib import asynccontextmanager
 from bastion import logs, ratelimit, realtime
 from bastion.auth.mfa import AuthStateJanitor, delete_expired
 from bastion.auth.oauth2.provider_client import DocumentCache
+from bastion.backups import Backups
 from bastion.bus import EventBus
 from bastion.config import Config
 from bastion.core.auth_index_repair import repair_auth_indexes
@@ -33,7 +34,7 @@ from bastion.core.system_collections import system_collections
 from bastion.files import FileService
 from bastion.files.file_thumbs import Thumbnailer
 from bastion.jobs import CronScheduler, JobQueue, JobRunner
-from bastion.jobs.builtin_crons import add_builtin_crons
+from bastion.jobs.builtin_crons import add_builtin_crons, sync_auto_backup
 from bastion.jobs.mail_jobs import attach_mail_jobs
 from bastion.jobs.outbox import Outbox
 from bastion.jobs.sinks.route import attach_sinks
@@ -47,6 +48,7 @@ from bastion.store.database import DatabaseTimeouts
 from bastion.store.ephemeral_base import Clock, EphemeralStore
 from bastion.store.ephemeral_open import open_ephemeral
 from bastion.store.leader_lock import LeaderLock, open_leader_lock
+from bastion.store.sqlite import SqliteDatabase
 from bastion.store.tables import optimize
 from bastion.store.version_stamp import SharedStampReader, Stamp, StampKeeper, read_stamp
 
@@ -75,6 +77,7 @@ class App:
         self._auth_janitor: AuthStateJanitor | None = None
         self.files = FileService(config.data_dir, lambda: self.settings)
         self.thumbnailer = Thumbnailer()
+        self.backups = Backups(config.data_dir, None)  # its database is known once opened
         self.records = RecordService(self.registry, self.bus, files=self.files)
         # The version stamp the in-memory schema and settings reflect (store/version_stamp.py);
         # one reload at a time, and whether every commit seen so far has been checked.
@@ -140,6 +143,8 @@ class App:
         )
         self._db = await open_database(cfg.database_url or None, cfg.data_dir, timeouts, cfg.db_pool_size)
         self.collections = CollectionService(self._db, self.registry, self.stamp)
+        if isinstance(self._db, SqliteDatabase):  # PostgreSQL's backups are pg_dump's job
+            self.backups.database = self._db.path
         await self.collections.ensure_system_tables()
         loaded = await read_stamp(self._db)  # before what it dates, as in refresh_if_stale
         collections = await self.collections.read_all()
@@ -195,16 +200,28 @@ class App:
             mfa_cleanup=lambda: self._auth_cleanup(otps=False, mfas=True),
             otp_cleanup=lambda: self._auth_cleanup(otps=True, mfas=False),
         )
+        self._jobs_started = True
+        self._sync_backup_cron()
         if self.config.jobs_concurrency > 0:
             self._job_runner = JobRunner(self.jobs, concurrency=self.config.jobs_concurrency).start()
         self.crons.start()
-        self._jobs_started = True
 
     async def _logs_cleanup(self) -> None:
         await self.refresh_if_stale()  # the logs settings (and the schema) as they are now
         if self.request_logs is not None:
             await self.request_logs.writer.apply_retention()
         await trim_deliveries(self.db, self.registry, self.config.webhooks_deliveries_max_days)
+
+    def _sync_backup_cron(self) -> None:
+        """Schedule `__pbAutoBackup__` as settings.backups.cron says, whenever settings change
+        (on this process, or reloaded from another's commit)."""
+        if self._jobs_started and self.backups.supported:
+            sync_auto_backup(self.crons, self.settings.backups.cron, self._auto_backup)
+
+    async def _auto_backup(self) -> None:
+        await self.refresh_if_stale()  # the backups settings as they are now
+        if self.settings.backups.cron:  # turned off since this run was queued
+            await self.backups.auto_backup(self.settings.meta.app_name, self.settings.backups.cron_max_keep)
 
     async def _auth_cleanup(self, *, otps: bool, mfas: bool) -> None:
         await self.refresh_if_stale()  # the auth collections' durations as they are now
@@ -331,10 +348,15 @@ class App:
         stored = await read_settings(self.db)
         if stored is not None:
             self.settings = stored
+            self._sync_backup_cron()
 
     async def save_settings(self, tx: Executor, settings: Settings) -> None:
         stamp = now_str()
         await write_settings(tx, settings, stamp)
         # Swapped in whole (readers hold one document or the other) and only once committed.
-        tx.on_commit(lambda: setattr(self, "settings", settings))
+        tx.on_commit(lambda: self._use_settings(settings))
         await self.stamp.bump(tx, "settings", stamp)  # other processes reload the settings
+
+    def _use_settings(self, settings: Settings) -> None:
+        self.settings = settings
+        self._sync_backup_cron()

@@ -113,7 +113,10 @@ def _session_route(method: str, path: str) -> str | None:
 
 
 def _record_body_limit(app: App, scope: dict[str, Any]) -> int | None:
-    """Record writes may carry files: the base limit plus each file field's most (as PocketBase)."""
+    """Record writes may carry files: the base limit plus each file field's most (as PocketBase);
+    a backup upload has none."""
+    if scope.get("path") == "/api/backups/upload":
+        return 0  # an archive of the whole data directory: no limit, as PocketBase (BodyLimit(0))
     found = route_for(_UPLOAD_ROUTES, scope.get("method", ""), scope.get("path", ""))
     if found is None or app.config.max_body_bytes <= 0:
         return None

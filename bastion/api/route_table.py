@@ -14,6 +14,7 @@ from typing import Any
 
 from bastion.api import (
     admin_ui,
+    backups,
     batch,
     collections,
     crons,
@@ -127,6 +128,12 @@ ROUTES: tuple[ApiRoute, ...] = (
     _get("/api/logs/{id}", logs.view_log),
     _get("/api/crons", crons.list_crons),
     _post("/api/crons/{id}", crons.run_cron),
+    _get("/api/backups", backups.list_backups),
+    _post("/api/backups", backups.create_backup),
+    _post("/api/backups/upload", backups.upload_backup),
+    _get("/api/backups/{key}", backups.download_backup),
+    _delete("/api/backups/{key}", backups.delete_backup),
+    _post("/api/backups/{key}/restore", backups.restore_backup),
     _get("/api/jobs", jobs.list_jobs),
     _get("/api/jobs/stats", jobs.job_stats),
     _post("/api/jobs/{id}/retry", jobs.retry_job),

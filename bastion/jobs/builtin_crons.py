@@ -10,6 +10,7 @@ LOGS_CLEANUP = "__pbLogsCleanup__"
 DB_OPTIMIZE = "__pbDBOptimize__"
 MFA_CLEANUP = "__pbMFACleanup__"
 OTP_CLEANUP = "__pbOTPCleanup__"
+AUTO_BACKUP = "__pbAutoBackup__"  # only while settings.backups.cron is set (as PocketBase)
 
 EXPRESSIONS = {
     DB_OPTIMIZE: "0 0 * * *",
@@ -35,3 +36,14 @@ def add_builtin_crons(
     }
     for cron_id, expression in EXPRESSIONS.items():
         scheduler.add(cron_id, expression, runs[cron_id])
+
+
+def sync_auto_backup(scheduler: CronScheduler, expression: str, run: CronRun) -> None:
+    """Schedule the backup cron on `expression` (settings.backups.cron), or drop it when empty.
+    PocketBase adds it after the built-in jobs, so it is listed after them."""
+    if not expression:
+        scheduler.remove(AUTO_BACKUP)
+        return
+    entry = scheduler.get(AUTO_BACKUP)
+    if entry is None or entry.expression != expression:
+        scheduler.add(AUTO_BACKUP, expression, run)

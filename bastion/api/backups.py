@@ -1,0 +1,171 @@
+"""/api/backups — PocketBase's backups API (the JS SDK's `pb.backups`), for SQLite data directories.
+
+    GET    /api/backups                 `[{modified, key, size}]` by key (PocketBase 0.40 lists
+                                        them in its file system's order, not by date)
+    POST   /api/backups                 `{"name"?: "x.zip"}` → 204 once the archive is written
+    POST   /api/backups/upload          multipart `file` (a zip) → 204
+    GET    /api/backups/{key}?token=    the archive, for a superuser's file token
+    DELETE /api/backups/{key}           204
+    POST   /api/backups/{key}/restore   not available yet: 400 saying how to restore by hand
+
+Superusers only (401/403 as every superuser route), except the download, which takes a file
+token in the query as PocketBase does (403 "Insufficient permissions…" otherwise). Messages and
+validation codes are PocketBase 0.40's (apis/backup*.go). A PostgreSQL deployment answers 400 to
+creating, uploading and restoring: its backups are pg_dump's job (docs/operations.md).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+
+from bastion.api.collections import superuser_access
+from bastion.api.context import JSONResponse, client_address, get_app, picked, read_body_or
+from bastion.backups import BackupBusy, Backups
+from bastion.backups.backup_names import MANUAL_PREFIX, MAX_NAME_LENGTH, NAME_PATTERN, generate_name
+from bastion.core.datetime_format import format_dt
+from bastion.core.superuser_ips import superuser_ip_allowed
+from bastion.errors import BadRequestError, ForbiddenError, NotFoundError, ValidationError, field_error
+from bastion.files.file_tokens import file_token_owner
+
+BUSY = "Try again later - another backup/restore process has already been started."
+INVALID_DATA = "An error occurred while validating the submitted data."
+POSTGRES = (
+    "Backups of a PostgreSQL database are not supported yet: back it up with pg_dump "
+    "(see Backups in docs/operations.md)."
+)
+RESTORE_BY_HAND = (
+    "Restoring a backup from the API is not available yet. To restore by hand: stop the server, "
+    "unzip the backup into an empty data directory and start the server on it "
+    "(see Backups in docs/operations.md)."
+)
+_NAME_TAKEN = field_error(
+    "validation_backup_name_exists", "The backup file name is invalid or already exists."
+)
+
+
+def _backups(request: Request, *, writing: bool = False) -> Backups:
+    backups = get_app(request).backups
+    if writing and not backups.supported:
+        raise BadRequestError(POSTGRES)
+    return backups
+
+
+async def list_backups(request: Request) -> Response:
+    await superuser_access(request)
+    body = [
+        {"modified": format_dt(b.modified), "key": b.key, "size": b.size} for b in _backups(request).list()
+    ]
+    return JSONResponse(picked(body, request.query_params))
+
+
+async def create_backup(request: Request) -> Response:
+    await superuser_access(request)
+    backups = _backups(request, writing=True)
+    if backups.active_name() is not None:
+        raise BadRequestError(BUSY)
+    body = await read_body_or(request, "An error occurred while loading the submitted data.")
+    name = body.get("name") or ""
+    if not isinstance(name, str):
+        raise BadRequestError("An error occurred while loading the submitted data.")
+    if name:
+        if error := _name_error(backups, name):
+            raise ValidationError({"name": error}, INVALID_DATA)
+    else:
+        name = generate_name(MANUAL_PREFIX, get_app(request).settings.meta.app_name)
+    try:
+        await backups.create(name)
+    except BackupBusy:
+        raise BadRequestError(BUSY) from None
+    return Response(status_code=204)
+
+
+def _name_error(backups: Backups, name: str) -> dict[str, Any] | None:
+    """The first rule `name` breaks, in PocketBase's order (length, format, not taken)."""
+    if len(name) > MAX_NAME_LENGTH:
+        return field_error(
+            "validation_length_out_of_range",
+            f"The length must be between 1 and {MAX_NAME_LENGTH}.",
+            {"min": 1, "max": MAX_NAME_LENGTH},
+        )
+    if not NAME_PATTERN.match(name):
+        return field_error("validation_match_invalid", "Must be in a valid format.")
+    if backups.path_of(name) is not None:
+        return _NAME_TAKEN
+    return None
+
+
+async def upload_backup(request: Request) -> Response:
+    await superuser_access(request)
+    backups = _backups(request, writing=True)
+    try:
+        form = await request.form()
+    except Exception:  # noqa: BLE001 - python-multipart raises several unrelated types
+        form = None
+    part = form.get("file") if form is not None else None
+    if not isinstance(part, UploadFile):
+        raise ValidationError({"file": field_error("validation_required", "Cannot be blank.")}, INVALID_DATA)
+    name = (part.filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    head = await part.read(4)
+    await part.seek(0)
+    if head != b"PK\x03\x04":
+        message = f'"{name}" mime type must be one of: application/zip.'
+        raise ValidationError({"file": field_error("validation_invalid_mime_type", message)}, INVALID_DATA)
+    if (
+        not name
+        or name.startswith(".")
+        or backups.path_of(name) is not None
+        or (backups.folder / name).exists()
+    ):
+        taken = field_error(
+            "validation_backup_name_exists", "Backup file with the specified name already exists."
+        )
+        raise ValidationError({"file": taken}, INVALID_DATA)
+    await backups.save_upload(part.file, name)
+    return Response(status_code=204)
+
+
+async def download_backup(request: Request) -> Response:
+    app = get_app(request)
+    owner = await file_token_owner(app.db, app.registry, request.query_params.get("token", ""))
+    if (
+        owner is None
+        or not owner.collection.is_superusers
+        or not superuser_ip_allowed(app.settings, client_address(request))
+    ):
+        raise ForbiddenError("Insufficient permissions to access the resource.")
+    key = request.path_params["key"]
+    path = app.backups.path_of(key)
+    if path is None:
+        raise NotFoundError()
+    # PocketBase's policy for served files: nothing in it may run in the browser
+    headers = {
+        "Content-Security-Policy": "default-src 'none'; media-src 'self'; style-src 'unsafe-inline'; sandbox"
+    }
+    return FileResponse(path, filename=key, media_type="application/zip", headers=headers)
+
+
+async def delete_backup(request: Request) -> Response:
+    await superuser_access(request)
+    backups = _backups(request)
+    key = request.path_params["key"]
+    if key and backups.active_name() == key:
+        raise BadRequestError("The backup is currently being used and cannot be deleted.")
+    if not backups.delete(key):
+        # PocketBase's words, its file system's raw error included
+        raw = f"[key: {key}] remove {backups.folder / key}: no such file or directory\nresource not found."
+        raise BadRequestError(f"Invalid or already deleted backup file. Raw error: \n{raw}")
+    return Response(status_code=204)
+
+
+async def restore_backup(request: Request) -> Response:
+    await superuser_access(request)
+    backups = _backups(request, writing=True)
+    if backups.active_name() is not None:
+        raise BadRequestError(BUSY)
+    if backups.path_of(request.path_params["key"]) is None:
+        raise BadRequestError("Missing or invalid backup file.")
+    raise BadRequestError(RESTORE_BY_HAND)

@@ -1,0 +1,8 @@
+"""Backups of the data directory (PocketBase's `/api/backups`): zip archives in `<data dir>/backups`.
+
+No HTTP here; bastion/api/backups.py serves them and the App schedules the backup cron.
+"""
+
+from bastion.backups.backup_service import BackupBusy, BackupInfo, Backups
+
+__all__ = ["BackupBusy", "BackupInfo", "Backups"]
