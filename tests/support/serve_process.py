@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,6 +44,57 @@ def wait_until_healthy(base: str, proc: subprocess.Popen[bytes], timeout: float)
     return False
 
 
+class ServeProcess(subprocess.Popen[bytes]):
+    """A server whose stderr is read as it comes, by a thread, and kept for the test.
+
+    A pipe nobody reads fills after ~64 KiB (a few hundred access-log lines) and then every write
+    to stderr blocks the server: a long test would stall. `communicate()` answers as Popen's
+    does once the process has exited (stdout None, all of stderr); `wait_for_line` reads the
+    log while the server runs."""
+
+    def __init__(self, args: list[str], **kwargs: Any) -> None:
+        super().__init__(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)
+        self._lines: list[bytes] = []
+        self._more = threading.Condition()
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+
+    def _drain(self) -> None:
+        assert self.stderr is not None
+        with self.stderr:  # closed at the end of the stream, as Popen.communicate would
+            for line in iter(self.stderr.readline, b""):
+                with self._more:
+                    self._lines.append(line)
+                    self._more.notify_all()
+
+    def stderr_so_far(self) -> str:
+        with self._more:
+            return b"".join(self._lines).decode(errors="replace")
+
+    def wait_for_line(self, pattern: Any, timeout: float) -> str:
+        """The first stderr line matching the compiled regex `pattern` (AssertionError after
+        `timeout` s, with what was read)."""
+        deadline, seen = time.monotonic() + timeout, 0
+        with self._more:
+            while True:
+                for line in self._lines[seen:]:
+                    text = line.decode(errors="replace")
+                    if pattern.search(text):
+                        return text
+                seen = len(self._lines)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no line matching {pattern.pattern!r} in:\n{self.stderr_so_far()}")
+                self._more.wait(left)
+
+    def communicate(self, input: Any = None, timeout: float | None = None) -> tuple[Any, bytes]:  # noqa: A002
+        self.wait(timeout)
+        # granian's workers may hold the pipe a moment after the main process: bounded
+        self._reader.join(5)
+        with self._more:
+            return None, b"".join(self._lines)
+
+
 def start_serve(
     data_dir: Path,
     timeout: float = 30,
@@ -50,15 +102,14 @@ def start_serve(
     env: dict[str, str] | None = None,
     bastion: str = BASTION,
     bastion_prefix: tuple[str, ...] = (),
-) -> tuple[subprocess.Popen[bytes], str]:
-    """(process, base URL); stdout discarded, stderr piped for the test to read on exit.
+) -> tuple[ServeProcess, str]:
+    """(process, base URL); stdout discarded, stderr kept by ServeProcess (read it with
+    `communicate()` after exit, or `wait_for_line` while the server runs).
     `args` are more `serve` flags, `env` more environment variables, `bastion` another install's
     command, `bastion_prefix` a command that runs it (e.g. taskset)."""
     port = free_port()
-    proc = subprocess.Popen(
+    proc = ServeProcess(
         [*bastion_prefix, bastion, "serve", "--http", f"127.0.0.1:{port}", "--dir", str(data_dir), *args],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
         env={**os.environ, **(env or {})},
     )
     base = f"http://127.0.0.1:{port}"
@@ -70,7 +121,7 @@ def start_serve(
 
 
 @contextmanager
-def serving(data_dir: Path, **kwargs: Any) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+def serving(data_dir: Path, **kwargs: Any) -> Iterator[tuple[ServeProcess, str]]:
     """`start_serve` for a with-block: a server still running at its end is stopped.
 
     SIGTERM first: SIGKILL of granian's main process leaves its workers running (they hold the

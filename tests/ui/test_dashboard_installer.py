@@ -20,13 +20,7 @@ EMAIL, PASSWORD = "first@example.com", "first-pass-123"
 def fresh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """(base URL, installer link) of a server with no superuser; its banner read from stderr."""
     proc, base = start_serve(tmp_path_factory.mktemp("installer") / "data", args=("--log-access", "off"))
-    banner = ""
-    assert proc.stderr is not None
-    while not LINK.search(banner):
-        line = proc.stderr.readline().decode()
-        assert line, f"no installer link in the banner:\n{banner}"
-        banner += line
-    found = LINK.search(banner)
+    found = LINK.search(proc.wait_for_line(LINK, timeout=10))
     assert found is not None
     yield base, found.group(1)
     proc.terminate()
