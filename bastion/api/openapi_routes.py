@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from bastion.api.openapi_records import (
@@ -109,7 +110,10 @@ def _generic(route: ApiRoute, path: str) -> Operation:
 def _typed() -> dict[tuple[str, str], Operation]:
     """The generic `{collection}` operations that have a typed description."""
     typed: dict[tuple[str, str], Operation] = {}
-    sub_paths = {**record_operations(GENERIC, writable=True), **auth_operations(GENERIC)}
+    sub_paths = {
+        **record_operations(GENERIC, writable=True),
+        **auth_operations(replace(GENERIC, tags=("Auth",))),
+    }
     for sub, operations in sub_paths.items():
         if sub.startswith("/records") or sub == "/auth-with-password":
             for method, op in operations.items():

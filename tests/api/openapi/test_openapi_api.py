@@ -147,3 +147,25 @@ async def test_a_guest_does_not_see_a_superuser_only_collection(api: ApiClient) 
     doc = await document(api, api.superuser_token)
     assert "/api/collections/private/records" in doc["paths"]
     assert "/api/collections/_superusers/auth-with-password" in doc["paths"]
+
+
+async def test_a_repeated_request_is_answered_from_the_cache(api: ApiClient, monkeypatch) -> None:
+    from bastion.api import openapi
+
+    built = []
+    real = openapi.build_document
+
+    def counting(*args: Any) -> dict[str, Any]:
+        built.append(args[2])
+        return real(*args)
+
+    monkeypatch.setattr(openapi, "build_document", counting)
+    first = await api.request("GET", "/api/openapi.json")
+    second = await api.request("GET", "/api/openapi.json")
+    assert first.content == second.content and built == [False]
+    await api.su("GET", "/api/openapi.json")
+    await api.su("GET", "/api/openapi.json")
+    assert built == [False, True]  # one per caller class
+    await api.create_collection({"name": "later", "listRule": "", "fields": []})
+    assert "/api/collections/later/records" in (await document(api))["paths"]
+    assert built == [False, True, False]
