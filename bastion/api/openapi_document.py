@@ -80,17 +80,23 @@ def visible(collection: Collection, superuser: bool) -> bool:
     return collection.rules.get("listRule") is not None or collection.rules.get("viewRule") is not None
 
 
-def _collection_paths(collection: Collection, schemas: dict[str, Any]) -> dict[str, Any]:
+def _collection_paths(
+    collection: Collection, schemas: dict[str, Any], names: dict[str, str]
+) -> dict[str, Any]:
     name = collection.name
     multipart = has_files(collection)
     refs = Refs(f"Record.{name}", f"Create.{name}", f"Update.{name}", multipart, (name,), name)
-    schemas[refs.record] = record_schema(collection)
+    schemas[refs.record] = record_schema(collection, names)
     if not collection.is_view:
-        schemas[refs.create] = body_schema(collection, create=True)
-        schemas[refs.update] = body_schema(collection, create=False)
+        schemas[refs.create] = body_schema(collection, create=True, names=names)
+        schemas[refs.update] = body_schema(collection, create=False, names=names)
         if multipart:
-            schemas[f"{refs.create}.multipart"] = body_schema(collection, create=True, upload=True)
-            schemas[f"{refs.update}.multipart"] = body_schema(collection, create=False, upload=True)
+            schemas[f"{refs.create}.multipart"] = body_schema(
+                collection, create=True, upload=True, names=names
+            )
+            schemas[f"{refs.update}.multipart"] = body_schema(
+                collection, create=False, upload=True, names=names
+            )
     subs = record_operations(refs, writable=not collection.is_view)
     if collection.is_auth:
         subs.update(auth_operations(refs))
@@ -115,6 +121,7 @@ def _tags(collections: list[Collection]) -> list[dict[str, str]]:
 def build_document(
     routes: Iterable[ApiRoute], collections: Iterable[Collection], superuser: bool
 ) -> dict[str, Any]:
+    collections = list(collections)
     shown = sorted((c for c in collections if visible(c, superuser)), key=lambda c: c.name)
     schemas: dict[str, Any] = {
         "Error": _ERROR,
@@ -123,8 +130,9 @@ def build_document(
         "RecordBody.multipart": {"type": "object", "additionalProperties": True},
     }
     paths: dict[str, Any] = system_paths(routes)
+    names = {c.id: c.name for c in collections}
     for collection in shown:
-        paths.update(_collection_paths(collection, schemas))
+        paths.update(_collection_paths(collection, schemas, names))
     return {
         "openapi": "3.1.0",
         "info": {

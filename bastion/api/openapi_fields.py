@@ -9,6 +9,7 @@ Go regular expressions of `pattern` are kept as written (RE2 and ECMA-262 agree 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from bastion.core.collection_model import Collection
@@ -60,9 +61,12 @@ def _select(field: Field, answered: bool) -> Schema:
     return _many(field, {"type": "string", "enum": values})
 
 
-def value_schema(field: Field, answered: bool = True, upload: bool = False) -> Schema:
+def value_schema(
+    field: Field, answered: bool = True, upload: bool = False, names: Mapping[str, str] | None = None
+) -> Schema:
     """The schema of `field`'s value: as answered, or (answered=False) as sent; `upload` types a
-    file field's items as binary (a multipart body) instead of file names."""
+    file field's items as binary (a multipart body) instead of file names; `names` (collection
+    names by id) names a relation's target."""
     kind = field.type
     if kind in ("text", "password"):
         schema = _text(field, DEFAULT_TEXT_MAX if kind == "text" else 0)
@@ -81,7 +85,8 @@ def value_schema(field: Field, answered: bool = True, upload: bool = False) -> S
     elif kind == "select":
         schema = _select(field, answered)
     elif kind == "relation":
-        item = {"type": "string", "description": f"The id of a record of collection {field.collection_id}."}
+        target = (names or {}).get(field.collection_id, field.collection_id)
+        item = {"type": "string", "description": f"The id of a {target} record."}
         schema = _many(field, item)
     elif kind == "file":
         item = {"type": "string", "format": "binary"} if upload else {"type": "string"}
@@ -100,7 +105,7 @@ def value_schema(field: Field, answered: bool = True, upload: bool = False) -> S
     return schema
 
 
-def record_schema(collection: Collection) -> Schema:
+def record_schema(collection: Collection, names: Mapping[str, str] | None = None) -> Schema:
     """A record as the API answers it (PocketBase always answers every visible field, unless the
     `fields` parameter narrows them; an auth record's email only when visible to the caller)."""
     properties: Schema = {
@@ -111,7 +116,7 @@ def record_schema(collection: Collection) -> Schema:
     for field in collection.fields:
         if field.hidden or field.type == "password":
             continue
-        properties[field.name] = value_schema(field)
+        properties[field.name] = value_schema(field, names=names)
         if not (collection.is_auth and field.name == "email"):
             required.append(field.name)
     properties["expand"] = {
@@ -122,7 +127,9 @@ def record_schema(collection: Collection) -> Schema:
     return {"type": "object", "properties": properties, "required": required}
 
 
-def body_schema(collection: Collection, create: bool, upload: bool = False) -> Schema:
+def body_schema(
+    collection: Collection, create: bool, upload: bool = False, names: Mapping[str, str] | None = None
+) -> Schema:
     """A create (or update) body; on create a field's `required` makes it required, except for
     the ones the server fills (an id with an autogenerate pattern)."""
     properties: Schema = {}
@@ -132,7 +139,7 @@ def body_schema(collection: Collection, create: bool, upload: bool = False) -> S
             continue
         if field.name == "id" and not create:
             continue
-        properties[field.name] = value_schema(field, answered=False, upload=upload)
+        properties[field.name] = value_schema(field, answered=False, upload=upload, names=names)
         generated = bool(getattr(field, "autogenerate_pattern", ""))
         if create and field.required and not generated:
             required.append(field.name)

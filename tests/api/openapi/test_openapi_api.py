@@ -85,7 +85,7 @@ async def test_a_collections_fields_are_typed(api: ApiClient) -> None:
     assert props["created"]["format"] == "date-time"
     assert props["kind"]["enum"] == ["a", "b", ""]
     assert props["kinds"]["type"] == "array" and props["kinds"]["items"]["enum"] == ["a", "b"]
-    assert props["owner"]["type"] == "string"
+    assert props["owner"] == {"type": "string", "description": "The id of a users record."}
     assert props["owners"]["type"] == "array" and props["owners"]["maxItems"] == 5
     assert props["photo"]["type"] == "string" and props["photos"]["type"] == "array"
     assert props["meta"] == {}
