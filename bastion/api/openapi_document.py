@@ -121,7 +121,6 @@ def _tags(collections: list[Collection]) -> list[dict[str, str]]:
 def build_document(
     routes: Iterable[ApiRoute], collections: Iterable[Collection], superuser: bool
 ) -> dict[str, Any]:
-    collections = list(collections)
     shown = sorted((c for c in collections if visible(c, superuser)), key=lambda c: c.name)
     schemas: dict[str, Any] = {
         "Error": _ERROR,
@@ -130,7 +129,7 @@ def build_document(
         "RecordBody.multipart": {"type": "object", "additionalProperties": True},
     }
     paths: dict[str, Any] = system_paths(routes)
-    names = {c.id: c.name for c in collections}
+    names = {c.id: c.name for c in shown}
     for collection in shown:
         paths.update(_collection_paths(collection, schemas, names))
     return {

@@ -85,8 +85,10 @@ def value_schema(
     elif kind == "select":
         schema = _select(field, answered)
     elif kind == "relation":
-        target = (names or {}).get(field.collection_id, field.collection_id)
-        item = {"type": "string", "description": f"The id of a {target} record."}
+        # a collection the caller's document leaves out is not named either
+        target = (names or {}).get(field.collection_id)
+        text = f"The id of a {target} record." if target else "The id of a record of another collection."
+        item = {"type": "string", "description": text}
         schema = _many(field, item)
     elif kind == "file":
         item = {"type": "string", "format": "binary"} if upload else {"type": "string"}

@@ -169,3 +169,13 @@ async def test_a_repeated_request_is_answered_from_the_cache(api: ApiClient, mon
     await api.create_collection({"name": "later", "listRule": "", "fields": []})
     assert "/api/collections/later/records" in (await document(api))["paths"]
     assert built == [False, True, False]
+
+
+async def test_a_relation_to_a_hidden_collection_does_not_name_it(api: ApiClient) -> None:
+    private = await api.create_collection({"name": "private", "fields": [{"name": "x", "type": "text"}]})
+    relation = {"name": "ref", "type": "relation", "collectionId": private["id"], "maxSelect": 1}
+    await api.create_collection({"name": "open", "listRule": "", "fields": [relation]})
+    guest = (await document(api))["components"]["schemas"]["Record.open"]["properties"]["ref"]
+    assert "private" not in guest["description"]
+    su = (await document(api, api.superuser_token))["components"]["schemas"]["Record.open"]["properties"]
+    assert su["ref"]["description"] == "The id of a private record."
