@@ -23,6 +23,7 @@ from bastion.api import (
     installer,
     jobs,
     logs,
+    openapi,
     ready,
     realtime,
     realtime_poll,
@@ -145,6 +146,8 @@ ROUTES: tuple[ApiRoute, ...] = (
     _post("/api/bastion/rules/check", rules_check.check_rule),
     _get("/api/bastion/installer", installer.check_link),
     _post("/api/bastion/installer", installer.create_first_superuser),
+    # the table is read when the document is asked for: it lists this route too
+    _get("/api/openapi.json", openapi.handler(lambda: ROUTES)),
     _get("/_", admin_ui.redirect_root),
     _get("/_/", admin_ui.serve),
     _get("/_/{path:path}", admin_ui.serve),

@@ -1,0 +1,41 @@
+"""GET /api/openapi.json — the OpenAPI 3.1 document of this server, generated from the live schema.
+
+The document is built once per schema and caller class (superuser, or anyone else: see
+openapi_document.py for what each sees) and kept, encoded, in the schema registry's memo keyed by
+the schema stamp as well: any collection change swaps in a new registry snapshot whose memo starts
+empty, so the next request rebuilds it, and the memo's bound keeps it to a few entries per schema.
+Its size grows with the schema only (the request's values take no part in it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import Response
+
+from bastion.api.context import get_app, load_access
+from bastion.api.openapi_document import build_document
+from bastion.api.route_spec import ApiRoute, Handler
+
+_encoder = msgspec.json.Encoder()
+
+
+def handler(routes: Callable[[], Iterable[ApiRoute]]) -> Handler:
+    """The handler over the route table `routes()` answers (a callable: the table lists this
+    handler, so it is read at request time)."""
+
+    async def openapi_json(request: Request) -> Response:
+        app = get_app(request)
+        superuser = "authorization" in request.headers and (await load_access(request)).is_superuser
+        key = ("openapi.json", superuser, app.stamp.known.schema)
+        body = app.registry.memo.get(key)
+        if not isinstance(body, bytes):
+            # built without awaiting: the registry cannot change under it
+            document = build_document(routes(), app.registry.all(), superuser)
+            body = _encoder.encode(document)
+            app.registry.remember(key, body)
+        return Response(body, media_type="application/json")
+
+    return openapi_json

@@ -1,0 +1,137 @@
+"""OpenAPI paths of the system routes, walked from the route table so none is ever missing.
+
+Each route becomes an operation with its path parameters, a summary (from the handler's name), a
+tag (from the path) and the shared error answer. Their bodies are generic objects for now, except
+the records routes and auth-with-password, which get their typed operations (openapi_records.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+from bastion.api.openapi_records import (
+    ERROR,
+    Operation,
+    Refs,
+    auth_operations,
+    json_answer,
+    record_operations,
+)
+from bastion.api.route_spec import ApiRoute
+
+COLLECTION = "/api/collections/{collection}"
+GENERIC = Refs("Record", "RecordBody", "RecordBody", True, ("Records",), "")
+
+# The first prefix a path starts with names its tag (the order matters: longest first).
+_TAGS = (
+    (f"{COLLECTION}/records", "Records"),
+    ("/api/collections/meta", "Collections"),
+    ("/api/collections/import", "Collections"),
+    (f"{COLLECTION}/truncate", "Collections"),
+    (f"{COLLECTION}/", "Auth"),
+    ("/api/collections", "Collections"),
+    ("/api/oauth2-redirect", "Auth"),
+    ("/api/files", "Files"),
+    ("/api/batch", "Batch"),
+    ("/api/settings", "Settings"),
+    ("/api/logs", "Logs"),
+    ("/api/crons", "Crons"),
+    ("/api/backups", "Backups"),
+    ("/api/jobs", "Jobs"),
+    ("/api/realtime", "Realtime"),
+    ("/api/webhooks", "Webhooks"),
+    ("/api/health", "Health"),
+    ("/api/ready", "Health"),
+    ("/api/openapi", "OpenAPI"),
+    ("/api/bastion/rules", "Rules"),
+    ("/api/bastion/installer", "Installer"),
+    ("/_", "Dashboard"),
+)
+TAG_NAMES = tuple(dict.fromkeys(tag for _, tag in _TAGS))
+_PARAM = re.compile(r"{(\w+)(?::\w+)?}")
+
+# Answers that are no JSON document (the rest answer JSON, or 204 for a DELETE)
+_MEDIA = {
+    "/api/files/{collection}/{recordId}/{filename}": ("application/octet-stream", "The file"),
+    "/api/backups/{key}": ("application/zip", "The backup archive"),
+    "/api/realtime": ("text/event-stream", "Server-sent events: PB_CONNECT, then the subscribed records"),
+    "/api/realtime/ws": ("application/json", "A WebSocket upgrade (101); JSON messages"),
+    "/_": ("text/html", "A redirect to the dashboard"),
+    "/_/": ("text/html", "The dashboard"),
+    "/_/{path}": ("text/html", "The dashboard's files"),
+}
+
+
+def openapi_path(path: str) -> str:
+    """Starlette's `{name:converter}` written as OpenAPI's `{name}`."""
+    return _PARAM.sub(r"{\1}", path)
+
+
+def tag_of(path: str) -> str:
+    return next((tag for prefix, tag in _TAGS if path.startswith(prefix)), "System")
+
+
+def path_parameters(path: str) -> list[dict[str, Any]]:
+    return [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in _PARAM.findall(path)
+    ]
+
+
+def _summary(route: ApiRoute) -> str:
+    name = route.name or getattr(route.handler, "__name__", "") or route.path
+    return name.replace("_", " ").strip().capitalize()
+
+
+def _generic(route: ApiRoute, path: str) -> Operation:
+    op: Operation = {"summary": _summary(route), "tags": [tag_of(route.path)]}
+    if route.action:
+        op["x-pocketbase-action"] = route.action  # PocketBase's rate-limit tag of the route
+    media = _MEDIA.get(path) if route.method == "GET" else None
+    if media is not None:
+        answer: dict[str, Any] = {"description": media[1], "content": {media[0]: {"schema": {}}}}
+        op["responses"] = {"200": answer}
+    elif route.method == "DELETE":
+        op["responses"] = {"204": {"description": "Done; no body."}}
+    else:
+        op["responses"] = {"200": json_answer({})}
+    if route.method in ("POST", "PATCH", "PUT"):
+        op["requestBody"] = {
+            "required": False,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    op["responses"]["default"] = ERROR
+    return op
+
+
+def _typed() -> dict[tuple[str, str], Operation]:
+    """The generic `{collection}` operations that have a typed description."""
+    typed: dict[tuple[str, str], Operation] = {}
+    sub_paths = {
+        **record_operations(GENERIC, writable=True),
+        **auth_operations(replace(GENERIC, tags=("Auth",))),
+    }
+    for sub, operations in sub_paths.items():
+        if sub.startswith("/records") or sub == "/auth-with-password":
+            for method, op in operations.items():
+                typed[(method.upper(), COLLECTION + sub)] = op
+    return typed
+
+
+def system_paths(routes: Iterable[ApiRoute]) -> dict[str, dict[str, Any]]:
+    """Every route of `routes`, described (a route the table lists twice is described once)."""
+    typed = _typed()
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        path = openapi_path(route.path)
+        entry = paths.setdefault(path, {})
+        if params := path_parameters(route.path):
+            entry["parameters"] = params
+        op = typed.get((route.method, route.path)) or _generic(route, path)
+        if route.action and "x-pocketbase-action" not in op:
+            op = {**op, "x-pocketbase-action": route.action}
+        entry.setdefault(route.method.lower(), op)
+    return paths
