@@ -13,9 +13,12 @@ sender's id, which lets the sender ignore its own. Best-effort: a lost message, 
 is down, costs latency (the next poll finds the job), never a job; a failed publish is logged
 once per outage and never reaches the write that enqueued.
 
-Coalesced: at most one publish in flight per process, and a request made during it sends exactly
-one more after it, so a burst of enqueues costs a few messages, the last one sent after the last
-commit (a receiver woken by it sees every job committed before).
+Coalesced: the first commit after a quiet spell is announced at once; then at most one publish is
+in flight per process and the next one waits MIN_GAP after it, taking every commit made
+meanwhile. Without the gap, transactions of ~0.5 ms on PostgreSQL each finished after the
+previous NOTIFY and a burst of 1,000 sent 1,000 messages; with it, one per MIN_GAP at most. The
+last message always follows the last commit (a receiver woken by it sees every job committed
+before), so a burst costs at most MIN_GAP of latency, never a poll.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ log = logging.getLogger("bastion.jobs")
 # database, and only them); this channel is that id with a suffix.
 CHANNEL_PARAM = "realtime_channel"
 CHANNEL_SUFFIX = "_jobs"
+MIN_GAP = 0.005  # seconds between two wake-ups sent by this process
 
 
 def wakeup_pubsub(queue: JobQueue, config: Config) -> PubSub | None:
@@ -95,6 +99,7 @@ class JobWakeup:
                 if self._failing:
                     log.warning("job wake-ups sent again")
                 self._failing = False
+            await asyncio.sleep(MIN_GAP)  # commits meanwhile share the next message
 
     async def close(self) -> None:
         self.queue.remove_enqueue_listener(self.announce)

@@ -89,6 +89,24 @@ async def test_a_burst_of_enqueues_all_run_promptly(backend: str, tmp_path: Path
             await asyncio.wait_for(starts.get(), WAIT)
 
 
+async def test_announcements_made_together_send_one_message(backend: str, tmp_path: Path) -> None:
+    async with two_processes(backend, tmp_path) as (writer, _worker, _starts):
+        wakeup = writer._job_wakeup
+        assert wakeup is not None
+        sent: list[bytes] = []
+        publish = wakeup.pubsub.publish
+
+        async def counted(payload: bytes, channel: str | None = None) -> None:
+            sent.append(payload)
+            await publish(payload, channel)
+
+        wakeup.pubsub.publish = counted  # type: ignore[method-assign]  # the real one, counted
+        for _ in range(1000):  # as many commits between two turns of the event loop
+            wakeup.announce()
+        await asyncio.sleep(0.2)
+        assert sent == [wakeup.origin]
+
+
 async def test_without_a_wake_up_the_job_runs_at_the_next_poll(backend: str, tmp_path: Path) -> None:
     async with two_processes(backend, tmp_path, poll_interval=1.0) as (writer, _worker, starts):
         assert writer._job_wakeup is not None
