@@ -38,6 +38,7 @@ from bastion.jobs.builtin_crons import add_builtin_crons, sync_auto_backup
 from bastion.jobs.mail_jobs import attach_mail_jobs
 from bastion.jobs.outbox import Outbox
 from bastion.jobs.sinks.route import attach_sinks
+from bastion.jobs.wakeup import JobWakeup
 from bastion.jobs.webhooks.delivery import WebhookDelivery
 from bastion.jobs.webhooks.retention import trim_deliveries
 from bastion.jobs.webhooks.setup import attach_webhooks
@@ -101,6 +102,7 @@ class App:
         self.jobs: JobQueue
         self.crons: CronScheduler
         self._job_runner: JobRunner | None = None
+        self._job_wakeup: JobWakeup | None = None  # other processes' enqueues wake the runner
         self._jobs_started = False
         # Record changes → jobs in the writing transaction (jobs/outbox.py): webhooks' route and
         # their deliveries, wired once the queue is open.
@@ -204,6 +206,7 @@ class App:
         self._sync_backup_cron()
         if self.config.jobs_concurrency > 0:
             self._job_runner = JobRunner(self.jobs, concurrency=self.config.jobs_concurrency).start()
+        self._job_wakeup = await JobWakeup.start(self.jobs, self.config)
         self.crons.start()
 
     async def _logs_cleanup(self) -> None:
@@ -233,6 +236,9 @@ class App:
             if self._job_runner is not None:
                 await self._job_runner.stop()
                 self._job_runner = None
+            if self._job_wakeup is not None:
+                await self._job_wakeup.close()
+                self._job_wakeup = None
             # the outbox stays: a write still in flight enqueues its deliveries for a later run
             await self.webhook_delivery.close()
             await self._close_sinks()

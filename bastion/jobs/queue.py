@@ -1,8 +1,9 @@
 """JobQueue: the outbox. Jobs are rows of `_jobs` (store/job_queue.py) in the records' database.
 
 `enqueue(ex, …)` inserts in `ex`'s transaction, so a job exists exactly when the write that caused
-it committed; after the commit it wakes this process's runner (`ex.on_commit`), and the other
-processes find it at their next poll. Handlers are registered by kind, with their timeout,
+it committed; after the commit it wakes this process's runner (`ex.on_commit`) and tells the
+enqueue listeners (jobs/wakeup.py wakes the other processes' runners; their polls are the safety
+net). Handlers are registered by kind, with their timeout,
 attempts and back-off; a runner claims only the kinds its process registered.
 
 A handler is `async def handler(job: Job) -> None`: returning marks the job done; raising any
@@ -112,6 +113,7 @@ class JobQueue:
         self.visibility_margin = visibility_margin
         self.kinds: dict[str, JobKind] = {}
         self._listeners: list[Callable[[], None]] = []
+        self._enqueue_listeners: list[Callable[[], None]] = []
 
     @classmethod
     async def open(
@@ -173,7 +175,7 @@ class JobQueue:
         )
         inserted = await job_queue.insert_job(ex, job)
         if inserted:
-            ex.on_commit(self._wake)
+            ex.on_commit(self._committed)
         return inserted
 
     async def counts(self) -> dict[str, int]:
@@ -184,7 +186,7 @@ class JobQueue:
         """Queue a dead job again with a fresh set of attempts; False unless it was dead."""
         requeued = await job_queue.requeue_dead(self.db, job_id, now=self.clock(), stamp=now_str())
         if requeued:
-            self._wake()
+            self._committed()
         return requeued
 
     async def list_jobs(
@@ -211,6 +213,23 @@ class JobQueue:
     def remove_listener(self, wake: Callable[[], None]) -> None:
         if wake in self._listeners:
             self._listeners.remove(wake)
+
+    def add_enqueue_listener(self, announce: Callable[[], None]) -> None:
+        """Call `announce` after a job was committed in this process (for other processes)."""
+        self._enqueue_listeners.append(announce)
+
+    def remove_enqueue_listener(self, announce: Callable[[], None]) -> None:
+        if announce in self._enqueue_listeners:
+            self._enqueue_listeners.remove(announce)
+
+    def wake(self) -> None:
+        """A job may have become due elsewhere (another process's commit): wake the runner."""
+        self._wake()
+
+    def _committed(self) -> None:
+        self._wake()
+        for announce in list(self._enqueue_listeners):
+            announce()
 
     def _wake(self) -> None:
         for wake in list(self._listeners):
