@@ -39,6 +39,18 @@ PG_DSN = os.environ.get("BASTION_TEST_PG", "postgresql://postgres@127.0.0.1:5432
 SUPERUSER_EMAIL = "admin@example.com"
 SUPERUSER_PASSWORD = "adminpass1234"
 
+# PocketBase's answers to a superuser-only route called without a token, and with a user's
+UNAUTHORIZED = {
+    "data": {},
+    "message": "The request requires valid record authorization token.",
+    "status": 401,
+}
+FORBIDDEN = {
+    "data": {},
+    "message": "The authorized record is not allowed to perform this action.",
+    "status": 403,
+}
+
 
 def require_services() -> bool:
     return os.environ.get("BASTION_REQUIRE_SERVICES") == "1"

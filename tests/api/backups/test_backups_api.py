@@ -10,20 +10,10 @@ from pathlib import Path
 
 from bastion.backups.backup_lock import BackupLock
 from tests.api.backups.conftest import notes_collection, open_database_from, zip_bytes
-from tests.conftest import ApiClient
+from tests.conftest import FORBIDDEN, UNAUTHORIZED, ApiClient
 
 BUSY = "Try again later - another backup/restore process has already been started."
 INVALID = "An error occurred while validating the submitted data."
-UNAUTHORIZED = {
-    "data": {},
-    "message": "The request requires valid record authorization token.",
-    "status": 401,
-}
-FORBIDDEN = {
-    "data": {},
-    "message": "The authorized record is not allowed to perform this action.",
-    "status": 403,
-}
 DATE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z$")
 
 

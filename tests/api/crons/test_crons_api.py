@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bastion.config import Config
-from tests.conftest import ApiClient, signed_in_api
+from tests.conftest import FORBIDDEN, UNAUTHORIZED, ApiClient, signed_in_api
 
 BUILT_IN = [
     {"id": "__pbDBOptimize__", "expression": "0 0 * * *"},
@@ -18,16 +18,6 @@ BUILT_IN = [
     {"id": "__pbOTPCleanup__", "expression": "0 * * * *"},
     {"id": "__pbLogsCleanup__", "expression": "0 */6 * * *"},
 ]
-UNAUTHORIZED = {
-    "data": {},
-    "message": "The request requires valid record authorization token.",
-    "status": 401,
-}
-FORBIDDEN = {
-    "data": {},
-    "message": "The authorized record is not allowed to perform this action.",
-    "status": 403,
-}
 
 
 async def test_a_superuser_lists_the_built_in_crons_in_pocketbases_order(api: ApiClient) -> None:

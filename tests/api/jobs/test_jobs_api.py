@@ -8,20 +8,10 @@ from typing import Any
 
 from bastion.jobs import Job, PermanentJobError
 from bastion.jobs.webhooks.route import DELIVER
-from tests.conftest import ApiClient
+from tests.conftest import FORBIDDEN, UNAUTHORIZED, ApiClient
 
 IDLE = "test.idle"  # a kind no process runs: its jobs stay queued
 HOUR = 3600.0
-UNAUTHORIZED = {
-    "data": {},
-    "message": "The request requires valid record authorization token.",
-    "status": 401,
-}
-FORBIDDEN = {
-    "data": {},
-    "message": "The authorized record is not allowed to perform this action.",
-    "status": 403,
-}
 NOT_FOUND = {"data": {}, "message": "The requested resource wasn't found.", "status": 404}
 
 
