@@ -4,13 +4,11 @@ the answers stay PocketBase's, and nothing acknowledged is lost."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
@@ -19,10 +17,10 @@ from bastion.config import Config
 from bastion.jobs import JobInfo
 from tests.api.auth_otp.helpers import age_row, enable_otp
 from tests.conftest import ApiClient, signed_in_api
+from tests.support.polling import eventually
 from tests.support.smtp_server import SmtpSink
 
 BASE = "/api/collections/users"
-T = TypeVar("T")
 
 
 @pytest.fixture
@@ -51,18 +49,6 @@ async def mail_app(
         r = await api.su("PATCH", "/api/settings", json=sink.settings_patch())
         assert r.status_code == 200, r.text
         yield api
-
-
-async def eventually(check: Callable[[], Awaitable[T | None]], what: str, timeout: float = 30.0) -> T:
-    """`check()`'s first truthy value, polled for at most `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = await check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        await asyncio.sleep(0.05)
 
 
 async def job_of(

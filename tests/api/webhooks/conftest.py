@@ -4,8 +4,7 @@ short timeouts and retry delays, and a real receiver verifying signatures (tests
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ import pytest
 
 from bastion.config import Config
 from tests.conftest import ApiClient, importorskip_or_fail, signed_in_api
+from tests.support.polling import eventually  # noqa: F401 - the webhook tests import it from here
 
 FAST = {
     "webhooks_allow_private": True,
@@ -56,18 +56,6 @@ async def add_webhook(api: ApiClient, receiver: Any, **fields: Any) -> dict[str,
 
 async def posts(api: ApiClient, name: str = "posts") -> dict[str, Any]:
     return await api.create_collection({"name": name, "fields": [{"name": "title", "type": "text"}]})
-
-
-async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 20.0) -> Any:
-    """`check()`'s first truthy answer (AssertionError after `timeout` seconds)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = await check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError("not reached in time")
-        await asyncio.sleep(0.05)
 
 
 async def received(receiver: Any, count: int, timeout: float = 20.0) -> list[Any]:
