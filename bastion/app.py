@@ -123,6 +123,12 @@ class App:
         return self._ephemeral
 
     @property
+    def events_cross_processes(self) -> bool:
+        """Whether record events reach subscribers through a pub/sub shared with other processes
+        (then a write's answer waits for its events to be published: bus/event_barrier.py)."""
+        return self._node_bridge is not None
+
+    @property
     def leader(self) -> LeaderLock:
         if self._leader is None:
             raise RuntimeError("App.start() has not run")

@@ -59,6 +59,8 @@ def guard(handler: Handler, route: ApiRoute | None = None) -> Handler:
             await ratelimit.check_request(app, request, limit if request.method == limit_method else None)
             if names_collection and webhooks.names_webhooks(request.path_params.get("collection", "")):
                 await webhooks.install_on_first_use(request)
+            if not app.events_cross_processes:  # one process: its events need no waiting for
+                return await handler(request)
             with event_barrier.request_scope():
                 response = await handler(request)
                 # this answer may lead the client to write elsewhere: its events go first
