@@ -105,6 +105,7 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 
 _UPLOAD_ROUTES = tuple(route for route in route_table.ROUTES if route.file_uploads)
+_UNLIMITED_ROUTES = tuple(route for route in route_table.ROUTES if route.unlimited_body)
 _SESSION_ROUTES = tuple(route for route in route_table.ROUTES if route.session)
 
 
@@ -116,10 +117,11 @@ def _session_route(method: str, path: str) -> str | None:
 
 def _record_body_limit(app: App, scope: dict[str, Any]) -> int | None:
     """Record writes may carry files: the base limit plus each file field's most (as PocketBase);
-    a backup upload has none."""
-    if scope.get("path") == "/api/backups/upload":
-        return 0  # an archive of the whole data directory: no limit, as PocketBase (BodyLimit(0))
-    found = route_for(_UPLOAD_ROUTES, scope.get("method", ""), scope.get("path", ""))
+    routes marked `unlimited_body` (a backup upload) have none."""
+    method, path = scope.get("method", ""), scope.get("path", "")
+    if route_for(_UNLIMITED_ROUTES, method, path) is not None:
+        return 0
+    found = route_for(_UPLOAD_ROUTES, method, path)
     if found is None or app.config.max_body_bytes <= 0:
         return None
     collection = app.registry.find_collection(unquote(found[1]["collection"]))

@@ -41,6 +41,9 @@ class ApiRoute:
     applied by api/dispatch.py to this route alone)."""
     file_uploads: bool = False
     """The body may carry files, so its size limit grows with the collection's file fields."""
+    unlimited_body: bool = False
+    """No body size limit (a backup archive, as PocketBase's BodyLimit(0)); such a handler must
+    check its caller before reading the body."""
     batch: bool = False
     """An /api/batch sub-request may name this route (api/batch.py)."""
     session: Literal["", "issue", "renew"] = ""

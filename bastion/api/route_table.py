@@ -131,7 +131,7 @@ ROUTES: tuple[ApiRoute, ...] = (
     _post("/api/crons/{id}", crons.run_cron),
     _get("/api/backups", backups.list_backups),
     _post("/api/backups", backups.create_backup),
-    _post("/api/backups/upload", backups.upload_backup),
+    _post("/api/backups/upload", backups.upload_backup, unlimited_body=True),
     _get("/api/backups/{key}", backups.download_backup),
     _delete("/api/backups/{key}", backups.delete_backup),
     _post("/api/backups/{key}/restore", backups.restore_backup),

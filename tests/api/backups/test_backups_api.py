@@ -4,13 +4,15 @@ archive holds a consistent copy of the databases and the stored files."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import zipfile
 from pathlib import Path
 
 from bastion.backups.backup_lock import BackupLock
+from bastion.config import Config
 from tests.api.backups.conftest import notes_collection, open_database_from, zip_bytes
-from tests.conftest import FORBIDDEN, UNAUTHORIZED, ApiClient
+from tests.conftest import FORBIDDEN, UNAUTHORIZED, ApiClient, signed_in_api
 
 BUSY = "Try again later - another backup/restore process has already been started."
 INVALID = "An error occurred while validating the submitted data."
@@ -200,3 +202,20 @@ async def test_the_list_is_in_key_order_as_pocketbase_lists_it(sapi: ApiClient) 
         "Invalid or already deleted backup file. Raw error: \n"
         f"[key: missing.zip] remove {path}: no such file or directory\nresource not found."
     )
+
+
+async def test_an_archive_larger_than_the_body_limit_uploads_while_other_routes_keep_it(
+    tmp_path: Path,
+) -> None:
+    """A backup is the whole data directory: its upload has no body limit (as PocketBase's), and
+    only that route: a collection create over the limit is still refused."""
+    config = Config(data_dir=tmp_path / "data", max_body_bytes=4096)
+    async with signed_in_api(config) as api:
+        archive = zip_bytes({"data.db": os.urandom(64 * 1024)})  # random: the zip cannot shrink it
+        r = await api.su(
+            "POST", "/api/backups/upload", files=[("file", ("big.zip", archive, "application/zip"))]
+        )
+        assert r.status_code == 204, r.text
+        assert [b["key"] for b in (await api.su("GET", "/api/backups")).json()] == ["big.zip"]
+        r = await api.su("POST", "/api/collections", json={"name": "x", "fields": [], "pad": "x" * 8192})
+        assert r.status_code == 413
