@@ -1,8 +1,11 @@
 // Bundle ui/src into bastion/ui/dist: content-hashed assets, index.html naming them, a manifest.
-// The manifest's `sourceHash` covers every source file, so a test can tell a stale dist without Node.
+// The manifest's `sourceHash` covers every source file and package.json (the pinned Swagger UI), so a
+// test can tell a stale dist without Node. The API reference page (/api/docs) is built here too:
+// Swagger UI's prebuilt bundle, copied as a hashed asset, and our own small script that starts it.
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
+import { brotliCompressSync, constants as zlib } from 'node:zlib';
 import * as esbuild from 'esbuild';
 
 const here = new URL('.', import.meta.url).pathname;
@@ -19,7 +22,7 @@ function files(dir) {
 // Same algorithm as tests/unit/test_admin_ui_dist.py: sha256 over "relative/path\0content\0", sorted.
 function sourceHash() {
   const hash = createHash('sha256');
-  for (const path of [...files(src), join(here, 'build.mjs')]) {
+  for (const path of [...files(src), join(here, 'build.mjs'), join(here, 'package.json')]) {
     hash.update(relative(here, path).split('\\').join('/') + '\0');
     hash.update(readFileSync(path));
     hash.update('\0');
@@ -37,7 +40,12 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(join(out, 'assets'), { recursive: true });
 
 const result = await esbuild.build({
-  entryPoints: { app: join(src, 'main.js'), style: join(src, 'styles', 'app.css') },
+  entryPoints: {
+    app: join(src, 'main.js'),
+    style: join(src, 'styles', 'app.css'),
+    api_docs: join(src, 'api_docs', 'api_docs.js'),
+    api_docs_style: join(src, 'api_docs', 'api_docs.css'),
+  },
   bundle: true,
   minify: true,
   format: 'esm',
@@ -49,9 +57,22 @@ const result = await esbuild.build({
   logLevel: 'warning',
 });
 
+const entryAssets = { 'main.js': 'app.js', 'app.css': 'style.css', 'api_docs.js': 'api_docs.js', 'api_docs.css': 'api_docs.css' };
 const assets = {};
 for (const [file, meta] of Object.entries(result.metafile.outputs)) {
-  if (meta.entryPoint) assets[basename(meta.entryPoint).replace(/\.\w+$/, '') === 'main' ? 'app.js' : 'style.css'] = basename(file);
+  if (meta.entryPoint) assets[entryAssets[basename(meta.entryPoint)]] = basename(file);
+}
+// Swagger UI ships minified; its licence (Apache-2.0) travels at the head of the copied bundle.
+const swagger = join(here, 'node_modules', 'swagger-ui-dist');
+const licence = ['LICENSE', 'NOTICE', 'swagger-ui-bundle.js.LICENSE.txt']
+  .map((name) => readFileSync(join(swagger, name), 'utf8').replaceAll('*/', '* /'))
+  .join('\n');
+for (const [name, from] of [['swagger_ui.js', 'swagger-ui-bundle.js'], ['swagger_ui.css', 'swagger-ui.css']]) {
+  const body = `/*! swagger-ui-dist ${JSON.parse(readFileSync(join(swagger, 'package.json'), 'utf8')).version}\n${licence}\n*/\n` +
+    readFileSync(join(swagger, from), 'utf8').replace(/(\/\/|\/\*)# sourceMappingURL=\S+\s*$/, '\n');
+  const hashedName = hashed(name, body);
+  writeFileSync(join(out, 'assets', hashedName), body);
+  assets[name] = hashedName;
 }
 for (const path of files(join(src, 'static'))) {
   const name = hashed(basename(path), readFileSync(path));
@@ -59,11 +80,23 @@ for (const path of files(join(src, 'static'))) {
   assets[basename(path)] = name;
 }
 
-const template = readFileSync(join(src, 'index.html'), 'utf8');
-const html = template.replace(/\{\{([\w.]+)\}\}/g, (_, key) => {
-  if (!assets[key]) throw new Error(`index.html names unknown asset ${key}`);
-  return `/_/assets/${assets[key]}`;
-});
-writeFileSync(join(out, 'index.html'), html);
+// Large assets get a brotli copy made once here at the highest quality (<name>.br): the server
+// sends it as is to browsers that accept br instead of compressing 1.7 MB on every download.
+for (const name of Object.values(assets)) {
+  const body = readFileSync(join(out, 'assets', name));
+  if (body.length < 65536) continue;
+  const packed = brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length } });
+  writeFileSync(join(out, 'assets', `${name}.br`), packed);
+}
+
+function page(template, name) {
+  const html = readFileSync(template, 'utf8').replace(/\{\{([\w.]+)\}\}/g, (_, key) => {
+    if (!assets[key]) throw new Error(`${name} names unknown asset ${key}`);
+    return `/_/assets/${assets[key]}`;
+  });
+  writeFileSync(join(out, name), html);
+}
+page(join(src, 'index.html'), 'index.html');
+page(join(src, 'api_docs', 'api_docs.html'), 'api_docs.html');
 writeFileSync(join(out, 'manifest.json'), JSON.stringify({ sourceHash: sourceHash(), assets }, null, 2) + '\n');
 console.log('built', Object.values(assets).join(', '));

@@ -62,6 +62,7 @@ _MEDIA = {
     "/_": ("text/html", "A redirect to the dashboard"),
     "/_/": ("text/html", "The dashboard"),
     "/_/{path}": ("text/html", "The dashboard's files"),
+    "/api/docs": ("text/html", "The API reference page (Swagger UI over this document)"),
 }
 
 

@@ -35,6 +35,31 @@ async def test_hashed_assets_are_immutable(api: ApiClient) -> None:
     assert r.headers["content-type"].startswith("text/css")
 
 
+async def test_large_assets_go_out_precompressed_to_browsers_that_take_brotli(api: ApiClient) -> None:
+    name = ASSETS["swagger_ui.js"]
+    plain = (DIST / "assets" / name).read_bytes()
+    assert (DIST / "assets" / f"{name}.br").is_file()
+    r = await api.http.get(f"/_/assets/{name}", headers={"accept-encoding": "gzip, br"})
+    assert r.status_code == 200 and r.headers["content-encoding"] == "br"
+    assert "Accept-Encoding" in r.headers["vary"]
+    assert int(r.headers["content-length"]) < len(plain) / 3
+    assert r.content == plain  # httpx decodes br
+    r = await api.http.get(f"/_/assets/{name}", headers={"accept-encoding": "identity, br;q=0"})
+    assert "content-encoding" not in r.headers and r.content == plain
+
+
+async def test_api_reference_page_loads_swagger_ui_over_the_live_document(api: ApiClient) -> None:
+    r = await api.http.get("/api/docs")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert r.headers["content-security-policy"] == CSP and r.headers["cache-control"] == "no-cache"
+    for asset in ("swagger_ui.js", "swagger_ui.css", "api_docs.js"):
+        assert f"/_/assets/{ASSETS[asset]}" in r.text
+    script = (DIST / "assets" / ASSETS["api_docs.js"]).read_text()
+    assert "/api/openapi.json" in script
+    document = (await api.http.get("/api/openapi.json")).json()
+    assert "/api/docs" in document["paths"]
+
+
 async def test_unknown_or_crafted_asset_names_are_404(api: ApiClient) -> None:
     for path in ("/_/assets/app-NOPE1234.js", "/_/assets/..%2Fmanifest.json", "/_/assets/manifest.json"):
         r = await api.http.get(path)

@@ -7,7 +7,7 @@ import httpx
 from playwright.sync_api import expect
 
 from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD
-from tests.ui.conftest import Page
+from tests.ui.conftest import SHOTS, Page
 
 
 def _new_record(p, **values: str) -> None:  # type: ignore[no-untyped-def]
@@ -139,6 +139,24 @@ def test_api_preview_lists_the_endpoints(page: Page) -> None:
     dialog.get_by_role("tab", name="Auth with password").click()
     expect(dialog.locator("pre")).to_contain_text('"token"')
     page.shot("09-api-preview")
+    # the full reference opens in a new tab on the collection's section, with the superuser's view
+    with p.context.expect_page() as opened:
+        dialog.get_by_role("link", name="Open the full API reference").click()
+    docs = opened.value
+    docs.on("pageerror", lambda exc: page.problems.append(f"uncaught on /api/docs: {exc}"))
+    docs.on(
+        "console", lambda m: page.problems.append(m.text) if "Content Security Policy" in m.text else None
+    )
+    expect(docs.get_by_text("signed in to the dashboard as a superuser")).to_be_visible()
+    section = docs.locator("#operations-tag-users")
+    expect(section).to_be_visible()
+    # deep-linked: the users section is open, its operations listed (superusers is shown only to them)
+    expect(
+        docs.locator(".opblock-summary-path", has_text="/api/collections/users/records").first
+    ).to_be_visible()
+    expect(docs.locator("#operations-tag-_superusers")).to_be_visible()
+    docs.screenshot(path=str(SHOTS / "16-api-reference.png"), full_page=False)
+    docs.close()
 
 
 def test_relation_is_picked_from_the_related_collection(page: Page) -> None:

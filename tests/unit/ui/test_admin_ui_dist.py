@@ -17,7 +17,7 @@ def _source_hash() -> str:
     paths = sorted(p for p in (UI / "src").rglob("*") if p.is_file())
     # build.mjs walks directories sorted by entry name; sort the same way (path parts, not strings).
     paths.sort(key=lambda p: p.relative_to(UI).parts)
-    for path in [*paths, UI / "build.mjs"]:
+    for path in [*paths, UI / "build.mjs", UI / "package.json"]:
         digest.update(path.relative_to(UI).as_posix().encode() + b"\0")
         digest.update(path.read_bytes())
         digest.update(b"\0")
@@ -36,3 +36,6 @@ def test_index_names_only_assets_that_exist() -> None:
         assert (DIST / "assets" / name).is_file()
     assert f"/_/assets/{manifest['assets']['app.js']}" in index
     assert f"/_/assets/{manifest['assets']['style.css']}" in index
+    docs = (DIST / "api_docs.html").read_text()
+    for name in ("swagger_ui.js", "swagger_ui.css", "api_docs.js", "api_docs.css"):
+        assert f"/_/assets/{manifest['assets'][name]}" in docs

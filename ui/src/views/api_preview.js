@@ -53,5 +53,9 @@ export function openApiPreview(collection) {
       response ? h('pre', null, JSON.stringify(response, null, 2)) : h('p', { class: 'muted small' }, '204 No Content'));
   };
   draw();
-  dialog({ title: `API preview: ${collection.name}`, body: [bar, panel], wide: true });
+  // The full reference (every route, typed bodies, "Try it out") opens on this collection's section.
+  const reference = h('p', { class: 'small' }, h('a', {
+    href: `/api/docs#/${encodeURIComponent(collection.name)}`, target: '_blank', rel: 'noopener',
+  }, 'Open the full API reference'));
+  dialog({ title: `API preview: ${collection.name}`, body: [bar, panel, reference], wide: true });
 }
