@@ -22,6 +22,15 @@ DATE_DESCRIPTION = (
     "PocketBase's UTC datetime text, `YYYY-MM-DD HH:MM:SS.sssZ` (a space where RFC 3339 has `T`); "
     '"" when unset.'
 )
+# Not RFC 3339 (JSON Schema's `date-time` format would refuse every answered date): a pattern.
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}Z$"
+DATE_SENT_DESCRIPTION = (
+    "A date: RFC 3339 (`2024-05-01T10:00:00Z`), PocketBase's `2024-05-01 10:00:00.000Z`, or a day "
+    '(`2024-05-01`); "" unsets it.'
+)
+# An optional field left unset holds its type's zero value, which its own limits (a minimum, a
+# pattern, an e-mail's format) do not apply to, as PocketBase validates them only on a value set.
+_ZERO = {"text": "", "password": "", "email": "", "url": "", "date": "", "editor": "", "number": 0}
 _SERVER_SET = ("autodate",)  # never taken from a request body
 _AUTH_SERVER_SET = ("tokenKey",)
 
@@ -81,7 +90,10 @@ def value_schema(
     elif kind == "bool":
         schema = {"type": "boolean"}
     elif kind in ("date", "autodate"):
-        schema = {"type": "string", "format": "date-time", "description": DATE_DESCRIPTION}
+        if answered:
+            schema = {"type": "string", "pattern": DATE_PATTERN, "description": DATE_DESCRIPTION}
+        else:
+            schema = {"type": "string", "description": DATE_SENT_DESCRIPTION}
     elif kind == "select":
         schema = _select(field, answered)
     elif kind == "relation":
@@ -102,9 +114,22 @@ def value_schema(
         }
     else:  # json, and any type added later: any JSON value
         schema = {}
+    if kind in _ZERO and not field.required and _refuses_zero(schema, _ZERO[kind]):
+        description = schema.pop("description", None)
+        schema = {"anyOf": [schema, {"const": _ZERO[kind]}]}
+        if description:
+            schema["description"] = description
     if field.help:
         schema["description"] = field.help
     return schema
+
+
+def _refuses_zero(schema: Schema, zero: object) -> bool:
+    """Whether a constraint of `schema` would refuse the zero value (kept plain when none does)."""
+    if zero == "":
+        return bool(schema.get("minLength") or "pattern" in schema or "format" in schema)
+    low, high = schema.get("minimum"), schema.get("maximum")
+    return (low is not None and low > 0) or (high is not None and high < 0)
 
 
 def record_schema(collection: Collection, names: Mapping[str, str] | None = None) -> Schema:
