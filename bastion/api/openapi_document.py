@@ -29,7 +29,6 @@ _ANY_RECORD = {
         "collectionId": {"type": "string"},
         "collectionName": {"type": "string"},
     },
-    "required": ["id", "collectionId", "collectionName"],
     "additionalProperties": True,
 }
 _ERROR = {

@@ -132,26 +132,30 @@ def _refuses_zero(schema: Schema, zero: object) -> bool:
     return (low is not None and low > 0) or (high is not None and high < 0)
 
 
+RECORD_DESCRIPTION = (
+    "Every visible field is answered (an auth record's email only when visible to the caller), "
+    "unless the request's `fields` parameter names fewer: so none is listed as required."
+)
+
+
 def record_schema(collection: Collection, names: Mapping[str, str] | None = None) -> Schema:
-    """A record as the API answers it (PocketBase always answers every visible field, unless the
-    `fields` parameter narrows them; an auth record's email only when visible to the caller)."""
+    """A record as the API answers it. No property is `required`: the `fields` parameter, which
+    every record route takes, may leave any of them out, and OpenAPI cannot make a response's
+    shape depend on a query parameter."""
     properties: Schema = {
         "collectionId": {"type": "string", "const": collection.id},
         "collectionName": {"type": "string", "const": collection.name},
     }
-    required = ["collectionId", "collectionName"]
     for field in collection.fields:
         if field.hidden or field.type == "password":
             continue
         properties[field.name] = value_schema(field, names=names)
-        if not (collection.is_auth and field.name == "email"):
-            required.append(field.name)
     properties["expand"] = {
         "type": "object",
         "description": "The relations named by the `expand` parameter, by field name.",
         "additionalProperties": True,
     }
-    return {"type": "object", "properties": properties, "required": required}
+    return {"type": "object", "description": RECORD_DESCRIPTION, "properties": properties}
 
 
 def body_schema(
