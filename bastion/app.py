@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from bastion import logs, ratelimit, realtime
@@ -79,6 +79,9 @@ class App:
         self.files = FileService(config.data_dir, lambda: self.settings)
         self.thumbnailer = Thumbnailer()
         self.backups = Backups(config.data_dir, None)  # its database is known once opened
+        # How this process takes up restored files (after_restore): a `bastion serve` worker
+        # asks the server to restart (api/server.py sets it); otherwise the App reopens in place.
+        self.restart_process: Callable[[], Awaitable[None]] | None = None
         self.records = RecordService(self.registry, self.bus, files=self.files)
         # The version stamp the in-memory schema and settings reflect (store/version_stamp.py);
         # one reload at a time, and whether every commit seen so far has been checked.
@@ -276,6 +279,21 @@ class App:
         if self._db is not None:
             await self._db.close()
             self._db = None
+
+    async def after_restore(self) -> None:
+        """A backup was restored into the data directory (Backups.restore): serve the restored
+        data from now on, by restarting the process or, outside `bastion serve`, by closing
+        everything and starting again on the new files."""
+        if self.restart_process is not None:
+            await self.restart_process()  # the backup lock stays held until this process exits
+            return
+        try:
+            await self.stop()
+            self.stamp = StampKeeper()  # the restored database's stamps may be older
+            self._checked = False
+            await self.start()
+        finally:
+            self.backups.finish_restore()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Executor]:

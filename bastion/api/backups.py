@@ -6,7 +6,8 @@
     POST   /api/backups/upload          multipart `file` (a zip) → 204
     GET    /api/backups/{key}?token=    the archive, for a superuser's file token
     DELETE /api/backups/{key}           204
-    POST   /api/backups/{key}/restore   not available yet: 400 saying how to restore by hand
+    POST   /api/backups/{key}/restore   204 once the backup's files are in the data directory;
+                                        then the server restarts on them
 
 Superusers only (401/403 as every superuser route), except the download, which takes a file
 token in the query as PocketBase does (403 "Insufficient permissions…" otherwise). Messages and
@@ -18,13 +19,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from bastion.api.collections import superuser_access
 from bastion.api.context import JSONResponse, client_address, get_app, picked, read_body_or
-from bastion.backups import BackupBusy, Backups
+from bastion.backups import BackupBusy, Backups, RestoreError
 from bastion.backups.backup_names import MANUAL_PREFIX, MAX_NAME_LENGTH, NAME_PATTERN, generate_name
 from bastion.core.datetime_format import format_dt
 from bastion.core.superuser_ips import superuser_ip_allowed
@@ -35,11 +37,6 @@ BUSY = "Try again later - another backup/restore process has already been starte
 INVALID_DATA = "An error occurred while validating the submitted data."
 POSTGRES = (
     "Backups of a PostgreSQL database are not supported yet: back it up with pg_dump "
-    "(see Backups in docs/operations.md)."
-)
-RESTORE_BY_HAND = (
-    "Restoring a backup from the API is not available yet. To restore by hand: stop the server, "
-    "unzip the backup into an empty data directory and start the server on it "
     "(see Backups in docs/operations.md)."
 )
 _NAME_TAKEN = field_error(
@@ -166,6 +163,16 @@ async def restore_backup(request: Request) -> Response:
     backups = _backups(request, writing=True)
     if backups.active_name() is not None:
         raise BadRequestError(BUSY)
-    if backups.path_of(request.path_params["key"]) is None:
+    key = request.path_params["key"]
+    if backups.path_of(key) is None:
         raise BadRequestError("Missing or invalid backup file.")
-    raise BadRequestError(RESTORE_BY_HAND)
+    # Unlike PocketBase, which answers 204 at once and restores a second later (a failure is
+    # only logged), the archive is checked and swapped in before answering: a bad archive is a
+    # 400 and the data directory is left as it was. The restart follows the answer.
+    try:
+        await backups.restore(key)
+    except BackupBusy:
+        raise BadRequestError(BUSY) from None
+    except RestoreError as exc:
+        raise BadRequestError(f"Failed to restore the backup: {exc}") from None
+    return Response(status_code=204, background=BackgroundTask(get_app(request).after_restore))

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import shutil
+import sqlite3
 import tempfile
 import time
 from dataclasses import dataclass
@@ -21,6 +22,15 @@ from typing import IO
 from bastion.backups.backup_archive import BACKUPS_DIR, TEMP_DIR, write_archive
 from bastion.backups.backup_lock import BackupLock
 from bastion.backups.backup_names import AUTO_PREFIX, generate_name, is_plain_key
+from bastion.backups.backup_restore import (
+    MAIN_DATABASE,
+    RestoreError,
+    RestoreLimits,
+    hold_writes,
+    remove_leftovers,
+    swap_in,
+    unpack_archive,
+)
 
 log = logging.getLogger("bastion.backups")
 
@@ -46,6 +56,10 @@ class Backups:
         self.timeout = timeout
         self.folder = self.data_dir / BACKUPS_DIR
         self.temp_dir = self.data_dir / TEMP_DIR
+        self.restore_limits = RestoreLimits()
+        # Once a restore has swapped the files in: the backup lock and the old database's write
+        # lock, both held until this process restarts (or `finish_restore` after a reopen).
+        self._restoring: tuple[BackupLock, sqlite3.Connection | None] | None = None
 
     @property
     def supported(self) -> bool:
@@ -130,6 +144,80 @@ class Backups:
         finally:
             if os.path.exists(partial):
                 os.unlink(partial)
+
+    # ---- restoring --------------------------------------------------------------------------
+
+    async def restore(self, key: str) -> None:
+        """Replace the data directory's content with the backup `key` (backup_restore.py).
+
+        BackupBusy when another backup or restore runs anywhere; RestoreError (nothing changed)
+        when the archive is not a valid backup or cannot be swapped in. Once this returns, the
+        files are the restored ones but this process still has the previous database open: it
+        must restart (or reopen its App and call `finish_restore`); until then the backup lock
+        and the previous database's write lock stay held, so nothing is written into it.
+        """
+        path = self.path_of(key)
+        if path is None:
+            raise RestoreError("Missing or invalid backup file.")
+        lock = BackupLock(self.temp_dir)
+        if not lock.try_acquire(key):
+            raise BackupBusy(key)
+        try:
+            fence = await asyncio.to_thread(self._restore, path)
+        except BaseException:
+            lock.release()
+            raise
+        self._restoring = (lock, fence)
+        log.info("backup restored: the data directory holds its content", extra={"backup": key})
+
+    def _restore(self, archive: Path) -> sqlite3.Connection | None:
+        database = self._restorable_database()
+        unpacked = unpack_archive(archive, self.data_dir, self.restore_limits)
+        try:
+            fence = hold_writes(database) if database.exists() else None
+            try:
+                swap_in(self.data_dir, unpacked)
+            except BaseException:
+                if fence is not None:
+                    fence.close()
+                raise
+        except OSError as exc:
+            raise RestoreError(f"The backup could not be moved into the data directory ({exc}).") from exc
+        finally:
+            shutil.rmtree(unpacked, ignore_errors=True)
+        return fence
+
+    def _restorable_database(self) -> Path:
+        """The main database's path, which a restore replaces with the archive's data.db."""
+        main = self.data_dir / MAIN_DATABASE
+        if self.database is not None and self.database.resolve() != main.resolve():
+            raise RestoreError(
+                f"The database {self.database} is not {main}: a backup can only be restored "
+                "into a data directory that holds its database (see Backups in docs/operations.md)."
+            )
+        return main
+
+    def finish_restore(self) -> None:
+        """After the App reopened on the restored files: let writes and backups go again."""
+        if self._restoring is None:
+            return
+        lock, fence = self._restoring
+        self._restoring = None
+        if fence is not None:
+            fence.close()
+        lock.release()
+
+    def remove_leftovers(self) -> bool:
+        """Remove what earlier restores left in the temp folder (their previous data directory
+        content, kept until a start succeeds); False when an operation runs and nothing was done."""
+        lock = BackupLock(self.temp_dir)
+        if not lock.try_acquire("cleanup"):
+            return False
+        try:
+            remove_leftovers(self.data_dir)
+        finally:
+            lock.release()
+        return True
 
     # ---- the cron ---------------------------------------------------------------------------
 

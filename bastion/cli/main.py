@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -122,9 +123,17 @@ def serve(
     try:
         # the workers' realtime pub/sub on one node, when several share it (bastion/bus/broker.py)
         with embedded_broker(cfg.data_dir, cfg.port, cfg.worker_count, cfg.realtime_pubsub):
-            _run_granian(cfg, claim.ip)
+            restart = _run_granian(cfg, claim.ip)
     finally:
         claim.close()
+    if restart:
+        # A worker restored a backup (POST /api/backups/{key}/restore): every worker has stopped;
+        # start again as PocketBase does, the same command in this same process, so the
+        # restored database is upgraded once and every worker opens it.
+        click.echo("Backup restored: restarting the server on the restored data.", err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(sys.executable, sys.orig_argv)
 
 
 def _with_database(cfg: Config, work: Callable[[Config], Coroutine[Any, Any, T]]) -> T:
@@ -157,8 +166,11 @@ def _check_access_log(cfg: Config) -> None:
 
 def _export_for_workers(cfg: Config) -> None:
     """Workers are separate processes that rebuild the config from the environment."""
+    from bastion.api.server import SERVE_PID_VARIABLE  # the server's modules: see the docstring
+
     os.environ.update(
         {
+            SERVE_PID_VARIABLE: str(os.getpid()),
             "BASTION_HTTP": cfg.http,
             "BASTION_DATA_DIR": str(cfg.data_dir.resolve()),
             "BASTION_DATABASE_URL": cfg.database_url,
@@ -192,7 +204,8 @@ def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _run_granian(cfg: Config, ip: str) -> None:
+def _run_granian(cfg: Config, ip: str) -> bool:
+    """Serve until stopped; True when a worker asked for a restart (a backup was restored)."""
     from granian import Granian  # only `serve` needs it: see the docstring
     from granian.constants import Interfaces, Loops
     from granian.log import LogLevels
@@ -214,10 +227,24 @@ def _run_granian(cfg: Config, ip: str) -> None:
         # without this granian stops the whole server when one worker exits.
         respawn_failed_workers=True,
     )
+    from bastion.api.server import RESTART_SIGNAL
+
+    restart: list[bool] = []
+
+    def restart_requested(_signum: int, _frame: object) -> None:
+        restart.append(True)
+        # granian stops every worker, gracefully, and returns
+        server.signal_handler_interrupt()  # type: ignore[no-untyped-call]  # granian leaves it untyped
+
+    signal.signal(RESTART_SIGNAL, restart_requested)  # granian handles INT, TERM and HUP only
     try:
         server.serve()
     except (OSError, ValueError) as exc:  # the bind, should it fail after the claim's probe
         _fail(f"cannot listen on {cfg.http}: {getattr(exc, 'strerror', None) or exc}")
+    except SystemExit:
+        if not restart:  # granian exits 1 when a worker had died; a restart goes on regardless
+            raise
+    return bool(restart)
 
 
 async def _prepare(cfg: Config) -> str | None:
@@ -228,6 +255,7 @@ async def _prepare(cfg: Config) -> str | None:
     app = App(cfg)
     try:
         await app.start()
+        app.backups.remove_leftovers()  # a restore's previous data, now that the start succeeded
         return await installer_link(app, cfg.base_url)
     finally:
         await app.stop()
