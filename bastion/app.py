@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 from bastion import logs, ratelimit, realtime
 from bastion.auth.mfa import AuthStateJanitor, delete_expired
 from bastion.auth.oauth2.provider_client import DocumentCache
-from bastion.backups import Backups
+from bastion.backups import Backups, PostgresSource
 from bastion.bus import EventBus
 from bastion.config import Config
 from bastion.core.auth_index_repair import repair_auth_indexes
@@ -49,6 +49,7 @@ from bastion.store.database import DatabaseTimeouts
 from bastion.store.ephemeral_base import Clock, EphemeralStore
 from bastion.store.ephemeral_open import open_ephemeral
 from bastion.store.leader_lock import LeaderLock, open_leader_lock
+from bastion.store.pg_dump import current_schema
 from bastion.store.sqlite import SqliteDatabase
 from bastion.store.tables import optimize
 from bastion.store.version_stamp import SharedStampReader, Stamp, StampKeeper, read_stamp
@@ -154,8 +155,10 @@ class App:
         )
         self._db = await open_database(cfg.database_url or None, cfg.data_dir, timeouts, cfg.db_pool_size)
         self.collections = CollectionService(self._db, self.registry, self.stamp)
-        if isinstance(self._db, SqliteDatabase):  # PostgreSQL's backups are pg_dump's job
+        if isinstance(self._db, SqliteDatabase):
             self.backups.database = self._db.path
+        else:  # backed up with pg_dump (store/pg_dump.py)
+            self.backups.postgres = PostgresSource(self._db.url, await current_schema(self._db))
         await self.collections.ensure_system_tables()
         loaded = await read_stamp(self._db)  # before what it dates, as in refresh_if_stale
         collections = await self.collections.read_all()

@@ -4,6 +4,6 @@ No HTTP here; bastion/api/backups.py serves them and the App schedules the backu
 """
 
 from bastion.backups.backup_restore import RestoreError
-from bastion.backups.backup_service import BackupBusy, BackupInfo, Backups
+from bastion.backups.backup_service import BackupBusy, BackupFailed, BackupInfo, Backups, PostgresSource
 
-__all__ = ["BackupBusy", "BackupInfo", "Backups", "RestoreError"]
+__all__ = ["BackupBusy", "BackupFailed", "BackupInfo", "Backups", "PostgresSource", "RestoreError"]

@@ -22,7 +22,7 @@ import shutil
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from bastion.store.sqlite_snapshot import is_sqlite_file, snapshot_sqlite
@@ -36,18 +36,30 @@ class BackupTimeout(Exception):
     """The archive was not finished before its deadline (nothing was kept)."""
 
 
-def write_archive(data_dir: Path, target: Path, *, extra_database: Path | None, deadline: float) -> None:
-    """Write the backup of `data_dir` to `target` (a new file); `deadline` is a `time.monotonic()`."""
+def write_archive(
+    data_dir: Path,
+    target: Path,
+    *,
+    extra_database: Path | None,
+    deadline: float,
+    prepare: Callable[[Path], dict[str, Path]] | None = None,
+) -> None:
+    """Write the backup of `data_dir` to `target` (a new file); `deadline` is a `time.monotonic()`.
+    `prepare(work dir)` writes more files into the work dir first and names them in the
+    archive (a PostgreSQL deployment's dump and its marker)."""
     temp_root = data_dir / TEMP_DIR
     temp_root.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="pb_backup_", dir=temp_root))
     partial = work / "archive.zip"
     try:
+        extra = prepare(work) if prepare is not None else {}
         snapshots = _snapshot_databases(data_dir, extra_database, work, deadline)
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+            for name, path in extra.items():
+                zf.write(path, name)
             for name, copy in snapshots.items():
                 zf.write(copy, name)
-            for path in _plain_files(data_dir, skip=set(snapshots)):
+            for path in _plain_files(data_dir, skip=set(snapshots) | set(extra)):
                 _check(deadline)
                 try:
                     zf.write(path, path.relative_to(data_dir).as_posix())

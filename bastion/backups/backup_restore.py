@@ -36,6 +36,9 @@ from bastion.backups.backup_archive import BACKUPS_DIR, TEMP_DIR
 from bastion.store.sqlite_snapshot import is_sqlite_file
 
 MAIN_DATABASE = "data.db"
+# A backup of a PostgreSQL deployment (backup_service.py): the marker says so, the dump beside it
+POSTGRES_MARKER = "bastion_postgres.json"
+POSTGRES_DUMP = "postgres.dump"
 RESTORE_PREFIX = "pb_restore_"
 OLD_DATA_PREFIX = "old_pb_data_"
 _KEPT = (BACKUPS_DIR, TEMP_DIR)  # never replaced by a restore (PocketBase's exclude list)
@@ -54,8 +57,12 @@ class RestoreLimits:
     free_space_margin: int = 64 << 20
 
 
-def check_archive(archive: Path, data_dir: Path, limits: RestoreLimits) -> list[zipfile.ZipInfo]:
-    """The archive's entries to unpack, once every rule holds (RestoreError otherwise)."""
+def check_archive(
+    archive: Path, data_dir: Path, limits: RestoreLimits, *, postgres: bool = False
+) -> list[zipfile.ZipInfo]:
+    """The archive's entries to unpack, once every rule holds (RestoreError otherwise).
+    `postgres`: the deployment's database is PostgreSQL, so the archive must be one of its
+    backups (the marker and the dump), not a SQLite data directory's."""
     if not zipfile.is_zipfile(archive):
         raise RestoreError("The backup file is not a valid zip archive.")
     try:
@@ -73,7 +80,15 @@ def check_archive(archive: Path, data_dir: Path, limits: RestoreLimits) -> list[
             continue  # never restored over (as PocketBase, which leaves them in the temp dir)
         total += info.file_size
         kept.append(info)
-    if not any(info.filename == MAIN_DATABASE for info in kept):
+    names = {info.filename for info in kept}
+    if postgres and not {POSTGRES_MARKER, POSTGRES_DUMP} <= names:
+        raise RestoreError(
+            "The backup is not of a PostgreSQL deployment (it has no "
+            f"{POSTGRES_MARKER} and {POSTGRES_DUMP}): it cannot be restored into PostgreSQL."
+        )
+    if not postgres and POSTGRES_MARKER in names:
+        raise RestoreError("The backup is of a PostgreSQL deployment: it cannot be restored into SQLite.")
+    if not postgres and MAIN_DATABASE not in names:
         raise RestoreError("The backup has no data.db file: it is not a backup of a data directory.")
     free = shutil.disk_usage(data_dir).free - limits.free_space_margin
     if total > free:
@@ -101,11 +116,13 @@ def _safe_parts(info: zipfile.ZipInfo) -> tuple[str, ...]:
     return parts
 
 
-def unpack_archive(archive: Path, data_dir: Path, limits: RestoreLimits | None = None) -> Path:
+def unpack_archive(
+    archive: Path, data_dir: Path, limits: RestoreLimits | None = None, *, postgres: bool = False
+) -> Path:
     """Check and unpack `archive` into a new folder of the data directory's temp folder; its path.
     Nothing outside that folder is written; it is removed again if anything fails."""
     limits = limits or RestoreLimits()
-    entries = check_archive(archive, data_dir, limits)
+    entries = check_archive(archive, data_dir, limits, postgres=postgres)
     temp_root = data_dir / TEMP_DIR
     temp_root.mkdir(parents=True, exist_ok=True)
     target = Path(tempfile.mkdtemp(prefix=RESTORE_PREFIX, dir=temp_root))
@@ -119,7 +136,7 @@ def unpack_archive(archive: Path, data_dir: Path, limits: RestoreLimits | None =
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(info) as src, dest.open("xb") as out:
                     shutil.copyfileobj(src, out, 1 << 20)
-        _check_databases(target)
+        _check_databases(target, required=not postgres)
     except zipfile.BadZipFile as exc:
         shutil.rmtree(target, ignore_errors=True)
         raise RestoreError(f"The backup file is damaged ({exc}).") from None
@@ -132,10 +149,11 @@ def unpack_archive(archive: Path, data_dir: Path, limits: RestoreLimits | None =
     return target
 
 
-def _check_databases(unpacked: Path) -> None:
-    """data.db and every other top-level SQLite file open and pass `PRAGMA quick_check`."""
+def _check_databases(unpacked: Path, *, required: bool) -> None:
+    """data.db (when `required`) and every other top-level SQLite file open and pass
+    `PRAGMA quick_check`."""
     main = unpacked / MAIN_DATABASE
-    if not main.is_file() or not is_sqlite_file(main):
+    if required and (not main.is_file() or not is_sqlite_file(main)):
         raise RestoreError("The backup's data.db is not a SQLite database.")
     for path in sorted(unpacked.iterdir()):
         if path.is_file() and is_sqlite_file(path):
@@ -169,21 +187,32 @@ def hold_writes(database: Path, *, timeout: float = 30.0) -> sqlite3.Connection:
     return conn
 
 
-def swap_in(data_dir: Path, unpacked: Path) -> Path:
-    """Move the data directory's content aside and the unpacked content in; the folder now
-    holding the previous content. On failure every move is undone and the error raised."""
+class Swap:
+    """The moves that put a restored content in place, which `undo` takes back."""
+
+    def __init__(self) -> None:
+        self.done: list[tuple[Path, Path]] = []  # (from, to), in the order they were made
+
+    def undo(self) -> None:
+        for source, dest in reversed(self.done):
+            os.rename(dest, source)  # if undoing fails too, the error says what is where
+        self.done.clear()
+
+
+def swap_in(data_dir: Path, unpacked: Path) -> Swap:
+    """Move the data directory's content aside (into `.pb_temp_to_delete/old_pb_data_…`) and the
+    unpacked content in. On failure every move is undone and the error raised."""
     old = Path(tempfile.mkdtemp(prefix=OLD_DATA_PREFIX, dir=data_dir / TEMP_DIR))
-    done: list[tuple[Path, Path]] = []  # (from, to), in the order they were made
+    swap = Swap()
     try:
         for entry in _movable(data_dir):
-            _move(entry, old / entry.name, done)
+            _move(entry, old / entry.name, swap.done)
         for entry in _movable(unpacked):
-            _move(entry, data_dir / entry.name, done)
+            _move(entry, data_dir / entry.name, swap.done)
     except BaseException:
-        for source, dest in reversed(done):
-            os.rename(dest, source)  # if undoing fails too, the error says what is where
+        swap.undo()
         raise
-    return old
+    return swap
 
 
 def _movable(folder: Path) -> list[Path]:

@@ -8,6 +8,7 @@ flag. The slow work (snapshots, zipping, copying an upload) runs in a thread, of
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import shutil
@@ -24,6 +25,8 @@ from bastion.backups.backup_lock import BackupLock
 from bastion.backups.backup_names import AUTO_PREFIX, generate_name, is_plain_key
 from bastion.backups.backup_restore import (
     MAIN_DATABASE,
+    POSTGRES_DUMP,
+    POSTGRES_MARKER,
     RestoreError,
     RestoreLimits,
     hold_writes,
@@ -31,6 +34,7 @@ from bastion.backups.backup_restore import (
     swap_in,
     unpack_archive,
 )
+from bastion.store.pg_dump import PgToolError, check_dump, dump_schema, restore_schema
 
 log = logging.getLogger("bastion.backups")
 
@@ -39,6 +43,19 @@ DEFAULT_TIMEOUT = 600.0  # PocketBase gives a restore's download 10 minutes; a b
 
 class BackupBusy(Exception):
     """Another backup (on this process or another) is being written."""
+
+
+class BackupFailed(Exception):
+    """The backup could not be written (a PostgreSQL client tool missing or failing): the
+    message says why; nothing was kept."""
+
+
+@dataclass(frozen=True)
+class PostgresSource:
+    """A PostgreSQL deployment's database: its URL and the schema holding Bastion's tables."""
+
+    url: str
+    schema: str
 
 
 @dataclass(frozen=True)
@@ -50,9 +67,11 @@ class BackupInfo:
 
 class Backups:
     def __init__(self, data_dir: Path, database: Path | None, *, timeout: float = DEFAULT_TIMEOUT) -> None:
-        """`database`: the SQLite file, None when the records live in PostgreSQL (unsupported)."""
+        """`database`: the SQLite file, None when the records live in PostgreSQL (then
+        `postgres` says where, once the App has opened it)."""
         self.data_dir = Path(data_dir)
         self.database = database
+        self.postgres: PostgresSource | None = None
         self.timeout = timeout
         self.folder = self.data_dir / BACKUPS_DIR
         self.temp_dir = self.data_dir / TEMP_DIR
@@ -63,7 +82,7 @@ class Backups:
 
     @property
     def supported(self) -> bool:
-        return self.database is not None
+        return self.database is not None or self.postgres is not None
 
     # ---- the folder -------------------------------------------------------------------------
 
@@ -121,7 +140,10 @@ class Backups:
                 self.folder / name,
                 extra_database=self.database,
                 deadline=deadline,
+                prepare=self._dump_postgres if self.postgres is not None else None,
             )
+        except PgToolError as exc:
+            raise BackupFailed(str(exc)) from None
         finally:
             lock.release()
         log.info("backup created", extra={"backup": name})
@@ -144,6 +166,27 @@ class Backups:
         finally:
             if os.path.exists(partial):
                 os.unlink(partial)
+
+    def _dump_postgres(self, work: Path) -> dict[str, Path]:
+        """pg_dump of the deployment's schema and the marker that says what the archive is."""
+        source = self.postgres
+        assert source is not None
+        dump = work / POSTGRES_DUMP
+        dump_schema(source.url, source.schema, dump, timeout=self.timeout)
+        marker = work / POSTGRES_MARKER
+        marker.write_text(
+            json.dumps(
+                {
+                    "database": "postgresql",
+                    "schema": source.schema,
+                    "dump": POSTGRES_DUMP,
+                    "format": "custom",
+                },
+                indent=2,
+            )
+            + "\n"
+        )
+        return {POSTGRES_MARKER: marker, POSTGRES_DUMP: dump}
 
     # ---- restoring --------------------------------------------------------------------------
 
@@ -171,6 +214,9 @@ class Backups:
         log.info("backup restored: the data directory holds its content", extra={"backup": key})
 
     def _restore(self, archive: Path) -> sqlite3.Connection | None:
+        if self.postgres is not None:
+            self._restore_postgres(archive, self.postgres)
+            return None
         database = self._restorable_database()
         unpacked = unpack_archive(archive, self.data_dir, self.restore_limits)
         try:
@@ -186,6 +232,37 @@ class Backups:
         finally:
             shutil.rmtree(unpacked, ignore_errors=True)
         return fence
+
+    def _restore_postgres(self, archive: Path, target: PostgresSource) -> None:
+        """The stored files are swapped in first (renames, undone should the database fail),
+        then the schema is replaced in one transaction (store/pg_dump.py)."""
+        unpacked = unpack_archive(archive, self.data_dir, self.restore_limits, postgres=True)
+        aside = Path(tempfile.mkdtemp(prefix="pb_restore_db_", dir=self.temp_dir))
+        try:
+            dump = aside / POSTGRES_DUMP
+            os.rename(unpacked / POSTGRES_DUMP, dump)
+            marker = _read_marker(unpacked / POSTGRES_MARKER)
+            (unpacked / POSTGRES_MARKER).unlink()
+            try:
+                check_dump(dump, timeout=self.timeout)
+            except PgToolError as exc:
+                raise RestoreError(f"The backup's {POSTGRES_DUMP} cannot be read: {exc}") from None
+            try:
+                swap = swap_in(self.data_dir, unpacked)
+            except OSError as exc:
+                raise RestoreError(f"The backup could not be moved into the data directory ({exc}).") from exc
+            try:
+                restore_schema(
+                    target.url, target.schema, dump, aside, timeout=self.timeout, dumped_schema=marker
+                )
+            except BaseException as exc:
+                swap.undo()
+                if isinstance(exc, PgToolError):
+                    raise RestoreError(str(exc)) from None
+                raise
+        finally:
+            shutil.rmtree(unpacked, ignore_errors=True)
+            shutil.rmtree(aside, ignore_errors=True)
 
     def _restorable_database(self) -> Path:
         """The main database's path, which a restore replaces with the archive's data.db."""
@@ -240,3 +317,15 @@ class Backups:
         for old in autos[max_keep:]:
             if old.key != self.active_name():
                 self.delete(old.key)
+
+
+def _read_marker(path: Path) -> str:
+    """The schema a PostgreSQL backup was dumped from, as its marker file says."""
+    try:
+        marker = json.loads(path.read_text())
+        schema = marker["schema"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise RestoreError(f"The backup's {POSTGRES_MARKER} is not readable.") from None
+    if not isinstance(schema, str) or not schema:
+        raise RestoreError(f"The backup's {POSTGRES_MARKER} names no schema.")
+    return schema
