@@ -32,7 +32,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from bastion.backups.backup_archive import BACKUPS_DIR, TEMP_DIR
+from bastion.backups.backup_archive import BACKUPS_DIR, TEMP_DIR, Progress
 from bastion.store.sqlite_snapshot import is_sqlite_file
 
 MAIN_DATABASE = "data.db"
@@ -117,12 +117,19 @@ def _safe_parts(info: zipfile.ZipInfo) -> tuple[str, ...]:
 
 
 def unpack_archive(
-    archive: Path, data_dir: Path, limits: RestoreLimits | None = None, *, postgres: bool = False
+    archive: Path,
+    data_dir: Path,
+    limits: RestoreLimits | None = None,
+    *,
+    postgres: bool = False,
+    progress: Progress | None = None,
 ) -> Path:
     """Check and unpack `archive` into a new folder of the data directory's temp folder; its path.
-    Nothing outside that folder is written; it is removed again if anything fails."""
+    Nothing outside that folder is written; it is removed again if anything fails.
+    `progress(done, total)`: the bytes unpacked so far, after each entry."""
     limits = limits or RestoreLimits()
     entries = check_archive(archive, data_dir, limits, postgres=postgres)
+    done, total = 0, sum(info.file_size for info in entries)
     temp_root = data_dir / TEMP_DIR
     temp_root.mkdir(parents=True, exist_ok=True)
     target = Path(tempfile.mkdtemp(prefix=RESTORE_PREFIX, dir=temp_root))
@@ -136,6 +143,9 @@ def unpack_archive(
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(info) as src, dest.open("xb") as out:
                     shutil.copyfileobj(src, out, 1 << 20)
+                done += info.file_size
+                if progress is not None:
+                    progress(done, total)
         _check_databases(target, required=not postgres)
     except zipfile.BadZipFile as exc:
         shutil.rmtree(target, ignore_errors=True)

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-from bastion.backups.backup_archive import BACKUPS_DIR, TEMP_DIR, write_archive
+from bastion.backups.backup_archive import BACKUPS_DIR, TEMP_DIR, Progress, write_archive
 from bastion.backups.backup_lock import BackupLock
 from bastion.backups.backup_names import AUTO_PREFIX, generate_name, is_plain_key
 from bastion.backups.backup_restore import (
@@ -126,9 +126,9 @@ class Backups:
 
     # ---- writing ----------------------------------------------------------------------------
 
-    async def create(self, name: str) -> None:
+    async def create(self, name: str, progress: Progress | None = None) -> None:
         """Write the backup `name` (replacing one of that name); BackupBusy when another is
-        being written anywhere."""
+        being written anywhere. `progress(done, total)`: bytes zipped, from the worker thread."""
         lock = BackupLock(self.temp_dir)
         if not lock.try_acquire(name):
             raise BackupBusy(name)
@@ -141,6 +141,7 @@ class Backups:
                 extra_database=self.database,
                 deadline=deadline,
                 prepare=self._dump_postgres if self.postgres is not None else None,
+                progress=progress,
             )
         except PgToolError as exc:
             raise BackupFailed(str(exc)) from None
@@ -190,7 +191,7 @@ class Backups:
 
     # ---- restoring --------------------------------------------------------------------------
 
-    async def restore(self, key: str) -> None:
+    async def restore(self, key: str, progress: Progress | None = None) -> None:
         """Replace the data directory's content with the backup `key` (backup_restore.py).
 
         BackupBusy when another backup or restore runs anywhere; RestoreError (nothing changed)
@@ -206,19 +207,19 @@ class Backups:
         if not lock.try_acquire(key):
             raise BackupBusy(key)
         try:
-            fence = await asyncio.to_thread(self._restore, path)
+            fence = await asyncio.to_thread(self._restore, path, progress)
         except BaseException:
             lock.release()
             raise
         self._restoring = (lock, fence)
         log.info("backup restored: the data directory holds its content", extra={"backup": key})
 
-    def _restore(self, archive: Path) -> sqlite3.Connection | None:
+    def _restore(self, archive: Path, progress: Progress | None) -> sqlite3.Connection | None:
         if self.postgres is not None:
-            self._restore_postgres(archive, self.postgres)
+            self._restore_postgres(archive, self.postgres, progress)
             return None
         database = self._restorable_database()
-        unpacked = unpack_archive(archive, self.data_dir, self.restore_limits)
+        unpacked = unpack_archive(archive, self.data_dir, self.restore_limits, progress=progress)
         try:
             fence = hold_writes(database) if database.exists() else None
             try:
@@ -233,10 +234,12 @@ class Backups:
             shutil.rmtree(unpacked, ignore_errors=True)
         return fence
 
-    def _restore_postgres(self, archive: Path, target: PostgresSource) -> None:
+    def _restore_postgres(self, archive: Path, target: PostgresSource, progress: Progress | None) -> None:
         """The stored files are swapped in first (renames, undone should the database fail),
         then the schema is replaced in one transaction (store/pg_dump.py)."""
-        unpacked = unpack_archive(archive, self.data_dir, self.restore_limits, postgres=True)
+        unpacked = unpack_archive(
+            archive, self.data_dir, self.restore_limits, postgres=True, progress=progress
+        )
         aside = Path(tempfile.mkdtemp(prefix="pb_restore_db_", dir=self.temp_dir))
         try:
             dump = aside / POSTGRES_DUMP
