@@ -8,7 +8,8 @@ Blocking file work, run in a thread (backup_service.py). The steps, as PocketBas
    declared sizes together below the free disk space (a zip bomb stops here: Python's zip
    reader never returns more than an entry's declared size), a top-level `data.db`;
 2. unpack it into `<data dir>/.pb_temp_to_delete/pb_restore_<random>/` (the same file system,
-   so the moves below are renames) and check every top-level database with `PRAGMA quick_check`;
+   so the moves below are renames) and check every top-level database with `PRAGMA quick_check`,
+   and that data.db is Bastion's (a PocketBase data.db is not: the server would not start);
 3. hold the write lock of the live main database (`BEGIN IMMEDIATE` on a connection of its own,
    kept until the process restarts): writers of every process wait and then fail busy instead
    of writing into a database that is being replaced;
@@ -33,7 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from bastion.backups.backup_archive import BACKUPS_DIR, TEMP_DIR, Progress
-from bastion.store.sqlite_snapshot import is_sqlite_file
+from bastion.store.errors import DatabaseBusy
+from bastion.store.sqlite_snapshot import database_problem, hold_write_lock, is_sqlite_file
 
 MAIN_DATABASE = "data.db"
 # A backup of a PostgreSQL deployment (backup_service.py): the marker says so, the dump beside it
@@ -153,6 +155,9 @@ def unpack_archive(
     except FileExistsError as exc:  # the same name twice
         shutil.rmtree(target, ignore_errors=True)
         raise RestoreError(f"The backup has the entry {exc.filename!r} twice.") from None
+    except OSError as exc:  # a file where a folder is named, the disk full …
+        shutil.rmtree(target, ignore_errors=True)
+        raise RestoreError(f"The backup could not be unpacked ({exc}).") from None
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise
@@ -167,34 +172,18 @@ def _check_databases(unpacked: Path, *, required: bool) -> None:
         raise RestoreError("The backup's data.db is not a SQLite database.")
     for path in sorted(unpacked.iterdir()):
         if path.is_file() and is_sqlite_file(path):
-            _quick_check(path)
-
-
-def _quick_check(path: Path) -> None:
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            answer = conn.execute("PRAGMA quick_check").fetchall()
-        finally:
-            conn.close()
-    except sqlite3.Error as exc:
-        raise RestoreError(f"The backup's {path.name} cannot be opened as a database ({exc}).") from None
-    if answer != [("ok",)]:
-        first = answer[0][0] if answer else "no answer"
-        raise RestoreError(f"The backup's {path.name} is damaged (quick_check: {first}).")
+            problem = database_problem(path, bastion=path.name == MAIN_DATABASE)
+            if problem is not None:
+                raise RestoreError(f"The backup's {path.name} {problem}.")
 
 
 def hold_writes(database: Path, *, timeout: float = 30.0) -> sqlite3.Connection:
-    """A connection holding the database's write lock (`BEGIN IMMEDIATE`) until it is closed:
-    every other writer, in any process, waits and then fails busy. RestoreError when in-flight
-    writes do not let it in within `timeout` seconds."""
-    conn = sqlite3.connect(database, timeout=timeout, isolation_level=None, check_same_thread=False)
+    """The live database's write lock, held by a connection until it is closed (RestoreError
+    when in-flight writes do not let it in within `timeout` seconds)."""
     try:
-        conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.Error as exc:
-        conn.close()
+        return hold_write_lock(database, timeout=timeout)
+    except DatabaseBusy as exc:
         raise RestoreError(f"The database stayed busy: cannot restore now ({exc}).") from None
-    return conn
 
 
 class Swap:

@@ -94,16 +94,11 @@ async def test_backup_wipe_restore_brings_records_files_and_users_back(sapi: Api
 
 
 def _db_bytes() -> bytes:
+    """A SQLite database with PocketBase's _collections table (no `data` column)."""
     conn = sqlite3.connect(":memory:")
-    conn.execute("CREATE TABLE t (x)")
-    path = Path(os.environ.get("TMPDIR", "/tmp")) / f"restore_{os.getpid()}.db"
-    path.unlink(missing_ok=True)
-    disk = sqlite3.connect(path)
-    conn.backup(disk)
-    disk.close()
+    conn.execute("CREATE TABLE _collections (id, system, type, name, fields, indexes)")
+    data = conn.serialize()
     conn.close()
-    data = path.read_bytes()
-    path.unlink()
     return data
 
 
@@ -135,11 +130,12 @@ def _content(data_dir: Path) -> list[str]:
         (lambda: b"PK\x03\x04 not really a zip", "not a valid zip"),
         (lambda: zip_bytes({"storage/x.txt": b"x"}), "no data.db"),
         (lambda: zip_bytes({"data.db": b"not a database at all"}), "not a SQLite database"),
+        (lambda: zip_bytes({"data.db": _db_bytes()}), "not a Bastion database"),
         (lambda: zip_bytes({"data.db": _db_bytes(), "../evil.txt": b"x"}), "unsafe name"),
         (lambda: zip_bytes({"data.db": _db_bytes(), "/abs/evil.txt": b"x"}), "unsafe name"),
         (_symlink_zip, "not a plain file"),
     ],
-    ids=["not-a-zip", "no-data-db", "data-db-not-sqlite", "traversal", "absolute", "symlink"],
+    ids=["not-a-zip", "no-data-db", "data-db-not-sqlite", "not-bastion", "traversal", "absolute", "symlink"],
 )
 async def test_an_invalid_archive_is_refused_and_nothing_changes(
     sapi: ApiClient, archive: object, says: str
