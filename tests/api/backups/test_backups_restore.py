@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 
 from bastion.backups.backup_lock import BackupLock
+from bastion.config import Config
+from bastion.store.errors import DatabaseBusy
 from tests.api.backups.conftest import notes_collection, zip_bytes
-from tests.conftest import ApiClient
+from tests.conftest import ApiClient, signed_in_api
 
 BUSY = "Try again later - another backup/restore process has already been started."
 
@@ -167,3 +169,21 @@ async def test_a_restore_while_another_operation_runs_is_refused(sapi: ApiClient
         other.release()
     r = await sapi.su("POST", "/api/backups/missing.zip/restore")
     assert (r.status_code, r.json()["message"]) == (400, "Missing or invalid backup file.")
+
+
+async def test_between_the_swap_and_the_restart_the_old_database_takes_no_writes(tmp_path: Path) -> None:
+    """What a worker still open on the replaced database meets until the server restarts it:
+    its writes fail busy (503) instead of landing in a file nobody will read again."""
+    async with signed_in_api(Config(data_dir=tmp_path / "data", db_acquire_timeout=0.2)) as api:
+        await notes_collection(api)
+        assert (await api.su("POST", "/api/backups", json={"name": "b.zip"})).status_code == 204
+        await api.app.backups.restore("b.zip")  # the files are swapped; no restart yet
+        with pytest.raises(DatabaseBusy):
+            async with api.app.transaction() as tx:
+                await tx.execute("DELETE FROM notes")
+        r = await api.su("POST", "/api/collections/notes/records", json={"title": "lost?"})
+        assert r.status_code == 503
+        assert api.app.backups.active_name() == "b.zip"  # other backups and restores wait too
+        await api.app.after_restore()
+        await api.create_record("notes", {"title": "kept"})
+        assert api.app.backups.active_name() is None
