@@ -118,11 +118,14 @@ def serve(
         _fail(str(exc))
     _check_access_log(cfg)
     serving = ServeLock(cfg.data_dir)  # held while serving; released by exit or exec
-    if cfg.data_dir.is_dir() and not serving.try_shared():
+    existed = cfg.data_dir.is_dir()
+    if existed and not serving.try_shared():
         _fail(
             f"a backup is being restored into {cfg.data_dir} (bastion backup restore): start once it is done"
         )
     link = _with_database(cfg, _prepare)  # create/upgrade the schema once, before the workers start
+    if not existed:
+        serving.try_shared()  # the directory was just made: nothing can be restoring into it
     _export_for_workers(cfg)
     _print_banner(cfg, link)
     from bastion.bus.broker_launch import embedded_broker  # the server's modules: see the docstring
