@@ -13,13 +13,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from bastion import logs, ratelimit, realtime
 from bastion.auth.mfa import AuthStateJanitor, delete_expired
 from bastion.auth.oauth2.provider_client import DocumentCache
-from bastion.backups import Backups
+from bastion.backups import Backups, PostgresSource
 from bastion.bus import EventBus
 from bastion.config import Config
 from bastion.core.auth_index_repair import repair_auth_indexes
@@ -49,6 +49,7 @@ from bastion.store.database import DatabaseTimeouts
 from bastion.store.ephemeral_base import Clock, EphemeralStore
 from bastion.store.ephemeral_open import open_ephemeral
 from bastion.store.leader_lock import LeaderLock, open_leader_lock
+from bastion.store.pg_dump import current_schema
 from bastion.store.sqlite import SqliteDatabase
 from bastion.store.tables import optimize
 from bastion.store.version_stamp import SharedStampReader, Stamp, StampKeeper, read_stamp
@@ -79,6 +80,9 @@ class App:
         self.files = FileService(config.data_dir, lambda: self.settings)
         self.thumbnailer = Thumbnailer()
         self.backups = Backups(config.data_dir, None)  # its database is known once opened
+        # How this process takes up restored files (after_restore): a `bastion serve` worker
+        # asks the server to restart (api/server.py sets it); otherwise the App reopens in place.
+        self.restart_process: Callable[[], Awaitable[None]] | None = None
         self.records = RecordService(self.registry, self.bus, files=self.files)
         # The version stamp the in-memory schema and settings reflect (store/version_stamp.py);
         # one reload at a time, and whether every commit seen so far has been checked.
@@ -151,8 +155,10 @@ class App:
         )
         self._db = await open_database(cfg.database_url or None, cfg.data_dir, timeouts, cfg.db_pool_size)
         self.collections = CollectionService(self._db, self.registry, self.stamp)
-        if isinstance(self._db, SqliteDatabase):  # PostgreSQL's backups are pg_dump's job
+        if isinstance(self._db, SqliteDatabase):
             self.backups.database = self._db.path
+        else:  # backed up with pg_dump (store/pg_dump.py)
+            self.backups.postgres = PostgresSource(self._db.url, await current_schema(self._db))
         await self.collections.ensure_system_tables()
         loaded = await read_stamp(self._db)  # before what it dates, as in refresh_if_stale
         collections = await self.collections.read_all()
@@ -276,6 +282,21 @@ class App:
         if self._db is not None:
             await self._db.close()
             self._db = None
+
+    async def after_restore(self) -> None:
+        """A backup was restored into the data directory (Backups.restore): serve the restored
+        data from now on, by restarting the process or, outside `bastion serve`, by closing
+        everything and starting again on the new files."""
+        if self.restart_process is not None:
+            await self.restart_process()  # the backup lock stays held until this process exits
+            return
+        try:
+            await self.stop()
+            self.stamp = StampKeeper()  # the restored database's stamps may be older
+            self._checked = False
+            await self.start()
+        finally:
+            self.backups.finish_restore()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Executor]:

@@ -6,25 +6,28 @@
     POST   /api/backups/upload          multipart `file` (a zip) → 204
     GET    /api/backups/{key}?token=    the archive, for a superuser's file token
     DELETE /api/backups/{key}           204
-    POST   /api/backups/{key}/restore   not available yet: 400 saying how to restore by hand
+    POST   /api/backups/{key}/restore   204 once the backup's files are in the data directory;
+                                        then the server restarts on them
 
 Superusers only (401/403 as every superuser route), except the download, which takes a file
 token in the query as PocketBase does (403 "Insufficient permissions…" otherwise). Messages and
-validation codes are PocketBase 0.40's (apis/backup*.go). A PostgreSQL deployment answers 400 to
-creating, uploading and restoring: its backups are pg_dump's job (docs/operations.md).
+validation codes are PocketBase 0.40's (apis/backup*.go). A PostgreSQL deployment's backups hold
+a pg_dump of its schema (store/pg_dump.py); without pg_dump on the PATH creating one answers 400
+saying to install postgresql-client.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from bastion.api.collections import superuser_access
 from bastion.api.context import JSONResponse, client_address, get_app, picked, read_body_or
-from bastion.backups import BackupBusy, Backups
+from bastion.backups import BackupBusy, BackupFailed, Backups, RestoreError
 from bastion.backups.backup_names import MANUAL_PREFIX, MAX_NAME_LENGTH, NAME_PATTERN, generate_name
 from bastion.core.datetime_format import format_dt
 from bastion.core.superuser_ips import superuser_ip_allowed
@@ -33,15 +36,6 @@ from bastion.files.file_tokens import file_token_owner
 
 BUSY = "Try again later - another backup/restore process has already been started."
 INVALID_DATA = "An error occurred while validating the submitted data."
-POSTGRES = (
-    "Backups of a PostgreSQL database are not supported yet: back it up with pg_dump "
-    "(see Backups in docs/operations.md)."
-)
-RESTORE_BY_HAND = (
-    "Restoring a backup from the API is not available yet. To restore by hand: stop the server, "
-    "unzip the backup into an empty data directory and start the server on it "
-    "(see Backups in docs/operations.md)."
-)
 _NAME_TAKEN = field_error(
     "validation_backup_name_exists", "The backup file name is invalid or already exists."
 )
@@ -49,8 +43,8 @@ _NAME_TAKEN = field_error(
 
 def _backups(request: Request, *, writing: bool = False) -> Backups:
     backups = get_app(request).backups
-    if writing and not backups.supported:
-        raise BadRequestError(POSTGRES)
+    if writing and not backups.supported:  # the App has not opened its database
+        raise BadRequestError("Failed to load backups filesystem.")
     return backups
 
 
@@ -80,6 +74,8 @@ async def create_backup(request: Request) -> Response:
         await backups.create(name)
     except BackupBusy:
         raise BadRequestError(BUSY) from None
+    except BackupFailed as exc:  # PostgreSQL: pg_dump missing or failing
+        raise BadRequestError(f"Failed to create backup: {exc}") from None
     return Response(status_code=204)
 
 
@@ -166,6 +162,16 @@ async def restore_backup(request: Request) -> Response:
     backups = _backups(request, writing=True)
     if backups.active_name() is not None:
         raise BadRequestError(BUSY)
-    if backups.path_of(request.path_params["key"]) is None:
+    key = request.path_params["key"]
+    if backups.path_of(key) is None:
         raise BadRequestError("Missing or invalid backup file.")
-    raise BadRequestError(RESTORE_BY_HAND)
+    # Unlike PocketBase, which answers 204 at once and restores a second later (a failure is
+    # only logged), the archive is checked and swapped in before answering: a bad archive is a
+    # 400 and the data directory is left as it was. The restart follows the answer.
+    try:
+        await backups.restore(key)
+    except BackupBusy:
+        raise BadRequestError(BUSY) from None
+    except RestoreError as exc:
+        raise BadRequestError(f"Failed to restore the backup: {exc}") from None
+    return Response(status_code=204, background=BackgroundTask(get_app(request).after_restore))

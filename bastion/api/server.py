@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gc
+import logging
+import os
+import signal
 from typing import Any
 
 from bastion.api.asgi import create_asgi_app
@@ -17,6 +20,11 @@ from bastion.http.log_format import configure_logging
 # before a collection sees them.
 GC_THRESHOLDS = (50_000, 20, 100)
 
+# `bastion serve` (cli/main.py) restarts itself, workers included, on this signal: a worker sends
+# it once a restored backup is in the data directory. The server's pid is in this variable.
+RESTART_SIGNAL = signal.SIGUSR1
+SERVE_PID_VARIABLE = "BASTION_SERVE_PID"
+
 
 def tune_gc() -> None:
     """After start-up: move what start-up built (modules, schema, settings) out of the collector's
@@ -30,4 +38,13 @@ def create() -> Any:
     config = load_config()
     json = {"json": True, "text": False}.get(config.log_format)  # auto: None, decided per destination
     configure_logging(config.log_level, json=json, access=config.log_access)
-    return create_asgi_app(App(config), on_started=tune_gc)
+    app = App(config)
+    serve_pid = int(os.environ.get(SERVE_PID_VARIABLE) or 0)
+    if serve_pid and serve_pid == os.getppid():  # a worker of `bastion serve`
+
+        async def restart_server() -> None:
+            logging.getLogger("bastion.backups").info("backup restored: restarting the server")
+            os.kill(serve_pid, RESTART_SIGNAL)
+
+        app.restart_process = restart_server
+    return create_asgi_app(app, on_started=tune_gc)

@@ -3,6 +3,7 @@
 No HTTP here; bastion/api/backups.py serves them and the App schedules the backup cron.
 """
 
-from bastion.backups.backup_service import BackupBusy, BackupInfo, Backups
+from bastion.backups.backup_restore import RestoreError
+from bastion.backups.backup_service import BackupBusy, BackupFailed, BackupInfo, Backups, PostgresSource
 
-__all__ = ["BackupBusy", "BackupInfo", "Backups"]
+__all__ = ["BackupBusy", "BackupFailed", "BackupInfo", "Backups", "PostgresSource", "RestoreError"]

@@ -17,12 +17,13 @@ deadline, checked between files.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from bastion.store.sqlite_snapshot import is_sqlite_file, snapshot_sqlite
@@ -32,33 +33,62 @@ TEMP_DIR = ".pb_temp_to_delete"  # PocketBase's name, inside the data dir (same 
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
+Progress = Callable[[int, int], None]  # (bytes done, bytes in all)
+
+
 class BackupTimeout(Exception):
     """The archive was not finished before its deadline (nothing was kept)."""
 
 
-def write_archive(data_dir: Path, target: Path, *, extra_database: Path | None, deadline: float) -> None:
-    """Write the backup of `data_dir` to `target` (a new file); `deadline` is a `time.monotonic()`."""
+def write_archive(
+    data_dir: Path,
+    target: Path,
+    *,
+    extra_database: Path | None,
+    deadline: float,
+    prepare: Callable[[Path], dict[str, Path]] | None = None,
+    progress: Progress | None = None,
+) -> None:
+    """Write the backup of `data_dir` to `target` (a new file); `deadline` is a `time.monotonic()`.
+    `prepare(work dir)` writes more files into the work dir first and names them in the
+    archive (a PostgreSQL deployment's dump and its marker). `progress(done, total)` is told
+    the bytes zipped so far after each file (the command line's progress bar)."""
     temp_root = data_dir / TEMP_DIR
     temp_root.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="pb_backup_", dir=temp_root))
     partial = work / "archive.zip"
     try:
+        extra = prepare(work) if prepare is not None else {}
         snapshots = _snapshot_databases(data_dir, extra_database, work, deadline)
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-            for name, copy in snapshots.items():
-                zf.write(copy, name)
-            for path in _plain_files(data_dir, skip=set(snapshots)):
+            entries = [*extra.items(), *snapshots.items()]
+            entries += [
+                (path.relative_to(data_dir).as_posix(), path)
+                for path in _plain_files(data_dir, skip=set(snapshots) | set(extra))
+            ]
+            sizes = [_size(path) for _, path in entries]
+            done, total = 0, sum(sizes)
+            for (name, path), size in zip(entries, sizes, strict=True):
                 _check(deadline)
-                try:
-                    zf.write(path, path.relative_to(data_dir).as_posix())
-                except FileNotFoundError:
-                    continue  # removed while the walk went on (a record's file deleted)
+                # a file removed while the walk went on (a record's file deleted) is left out
+                with contextlib.suppress(FileNotFoundError):
+                    zf.write(path, name)
+                done += size
+                if progress is not None:
+                    progress(done, total)
         with partial.open("rb") as f:
             os.fsync(f.fileno())
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(partial, target)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _check(deadline: float) -> None:

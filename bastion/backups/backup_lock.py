@@ -60,3 +60,41 @@ class BackupLock:
             return None
         finally:
             os.close(fd)
+
+
+SERVE_LOCK_NAME = ".bastion_serve.lock"
+
+
+class ServeLock:
+    """Whether a `bastion serve` runs on a data directory: the server holds a shared `flock` on
+    `<data dir>/.bastion_serve.lock` while it runs (a hidden file: a restore leaves it in place);
+    `bastion backup restore` takes it exclusively, so it runs only when no server does, and a
+    server does not start during it. The kernel drops the lock when its holder exits."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / SERVE_LOCK_NAME
+        self._fd: int | None = None
+
+    def _take(self, mode: int) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, mode | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def try_shared(self) -> bool:
+        """For a server: False when a restore holds the data directory."""
+        return self._take(fcntl.LOCK_SH)
+
+    def try_exclusive(self) -> bool:
+        """For an offline restore: False when a server (or another restore) runs on it."""
+        return self._take(fcntl.LOCK_EX)
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None

@@ -8,16 +8,19 @@ answer at once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import signal
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
 
 from bastion import __version__
+from bastion.backups.backup_lock import ServeLock
 from bastion.cli.serve_address import AddressError, claim_address
 from bastion.cli.startup_errors import check_data_dir, describe
 from bastion.config import Config, ConfigError, load_config
@@ -114,7 +117,15 @@ def serve(
     except AddressError as exc:
         _fail(str(exc))
     _check_access_log(cfg)
+    serving = ServeLock(cfg.data_dir)  # held while serving; released by exit or exec
+    existed = cfg.data_dir.is_dir()
+    if existed and not serving.try_shared():
+        _fail(
+            f"a backup is being restored into {cfg.data_dir} (bastion backup restore): start once it is done"
+        )
     link = _with_database(cfg, _prepare)  # create/upgrade the schema once, before the workers start
+    if not existed:
+        serving.try_shared()  # the directory was just made: nothing can be restoring into it
     _export_for_workers(cfg)
     _print_banner(cfg, link)
     from bastion.bus.broker_launch import embedded_broker  # the server's modules: see the docstring
@@ -122,9 +133,17 @@ def serve(
     try:
         # the workers' realtime pub/sub on one node, when several share it (bastion/bus/broker.py)
         with embedded_broker(cfg.data_dir, cfg.port, cfg.worker_count, cfg.realtime_pubsub):
-            _run_granian(cfg, claim.ip)
+            restart = _run_granian(cfg, claim.ip)
     finally:
         claim.close()
+    if restart:
+        # A worker restored a backup (POST /api/backups/{key}/restore): every worker has stopped;
+        # start again as PocketBase does, the same command in this same process, so the
+        # restored database is upgraded once and every worker opens it.
+        click.echo("Backup restored: restarting the server on the restored data.", err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(sys.executable, sys.orig_argv)
 
 
 def _with_database(cfg: Config, work: Callable[[Config], Coroutine[Any, Any, T]]) -> T:
@@ -157,8 +176,11 @@ def _check_access_log(cfg: Config) -> None:
 
 def _export_for_workers(cfg: Config) -> None:
     """Workers are separate processes that rebuild the config from the environment."""
+    from bastion.api.server import SERVE_PID_VARIABLE  # the server's modules: see the docstring
+
     os.environ.update(
         {
+            SERVE_PID_VARIABLE: str(os.getpid()),
             "BASTION_HTTP": cfg.http,
             "BASTION_DATA_DIR": str(cfg.data_dir.resolve()),
             "BASTION_DATABASE_URL": cfg.database_url,
@@ -192,7 +214,8 @@ def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _run_granian(cfg: Config, ip: str) -> None:
+def _run_granian(cfg: Config, ip: str) -> bool:
+    """Serve until stopped; True when a worker asked for a restart (a backup was restored)."""
     from granian import Granian  # only `serve` needs it: see the docstring
     from granian.constants import Interfaces, Loops
     from granian.log import LogLevels
@@ -214,10 +237,24 @@ def _run_granian(cfg: Config, ip: str) -> None:
         # without this granian stops the whole server when one worker exits.
         respawn_failed_workers=True,
     )
+    from bastion.api.server import RESTART_SIGNAL
+
+    restart: list[bool] = []
+
+    def restart_requested(_signum: int, _frame: object) -> None:
+        restart.append(True)
+        # granian stops every worker, gracefully, and returns
+        server.signal_handler_interrupt()  # type: ignore[no-untyped-call]  # granian leaves it untyped
+
+    signal.signal(RESTART_SIGNAL, restart_requested)  # granian handles INT, TERM and HUP only
     try:
         server.serve()
     except (OSError, ValueError) as exc:  # the bind, should it fail after the claim's probe
         _fail(f"cannot listen on {cfg.http}: {getattr(exc, 'strerror', None) or exc}")
+    except SystemExit:
+        if not restart:  # granian exits 1 when a worker had died; a restart goes on regardless
+            raise
+    return bool(restart)
 
 
 async def _prepare(cfg: Config) -> str | None:
@@ -228,6 +265,7 @@ async def _prepare(cfg: Config) -> str | None:
     app = App(cfg)
     try:
         await app.start()
+        app.backups.remove_leftovers()  # a restore's previous data, now that the start succeeded
         return await installer_link(app, cfg.base_url)
     finally:
         await app.stop()
@@ -268,6 +306,125 @@ def superuser_delete(email: str, data_dir: Path | None, database_url: str | None
         click.echo(f"Error: no superuser with email {email!r}.", err=True)
         sys.exit(1)
     click.echo(f'Successfully deleted superuser "{email}".')
+
+
+@main.group()
+def backup() -> None:
+    """Back up and restore the data directory (as /api/backups and the dashboard's Backups page).
+
+    Backups are zip files in <data dir>/backups: the databases (SQLite copies, or a pg_dump of
+    Bastion's PostgreSQL schema) and the stored files. See Backups in docs/operations.md.
+    """
+
+
+@backup.command("create")
+@click.argument("name", required=False)
+@_superuser_options
+def backup_create(name: str | None, data_dir: Path | None, database_url: str | None) -> None:
+    """Write a backup; NAME like `nightly.zip` (default pb_backup_<app>_<UTC time>.zip).
+
+    Runs alongside a running server: writers are not stopped.
+    """
+    cfg = _config(data_dir=data_dir, database_url=database_url)
+    from bastion.cli.backups import create_backup  # the server's modules: see the docstring
+
+    with _progress_bar("Backing up") as progress:
+        made = _with_database(cfg, lambda c: _backup_errors(create_backup(c, name, progress)))
+    click.echo(f'Created backup "{made}" in {cfg.data_dir / "backups"}.')
+
+
+@backup.command("list")
+@click.option("--dir", "data_dir", type=click.Path(path_type=Path), help=_DIR_HELP)
+def backup_list(data_dir: Path | None) -> None:
+    """List the backups: name, size and time (UTC), oldest first."""
+    cfg = _config(data_dir=data_dir)
+    from bastion.backups import Backups  # small, but the same rule as the other commands
+
+    found = sorted(Backups(cfg.data_dir, None).list(), key=lambda b: b.modified)
+    if not found:
+        click.echo(f"No backups in {cfg.data_dir / 'backups'}.")
+        return
+    width = max(len(b.key) for b in found)
+    for b in found:
+        click.echo(f"{b.key:<{width}}  {_size(b.size):>9}  {b.modified:%Y-%m-%d %H:%M:%S}")
+
+
+@backup.command("restore")
+@click.argument("key")
+@_superuser_options
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+def backup_restore(key: str, data_dir: Path | None, database_url: str | None, yes: bool) -> None:
+    """Replace the data (and the PostgreSQL schema) with the backup KEY.
+
+    Only while no `bastion serve` runs on the data directory (to restore on a running server,
+    use the dashboard or POST /api/backups/KEY/restore, which restarts it). The previous content
+    is kept aside until the restored data has opened, then removed.
+    """
+    cfg = _config(data_dir=data_dir, database_url=database_url)
+    lock = ServeLock(cfg.data_dir)
+    if not cfg.data_dir.is_dir():
+        _fail(f"no data directory {cfg.data_dir}")
+    if not lock.try_exclusive():
+        _fail(
+            f"a Bastion server is running on {cfg.data_dir}: stop it first, or restore from the "
+            f"dashboard (POST /api/backups/{key}/restore restarts the server)"
+        )
+    try:
+        if not yes:
+            click.confirm(f"Replace the data in {cfg.data_dir} with the backup {key}?", abort=True)
+        from bastion.cli.backups import restore_backup  # the server's modules: see the docstring
+
+        with _progress_bar("Unpacking") as progress:
+            _with_database(cfg, lambda c: _backup_errors(restore_backup(c, key, progress)))
+    finally:
+        lock.release()
+    click.echo(f'Restored backup "{key}" into {cfg.data_dir}.')
+
+
+async def _backup_errors(work: Coroutine[Any, Any, T]) -> T:
+    """What the backups refuse becomes one line (ValueError: _with_database's `Error: …`)."""
+    from bastion.backups import BackupBusy, BackupFailed, RestoreError
+
+    try:
+        return await work
+    except BackupBusy:
+        raise ValueError("another backup or restore is running on this data directory") from None
+    except (BackupFailed, RestoreError) as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    value = float(n)
+    for unit in ("KiB", "MiB", "GiB"):
+        value /= 1024
+        if value < 1024 or unit == "GiB":
+            break
+    return f"{value:.1f} {unit}"
+
+
+@contextlib.contextmanager
+def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on stderr when it is a terminal (bytes done of the total), fed from
+    the backup's worker thread; None (no bar) otherwise."""
+    from rich.console import Console  # only these commands draw one
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
+    with Progress(
+        "[progress.description]{task.description}", *columns, console=console, transient=True
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
 
 
 if __name__ == "__main__":

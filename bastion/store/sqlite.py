@@ -218,7 +218,12 @@ class SqliteDatabase(Database):
     async def close(self) -> None:
         async with self._write_lock:
             try:
+                # Skipped when another connection holds the write lock (a restore fences the
+                # database it replaces until this process restarts): closing does not wait for it.
+                self._writer.execute("PRAGMA busy_timeout=0")
                 self._writer.execute("PRAGMA optimize")
+            except sqlite3.OperationalError:
+                pass
             finally:
                 self._writer.close()
                 self._reader.close()

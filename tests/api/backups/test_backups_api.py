@@ -181,15 +181,6 @@ async def test_upload_keeps_a_zip_under_its_name(sapi: ApiClient) -> None:
     assert r.json()["data"]["file"]["code"] == "validation_required"
 
 
-async def test_restore_is_refused_with_how_to_restore_by_hand(sapi: ApiClient) -> None:
-    assert (await sapi.su("POST", "/api/backups", json={"name": "r.zip"})).status_code == 204
-    r = await sapi.su("POST", "/api/backups/r.zip/restore")
-    assert r.status_code == 400
-    assert "stop the server, unzip the backup" in r.json()["message"]
-    r = await sapi.su("POST", "/api/backups/missing.zip/restore")
-    assert (r.status_code, r.json()["message"]) == (400, "Missing or invalid backup file.")
-
-
 async def test_the_list_is_in_key_order_as_pocketbase_lists_it(sapi: ApiClient) -> None:
     for name in ("zz.zip", "aa.zip", "mm.zip"):
         assert (await sapi.su("POST", "/api/backups", json={"name": name})).status_code == 204

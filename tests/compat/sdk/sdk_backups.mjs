@@ -1,5 +1,6 @@
 // Backups through pb.backups: create, list, download with a file token, upload, delete.
-// A PostgreSQL Bastion answers creating a backup with a 400 pointing to pg_dump: the rest is skipped.
+// A PostgreSQL Bastion without pg_dump on its PATH answers creating a backup with a 400 naming
+// pg_dump (install postgresql-client): the rest is skipped then.
 import { SUFFIX, anonymousClient, check, eq, rejects, run, step, superuserClient } from "./lib.mjs";
 
 await run(async () => {
@@ -16,7 +17,7 @@ await run(async () => {
     eq(await pb.backups.create(name), true, "create");
   } catch (err) {
     if (err?.status === 400 && String(err.response?.message).includes("pg_dump")) {
-      step("PostgreSQL: backups are pg_dump's job (skipped)");
+      step("PostgreSQL without pg_dump on the PATH (skipped)");
       return;
     }
     throw err;

@@ -1,0 +1,61 @@
+"""Backups for the command line (`bastion backup create|list|restore`), outside any request.
+
+`create` and `restore` start the App as the server would (the database opened and upgraded),
+then use the same Backups service as /api/backups; `restore` only runs when no `bastion serve`
+holds the data directory (backups/backup_lock.py's ServeLock), and opens the restored data once
+before it removes the previous content kept aside.
+"""
+
+from __future__ import annotations
+
+from bastion.app import App
+from bastion.backups import Backups
+from bastion.backups.backup_archive import Progress
+from bastion.backups.backup_names import MANUAL_PREFIX, MAX_NAME_LENGTH, NAME_PATTERN, generate_name
+from bastion.config import Config
+
+
+def list_backups(config: Config) -> Backups:
+    """The data directory's backups (no database needed to list them)."""
+    return Backups(config.data_dir, None)
+
+
+def check_name(backups: Backups, name: str) -> None:
+    """ValueError unless `name` is a name the API would take."""
+    if len(name) > MAX_NAME_LENGTH or not NAME_PATTERN.match(name):
+        raise ValueError(
+            f"invalid backup name {name!r}: use lower case letters, digits, _ and - ending in .zip "
+            f"(at most {MAX_NAME_LENGTH} characters)"
+        )
+    if backups.path_of(name) is not None:
+        raise ValueError(f"a backup named {name!r} already exists")
+
+
+async def create_backup(config: Config, name: str | None, progress: Progress | None = None) -> str:
+    """Write a backup (named as PocketBase names them when `name` is None); its name."""
+    app = await App(config).start()
+    try:
+        if name is None:
+            name = generate_name(MANUAL_PREFIX, app.settings.meta.app_name)
+        else:
+            check_name(app.backups, name)
+        await app.backups.create(name, progress)
+        return name
+    finally:
+        await app.stop()
+
+
+async def restore_backup(config: Config, key: str, progress: Progress | None = None) -> None:
+    """Replace the data directory's content (and the PostgreSQL schema) with the backup `key`,
+    then open the restored data once (upgrading it) and remove the previous content."""
+    app = await App(config).start()
+    try:
+        await app.backups.restore(key, progress)
+    finally:
+        await app.stop()
+        app.backups.finish_restore()
+    restored = await App(config).start()  # the restored database opens (and is upgraded)
+    try:
+        restored.backups.remove_leftovers()
+    finally:
+        await restored.stop()
