@@ -200,7 +200,7 @@ class App:
         return self
 
     async def _start_jobs(self) -> None:
-        self.jobs = await JobQueue.open(self.db)
+        self.jobs = await JobQueue.open(self.db, visibility_margin=self.config.jobs_claim_margin)
         self.crons = CronScheduler(self.jobs)
         self.outbox = Outbox(self.jobs, self.registry)
         self.webhook_delivery = attach_webhooks(self, self.jobs, self.outbox, self.stamp)

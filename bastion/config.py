@@ -133,6 +133,14 @@ class Config:
             "process runs none (it still enqueues them and fires cron ticks)"
         },
     )
+    jobs_claim_margin: float = field(
+        default=15.0,
+        metadata={
+            "help": "seconds past a job's timeout before another process takes over a job whose runner "
+            "died (a crash, kill -9); lower recovers sooner, but a runner slow to record an outcome "
+            "may then see its job run twice"
+        },
+    )
     realtime_pubsub: str = field(
         default="memory",
         metadata={
@@ -288,6 +296,8 @@ class Config:
             raise ConfigError(f"{self.origin('mail_retry_delay')} must be 0 or more seconds")
         if self.jobs_concurrency < 0:
             raise ConfigError(f"{self.origin('jobs_concurrency')} must be 0 or more")
+        if self.jobs_claim_margin < 0:
+            raise ConfigError(f"{self.origin('jobs_claim_margin')} must be 0 or more seconds")
         if self.request_log_buffer < 1:
             raise ConfigError(f"{self.origin('request_log_buffer')} must be at least 1")
         try:
