@@ -5,13 +5,18 @@ SERVE_STAMP := $(VENV)/.serve-stamp
 STAMP := $(VENV)/.synced-stamp
 ARGS ?=
 
-.PHONY: serve test lint bench
+.PHONY: serve test lint bench fuzz
 
 serve: $(SERVE_STAMP)
 	$(VENV)/bin/bastion serve $(ARGS)
 
 test: lint
 	$(VENV)/bin/pytest -q $(ARGS)
+
+# Schemathesis over the live OpenAPI document, on SQLite and PostgreSQL (tests/fuzz/openapi_fuzz.py):
+# minutes, so a step of its own after the test suite in CI.
+fuzz: $(STAMP)
+	$(VENV)/bin/python -m tests.fuzz.openapi_fuzz --db both --examples 5 --min-requests 10000 $(ARGS)
 
 # lint-imports: the layer contracts in pyproject.toml ([tool.importlinter]; docs/architecture.md).
 # mypy: the type checker, configured in pyproject.toml ([tool.mypy]); strict on core/ and rules/.
