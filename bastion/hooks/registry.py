@@ -1,0 +1,168 @@
+"""The hooks the files registered, and `hooks`, the decorators they register them with.
+
+A hook file runs once per process at start (bastion/hooks/loader.py); while it runs, `hooks`
+registers into the registry being loaded. Outside loading it refuses, so a hook registered from
+a request or a thread cannot change what runs half-way.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from bastion.hooks.errors import HookLoadError
+
+if TYPE_CHECKING:
+    from bastion.bus.events import Action
+    from bastion.core.collection_model import Collection
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ACTIONS: tuple[Action, ...] = ("create", "update", "delete")
+METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass(frozen=True, slots=True)
+class Hook:
+    """One registered function, where it was defined, and which collections it is for."""
+
+    fn: Callable[[Any], Any]
+    is_async: bool
+    collections: frozenset[str] | None  # names or ids; None: every collection
+    file: str
+    line: int
+
+    @property
+    def name(self) -> str:
+        return getattr(self.fn, "__qualname__", repr(self.fn))
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+    def applies(self, collection: Collection) -> bool:
+        return self.collections is None or (
+            collection.name in self.collections or collection.id in self.collections
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HookRoute:
+    method: str
+    path: str
+    hook: Hook
+
+
+@dataclass
+class HookRegistry:
+    """Everything the hook files of one load registered, in file then registration order."""
+
+    before: dict[Action, list[Hook]] = field(default_factory=lambda: {a: [] for a in ACTIONS})
+    after: dict[Action, list[Hook]] = field(default_factory=lambda: {a: [] for a in ACTIONS})
+    routes: list[HookRoute] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def has_record_hooks(self) -> bool:
+        return any(self.before.values()) or any(self.after.values())
+
+
+_loading: HookRegistry | None = None
+
+
+def set_loading(registry: HookRegistry | None) -> None:
+    global _loading
+    _loading = registry
+
+
+def _registry() -> HookRegistry:
+    if _loading is None:
+        raise RuntimeError("bastion.hooks.hooks registers hooks only while Bastion loads the hook files")
+    return _loading
+
+
+def _hook(fn: Callable[..., Any], collections: tuple[str, ...]) -> Hook:
+    if not callable(fn):
+        raise TypeError(f"a hook must be a function, got {fn!r}")
+    code = getattr(fn, "__code__", None)
+    file = code.co_filename if code is not None else "?"
+    line = code.co_firstlineno if code is not None else 0
+    for name in cast("tuple[object, ...]", collections):  # what a file passes, typed or not
+        if not isinstance(name, str) or not name:
+            raise HookLoadError(f"{file}:{line}: collections are named by strings, got {name!r}")
+    return Hook(
+        fn, inspect.iscoroutinefunction(fn), frozenset(collections) if collections else None, file, line
+    )
+
+
+class Hooks:
+    """The decorators a hook file uses (`from bastion.hooks import hooks`).
+
+    Record hooks take the collections they are for (names or ids; none: every collection) and a
+    function of one `RecordEvent`, plain or `async`. Before-hooks (`on_record_create`,
+    `on_record_update`, `on_record_delete`) run inside the write's transaction after the
+    collection's rule allowed it, and may change the record, add field errors or raise
+    `HookError`; after-hooks (`on_record_after_*_success`) run once the write committed, before
+    the client is answered, and their errors are logged, not answered (the write stands)."""
+
+    def _before(self, action: Action, collections: tuple[str, ...]) -> Callable[[F], F]:
+        def register(fn: F) -> F:
+            _registry().before[action].append(_hook(fn, collections))
+            return fn
+
+        return register
+
+    def _after(self, action: Action, collections: tuple[str, ...]) -> Callable[[F], F]:
+        def register(fn: F) -> F:
+            _registry().after[action].append(_hook(fn, collections))
+            return fn
+
+        return register
+
+    def on_record_create(self, *collections: str) -> Callable[[F], F]:
+        """Before a record is inserted (PocketBase's onRecordCreate)."""
+        return self._before("create", collections)
+
+    def on_record_update(self, *collections: str) -> Callable[[F], F]:
+        """Before a record is updated; `e.original` is the stored record (onRecordUpdate)."""
+        return self._before("update", collections)
+
+    def on_record_delete(self, *collections: str) -> Callable[[F], F]:
+        """Before a record is deleted, cascaded deletes included (onRecordDelete)."""
+        return self._before("delete", collections)
+
+    def on_record_after_create_success(self, *collections: str) -> Callable[[F], F]:
+        """After an insert committed (onRecordAfterCreateSuccess)."""
+        return self._after("create", collections)
+
+    def on_record_after_update_success(self, *collections: str) -> Callable[[F], F]:
+        """After an update committed (onRecordAfterUpdateSuccess)."""
+        return self._after("update", collections)
+
+    def on_record_after_delete_success(self, *collections: str) -> Callable[[F], F]:
+        """After a delete committed (onRecordAfterDeleteSuccess)."""
+        return self._after("delete", collections)
+
+    def route(self, method: str, path: str) -> Callable[[F], F]:
+        """A route of its own (PocketBase's routerAdd): `path` in Starlette's syntax
+        (`/api/hello/{name}`, `{rest:path}`); the function takes a `RouteEvent`. A built-in route
+        on the same method and path wins."""
+
+        def register(fn: F) -> F:
+            hook = _hook(fn, ())
+            verb = method.upper()
+            if verb not in METHODS:
+                raise HookLoadError(
+                    f"{hook.where}: route method must be one of {sorted(METHODS)}, got {method!r}"
+                )
+            if not path.startswith("/"):
+                raise HookLoadError(f"{hook.where}: route path must start with /, got {path!r}")
+            _registry().routes.append(HookRoute(verb, path, hook))
+            return fn
+
+        return register
+
+
+hooks = Hooks()
