@@ -1,0 +1,85 @@
+"""The hook files the hooks scenarios load (written into a test's hooks folder)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+POSTS = """
+import json
+from pathlib import Path
+
+from bastion.core.record_query import find_by_id
+from bastion.hooks import HookError, ValidationError, hooks
+
+AFTER = Path(__file__).with_name("after.jsonl")
+
+
+def explode():
+    return 1 // 0  # RAISES-HERE
+
+
+@hooks.on_record_create("posts")
+@hooks.on_record_update("posts")
+def shout(e):
+    title = e.record["title"]
+    if title == "boom":
+        explode()
+    if title == "forbidden":
+        raise HookError(403, "Posts like this are closed.")
+    if title == "bad":
+        e.add_error("title", "Bad titles are refused.", "validation_bad_title")
+    if title == "worse":
+        raise ValidationError({"title": "Worse still."})
+    e.record["title"] = title.upper()
+
+
+@hooks.on_record_delete("posts")
+def keep(e):
+    if e.record["title"] == "KEEP":
+        raise HookError(403, "This post stays.")
+
+
+@hooks.on_record_after_create_success("posts")
+@hooks.on_record_after_delete_success("posts")
+async def remember(e):
+    stored = await find_by_id(e.app.db, e.record.collection, e.record.id)
+    line = {"action": e.action, "id": e.record.id, "stored": stored["title"] if stored else None}
+    with AFTER.open("a") as f:
+        f.write(json.dumps(line) + "\\n")
+"""
+
+ROUTES = """
+from bastion.hooks import hooks
+
+
+@hooks.route("GET", "/api/hello/{name}")
+async def hello(e):
+    return {"message": f"Hello {e.path_params['name']}", "auth": e.auth.id if e.auth else None}
+
+
+@hooks.route("POST", "/api/private/echo")
+async def echo(e):
+    user = e.require_auth("users")
+    return e.json(201, {"by": user.id, "body": await e.body()})
+
+
+@hooks.route("GET", "/api/route-boom")
+def route_boom(e):
+    raise RuntimeError("route boom")  # ROUTE-RAISES-HERE
+
+
+@hooks.route("GET", "/api/health")
+def shadowed(e):
+    return {"hook": True}
+"""
+
+
+def write_hooks(folder: Path, **files: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / f"{name}.py").write_text(text)
+    return folder
+
+
+def line_of(path: Path, marker: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if marker in line)

@@ -1,0 +1,164 @@
+"""Python hooks through the HTTP API (docs/hooks.md): record hooks that change, validate, refuse
+and follow writes, custom routes with the caller's auth, failures answered as a clean 500 with a
+log line naming the hook's file and line, and hook files that do not load (SQLite: the hooks do
+not touch the database, core's write path is the same on PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bastion.app import App
+from bastion.config import Config
+from bastion.hooks import HookLoadError
+from tests.api.hooks.hook_files import POSTS, ROUTES, line_of, write_hooks
+from tests.conftest import ApiClient, signed_in_api
+
+GENERIC_500 = {"data": {}, "message": "Something went wrong while processing your request.", "status": 500}
+
+
+@pytest.fixture
+async def hooked(tmp_path: Path) -> AsyncIterator[ApiClient]:
+    folder = write_hooks(tmp_path / "bastion_hooks", a_posts=POSTS, b_routes=ROUTES)
+    async with signed_in_api(Config(data_dir=tmp_path / "data", hooks_dir=str(folder))) as api:
+        await api.create_collection(
+            {
+                "name": "posts",
+                "listRule": "",
+                "viewRule": "",
+                "createRule": "",
+                "updateRule": "",
+                "deleteRule": "",
+                "fields": [{"name": "title", "type": "text", "max": 20}],
+            }
+        )
+        yield api
+
+
+def after_lines(api: ApiClient) -> list[dict[str, object]]:
+    path = Path(api.app.config.hooks_path) / "after.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+async def test_a_hook_changes_the_record_before_it_is_stored(hooked):
+    r = await hooked.request("POST", "/api/collections/posts/records", json={"title": "hello"})
+    assert r.status_code == 200, r.text
+    assert r.json()["title"] == "HELLO"
+    stored = await hooked.request("GET", f"/api/collections/posts/records/{r.json()['id']}")
+    assert stored.json()["title"] == "HELLO"
+    updated = await hooked.request(
+        "PATCH", f"/api/collections/posts/records/{r.json()['id']}", json={"title": "again"}
+    )
+    assert updated.json()["title"] == "AGAIN"
+    # the hook is for posts only: other collections are written as sent
+    user, _ = await hooked.create_user("quiet@example.com", name="quiet")
+    assert user["name"] == "quiet"
+
+
+async def test_a_hook_adds_validation_errors_in_pocketbase_shape(hooked):
+    r = await hooked.request("POST", "/api/collections/posts/records", json={"title": "bad"})
+    assert r.status_code == 400
+    assert r.json() == {
+        "data": {"title": {"code": "validation_bad_title", "message": "Bad titles are refused."}},
+        "message": "Failed to create record.",
+        "status": 400,
+    }
+    r = await hooked.request("POST", "/api/collections/posts/records", json={"title": "worse"})
+    assert r.status_code == 400
+    assert r.json()["data"] == {"title": {"code": "validation_invalid_value", "message": "Worse still."}}
+    listed = await hooked.request("GET", "/api/collections/posts/records")
+    assert listed.json()["totalItems"] == 0
+
+
+async def test_a_hook_refuses_a_write_with_its_status(hooked):
+    r = await hooked.request("POST", "/api/collections/posts/records", json={"title": "forbidden"})
+    assert r.status_code == 403
+    assert r.json() == {"data": {}, "message": "Posts like this are closed.", "status": 403}
+    kept = await hooked.create_record("posts", {"title": "keep"})
+    r = await hooked.request("DELETE", f"/api/collections/posts/records/{kept['id']}")
+    assert r.status_code == 403
+    assert r.json()["message"] == "This post stays."
+    assert (await hooked.request("GET", f"/api/collections/posts/records/{kept['id']}")).status_code == 200
+
+
+async def test_after_commit_hooks_see_the_committed_write_before_the_answer(hooked):
+    created = await hooked.create_record("posts", {"title": "first"})
+    assert after_lines(hooked) == [{"action": "create", "id": created["id"], "stored": "FIRST"}]
+    r = await hooked.request("DELETE", f"/api/collections/posts/records/{created['id']}")
+    assert r.status_code == 204
+    assert after_lines(hooked)[-1] == {"action": "delete", "id": created["id"], "stored": None}
+    # a refused write commits nothing, so no after-hook runs
+    await hooked.request("POST", "/api/collections/posts/records", json={"title": "forbidden"})
+    assert len(after_lines(hooked)) == 2
+
+
+async def test_a_custom_route_knows_the_caller(hooked):
+    user, token = await hooked.create_user("alice@example.com")
+    r = await hooked.request("GET", "/api/hello/world")
+    assert r.status_code == 200
+    assert r.json() == {"message": "Hello world", "auth": None}
+    r = await hooked.request("GET", "/api/hello/world", token=token)
+    assert r.json() == {"message": "Hello world", "auth": user["id"]}
+    r = await hooked.request("POST", "/api/private/echo", json={"x": 1})
+    assert r.status_code == 401
+    assert r.json()["message"] == "The request requires valid record authorization token."
+    r = await hooked.request("POST", "/api/private/echo", json={"x": 1}, token=token)
+    assert r.status_code == 201
+    assert r.json() == {"by": user["id"], "body": {"x": 1}}
+    # a built-in route wins over a hook route on the same method and path
+    health = await hooked.request("GET", "/api/health")
+    assert health.json()["message"] == "API is healthy."
+    # a path no route takes is still PocketBase's 404
+    assert (await hooked.request("GET", "/api/hello")).status_code == 404
+
+
+async def test_a_raising_hook_is_a_clean_500_and_a_log_line_naming_file_and_line(hooked, caplog):
+    caplog.set_level(logging.ERROR, logger="bastion.hooks")
+    posts_file = Path(hooked.app.config.hooks_path).resolve() / "a_posts.py"
+    r = await hooked.request("POST", "/api/collections/posts/records", json={"title": "boom"})
+    assert r.status_code == 500
+    assert r.json() == GENERIC_500
+    assert "ZeroDivision" not in r.text and "Traceback" not in r.text
+    where = f"{posts_file}:{line_of(posts_file, 'RAISES-HERE')}"
+    [entry] = [rec for rec in caplog.records if rec.name == "bastion.hooks"]
+    assert where in entry.getMessage() and "ZeroDivisionError" in entry.getMessage()
+    assert (await hooked.request("GET", "/api/collections/posts/records")).json()["totalItems"] == 0
+
+    caplog.clear()
+    routes_file = posts_file.with_name("b_routes.py")
+    r = await hooked.request("GET", "/api/route-boom")
+    assert (r.status_code, r.json()) == (500, GENERIC_500)
+    [entry] = [rec for rec in caplog.records if rec.name == "bastion.hooks"]
+    assert f"{routes_file}:{line_of(routes_file, 'ROUTE-RAISES-HERE')}" in entry.getMessage()
+
+
+async def test_a_hook_file_that_does_not_load_stops_the_start(tmp_path):
+    folder = write_hooks(tmp_path / "bastion_hooks", ok=ROUTES, zz_broken="x = 1\n\ndef f(:\n    pass\n")
+    app = App(Config(data_dir=tmp_path / "data", hooks_dir=str(folder)))
+    with pytest.raises(HookLoadError, match=r"zz_broken\.py:3: syntax error"):
+        await app.start()
+    await app.stop()
+    write_hooks(folder, zz_broken="import json\nraise KeyError('no such thing')\n")
+    with pytest.raises(HookLoadError, match=r"zz_broken\.py:2: KeyError"):
+        await app.start()
+    await app.stop()
+
+
+async def test_dev_mode_reloads_a_changed_hook_file(tmp_path):
+    folder = write_hooks(tmp_path / "bastion_hooks", routes=ROUTES)
+    config = Config(data_dir=tmp_path / "data", hooks_dir=str(folder), dev=True)
+    async with signed_in_api(config) as api:
+        assert (await api.request("GET", "/api/hello/a")).json()["message"] == "Hello a"
+        reloader = api.app._hook_reloader
+        assert reloader is not None
+        write_hooks(folder, routes=ROUTES.replace('f"Hello {', 'f"Good day, {'))
+        assert reloader.check()
+        assert (await api.request("GET", "/api/hello/a")).json()["message"] == "Good day, a"
+        # a broken edit is logged and the hooks in use stay
+        write_hooks(folder, routes="def broken(:\n")
+        assert not reloader.check()
+        assert (await api.request("GET", "/api/hello/a")).json()["message"] == "Good day, a"
