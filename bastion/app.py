@@ -33,7 +33,14 @@ from bastion.core.settings_store import read_settings, write_settings
 from bastion.core.system_collections import system_collections
 from bastion.files import FileService
 from bastion.files.file_thumbs import Thumbnailer
-from bastion.hooks import HookRegistry, HookReloader, RecordHooks, load_hooks, settle_after_hooks
+from bastion.hooks import (
+    HookRegistry,
+    HookReloader,
+    RecordHooks,
+    RequestHooks,
+    load_hooks,
+    settle_after_hooks,
+)
 from bastion.jobs import CronScheduler, JobQueue, JobRunner
 from bastion.jobs.builtin_crons import add_builtin_crons, sync_auto_backup
 from bastion.jobs.mail_jobs import attach_mail_jobs
@@ -117,6 +124,7 @@ class App:
         # a file change with `--dev`. Record hooks reach core only when some file has them.
         self.hooks = HookRegistry()
         self._record_hooks: RecordHooks | None = None
+        self.request_hooks: RequestHooks | None = None  # the record routes' (api/records.py)
         self._hook_reloader: HookReloader | None = None
 
     @property
@@ -159,6 +167,7 @@ class App:
         self.hooks = registry
         self._record_hooks = RecordHooks(registry, self) if registry.has_record_hooks else None
         self.records.hooks = self._record_hooks
+        self.request_hooks = RequestHooks(registry, self) if registry.has_request_hooks else None
 
     async def start(self) -> App:
         cfg = self.config

@@ -17,11 +17,11 @@ the API answers its routes.
 """
 
 from bastion.hooks.errors import HookError, HookLoadError, ValidationError
-from bastion.hooks.events import RecordEvent, Reply, RouteEvent
+from bastion.hooks.events import RecordEvent, RecordRequestEvent, Reply, RouteEvent
 from bastion.hooks.loader import load_hooks
 from bastion.hooks.registry import Hook, HookRegistry, HookRoute, Hooks, hooks
 from bastion.hooks.reload import HookReloader
-from bastion.hooks.runner import RecordHooks, call_hook, settle_after_hooks
+from bastion.hooks.runner import RecordHooks, RequestHooks, call_hook, settle_after_hooks
 
 __all__ = [
     "Hook",
@@ -33,7 +33,9 @@ __all__ = [
     "Hooks",
     "RecordEvent",
     "RecordHooks",
+    "RecordRequestEvent",
     "Reply",
+    "RequestHooks",
     "RouteEvent",
     "ValidationError",
     "call_hook",

@@ -12,6 +12,7 @@ from bastion.hooks.errors import as_field_error
 if TYPE_CHECKING:
     from bastion.bus.events import Action
     from bastion.core.app_protocol import App
+    from bastion.core.collection_model import Collection
     from bastion.core.record_model import Record
 
 
@@ -49,6 +50,42 @@ class RecordEvent:
         """Refuse the write with PocketBase's 400 `{data: {field: {code, message}}}` (the
         fields' own validation errors are reported with it)."""
         self.errors[field_name] = as_field_error((code, message))
+
+
+class RecordRequestEvent:
+    """A create, update or delete request through the API (`on_record_create_request` …),
+    before its transaction and before the collection's rule is checked (the rule then judges the
+    body as the hooks left it).
+
+    `body` is the request's fields (change it in place: `e.body["slug"] = …`), `auth` the caller's
+    auth record (None for a guest), `record_id` the record an update or delete names."""
+
+    __slots__ = ("app", "action", "collection_model", "body", "auth", "record_id")
+
+    def __init__(
+        self,
+        app: App,
+        action: Action,
+        collection: Collection,
+        body: dict[str, Any],
+        auth: Record | None,
+        record_id: str | None,
+    ) -> None:
+        self.app = app
+        self.action = action
+        self.collection_model = collection
+        self.body = body
+        self.auth = auth
+        self.record_id = record_id
+
+    @property
+    def collection(self) -> str:
+        """The collection's name."""
+        return self.collection_model.name
+
+    @property
+    def is_superuser(self) -> bool:
+        return self.auth is not None and self.auth.collection.is_superusers
 
 
 @dataclass(frozen=True, slots=True)

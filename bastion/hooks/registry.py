@@ -59,6 +59,7 @@ class HookRoute:
 class HookRegistry:
     """Everything the hook files of one load registered, in file then registration order."""
 
+    request: dict[Action, list[Hook]] = field(default_factory=lambda: {a: [] for a in ACTIONS})
     before: dict[Action, list[Hook]] = field(default_factory=lambda: {a: [] for a in ACTIONS})
     after: dict[Action, list[Hook]] = field(default_factory=lambda: {a: [] for a in ACTIONS})
     routes: list[HookRoute] = field(default_factory=list)
@@ -67,6 +68,10 @@ class HookRegistry:
     @property
     def has_record_hooks(self) -> bool:
         return any(self.before.values()) or any(self.after.values())
+
+    @property
+    def has_request_hooks(self) -> bool:
+        return any(self.request.values())
 
 
 _loading: HookRegistry | None = None
@@ -101,11 +106,20 @@ class Hooks:
     """The decorators a hook file uses (`from bastion.hooks import hooks`).
 
     Record hooks take the collections they are for (names or ids; none: every collection) and a
-    function of one `RecordEvent`, plain or `async`. Before-hooks (`on_record_create`,
+    function of one event, plain or `async`. Request hooks (`on_record_*_request`, a
+    `RecordRequestEvent`) run for API requests before anything is read or written, with the
+    caller's auth and the body. Before-hooks (`on_record_create`,
     `on_record_update`, `on_record_delete`) run inside the write's transaction after the
     collection's rule allowed it, and may change the record, add field errors or raise
     `HookError`; after-hooks (`on_record_after_*_success`) run once the write committed, before
     the client is answered, and their errors are logged, not answered (the write stands)."""
+
+    def _request(self, action: Action, collections: tuple[str, ...]) -> Callable[[F], F]:
+        def register(fn: F) -> F:
+            _registry().request[action].append(_hook(fn, collections))
+            return fn
+
+        return register
 
     def _before(self, action: Action, collections: tuple[str, ...]) -> Callable[[F], F]:
         def register(fn: F) -> F:
@@ -120,6 +134,21 @@ class Hooks:
             return fn
 
         return register
+
+    def on_record_create_request(self, *collections: str) -> Callable[[F], F]:
+        """A create request through the API (a batch's too), before its transaction and the
+        collection's rule: `e.body` may be changed, `e.auth` is the caller
+        (onRecordCreateRequest)."""
+        return self._request("create", collections)
+
+    def on_record_update_request(self, *collections: str) -> Callable[[F], F]:
+        """An update request through the API; `e.record_id` names the record
+        (onRecordUpdateRequest)."""
+        return self._request("update", collections)
+
+    def on_record_delete_request(self, *collections: str) -> Callable[[F], F]:
+        """A delete request through the API (onRecordDeleteRequest)."""
+        return self._request("delete", collections)
 
     def on_record_create(self, *collections: str) -> Callable[[F], F]:
         """Before a record is inserted (PocketBase's onRecordCreate)."""

@@ -13,13 +13,15 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from bastion.errors import ApiError, InternalError
-from bastion.hooks.events import RecordEvent
+from bastion.hooks.events import RecordEvent, RecordRequestEvent
 from bastion.hooks.loader import line_in
 from bastion.hooks.registry import Hook, HookRegistry
 
 if TYPE_CHECKING:
     from bastion.bus.events import Action
     from bastion.core.app_protocol import App
+    from bastion.core.collection_model import Collection
+    from bastion.core.record_access import Access
     from bastion.core.record_model import Record
     from bastion.store.database import Executor
 
@@ -55,6 +57,31 @@ def log_failure(hook: Hook, exc: BaseException) -> None:
         extra={"fields": {"hook_file": hook.file, "hook_line": line, "hook": hook.name}},
         exc_info=exc,
     )
+
+
+class RequestHooks:
+    """The request hooks of one load, as the record routes call them (api/records.py)."""
+
+    def __init__(self, registry: HookRegistry, app: App) -> None:
+        self.registry = registry
+        self.app = app
+
+    async def run(
+        self,
+        action: Action,
+        collection: Collection,
+        body: dict[str, Any],
+        access: Access,
+        record_id: str | None,
+    ) -> None:
+        """Run the hooks for `action` on `collection`; `body` is changed in place."""
+        event: RecordRequestEvent | None = None
+        for hook in self.registry.request[action]:
+            if hook.applies(collection):
+                event = event or RecordRequestEvent(
+                    self.app, action, collection, body, access.auth, record_id
+                )
+                await call_hook(hook, event)
 
 
 class RecordHooks:

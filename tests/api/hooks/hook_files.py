@@ -33,6 +33,13 @@ def shout(e):
     e.record["title"] = title.upper()
 
 
+@hooks.on_record_create_request("posts")
+async def defaults(e):
+    if e.body.get("title") == "guests-only" and e.auth is not None:
+        raise HookError(403, "Only guests may post this.")
+    e.body.setdefault("title", "untitled")
+
+
 @hooks.on_record_delete("posts")
 def keep(e):
     if e.record["title"] == "KEEP":

@@ -162,3 +162,34 @@ async def test_dev_mode_reloads_a_changed_hook_file(tmp_path):
         write_hooks(folder, routes="def broken(:\n")
         assert not reloader.check()
         assert (await api.request("GET", "/api/hello/a")).json()["message"] == "Good day, a"
+
+
+async def test_a_custom_route_is_rate_limited_as_built_in_routes_are(hooked):
+    rules = [{"label": "/api/hello/", "audience": "", "duration": 60, "maxRequests": 1}]
+    r = await hooked.su("PATCH", "/api/settings", json={"rateLimits": {"enabled": True, "rules": rules}})
+    assert r.status_code == 200, r.text
+    assert (await hooked.request("GET", "/api/hello/one")).status_code == 200
+    r = await hooked.request("GET", "/api/hello/two")
+    assert (r.status_code, r.json()) == (429, {"data": {}, "message": "Too Many Requests.", "status": 429})
+
+
+async def test_request_hooks_see_the_caller_and_change_the_body_batch_included(hooked):
+    r = await hooked.request("POST", "/api/collections/posts/records", json={})
+    assert r.status_code == 200, r.text
+    assert r.json()["title"] == "UNTITLED"  # the request hook's default, then the record hook
+    assert (
+        await hooked.request("POST", "/api/collections/posts/records", json={"title": "guests-only"})
+    ).status_code == 200
+    _, token = await hooked.create_user("bob@example.com")
+    r = await hooked.request(
+        "POST", "/api/collections/posts/records", json={"title": "guests-only"}, token=token
+    )
+    assert (r.status_code, r.json()["message"]) == (403, "Only guests may post this.")
+    assert (await hooked.su("PATCH", "/api/settings", json={"batch": {"enabled": True}})).status_code == 200
+    r = await hooked.request(
+        "POST",
+        "/api/batch",
+        json={"requests": [{"method": "POST", "url": "/api/collections/posts/records", "body": {}}]},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()[0]["body"]["title"] == "UNTITLED"
