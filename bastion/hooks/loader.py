@@ -52,11 +52,16 @@ def _run(path: Path, registry: HookRegistry) -> None:
         raise HookLoadError(f"cannot read the hook file {name}: {exc}") from None
     module = types.ModuleType(f"bastion_hooks.{path.stem}")
     module.__file__ = name
+    # registered as modules are (dataclasses, pickle and typing look their module up); a reload
+    # replaces it
+    sys.modules[module.__name__] = module
     try:
         exec(code, module.__dict__)  # noqa: S102 - running the operator's hook files is the point
     except HookLoadError:
+        sys.modules.pop(module.__name__, None)
         raise
     except Exception as exc:
+        sys.modules.pop(module.__name__, None)
         raise HookLoadError(f"hook file {name}:{line_in(exc, name, 0)}: {type(exc).__name__}: {exc}") from exc
     registry.files.append(name)
 

@@ -56,12 +56,26 @@ async def remember(e):
 """
 
 ROUTES = """
+from __future__ import annotations
+
+import dataclasses
+from typing import ClassVar
+
 from bastion.hooks import hooks
+
+
+@dataclasses.dataclass
+class Greeting:  # a hook file is a module as others are (dataclasses look it up)
+    word: ClassVar[str] = "Hello"
+    name: str
+
+    def text(self) -> str:
+        return f"{self.word} {self.name}"
 
 
 @hooks.route("GET", "/api/hello/{name}")
 async def hello(e):
-    return {"message": f"Hello {e.path_params['name']}", "auth": e.auth.id if e.auth else None}
+    return {"message": Greeting(e.path_params["name"]).text(), "auth": e.auth.id if e.auth else None}
 
 
 @hooks.route("POST", "/api/private/echo")

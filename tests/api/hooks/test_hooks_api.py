@@ -155,7 +155,10 @@ async def test_dev_mode_reloads_a_changed_hook_file(tmp_path):
         assert (await api.request("GET", "/api/hello/a")).json()["message"] == "Hello a"
         reloader = api.app._hook_reloader
         assert reloader is not None
-        write_hooks(folder, routes=ROUTES.replace('f"Hello {', 'f"Good day, {'))
+        write_hooks(
+            folder,
+            routes=ROUTES.replace('word: ClassVar[str] = "Hello"', 'word: ClassVar[str] = "Good day,"'),
+        )
         assert reloader.check()
         assert (await api.request("GET", "/api/hello/a")).json()["message"] == "Good day, a"
         # a broken edit is logged and the hooks in use stay
