@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bastion.hooks")
 
-_AFTER = "_bastion_after_hooks"  # the tasks of a transaction's after-commit hooks, on the transaction
+# on a committed transaction: its after-commit hooks not run yet, and the tasks running them
+_AFTER = "_bastion_after_hooks"
+_TASKS = "_bastion_after_hook_tasks"
 
 
 async def call_hook(hook: Hook, event: Any) -> Any:
@@ -108,13 +110,28 @@ class RecordHooks:
         hooks = [h for h in self.registry.after[action] if h.applies(record.collection)]
         if hooks:
             event = RecordEvent(self.app, action, record, before)
-            tx.on_commit(lambda: self._spawn(tx, hooks, event))
+            tx.on_commit(lambda: self._committed(tx, hooks, event))
 
-    def _spawn(self, tx: Executor, hooks: list[Hook], event: RecordEvent) -> None:
-        task = asyncio.ensure_future(_run_after(hooks, event))
-        self._tasks.add(task)  # a reference, until it is done
-        task.add_done_callback(self._tasks.discard)
-        tx.__dict__.setdefault(_AFTER, []).append(task)
+    def _committed(self, tx: Executor, hooks: list[Hook], event: RecordEvent) -> None:
+        """Queue the hooks on the committed transaction: App.transaction runs them in line
+        (`settle_after_hooks`) before it answers; a write outside it leaves them to a task."""
+        queued: list[tuple[list[Hook], RecordEvent]] = tx.__dict__.setdefault(_AFTER, [])
+        queued.append((hooks, event))
+        if len(queued) == 1:
+            asyncio.get_running_loop().call_soon(self._unclaimed, tx)
+
+    def _unclaimed(self, tx: Executor) -> None:
+        queued = tx.__dict__.pop(_AFTER, None)
+        if queued:
+            task = asyncio.ensure_future(_run_queued(queued))
+            self._tasks.add(task)  # a reference, until it is done
+            task.add_done_callback(self._tasks.discard)
+            tx.__dict__.setdefault(_TASKS, []).append(task)
+
+
+async def _run_queued(queued: list[tuple[list[Hook], RecordEvent]]) -> None:
+    for hooks, event in queued:
+        await _run_after(hooks, event)
 
 
 async def _run_after(hooks: list[Hook], event: RecordEvent) -> None:
@@ -129,6 +146,9 @@ async def _run_after(hooks: list[Hook], event: RecordEvent) -> None:
 
 async def settle_after_hooks(tx: Executor) -> None:
     """Wait for the after-commit hooks `tx`'s writes started (the App answers after them)."""
-    tasks = tx.__dict__.pop(_AFTER, None)
-    if tasks:
+    queued = tx.__dict__.pop(_AFTER, None)
+    if queued:
+        await _run_queued(queued)
+    tasks = tx.__dict__.pop(_TASKS, None)
+    if tasks:  # the loop ran between the commit and now: a task took them
         await asyncio.gather(*tasks, return_exceptions=True)
