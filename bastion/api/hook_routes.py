@@ -84,7 +84,7 @@ def _endpoint(hook_route: HookRoute) -> Endpoint:
             path=request.url.path,
             path_params=dict(request.path_params),
             query=access.query,
-            headers=access.headers,
+            headers=dict(request.headers),  # names in lower case
             auth=access.auth,
             request=request,
             _body=lambda: read_body(request),

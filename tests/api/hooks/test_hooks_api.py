@@ -103,6 +103,7 @@ async def test_a_custom_route_knows_the_caller(hooked):
     assert r.json() == {"message": "Hello world", "auth": None}
     r = await hooked.request("GET", "/api/hello/world", token=token)
     assert r.json() == {"message": "Hello world", "auth": user["id"]}
+    assert (await hooked.request("HEAD", "/api/hello/world")).status_code == 200
     r = await hooked.request("POST", "/api/private/echo", json={"x": 1})
     assert r.status_code == 401
     assert r.json()["message"] == "The request requires valid record authorization token."
