@@ -12,6 +12,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
+from bastion.core.record_model import snapshot
 from bastion.errors import ApiError, InternalError
 from bastion.hooks.events import RecordEvent, RecordRequestEvent
 from bastion.hooks.loader import line_in
@@ -108,8 +109,8 @@ class RecordHooks:
 
     def after_write(self, tx: Executor, action: Action, record: Record, before: Record | None) -> None:
         hooks = [h for h in self.registry.after[action] if h.applies(record.collection)]
-        if hooks:
-            event = RecordEvent(self.app, action, record, before)
+        if hooks:  # copies: the bus publishes `record` to realtime, whatever a hook does to its own
+            event = RecordEvent(self.app, action, snapshot(record), snapshot(before) if before else None)
             tx.on_commit(lambda: self._committed(tx, hooks, event))
 
     def _committed(self, tx: Executor, hooks: list[Hook], event: RecordEvent) -> None:

@@ -46,6 +46,12 @@ def keep(e):
         raise HookError(403, "This post stays.")
 
 
+@hooks.on_record_after_update_success("posts")
+def after_update(e):
+    if e.record["title"] == "AFTER-BOOM":
+        raise RuntimeError("after boom")  # AFTER-RAISES-HERE
+
+
 @hooks.on_record_after_create_success("posts")
 @hooks.on_record_after_delete_success("posts")
 async def remember(e):

@@ -136,6 +136,16 @@ async def test_a_raising_hook_is_a_clean_500_and_a_log_line_naming_file_and_line
     [entry] = [rec for rec in caplog.records if rec.name == "bastion.hooks"]
     assert f"{routes_file}:{line_of(routes_file, 'ROUTE-RAISES-HERE')}" in entry.getMessage()
 
+    # an after-commit hook that raises is logged; the write stands and is answered
+    caplog.clear()
+    post = await hooked.create_record("posts", {"title": "calm"})
+    r = await hooked.request(
+        "PATCH", f"/api/collections/posts/records/{post['id']}", json={"title": "after-boom"}
+    )
+    assert (r.status_code, r.json()["title"]) == (200, "AFTER-BOOM")
+    [entry] = [rec for rec in caplog.records if rec.name == "bastion.hooks"]
+    assert f"{posts_file}:{line_of(posts_file, 'AFTER-RAISES-HERE')}" in entry.getMessage()
+
 
 async def test_a_hook_file_that_does_not_load_stops_the_start(tmp_path):
     folder = write_hooks(tmp_path / "bastion_hooks", ok=ROUTES, zz_broken="x = 1\n\ndef f(:\n    pass\n")
