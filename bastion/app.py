@@ -34,11 +34,14 @@ from bastion.core.system_collections import system_collections
 from bastion.files import FileService
 from bastion.files.file_thumbs import Thumbnailer
 from bastion.hooks import (
+    CronEvent,
+    HookCron,
     HookRegistry,
     HookReloader,
     RecordHooks,
     RequestHooks,
     load_hooks,
+    run_cron,
     settle_after_hooks,
 )
 from bastion.jobs import CronScheduler, JobQueue, JobRunner
@@ -126,6 +129,7 @@ class App:
         self._record_hooks: RecordHooks | None = None
         self.request_hooks: RequestHooks | None = None  # the record routes' (api/records.py)
         self._hook_reloader: HookReloader | None = None
+        self._hook_cron_ids: list[str] = []
 
     @property
     def db(self) -> Database:
@@ -168,6 +172,24 @@ class App:
         self._record_hooks = RecordHooks(registry, self) if registry.has_record_hooks else None
         self.records.hooks = self._record_hooks
         self.request_hooks = RequestHooks(registry, self) if registry.has_request_hooks else None
+        self._sync_hook_crons()
+
+    def _sync_hook_crons(self) -> None:
+        """The hook files' crons on this process's scheduler, in place of the previous load's
+        (once the scheduler exists: at start, and on a `--dev` reload)."""
+        if not self._jobs_started:
+            return
+        for cron_id in self._hook_cron_ids:
+            self.crons.remove(cron_id)
+        self._hook_cron_ids = [c.id for c in self.hooks.crons]
+        for cron in self.hooks.crons:
+            self.crons.add(cron.id, cron.expression, self._cron_run(cron))
+
+    def _cron_run(self, cron: HookCron) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            await run_cron(cron.hook, CronEvent(self, cron.id))
+
+        return run
 
     async def start(self) -> App:
         cfg = self.config
@@ -241,6 +263,8 @@ class App:
         )
         self._jobs_started = True
         self._sync_backup_cron()
+        self._hook_cron_ids = []  # a new scheduler
+        self._sync_hook_crons()
         if self.config.jobs_concurrency > 0:
             self._job_runner = JobRunner(self.jobs, concurrency=self.config.jobs_concurrency).start()
         self._job_wakeup = await JobWakeup.start(self.jobs, self.config)

@@ -17,14 +17,16 @@ the API answers its routes.
 """
 
 from bastion.hooks.errors import HookError, HookLoadError, ValidationError
-from bastion.hooks.events import RecordEvent, RecordRequestEvent, Reply, RouteEvent
+from bastion.hooks.events import CronEvent, RecordEvent, RecordRequestEvent, Reply, RouteEvent
 from bastion.hooks.loader import load_hooks
-from bastion.hooks.registry import Hook, HookRegistry, HookRoute, Hooks, hooks
+from bastion.hooks.registry import Hook, HookCron, HookRegistry, HookRoute, Hooks, hooks
 from bastion.hooks.reload import HookReloader
-from bastion.hooks.runner import RecordHooks, RequestHooks, call_hook, settle_after_hooks
+from bastion.hooks.runner import RecordHooks, RequestHooks, call_hook, run_cron, settle_after_hooks
 
 __all__ = [
+    "CronEvent",
     "Hook",
+    "HookCron",
     "HookError",
     "HookLoadError",
     "HookRegistry",
@@ -41,5 +43,6 @@ __all__ = [
     "call_hook",
     "hooks",
     "load_hooks",
+    "run_cron",
     "settle_after_hooks",
 ]

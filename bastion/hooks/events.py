@@ -88,6 +88,16 @@ class RecordRequestEvent:
         return self.auth is not None and self.auth.collection.is_superusers
 
 
+class CronEvent:
+    """A tick of a cron a hook file added (`@hooks.cron(...)`)."""
+
+    __slots__ = ("app", "cron_id")
+
+    def __init__(self, app: App, cron_id: str) -> None:
+        self.app = app
+        self.cron_id = cron_id
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     """What a route answers when a plain return value is not enough: `e.json(201, {...})`."""

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from bastion.core.cron_expr import cron_error
 from bastion.hooks.errors import HookLoadError
 
 if TYPE_CHECKING:
@@ -55,6 +56,13 @@ class HookRoute:
     hook: Hook
 
 
+@dataclass(frozen=True, slots=True)
+class HookCron:
+    id: str
+    expression: str
+    hook: Hook
+
+
 @dataclass
 class HookRegistry:
     """Everything the hook files of one load registered, in file then registration order."""
@@ -63,6 +71,7 @@ class HookRegistry:
     before: dict[Action, list[Hook]] = field(default_factory=lambda: {a: [] for a in ACTIONS})
     after: dict[Action, list[Hook]] = field(default_factory=lambda: {a: [] for a in ACTIONS})
     routes: list[HookRoute] = field(default_factory=list)
+    crons: list[HookCron] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
 
     @property
@@ -96,7 +105,7 @@ def _hook(fn: Callable[..., Any], collections: tuple[str, ...]) -> Hook:
     line = code.co_firstlineno if code is not None else 0
     for name in cast("tuple[object, ...]", collections):  # what a file passes, typed or not
         if not isinstance(name, str) or not name:
-            raise HookLoadError(f"{file}:{line}: collections are named by strings, got {name!r}")
+            raise HookLoadError(f"hook file {file}:{line}: collections are named by strings, got {name!r}")
     return Hook(
         fn, inspect.iscoroutinefunction(fn), frozenset(collections) if collections else None, file, line
     )
@@ -184,11 +193,35 @@ class Hooks:
             verb = method.upper()
             if verb not in METHODS:
                 raise HookLoadError(
-                    f"{hook.where}: route method must be one of {sorted(METHODS)}, got {method!r}"
+                    f"hook file {hook.where}: route method must be one of {sorted(METHODS)}, got {method!r}"
                 )
             if not path.startswith("/"):
-                raise HookLoadError(f"{hook.where}: route path must start with /, got {path!r}")
+                raise HookLoadError(f"hook file {hook.where}: route path must start with /, got {path!r}")
             _registry().routes.append(HookRoute(verb, path, hook))
+            return fn
+
+        return register
+
+    def cron(self, cron_id: str, expression: str) -> Callable[[F], F]:
+        """Run the function (no argument but a `CronEvent`) on a cron expression, UTC,
+        PocketBase's syntax (`*/5 * * * *`, `@hourly`; PocketBase's cronAdd), once per tick across
+        every worker and node (the job queue's crons, docs/jobs.md); listed and run by hand at
+        /api/crons as the built-in ones. An id is the hook files' own: not `__…__` (the built-in
+        crons'), not twice."""
+
+        def register(fn: F) -> F:
+            hook = _hook(fn, ())
+            if not cron_id or cron_id.startswith("__"):
+                raise HookLoadError(
+                    f"hook file {hook.where}: a cron id must not be empty nor start with __, got {cron_id!r}"
+                )
+            problem = cron_error(expression)
+            if problem is not None:
+                raise HookLoadError(f"hook file {hook.where}: cron {cron_id!r}: {problem}")
+            registry = _registry()
+            if any(c.id == cron_id for c in registry.crons):
+                raise HookLoadError(f"hook file {hook.where}: the cron id {cron_id!r} is registered twice")
+            registry.crons.append(HookCron(cron_id, expression, hook))
             return fn
 
         return register

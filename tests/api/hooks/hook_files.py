@@ -100,6 +100,25 @@ def shadowed(e):
     return {"hook": True}
 """
 
+CRONS = """
+from pathlib import Path
+
+from bastion.hooks import hooks
+
+TICKS = Path(__file__).with_name("ticks.txt")
+
+
+@hooks.cron("tick", "*/5 * * * *")
+async def tick(e):
+    with TICKS.open("a") as f:
+        f.write(e.cron_id + "\\n")
+
+
+@hooks.cron("broken", "@yearly")
+def broken(e):
+    raise ValueError("cron boom")  # CRON-RAISES-HERE
+"""
+
 
 def write_hooks(folder: Path, **files: str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)

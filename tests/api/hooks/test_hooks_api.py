@@ -15,15 +15,15 @@ import pytest
 from bastion.app import App
 from bastion.config import Config
 from bastion.hooks import HookLoadError
-from tests.api.hooks.hook_files import POSTS, ROUTES, line_of, write_hooks
-from tests.conftest import ApiClient, signed_in_api
+from tests.api.hooks.hook_files import CRONS, POSTS, ROUTES, line_of, write_hooks
+from tests.conftest import ApiClient, settle_jobs, signed_in_api
 
 GENERIC_500 = {"data": {}, "message": "Something went wrong while processing your request.", "status": 500}
 
 
 @pytest.fixture
 async def hooked(tmp_path: Path) -> AsyncIterator[ApiClient]:
-    folder = write_hooks(tmp_path / "bastion_hooks", a_posts=POSTS, b_routes=ROUTES)
+    folder = write_hooks(tmp_path / "bastion_hooks", a_posts=POSTS, b_routes=ROUTES, c_crons=CRONS)
     async with signed_in_api(Config(data_dir=tmp_path / "data", hooks_dir=str(folder))) as api:
         await api.create_collection(
             {
@@ -207,3 +207,29 @@ async def test_request_hooks_see_the_caller_and_change_the_body_batch_included(h
     )
     assert r.status_code == 200, r.text
     assert r.json()[0]["body"]["title"] == "UNTITLED"
+
+
+async def test_cron_hooks_are_listed_and_run_as_the_built_in_crons(hooked, caplog):
+    caplog.set_level(logging.ERROR, logger="bastion.hooks")
+    listed = (await hooked.su("GET", "/api/crons")).json()
+    assert listed[:2] == [
+        {"id": "broken", "expression": "@yearly"},
+        {"id": "tick", "expression": "*/5 * * * *"},
+    ]
+    assert (await hooked.su("POST", "/api/crons/tick")).status_code == 204
+    await settle_jobs(hooked.app)
+    assert (Path(hooked.app.config.hooks_path) / "ticks.txt").read_text() == "tick\n"
+    assert (await hooked.su("POST", "/api/crons/broken")).status_code == 204
+    await settle_jobs(hooked.app)
+    crons_file = Path(hooked.app.config.hooks_path).resolve() / "c_crons.py"
+    [entry] = [rec for rec in caplog.records if rec.name == "bastion.hooks"]
+    assert f"{crons_file}:{line_of(crons_file, 'CRON-RAISES-HERE')}" in entry.getMessage()
+
+
+async def test_a_bad_cron_expression_stops_the_load_naming_file_and_line(tmp_path):
+    text = "from bastion.hooks import hooks\n\n@hooks.cron('x', '61 * * * *')\ndef x(e):\n    pass\n"
+    folder = write_hooks(tmp_path / "bastion_hooks", bad=text)
+    app = App(Config(data_dir=tmp_path / "data", hooks_dir=str(folder)))
+    with pytest.raises(HookLoadError, match=r"^hook file .*bad\.py:3: cron 'x': "):
+        await app.start()
+    await app.stop()
