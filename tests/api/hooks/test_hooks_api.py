@@ -1,7 +1,7 @@
 """Python hooks through the HTTP API (docs/hooks.md): record hooks that change, validate, refuse
-and follow writes, custom routes with the caller's auth, failures answered as a clean 500 with a
-log line naming the hook's file and line, and hook files that do not load (SQLite: the hooks do
-not touch the database, core's write path is the same on PostgreSQL)."""
+and follow writes, request hooks, custom routes with the caller's auth, crons, failures answered
+as a clean 500 with a log line naming the hook's file and line, hook files that do not load, and
+`--dev` reloads. The scenarios on a hooked App run on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -22,9 +22,10 @@ GENERIC_500 = {"data": {}, "message": "Something went wrong while processing you
 
 
 @pytest.fixture
-async def hooked(tmp_path: Path) -> AsyncIterator[ApiClient]:
+async def hooked(tmp_path: Path, database_url: str) -> AsyncIterator[ApiClient]:
     folder = write_hooks(tmp_path / "bastion_hooks", a_posts=POSTS, b_routes=ROUTES, c_crons=CRONS)
-    async with signed_in_api(Config(data_dir=tmp_path / "data", hooks_dir=str(folder))) as api:
+    config = Config(data_dir=tmp_path / "data", database_url=database_url, hooks_dir=str(folder))
+    async with signed_in_api(config) as api:
         await api.create_collection(
             {
                 "name": "posts",
