@@ -14,12 +14,18 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from bastion.core.cron_expr import cron_error
 from bastion.hooks.errors import HookLoadError
+from bastion.hooks.events import CronEvent, RecordEvent, RecordRequestEvent, RouteEvent
 
 if TYPE_CHECKING:
     from bastion.bus.events import Action
     from bastion.core.collection_model import Collection
 
-F = TypeVar("F", bound=Callable[..., Any])
+# What each decorator takes and gives back unchanged: a function of its event, plain or async
+# (mypy and editors check a hook file's annotated functions against them).
+RequestFn = TypeVar("RequestFn", bound=Callable[[RecordRequestEvent], object])
+RecordFn = TypeVar("RecordFn", bound=Callable[[RecordEvent], object])
+RouteFn = TypeVar("RouteFn", bound=Callable[[RouteEvent], object])
+CronFn = TypeVar("CronFn", bound=Callable[[CronEvent], object])
 
 ACTIONS: tuple[Action, ...] = ("create", "update", "delete")
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
@@ -123,72 +129,72 @@ class Hooks:
     `HookError`; after-hooks (`on_record_after_*_success`) run once the write committed, before
     the client is answered, and their errors are logged, not answered (the write stands)."""
 
-    def _request(self, action: Action, collections: tuple[str, ...]) -> Callable[[F], F]:
-        def register(fn: F) -> F:
+    def _request(self, action: Action, collections: tuple[str, ...]) -> Callable[[RequestFn], RequestFn]:
+        def register(fn: RequestFn) -> RequestFn:
             _registry().request[action].append(_hook(fn, collections))
             return fn
 
         return register
 
-    def _before(self, action: Action, collections: tuple[str, ...]) -> Callable[[F], F]:
-        def register(fn: F) -> F:
+    def _before(self, action: Action, collections: tuple[str, ...]) -> Callable[[RecordFn], RecordFn]:
+        def register(fn: RecordFn) -> RecordFn:
             _registry().before[action].append(_hook(fn, collections))
             return fn
 
         return register
 
-    def _after(self, action: Action, collections: tuple[str, ...]) -> Callable[[F], F]:
-        def register(fn: F) -> F:
+    def _after(self, action: Action, collections: tuple[str, ...]) -> Callable[[RecordFn], RecordFn]:
+        def register(fn: RecordFn) -> RecordFn:
             _registry().after[action].append(_hook(fn, collections))
             return fn
 
         return register
 
-    def on_record_create_request(self, *collections: str) -> Callable[[F], F]:
+    def on_record_create_request(self, *collections: str) -> Callable[[RequestFn], RequestFn]:
         """A create request through the API (a batch's too), before its transaction and the
         collection's rule: `e.body` may be changed, `e.auth` is the caller
         (onRecordCreateRequest)."""
         return self._request("create", collections)
 
-    def on_record_update_request(self, *collections: str) -> Callable[[F], F]:
+    def on_record_update_request(self, *collections: str) -> Callable[[RequestFn], RequestFn]:
         """An update request through the API; `e.record_id` names the record
         (onRecordUpdateRequest)."""
         return self._request("update", collections)
 
-    def on_record_delete_request(self, *collections: str) -> Callable[[F], F]:
+    def on_record_delete_request(self, *collections: str) -> Callable[[RequestFn], RequestFn]:
         """A delete request through the API (onRecordDeleteRequest)."""
         return self._request("delete", collections)
 
-    def on_record_create(self, *collections: str) -> Callable[[F], F]:
+    def on_record_create(self, *collections: str) -> Callable[[RecordFn], RecordFn]:
         """Before a record is inserted (PocketBase's onRecordCreate)."""
         return self._before("create", collections)
 
-    def on_record_update(self, *collections: str) -> Callable[[F], F]:
+    def on_record_update(self, *collections: str) -> Callable[[RecordFn], RecordFn]:
         """Before a record is updated; `e.original` is the stored record (onRecordUpdate)."""
         return self._before("update", collections)
 
-    def on_record_delete(self, *collections: str) -> Callable[[F], F]:
+    def on_record_delete(self, *collections: str) -> Callable[[RecordFn], RecordFn]:
         """Before a record is deleted, cascaded deletes included (onRecordDelete)."""
         return self._before("delete", collections)
 
-    def on_record_after_create_success(self, *collections: str) -> Callable[[F], F]:
+    def on_record_after_create_success(self, *collections: str) -> Callable[[RecordFn], RecordFn]:
         """After an insert committed (onRecordAfterCreateSuccess)."""
         return self._after("create", collections)
 
-    def on_record_after_update_success(self, *collections: str) -> Callable[[F], F]:
+    def on_record_after_update_success(self, *collections: str) -> Callable[[RecordFn], RecordFn]:
         """After an update committed (onRecordAfterUpdateSuccess)."""
         return self._after("update", collections)
 
-    def on_record_after_delete_success(self, *collections: str) -> Callable[[F], F]:
+    def on_record_after_delete_success(self, *collections: str) -> Callable[[RecordFn], RecordFn]:
         """After a delete committed (onRecordAfterDeleteSuccess)."""
         return self._after("delete", collections)
 
-    def route(self, method: str, path: str) -> Callable[[F], F]:
+    def route(self, method: str, path: str) -> Callable[[RouteFn], RouteFn]:
         """A route of its own (PocketBase's routerAdd): `path` in Starlette's syntax
         (`/api/hello/{name}`, `{rest:path}`); the function takes a `RouteEvent`. A built-in route
         on the same method and path wins."""
 
-        def register(fn: F) -> F:
+        def register(fn: RouteFn) -> RouteFn:
             hook = _hook(fn, ())
             verb = method.upper()
             if verb not in METHODS:
@@ -202,14 +208,14 @@ class Hooks:
 
         return register
 
-    def cron(self, cron_id: str, expression: str) -> Callable[[F], F]:
+    def cron(self, cron_id: str, expression: str) -> Callable[[CronFn], CronFn]:
         """Run the function (no argument but a `CronEvent`) on a cron expression, UTC,
         PocketBase's syntax (`*/5 * * * *`, `@hourly`; PocketBase's cronAdd), once per tick across
         every worker and node (the job queue's crons, docs/jobs.md); listed and run by hand at
         /api/crons as the built-in ones. An id is the hook files' own: not `__…__` (the built-in
         crons'), not twice."""
 
-        def register(fn: F) -> F:
+        def register(fn: CronFn) -> CronFn:
             hook = _hook(fn, ())
             if not cron_id or cron_id.startswith("__"):
                 raise HookLoadError(
