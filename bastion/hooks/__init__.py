@@ -19,6 +19,7 @@ the API answers its routes.
 from bastion.hooks.errors import HookError, HookLoadError, ValidationError
 from bastion.hooks.events import CronEvent, RecordEvent, RecordRequestEvent, Reply, RouteEvent
 from bastion.hooks.loader import load_hooks
+from bastion.hooks.records import HookRecords
 from bastion.hooks.registry import Hook, HookCron, HookRegistry, HookRoute, Hooks, hooks
 from bastion.hooks.reload import HookReloader
 from bastion.hooks.runner import RecordHooks, RequestHooks, call_hook, run_cron, settle_after_hooks
@@ -29,6 +30,7 @@ __all__ = [
     "HookCron",
     "HookError",
     "HookLoadError",
+    "HookRecords",
     "HookRegistry",
     "HookReloader",
     "HookRoute",

@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from bastion.errors import ForbiddenError, UnauthorizedError
 from bastion.hooks.errors import as_field_error
+from bastion.hooks.records import HookRecords
 
 if TYPE_CHECKING:
     from bastion.bus.events import Action
     from bastion.core.app_protocol import App
     from bastion.core.collection_model import Collection
     from bastion.core.record_model import Record
+    from bastion.store.database import Executor
 
 
 class RecordEvent:
@@ -25,7 +27,7 @@ class RecordEvent:
     `e.record.collection.name`); `original` is the stored record an update started from (None
     otherwise). Before the write, `add_error` adds a field error to the 400 the client gets."""
 
-    __slots__ = ("app", "action", "record", "original", "errors")
+    __slots__ = ("app", "action", "record", "original", "errors", "_tx")
 
     def __init__(
         self,
@@ -34,12 +36,20 @@ class RecordEvent:
         record: Record,
         original: Record | None,
         errors: dict[str, Any] | None = None,
+        tx: Executor | None = None,
     ) -> None:
         self.app = app
         self.action = action
         self.record = record
         self.original = original
         self.errors: dict[str, Any] = {} if errors is None else errors
+        self._tx = tx
+
+    @property
+    def records(self) -> HookRecords:
+        """Other records (bastion/hooks/records.py), as a superuser; before the write, in its
+        transaction."""
+        return HookRecords(self.app, self._tx)
 
     @property
     def collection(self) -> str:
@@ -87,6 +97,11 @@ class RecordRequestEvent:
     def is_superuser(self) -> bool:
         return self.auth is not None and self.auth.collection.is_superusers
 
+    @property
+    def records(self) -> HookRecords:
+        """Records (bastion/hooks/records.py), as a superuser; `.as_auth(e.auth)` for the caller's rules."""
+        return HookRecords(self.app)
+
 
 class CronEvent:
     """A tick of a cron a hook file added (`@hooks.cron(...)`)."""
@@ -96,6 +111,11 @@ class CronEvent:
     def __init__(self, app: App, cron_id: str) -> None:
         self.app = app
         self.cron_id = cron_id
+
+    @property
+    def records(self) -> HookRecords:
+        """Records (bastion/hooks/records.py), as a superuser."""
+        return HookRecords(self.app)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +148,11 @@ class RouteEvent:
     @property
     def is_superuser(self) -> bool:
         return self.auth is not None and self.auth.collection.is_superusers
+
+    @property
+    def records(self) -> HookRecords:
+        """Records (bastion/hooks/records.py), as a superuser; `.as_auth(e.auth)` for the caller's rules."""
+        return HookRecords(self.app)
 
     async def body(self) -> dict[str, Any]:
         """The request's JSON, form or multipart body, as the record routes read it."""

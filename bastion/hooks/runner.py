@@ -115,7 +115,7 @@ class RecordHooks:
         event: RecordEvent | None = None
         for hook in hooks:
             if hook.applies(record.collection):
-                event = event or RecordEvent(self.app, action, record, before, errors)
+                event = event or RecordEvent(self.app, action, record, before, errors, tx)
                 await call_hook(hook, event)
 
     def after_write(self, tx: Executor, action: Action, record: Record, before: Record | None) -> None:

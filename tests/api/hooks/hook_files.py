@@ -8,7 +8,6 @@ POSTS = """
 import json
 from pathlib import Path
 
-from bastion.core.record_query import find_by_id
 from bastion.hooks import HookError, ValidationError, hooks
 
 AFTER = Path(__file__).with_name("after.jsonl")
@@ -55,7 +54,7 @@ def after_update(e):
 @hooks.on_record_after_create_success("posts")
 @hooks.on_record_after_delete_success("posts")
 async def remember(e):
-    stored = await find_by_id(e.app.db, e.record.collection, e.record.id)
+    stored = await e.records.find("posts", e.record.id)
     line = {"action": e.action, "id": e.record.id, "stored": stored["title"] if stored else None}
     with AFTER.open("a") as f:
         f.write(json.dumps(line) + "\\n")
@@ -117,6 +116,22 @@ async def tick(e):
 @hooks.cron("broken", "@yearly")
 def broken(e):
     raise ValueError("cron boom")  # CRON-RAISES-HERE
+"""
+
+AUDIT = """
+from bastion.hooks import hooks
+
+
+@hooks.on_record_create("posts")
+async def audit(e):
+    # in the post's own transaction: rolled back with it
+    await e.records.create("audit", {"note": f"create {e.record['title']}"})
+
+
+@hooks.route("GET", "/api/audit")
+async def audit_notes(e):
+    found = await e.records.as_auth(e.auth).list("audit", filter="note ~ 'create'", sort="-note")
+    return {"notes": [r["note"] for r in found]}
 """
 
 

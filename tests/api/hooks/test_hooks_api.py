@@ -15,7 +15,7 @@ import pytest
 from bastion.app import App
 from bastion.config import Config
 from bastion.hooks import HookLoadError
-from tests.api.hooks.hook_files import CRONS, POSTS, ROUTES, line_of, write_hooks
+from tests.api.hooks.hook_files import AUDIT, CRONS, POSTS, ROUTES, line_of, write_hooks
 from tests.conftest import ApiClient, settle_jobs, signed_in_api
 
 GENERIC_500 = {"data": {}, "message": "Something went wrong while processing your request.", "status": 500}
@@ -23,7 +23,9 @@ GENERIC_500 = {"data": {}, "message": "Something went wrong while processing you
 
 @pytest.fixture
 async def hooked(tmp_path: Path, database_url: str) -> AsyncIterator[ApiClient]:
-    folder = write_hooks(tmp_path / "bastion_hooks", a_posts=POSTS, b_routes=ROUTES, c_crons=CRONS)
+    folder = write_hooks(
+        tmp_path / "bastion_hooks", a_posts=POSTS, b_routes=ROUTES, c_crons=CRONS, d_audit=AUDIT
+    )
     config = Config(data_dir=tmp_path / "data", database_url=database_url, hooks_dir=str(folder))
     async with signed_in_api(config) as api:
         await api.create_collection(
@@ -37,6 +39,8 @@ async def hooked(tmp_path: Path, database_url: str) -> AsyncIterator[ApiClient]:
                 "fields": [{"name": "title", "type": "text", "max": 20}],
             }
         )
+        # superusers only (no rule): what a hook reads in it as a user, the rules refuse
+        await api.create_collection({"name": "audit", "fields": [{"name": "note", "type": "text"}]})
         yield api
 
 
@@ -234,3 +238,16 @@ async def test_a_bad_cron_expression_stops_the_load_naming_file_and_line(tmp_pat
     with pytest.raises(HookLoadError, match=r"^hook file .*bad\.py:3: cron 'x': "):
         await app.start()
     await app.stop()
+
+
+async def test_hooks_read_and_write_records_with_the_rules_bypassed_or_applied(hooked):
+    await hooked.create_record("posts", {"title": "one"})
+    await hooked.create_record("posts", {"title": "two"})
+    # the post is refused after its hook wrote an audit record: both roll back
+    r = await hooked.request("POST", "/api/collections/posts/records", json={"title": "x" * 30})
+    assert r.status_code == 400
+    r = await hooked.su("GET", "/api/audit")
+    assert r.json() == {"notes": ["create TWO", "create ONE"]}
+    _, token = await hooked.create_user("carol@example.com")
+    r = await hooked.request("GET", "/api/audit", token=token)
+    assert r.status_code == 403  # audit's listRule is superusers-only, applied as the caller
