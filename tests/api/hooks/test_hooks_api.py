@@ -1,7 +1,7 @@
 """Python hooks through the HTTP API (docs/hooks.md): record hooks that change, validate, refuse
 and follow writes, request hooks, custom routes with the caller's auth, crons, failures answered
 as a clean 500 with a log line naming the hook's file and line, hook files that do not load, and
-`--dev` reloads. The scenarios on a hooked App run on SQLite and PostgreSQL."""
+`--dev` reloads. The record scenarios run on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from bastion.hooks import HookLoadError
 from tests.api.hooks.hook_files import AUDIT, CRONS, POSTS, ROUTES, line_of, write_hooks
 from tests.conftest import ApiClient, settle_jobs, signed_in_api
 
+# routes, crons and failures do not depend on the database: SQLite only (the suite's time budget)
+SQLITE_ONLY = pytest.mark.parametrize("backend", ["sqlite"])
 GENERIC_500 = {"data": {}, "message": "Something went wrong while processing your request.", "status": 500}
 
 
@@ -101,6 +103,7 @@ async def test_after_commit_hooks_see_the_committed_write_before_the_answer(hook
     assert len(after_lines(hooked)) == 2
 
 
+@SQLITE_ONLY
 async def test_a_custom_route_knows_the_caller(hooked):
     user, token = await hooked.create_user("alice@example.com")
     r = await hooked.request("GET", "/api/hello/world")
@@ -122,6 +125,7 @@ async def test_a_custom_route_knows_the_caller(hooked):
     assert (await hooked.request("GET", "/api/hello")).status_code == 404
 
 
+@SQLITE_ONLY
 async def test_a_raising_hook_is_a_clean_500_and_a_log_line_naming_file_and_line(hooked, caplog):
     caplog.set_level(logging.ERROR, logger="bastion.hooks")
     posts_file = Path(hooked.app.config.hooks_path).resolve() / "a_posts.py"
@@ -183,6 +187,7 @@ async def test_dev_mode_reloads_a_changed_hook_file(tmp_path):
         assert (await api.request("GET", "/api/hello/a")).json()["message"] == "Good day, a"
 
 
+@SQLITE_ONLY
 async def test_a_custom_route_is_rate_limited_as_built_in_routes_are(hooked):
     rules = [{"label": "/api/hello/", "audience": "", "duration": 60, "maxRequests": 1}]
     r = await hooked.su("PATCH", "/api/settings", json={"rateLimits": {"enabled": True, "rules": rules}})
@@ -214,6 +219,7 @@ async def test_request_hooks_see_the_caller_and_change_the_body_batch_included(h
     assert r.json()[0]["body"]["title"] == "UNTITLED"
 
 
+@SQLITE_ONLY
 async def test_cron_hooks_are_listed_and_run_as_the_built_in_crons(hooked, caplog):
     caplog.set_level(logging.ERROR, logger="bastion.hooks")
     listed = (await hooked.su("GET", "/api/crons")).json()
