@@ -33,6 +33,17 @@ from bastion.core.settings_store import read_settings, write_settings
 from bastion.core.system_collections import system_collections
 from bastion.files import FileService
 from bastion.files.file_thumbs import Thumbnailer
+from bastion.hooks import (
+    CronEvent,
+    HookCron,
+    HookRegistry,
+    HookReloader,
+    RecordHooks,
+    RequestHooks,
+    load_hooks,
+    run_cron,
+    settle_after_hooks,
+)
 from bastion.jobs import CronScheduler, JobQueue, JobRunner
 from bastion.jobs.builtin_crons import add_builtin_crons, sync_auto_backup
 from bastion.jobs.mail_jobs import attach_mail_jobs
@@ -112,6 +123,13 @@ class App:
         # their deliveries, wired once the queue is open.
         self.outbox: Outbox
         self.webhook_delivery: WebhookDelivery
+        # The user's Python hooks (bastion/hooks/, docs/hooks.md): loaded at start, and again on
+        # a file change with `--dev`. Record hooks reach core only when some file has them.
+        self.hooks = HookRegistry()
+        self._record_hooks: RecordHooks | None = None
+        self.request_hooks: RequestHooks | None = None  # the record routes' (api/records.py)
+        self._hook_reloader: HookReloader | None = None
+        self._hook_cron_ids: list[str] = []
 
     @property
     def db(self) -> Database:
@@ -148,8 +166,35 @@ class App:
     def limiter(self, limiter: ratelimit.Limiter) -> None:
         self._limiter = limiter
 
+    def use_hooks(self, registry: HookRegistry) -> None:
+        """Put a load of the hook files in use (at start, and on a `--dev` reload)."""
+        self.hooks = registry
+        self._record_hooks = RecordHooks(registry, self) if registry.has_record_hooks else None
+        self.records.hooks = self._record_hooks
+        self.request_hooks = RequestHooks(registry, self) if registry.has_request_hooks else None
+        self._sync_hook_crons()
+
+    def _sync_hook_crons(self) -> None:
+        """The hook files' crons on this process's scheduler, in place of the previous load's
+        (once the scheduler exists: at start, and on a `--dev` reload)."""
+        if not self._jobs_started:
+            return
+        for cron_id in self._hook_cron_ids:
+            self.crons.remove(cron_id)
+        self._hook_cron_ids = [c.id for c in self.hooks.crons]
+        for cron in self.hooks.crons:
+            self.crons.add(cron.id, cron.expression, self._cron_run(cron))
+
+    def _cron_run(self, cron: HookCron) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            await run_cron(cron.hook, CronEvent(self, cron.id))
+
+        return run
+
     async def start(self) -> App:
         cfg = self.config
+        # first: a hook file that does not load stops the start before anything is opened
+        self.use_hooks(load_hooks(cfg.hooks_path))
         timeouts = DatabaseTimeouts(
             cfg.db_connect_timeout, cfg.db_acquire_timeout, cfg.db_statement_timeout, cfg.db_pool_idle_timeout
         )
@@ -197,6 +242,8 @@ class App:
         # tokenKey or existence changes (the hourly sweep of expired ones is a cron job).
         self._auth_janitor = AuthStateJanitor.attach(self)
         await self._start_jobs()
+        if cfg.dev:
+            self._hook_reloader = HookReloader(cfg.hooks_path, self.use_hooks).start()
         return self
 
     async def _start_jobs(self) -> None:
@@ -216,6 +263,8 @@ class App:
         )
         self._jobs_started = True
         self._sync_backup_cron()
+        self._hook_cron_ids = []  # a new scheduler
+        self._sync_hook_crons()
         if self.config.jobs_concurrency > 0:
             self._job_runner = JobRunner(self.jobs, concurrency=self.config.jobs_concurrency).start()
         self._job_wakeup = await JobWakeup.start(self.jobs, self.config)
@@ -243,6 +292,9 @@ class App:
         await delete_expired(self, otps=otps, mfas=mfas)
 
     async def stop(self) -> None:
+        if self._hook_reloader is not None:
+            await self._hook_reloader.close()
+            self._hook_reloader = None
         if self._jobs_started:  # first: running jobs may still use everything below
             await self.crons.stop()
             if self._job_runner is not None:
@@ -313,6 +365,8 @@ class App:
             raise
         self.files.committed(opened)
         await self.files.settle()
+        if self._record_hooks is not None or self._hook_reloader is not None:
+            await settle_after_hooks(opened)  # the after-commit hooks run before the answer
 
     async def reload_schema(self) -> None:
         """Read every collection and swap the new schema in at once: requests running meanwhile

@@ -88,6 +88,17 @@ class Config:
             "help": "where the line per request goes: stderr (with the other logs), off, or a file path"
         },
     )
+    hooks_dir: str = field(
+        default="",
+        metadata={
+            "help": "the folder of Python hook files (*.py, loaded at start in name order; "
+            "empty: bastion_hooks next to the data directory); see docs/hooks.md"
+        },
+    )
+    dev: bool = field(
+        default=False,
+        metadata={"help": "development mode: reload the hook files in every worker when one changes"},
+    )
     allowed_origins: str = field(default="*", metadata={"help": "comma-separated CORS origins, * for any"})
     trusted_proxies: str = field(
         default="",
@@ -249,6 +260,12 @@ class Config:
     @property
     def port(self) -> int:
         return int(self.http.rsplit(":", 1)[1])
+
+    @property
+    def hooks_path(self) -> Path:
+        """The hook files' folder: `hooks_dir`, else `bastion_hooks` beside the data directory
+        (as PocketBase's pb_hooks beside pb_data)."""
+        return Path(self.hooks_dir) if self.hooks_dir else self.data_dir.parent / "bastion_hooks"
 
     @property
     def worker_count(self) -> int:

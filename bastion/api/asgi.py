@@ -19,6 +19,7 @@ from bastion import ratelimit, rules
 from bastion.api import route_table, webhooks
 from bastion.api.database_faults import database_fault_response
 from bastion.api.dispatch import RouteDispatcher
+from bastion.api.hook_routes import HookRoutes
 from bastion.api.http_policy import timing_for_superusers, trusted_proxy_source
 from bastion.api.route_spec import ApiRoute, route_for
 from bastion.app import App
@@ -167,6 +168,9 @@ def create_asgi_app(
         body_limit_for=functools.partial(_record_body_limit, app),
         session_route=_session_route,
     )
-    return build_middleware_stack(
-        RouteDispatcher(starlette, etag_routes=[r for r, route in routes if route.etag]), http_settings
+    dispatcher = RouteDispatcher(
+        starlette,
+        etag_routes=[r for r, route in routes if route.etag],
+        fallback=HookRoutes(app, guard).find,  # the hook files' routes (api/hook_routes.py)
     )
+    return build_middleware_stack(dispatcher, http_settings)

@@ -28,10 +28,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bastion.api.context import JSONResponse, get_app, load_access, read_body
-from bastion.api.records import collection_or_404, create_in_tx, delete_in_tx, update_in_tx
+from bastion.api.records import collection_or_404, create_in_tx, delete_in_tx, request_hooks, update_in_tx
 from bastion.api.route_spec import ApiRoute, whole_path_route
 from bastion.api.webhooks import ensure_installed, names_webhooks
 from bastion.app import App
+from bastion.bus.events import Action
 from bastion.core.fields.field_file import is_upload
 from bastion.core.record_access import Access, normalize_headers
 from bastion.core.record_query import find_by_id
@@ -50,6 +51,8 @@ from bastion.store.database import Executor
 # handler, so it cannot be imported here) hands them to `handler`.
 BatchRoutes = Mapping[str, ApiRoute]
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+# the record hook action of a batch route (a PUT resolves to the create route)
+_ACTIONS: dict[str, Action] = {"create": "create", "update": "update", "delete": "delete"}
 _MAX_URL = 2000
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
@@ -249,11 +252,13 @@ async def _run_one(
             rid = body.get("id")
             if rid and await find_by_id(tx, collection, str(rid)) is not None:
                 await limit(routes["update"], str(rid))
+                await request_hooks(app, "update", collection, body, sub_access, str(rid))
                 return {
                     "status": 200,
                     "body": await update_in_tx(app, tx, collection, str(rid), body, sub_access),
                 }
         await limit(route, params.get("id"))
+        await request_hooks(app, _ACTIONS[route.action], collection, body, sub_access, params.get("id"))
         if route.action == "create":
             return {"status": 200, "body": await create_in_tx(app, tx, collection, body, sub_access)}
         if route.action == "update":

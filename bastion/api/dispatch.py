@@ -46,6 +46,8 @@ from bastion.http.asgi_headers import ASGIApp, Receive, Scope, Send
 from bastion.http.conditional import ConditionalGetMiddleware
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+# Routes added at run time (api/hook_routes.py): asked only for a request no route of the table takes
+Fallback = Callable[[str, str], "tuple[Endpoint, dict[str, Any]] | None"]
 
 _ESCAPED_SLASH = re.compile(rb"%2[Ff]")
 
@@ -113,9 +115,12 @@ class _HandlerApp:
 
 
 class RouteDispatcher:
-    def __init__(self, app: Starlette, etag_routes: Collection[BaseRoute] = ()) -> None:
+    def __init__(
+        self, app: Starlette, etag_routes: Collection[BaseRoute] = (), fallback: Fallback | None = None
+    ) -> None:
         self.app = app
         self.router = app.router
+        self.fallback = fallback
         self._by_method: dict[str, list[_Target]] = {}
         for route in app.routes:
             if isinstance(route, WebSocketRoute):
@@ -150,17 +155,25 @@ class RouteDispatcher:
         route_scope = scope if segmented is None else {**scope, "path": segmented}
         found = self._find(route_scope, segmented is not None)
         if found is None:
-            # the 404s, rendered by Starlette on the same path (so `/api%2Fhealth` finds nothing there either)
-            await self.app(route_scope, receive, send)
-            return
-        target, params = found
+            extra = None
+            if self.fallback is not None and segmented is None:
+                extra = self.fallback(scope["method"], get_route_path(scope))
+            if extra is None:
+                # the 404s, rendered by Starlette on the same path (so `/api%2Fhealth` finds nothing there either)
+                await self.app(route_scope, receive, send)
+                return
+            endpoint, params = extra
+            conditional = None
+        else:
+            target, params = found
+            endpoint, conditional = target.endpoint, target.conditional
         scope["app"] = self.app
         scope["router"] = self.router
-        scope["endpoint"] = target.endpoint
+        scope["endpoint"] = endpoint
         scope["path_params"] = params
-        if target.conditional is not None:
-            await target.conditional(scope, receive, send)
+        if conditional is not None:
+            await conditional(scope, receive, send)
             return
         request = ApiRequest(scope, receive, send)
-        response = await target.endpoint(request)
+        response = await endpoint(request)
         await response(scope, receive, send)

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from bastion import rules
 from bastion.api.context import JSONResponse, get_app, load_access, picked, read_body
 from bastion.app import App
+from bastion.bus.events import Action
 from bastion.core.collection_model import Collection
 from bastion.core.list_result import list_result, parse_list_query
 from bastion.core.record_access import SUPERUSER_ONLY, Access, access_rule, required_condition
@@ -186,11 +187,27 @@ async def _check_if_match(
         raise PreconditionFailedError()
 
 
+async def request_hooks(
+    app: App,
+    action: Action,
+    collection: Collection,
+    body: dict[str, Any],
+    access: Access,
+    record_id: str | None = None,
+) -> None:
+    """The hook files' `on_record_*_request` hooks (bastion/hooks/), before anything is read or
+    written; what they leave in `body` is what the rules and the write see."""
+    if app.request_hooks is not None:
+        await app.request_hooks.run(action, collection, body, access, record_id)
+        access.body = body
+
+
 async def create_record(request: Request) -> Response:
     app = get_app(request)
     collection = collection_or_404(app, request.path_params["collection"], WRITE_CONTEXT)
     body = await read_body(request)
     access = await load_access(request, body)
+    await request_hooks(app, "create", collection, body, access)
     # password hashing and checking before the transaction, not inside it (core/record_passwords.py)
     crypto = await prepare_crypto(app.records, app.db, collection, body, access)
     async with app.transaction() as tx:
@@ -204,6 +221,7 @@ async def update_record(request: Request) -> Response:
     body = await read_body(request)
     access = await load_access(request, body)
     record_id = request.path_params["id"]
+    await request_hooks(app, "update", collection, body, access, record_id)
     crypto = await prepare_crypto(app.records, app.db, collection, body, access, record_id)
     async with app.transaction() as tx:
         data = await update_in_tx(
@@ -216,6 +234,7 @@ async def delete_record(request: Request) -> Response:
     app = get_app(request)
     collection = collection_or_404(app, request.path_params["collection"])
     access = await load_access(request)
+    await request_hooks(app, "delete", collection, {}, access, request.path_params["id"])
     async with app.transaction() as tx:
         await delete_in_tx(
             app, tx, collection, request.path_params["id"], access, request.headers.get("if-match")

@@ -39,6 +39,8 @@ _FLAGS = {
     "log_level": "--log-level",
     "log_format": "--log-format",
     "log_access": "--log-access",
+    "hooks_dir": "--hooksDir",
+    "dev": "--dev",
 }
 
 
@@ -83,6 +85,13 @@ def main() -> None:
     "--log-access", metavar="WHERE", help="the line per request: stderr (default), off, or a file path"
 )
 @click.option(
+    "--hooksDir",
+    "hooks_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="the Python hook files (default: bastion_hooks next to --dir; env BASTION_HOOKS_DIR)",
+)
+@click.option("--dev", is_flag=True, default=None, help="development mode: reload the hook files on change")
+@click.option(
     "--config",
     "config_file",
     type=click.Path(path_type=Path, exists=True),
@@ -96,6 +105,8 @@ def serve(
     log_level: str | None,
     log_format: str | None,
     log_access: str | None,
+    hooks_dir: Path | None,
+    dev: bool | None,
     config_file: Path | None,
 ) -> None:
     """Start the HTTP server."""
@@ -109,6 +120,8 @@ def serve(
         log_level=log_level,
         log_format=log_format,
         log_access=log_access,
+        hooks_dir=hooks_dir,
+        dev=dev,
     )
     try:
         # The address first: a second server on a busy port stops before touching any database.
@@ -188,6 +201,8 @@ def _export_for_workers(cfg: Config) -> None:
             "BASTION_LOG_LEVEL": cfg.log_level,
             "BASTION_LOG_FORMAT": cfg.log_format,
             "BASTION_LOG_ACCESS": cfg.log_access,
+            "BASTION_HOOKS_DIR": str(cfg.hooks_path.resolve()),
+            "BASTION_DEV": "1" if cfg.dev else "",
         }
     )
 

@@ -36,6 +36,9 @@ class Record:
     def __getitem__(self, name: str) -> Any:
         return self.data[name]
 
+    def __setitem__(self, name: str, value: Any) -> None:  # a hook's `e.record["title"] = …`
+        self.data[name] = value
+
 
 @lru_cache(maxsize=2048)
 def _select_list(collection_key: tuple[str, str, tuple[str, ...]], alias: str) -> str:

@@ -29,6 +29,7 @@ from bastion.core.record_access import (
     required_condition,
 )
 from bastion.core.record_files import RecordFiles, has_uploads
+from bastion.core.record_hooks import RecordWriteHooks
 from bastion.core.record_model import Record, record_to_params, snapshot
 from bastion.core.record_outbox import RecordChangeHook
 from bastion.core.record_passwords import PasswordCrypto, hash_new_passwords
@@ -51,6 +52,9 @@ class RecordService:
     # Work that must commit with the write (the jobs outbox: webhooks, broker events); the App
     # sets it (core/record_outbox.py). None: nothing beyond the bus event.
     outbox: RecordChangeHook | None = None
+    # The user's hooks (bastion/hooks/, core/record_hooks.py); None while no hook file registered
+    # a record hook, so a write without hooks pays one attribute check.
+    hooks: RecordWriteHooks | None = None
 
     async def _emit(self, tx: Executor, action: Action, record: Record, before: Record | None = None) -> None:
         """Hand the change to the outbox inside `tx`, and publish it on the bus once `tx`
@@ -58,6 +62,8 @@ class RecordService:
         event = RecordEvent(action, snapshot(record), snapshot(before) if before else None)
         if self.outbox is not None:
             await self.outbox.record_changed(tx, action, event.record, event.before)
+        if self.hooks is not None:
+            self.hooks.after_write(tx, action, event.record, event.before)
         tx.on_commit(lambda: self.bus.publish(event))
 
     # ---- rule helpers -------------------------------------------------------------------------
@@ -110,6 +116,8 @@ class RecordService:
             and await self._manages_new(tx, record, resolved, access)
         )
         errors: dict[str, Any] = {}
+        if self.hooks is not None and not dry_run:  # a dry run only prepares the password hashing
+            await self.hooks.before_write(tx, "create", record, None, errors)
         crypto = crypto or PasswordCrypto()
         await self._prepare_auth(tx, record, body, access, crypto, creating=True, manager=manager)
         errors = await validate_record(tx, record, self.registry, errors)
@@ -157,6 +165,8 @@ class RecordService:
             errors["id"] = field_error("validation_id_change", "The record id cannot be changed.")
             record.data["id"] = record_id
         self._autogenerate(record, creating=False)
+        if self.hooks is not None and not dry_run:
+            await self.hooks.before_write(tx, "update", record, before, errors)
         crypto = crypto or PasswordCrypto()
         await self._prepare_auth(tx, record, body, access, crypto, creating=False)
         # An auth record's stored password is not checked again unless the body sets one: then
@@ -198,6 +208,11 @@ class RecordService:
         """Delete with PocketBase's reference handling: cascade, unset, or refuse for required links."""
         if _depth > 32:
             raise BadRequestError("Failed to delete record: the cascade is too deep.")
+        if self.hooks is not None:  # before the cascade: a refusal stops it
+            errors: dict[str, Any] = {}
+            await self.hooks.before_write(tx, "delete", record, None, errors)
+            if errors:
+                raise ValidationError(errors, "Failed to delete record.")
         for source, field_name in self.registry.referencing(record.collection.id):
             link = source.get_field(field_name)
             assert isinstance(link, RelationField)  # referencing() lists relation fields only
