@@ -93,7 +93,10 @@ def _generic(route: ApiRoute, path: str) -> Operation:
         op["x-pocketbase-action"] = route.action  # PocketBase's rate-limit tag of the route
     media = _MEDIA.get(path) if route.method == "GET" else None
     if media is not None:
-        answer: dict[str, Any] = {"description": media[1], "content": {media[0]: {"schema": {}}}}
+        # bytes (a file, an archive) are a binary string to generators; text and streams any value
+        binary = media[0] in ("application/octet-stream", "application/zip")
+        schema = {"type": "string", "format": "binary"} if binary else {}
+        answer: dict[str, Any] = {"description": media[1], "content": {media[0]: {"schema": schema}}}
         op["responses"] = {"200": answer}
     elif route.method == "DELETE":
         op["responses"] = {"204": {"description": "Done; no body."}}

@@ -9,19 +9,16 @@ stderr together) whose tail is shown when a test fails.
 from __future__ import annotations
 
 import asyncio
-import fcntl
-import hashlib
 import os
 import secrets
-import shutil
 import signal
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
+from tests.support.npm_ci import ensure_npm_ci
 from tests.support.serve_process import free_port, wait_until_healthy
 
 ADMIN_EMAIL = "admin@example.com"
@@ -183,34 +180,8 @@ def drop_pg_database(dsn: str) -> None:
 # --- the JS SDK runner -------------------------------------------------------------------------
 
 COMPAT_DIR = Path(__file__).resolve().parent
-LOCK_STAMP = COMPAT_DIR / "node_modules" / ".bastion-lock-stamp"
 
 
 def ensure_node_modules() -> None:
-    """Run `npm ci` when node_modules is missing or older than package-lock.json's content."""
-    lock = (COMPAT_DIR / "package-lock.json").read_bytes()
-    stamp = hashlib.sha256(lock).hexdigest()
-    if LOCK_STAMP.exists() and LOCK_STAMP.read_text() == stamp:
-        return
-    npm = shutil.which("npm")
-    if npm is None or shutil.which("node") is None:
-        raise FileNotFoundError("node/npm is not installed")
-    # `npm ci` deletes node_modules first: serialise concurrent test runs on this checkout
-    lock_path = (
-        Path(tempfile.gettempdir())
-        / f"bastion-compat-npm-{hashlib.sha256(bytes(COMPAT_DIR)).hexdigest()[:12]}.lock"
-    )
-    with lock_path.open("w") as lock_file:
-        fcntl.flock(lock_file, fcntl.LOCK_EX)
-        if LOCK_STAMP.exists() and LOCK_STAMP.read_text() == stamp:
-            return
-        done = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"],
-            cwd=COMPAT_DIR,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"npm ci failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-        LOCK_STAMP.write_text(stamp)
+    """node_modules with the pinned JS SDK (`npm ci` when missing or stale)."""
+    ensure_npm_ci(COMPAT_DIR)
