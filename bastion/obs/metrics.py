@@ -79,18 +79,17 @@ RATELIMIT_REJECTIONS = Counter(
     "Requests refused with 429 (rate_limit: a rateLimits rule; login_lockout: repeated failed logins).",
     ["reason"],
 )
-RESIDENT_MEMORY = Gauge(
-    "bastion_process_resident_memory_bytes",
-    "Resident memory of each live worker process (pid label).",
-    multiprocess_mode="liveall",
-)
 CPU_SECONDS = Counter(
     "bastion_process_cpu_seconds", "CPU time (user and system) of the node's worker processes."
 )
 
 
-class _Cpu:
-    last = 0.0
+class _Process:
+    cpu = 0.0  # this process's CPU seconds at the last flush
+    # Made at this process's first flush: a metric without labels has a value (a file) from its
+    # definition on, and the server's main process, which only prepares the database, would be
+    # listed with 0 beside its workers.
+    resident: Gauge | None = None
 
 
 def flush() -> None:
@@ -119,12 +118,18 @@ def _add_observations(histogram: Histogram, total: float, buckets: Iterable[floa
 def _process_stats() -> None:
     times = os.times()
     cpu = times.user + times.system
-    if cpu > _Cpu.last:
-        CPU_SECONDS.inc(cpu - _Cpu.last)
-        _Cpu.last = cpu
+    if cpu > _Process.cpu:
+        CPU_SECONDS.inc(cpu - _Process.cpu)
+        _Process.cpu = cpu
     with contextlib.suppress(OSError, ValueError, IndexError):  # not Linux: no /proc
         pages = int(Path("/proc/self/statm").read_text().split()[1])
-        RESIDENT_MEMORY.set(pages * os.sysconf("SC_PAGE_SIZE"))
+        if _Process.resident is None:
+            _Process.resident = Gauge(
+                "bastion_process_resident_memory_bytes",
+                "Resident memory of each live worker process (pid label).",
+                multiprocess_mode="liveall",
+            )
+        _Process.resident.set(pages * os.sysconf("SC_PAGE_SIZE"))
 
 
 async def flush_forever(interval: float = FLUSH_INTERVAL) -> None:

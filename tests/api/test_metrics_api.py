@@ -58,7 +58,9 @@ async def test_only_a_superuser_or_the_configured_bearer_may_scrape(api: ApiClie
 
 
 async def test_requests_are_counted_by_route_pattern_method_and_status(api: ApiClient) -> None:
-    await api.create_collection({"name": "notes", "type": "base", "fields": [{"name": "title", "type": "text"}]})
+    await api.create_collection(
+        {"name": "notes", "type": "base", "fields": [{"name": "title", "type": "text"}]}
+    )
     before = await scrape(api)
     for n in range(3):
         await api.create_record("notes", {"title": f"note {n}"})
