@@ -7,6 +7,8 @@ set, the static secret a Prometheus scrape job is configured with (compared in c
 The answer is Prometheus' text format, or OpenMetrics when the scraper's `Accept` asks for it.
 The job queue's depth is read from the database at scrape time (one grouped count, bounded by
 `db_ready_timeout`); should it not answer in time, the scrape goes on without `bastion_jobs`.
+When the process shares record events with others, the pub/sub is asked for one round trip within
+the same time (`bastion_realtime_pubsub_up`, 1 or 0): readiness leaves it out (api/ready.py).
 
 `RequestMetrics` is what the edge layer tells of every request (http/edge.py): it counts into the
 process's tally (obs/metric_tally.py) with the route pattern the dispatcher matched
@@ -58,6 +60,8 @@ async def scrape(request: Request) -> Response:
         extra.append(await asyncio.wait_for(_queue_depth(request), app.config.db_ready_timeout))
     except Exception:  # the database is slow or away: the other metrics still answer
         log.warning("metrics: the job queue's depth could not be read", exc_info=True)
+    if app.events_cross_processes:
+        extra.append(await _pubsub_up(request))
     body, content_type = metrics.exposition(request.headers.get("accept"), extra)
     return Response(body, headers={"Content-Type": content_type, "Cache-Control": "no-store"})
 
@@ -68,6 +72,23 @@ def _scraper_token(request: Request, token: str) -> bool:
     given = request.headers.get("authorization", "")
     scheme, _, value = given.partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), token.encode())
+
+
+async def _pubsub_up(request: Request) -> GaugeMetricFamily:
+    app = get_app(request)
+    try:
+        async with asyncio.timeout(app.config.db_ready_timeout):
+            await app.ping_pubsub()
+        up = 1
+    except Exception as exc:
+        log.warning("metrics: the realtime pub/sub does not answer: %r", exc)
+        up = 0
+    return GaugeMetricFamily(
+        "bastion_realtime_pubsub_up",
+        "1 when the pub/sub that carries record events between processes answered a round trip "
+        "at scrape time, else 0 (present only when this process shares events with others).",
+        value=up,
+    )
 
 
 async def _queue_depth(request: Request) -> GaugeMetricFamily:

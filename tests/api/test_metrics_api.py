@@ -8,6 +8,8 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from bastion.bus.broker import Broker
+from bastion.bus.pubsub_open import BROKER_ENV
 from bastion.config import Config
 from tests.conftest import FORBIDDEN, UNAUTHORIZED, ApiClient, signed_in_api
 
@@ -23,8 +25,8 @@ def parse(text: str) -> Samples:
     }
 
 
-def value(samples: Samples, name: str, **labels: str) -> float:
-    return samples.get((name, frozenset(labels.items())), 0.0)
+def value(samples: Samples, name: str, default: float = 0.0, **labels: str) -> float:
+    return samples.get((name, frozenset(labels.items())), default)
 
 
 async def scrape(api: ApiClient) -> Samples:
@@ -107,3 +109,16 @@ async def test_openmetrics_when_the_scraper_asks_for_it(api: ApiClient) -> None:
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/openmetrics-text")
     assert r.text.endswith("# EOF\n")
+
+
+async def test_the_pub_sub_between_processes_is_reported_up_then_down(tmp_path: Path, monkeypatch) -> None:
+    """Workers that share record events over the embedded broker: a scrape asks it for a round
+    trip (readiness leaves it out, api/ready.py)."""
+    path = str(tmp_path / "broker.sock")
+    broker = await Broker().serve(path)
+    monkeypatch.setenv(BROKER_ENV, path)
+    async with signed_in_api(Config(data_dir=tmp_path / "data", db_ready_timeout=1.0)) as api:
+        assert value(await scrape(api), "bastion_realtime_pubsub_up", default=-1) == 1
+        await broker.close()
+        assert value(await scrape(api), "bastion_realtime_pubsub_up", default=-1) == 0
+        assert (await api.request("GET", "/api/ready")).status_code == 200  # REST still works
