@@ -15,8 +15,9 @@ from __future__ import annotations
 import os
 import tempfile
 
-# before anything imports prometheus-client, which reads it once (obs/metrics_dir.py)
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="bastion-bench-metrics-"))
+# before anything imports prometheus-client, which reads it once (obs/metrics_dir.py); removed at exit
+_METRICS_DIR = tempfile.TemporaryDirectory(prefix="bastion-bench-metrics-")
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", _METRICS_DIR.name)
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
