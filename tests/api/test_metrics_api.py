@@ -122,3 +122,28 @@ async def test_the_pub_sub_between_processes_is_reported_up_then_down(tmp_path: 
         await broker.close()
         assert value(await scrape(api), "bastion_realtime_pubsub_up", default=-1) == 0
         assert (await api.request("GET", "/api/ready")).status_code == 200  # REST still works
+
+
+async def test_a_hook_files_route_is_counted_under_one_label(tmp_path: Path) -> None:
+    hello = """
+from bastion.hooks import hooks
+
+
+@hooks.route("GET", "/api/hello/{name}")
+async def hello(e):
+    return {"message": "hello " + e.path_params["name"]}
+"""
+    folder = tmp_path / "bastion_hooks"
+    folder.mkdir()
+    (folder / "hello.py").write_text(hello)
+    async with signed_in_api(Config(data_dir=tmp_path / "data", hooks_dir=str(folder))) as api:
+        before = await scrape(api)
+        for name in ("ann", "bob"):
+            assert (await api.request("GET", f"/api/hello/{name}")).status_code == 200
+        after = await scrape(api)
+    hooked = {"route": "hook", "method": "GET", "status": "200"}
+    assert (
+        value(after, "bastion_http_requests_total", **hooked)
+        - value(before, "bastion_http_requests_total", **hooked)
+        == 2
+    )
