@@ -146,6 +146,7 @@ def create_asgi_app(
             await app.start()
         if on_started is not None:
             on_started()
+        metrics.watch_pool(app.db)
         flushing = asyncio.create_task(metrics.flush_forever(), name="metrics flush")
         try:
             yield
@@ -156,6 +157,7 @@ def create_asgi_app(
             if manage_lifecycle:
                 await app.stop()
             metrics.process_exiting()
+            metrics.watch_pool(None)
 
     routes = [(_starlette_route(route), route) for route in route_table.ROUTES]
     starlette = Starlette(

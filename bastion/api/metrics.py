@@ -62,6 +62,7 @@ async def scrape(request: Request) -> Response:
         log.warning("metrics: the job queue's depth could not be read", exc_info=True)
     if app.events_cross_processes:
         extra.append(await _pubsub_up(request))
+    metrics.watch_pool(app.db)  # (the server's workers set it at start; an embedding may not)
     body, content_type = metrics.exposition(request.headers.get("accept"), extra)
     return Response(body, headers={"Content-Type": content_type, "Cache-Control": "no-store"})
 

@@ -17,6 +17,7 @@ writer) may, rarely, race a flush and lose that one sample, which a metric can a
 from __future__ import annotations
 
 from bisect import bisect_left
+from typing import NamedTuple
 
 # Upper bounds (seconds) of the request duration histogram: prometheus-client's defaults, which
 # suit an API answering in milliseconds to seconds.
@@ -30,6 +31,14 @@ UNMATCHED = "unmatched"
 _METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
 
 RequestKey = tuple[str, str, int]  # route template, method, status
+
+
+class PoolStats(NamedTuple):
+    """A database connection pool's state (the store's `Database.pool_stats`)."""
+
+    open: int  # connections open or being opened
+    idle: int  # of those, waiting in the pool
+    waiting: int  # callers waiting for one
 
 
 class Tally:

@@ -21,13 +21,14 @@ import logging
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Protocol
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
-from bastion.obs.metric_tally import DB_BUCKETS, REQUEST_BUCKETS, TALLY
+from bastion.obs.metric_tally import DB_BUCKETS, REQUEST_BUCKETS, TALLY, PoolStats
 
 log = logging.getLogger("bastion.metrics")
 
@@ -48,6 +49,12 @@ REQUEST_DURATION = Histogram(
 IN_FLIGHT = Gauge(
     "bastion_http_requests_in_flight",
     "Requests being answered now, open realtime streams included.",
+    multiprocess_mode="livesum",
+)
+DB_POOL = Gauge(
+    "bastion_db_pool_connections",
+    "PostgreSQL connections of the workers' pools: in_use, idle, and callers waiting for one.",
+    ["state"],
     multiprocess_mode="livesum",
 )
 DB_STATEMENTS = Histogram(
@@ -92,8 +99,22 @@ class _Process:
     resident: Gauge | None = None
 
 
+class PoolSource(Protocol):
+    def pool_stats(self) -> PoolStats | None: ...
+
+
+class _Sources:
+    pool: PoolSource | None = None  # the App's database, set by the ASGI app's start
+
+
+def watch_pool(source: PoolSource | None) -> None:
+    """Sample `source`'s connection pool at every flush (None: stop)."""
+    _Sources.pool = source
+
+
 def flush() -> None:
     """Move this process's tally into prometheus-client's values (and refresh its process stats)."""
+    _pool_stats()
     taken = TALLY.take()
     for (route, method, status), row in taken.requests.items():
         REQUESTS.labels(route, method, str(status)).inc(row[0])
@@ -104,6 +125,15 @@ def flush() -> None:
         REALTIME_DELIVERED.inc(taken.realtime_delivered)
     IN_FLIGHT.set(TALLY.in_flight)
     _process_stats()
+
+
+def _pool_stats() -> None:
+    source = _Sources.pool
+    stats = source.pool_stats() if source is not None else None
+    if stats is not None:
+        DB_POOL.labels("in_use").set(stats.open - stats.idle)
+        DB_POOL.labels("idle").set(stats.idle)
+        DB_POOL.labels("waiting").set(stats.waiting)
 
 
 def _add_observations(histogram: Histogram, total: float, buckets: Iterable[float]) -> None:

@@ -90,6 +90,9 @@ async def test_requests_are_counted_by_route_pattern_method_and_status(api: ApiC
     assert delta("bastion_db_statement_duration_seconds_count") >= 3
     assert ("bastion_jobs", frozenset({("status", "queued")})) in after
     assert value(after, "bastion_process_resident_memory_bytes") > 0
+    if api.app.config.database_url:  # PostgreSQL's pool (SQLite has none)
+        in_use, idle = (value(after, "bastion_db_pool_connections", state=s) for s in ("in_use", "idle"))
+        assert in_use >= 0 and idle >= 0 and in_use + idle >= 1
 
 
 async def test_rate_limit_rejections_are_counted(api: ApiClient) -> None:
