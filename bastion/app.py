@@ -150,6 +150,12 @@ class App:
         (then a write's answer waits for its events to be published: bus/event_barrier.py)."""
         return self._node_bridge is not None
 
+    async def ping_pubsub(self) -> None:
+        """Raise when the pub/sub this process shares record events over cannot carry them now
+        (readiness: api/ready.py); nothing to ask when it shares none."""
+        if self._node_bridge is not None:
+            await self._node_bridge.pubsub.ping()
+
     @property
     def leader(self) -> LeaderLock:
         if self._leader is None:

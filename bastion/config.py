@@ -187,6 +187,13 @@ class Config:
             "stays open (clients reconnect)"
         },
     )
+    metrics_token: str = field(
+        default="",
+        metadata={
+            "help": "a bearer token that may read GET /metrics besides a superuser's token (for a "
+            "Prometheus scraper: `Authorization: Bearer <token>`); empty: superusers only"
+        },
+    )
     shutdown_timeout: float = field(
         default=10.0, metadata={"help": "seconds to finish in-flight requests on SIGTERM"}
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -21,6 +23,7 @@ from bastion.api.database_faults import database_fault_response
 from bastion.api.dispatch import RouteDispatcher
 from bastion.api.hook_routes import HookRoutes
 from bastion.api.http_policy import timing_for_superusers, trusted_proxy_source
+from bastion.api.metrics import RequestMetrics
 from bastion.api.route_spec import ApiRoute, route_for
 from bastion.app import App
 from bastion.bus import event_barrier
@@ -30,7 +33,7 @@ from bastion.http.errors import error_response, render_unexpected
 from bastion.http.request_log import note_error
 from bastion.http.stack import HttpSettings, build_middleware_stack
 from bastion.logs import AppLogSink
-from bastion.obs import segment_timing
+from bastion.obs import metrics, segment_timing
 from bastion.store.errors import DatabaseUnavailable, InvalidValueError
 
 log = logging.getLogger("bastion.api")
@@ -143,11 +146,18 @@ def create_asgi_app(
             await app.start()
         if on_started is not None:
             on_started()
+        metrics.watch_pool(app.db)
+        flushing = asyncio.create_task(metrics.flush_forever(), name="metrics flush")
         try:
             yield
         finally:
+            flushing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await flushing
             if manage_lifecycle:
                 await app.stop()
+            metrics.process_exiting()
+            metrics.watch_pool(None)
 
     routes = [(_starlette_route(route), route) for route in route_table.ROUTES]
     starlette = Starlette(
@@ -167,6 +177,7 @@ def create_asgi_app(
         request_log=AppLogSink(app),
         body_limit_for=functools.partial(_record_body_limit, app),
         session_route=_session_route,
+        observer=RequestMetrics(),
     )
     dispatcher = RouteDispatcher(
         starlette,

@@ -13,6 +13,10 @@ dispatcher never uses), and a route is asked only once its own compiled pattern 
 the same answer as asking every route, at a fifth of the cost for a path no route takes (1.7
 instead of 8 µs; about 1 µs to find `/api/health`, 1.6 µs a record view).
 
+The matched route's pattern goes to `scope["state"]["route"]` (shared by the scope copies inner
+layers make), where the request metrics read their `route` label (api/metrics.py); a hook file's
+route is labelled `hook`.
+
 The routes the table marks `etag` run inside `ConditionalGetMiddleware` (ETags, 304s): only they
 pay for buffering the answer, and no path is matched a second time to find them.
 
@@ -42,12 +46,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route, WebSocketRoute
 
-from bastion.http.asgi_headers import ASGIApp, Receive, Scope, Send
+from bastion.http.asgi_headers import ASGIApp, Receive, Scope, Send, state_of
 from bastion.http.conditional import ConditionalGetMiddleware
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 # Routes added at run time (api/hook_routes.py): asked only for a request no route of the table takes
 Fallback = Callable[[str, str], "tuple[Endpoint, dict[str, Any]] | None"]
+
+HOOK_ROUTE = "hook"  # the metrics' route label of a hook file's route (its pattern is the hook's own)
 
 _ESCAPED_SLASH = re.compile(rb"%2[Ff]")
 
@@ -90,10 +96,11 @@ def _segment_path(scope: Scope) -> str | None:
 
 
 class _Target:
-    __slots__ = ("route", "regex", "endpoint", "conditional")
+    __slots__ = ("route", "path", "regex", "endpoint", "conditional")
 
     def __init__(self, route: Route, etag: bool) -> None:
         self.route = route
+        self.path = route.path
         self.regex = route.path_regex
         self.endpoint: Endpoint = route.endpoint
         self.conditional: ASGIApp | None = (
@@ -163,14 +170,15 @@ class RouteDispatcher:
                 await self.app(route_scope, receive, send)
                 return
             endpoint, params = extra
-            conditional = None
+            conditional, route = None, HOOK_ROUTE
         else:
             target, params = found
-            endpoint, conditional = target.endpoint, target.conditional
+            endpoint, conditional, route = target.endpoint, target.conditional, target.path
         scope["app"] = self.app
         scope["router"] = self.router
         scope["endpoint"] = endpoint
         scope["path_params"] = params
+        state_of(scope)["route"] = route
         if conditional is not None:
             await conditional(scope, receive, send)
             return

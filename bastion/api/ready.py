@@ -6,6 +6,11 @@ within `db_ready_timeout` seconds: 200 `{"code": 200, "message": "API is ready."
 when it answers, else 503 in PocketBase's error shape with Retry-After, so a balancer sends
 traffic elsewhere until the database is back. (PocketBase has no such route: it is an addition.)
 
+The pub/sub between processes is deliberately not part of it: while it is away REST works and only
+realtime events stop crossing processes (docs/scaling.md), and since every node shares it, a
+readiness tied to it would take every node out of the balancer at once. `/metrics` reports it
+instead (`bastion_realtime_pubsub_up`, api/metrics.py) for an alert.
+
 The route is not wrapped by `guard`: a probe must neither wait on the periodic schema check (a
 statement with the full statement timeout) nor count against the rate limits; it renders its own
 answers. It goes through the same pool as requests, so a pool that stays exhausted past the

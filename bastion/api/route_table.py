@@ -23,6 +23,7 @@ from bastion.api import (
     installer,
     jobs,
     logs,
+    metrics,
     openapi,
     ready,
     realtime,
@@ -154,5 +155,7 @@ ROUTES: tuple[ApiRoute, ...] = (
     _get("/_/{path:path}", admin_ui.serve),
     # a probe neither waits on the schema check nor is rate limited
     _get("/api/ready", ready.ready, guarded=False),
+    # Prometheus' conventional path; a scrape never waits on the schema check
+    _get("/metrics", metrics.scrape, refresh_schema=False),
 )
 # fmt: on

@@ -43,6 +43,11 @@ class PubSub(ABC):
     async def close(self) -> None:
         """Unsubscribe and disconnect; no message is delivered afterwards."""
 
+    @abstractmethod
+    async def ping(self) -> None:
+        """One round trip to the service; raises when it cannot carry messages now (the caller
+        bounds the wait). Readiness asks it (api/ready.py)."""
+
 
 class MemoryPubSub(PubSub):
     """Channels shared by the instances in this process."""
@@ -62,6 +67,9 @@ class MemoryPubSub(PubSub):
         for peer in list(self._channels.get(channel or self.channel, ())):
             if peer._on_message is not None:
                 loop.call_soon(peer._on_message, payload)  # delivered later, as a broker would
+
+    async def ping(self) -> None:
+        """Nothing to ask: the channels are this process's own."""
 
     async def close(self) -> None:
         self._on_message = None

@@ -35,6 +35,7 @@ CONNECT_TIMEOUT = 5.0
 RECONNECT_MAX_DELAY = 5.0
 WRITE_HIGH_WATER = 4 * 1024 * 1024  # publishes wait for the broker beyond this many unsent bytes
 CONFIRM_TIMEOUT = 5.0  # a publish the broker has not confirmed by then fails
+PING_CHANNEL = "bastion.ping"  # readiness (ping): subscribed by nobody
 
 
 class EmbeddedPubSub(PubSub):
@@ -115,6 +116,10 @@ class EmbeddedPubSub(PubSub):
         # confirmation, which keeps the later ones matched to their publishes.
         async with asyncio.timeout(CONFIRM_TIMEOUT):
             await waiter
+
+    async def ping(self) -> None:
+        """A publish to a channel nobody subscribes to, confirmed by the broker."""
+        await self.publish(b"", PING_CHANNEL)
 
     async def close(self) -> None:
         self._on_message = None

@@ -64,6 +64,11 @@ class NatsPubSub(PubSub):
         finally:
             self._echoes.pop(echo, None)
 
+    async def ping(self) -> None:
+        if self._nc is None or not self._nc.is_connected:  # reconnecting: nothing gets through
+            raise ConnectionError("not connected to NATS")
+        await self._nc.flush()  # PING, and wait for the server's PONG
+
     async def close(self) -> None:
         if self._nc is not None:
             with contextlib.suppress(Exception):

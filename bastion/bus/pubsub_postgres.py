@@ -124,6 +124,20 @@ class PostgresPubSub(PubSub):
                 self._notify = None
                 raise
 
+    async def ping(self) -> None:
+        listening = self._listen
+        if self._reconnect is not None or listening is None or listening.is_closed():
+            raise ConnectionError("not listening on PostgreSQL")
+        async with self._lock:
+            if self._notify is None:
+                self._notify = await asyncpg.connect(self.url)
+            try:
+                await self._notify.fetchval("SELECT 1")
+            except Exception:  # as publish: the next one reconnects
+                _terminate(self._notify)
+                self._notify = None
+                raise
+
     async def close(self) -> None:
         self._on_message = None
         if self._reconnect is not None:

@@ -43,6 +43,9 @@ class RedisPubSub(PubSub):
     async def publish(self, payload: bytes, channel: str | None = None) -> None:
         await self._redis.publish(channel or self.channel, payload)
 
+    async def ping(self) -> None:
+        await self._redis.ping()
+
     async def close(self) -> None:
         if self._reader is not None:
             self._reader.cancel()

@@ -24,6 +24,7 @@ from bastion.backups.backup_lock import ServeLock
 from bastion.cli.serve_address import AddressError, claim_address
 from bastion.cli.startup_errors import check_data_dir, describe
 from bastion.config import Config, ConfigError, load_config
+from bastion.obs import metrics_dir
 
 _DIR_HELP = "data directory (default ./bastion_data; env BASTION_DATA_DIR)"
 _DB_HELP = (
@@ -136,6 +137,7 @@ def serve(
         _fail(
             f"a backup is being restored into {cfg.data_dir} (bastion backup restore): start once it is done"
         )
+    metrics_dir.prepare()  # the workers' shared metrics, named before prometheus-client is imported
     link = _with_database(cfg, _prepare)  # create/upgrade the schema once, before the workers start
     if not existed:
         serving.try_shared()  # the directory was just made: nothing can be restoring into it

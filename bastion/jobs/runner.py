@@ -27,6 +27,7 @@ import secrets
 
 from bastion.core.datetime_format import now_str
 from bastion.jobs.queue import DONE_RETENTION, Job, JobKind, JobQueue, PermanentJobError
+from bastion.obs.metrics import JOB_ATTEMPTS
 from bastion.store import job_queue
 from bastion.store.database import Row
 from bastion.store.json_codec import loads
@@ -178,11 +179,14 @@ class JobRunner:
         db, now, stamp = self.queue.db, self.queue.clock(), now_str()
         try:
             if error is None:
+                JOB_ATTEMPTS.labels(job.kind, "done").inc()
                 await job_queue.finish_job(db, job.id, job.attempt, now=now, stamp=stamp)
             elif permanent or job.attempt >= job.max_attempts:
+                JOB_ATTEMPTS.labels(job.kind, "dead").inc()
                 log.warning("job dead", extra={"job": job.id, "kind": job.kind, "error": error})
                 await job_queue.bury_job(db, job.id, job.attempt, error=error, now=now, stamp=stamp)
             else:
+                JOB_ATTEMPTS.labels(job.kind, "retry").inc()
                 run_at = now + spec.backoff(job.attempt)
                 await job_queue.reschedule_job(
                     db, job.id, job.attempt, run_at=run_at, error=error, stamp=stamp

@@ -2,13 +2,16 @@
 
 The HTTP layer binds the request's `Timings` collector for the duration of a handler; lower layers
 (the store) report into whatever is bound, without knowing about HTTP. Outside a request nothing
-is bound and reporting costs one context-variable read.
+is bound and reporting costs one context-variable read. Every `db` segment is also one statement
+for the metrics (obs/metric_tally.py), in a request or not.
 """
 
 from __future__ import annotations
 
 from contextvars import ContextVar, Token
 from typing import Any, Protocol
+
+from bastion.obs.metric_tally import TALLY
 
 
 class Collector(Protocol):
@@ -27,6 +30,8 @@ def unbind(token: Token[Any]) -> None:
 
 
 def add(name: str, seconds: float) -> None:
+    if name == "db":
+        TALLY.statement(seconds)
     collector = _current.get()
     if collector is not None:
         collector.add(name, seconds)

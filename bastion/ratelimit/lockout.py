@@ -35,6 +35,7 @@ import math
 from typing import Any
 
 from bastion.errors import TooManyRequestsError
+from bastion.obs.metrics import RATELIMIT_REJECTIONS
 from bastion.ratelimit.limiter import Limiter
 from bastion.ratelimit.limiter_setup import LimiterOwner, limiter_of
 
@@ -73,6 +74,7 @@ async def check(
         return
     left = float(until) - limiter.clock()
     if left > 0:
+        RATELIMIT_REJECTIONS.labels("login_lockout").inc()
         raise TooManyRequestsError(retry_after=max(1, math.ceil(left)))
 
 

@@ -24,6 +24,7 @@ from bastion.auth.auth_record import auth_record_for_token, bearer_value
 from bastion.core.app_protocol import App
 from bastion.core.settings_sections import RateLimitsSettings, Settings
 from bastion.errors import TooManyRequestsError
+from bastion.obs.metrics import RATELIMIT_REJECTIONS
 from bastion.ratelimit.limiter import Limiter
 from bastion.ratelimit.limiter_setup import LimiterOwner, limiter_of
 from bastion.ratelimit.options import BASELINE_RULES
@@ -118,6 +119,7 @@ def _caller(ip: str, auth: Any) -> tuple[tuple[str, ...], str] | None:
 async def _consume(limiter: Limiter, bucket: str, who: str, max_requests: int, duration: int) -> None:
     retry_after = await limiter.consume(f"req|{bucket}|{who}", max_requests, duration)
     if retry_after is not None:
+        RATELIMIT_REJECTIONS.labels("rate_limit").inc()
         raise TooManyRequestsError(retry_after=retry_after)
 
 

@@ -14,6 +14,7 @@ import contextlib
 import time
 
 from bastion.errors import BadRequestError, ValidationError
+from bastion.obs.metrics import REALTIME_CLIENTS
 from bastion.realtime.address_quota import AddressQuota, address_key
 from bastion.realtime.client_limits import RealtimeLimits
 from bastion.realtime.client_state import RealtimeClient, new_client_id, new_process_id
@@ -44,6 +45,7 @@ class ClientRegistry:
         self.quota.admit(key)
         client = RealtimeClient(ip=ip, streaming=streaming, address=key, id=new_client_id(self.process_id))
         self.clients[client.id] = client
+        REALTIME_CLIENTS.labels(_transport(client)).inc()
         return client
 
     def unregister(self, client: RealtimeClient) -> None:
@@ -51,6 +53,7 @@ class ClientRegistry:
         if self.clients.get(client.id) is client:
             del self.clients[client.id]
             self.quota.release(client.address, client.charge)
+            REALTIME_CLIENTS.labels(_transport(client)).dec()
 
     def find(self, client_id: str) -> RealtimeClient | None:
         client = self.clients.get(client_id)
@@ -105,3 +108,7 @@ class ClientRegistry:
         self._sweeper.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._sweeper
+
+
+def _transport(client: RealtimeClient) -> str:
+    return "stream" if client.streaming else "poll"

@@ -21,6 +21,7 @@ from bastion.bus.events import RecordEvent
 from bastion.core.app_protocol import App
 from bastion.core.record_access import Access
 from bastion.core.record_model import Record
+from bastion.obs.metric_tally import TALLY
 from bastion.realtime.client_limits import RealtimeLimits
 from bastion.realtime.client_registry import ClientRegistry
 from bastion.realtime.client_state import Message, RealtimeClient
@@ -128,6 +129,7 @@ class RealtimeHub(ClientRegistry):
         topics = record_topics(record.collection.id, record.collection.name, record.id)
         now = time.time()
         rendered: dict[tuple[Any, ...], bytes | None] = {}
+        delivered = 0
         slice_end = time.monotonic() + FANOUT_SLICE
         for client in list(self.clients.values()):
             if time.monotonic() > slice_end:
@@ -152,6 +154,8 @@ class RealtimeHub(ClientRegistry):
                 if data is None:
                     continue
                 client.send(Message(sub, data))
+                delivered += 1
+        TALLY.realtime_delivered += delivered
 
     async def _render_or_skip(
         self, event: RecordEvent, rule_name: str, client: RealtimeClient, options: SubscriptionOptions

@@ -9,6 +9,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
+from bastion.obs.metric_tally import PoolStats
 from bastion.store.dialect import SqlDialect
 from bastion.store.errors import DatabaseUnavailable
 
@@ -95,6 +96,10 @@ class Database(Executor):
 
     @abstractmethod
     async def table_columns(self, name: str) -> list[str]: ...
+
+    def pool_stats(self) -> PoolStats | None:
+        """The connection pool's state now (the metrics); None without a pool (SQLite)."""
+        return None
 
     async def ping(self, timeout: float) -> None:
         """Run a trivial query within `timeout` seconds (readiness checks); raises

@@ -24,6 +24,7 @@ from typing import Any, Protocol, TypeVar
 import asyncpg
 
 from bastion.obs import segment_timing
+from bastion.obs.metric_tally import PoolStats
 from bastion.store.database import Database, DatabaseTimeouts, Executor, Row, Transaction
 from bastion.store.dialect import POSTGRES
 from bastion.store.errors import (
@@ -225,6 +226,7 @@ class PostgresDatabase(Database):
     ) -> None:
         self.url = url
         self._pool = pool
+        self._stats = pool if isinstance(pool, ConnectionPool) else None  # not the tests' adapter
         self._watch = StatementWatch(statement_timeout)
         self._connect_timeout = connect_timeout
 
@@ -354,6 +356,10 @@ class PostgresDatabase(Database):
             (name,),
         )
         return [r["column_name"] for r in rows]
+
+    def pool_stats(self) -> PoolStats | None:
+        pool = self._stats
+        return None if pool is None else PoolStats(pool.size, pool.idle, pool.waiting)
 
     async def close(self) -> None:
         await self._watch.close()

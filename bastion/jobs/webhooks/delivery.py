@@ -31,6 +31,7 @@ from bastion.jobs.webhooks.collections import DELIVERIES, WEBHOOKS
 from bastion.jobs.webhooks.http_clients import WebhookClients
 from bastion.jobs.webhooks.signing import signed_headers
 from bastion.jobs.webhooks.url_safety import HostNotResolved, Target, UnsafeUrl, target_for
+from bastion.obs.metrics import WEBHOOK_DELIVERIES
 
 if TYPE_CHECKING:
     from bastion.core.app_protocol import App
@@ -188,6 +189,7 @@ class WebhookDelivery:
             return  # deleted or deactivated since: nothing to deliver
         outcome = await self.attempt(webhook, event_id, body)
         retried = not outcome.delivered and not outcome.permanent and attempt < max_attempts
+        WEBHOOK_DELIVERIES.labels("delivered" if outcome.delivered else "retry" if retried else "dead").inc()
         next_attempt = _after(retry_in) if retried and retry_in is not None else ""
         await self.log_attempt(webhook_id, event_id, body, attempt, outcome, next_attempt)
         if outcome.delivered:

@@ -196,3 +196,23 @@ async def test_a_message_published_after_anothers_publish_returned_arrives_after
         await nodes[i % 3].pubsub.publish(payload)
     for node in nodes:
         assert await node.take(300) == sent
+
+
+async def test_ping_answers_while_the_service_does(open_node):
+    """Readiness (api/ready.py) asks for one round trip."""
+    node = await open_node(_channel())
+    await asyncio.wait_for(node.pubsub.ping(), SAFETY_TIMEOUT)
+
+
+async def test_ping_fails_once_the_embedded_broker_is_gone(tmp_path):
+    path = str(tmp_path / "broker.sock")
+    broker = await Broker().serve(path)
+    node = Node(open_pubsub("embedded:" + path))
+    await node.pubsub.start(_channel(), node.received.put_nowait)
+    try:
+        await node.pubsub.ping()
+        await broker.close()
+        with pytest.raises((ConnectionError, TimeoutError)):
+            await asyncio.wait_for(node.pubsub.ping(), 2.0)
+    finally:
+        await node.pubsub.close()
