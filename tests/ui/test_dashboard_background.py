@@ -335,6 +335,27 @@ def test_a_cron_is_listed_and_run_now(page: Page) -> None:
     refresh_until(page, ran.filter(has_text="done"), p.get_by_role("button", name="Refresh"))
 
 
+def test_the_overview_shows_live_numbers_from_the_metrics(page: Page) -> None:
+    p = page.page
+    page.sign_in()
+    p.get_by_role("link", name="Overview").click()
+    expect(p.get_by_role("heading", name="Overview", exact=True)).to_be_visible()
+    cards = p.get_by_role("list", name="Live numbers")
+    # the dashboard's own requests are traffic: after the second reading (a second in) there is a rate
+    expect(cards.locator("[data-metric=rps] .overview-value")).to_have_text(re.compile(r"^[0-9][0-9.,]*$"))
+    expect(cards.locator("[data-metric=p95] .overview-value")).to_have_text(re.compile(r"^(≤ \d+ (ms|s)|–)$"))
+    expect(cards.locator("[data-metric=memory] .overview-value")).to_have_text(re.compile(r"^[1-9]\d* MB$"))
+    expect(cards.locator("[data-metric=errors] .overview-value")).to_have_text("0")
+    expect(cards.locator("[data-metric=memory] svg polyline")).to_have_count(1)
+    with rest(page.base) as client:
+        create(client, "/api/collections", {"name": "seen", "fields": [{"name": "x", "type": "text"}]})
+        for n in range(30):
+            create(client, "/api/collections/seen/records", {"x": str(n)})
+    # the next reading counts the 31 requests (and the dashboard's): the rate line has points
+    expect(cards.locator("[data-metric=rps] svg polyline")).to_have_count(1, timeout=15_000)
+    page.shot("25-overview")
+
+
 def test_the_jobs_page_on_a_phone(phone: Page) -> None:
     p = phone.page
     phone.sign_in()

@@ -1,4 +1,4 @@
-// Entry point: hash routes (#/collections/posts, #/logs, #/webhooks/{id}, #/jobs, #/crons, #/settings/mail), the shell, sign-in state.
+// Entry point: hash routes (#/collections/posts, #/logs, #/webhooks/{id}, #/jobs, #/overview, #/crons, #/settings/mail), the shell, sign-in state.
 import { api } from './api.js';
 import { h, replace, spinner } from './dom.js';
 import { stopAutoRefresh } from './refresh.js';
@@ -12,6 +12,7 @@ import { renderSettings } from './views/settings.js';
 import { renderWebhooks } from './views/webhooks.js';
 import { renderWebhookDetail } from './views/webhook_detail.js';
 import { renderJobs } from './views/jobs.js';
+import { renderOverview } from './views/overview.js';
 import { renderCrons } from './views/crons.js';
 import { renderInstaller } from './views/installer.js';
 import { renderOAuth2Failure, renderOAuth2Success } from './views/oauth2_landing.js';
@@ -26,6 +27,7 @@ const ROUTES = [
   [/^\/webhooks$/, 'webhooks', (main) => renderWebhooks(main)],
   [/^\/webhooks\/([^/]+)$/, 'webhooks', (main, m) => renderWebhookDetail(main, decodeURIComponent(m[1]))],
   [/^\/jobs$/, 'jobs', (main) => renderJobs(main)],
+  [/^\/overview$/, 'overview', (main) => renderOverview(main)],
   [/^\/crons$/, 'crons', (main) => renderCrons(main)],
   [/^\/settings(?:\/(\w+))?$/, 'settings', (main, m) => renderSettings(main, m[1] || 'application')],
 ];

@@ -10,6 +10,7 @@ export function renderShell(root) {
   const search = h('input', { class: 'input', type: 'search', placeholder: 'Search collections', 'aria-label': 'Search collections',
     oninput: () => drawList() });
   const navLinks = {
+    overview: h('a', { href: '#/overview' }, 'Overview'),
     collections: h('a', { href: '#/collections' }, 'Collections'),
     logs: h('a', { href: '#/logs' }, 'Logs'),
     webhooks: h('a', { href: '#/webhooks' }, 'Webhooks'),
