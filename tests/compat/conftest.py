@@ -49,11 +49,35 @@ def selected_targets() -> list[str]:
     return names
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+# The :excerpt cases (over 600 stored HTML values read back through `?fields=body:excerpt(…)`)
+# test a pure transformation of a stored value, the same code in every process and node: they run
+# against one process on each database (bastion, bastion-pg) and are not sent again through the
+# workers and the cluster, which would add a minute to the suite and no coverage.
+_TOPOLOGY_TARGETS = {"bastion-workers", "bastion-cluster"}
+_PURE_CASE_PREFIX = "excerpt_"
+
+
+def _repeats_a_pure_case(item: pytest.Item) -> bool:
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    case = params.get("case")
+    return params.get("target") in _TOPOLOGY_TARGETS and str(getattr(case, "id", "")).startswith(
+        _PURE_CASE_PREFIX
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     here = Path(__file__).resolve().parent
+    kept, dropped = [], []
     for item in items:
         if here in Path(str(item.fspath)).resolve().parents:
             item.add_marker(pytest.mark.compat)
+            if _repeats_a_pure_case(item):
+                dropped.append(item)
+                continue
+        kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.hookimpl(hookwrapper=True)
