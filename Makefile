@@ -13,10 +13,14 @@ serve: $(SERVE_STAMP)
 test: lint
 	$(VENV)/bin/pytest -q $(ARGS)
 
-# Schemathesis over the live OpenAPI document, on SQLite and PostgreSQL (tests/fuzz/openapi_fuzz.py):
-# minutes, so a step of its own after the test suite in CI.
+# Schemathesis over the live OpenAPI document, on SQLite and PostgreSQL (tests/fuzz/openapi_fuzz.py),
+# then the filter-language and hostile-input property tests at 5 times the suite's examples, with
+# fresh inputs and their counts printed (tests/support/fuzz_scale.py): minutes, so a step of its
+# own after the test suite in CI.
 fuzz: $(STAMP)
 	$(VENV)/bin/python -m tests.fuzz.openapi_fuzz --db both --examples 5 --min-requests 10000 $(ARGS)
+	BASTION_FUZZ_SCALE=5 $(VENV)/bin/pytest -q -p no:cacheprovider --hypothesis-show-statistics \
+		tests/contract/rules/test_rules_property.py tests/fuzz
 
 # lint-imports: the layer contracts in pyproject.toml ([tool.importlinter]; docs/architecture.md).
 # mypy: the type checker, configured in pyproject.toml ([tool.mypy]); strict on core/ and rules/.

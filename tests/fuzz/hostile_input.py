@@ -8,10 +8,12 @@ import re
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from tests.support.fuzz_scale import DERANDOMIZE, examples
+
 SETTINGS = settings(
-    max_examples=150,
+    max_examples=examples(60),
     deadline=None,
-    derandomize=True,
+    derandomize=DERANDOMIZE,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from rules_world import ROWS, World
 
 from bastion.rules import RequestInfo
+from tests.support.fuzz_scale import DERANDOMIZE, examples
 
 TEXTS = ["", "a", "A", "ab", "Bob", "ann", "5", "5.0", "b_c", "x%y", "hello World", "Àb", "àB"]
 NUMS = [0, 1, 5, 5.5, -2, 10, 25]
@@ -137,9 +138,9 @@ def teardown_module() -> None:
 
 
 @settings(
-    max_examples=150,
+    max_examples=examples(60),
     deadline=None,
-    derandomize=True,
+    derandomize=DERANDOMIZE,
     database=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
@@ -182,9 +183,9 @@ member_st = st.fixed_dictionaries({
 
 
 @settings(
-    max_examples=75,
+    max_examples=examples(30),
     deadline=None,
-    derandomize=True,
+    derandomize=DERANDOMIZE,
     database=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
