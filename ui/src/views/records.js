@@ -1,4 +1,4 @@
-// A collection's page: records with paging, sorting, a filter bar in the filter language, bulk
+// A collection's page: records with paging, sorting, a search bar (plain words or the filter language), bulk
 // delete; opening a row edits it. Also the entry points to the collection editor and API preview.
 import { api, enc } from '../api.js';
 import { confirm, empty, h, replace, spinner, toast } from '../dom.js';
@@ -6,6 +6,7 @@ import { preview } from '../fields.js';
 import { fileToken, fileUrl, isImage } from '../files.js';
 import { findCollection, store } from '../store.js';
 import { openApiPreview } from './api_preview.js';
+import { searchFilter } from '../search_filter.js';
 import { openCollectionEditor } from './collection_editor.js';
 import { openRecordForm } from './record_form.js';
 
@@ -24,7 +25,7 @@ export function renderCollection(main, name) {
   const columns = collection.fields.filter((f) => f.type !== 'password' && !(collection.type === 'auth' && f.name === 'tokenKey'));
   const table = h('div', { class: 'card' });
   const filterInput = h('input', { class: 'input mono', id: 'records-filter', type: 'search', 'aria-label': 'Filter records',
-    placeholder: 'Filter, e.g. title ~ "hello" && views > 10' });
+    placeholder: 'Search words, or filter, e.g. title ~ "hello" && views > 10' });
   const filterError = h('div', { class: 'error', role: 'alert', hidden: true });
   const bulk = h('div', { class: 'bulkbar', hidden: true });
   let token = '';
@@ -152,7 +153,7 @@ export function renderCollection(main, name) {
         }) }, 'Edit collection'),
         collection.type === 'view' ? null : h('button', { class: 'btn primary', type: 'button', onclick: newRecord }, '+ New record'))),
     h('div', { class: 'page-body' },
-      h('form', { class: 'toolbar', role: 'search', onsubmit: (e) => { e.preventDefault(); state.filter = filterInput.value.trim(); state.page = 1; load(); } },
+      h('form', { class: 'toolbar', role: 'search', onsubmit: (e) => { e.preventDefault(); state.filter = searchFilter(filterInput.value, collection); state.page = 1; load(); } },
         h('div', { class: 'searchbar' }, h('div', { class: 'field' }, filterInput, filterError),
           h('button', { class: 'btn', type: 'submit' }, 'Filter'),
           h('button', { class: 'btn ghost', type: 'button', onclick: clearFilter }, 'Clear'))),
