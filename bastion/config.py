@@ -97,7 +97,10 @@ class Config:
     )
     dev: bool = field(
         default=False,
-        metadata={"help": "development mode: reload the hook files in every worker when one changes"},
+        metadata={
+            "help": "development mode: reload the hook files in every worker when one changes; "
+            "automigrate on unless set"
+        },
     )
     migrations_dir: str = field(
         default="",

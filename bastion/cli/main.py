@@ -92,7 +92,9 @@ def main() -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="the Python hook files (default: bastion_hooks next to --dir; env BASTION_HOOKS_DIR)",
 )
-@click.option("--dev", is_flag=True, default=None, help="development mode: reload the hook files on change")
+@click.option(
+    "--dev", is_flag=True, default=None, help="development mode: reload the hook files on change, automigrate"
+)
 @click.option(
     "--migrationsDir",
     "migrations_dir",

@@ -270,3 +270,19 @@ async def test_collections_snapshot_rebuilds_the_schema(tmp_path: Path) -> None:
         await ok(api, "POST", "/api/collections", {"name": "leftover"})  # not in the snapshot: deleted
         assert await migrations.up(api.app, files) == [made.name]
         assert await collections(api) == expected
+
+
+async def test_the_docs_worked_example_goes_up_and_down(tmp_path: Path) -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "migrations.md").read_text()
+    example = doc.split("## The file format, with a worked example", 1)[1].split("```python\n", 1)[1]
+    files = tmp_path / "bastion_migrations"
+    files.mkdir()
+    (files / "1733220000_posts.py").write_text(example.split("```", 1)[0])
+    async with signed_in_api(Config(data_dir=tmp_path / "data")) as api:
+        before = await collections(api)
+        assert await migrations.up(api.app, files) == ["1733220000_posts.py"]
+        r = await api.su("GET", "/api/collections/posts/records")
+        assert [(i["title"], i["slug"]) for i in r.json()["items"]] == [("Hello", "hello")]
+        assert (await collections(api))["users"]["listRule"] == "id = @request.auth.id && verified = true"
+        assert await migrations.down(api.app, files) == ["1733220000_posts.py"]
+        assert await collections(api) == before
