@@ -87,7 +87,14 @@ class MigrationCollections:
 
     async def import_collections(self, items: list[dict[str, Any]], delete_missing: bool = False) -> None:
         """`PUT /api/collections/import`: save each in turn; with `delete_missing`, drop every
-        other collection but the system ones (the last created first)."""
+        other collection but the system ones (the last created first).
+
+        Collections may reference each other in any order (users → posts → users): the new
+        tables are first created bare (their relations to collections still missing, rules and
+        indexes left out), then every item is saved whole, in the order given."""
+        for item in items:
+            if self._existing(item) is None and item.get("type") != "view":
+                await self.save(self._bare(item))
         kept = set()
         for item in items:
             kept.add((await self.save(item))["id"])
@@ -95,6 +102,23 @@ class MigrationCollections:
             for c in reversed(self._app.registry.all()):
                 if c.id not in kept and not c.system:
                     await self.delete(c.id)
+
+    def _bare(self, item: dict[str, Any]) -> dict[str, Any]:
+        """`item` without what may name a collection not created yet: relation fields to
+        collections neither stored nor `item` itself, rules, indexes."""
+        own = {item.get("id"), item.get("name")}
+
+        def known(target: Any) -> bool:
+            return target in own or self._app.registry.find_collection(str(target)) is not None
+
+        bare = {k: v for k, v in item.items() if k not in ("indexes", "authRule", "manageRule")}
+        bare["fields"] = [
+            f for f in item.get("fields") or [] if f.get("type") != "relation" or known(f.get("collectionId"))
+        ]
+        bare["indexes"] = []
+        for rule in ("listRule", "viewRule", "createRule", "updateRule", "deleteRule"):
+            bare[rule] = None
+        return bare
 
 
 class MigrationRecords:

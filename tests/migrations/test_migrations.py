@@ -256,6 +256,9 @@ async def test_collections_snapshot_rebuilds_the_schema(tmp_path: Path) -> None:
             "/api/collections",
             {"name": "likes", "fields": [{"name": "post", "type": "relation", "collectionId": posts["id"]}]},
         )
+        # users → posts → users: the snapshot lists users first, before posts exists
+        fields = [*users["fields"], {"name": "pinned", "type": "relation", "collectionId": posts["id"]}]
+        await ok(api, "PATCH", "/api/collections/users", {"fields": fields, "viewRule": "pinned.title != ''"})
         await ok(
             api,
             "POST",
