@@ -5,7 +5,9 @@ The App hands CollectionService this hook (core's `CollectionChangeHook`) when a
 change's own transaction (`_migrations`), and the file is written once that transaction
 commits: a change that rolls back leaves no file (a file left behind would be applied later as
 pending). Only the process that made the change writes the file; a second change within the same
-second gets the next second's timestamp, so the files sort in the order the changes were made.
+second gets the next second's timestamp (past every file of the folder and every one recorded in
+`_migrations`, which other workers' changes fill), so the files sort in the order the changes
+were made.
 """
 
 from __future__ import annotations
@@ -39,7 +41,9 @@ class Automigrate:
         ):
             return  # nothing changed (PocketBase writes no file either)
         label, text = templates.change(before, after)
-        name = files.new_file_name(self.directory, label, not_before=self._last + 1)
+        # after this process's files not yet written and the files other workers recorded
+        latest = max(self._last, await history.latest_timestamp(tx))
+        name = files.new_file_name(self.directory, label, not_before=latest + 1)
         self._last = int(name.split("_", 1)[0])
         await history.record_applied(tx, name)
         path = self.directory / name

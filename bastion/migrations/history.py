@@ -26,6 +26,13 @@ async def applied_files(db: Executor) -> list[str]:
     return [str(r["file"]) for r in rows]
 
 
+async def latest_timestamp(db: Executor) -> int:
+    """The largest timestamp of the applied files' names (0: none)."""
+    rows = await db.fetch_all(f'SELECT "file" FROM "{TABLE}"')
+    stamps = [str(r["file"]).split("_", 1)[0] for r in rows]
+    return max((int(s) for s in stamps if s.isdigit()), default=0)
+
+
 async def record_applied(tx: Executor, file: str) -> None:
     await tx.execute(
         f'INSERT INTO "{TABLE}" ("file", "applied") VALUES (?, ?)', (file, time.time_ns() // 1000)
