@@ -75,6 +75,11 @@ def _options(f: Any) -> Any:
     )(f)
 
 
+def _said(verb: str) -> Callable[[str], None]:
+    """Each file named as soon as it is applied or reverted (a later failure does not hide it)."""
+    return lambda name: click.echo(f"{verb} {name}")
+
+
 @click.group()
 def migrate() -> None:
     """Apply, revert and write migration files (Python, in bastion_migrations/).
@@ -91,9 +96,7 @@ def migrate_up(data_dir: Path | None, database_url: str | None, migrations_dir: 
     cfg = _config(data_dir, database_url, migrations_dir)
     from bastion import migrations
 
-    done = _with_app(cfg, lambda app: migrations.up(app, cfg.migrations_path))
-    for name in done:
-        click.echo(f"Applied {name}")
+    done = _with_app(cfg, lambda app: migrations.up(app, cfg.migrations_path, _said("Applied")))
     if not done:
         click.echo("No new migrations to apply.")
 
@@ -111,9 +114,7 @@ def migrate_down(
         click.confirm(f"Revert the last {count} applied migration(s)?", abort=True)
     from bastion import migrations
 
-    done = _with_app(cfg, lambda app: migrations.down(app, cfg.migrations_path, count))
-    for name in done:
-        click.echo(f"Reverted {name}")
+    done = _with_app(cfg, lambda app: migrations.down(app, cfg.migrations_path, count, _said("Reverted")))
     if not done:
         click.echo("No applied migrations to revert.")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -40,18 +41,24 @@ async def pending(app: App, directory: Path) -> list[Path]:
     return [p for p in files.migration_files(directory) if p.name not in applied]
 
 
-async def up(app: App, directory: Path) -> list[str]:
-    """Apply the pending files in name order; the names applied. Stops at the first failure
-    (MigrationError), the ones before it staying applied."""
+async def up(app: App, directory: Path, report: Callable[[str], None] | None = None) -> list[str]:
+    """Apply the pending files in name order; the names applied (each also given to `report`
+    once applied). Stops at the first failure (MigrationError), the ones before it staying
+    applied."""
     done = []
     for path in await pending(app, directory):
         await _run(app, path, "up")
         done.append(path.name)
+        if report is not None:
+            report(path.name)
     return done
 
 
-async def down(app: App, directory: Path, count: int = 1) -> list[str]:
-    """Revert the last `count` applied files, the last applied first; the names reverted."""
+async def down(
+    app: App, directory: Path, count: int = 1, report: Callable[[str], None] | None = None
+) -> list[str]:
+    """Revert the last `count` applied files, the last applied first; the names reverted (each
+    also given to `report` once reverted)."""
     await history.ensure_table(app.db)
     applied = await history.applied_files(app.db)
     done = []
@@ -63,6 +70,8 @@ async def down(app: App, directory: Path, count: int = 1) -> list[str]:
             )
         await _run(app, path, "down")
         done.append(name)
+        if report is not None:
+            report(name)
     return done
 
 

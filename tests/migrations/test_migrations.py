@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from bastion import migrations
+from bastion.cli.main import main
 from bastion.config import Config
 from bastion.migrations import MigrationError
 from tests.conftest import ApiClient, fresh_pg_schema, signed_in_api
@@ -218,17 +220,50 @@ async def test_failing_migration_rolls_back_and_serve_refuses(tmp_path: Path) ->
     assert "migration 1700000001_broken.py failed: RuntimeError: boom in the middle" in r.stderr
     assert "the server was not started" in r.stderr
 
-    # the broken file removed: history-sync has nothing to forget, down reverts notes
-    (files / "1700000001_broken.py").unlink()
-    (files / "1700000000_notes.py").unlink()
-    r = subprocess.run(
-        [BASTION, "migrate", "history-sync", "--dir", str(tmp_path / "data")],
-        capture_output=True,
-        text=True,
-        timeout=60,
+
+def test_migrate_commands(tmp_path: Path) -> None:
+    """`bastion migrate …` in this process (click's runner): create, up, down, a failing up,
+    history-sync."""
+    files = tmp_path / "bastion_migrations"
+    where = ["--dir", str(tmp_path / "data"), "--migrationsDir", str(files)]
+    cli = CliRunner()
+
+    def run(*args: str, code: int = 0) -> str:
+        result = cli.invoke(
+            main,
+            ["migrate", *args, *where]
+            if args[0] != "create"
+            else ["migrate", *args, "--migrationsDir", str(files)],
+        )
+        assert result.exit_code == code, result.output
+        return result.output
+
+    made = Path(run("create", "Add notes!").split("Created ", 1)[1].strip())
+    assert made.parent == files and made.name.endswith("_add_notes.py")
+    text = made.read_text()
+    assert (
+        "async def up(app: MigrationApp) -> None:" in text
+        and "async def down(app: MigrationApp) -> None:" in text
     )
-    assert r.returncode == 0, r.stderr
-    assert "Forgot 1700000000_notes.py" in r.stdout
+    made.write_text(
+        text.replace(
+            "async def up(app: MigrationApp) -> None:\n    pass",
+            "async def up(app: MigrationApp) -> None:\n    await app.collections.save({'name': 'notes'})",
+        ).replace(
+            "async def down(app: MigrationApp) -> None:\n    pass",
+            "async def down(app: MigrationApp) -> None:\n    await app.collections.delete('notes')",
+        )
+    )
+    assert run("up") == f"Applied {made.name}\n"
+    assert run("up") == "No new migrations to apply.\n"
+    assert run("down", "--yes") == f"Reverted {made.name}\n"
+    (files / "9999999999_broken.py").write_text("def up(app):\n    app.collections.save({'name': ''})\n")
+    out = run("up", code=1)
+    assert f"Applied {made.name}" in out
+    assert "Error: migration 9999999999_broken.py failed: Failed to create collection." in out
+    (files / "9999999999_broken.py").unlink()
+    made.unlink()
+    assert run("history-sync") == f"Forgot {made.name}\nHistory synced (1 entries removed).\n"
 
 
 async def test_collections_snapshot_rebuilds_the_schema(tmp_path: Path) -> None:
