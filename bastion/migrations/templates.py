@@ -2,8 +2,8 @@
 collection (`migrate collections`), and one collection's change (automigrate).
 
 Definitions are written as Python literals, one key per line (diffs read well in git), in the API's JSON shape without
-`created` and `updated` (the applying server dates its own); the API shape leaves secrets out
-(auth token secrets, OAuth2 client secrets), so none reaches a file meant for git.
+`created` and `updated` (the applying server dates its own) and without the OAuth2 providers; the
+API shape leaves secrets out (auth token secrets), so none reaches a file meant for git.
 """
 
 from __future__ import annotations
@@ -18,8 +18,13 @@ _HEAD = '"""{title}"""\n\nfrom bastion.migrations import MigrationApp\n'
 
 
 def definition(collection: Collection) -> dict[str, Any]:
-    """What a file keeps of a collection."""
-    return {k: v for k, v in collection.to_dict().items() if k not in ("created", "updated")}
+    """What a file keeps of a collection: not its dates, nor (as PocketBase's automigrate) its
+    OAuth2 providers, which each server configures for itself (their client ids and secrets
+    differ between a laptop and production); saving a definition keeps the stored providers."""
+    out = {k: v for k, v in collection.to_dict().items() if k not in ("created", "updated")}
+    if isinstance(out.get("oauth2"), dict):
+        out["oauth2"] = {k: v for k, v in out["oauth2"].items() if k != "providers"}
+    return out
 
 
 def _literal(value: Any, level: int = 0) -> str:
