@@ -6,8 +6,11 @@ time in microseconds, as PocketBase). The table lives in the data database, besi
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import TYPE_CHECKING
+
+from bastion.store.errors import UniqueViolation
 
 if TYPE_CHECKING:
     from bastion.store.database import Executor
@@ -17,7 +20,8 @@ _DDL = f'CREATE TABLE IF NOT EXISTS "{TABLE}" ("file" VARCHAR(255) PRIMARY KEY N
 
 
 async def ensure_table(db: Executor) -> None:
-    await db.execute(_DDL)
+    with contextlib.suppress(UniqueViolation):  # PostgreSQL: another process made it just now
+        await db.execute(_DDL)
 
 
 async def applied_files(db: Executor) -> list[str]:

@@ -9,14 +9,16 @@ import inspect
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from bastion.errors import ApiError
 from bastion.migrations import files, history, templates
 from bastion.migrations.facade import MigrationApp, SyncMigrationApp
+from bastion.store.tables import lock_against_writers
 
 if TYPE_CHECKING:
     from bastion.core.app_protocol import App
+    from bastion.store.database import Executor
 
 
 class MigrationError(Exception):
@@ -47,10 +49,12 @@ async def up(app: App, directory: Path, report: Callable[[str], None] | None = N
     applied."""
     done = []
     for path in await pending(app, directory):
-        await _run(app, path, "up")
+        if not await _run(app, path, "up"):
+            continue  # another process applied it meanwhile
         done.append(path.name)
         if report is not None:
             report(path.name)
+    await app.refresh_if_stale()  # what other processes applied, should they have been first
     return done
 
 
@@ -68,7 +72,8 @@ async def down(
             raise MigrationError(
                 name, f"the file is not in {directory} (bastion migrate history-sync forgets it)"
             )
-        await _run(app, path, "down")
+        if not await _run(app, path, "down"):
+            continue
         done.append(name)
         if report is not None:
             report(name)
@@ -86,7 +91,10 @@ async def history_sync(app: App, directory: Path) -> list[str]:
     return gone
 
 
-async def _run(app: App, path: Path, direction: Literal["up", "down"]) -> None:
+async def _run(app: App, path: Path, direction: Literal["up", "down"]) -> bool:
+    """Apply or revert one file in a transaction of its own; False when another process did
+    first (nodes starting together: `_migrations` is locked against writers for the
+    transaction, so each file runs once, and the others see it done)."""
     try:
         module = files.load(path)
     except Exception as exc:  # noqa: BLE001 - any error of the user's file is reported as its own
@@ -96,21 +104,29 @@ async def _run(app: App, path: Path, direction: Literal["up", "down"]) -> None:
         raise MigrationError(path.name, f"it has no {direction}(app) function")
     try:
         async with app.transaction() as tx:
-            facade = MigrationApp(app, tx)
-            if inspect.iscoroutinefunction(step):
-                await step(facade)
-            else:
-                result = await asyncio.to_thread(step, SyncMigrationApp(facade, asyncio.get_running_loop()))
-                if inspect.isawaitable(result):
-                    await result
-            if direction == "up":
-                await history.record_applied(tx, path.name)
-            else:
-                await history.forget(tx, path.name)
+            await lock_against_writers(tx, history.TABLE)
+            done_elsewhere = (path.name in await history.applied_files(tx)) == (direction == "up")
+            if not done_elsewhere:
+                await _step(app, tx, step)
+                if direction == "up":
+                    await history.record_applied(tx, path.name)
+                else:
+                    await history.forget(tx, path.name)
     except Exception as exc:  # noqa: BLE001 - rolled back; the in-memory schema follows
         await app.reload_schema()
         raise MigrationError(path.name, describe(exc)) from exc
-    await app.reload_schema()  # other processes see the new stamp; this one reads what committed
+    await app.reload_schema()  # what committed, here or in the process that did it first
+    return not done_elsewhere
+
+
+async def _step(app: App, tx: Executor, step: Callable[..., Any]) -> None:
+    facade = MigrationApp(app, tx)
+    if inspect.iscoroutinefunction(step):
+        await step(facade)
+        return
+    result = await asyncio.to_thread(step, SyncMigrationApp(facade, asyncio.get_running_loop()))
+    if inspect.isawaitable(result):
+        await result
 
 
 def create(directory: Path, name: str) -> Path:

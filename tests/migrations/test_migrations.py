@@ -5,6 +5,7 @@ collections` snapshot rebuilds the collections exactly."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -330,3 +331,23 @@ async def test_the_docs_worked_example_goes_up_and_down(tmp_path: Path) -> None:
         assert (await collections(api))["users"]["listRule"] == "id = @request.auth.id && verified = true"
         assert await migrations.down(api.app, files) == ["1733220000_posts.py"]
         assert await collections(api) == before
+
+
+@pytest.mark.postgres
+async def test_two_processes_applying_at_once_apply_each_file_once(database_url: str, tmp_path: Path) -> None:
+    """Nodes starting together on one database: every file runs once, neither fails."""
+    files = tmp_path / "bastion_migrations"
+    files.mkdir()
+    for n in range(3):
+        (files / f"170000000{n}_t{n}.py").write_text(
+            f"async def up(app):\n    await app.collections.save({{'name': 't{n}'}})\n"
+            f"    await app.db.execute('CREATE TABLE once_{n} (x INTEGER)')\n"
+            "\n\nasync def down(app):\n    pass\n"
+        )
+    config = Config(data_dir=tmp_path / "data", database_url=database_url)
+    async with signed_in_api(config) as one, signed_in_api(config) as two:
+        done = await asyncio.gather(migrations.up(one.app, files), migrations.up(two.app, files))
+        assert sorted(done[0] + done[1]) == sorted(p.name for p in files.iterdir())
+        assert await migrations.pending(one.app, files) == []
+        for api in (one, two):
+            assert {"t0", "t1", "t2"} <= {c.name for c in api.app.registry.all()}
