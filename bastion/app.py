@@ -53,6 +53,7 @@ from bastion.jobs.wakeup import JobWakeup
 from bastion.jobs.webhooks.delivery import WebhookDelivery
 from bastion.jobs.webhooks.retention import trim_deliveries
 from bastion.jobs.webhooks.setup import attach_webhooks
+from bastion.migrations import Automigrate, ensure_table
 from bastion.realtime.node_bridge import NodeBridge
 from bastion.realtime.oauth2_relay import OAuth2Relay
 from bastion.store import Database, Executor, open_database
@@ -211,6 +212,9 @@ class App:
         else:  # backed up with pg_dump (store/pg_dump.py)
             self.backups.postgres = PostgresSource(self._db.url, await current_schema(self._db))
         await self.collections.ensure_system_tables()
+        if cfg.automigrates:  # collection changes become migration files (docs/migrations.md)
+            await ensure_table(self._db)
+            self.collections.changes = Automigrate(cfg.migrations_path)
         loaded = await read_stamp(self._db)  # before what it dates, as in refresh_if_stale
         collections = await self.collections.read_all()
         if not collections:

@@ -97,7 +97,24 @@ class Config:
     )
     dev: bool = field(
         default=False,
-        metadata={"help": "development mode: reload the hook files in every worker when one changes"},
+        metadata={
+            "help": "development mode: reload the hook files in every worker when one changes; "
+            "automigrate on unless set"
+        },
+    )
+    migrations_dir: str = field(
+        default="",
+        metadata={
+            "help": "the folder of Python migration files (<unix time>_<name>.py, applied in name "
+            "order; empty: bastion_migrations next to the data directory); see docs/migrations.md"
+        },
+    )
+    automigrate: str = field(
+        default="auto",
+        metadata={
+            "help": "on: every collection change made through the API or the dashboard writes a "
+            "migration file; off: never; auto: on with dev"
+        },
     )
     allowed_origins: str = field(default="*", metadata={"help": "comma-separated CORS origins, * for any"})
     trusted_proxies: str = field(
@@ -275,6 +292,24 @@ class Config:
         return Path(self.hooks_dir) if self.hooks_dir else self.data_dir.parent / "bastion_hooks"
 
     @property
+    def migrations_path(self) -> Path:
+        """The migration files' folder: `migrations_dir`, else `bastion_migrations` beside the
+        data directory (as PocketBase's pb_migrations beside pb_data)."""
+        return (
+            Path(self.migrations_dir) if self.migrations_dir else self.data_dir.parent / "bastion_migrations"
+        )
+
+    @property
+    def automigrates(self) -> bool:
+        """Whether collection changes write migration files: `automigrate` on, or auto with dev."""
+        value = self.automigrate.strip().lower()
+        if value in ("1", "true", "yes", "on"):
+            return True
+        if value in ("0", "false", "no", "off"):
+            return False
+        return self.dev
+
+    @property
     def worker_count(self) -> int:
         """The worker processes `serve` starts: `workers`, or one per usable core when 0."""
         return self.workers or usable_cores()
@@ -318,6 +353,19 @@ class Config:
             raise ConfigError(f"{self.origin('mail_max_attempts')} must be at least 1")
         if self.mail_retry_delay < 0:
             raise ConfigError(f"{self.origin('mail_retry_delay')} must be 0 or more seconds")
+        if self.automigrate.strip().lower() not in (
+            "",
+            "auto",
+            "1",
+            "0",
+            "true",
+            "false",
+            "yes",
+            "no",
+            "on",
+            "off",
+        ):
+            raise ConfigError(f"{self.origin('automigrate')} must be on, off or auto")
         if self.jobs_concurrency < 0:
             raise ConfigError(f"{self.origin('jobs_concurrency')} must be 0 or more")
         if self.jobs_claim_margin < 0:

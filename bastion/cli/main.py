@@ -42,6 +42,8 @@ _FLAGS = {
     "log_access": "--log-access",
     "hooks_dir": "--hooksDir",
     "dev": "--dev",
+    "migrations_dir": "--migrationsDir",
+    "automigrate": "--automigrate",
 }
 
 
@@ -91,7 +93,20 @@ def main() -> None:
     type=click.Path(path_type=Path, file_okay=False),
     help="the Python hook files (default: bastion_hooks next to --dir; env BASTION_HOOKS_DIR)",
 )
-@click.option("--dev", is_flag=True, default=None, help="development mode: reload the hook files on change")
+@click.option(
+    "--dev", is_flag=True, default=None, help="development mode: reload the hook files on change, automigrate"
+)
+@click.option(
+    "--migrationsDir",
+    "migrations_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="the migration files, applied at start (default: bastion_migrations next to --dir)",
+)
+@click.option(
+    "--automigrate/--no-automigrate",
+    default=None,
+    help="write a migration file for every collection change made through the API (default: on with --dev)",
+)
 @click.option(
     "--config",
     "config_file",
@@ -108,6 +123,8 @@ def serve(
     log_access: str | None,
     hooks_dir: Path | None,
     dev: bool | None,
+    migrations_dir: Path | None,
+    automigrate: bool | None,
     config_file: Path | None,
 ) -> None:
     """Start the HTTP server."""
@@ -123,6 +140,8 @@ def serve(
         log_access=log_access,
         hooks_dir=hooks_dir,
         dev=dev,
+        migrations_dir=migrations_dir,
+        automigrate=None if automigrate is None else ("on" if automigrate else "off"),
     )
     try:
         # The address first: a second server on a busy port stops before touching any database.
@@ -205,6 +224,8 @@ def _export_for_workers(cfg: Config) -> None:
             "BASTION_LOG_ACCESS": cfg.log_access,
             "BASTION_HOOKS_DIR": str(cfg.hooks_path.resolve()),
             "BASTION_DEV": "1" if cfg.dev else "",
+            "BASTION_MIGRATIONS_DIR": str(cfg.migrations_path.resolve()),
+            "BASTION_AUTOMIGRATE": "on" if cfg.automigrates else "off",
         }
     )
 
@@ -276,12 +297,17 @@ def _run_granian(cfg: Config, ip: str) -> bool:
 
 async def _prepare(cfg: Config) -> str | None:
     """Open (create, upgrade) the database once; the first-superuser link when there is none."""
+    from bastion import migrations
     from bastion.api.installer import installer_link  # the server's modules: see the docstring
     from bastion.app import App
 
     app = App(cfg)
     try:
         await app.start()
+        try:  # the pending migration files, before any worker serves (as PocketBase)
+            await migrations.up(app, cfg.migrations_path)
+        except migrations.MigrationError as exc:
+            raise ValueError(f"{exc}; the server was not started") from None
         app.backups.remove_leftovers()  # a restore's previous data, now that the start succeeded
         return await installer_link(app, cfg.base_url)
     finally:
@@ -443,6 +469,10 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
 
         yield update
 
+
+from bastion.cli.migrate_commands import migrate  # noqa: E402 - its own module, registered here
+
+main.add_command(migrate)
 
 if __name__ == "__main__":
     main()

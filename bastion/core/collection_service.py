@@ -11,6 +11,7 @@ from typing import Any
 
 from bastion import rules
 from bastion.core.auth_options import AUTH_OPTION_KEYS, auth_options_errors, merge_auth_options
+from bastion.core.collection_changes import CollectionChangeHook
 from bastion.core.collection_indexes import auth_indexes, index_errors, on_table, renamed, with_auth_indexes
 from bastion.core.collection_model import (
     AUTH,
@@ -57,6 +58,8 @@ class CollectionService:
         self.registry = registry
         # bumped with every change to `_collections`, so other processes reload their schema
         self.stamp = stamp
+        # automigrate (bastion/migrations/automigrate.py), when on: told of every change
+        self.changes: CollectionChangeHook | None = None
 
     # ---- bootstrap --------------------------------------------------------------------------
 
@@ -69,7 +72,9 @@ class CollectionService:
 
     def using(self, registry: SchemaRegistry) -> CollectionService:
         """This service checking names and references against `registry` (a staged copy)."""
-        return CollectionService(self.db, registry, self.stamp)
+        service = CollectionService(self.db, registry, self.stamp)
+        service.changes = self.changes
+        return service
 
     async def install(self, tx: Executor, collection: Collection, view: ViewPlan | None = None) -> None:
         """Create a collection that is already valid (system bootstrap and import)."""
@@ -97,6 +102,8 @@ class CollectionService:
         view = await self._plan_view(tx, collection)
         self._validate(collection, existing=None, view=view, id_error=id_error)
         await self.install(tx, collection, view)
+        if self.changes is not None:
+            await self.changes.collection_changed(tx, None, collection)
         return collection
 
     @staticmethod
@@ -151,6 +158,8 @@ class CollectionService:
                     f"Failed to update collection. Raw error: {describe_db_error(exc)}."
                 ) from exc
         await self._save_row(tx, collection, insert=False)
+        if self.changes is not None:
+            await self.changes.collection_changed(tx, existing, collection)
         return collection
 
     async def refresh_views(self, tx: Executor, changed: Collection) -> list[Collection]:
@@ -195,6 +204,8 @@ class CollectionService:
                     raise BadRequestError("Failed to delete collection.")
         await collections_table.delete_row(tx, collection.id)
         await self.stamp.bump(tx, "schema", now_str())
+        if self.changes is not None:
+            await self.changes.collection_changed(tx, collection, None)
 
     # ---- building and validation --------------------------------------------------------------
 
