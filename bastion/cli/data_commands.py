@@ -188,4 +188,34 @@ def import_command(
         sys.exit(1)
 
 
-COMMANDS = [export_command, import_command]
+@click.command("import-pocketbase")
+@click.argument("pb_data_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@_common
+@click.option("--force", is_flag=True, help="import into a data directory that is not empty")
+def import_pocketbase_command(
+    pb_data_dir: Path, data_dir: Path | None, database_url: str | None, force: bool
+) -> None:
+    """Make a Bastion data directory from a PocketBase 0.23+ data folder (pb_data).
+
+    Collections, records, files, settings, superusers and users with their password hashes (they
+    sign in with their old password) are carried over; see "Import and export" in
+    docs/operations.md for what is not. Stop PocketBase first. The Bastion data directory must
+    be new or empty unless --force.
+    """
+    cfg = _config(data_dir, database_url)
+    from bastion.cli.pocketbase_import import import_pocketbase  # the App: see the docstring
+
+    with _progress_bar("Copying records", "records") as progress:
+        done = _run(cfg, lambda: import_pocketbase(cfg, pb_data_dir, force=force, progress=progress))
+    records = sum(done.records.values())
+    click.echo(
+        f"Imported {done.collections} collections, {records} records and {done.files} files "
+        f"from {pb_data_dir} into {cfg.data_dir}."
+    )
+    for name, n in done.records.items():
+        click.echo(f"  {name}: {n}")
+    for note in done.notes:
+        click.echo(f"Note: {note}")
+
+
+COMMANDS = [export_command, import_command, import_pocketbase_command]
