@@ -93,20 +93,27 @@ def _common(f: Any) -> Any:
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="file to write (default stdout)")
 @click.option("--filter", "filter_expr", metavar="EXPR", default="", help="the API's filter language")
+@click.option(
+    "--secrets",
+    is_flag=True,
+    help="auth collections: also the password hash and tokenKey (import keeps them: same logins)",
+)
 @_common
 def export_command(
     collection: str,
     fmt: str,
     out: Path | None,
     filter_expr: str,
+    secrets: bool,
     data_dir: Path | None,
     database_url: str | None,
 ) -> None:
     """Write the records of COLLECTION in id order, as a superuser's API answers them.
 
     Hidden fields are included (this is an operator's command); an auth record's password hash
-    and tokenKey are not. File fields hold the file names only. One JSON object a line (jsonl),
-    or CSV with a header of the field names (lists and JSON values as JSON text).
+    and tokenKey only with --secrets (keep such a file as safe as the database). File fields
+    hold the file names only. One JSON object a line (jsonl), or CSV with a header of the field
+    names (lists and JSON values as JSON text).
     """
     cfg = _config(data_dir, database_url)
     from bastion.cli.record_io import export_records, open_output  # the App: see the docstring
@@ -114,7 +121,12 @@ def export_command(
     handle = open_output(out)
     try:
         with _progress_bar("Exporting", "records") as progress:
-            n = _run(cfg, lambda: export_records(cfg, collection, handle, fmt, filter_expr, progress))
+            n = _run(
+                cfg,
+                lambda: export_records(
+                    cfg, collection, handle, fmt, filter_expr, progress, with_secrets=secrets
+                ),
+            )
     finally:
         handle.flush()
         if out is not None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import json
+import secrets
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from bastion.app import App
 from bastion.config import Config
 from bastion.core.collection_model import Collection
 from bastion.core.fields.field_base import Field
+from bastion.core.passwords import is_password_hash
 from bastion.core.record_access import Access
 from bastion.core.record_export import export_record
 from bastion.core.record_model import Record
@@ -65,9 +67,14 @@ def _collection(app: App, name: str) -> Collection:
 # ---- export ----------------------------------------------------------------------------------
 
 
-def csv_columns(collection: Collection) -> list[str]:
-    """The CSV header: the collection's fields in its order (an auth record's secrets left out)."""
-    return [f.name for f in collection.fields if not (collection.is_auth and f.name in _NEVER_EXPORTED)]
+def csv_columns(collection: Collection, with_secrets: bool = False) -> list[str]:
+    """The CSV header: the collection's fields in its order (an auth record's password hash and
+    token key only `with_secrets`)."""
+    return [
+        f.name
+        for f in collection.fields
+        if with_secrets or not (collection.is_auth and f.name in _NEVER_EXPORTED)
+    ]
 
 
 def _csv_cell(value: Any, json_field: bool) -> str:
@@ -87,8 +94,11 @@ async def export_records(
     fmt: str,
     filter_expr: str = "",
     progress: Progress | None = None,
+    *,
+    with_secrets: bool = False,
 ) -> int:
-    """Write the records of `name` (those `filter_expr` matches) to `out`; how many."""
+    """Write the records of `name` (those `filter_expr` matches) to `out`; how many.
+    `with_secrets`: an auth record's password hash and token key too (import stores them)."""
     app = await App(config).start()
     try:
         collection = _collection(app, name)
@@ -109,7 +119,8 @@ async def export_records(
             except (rules.RuleSyntaxError, rules.RuleResolveError) as exc:
                 raise ValueError(f"invalid filter: {exc}") from None
         total = await count(app.db, collection, conditions)
-        columns = csv_columns(collection)
+        secret = with_secrets and collection.is_auth
+        columns = csv_columns(collection, secret)
         json_fields = {f.name for f in collection.fields if f.type in ("json", "geoPoint")}
         writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
         if writer is not None:
@@ -122,6 +133,10 @@ async def export_records(
             )
             for record in page:
                 item = export_record(record, root)
+                if secret:
+                    item = dict(
+                        sorted({**item, **{k: record.data.get(k, "") for k in _NEVER_EXPORTED}}.items())
+                    )
                 if writer is not None:
                     writer.writerow([_csv_cell(item.get(c), c in json_fields) for c in columns])
                 else:
@@ -222,9 +237,10 @@ def _from_csv(field_: Field, text: str) -> Any:
 
 
 def _body(collection: Collection, row: dict[str, Any], fmt: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(the body for the record service, the autodate values to keep)."""
+    """(the body for the record service, the stored values to keep: autodates, a password hash
+    and token key)."""
     body: dict[str, Any] = {}
-    dates: dict[str, Any] = {}
+    stored: dict[str, Any] = {}
     for key, value in row.items():
         if key in _IGNORED_KEYS:
             continue
@@ -235,12 +251,21 @@ def _body(collection: Collection, row: dict[str, Any], fmt: str) -> tuple[dict[s
             value = _from_csv(f, value)
         if f is not None and f.type == "autodate":
             if value:
-                dates[key] = value
+                stored[key] = value
             continue
         body[key] = value
-    if collection.is_auth and "password" in body and "passwordConfirm" not in body:
-        body["passwordConfirm"] = body["password"]
-    return body, dates
+    if collection.is_auth:
+        password, token_key = body.get("password"), body.pop("tokenKey", None)
+        if isinstance(password, str) and is_password_hash(password):
+            # a hash exported with --secrets: stored as it is, once the row has been validated
+            # with a throwaway password (the field's own rules cannot apply to a hash)
+            stored["password"] = password
+            body["password"] = body["passwordConfirm"] = secrets.token_urlsafe(24)
+            if isinstance(token_key, str) and token_key:
+                stored["tokenKey"] = token_key
+        if "password" in body and "passwordConfirm" not in body:
+            body["passwordConfirm"] = body["password"]
+    return body, stored
 
 
 def _reasons(exc: ApiError) -> dict[str, str]:
@@ -249,12 +274,12 @@ def _reasons(exc: ApiError) -> dict[str, str]:
     return {"record": exc.message or type(exc).__name__}
 
 
-async def _keep_dates(tx: Executor, collection: Collection, record_id: str, dates: dict[str, Any]) -> None:
+async def _keep_stored(tx: Executor, collection: Collection, record_id: str, stored: dict[str, Any]) -> None:
     values = {}
-    for name, raw in dates.items():
+    for name, raw in stored.items():
         f = collection.get_field(name)
         assert f is not None
-        value = f.normalize(raw)
+        value = raw if f.type == "password" else f.normalize(raw)
         if value:
             values[name] = f.to_db(value, tx.dialect)
     if values:
@@ -377,7 +402,7 @@ async def _import_row(
         key, _, message = row.partition(": ")
         reject({key: message}, None)
         return
-    body, dates = _body(collection, row, fmt)
+    body, stored = _body(collection, row, fmt)
     record_id = body.get("id")
     try:
         async with undo_on_error(tx):
@@ -389,11 +414,11 @@ async def _import_row(
             if existing is not None:
                 await app.records.update(tx, collection, existing.id, body, root)
                 result.updated += 1
-                await _keep_dates(tx, collection, existing.id, dates)
+                await _keep_stored(tx, collection, existing.id, stored)
             else:
                 created = await app.records.create(tx, collection, body, root)
                 result.imported += 1
-                await _keep_dates(tx, collection, created.id, dates)
+                await _keep_stored(tx, collection, created.id, stored)
     except ApiError as exc:
         reject(_reasons(exc), row)
 

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from bastion.cli import record_io
 from bastion.cli.main import main
 from bastion.config import Config
+from bastion.core.passwords import verify_password
 from tests.conftest import ApiClient
 
 pytestmark = pytest.mark.postgres
@@ -127,3 +128,14 @@ def test_rejects_and_resume(tmp_path: Path) -> None:
     assert "Imported 0, updated 1, rejected 0." in run("import", "users", str(changed), "--mode", "upsert")
     assert '"name":"Five"' in run("export", "users", "--filter", "id = 'user00000000005'")
     assert "Error: no collection 'nope'" in run("export", "nope", code=1)
+
+    # --secrets: the password hashes and token keys go along, so the same logins work elsewhere
+    with_secrets = tmp_path / "secrets.jsonl"
+    run("export", "users", "--secrets", "--out", str(with_secrets))
+    other = ["--dir", str(tmp_path / "other")]
+    moved = runner.invoke(main, ["import", "users", str(with_secrets), *other])
+    assert moved.exit_code == 0 and "Imported 12, updated 0, rejected 0." in moved.output, moved.output
+    back = runner.invoke(main, ["export", "users", "--secrets", *other]).output
+    assert back.splitlines() == with_secrets.read_text().splitlines()
+    first = json.loads(back.splitlines()[0])
+    assert verify_password("password123", first["password"]) and first["tokenKey"]
