@@ -18,6 +18,7 @@ moved by these commands; use backups, or `bastion import-pocketbase`).
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 import secrets
@@ -304,6 +305,11 @@ async def import_records(
     result = ImportResult()
     if resume and states.is_file():
         saved = json.loads(states.read_text(encoding="utf-8"))
+        if saved.get("collection") not in (None, name):
+            raise ValueError(
+                f"{states} records an import into {saved['collection']!r}, not {name!r}: "
+                "run without --resume to start again"
+            )
         result = ImportResult(
             imported=int(saved.get("imported", 0)),
             updated=int(saved.get("updated", 0)),
@@ -323,7 +329,7 @@ async def import_records(
         lines = _count_lines(path) if progress is not None else 0
         start = result.last_line
         with (
-            path.open(encoding="utf-8", newline="") as handle,
+            path.open(encoding="utf-8-sig", newline="") as handle,
             rejected_path(path).open("a" if start else "w", encoding="utf-8") as rejects,
         ):
             rows = _rows(handle, fmt)
@@ -346,10 +352,11 @@ async def import_records(
                         await _import_row(tx, app, collection, root, mode, fmt, number, row, pending, refused)
                         pending.last_line = number
                 result = pending
+                await asyncio.sleep(0)  # the bus delivers the batch's events (SQLite runs inline)
                 if refused:
                     rejects.write("".join(refused))
                     rejects.flush()
-                states.write_text(json.dumps(result.state()), encoding="utf-8")
+                states.write_text(json.dumps({"collection": name, **result.state()}), encoding="utf-8")
                 batches += 1
                 if progress is not None:
                     progress(result.last_line, max(lines, result.last_line))
@@ -357,7 +364,7 @@ async def import_records(
                     return result
                 start = 0  # the rows iterator is past the resumed lines now
         result.finished = True
-        states.write_text(json.dumps(result.state()), encoding="utf-8")
+        states.write_text(json.dumps({"collection": name, **result.state()}), encoding="utf-8")
         return result
     finally:
         await app.stop()
