@@ -39,7 +39,7 @@ from bastion.core.record_export import export_record
 from bastion.core.record_model import Record
 from bastion.core.record_query import ALIAS, Condition, compile_condition, count, find_by_id, find_page
 from bastion.core.system_collections import SUPERUSERS_ID
-from bastion.errors import ApiError, ValidationError
+from bastion.errors import ApiError, ValidationError, field_error
 from bastion.store.database import Executor
 from bastion.store.row_write import undo_on_error, update_by_id
 
@@ -280,7 +280,12 @@ async def _keep_stored(tx: Executor, collection: Collection, record_id: str, sto
     for name, raw in stored.items():
         f = collection.get_field(name)
         assert f is not None
-        value = raw if f.type == "password" else f.normalize(raw)
+        try:
+            value = raw if f.type == "password" else f.normalize(raw)
+        except (ValueError, TypeError):
+            value = None
+        if f.type == "autodate" and not value:
+            raise ValidationError({name: field_error("validation_invalid_date", "Must be a valid date.")})
         if value:
             values[name] = f.to_db(value, tx.dialect)
     if values:
@@ -411,6 +416,7 @@ async def _import_row(
         return
     body, stored = _body(collection, row, fmt)
     record_id = body.get("id")
+    creating = False
     try:
         async with undo_on_error(tx):
             existing = (
@@ -420,14 +426,17 @@ async def _import_row(
             )
             if existing is not None:
                 await app.records.update(tx, collection, existing.id, body, root)
-                result.updated += 1
-                await _keep_stored(tx, collection, existing.id, stored)
             else:
-                created = await app.records.create(tx, collection, body, root)
-                result.imported += 1
-                await _keep_stored(tx, collection, created.id, stored)
+                existing = await app.records.create(tx, collection, body, root)
+                creating = True
+            await _keep_stored(tx, collection, existing.id, stored)
     except ApiError as exc:
         reject(_reasons(exc), row)
+        return
+    if creating:
+        result.imported += 1
+    else:
+        result.updated += 1
 
 
 def _count_lines(path: Path) -> int:

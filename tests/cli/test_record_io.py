@@ -128,6 +128,12 @@ def test_rejects_and_resume(tmp_path: Path) -> None:
     assert "Imported 0, updated 1, rejected 0." in run("import", "users", str(changed), "--mode", "upsert")
     assert '"name":"Five"' in run("export", "users", "--filter", "id = 'user00000000005'")
     assert "Error: no collection 'nope'" in run("export", "nope", code=1)
+    dated = _users(
+        [json.dumps({"email": "d@example.com", "password": "password123", "created": "soon"})],
+        tmp_path / "d.jsonl",
+    )
+    assert "line 1: created: Must be a valid date." in run("import", "users", str(dated), code=1)
+    assert "d@example.com" not in run("export", "users")
 
     # --secrets: the password hashes and token keys go along, so the same logins work elsewhere
     with_secrets = tmp_path / "secrets.jsonl"
