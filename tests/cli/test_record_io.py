@@ -16,8 +16,6 @@ from bastion.config import Config
 from bastion.core.passwords import verify_password
 from tests.conftest import ApiClient
 
-pytestmark = pytest.mark.postgres
-
 SCHEMA = {
     "name": "items",
     "type": "base",
@@ -42,6 +40,7 @@ async def _truncate(api: ApiClient) -> None:
         await api.app.records.truncate(tx, collection)
 
 
+@pytest.mark.postgres  # and SQLite: `api` runs on both backends
 async def test_round_trip(api: ApiClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(record_io, "PAGE_SIZE", 4)  # several pages of the keyset paging
     await api.create_collection(SCHEMA)
