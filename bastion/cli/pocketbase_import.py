@@ -25,13 +25,16 @@ from typing import Any
 from bastion.app import App
 from bastion.config import Config
 from bastion.core.collection_model import Collection
+from bastion.core.collection_service import CollectionService
 from bastion.core.datetime_format import now_str
 from bastion.core.record_model import record_to_params, row_to_record
 from bastion.core.record_query import count
+from bastion.core.schema_registry import SchemaRegistry
 from bastion.core.settings_binding import bind_settings
 from bastion.core.settings_sections import Settings
 from bastion.core.settings_store import SETTINGS_PARAM, write_settings
 from bastion.errors import ApiError, ValidationError
+from bastion.store.database import Executor
 from bastion.store.pocketbase_source import PocketBaseSource
 from bastion.store.row_write import delete_by_id, insert_row, undo_on_error
 
@@ -129,33 +132,77 @@ async def _holds_data(app: App) -> bool:
 
 
 async def _import_schema(app: App, items: list[dict[str, Any]]) -> int:
-    """Create (or update) the collections in one transaction, as the import API does. A
-    collection that refers to one created later (a relation, a view's query) is tried again after
-    the others, until a whole pass makes no progress."""
+    """Create (or update) the collections in one transaction, as the import API does.
+
+    Collections may refer to each other both ways (a relation each way, a rule reading another
+    collection), which no order satisfies: first every table collection is made without its rules
+    and without the relation fields to collections not made yet (nor the indexes naming them),
+    then each gets its whole definition, then the views (one that reads another view is tried
+    again after the others, until a pass makes no progress)."""
     staged = app.registry.copy()
     service = app.collections.using(staged)
-    pending = sorted(items, key=lambda i: i["type"] == "view")  # views after the tables they read
+    tables = [i for i in items if i["type"] != "view"]
+    views = [i for i in items if i["type"] == "view"]
     async with app.transaction() as tx:
+        made = {c.id for c in staged.all()}
+        for item in tables:
+            await _put(tx, service, staged, _skeleton(item, made))
+            made.add(item["id"])
+        for item in tables:
+            await _put(tx, service, staged, item)
+        pending = views
         while pending:
             failed: list[tuple[dict[str, Any], str]] = []
             for item in pending:
-                body = {k: v for k, v in item.items() if k not in ("created", "updated")}
                 try:
                     async with undo_on_error(tx):
-                        existing = staged.find_collection(item["id"]) or staged.find_collection(item["name"])
-                        if existing is None:
-                            made = await service.create(tx, body)
-                        else:
-                            made = await service.update(tx, existing, body)
-                    staged.put(made)
-                except ApiError as exc:
-                    failed.append((item, _reasons(exc)))
+                        await _put(tx, service, staged, item)
+                except ValueError as exc:
+                    failed.append((item, str(exc)))
             if len(failed) == len(pending):
-                item, why = failed[0]
-                raise ValueError(f"collection {item['name']!r} cannot be created: {why}")
+                raise ValueError(failed[0][1])
             pending = [item for item, _ in failed]
     await app.reload_schema()
     return len(items)
+
+
+_RULE_KEYS = ("listRule", "viewRule", "createRule", "updateRule", "deleteRule", "authRule", "manageRule")
+
+
+def _skeleton(item: dict[str, Any], made: set[str]) -> dict[str, Any]:
+    """`item` without its rules, and without the relation fields to collections not in `made`
+    (nor the indexes that name them)."""
+    kept: list[dict[str, Any]] = []
+    dropped: list[dict[str, Any]] = []
+    for f in item["fields"]:
+        later = (
+            f.get("type") == "relation"
+            and f.get("collectionId") not in made
+            and f.get("collectionId") != item["id"]
+        )
+        (dropped if later else kept).append(f)
+    names = [str(f.get("name", "")) for f in dropped]
+    indexes = [sql for sql in item["indexes"] if not any(n and n in sql for n in names)]
+    body = {**item, "fields": kept, "indexes": indexes}
+    for key in _RULE_KEYS:
+        if key in body:
+            body[key] = None
+    return body
+
+
+async def _put(
+    tx: Executor, service: CollectionService, staged: SchemaRegistry, item: dict[str, Any]
+) -> None:
+    body = {k: v for k, v in item.items() if k not in ("created", "updated")}
+    existing = staged.find_collection(item["id"]) or staged.find_collection(item["name"])
+    try:
+        if existing is None:
+            made = await service.create(tx, body)
+        else:
+            made = await service.update(tx, existing, body)
+    except ApiError as exc:
+        raise ValueError(f"collection {item['name']!r} cannot be imported: {_reasons(exc)}") from None
+    staged.put(made)
 
 
 async def _copy_rows(app: App, collection: Collection, rows: list[dict[str, Any]], *, replace: bool) -> None:

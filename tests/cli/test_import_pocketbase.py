@@ -46,7 +46,22 @@ def _make_pocketbase_folder(root: Path) -> tuple[Path, list[dict[str, object]]]:
     try:
         base, auth = server.base_url, {"Authorization": server.superuser_token()}
         with httpx.Client(base_url=base, headers=auth, timeout=10) as http:
-            assert http.post("/api/collections", json=POSTS).status_code == 200
+            posts_id = http.post("/api/collections", json=POSTS).json()["id"]
+            # relations both ways (no creation order satisfies them) and a view over posts
+            tags = {
+                "name": "tags",
+                "fields": [{"name": "post", "type": "relation", "collectionId": posts_id}],
+            }
+            tags_id = http.post("/api/collections", json=tags).json()["id"]
+            fields = [*POSTS["fields"], {"name": "tag", "type": "relation", "collectionId": tags_id}]  # type: ignore[misc]
+            assert http.patch("/api/collections/posts", json={"fields": fields}).status_code == 200
+            view = {
+                "name": "titles",
+                "type": "view",
+                "listRule": "",
+                "viewQuery": "SELECT id, title FROM posts",
+            }
+            assert http.post("/api/collections", json=view).status_code == 200
             user = http.post(
                 "/api/collections/users/records",
                 json={
@@ -88,7 +103,7 @@ def test_import_pocketbase_folder(tmp_path: Path) -> None:
     target = tmp_path / "bastion"
     done = runner.invoke(main, ["import-pocketbase", str(pb_data), "--dir", str(target)])
     assert done.exit_code == 0, done.output
-    assert "Imported 2 collections, 6 records and 1 files" in done.output  # users, posts; + superuser, origin
+    assert "Imported 4 collections, 6 records and 1 files" in done.output  # + superuser, origin
     again = runner.invoke(main, ["import-pocketbase", str(pb_data), "--dir", str(target)])
     assert again.exit_code == 1 and "is not empty" in again.output
     assert (
@@ -131,6 +146,9 @@ def test_import_pocketbase_folder(tmp_path: Path) -> None:
                 "doc",
                 "author",
                 "created",
+                "tag",
             ]
+            titles = http.get("/api/collections/titles/records", params={"sort": "id"}).json()["items"]
+            assert [t["title"] for t in titles] == [p["title"] for p in listed]
     finally:
         stop_server(server)
