@@ -21,6 +21,7 @@ import click
 
 from bastion import __version__
 from bastion.backups.backup_lock import ServeLock
+from bastion.cli import data_commands
 from bastion.cli.serve_address import AddressError, claim_address
 from bastion.cli.startup_errors import check_data_dir, describe
 from bastion.config import Config, ConfigError, load_config
@@ -473,6 +474,9 @@ def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
 from bastion.cli.migrate_commands import migrate  # noqa: E402 - its own module, registered here
 
 main.add_command(migrate)
+for _command in data_commands.COMMANDS:  # export, import, import-pocketbase
+    main.add_command(_command)
+
 
 if __name__ == "__main__":
     main()

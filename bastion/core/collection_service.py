@@ -30,7 +30,7 @@ from bastion.core.fields import Field, auth_system_fields, default_id_field, fie
 from bastion.core.ids import collection_id_for
 from bastion.core.schema_registry import SchemaRegistry
 from bastion.core.view_schema import ViewPlan, drop_view, plan_view, save_view
-from bastion.errors import BadRequestError, ValidationError, field_error
+from bastion.errors import BadRequestError, StartupError, ValidationError, field_error
 from bastion.store import collections_table, ddl
 from bastion.store.collections_table import CollectionRow
 from bastion.store.database import Database, Executor
@@ -65,6 +65,12 @@ class CollectionService:
 
     async def ensure_system_tables(self) -> None:
         await collections_table.create_system_tables(self.db)
+        if await collections_table.is_pocketbase_table(self.db):
+            raise StartupError(
+                "this is a PocketBase database (its _collections table is PocketBase's), which Bastion "
+                "does not open as it is: make a Bastion data directory from it with "
+                "`bastion import-pocketbase PB_DATA_DIR --dir NEW_DIR`, then serve NEW_DIR"
+            )
 
     async def read_all(self) -> list[Collection]:
         """Every collection as stored, in creation order (the caller swaps them into a registry)."""

@@ -39,6 +39,13 @@ async def create_system_tables(db: Executor) -> None:
     )
 
 
+async def is_pocketbase_table(db: Executor) -> bool:
+    """True when `_collections` is PocketBase's own (a collection spread over columns such as
+    `fields` and `options`, no `data` document): a PocketBase data directory, not Bastion's."""
+    row = await db.fetch_one('SELECT * FROM "_collections" LIMIT 1')
+    return row is not None and "data" not in row and "fields" in row
+
+
 async def read_definitions(db: Executor) -> list[dict[str, Any]]:
     """Every collection's stored definition, in creation order."""
     rows = await db.fetch_all('SELECT "data", "created" FROM "_collections" ORDER BY "created", "id"')

@@ -6,7 +6,9 @@ columns holding a JSON document sent as text, which PostgreSQL is told to read a
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+import secrets
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 from bastion.store.database import Executor
@@ -73,3 +75,18 @@ async def delete_rows(
         f'DELETE FROM {quote(table)} WHERE {" AND ".join(tests)} RETURNING "id"', params
     )
     return len(rows)
+
+
+@asynccontextmanager
+async def undo_on_error(tx: Executor) -> AsyncIterator[None]:
+    """Run the block inside a savepoint: kept when it ends normally, rolled back when it raises
+    (a failed statement, which aborts a whole PostgreSQL transaction, then leaves `tx` usable)."""
+    savepoint = "row_" + secrets.token_hex(4)
+    await tx.execute(f"SAVEPOINT {savepoint}")
+    try:
+        yield
+    except BaseException:
+        await tx.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
+        await tx.execute(f"RELEASE SAVEPOINT {savepoint}")
+        raise
+    await tx.execute(f"RELEASE SAVEPOINT {savepoint}")
