@@ -1,7 +1,8 @@
 """The OpenTelemetry half of the traces, imported only once `tracing.setup()` turns them on.
 
 One `TracerProvider` per process: the resource from the standard variables (`OTEL_SERVICE_NAME`,
-`OTEL_RESOURCE_ATTRIBUTES`; the service is `bastion` when neither names it), the sampler from
+`OTEL_RESOURCE_ATTRIBUTES`; the service is `bastion` when neither names it; `process.pid` tells
+the workers apart), the sampler from
 `OTEL_TRACES_SAMPLER` (the SDK's default: parent-based, always on), a `BatchSpanProcessor`
 (`OTEL_BSP_*`) feeding the OTLP/HTTP exporter (`OTEL_EXPORTER_OTLP_*`). The incoming and outgoing
 trace context is the W3C `traceparent`/`tracestate` (the propagators of `OTEL_PROPAGATORS`).
@@ -14,6 +15,7 @@ inside a traced span is recorded: the job runner's polls and the log writer's ba
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping
 from contextlib import AbstractContextManager, nullcontext
@@ -100,7 +102,7 @@ class Tracing:
 
     @classmethod
     def start(cls, environ: Mapping[str, str]) -> Tracing:
-        resource = Resource.create()
+        resource = Resource.create({"process.pid": os.getpid()})  # which worker, of several
         if str(resource.attributes.get(SERVICE_NAME, "unknown_service")).startswith("unknown_service"):
             resource = resource.merge(Resource({SERVICE_NAME: DEFAULT_SERVICE}))
         provider = TracerProvider(resource=resource)

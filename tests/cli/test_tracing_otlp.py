@@ -2,11 +2,11 @@
 exported by the real OTLP/HTTP exporter to an in-process receiver (tests/support/otlp_receiver.py)
 that decodes the protobuf requests.
 
-One server, one traced write: the request span (route, status, request id) is a child of the
+One server with two workers, one traced write: the request span (route, status, request id) is a child of the
 caller's `traceparent`; its database statements and the auth check are its children, and so is
 the realtime fan-out of its record event to a subscriber; the webhook
 the write enqueued runs as a job span in the same trace, and its delivery carries a `traceparent`
-of that trace to the receiver."""
+of that trace to the receiver. Both workers export spans, each through its own provider."""
 
 from __future__ import annotations
 
@@ -57,7 +57,10 @@ def test_a_traced_write_exports_its_request_db_job_and_webhook_spans(tmp_path: P
         "BASTION_WEBHOOKS_ALLOW_PRIVATE": "true",
     }
     try:
-        with serving(data, env=env) as (_, base), httpx.Client(base_url=base) as http:
+        with (
+            serving(data, args=("--workers", "2"), env=env) as (_, base),
+            httpx.Client(base_url=base) as http,
+        ):
             token = http.post(
                 "/api/collections/_superusers/auth-with-password",
                 json={"identity": EMAIL, "password": PASSWORD},
@@ -150,6 +153,17 @@ def test_a_traced_write_exports_its_request_db_job_and_webhook_spans(tmp_path: P
             health = collector.wait_for(lambda spans: _one(spans, request_id="untraced-1"), "health")
             assert health.name == "GET /api/health" and health.parent_span_id == ""
             assert health.trace_id != caller_trace
+
+            # each worker process exports its own spans (a provider per process)
+            def two_workers(spans: list[Any]) -> set[Any] | None:
+                pids = {s.resource.get("process.pid") for s in spans}
+                return pids if len(pids) == 2 else None
+
+            for i in range(40):  # bounded: each new connection has an even chance of either worker
+                httpx.get(f"{base}/api/health", headers={"X-Request-Id": f"either-{i}"})
+                if two_workers(collector.spans):
+                    break
+            collector.wait_for(two_workers, "spans from both workers")
     finally:
         hooks.stop()
         collector.stop()

@@ -37,6 +37,7 @@ class ReceivedSpan:
     kind: int
     service: str
     attributes: dict[str, Any] = field(default_factory=dict)
+    resource: dict[str, Any] = field(default_factory=dict)  # the exporting process's attributes
 
 
 def _value(value: AnyValue) -> Any:
@@ -99,6 +100,7 @@ class OtlpReceiver:
                             kind=span.kind,
                             service=str(resource.get("service.name", "")),
                             attributes={a.key: _value(a.value) for a in span.attributes},
+                            resource=resource,
                         )
                     )
         with self._lock:
