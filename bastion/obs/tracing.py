@@ -155,6 +155,12 @@ def annotate(span: Any, key: str, value: str | int) -> None:
         span.set_attribute(key, value)
 
 
+def failed(span: Any, description: str) -> None:
+    """Mark the span a `with` of this module gave as failed (None when traces are off)."""
+    if span is not None and ACTIVE is not None:
+        ACTIVE.failed(span, description)
+
+
 def inject(headers: dict[str, str]) -> None:
     """Add the current span's `traceparent` (and `tracestate`) to an outgoing request's headers."""
     if ACTIVE is not None:

@@ -177,5 +177,8 @@ class Tracing:
     def client_span(self, name: str, attributes: Attributes) -> AbstractContextManager[Any]:
         return self.tracer.start_as_current_span(name, kind=SpanKind.CLIENT, attributes=attributes)
 
+    def failed(self, span: Span, description: str) -> None:
+        span.set_status(StatusCode.ERROR, description)
+
     def inject(self, headers: dict[str, str]) -> None:
         propagate.inject(headers)

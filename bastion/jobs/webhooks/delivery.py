@@ -135,6 +135,8 @@ class WebhookDelivery:
                     ) as response:
                         status = response.status_code
                         tracing.annotate(span, "http.response.status_code", status)
+                        if not 200 <= status < 300:
+                            tracing.failed(span, f"HTTP {status}")
                         await _drain(response)
         except (TimeoutError, httpx.TimeoutException):
             return Outcome(False, duration_ms=took(), error=f"no answer within {cfg.webhooks_timeout:g} s")
