@@ -74,6 +74,11 @@ def setup(environ: Mapping[str, str] = os.environ) -> bool:
     return True
 
 
+def on() -> bool:
+    """Whether traces are on in this process (to skip preparing a span's attributes)."""
+    return ACTIVE is not None
+
+
 def flush() -> None:
     """Export the spans still waiting in the batch (a worker stopping)."""
     if ACTIVE is not None:

@@ -114,12 +114,7 @@ class WebhookDelivery:
             return Outcome(False, duration_ms=took(), error=str(exc), permanent=True)
         except HostNotResolved as exc:
             return Outcome(False, duration_ms=took(), error=str(exc))
-        # never the URL itself: a webhook's URL may hold its secret (path or query)
-        span_attributes = {
-            "http.request.method": "POST",
-            "server.address": urlsplit(str(webhook.data.get("url") or "")).hostname or "",
-            "bastion.webhook.id": webhook.id,
-        }
+        span_attributes = _span_attributes(webhook) if tracing.on() else {}
         try:
             # the client's timeout bounds each phase; this bounds the whole attempt
             async with asyncio.timeout(cfg.webhooks_timeout + 1):
@@ -211,6 +206,16 @@ class WebhookDelivery:
         if outcome.permanent:
             raise DeliveryRefused(outcome.error)
         raise DeliveryFailed(outcome.error)
+
+
+def _span_attributes(webhook: Record) -> dict[str, str | int]:
+    """The delivery span's attributes: never the URL itself, which may hold a secret (path or
+    query), only its host."""
+    return {
+        "http.request.method": "POST",
+        "server.address": urlsplit(str(webhook.data.get("url") or "")).hostname or "",
+        "bastion.webhook.id": webhook.id,
+    }
 
 
 async def _drain(response: httpx.Response) -> None:
