@@ -33,7 +33,7 @@ from bastion.http.errors import error_response, render_unexpected
 from bastion.http.request_log import note_error
 from bastion.http.stack import HttpSettings, build_middleware_stack
 from bastion.logs import AppLogSink
-from bastion.obs import metrics, segment_timing
+from bastion.obs import metrics, segment_timing, tracing
 from bastion.store.errors import DatabaseUnavailable, InvalidValueError
 
 log = logging.getLogger("bastion.api")
@@ -158,6 +158,7 @@ def create_asgi_app(
                 await app.stop()
             metrics.process_exiting()
             metrics.watch_pool(None)
+            tracing.flush()  # the spans still in the batch (the provider flushes again at exit)
 
     routes = [(_starlette_route(route), route) for route in route_table.ROUTES]
     starlette = Starlette(
@@ -178,6 +179,8 @@ def create_asgi_app(
         body_limit_for=functools.partial(_record_body_limit, app),
         session_route=_session_route,
         observer=RequestMetrics(),
+        # OpenTelemetry when the OTEL_* variables ask for it; each worker process sets up its own
+        tracer=tracing.request_tracer() if tracing.setup() else None,
     )
     dispatcher = RouteDispatcher(
         starlette,

@@ -17,7 +17,7 @@ from bastion.core.response_fields import pick_fields
 from bastion.core.superuser_ips import NOT_ALLOWED, superuser_ip_allowed
 from bastion.errors import BadRequestError, ForbiddenError, UnauthorizedError, UnsupportedMediaError
 from bastion.files.file_upload import Upload
-from bastion.obs import segment_timing
+from bastion.obs import segment_timing, tracing
 from bastion.store.json_depth import MAX_JSON_DEPTH, nests_deeper_than
 
 _json_encoder = msgspec.json.Encoder()
@@ -63,7 +63,8 @@ async def load_access(request: Request, body: dict[str, Any] | None = None) -> A
     app = get_app(request)
     if cached is False:
         started = perf_counter()
-        auth = await load_auth(app, bearer_token(request))
+        with tracing.span("auth"):  # the token's verification and its record's load
+            auth = await load_auth(app, bearer_token(request))
         segment_timing.add("auth", perf_counter() - started)
     else:
         auth = cached

@@ -16,6 +16,9 @@ precedence the separate layers had, from the inside out:
 The access log counts the status and the bytes that really went out and writes its record when
 the response is done, also when the app raised; the request metrics (`RequestObserver`, given by
 the app) learn of the request at its start and of its status and duration at the same moment.
+The tracer (`RequestTracer`, given by the app when OpenTelemetry traces are on, else None: one
+check per request) opens the request's span before the app runs, so that the spans the app makes
+are its children, and closes it with the status and the route when the request is done.
 Each concern's logic lives in its own module (request_id, access_log, timing, security_headers,
 cors); this module only composes them, and is the only layer that applies them.
 """
@@ -24,7 +27,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from bastion.http.access_log import AccessLogger
 from bastion.http.asgi_headers import ASGIApp, Message, Receive, Scope, Send, state_of
@@ -43,6 +46,14 @@ class RequestObserver(Protocol):
     def finished(self, scope: Scope, status: int, seconds: float) -> None: ...
 
 
+class RequestTracer(Protocol):
+    """Opens a span per HTTP request (Bastion: obs/tracing_otel.py) and closes it at the end."""
+
+    def start(self, scope: Scope, request_id: bytes) -> object: ...
+
+    def finish(self, handle: Any, scope: Scope, status: int) -> None: ...
+
+
 class EdgeMiddleware:
     def __init__(
         self,
@@ -54,6 +65,7 @@ class EdgeMiddleware:
         server_timing_to: Callable[[Scope], bool] | None = None,
         hsts: bool = True,
         observer: RequestObserver | None = None,
+        tracer: RequestTracer | None = None,
     ) -> None:
         self.app = app
         self.cors = cors
@@ -62,6 +74,7 @@ class EdgeMiddleware:
         self.server_timing_to = server_timing_to
         self.hsts = hsts
         self.observer = observer
+        self.tracer = tracer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -72,6 +85,8 @@ class EdgeMiddleware:
             return
 
         raw_id = assign_request_id(scope)
+        tracer = self.tracer
+        traced = tracer.start(scope, raw_id) if tracer is not None else None
         timings: Timings | None = None
         if self.server_timing:
             timings = state_of(scope)["timings"] = Timings()
@@ -121,6 +136,8 @@ class EdgeMiddleware:
                 status = 500
             raise
         finally:
+            if traced is not None and tracer is not None:
+                tracer.finish(traced, scope, status)
             if log is not None or observer is not None:
                 took = time.perf_counter() - started
                 if observer is not None:

@@ -40,7 +40,7 @@ from bastion.http.body_limit import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware,
 from bastion.http.compression import CompressionMiddleware
 from bastion.http.cookie_session import CookieSessionMiddleware, SessionRoute
 from bastion.http.cors import CorsPolicy
-from bastion.http.edge import EdgeMiddleware, RequestObserver
+from bastion.http.edge import EdgeMiddleware, RequestObserver, RequestTracer
 from bastion.http.proxy import ProxyHeadersMiddleware, SettingsSource
 from bastion.http.request_log import RequestLogMiddleware, RequestLogSink
 
@@ -83,6 +83,8 @@ class HttpSettings:
     """Which routes may set the session cookies (sign-in answers); None: none do."""
     observer: RequestObserver | None = None
     """Told of each request's start and of its status and duration (Bastion: the metrics)."""
+    tracer: RequestTracer | None = None
+    """Opens and closes a span per request (Bastion: OpenTelemetry, when traces are on)."""
 
 
 def build_middleware_stack(app: ASGIApp, settings: HttpSettings | None = None) -> ASGIApp:
@@ -112,6 +114,7 @@ def build_middleware_stack(app: ASGIApp, settings: HttpSettings | None = None) -
         server_timing_to=s.server_timing_to,
         hsts=s.hsts,
         observer=s.observer,
+        tracer=s.tracer,
     )
     wrapped = ProxyHeadersMiddleware(wrapped, s.trusted_proxies, s.trusted_proxy_settings)
     return wrapped

@@ -22,6 +22,7 @@ from typing import Any
 from bastion.core.datetime_format import now_str
 from bastion.core.ids import new_record_id
 from bastion.jobs.backoff import Backoff, exponential_backoff
+from bastion.obs import tracing
 from bastion.store import job_queue
 from bastion.store.database import Database, Executor, Row
 from bastion.store.json_codec import dumps, loads
@@ -167,7 +168,7 @@ class JobQueue:
         job = job_queue.NewJob(
             id=new_record_id(),
             kind=kind,
-            payload=dumps(payload),
+            payload=dumps(tracing.with_traceparent(payload)),  # a traced request's context
             key=key,
             max_attempts=max(1, attempts),
             run_at=self.clock() + max(0.0, delay),

@@ -27,6 +27,7 @@ import secrets
 
 from bastion.core.datetime_format import now_str
 from bastion.jobs.queue import DONE_RETENTION, Job, JobKind, JobQueue, PermanentJobError
+from bastion.obs import tracing
 from bastion.obs.metrics import JOB_ATTEMPTS
 from bastion.store import job_queue
 from bastion.store.database import Row
@@ -160,7 +161,8 @@ class JobRunner:
             return
         try:
             async with asyncio.timeout(spec.timeout):
-                await spec.handler(job)
+                with tracing.job_span(job.kind, job.id, job.attempt, job.payload):
+                    await spec.handler(job)
         except PermanentJobError as exc:
             await self._record(job, spec, error=_describe(exc), permanent=True)
         except TimeoutError:

@@ -21,6 +21,7 @@ from bastion.bus.events import RecordEvent
 from bastion.core.app_protocol import App
 from bastion.core.record_access import Access
 from bastion.core.record_model import Record
+from bastion.obs import tracing
 from bastion.obs.metric_tally import TALLY
 from bastion.realtime.client_limits import RealtimeLimits
 from bastion.realtime.client_registry import ClientRegistry
@@ -47,7 +48,8 @@ class RealtimeHub(ClientRegistry):
         self.failures = FailureLog(log)
         # sends requests about clients other processes hold to them (None: this process alone)
         self.router: ClientRouter | None = None
-        self._events: asyncio.Queue[RecordEvent | None] = asyncio.Queue()
+        # each event with the trace context of the write that caused it (None: traces are off)
+        self._events: asyncio.Queue[tuple[RecordEvent, Any] | None] = asyncio.Queue()
         self._unsubscribe: Callable[[], None] | None = app.bus.subscribe(self.enqueue)
         loop = asyncio.get_running_loop()
         self._worker = loop.create_task(self._run())
@@ -87,19 +89,28 @@ class RealtimeHub(ClientRegistry):
             self._unsubscribe()
             self._unsubscribe = None
 
-    def enqueue(self, event: RecordEvent) -> None:
-        """Fan out `event` (a local commit, or another node's via the pub/sub bridge)."""
+    def enqueue(self, event: RecordEvent, trace_context: Any = None) -> None:
+        """Fan out `event` (a local commit, or another node's via the pub/sub bridge); its
+        fan-out is traced under `trace_context`, else under the current span (the write's)."""
         if not self.closed:
             if not event.committed_at:  # a local event, arriving right after its commit
                 event = replace(event, committed_at=time.time())
-            self._events.put_nowait(event)
+            self._events.put_nowait(
+                (event, trace_context if trace_context is not None else tracing.current())
+            )
 
     async def _run(self) -> None:
-        while (event := await self._events.get()) is not None:
+        while (item := await self._events.get()) is not None:
+            event, trace_context = item
             try:
                 self._refresh_auth(event)
                 if self.clients:
-                    await self._deliver(event)
+                    attributes = {
+                        "bastion.collection": event.record.collection.name,
+                        "bastion.action": event.action,
+                    }
+                    with tracing.span_in(trace_context, "realtime fan-out", attributes):
+                        await self._deliver(event)
             except Exception:  # one failing event must not stop realtime for the node
                 log.exception("realtime fan-out failed", extra={"action": event.action})
             finally:

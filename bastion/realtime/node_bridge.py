@@ -37,6 +37,7 @@ from bastion.bus.pubsub import PubSub, backend_kind
 from bastion.bus.pubsub_open import node_pubsub_url, open_pubsub
 from bastion.config import Config
 from bastion.core.app_protocol import App
+from bastion.obs import tracing
 from bastion.realtime.client_router import ClientRouter
 from bastion.realtime.hub import RealtimeHub
 from bastion.realtime.record_wire import record_from_values, record_values
@@ -58,6 +59,7 @@ class _Wire(msgspec.Struct):
     record: dict[str, Any]
     at: float = 0.0  # the commit's Unix time (RecordEvent.committed_at)
     seq: int = 0  # the origin's count of its events: how its own come back to it
+    tp: str = ""  # the write's W3C traceparent when traces are on: other nodes' fan-outs join it
 
 
 _encoder = msgspec.json.Encoder()
@@ -81,7 +83,8 @@ class NodeBridge:
         self._incoming: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._sequence = 0
         # this process's events on their way through the backend: seq -> (event, monotonic time)
-        self._own: dict[int, tuple[RecordEvent, float]] = {}
+        # own events sent, until they come back: (event, when sent, the write's trace context)
+        self._own: dict[int, tuple[RecordEvent, float, Any]] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._unsubscribe: Any = None
 
@@ -129,7 +132,13 @@ class NodeBridge:
         self._sequence += 1
         seq = self._sequence
         wire = _Wire(
-            self.node_id, event.action, record.collection.id, record_values(record), event.committed_at, seq
+            self.node_id,
+            event.action,
+            record.collection.id,
+            record_values(record),
+            event.committed_at,
+            seq,
+            tracing.traceparent() or "",
         )
         published: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         try:
@@ -138,7 +147,7 @@ class NodeBridge:
             log.warning("realtime pub/sub backlog full: event not sent to other nodes")
             self.hub.enqueue(event)
             return
-        self._own[seq] = (event, time.monotonic())
+        self._own[seq] = (event, time.monotonic(), tracing.current())
         event_barrier.hold(published)
 
     async def _send(self) -> None:
@@ -155,13 +164,13 @@ class NodeBridge:
     def _deliver_own(self, seq: int) -> None:
         own = self._own.pop(seq, None)
         if own is not None:
-            self.hub.enqueue(own[0])
+            self.hub.enqueue(own[0], own[2])
 
     def _deliver_overdue_own(self) -> None:
         """Own events that have not come back (a message the backend dropped): delivered now."""
         limit = time.monotonic() - OWN_RETURN_WAIT
         while self._own:
-            seq, (_, sent) = next(iter(self._own.items()))  # the oldest first
+            seq, (_, sent, _) = next(iter(self._own.items()))  # the oldest first
             if sent > limit:
                 break
             self._deliver_own(seq)
@@ -190,7 +199,7 @@ class NodeBridge:
             finally:
                 self._deliver_overdue_own()
             if event is not None:
-                self.hub.enqueue(event)
+                self.hub.enqueue(event, tracing.context_from(wire.tp))
 
     async def _decode(self, wire: _Wire) -> RecordEvent | None:
         if wire.action not in ("create", "update", "delete"):

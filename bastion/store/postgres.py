@@ -170,7 +170,7 @@ class _Conn(Transaction):
             raise fault from exc
         finally:
             watch.finish(conn)
-        segment_timing.add("db", perf_counter() - started)
+        segment_timing.statement(perf_counter() - started, sql, "postgresql")
         return rows
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
@@ -197,7 +197,7 @@ class _Conn(Transaction):
             # inside a transaction asyncpg cannot re-prepare them on its own (it raises "cached
             # statement plan is invalid"), so forget them now.
             await conn.reload_schema_state()
-        segment_timing.add("db", perf_counter() - started)
+        segment_timing.statement(perf_counter() - started, sql, "postgresql")
         return _status_count(status)
 
 

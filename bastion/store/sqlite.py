@@ -114,14 +114,14 @@ def _rows(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[Row
     else:
         names = [d[0] for d in cursor.description]
         rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    segment_timing.add("db", perf_counter() - started)
+    segment_timing.statement(perf_counter() - started, sql, "sqlite")
     return rows
 
 
 def _execute(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> int:
     started = perf_counter()
     count = _run(conn, sql, params).rowcount
-    segment_timing.add("db", perf_counter() - started)
+    segment_timing.statement(perf_counter() - started, sql, "sqlite")
     return count
 
 

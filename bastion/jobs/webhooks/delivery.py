@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -31,6 +32,7 @@ from bastion.jobs.webhooks.collections import DELIVERIES, WEBHOOKS
 from bastion.jobs.webhooks.http_clients import WebhookClients
 from bastion.jobs.webhooks.signing import signed_headers
 from bastion.jobs.webhooks.url_safety import HostNotResolved, Target, UnsafeUrl, target_for
+from bastion.obs import tracing
 from bastion.obs.metrics import WEBHOOK_DELIVERIES
 
 if TYPE_CHECKING:
@@ -112,18 +114,25 @@ class WebhookDelivery:
             return Outcome(False, duration_ms=took(), error=str(exc), permanent=True)
         except HostNotResolved as exc:
             return Outcome(False, duration_ms=took(), error=str(exc))
+        span_attributes = _span_attributes(webhook) if tracing.on() else {}
         try:
             # the client's timeout bounds each phase; this bounds the whole attempt
             async with asyncio.timeout(cfg.webhooks_timeout + 1):
-                async with self._http(target).stream(
-                    "POST",
-                    target.url,
-                    content=raw,
-                    headers={**headers, **target.headers},
-                    extensions=dict(target.extensions),
-                ) as response:
-                    status = response.status_code
-                    await _drain(response)
+                with tracing.client_span("webhook POST", span_attributes) as span:
+                    headers = {**headers, **target.headers}
+                    tracing.inject(headers)  # the receiver's spans join the write's trace
+                    async with self._http(target).stream(
+                        "POST",
+                        target.url,
+                        content=raw,
+                        headers=headers,
+                        extensions=dict(target.extensions),
+                    ) as response:
+                        status = response.status_code
+                        tracing.annotate(span, "http.response.status_code", status)
+                        if not 200 <= status < 300:
+                            tracing.failed(span, f"HTTP {status}")
+                        await _drain(response)
         except (TimeoutError, httpx.TimeoutException):
             return Outcome(False, duration_ms=took(), error=f"no answer within {cfg.webhooks_timeout:g} s")
         except httpx.HTTPError as exc:
@@ -197,6 +206,16 @@ class WebhookDelivery:
         if outcome.permanent:
             raise DeliveryRefused(outcome.error)
         raise DeliveryFailed(outcome.error)
+
+
+def _span_attributes(webhook: Record) -> dict[str, str | int]:
+    """The delivery span's attributes: never the URL itself, which may hold a secret (path or
+    query), only its host."""
+    return {
+        "http.request.method": "POST",
+        "server.address": urlsplit(str(webhook.data.get("url") or "")).hostname or "",
+        "bastion.webhook.id": webhook.id,
+    }
 
 
 async def _drain(response: httpx.Response) -> None:
