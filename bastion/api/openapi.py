@@ -1,10 +1,12 @@
-"""GET /api/openapi.json — the OpenAPI 3.1 document of this server, generated from the live schema.
+"""GET /api/openapi.json (and .yaml) — the OpenAPI 3.1 document of this server, generated from the
+live schema.
 
 The document is built once per schema and caller class (superuser, or anyone else: see
 openapi_document.py for what each sees) and kept, encoded, in the schema registry's memo keyed by
 the schema stamp as well: any collection change swaps in a new registry snapshot whose memo starts
 empty, so the next request rebuilds it, and the memo's bound keeps it to a few entries per schema.
-Its size grows with the schema only (the request's values take no part in it).
+Its size grows with the schema only (the request's values take no part in it). The YAML form is
+the same document, encoded by PyYAML (its C dumper when built with libyaml) and memoised the same way.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 import msgspec
+import yaml
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -20,22 +23,36 @@ from bastion.api.openapi_document import build_document
 from bastion.api.route_spec import ApiRoute, Handler
 
 _encoder = msgspec.json.Encoder()
+_YamlDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
-def handler(routes: Callable[[], Iterable[ApiRoute]]) -> Handler:
+def _yaml(document: object) -> bytes:
+    text: str = yaml.dump(document, Dumper=_YamlDumper, sort_keys=False, allow_unicode=True, width=100)
+    return text.encode()
+
+
+_FORMATS: dict[str, tuple[Callable[[object], bytes], str]] = {
+    "json": (_encoder.encode, "application/json"),
+    "yaml": (_yaml, "application/yaml"),  # RFC 9512
+}
+
+
+def handler(routes: Callable[[], Iterable[ApiRoute]], form: str = "json") -> Handler:
     """The handler over the route table `routes()` answers (a callable: the table lists this
-    handler, so it is read at request time)."""
+    handler, so it is read at request time), in `form`: "json" or "yaml"."""
+    encode, media_type = _FORMATS[form]
 
-    async def openapi_json(request: Request) -> Response:
+    async def openapi_document(request: Request) -> Response:
         app = get_app(request)
         superuser = "authorization" in request.headers and (await load_access(request)).is_superuser
-        key = ("openapi.json", superuser, app.stamp.known.schema)
+        key = (f"openapi.{form}", superuser, app.stamp.known.schema)
         body = app.registry.memo.get(key)
         if not isinstance(body, bytes):
             # built without awaiting: the registry cannot change under it
             document = build_document(routes(), app.registry.all(), superuser)
-            body = _encoder.encode(document)
+            body = encode(document)
             app.registry.remember(key, body)
-        return Response(body, media_type="application/json")
+        return Response(body, media_type=media_type)
 
-    return openapi_json
+    openapi_document.__name__ = f"openapi_{form}"  # the document's summary is made from it
+    return openapi_document

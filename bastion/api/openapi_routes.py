@@ -63,6 +63,7 @@ _MEDIA = {
     "/_/": ("text/html", "The dashboard"),
     "/_/{path}": ("text/html", "The dashboard's files"),
     "/api/docs": ("text/html", "The API reference page (Swagger UI over this document)"),
+    "/api/openapi.yaml": ("application/yaml", "This document in YAML"),
 }
 
 

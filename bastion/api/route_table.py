@@ -149,6 +149,7 @@ ROUTES: tuple[ApiRoute, ...] = (
     _post("/api/bastion/installer", installer.create_first_superuser),
     # the table is read when the document is asked for: it lists this route too
     _get("/api/openapi.json", openapi.handler(lambda: ROUTES)),
+    _get("/api/openapi.yaml", openapi.handler(lambda: ROUTES, "yaml")),
     _get("/api/docs", admin_ui.api_docs),
     _get("/_", admin_ui.redirect_root),
     _get("/_/", admin_ui.serve),

@@ -4,6 +4,10 @@ Prints a JSON report: modules of the `bastion` package that fail to import, and 
 imports (at any depth, also inside functions) whose distribution is not one of the package's own
 `[project.dependencies]`. An import inside `try: ... except ImportError` is optional (zstandard)
 and left out, and so is one under `if TYPE_CHECKING:` (stubs such as mypy_boto3_s3 never load). Standard library only, so it runs in any fresh venv.
+
+A module that needs an optional extra (`bastion[otel]`: `bastion/obs/tracing_otel.py`, imported
+only once traces are turned on) fails to import in a plain install by design: it and its imports
+are reported under "extras" instead, when the missing module is one of an extra's distributions.
 """
 
 from __future__ import annotations
@@ -79,24 +83,38 @@ def main() -> None:
     import bastion
 
     package_dir = Path(bastion.__file__).parent
-    broken = {}
+    requirements = md.requires("bastion") or []
+    declared = {_name(req) for req in requirements if "extra ==" not in req}
+    optional = {_name(req) for req in requirements if "extra ==" in req}
+
+    def in_an_extra(module: str) -> bool:  # opentelemetry -> opentelemetry-sdk, …
+        top = _canonical(module.split(".")[0])
+        return any(dist == top or dist.startswith(f"{top}-") for dist in optional)
+
+    broken, extras = {}, {}
     for info in pkgutil.walk_packages(bastion.__path__, "bastion."):
         try:
             importlib.import_module(info.name)
+        except ModuleNotFoundError as exc:
+            (extras if exc.name and in_an_extra(exc.name) else broken)[info.name] = repr(exc)
         except Exception as exc:  # noqa: BLE001 - every failure is reported
             broken[info.name] = repr(exc)
-    declared = {
-        _canonical(re.split(r"[\s;<>=!~\[(]", req, maxsplit=1)[0])
-        for req in md.requires("bastion") or []
-        if "extra ==" not in req
-    }
     providers = md.packages_distributions()
     undeclared = {}
     for module, where in third_party_imports(package_dir).items():
         dists = {_canonical(d) for d in providers.get(module, [])}
-        if not dists & declared:
-            undeclared[module] = {"imported_by": where, "installed_from": sorted(dists)}
-    print(json.dumps({"broken": broken, "undeclared": undeclared, "declared": sorted(declared)}))
+        if dists & declared:
+            continue
+        if not dists and in_an_extra(module):
+            extras[module] = where
+            continue
+        undeclared[module] = {"imported_by": where, "installed_from": sorted(dists)}
+    report = {"broken": broken, "undeclared": undeclared, "extras": extras, "declared": sorted(declared)}
+    print(json.dumps(report))
+
+
+def _name(requirement: str) -> str:
+    return _canonical(re.split(r"[\s;<>=!~\[(]", requirement, maxsplit=1)[0])
 
 
 if __name__ == "__main__":

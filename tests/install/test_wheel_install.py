@@ -29,6 +29,8 @@ def test_every_runtime_import_is_a_declared_dependency(plain_install: PlainInsta
     report = json.loads(r.stdout)
     assert report["broken"] == {}, "modules that fail to import in a plain install"
     assert report["undeclared"] == {}, "imported but not in [project.dependencies]"
+    # the traces' module needs the otel extra, which a plain install leaves out
+    assert "bastion.obs.tracing_otel" in report["extras"]
 
 
 def _png(width: int, height: int) -> bytes:

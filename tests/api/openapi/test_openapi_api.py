@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import yaml
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
@@ -70,6 +71,14 @@ async def test_the_document_is_valid_openapi_3_1_with_every_route(api: ApiClient
             assert route.method.lower() in doc["paths"][openapi_path(route.path)], route.path
         assert doc["components"]["schemas"]["Error"]["required"] == ["status", "message", "data"]
         assert doc["components"]["securitySchemes"]["bearerAuth"]["name"] == "Authorization"
+
+
+async def test_the_yaml_form_is_the_same_document(api: ApiClient) -> None:
+    await _items(api)
+    for token in (None, api.superuser_token):
+        r = await api.request("GET", "/api/openapi.yaml", token=token)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("application/yaml")
+        assert yaml.safe_load(r.text) == await document(api, token)
 
 
 async def test_a_collections_fields_are_typed(api: ApiClient) -> None:
