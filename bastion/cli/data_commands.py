@@ -7,20 +7,15 @@ load the App: see cli/main.py's docstring). Registered on the `bastion` group by
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 import sys
-from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any
 
 import click
 
-from bastion.cli.startup_errors import check_data_dir, describe
+from bastion.cli.command_support import fail, progress_bar, run_on_data_dir
 from bastion.config import Config, ConfigError, load_config
 
-T = TypeVar("T")
 _DIR_HELP = "data directory (default ./bastion_data; env BASTION_DATA_DIR)"
 _DB_HELP = (
     "database URL, e.g. postgresql://user@host:5432/db (env BASTION_DATABASE_URL; default: SQLite in --dir)"
@@ -28,59 +23,12 @@ _DB_HELP = (
 _FLAGS = {"data_dir": "--dir", "database_url": "--db"}
 
 
-def _fail(message: str, code: int = 1) -> NoReturn:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(code)
-
-
 def _config(data_dir: Path | None, database_url: str | None) -> Config:
     overrides = {k: v for k, v in (("data_dir", data_dir), ("database_url", database_url)) if v is not None}
     try:
         return load_config(overrides, flags=_FLAGS)
     except ConfigError as exc:
-        _fail(str(exc), code=2)
-
-
-def _run(cfg: Config, work: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run `work` on an existing, usable data directory; a failure is one line and exit 1."""
-    try:
-        check_data_dir(cfg)
-        return asyncio.run(work())
-    except ValueError as exc:
-        _fail(str(exc))
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except Exception as exc:
-        if cfg.log_level.lower() == "debug":
-            logging.getLogger("bastion.cli").exception("failed")
-        _fail(describe(exc, cfg))
-
-
-@contextlib.contextmanager
-def _progress_bar(label: str, unit: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A rich progress bar on stderr when it is a terminal; None (no bar) otherwise."""
-    from rich.console import Console  # only these commands draw one
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    console = Console(stderr=True)
-    if not console.is_terminal:
-        yield None
-        return
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        unit,
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
+        fail(str(exc), code=2)
 
 
 def _common(f: Any) -> Any:
@@ -120,8 +68,8 @@ def export_command(
 
     handle = open_output(out)
     try:
-        with _progress_bar("Exporting", "records") as progress:
-            n = _run(
+        with progress_bar("Exporting", unit="records") as progress:
+            n = run_on_data_dir(
                 cfg,
                 lambda: export_records(
                     cfg, collection, handle, fmt, filter_expr, progress, with_secrets=secrets
@@ -174,8 +122,8 @@ def import_command(
     from bastion.cli import record_io  # the App: see the docstring
 
     chosen = record_io.guess_format(file, fmt)
-    with _progress_bar("Importing", "lines") as progress:
-        result = _run(
+    with progress_bar("Importing", unit="lines") as progress:
+        result = run_on_data_dir(
             cfg,
             lambda: record_io.import_records(
                 cfg,
@@ -217,8 +165,10 @@ def import_pocketbase_command(
     cfg = _config(data_dir, database_url)
     from bastion.cli.pocketbase_import import import_pocketbase  # the App: see the docstring
 
-    with _progress_bar("Copying records", "records") as progress:
-        done = _run(cfg, lambda: import_pocketbase(cfg, pb_data_dir, force=force, progress=progress))
+    with progress_bar("Copying records", unit="records") as progress:
+        done = run_on_data_dir(
+            cfg, lambda: import_pocketbase(cfg, pb_data_dir, force=force, progress=progress)
+        )
     records = sum(done.records.values())
     click.echo(
         f"Imported {done.collections} collections, {records} records and {done.files} files "

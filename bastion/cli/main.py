@@ -7,23 +7,20 @@ answer at once.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 import os
 import signal
 import sys
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 import click
 
 from bastion import __version__
 from bastion.backups.backup_lock import ServeLock
 from bastion.cli import data_commands
+from bastion.cli.command_support import fail, progress_bar, run_on_data_dir
 from bastion.cli.serve_address import AddressError, claim_address
-from bastion.cli.startup_errors import check_data_dir, describe
 from bastion.config import Config, ConfigError, load_config
 from bastion.obs import metrics_dir
 
@@ -48,17 +45,11 @@ _FLAGS = {
 }
 
 
-def _fail(message: str, code: int = 1) -> NoReturn:
-    """One line on stderr and a non-zero exit: what start-up failures look like."""
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(code)
-
-
 def _config(**overrides: Any) -> Config:
     try:
         return load_config({k: v for k, v in overrides.items() if v is not None}, flags=_FLAGS)
     except ConfigError as exc:
-        _fail(str(exc), code=2)  # a usage error, as click's own
+        fail(str(exc), code=2)  # a usage error, as click's own
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -149,12 +140,12 @@ def serve(
         named = cfg.origin("http", "")
         claim = claim_address(cfg.host, cfg.port, f"{cfg.http} ({named})" if named else cfg.http)
     except AddressError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     _check_access_log(cfg)
     serving = ServeLock(cfg.data_dir)  # held while serving; released by exit or exec
     existed = cfg.data_dir.is_dir()
     if existed and not serving.try_shared():
-        _fail(
+        fail(
             f"a backup is being restored into {cfg.data_dir} (bastion backup restore): start once it is done"
         )
     metrics_dir.prepare()  # the workers' shared metrics, named before prometheus-client is imported
@@ -182,19 +173,8 @@ def serve(
 
 
 def _with_database(cfg: Config, work: Callable[[Config], Coroutine[Any, Any, T]]) -> T:
-    """Run `work(cfg)` once the data directory is usable; any failure (the directory, the
-    database, the superuser's email or password) is one line and exit 1."""
-    try:
-        check_data_dir(cfg)
-        return asyncio.run(work(cfg))
-    except ValueError as exc:  # what the command was asked to write is not valid
-        _fail(str(exc))
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except Exception as exc:
-        if cfg.log_level.lower() == "debug":
-            logging.getLogger("bastion.cli").exception("failed")
-        _fail(describe(exc, cfg))
+    """Run `work(cfg)` once the data directory is usable (failures: one line, exit 1)."""
+    return run_on_data_dir(cfg, lambda: work(cfg))
 
 
 def _check_access_log(cfg: Config) -> None:
@@ -205,7 +185,7 @@ def _check_access_log(cfg: Config) -> None:
         with path.open("a", encoding="utf-8"):
             pass
     except OSError as exc:
-        _fail(f"cannot write the access log {path} ({cfg.origin('log_access')}): {exc.strerror or exc}")
+        fail(f"cannot write the access log {path} ({cfg.origin('log_access')}): {exc.strerror or exc}")
     cfg.log_access = str(path)  # workers may not share this process's working directory
 
 
@@ -289,7 +269,7 @@ def _run_granian(cfg: Config, ip: str) -> bool:
     try:
         server.serve()
     except (OSError, ValueError) as exc:  # the bind, should it fail after the claim's probe
-        _fail(f"cannot listen on {cfg.http}: {getattr(exc, 'strerror', None) or exc}")
+        fail(f"cannot listen on {cfg.http}: {getattr(exc, 'strerror', None) or exc}")
     except SystemExit:
         if not restart:  # granian exits 1 when a worker had died; a restart goes on regardless
             raise
@@ -372,7 +352,7 @@ def backup_create(name: str | None, data_dir: Path | None, database_url: str | N
     cfg = _config(data_dir=data_dir, database_url=database_url)
     from bastion.cli.backups import create_backup  # the server's modules: see the docstring
 
-    with _progress_bar("Backing up") as progress:
+    with progress_bar("Backing up", in_bytes=True) as progress:
         made = _with_database(cfg, lambda c: _backup_errors(create_backup(c, name, progress)))
     click.echo(f'Created backup "{made}" in {cfg.data_dir / "backups"}.')
 
@@ -407,9 +387,9 @@ def backup_restore(key: str, data_dir: Path | None, database_url: str | None, ye
     cfg = _config(data_dir=data_dir, database_url=database_url)
     lock = ServeLock(cfg.data_dir)
     if not cfg.data_dir.is_dir():
-        _fail(f"no data directory {cfg.data_dir}")
+        fail(f"no data directory {cfg.data_dir}")
     if not lock.try_exclusive():
-        _fail(
+        fail(
             f"a Bastion server is running on {cfg.data_dir}: stop it first, or restore from the "
             f"dashboard (POST /api/backups/{key}/restore restarts the server)"
         )
@@ -418,7 +398,7 @@ def backup_restore(key: str, data_dir: Path | None, database_url: str | None, ye
             click.confirm(f"Replace the data in {cfg.data_dir} with the backup {key}?", abort=True)
         from bastion.cli.backups import restore_backup  # the server's modules: see the docstring
 
-        with _progress_bar("Unpacking") as progress:
+        with progress_bar("Unpacking", in_bytes=True) as progress:
             _with_database(cfg, lambda c: _backup_errors(restore_backup(c, key, progress)))
     finally:
         lock.release()
@@ -446,29 +426,6 @@ def _size(n: int) -> str:
         if value < 1024 or unit == "GiB":
             break
     return f"{value:.1f} {unit}"
-
-
-@contextlib.contextmanager
-def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A rich progress bar on stderr when it is a terminal (bytes done of the total), fed from
-    the backup's worker thread; None (no bar) otherwise."""
-    from rich.console import Console  # only these commands draw one
-    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
-
-    console = Console(stderr=True)
-    if not console.is_terminal:
-        yield None
-        return
-    columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
-    with Progress(
-        "[progress.description]{task.description}", *columns, console=console, transient=True
-    ) as bar:
-        task = bar.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
 
 
 from bastion.cli.migrate_commands import migrate  # noqa: E402 - its own module, registered here

@@ -9,10 +9,11 @@ import asyncio
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from bastion.cli.command_support import fail
 from bastion.cli.startup_errors import check_data_dir, describe
 from bastion.config import Config, ConfigError, load_config
 
@@ -23,11 +24,6 @@ T = TypeVar("T")
 _FLAGS = {"data_dir": "--dir", "database_url": "--db", "migrations_dir": "--migrationsDir"}
 
 
-def _fail(message: str, code: int = 1) -> NoReturn:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(code)
-
-
 def _config(data_dir: Path | None, database_url: str | None, migrations_dir: Path | None) -> Config:
     given = {"data_dir": data_dir, "database_url": database_url, "migrations_dir": migrations_dir}
     try:
@@ -36,7 +32,7 @@ def _config(data_dir: Path | None, database_url: str | None, migrations_dir: Pat
             {**{k: v for k, v in given.items() if v is not None}, "automigrate": "off"}, flags=_FLAGS
         )
     except ConfigError as exc:
-        _fail(str(exc), code=2)
+        fail(str(exc), code=2)
 
 
 def _with_app(cfg: Config, work: Callable[[App], Coroutine[Any, Any, T]]) -> T:
@@ -55,11 +51,11 @@ def _with_app(cfg: Config, work: Callable[[App], Coroutine[Any, Any, T]]) -> T:
         check_data_dir(cfg)
         return asyncio.run(run())
     except MigrationError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:
-        _fail(describe(exc, cfg))
+        fail(describe(exc, cfg))
 
 
 def _options(f: Any) -> Any:
