@@ -13,65 +13,27 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import statistics
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-import msgspec
+from inprocess_asgi import http_scope, public_record, receive
 
 from bastion.api.asgi import create_asgi_app
 from bastion.app import App
 from bastion.config import Config
-from bastion.core.record_access import Access
-
-
-def _scope(path: str) -> dict[str, Any]:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": [(b"host", b"bench"), (b"user-agent", b"bench")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("bench", 80),
-    }
-
-
-async def _receive() -> dict[str, Any]:
-    return {"type": "http.request", "body": b"", "more_body": False}
 
 
 async def main(rounds: int, requests: int) -> None:
     app = await App(Config(data_dir=Path(tempfile.mkdtemp()))).start()
     try:
-        schema = {
-            "name": "pub",
-            "listRule": "",
-            "viewRule": "",
-            "createRule": "",
-            "fields": [{"name": "title", "type": "text"}],
-        }
-        async with app.transaction() as tx:
-            collection = await app.collections.create(tx, schema)
-        app.registry.put(collection)
-        async with app.transaction() as tx:
-            record = await app.records.create(tx, collection, {"title": "a"}, Access(method="POST"))
-        # routing alone: no access-log lines, no request-log rows
-        logging.disable(logging.CRITICAL)
-        app.settings = msgspec.structs.replace(
-            app.settings, logs=msgspec.structs.replace(app.settings.logs, max_days=0)
-        )
+        record_id = await public_record(app)  # routing alone: nothing logged
         asgi = create_asgi_app(app, manage_lifecycle=False)
         paths = {
             "health": "/api/health",
-            "view": f"/api/collections/pub/records/{record.id}",
+            "view": f"/api/collections/pub/records/{record_id}",
             "list": "/api/collections/pub/records",
             "no route": "/api/nothing/here",
         }
@@ -84,7 +46,7 @@ async def main(rounds: int, requests: int) -> None:
 
             start = time.perf_counter()
             for _ in range(requests):
-                await asgi(_scope(path), _receive, send)
+                await asgi(http_scope(path), receive, send)
             return (time.perf_counter() - start) / requests * 1e6
 
         samples: dict[str, list[float]] = {name: [] for name in paths}

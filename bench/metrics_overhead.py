@@ -22,75 +22,28 @@ os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", _METRICS_DIR.name)
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
-import logging  # noqa: E402
-import random  # noqa: E402
-import statistics  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
-import msgspec  # noqa: E402
+from inprocess_asgi import find_layer, http_scope, on_off_rounds, public_record, receive  # noqa: E402
 
 from bastion.api.asgi import create_asgi_app  # noqa: E402
 from bastion.api.metrics import RequestMetrics  # noqa: E402
 from bastion.app import App  # noqa: E402
 from bastion.config import Config  # noqa: E402
-from bastion.core.record_access import Access  # noqa: E402
 from bastion.http.edge import EdgeMiddleware  # noqa: E402
 from bastion.obs import metrics  # noqa: E402
-
-
-def _scope(path: str) -> dict[str, Any]:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": [(b"host", b"bench"), (b"user-agent", b"bench")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("bench", 80),
-    }
-
-
-async def _receive() -> dict[str, Any]:
-    return {"type": "http.request", "body": b"", "more_body": False}
-
-
-def _edge(asgi: Any) -> EdgeMiddleware:
-    layer = asgi
-    while not isinstance(layer, EdgeMiddleware):
-        layer = layer.app
-    return layer
 
 
 async def main(rounds: int, requests: int) -> None:
     app = await App(Config(data_dir=Path(tempfile.mkdtemp()))).start()
     flushing = asyncio.create_task(metrics.flush_forever())
     try:
-        schema = {
-            "name": "pub",
-            "listRule": "",
-            "viewRule": "",
-            "createRule": "",
-            "fields": [{"name": "title", "type": "text"}],
-        }
-        async with app.transaction() as tx:
-            collection = await app.collections.create(tx, schema)
-        app.registry.put(collection)
-        async with app.transaction() as tx:
-            record = await app.records.create(tx, collection, {"title": "a"}, Access(method="POST"))
-        # the request path alone: no access-log lines, no request-log rows
-        logging.disable(logging.CRITICAL)
-        app.settings = msgspec.structs.replace(
-            app.settings, logs=msgspec.structs.replace(app.settings.logs, max_days=0)
-        )
+        record_id = await public_record(app)
         asgi = create_asgi_app(app, manage_lifecycle=False)
-        edge = _edge(asgi)
-        paths = {"health": "/api/health", "view": f"/api/collections/pub/records/{record.id}"}
+        edge = find_layer(asgi, EdgeMiddleware)
+        paths = {"health": "/api/health", "view": f"/api/collections/pub/records/{record_id}"}
 
         async def send(message: dict[str, Any]) -> None:
             pass
@@ -99,24 +52,10 @@ async def main(rounds: int, requests: int) -> None:
             edge.observer = RequestMetrics() if observed else None
             start = time.perf_counter()
             for _ in range(requests):
-                await asgi(_scope(path), _receive, send)
+                await asgi(http_scope(path), receive, send)
             return (time.perf_counter() - start) / requests * 1e6
 
-        samples: dict[tuple[str, bool], list[float]] = {}
-        for path in paths.values():
-            await run(path, True)  # warm-up: caches, memos
-        runs = [(name, observed) for name in paths for observed in (True, False)]
-        for _ in range(rounds):
-            random.shuffle(runs)  # a fixed order lets the machine's other load favour one side
-            for name, observed in runs:
-                samples.setdefault((name, observed), []).append(await run(paths[name], observed))
-        for name in paths:
-            on, off = samples[(name, True)], samples[(name, False)]
-            print(
-                f"{name:7} µs/request with metrics: median {statistics.median(on):6.1f}, best {min(on):6.1f}; "
-                f"without: median {statistics.median(off):6.1f}, best {min(off):6.1f}; "
-                f"difference of the bests {min(on) - min(off):+5.2f}"
-            )
+        await on_off_rounds(paths, rounds, run, "metrics")
     finally:
         flushing.cancel()
         await app.stop()
