@@ -52,7 +52,7 @@ _Outgoing = tuple[bytes, int, "asyncio.Future[None]"]  # payload, seq, resolved 
 CHANNEL_PARAM = "realtime_channel"
 
 
-class _Wire(msgspec.Struct):
+class _Wire(msgspec.Struct, omit_defaults=True):  # an empty traceparent is not sent
     origin: str
     action: str
     collection: str  # id
