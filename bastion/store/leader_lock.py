@@ -147,10 +147,11 @@ class PgLeaderLock(LeaderLock):
     async def _release(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None and not conn.is_closed():
-            try:
-                await asyncio.wait_for(conn.close(), self.retry_every)  # ends the session: unlocks
-            except Exception:  # noqa: BLE001 - a dead connection: the server ends it
-                conn.terminate()
+            # Closing the socket ends the session, and the server drops its advisory lock with
+            # it. A graceful close() would first wait for any query being cancelled to be
+            # acknowledged and then for the server to hang up; on a session that the server or
+            # the network is ending, that wait has no bound.
+            conn.terminate()
 
 
 async def open_leader_lock(db: Database, data_dir: Path, retry_every: float = RETRY_EVERY) -> LeaderLock:

@@ -20,6 +20,10 @@ import { renderConfirmEmailChange, renderConfirmPasswordReset, renderConfirmVeri
 
 const root = document.getElementById('app');
 let shell = null;
+// Signing in fires two routes at once (the session change, then the hashchange it set); each
+// waits for the collections, and only the newest may draw, or the later one would replace a shell
+// the user has already started using (an open phone menu closing under their finger).
+let routeTurn = 0;
 
 const ROUTES = [
   [/^\/collections(?:\/([^/]+))?$/, 'collections', (main, m) => renderCollection(main, m[1] && decodeURIComponent(m[1]))],
@@ -45,6 +49,7 @@ const PUBLIC = [
 ];
 
 async function route() {
+  const turn = ++routeTurn;
   stopAutoRefresh(); // the page being left stops polling
   root.removeAttribute('aria-busy');
   root.classList.remove('app-boot');
@@ -67,6 +72,7 @@ async function route() {
   if (!shell) {
     replace(root, spinner());
     try { await loadCollections(); } catch { if (!session.token) return route(); }
+    if (turn !== routeTurn) return;
     shell = renderShell(root);
   }
   shell.setSection(section, path);

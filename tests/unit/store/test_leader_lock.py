@@ -68,7 +68,9 @@ async def test_separate_deployments_each_have_a_leader(backend, tmp_path):
 
 
 async def test_postgres_a_holder_whose_session_ends_stops_leading_and_a_new_session_leads(tmp_path):
-    async with fresh_pg_schema() as url:
+    # bounded as a whole, so that a close that hangs fails here, and says so, instead of at the
+    # suite's timeout
+    async with asyncio.timeout(30), fresh_pg_schema() as url:
         db = await open_database(url, tmp_path)
         first = await open_leader_lock(db, tmp_path, RETRY)
         second = await open_leader_lock(db, tmp_path, RETRY)
