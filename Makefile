@@ -10,8 +10,10 @@ ARGS ?=
 serve: $(SERVE_STAMP)
 	$(VENV)/bin/bastion serve $(ARGS)
 
+# Two processes (pytest-xdist): most of a serial run waits on servers, subprocesses and sleeps.
+# Each file, and each of the compat and cluster packages, stays in one process (tests/conftest.py).
 test: lint
-	$(VENV)/bin/pytest -q $(ARGS)
+	$(VENV)/bin/pytest -q -n 2 --dist loadgroup $(ARGS)
 
 # Schemathesis over the live OpenAPI document, on SQLite and PostgreSQL (tests/fuzz/openapi_fuzz.py),
 # then the filter-language and hostile-input property tests at 5 times the suite's examples, with

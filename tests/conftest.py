@@ -32,8 +32,9 @@ from bastion.store.postgres import PostgresDatabase
 if TYPE_CHECKING:
     from tests.support.smtp_server import SmtpSink
 
-# Fixtures every folder may use, defined beside their harness: the local S3 server (moto).
-pytest_plugins = ["tests.support.s3_server"]
+# Fixtures every folder may use, defined beside their harness: the local S3 server (moto); and the
+# differential summary, printed by the process that reports (the controller, under pytest-xdist).
+pytest_plugins = ["tests.support.s3_server", "tests.support.diff_summary"]
 
 PG_DSN = os.environ.get("BASTION_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 SUPERUSER_EMAIL = "admin@example.com"
@@ -50,6 +51,24 @@ FORBIDDEN = {
     "message": "The authorized record is not allowed to perform this action.",
     "status": 403,
 }
+
+
+# pytest-xdist (`make test` runs two processes, `--dist loadgroup`): which tests must run in one
+# process, because they share a costly fixture. The compat and cluster packages share live servers
+# (package-scoped: PocketBase, Bastion on each database, a 3-node cluster); split over two
+# processes they would start twice, or stop and start again each time a process switched between
+# them and other files. Every other file keeps its module-scoped fixtures (a browser, a server, an
+# installed wheel) in one process too. Set before xdist reads the marks.
+_SHARED_PACKAGES = ("compat", "cluster")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    tests_dir = Path(__file__).resolve().parent
+    for item in items:
+        rel = Path(str(item.fspath)).resolve().relative_to(tests_dir)
+        group = rel.parts[0] if rel.parts[0] in _SHARED_PACKAGES else rel.as_posix()
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 def require_services() -> bool:

@@ -22,7 +22,6 @@ import pytest
 
 from tests.conftest import skip_or_fail
 
-from .diff_compare import DIFF_RESULTS
 from .servers import (
     BASTION_BIN,
     POCKETBASE_BIN,
@@ -93,22 +92,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
                 servers.extend(v for v in value if isinstance(v, RunningServer))
         for server in servers:
             report.sections.append((f"server log tail: {server.name}", server.log_tail()))
-
-
-def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
-    """Per candidate: how many differential cases agree with PocketBase, and which do not."""
-    results = config.stash.get(DIFF_RESULTS, None)
-    if not results:
-        return
-    terminalreporter.section("differential summary (candidate vs PocketBase)")
-    for name, outcome in results.items():
-        passed = sum(outcome.values())
-        terminalreporter.write_line(f"{name}: {passed}/{len(outcome)} cases agree")
-        failed = sorted(case for case, ok in outcome.items() if not ok)
-        if failed:
-            terminalreporter.write_line(
-                "  differ: " + ", ".join(failed[:60]) + (" ..." if len(failed) > 60 else "")
-            )
 
 
 def _serve(name: str, binary: Path, factory: pytest.TempPathFactory, db_url: str | None = None):

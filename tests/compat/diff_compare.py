@@ -6,11 +6,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
-
-# Per-candidate outcome of every case, read by the terminal summary in conftest.py.
-DIFF_RESULTS = pytest.StashKey[dict[str, dict[str, bool]]]()
-
 TIMESTAMP_KEYS = {"created", "updated"}
 PB_DATETIME = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z$")
 JWT = re.compile(r"^[\w-]+\.[\w-]+\.[\w-]+$")

@@ -17,8 +17,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support.diff_summary import DIFF_RESULTS
+
 from .diff_cases import all_cases
-from .diff_compare import DIFF_RESULTS, Case, comparable, describe_difference
+from .diff_compare import Case, comparable, describe_difference
 from .diff_schema import seed
 from .servers import RunningServer
 

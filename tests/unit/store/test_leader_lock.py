@@ -103,10 +103,19 @@ async def test_postgres_only_the_leader_keeps_a_connection(tmp_path):
         db = await open_database(url, tmp_path)
         locks = [await open_leader_lock(db, tmp_path, RETRY) for _ in range(4)]
         try:
+
+            def settled() -> bool:
+                # Under load a check can time out and a holder step down for a round (another may
+                # then lead): what must hold, once checks settle, is one leader, and connections
+                # kept only by it.
+                held = [lock.held for lock in locks]
+                conns = [lock._conn is not None for lock in locks]  # type: ignore[attr-defined]
+                return sum(held) == 1 and conns == held
+
             await asyncio.sleep(RETRY * 4)  # a few retries each
-            assert [lock.held for lock in locks] == [True, False, False, False]
-            held = [lock._conn is not None for lock in locks]  # type: ignore[attr-defined]
-            assert held == [True, False, False, False]
+            async with asyncio.timeout(10):
+                while not settled():
+                    await asyncio.sleep(RETRY)
         finally:
             for lock in locks:
                 await lock.close()
