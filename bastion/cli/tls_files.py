@@ -53,8 +53,15 @@ def check_pair(cert: Path, key: Path, cert_named: str = "--tls-cert", key_named:
         if not os.access(path, os.R_OK):
             raise TlsFileError(f"{named}: cannot read {path} (permission denied to this user)")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+
+    def encrypted() -> str:  # without it OpenSSL would ask for the pass phrase on the terminal
+        raise TlsFileError(
+            f"{key_named} {key} is encrypted: give it unencrypted (openssl pkey -in KEY -out NEW_KEY), "
+            "readable by this user only"
+        )
+
     try:
-        context.load_cert_chain(str(cert), str(key))
+        context.load_cert_chain(str(cert), str(key), password=encrypted)
     except ssl.SSLError as exc:
         reason = str(exc.reason or exc)
         if "KEY_VALUES_MISMATCH" in reason:
@@ -159,8 +166,10 @@ def watch_for_changes(
     """A daemon thread that calls `reload()` when the files change and the new pair loads (a pair
     that does not is reported and not used); it looks every `interval` s until `stop` is set."""
 
+    started = files.stamp()  # the files as the workers are about to read them
+
     def run() -> None:
-        served = seen = files.stamp()
+        served = seen = started
         while not stop.wait(interval):
             now = files.stamp()
             if now != seen:  # still being written (a new key, then its certificate): look again

@@ -112,6 +112,16 @@ def test_the_http_listener_redirects_to_https(given):
     assert named.headers["location"] == f"https://example.test:{base.rsplit(':', 1)[1]}/_/"
 
 
+def test_realtime_websocket_over_tls(given):
+    from websockets.sync.client import connect
+
+    base, _, cert, _ = given
+    with connect(
+        f"wss://{base.removeprefix('https://')}/api/realtime/ws", ssl=trusting(cert), open_timeout=5
+    ) as ws:
+        assert '"type":"connect"' in str(ws.recv(timeout=5))
+
+
 def test_a_changed_certificate_is_served_without_a_restart(given, tmp_path):
     base, _, cert, key = given
     new_cert, new_key = make_pair(tmp_path)

@@ -76,3 +76,56 @@ def test_an_unreadable_key_is_named(tmp_path):
     files.key.write_text("")
     with pytest.raises(TlsFileError, match="cannot load the certificate"):
         check_pair(files.cert, files.key)
+
+
+def test_an_encrypted_key_is_refused_without_asking_for_its_pass_phrase(tmp_path):
+    from cryptography.hazmat.primitives import serialization
+
+    files = dev_certificate(tmp_path)
+    key = serialization.load_pem_private_key(files.key.read_bytes(), None)
+    locked = tmp_path / "locked.pem"
+    locked.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"secret"),
+        )
+    )
+    with pytest.raises(TlsFileError, match="is encrypted: give it unencrypted"):
+        check_pair(files.cert, locked)
+
+
+def test_the_watch_reloads_a_changed_pair_that_loads_and_only_that(tmp_path):
+    import os
+    import threading
+    import time
+
+    from bastion.cli.tls_files import watch_for_changes
+
+    files = dev_certificate(tmp_path / "served")
+    reloads: list[int] = []
+    reports: list[str] = []
+    stop = threading.Event()
+    watch_for_changes(files, lambda: reloads.append(1), reports.append, stop, interval=0.02)
+
+    def touched(path, text=None):
+        if text is not None:
+            path.write_text(text)
+        stamp = path.stat().st_mtime + 1
+        os.utime(path, (stamp, stamp))
+
+    def settle(until):
+        deadline = time.monotonic() + 5
+        while not until() and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    try:
+        good_cert = files.cert.read_text()
+        touched(files.cert, "not a certificate\n")
+        settle(lambda: reports)
+        assert reloads == [] and "the previous one is still served" in reports[0]
+        touched(files.cert, good_cert)
+        settle(lambda: reloads)
+        assert reloads == [1] and "changed: restarting the workers" in reports[-1]
+    finally:
+        stop.set()
