@@ -350,7 +350,7 @@ def _tls_side(
 ) -> Iterator[None]:
     """What runs beside granian when it serves TLS: the plain listener's redirects, and the watch
     that reloads the workers when the certificate files change (granian's SIGHUP: new workers
-    start, then the old ones finish their requests and stop)."""
+    start, then the old ones finish their requests and stop); SIGHUP checks the files first."""
     if tls is None:
         yield
         return
@@ -370,6 +370,17 @@ def _tls_side(
         click.echo(line, err=True)
 
     watch_for_changes(tls, server.signal_handler_reload, report, stop)
+
+    def checked_reload(_signum: int, _frame: object) -> None:
+        try:  # new workers could not start on a bad pair: keep the ones serving the old one
+            check_pair(tls.cert, tls.key)
+        except TlsFileError as exc:
+            report(f"SIGHUP: the workers keep serving the previous certificate: {exc}")
+            return
+        server.signal_handler_reload()
+
+    # granian installs its own SIGHUP handler as it starts, then calls the startup hooks
+    server.on_startup(lambda: signal.signal(signal.SIGHUP, checked_reload))
     try:
         yield
     finally:

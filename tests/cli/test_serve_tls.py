@@ -4,7 +4,9 @@ refusals of a bad certificate (docs/protocols.md). Real servers, real clients (h
 
 from __future__ import annotations
 
+import re
 import shutil
+import signal
 import ssl
 import subprocess
 import time
@@ -71,19 +73,19 @@ def stop(proc: ServeProcess) -> None:
 
 
 @pytest.fixture(scope="module")
-def given(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path, Path]]:
-    """A server with the user's own certificate: (https base, http base, cert, key)."""
+def given(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path, Path, ServeProcess]]:
+    """A server with the user's own certificate: (https base, http base, cert, key, process)."""
     root = tmp_path_factory.mktemp("tls_given")
     cert, key = make_pair(root / "certs")
     proc, base, plain = start_tls(root / "data", cert, "--tls-cert", str(cert), "--tls-key", str(key))
     try:
-        yield base, plain, cert, key
+        yield base, plain, cert, key, proc
     finally:
         stop(proc)
 
 
 def test_http2_by_alpn_over_tls(given):
-    base, _, cert, _ = given
+    base, _, cert, _, _ = given
     with httpx.Client(http2=True, verify=trusting(cert)) as client:
         health = client.get(f"{base}/api/health")
         records = client.get(f"{base}/api/collections/users/records")
@@ -94,7 +96,7 @@ def test_http2_by_alpn_over_tls(given):
 
 
 def test_http11_over_tls_still_works(given):
-    base, _, cert, _ = given
+    base, _, cert, _, _ = given
     with httpx.Client(verify=trusting(cert)) as client:  # ALPN offers http/1.1 only
         r = client.get(f"{base}/api/health")
     assert (r.status_code, r.http_version) == (200, "HTTP/1.1")
@@ -102,7 +104,7 @@ def test_http11_over_tls_still_works(given):
 
 
 def test_the_http_listener_redirects_to_https(given):
-    base, plain, _, _ = given
+    base, plain, _, _, _ = given
     for method in ("GET", "POST"):
         r = httpx.request(method, f"{plain}/api/health?x=1")
         assert r.status_code == 308
@@ -115,15 +117,27 @@ def test_the_http_listener_redirects_to_https(given):
 def test_realtime_websocket_over_tls(given):
     from websockets.sync.client import connect
 
-    base, _, cert, _ = given
+    base, _, cert, _, _ = given
     with connect(
         f"wss://{base.removeprefix('https://')}/api/realtime/ws", ssl=trusting(cert), open_timeout=5
     ) as ws:
         assert '"type":"connect"' in str(ws.recv(timeout=5))
 
 
+def test_sighup_with_a_broken_certificate_keeps_the_workers(given):
+    base, _, cert, _, proc = given
+    good = cert.read_bytes()
+    cert.write_text("not a certificate\n")
+    try:
+        proc.send_signal(signal.SIGHUP)
+        proc.wait_for_line(re.compile("SIGHUP: the workers keep serving the previous certificate"), 10)
+    finally:
+        cert.write_bytes(good)
+    assert httpx.get(f"{base}/api/health", verify=trusting(cert)).status_code == 200
+
+
 def test_a_changed_certificate_is_served_without_a_restart(given, tmp_path):
-    base, _, cert, key = given
+    base, _, cert, key, _ = given
     new_cert, new_key = make_pair(tmp_path)
     shutil.copyfile(new_key, key)
     shutil.copyfile(new_cert, cert)
