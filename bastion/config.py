@@ -69,7 +69,32 @@ class Config:
     db_ready_timeout: float = field(
         default=2.0, metadata={"help": "seconds /api/ready waits for the database to answer a trivial query"}
     )
-    http: str = field(default="127.0.0.1:8090", metadata={"help": "HOST:PORT to listen on"})
+    http: str = field(
+        default="127.0.0.1:8090",
+        metadata={
+            "help": "HOST:PORT to listen on; with https set, this address only redirects to https "
+            "(off: no plain listener)"
+        },
+    )
+    https: str = field(
+        default="",
+        metadata={
+            "help": "HOST:PORT to serve HTTPS on (HTTP/2 by ALPN), with tls_cert and tls_key, or "
+            "dev's self-signed certificate; see docs/protocols.md"
+        },
+    )
+    tls_cert: str = field(
+        default="",
+        metadata={"help": "the certificate chain (PEM) served on https; reloaded when the file changes"},
+    )
+    tls_key: str = field(default="", metadata={"help": "the certificate's private key (PEM, unencrypted)"})
+    hsts: bool = field(
+        default=True,
+        metadata={
+            "help": "send Strict-Transport-Security on responses over https (default on; off with "
+            "dev's self-signed certificate unless set)"
+        },
+    )
     workers: int = field(
         default=0,
         metadata={"help": "worker processes; 0 (the default): one per core this process may use"},
@@ -277,13 +302,25 @@ class Config:
         return self._origins.get(name, name if default is None else default)
 
     @property
+    def listen(self) -> str:
+        """The HOST:PORT the app is served on: `https` when set, else `http`."""
+        return self.https or self.http
+
+    @property
     def host(self) -> str:
-        """The address to bind, without the brackets of an IPv6 literal (`[::1]:8090`)."""
-        return self.http.rsplit(":", 1)[0].strip("[]") or "127.0.0.1"
+        """The app's address to bind, without the brackets of an IPv6 literal (`[::1]:8090`)."""
+        return _host(self.listen)
 
     @property
     def port(self) -> int:
-        return int(self.http.rsplit(":", 1)[1])
+        return int(self.listen.rsplit(":", 1)[1])
+
+    @property
+    def redirect_http(self) -> str | None:
+        """The plain HOST:PORT that answers redirects to https (when both are served), else None."""
+        if not self.https or self.http.strip().lower() in ("", "off"):
+            return None
+        return self.http
 
     @property
     def hooks_path(self) -> Path:
@@ -319,15 +356,18 @@ class Config:
         """`http://host:port` for people to open on this machine: IPv6 in brackets, and a wildcard
         address (listening on every interface) as the loopback address, which a browser opens."""
         host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
-        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+        scheme = "https" if self.https else "http"
+        return f"{scheme}://[{host}]:{self.port}" if ":" in host else f"{scheme}://{host}:{self.port}"
 
     def validate(self) -> Config:
-        port = self.http.rsplit(":", 1)[1] if ":" in self.http else ""
-        if not port.isdigit() or not 1 <= int(port) <= 65535:
-            raise ConfigError(
-                f"{self.origin('http')} must be HOST:PORT with a port from 1 to 65535, got {self.http!r} "
-                "(for example 127.0.0.1:8090)"
-            )
+        http_off = self.http.strip().lower() in ("", "off")
+        if http_off and not self.https:
+            raise ConfigError(f"{self.origin('http')} = off needs https: something must be served")
+        if not http_off:
+            _check_address(self.http, self.origin("http"))
+        if self.https:
+            _check_address(self.https, self.origin("https"))
+        self._validate_tls()
         if self.database_url and not self.database_url.startswith(
             ("postgres://", "postgresql://", "sqlite:")
         ):
@@ -405,6 +445,53 @@ class Config:
             raise ConfigError(f"{self.origin('log_access')} must be stderr, off or a file path")
         self.event_sinks = _sinks(self.event_sinks, self.origin("event_sinks"))
         return self
+
+    def _validate_tls(self) -> None:
+        if not self.https:
+            for name in ("tls_cert", "tls_key"):
+                if getattr(self, name):
+                    raise ConfigError(
+                        f"{self.origin(name)} is only used with https: add --https HOST:PORT "
+                        "(env BASTION_HTTPS) or remove it"
+                    )
+            return
+        if bool(self.tls_cert) != bool(self.tls_key):
+            given, missing = ("tls_cert", "tls_key") if self.tls_cert else ("tls_key", "tls_cert")
+            raise ConfigError(
+                f"{self.origin(given)} needs {self.origin(missing, _FLAG_NAMES[missing])} too: "
+                "give both the certificate and its private key"
+            )
+        if not self.tls_cert and not self.dev:
+            raise ConfigError(
+                f"{self.origin('https')} needs a certificate: give --tls-cert FILE and --tls-key FILE "
+                "(env BASTION_TLS_CERT, BASTION_TLS_KEY), or --dev for a self-signed one for localhost"
+            )
+        if self.redirect_http and _host_port(self.http) == _host_port(self.https):
+            raise ConfigError(
+                f"{self.origin('http')} and {self.origin('https')} are the same address, {self.https}: "
+                "give http another port, or http = off"
+            )
+
+
+# How a message names a setting the user did not set, to tell what to add.
+_FLAG_NAMES = {"tls_cert": "--tls-cert", "tls_key": "--tls-key"}
+
+
+def _host(address: str) -> str:
+    return address.rsplit(":", 1)[0].strip("[]") or "127.0.0.1"
+
+
+def _host_port(address: str) -> tuple[str, str]:
+    return _host(address), address.rsplit(":", 1)[1]
+
+
+def _check_address(address: str, origin: str) -> None:
+    port = address.rsplit(":", 1)[1] if ":" in address else ""
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ConfigError(
+            f"{origin} must be HOST:PORT with a port from 1 to 65535, got {address!r} "
+            "(for example 127.0.0.1:8090)"
+        )
 
 
 def _sinks(raw: Any, origin: str) -> list[EventSinkConfig]:

@@ -7,10 +7,12 @@ answer at once.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
-from collections.abc import Callable, Coroutine
+import threading
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,7 +22,8 @@ from bastion import __version__
 from bastion.backups.backup_lock import ServeLock
 from bastion.cli import data_commands
 from bastion.cli.command_support import fail, progress_bar, run_on_data_dir
-from bastion.cli.serve_address import AddressError, claim_address
+from bastion.cli.serve_address import AddressClaim, AddressError, claim_address
+from bastion.cli.tls_files import TlsFileError, TlsFiles, check_pair, dev_certificate
 from bastion.config import Config, ConfigError, load_config
 from bastion.obs import metrics_dir
 
@@ -32,6 +35,9 @@ T = TypeVar("T")
 # How each flag is spelled, so a message about a bad value names what the user typed.
 _FLAGS = {
     "http": "--http",
+    "https": "--https",
+    "tls_cert": "--tls-cert",
+    "tls_key": "--tls-key",
     "data_dir": "--dir",
     "database_url": "--db",
     "workers": "--workers",
@@ -62,7 +68,20 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--http", "http", metavar="HOST:PORT", help="address to listen on (default 127.0.0.1:8090)")
+@click.option(
+    "--http",
+    "http",
+    metavar="HOST:PORT",
+    help="address to listen on (default 127.0.0.1:8090); with --https, it redirects to https (off: none)",
+)
+@click.option(
+    "--https",
+    "https",
+    metavar="HOST:PORT",
+    help="serve HTTPS (and HTTP/2) here, with --tls-cert and --tls-key, or --dev's self-signed certificate",
+)
+@click.option("--tls-cert", "tls_cert", metavar="FILE", help="certificate chain (PEM) for --https")
+@click.option("--tls-key", "tls_key", metavar="FILE", help="private key (PEM) of --tls-cert")
 @click.option("--dir", "data_dir", type=click.Path(path_type=Path), help=_DIR_HELP)
 @click.option("--db", "database_url", metavar="URL", help=_DB_HELP)
 @click.option(
@@ -107,6 +126,9 @@ def main() -> None:
 )
 def serve(
     http: str | None,
+    https: str | None,
+    tls_cert: str | None,
+    tls_key: str | None,
     data_dir: Path | None,
     database_url: str | None,
     workers: int | None,
@@ -124,6 +146,9 @@ def serve(
         os.environ["BASTION_CONFIG"] = str(config_file)
     cfg = _config(
         http=http,
+        https=https,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
         data_dir=data_dir,
         database_url=database_url,
         workers=workers,
@@ -135,10 +160,11 @@ def serve(
         migrations_dir=migrations_dir,
         automigrate=None if automigrate is None else ("on" if automigrate else "off"),
     )
+    tls = _tls_files(cfg)  # before binding anything: a bad certificate is one line
     try:
         # The address first: a second server on a busy port stops before touching any database.
-        named = cfg.origin("http", "")
-        claim = claim_address(cfg.host, cfg.port, f"{cfg.http} ({named})" if named else cfg.http)
+        claim = _claim(cfg, "https" if cfg.https else "http")
+        redirect = _claim(cfg, "http") if cfg.redirect_http else None
     except AddressError as exc:
         fail(str(exc))
     _check_access_log(cfg)
@@ -159,9 +185,11 @@ def serve(
     try:
         # the workers' realtime pub/sub on one node, when several share it (bastion/bus/broker.py)
         with embedded_broker(cfg.data_dir, cfg.port, cfg.worker_count, cfg.realtime_pubsub):
-            restart = _run_granian(cfg, claim.ip)
+            restart = _run_granian(cfg, claim.ip, tls, redirect)
     finally:
         claim.close()
+        if redirect is not None:
+            redirect.close()
     if restart:
         # A worker restored a backup (POST /api/backups/{key}/restore): every worker has stopped;
         # start again as PocketBase does, the same command in this same process, so the
@@ -170,6 +198,34 @@ def serve(
         sys.stdout.flush()
         sys.stderr.flush()
         os.execv(sys.executable, sys.orig_argv)
+
+
+def _tls_files(cfg: Config) -> TlsFiles | None:
+    """The certificate and key to serve (checked, or `--dev`'s made), None without https; the
+    settings then name the files the workers are to read (absolute)."""
+    if not cfg.https:
+        return None
+    try:
+        if cfg.tls_cert:
+            files = TlsFiles(Path(cfg.tls_cert).resolve(), Path(cfg.tls_key).resolve())
+            check_pair(files.cert, files.key, cfg.origin("tls_cert"), cfg.origin("tls_key"))
+        else:
+            files = dev_certificate(cfg.data_dir)
+    except TlsFileError as exc:
+        fail(str(exc))
+    cfg.tls_cert, cfg.tls_key = str(files.cert.resolve()), str(files.key.resolve())
+    if files.self_signed and not cfg.origin("hsts", ""):
+        # HSTS pins a host name for every port: localhost would refuse plain http for a year
+        cfg.hsts = False
+    return files
+
+
+def _claim(cfg: Config, name: str) -> AddressClaim:
+    address, named = getattr(cfg, name), cfg.origin(name, "")
+    host, port = address.rsplit(":", 1)
+    return claim_address(
+        host.strip("[]") or "127.0.0.1", int(port), f"{address} ({named})" if named else address
+    )
 
 
 def _with_database(cfg: Config, work: Callable[[Config], Coroutine[Any, Any, T]]) -> T:
@@ -197,6 +253,10 @@ def _export_for_workers(cfg: Config) -> None:
         {
             SERVE_PID_VARIABLE: str(os.getpid()),
             "BASTION_HTTP": cfg.http,
+            "BASTION_HTTPS": cfg.https,
+            "BASTION_TLS_CERT": cfg.tls_cert,
+            "BASTION_TLS_KEY": cfg.tls_key,
+            "BASTION_HSTS": "1" if cfg.hsts else "",
             "BASTION_DATA_DIR": str(cfg.data_dir.resolve()),
             "BASTION_DATABASE_URL": cfg.database_url,
             "BASTION_WORKERS": str(cfg.worker_count),
@@ -218,6 +278,8 @@ def _print_banner(cfg: Config, installer_link: str | None) -> None:
         f"  REST API:  {base}/api/",
         f"  Dashboard: {base}/_/",
     ]
+    if cfg.redirect_http:
+        lines.append(f"  http://{cfg.redirect_http} redirects to https")
     if installer_link:
         lines += [
             "",
@@ -233,12 +295,16 @@ def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _run_granian(cfg: Config, ip: str) -> bool:
+def _run_granian(cfg: Config, ip: str, tls: TlsFiles | None, redirect: AddressClaim | None) -> bool:
     """Serve until stopped; True when a worker asked for a restart (a backup was restored)."""
     from granian import Granian  # only `serve` needs it: see the docstring
-    from granian.constants import Interfaces, Loops
+    from granian.constants import Interfaces, Loops, SSLProtocols
     from granian.log import LogLevels
 
+    tls_options: dict[str, Any] = {}
+    if tls is not None:
+        # granian's default minimum is TLS 1.3; 1.2 still serves older clients (Java 8, old curl)
+        tls_options = {"ssl_cert": tls.cert, "ssl_key": tls.key, "ssl_protocol_min": SSLProtocols.tls12}
     server = Granian(
         "bastion.api.server:create",
         factory=True,
@@ -255,6 +321,7 @@ def _run_granian(cfg: Config, ip: str) -> bool:
         # A worker that dies (killed by the OOM killer, a crash in an extension) is replaced;
         # without this granian stops the whole server when one worker exits.
         respawn_failed_workers=True,
+        **tls_options,
     )
     from bastion.api.server import RESTART_SIGNAL
 
@@ -266,14 +333,60 @@ def _run_granian(cfg: Config, ip: str) -> bool:
         server.signal_handler_interrupt()  # type: ignore[no-untyped-call]  # granian leaves it untyped
 
     signal.signal(RESTART_SIGNAL, restart_requested)  # granian handles INT, TERM and HUP only
-    try:
-        server.serve()
-    except (OSError, ValueError) as exc:  # the bind, should it fail after the claim's probe
-        fail(f"cannot listen on {cfg.http}: {getattr(exc, 'strerror', None) or exc}")
-    except SystemExit:
-        if not restart:  # granian exits 1 when a worker had died; a restart goes on regardless
-            raise
+    with _tls_side(cfg, server, tls, redirect):
+        try:
+            server.serve()
+        except (OSError, ValueError) as exc:  # the bind, should it fail after the claim's probe
+            fail(f"cannot listen on {cfg.listen}: {getattr(exc, 'strerror', None) or exc}")
+        except SystemExit:
+            if not restart:  # granian exits 1 when a worker had died; a restart goes on regardless
+                raise
     return bool(restart)
+
+
+@contextlib.contextmanager
+def _tls_side(
+    cfg: Config, server: Any, tls: TlsFiles | None, redirect: AddressClaim | None
+) -> Iterator[None]:
+    """What runs beside granian when it serves TLS: the plain listener's redirects, and the watch
+    that reloads the workers when the certificate files change (granian's SIGHUP: new workers
+    start, then the old ones finish their requests and stop); SIGHUP checks the files first."""
+    if tls is None:
+        yield
+        return
+    from bastion.cli.https_redirect import HttpsRedirect
+    from bastion.cli.tls_files import watch_for_changes
+
+    redirector = None
+    if redirect is not None:
+        try:
+            redirector = HttpsRedirect(redirect.ip, int(cfg.http.rsplit(":", 1)[1]), cfg.host, cfg.port)
+        except OSError as exc:
+            fail(f"cannot listen on {cfg.http}: {exc.strerror or exc}")
+        redirector.start()
+    stop = threading.Event()
+
+    def report(line: str) -> None:
+        click.echo(line, err=True)
+
+    watch_for_changes(tls, server.signal_handler_reload, report, stop)
+
+    def checked_reload(_signum: int, _frame: object) -> None:
+        try:  # new workers could not start on a bad pair: keep the ones serving the old one
+            check_pair(tls.cert, tls.key)
+        except TlsFileError as exc:
+            report(f"SIGHUP: the workers keep serving the previous certificate: {exc}")
+            return
+        server.signal_handler_reload()
+
+    # granian installs its own SIGHUP handler as it starts, then calls the startup hooks
+    server.on_startup(lambda: signal.signal(signal.SIGHUP, checked_reload))
+    try:
+        yield
+    finally:
+        stop.set()
+        if redirector is not None:
+            redirector.close()
 
 
 async def _prepare(cfg: Config) -> str | None:

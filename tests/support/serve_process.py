@@ -30,13 +30,14 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
-def wait_until_healthy(base: str, proc: subprocess.Popen[bytes], timeout: float) -> bool:
+def wait_until_healthy(base: str, proc: subprocess.Popen[bytes], timeout: float, verify: Any = True) -> bool:
     """Poll `base`/api/health until it answers 200 (True), or until `proc` exits or `timeout`
-    seconds pass (False; the caller stops the process and shows its log)."""
+    seconds pass (False; the caller stops the process and shows its log). `verify`: httpx's, for
+    an https `base` (an ssl.SSLContext that trusts the server's certificate)."""
     deadline = time.monotonic() + timeout
     while proc.poll() is None and time.monotonic() < deadline:
         try:
-            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+            if httpx.get(f"{base}/api/health", timeout=1, verify=verify).status_code == 200:
                 return True
         except httpx.TransportError:
             pass
