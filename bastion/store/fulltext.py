@@ -27,6 +27,10 @@ LANGUAGES = {
     "english": ("porter unicode61 remove_diacritics 0", "english"),
 }
 _TOKEN = re.compile(r"[^\W_]+\Z")
+# PostgreSQL indexes a record's first 100,000 characters (its fields joined): a tsvector's distinct
+# words take at most 1 MB, which distinct words of 4-byte UTF-8 letters reach at ~262,000
+# characters (past it the write itself would fail).
+PG_DOCUMENT_CHARS = 100_000
 
 
 @dataclass(frozen=True)
@@ -111,7 +115,7 @@ def _document(index: SearchIndex, alias: str) -> str:
     """PostgreSQL's indexed expression (the index's own text, or the same over `alias`)."""
     prefix = f"{quote(alias)}." if alias else ""
     text = " || ' ' || ".join(f"coalesce({prefix}{quote(c)}, '')" for c in index.columns)
-    return f"to_tsvector('{LANGUAGES[index.language][1]}'::regconfig, {text})"
+    return f"to_tsvector('{LANGUAGES[index.language][1]}'::regconfig, left({text}, {PG_DOCUMENT_CHARS}))"
 
 
 def _tsquery(index: SearchIndex) -> str:

@@ -119,6 +119,12 @@ async def test_existing_records_are_indexed_and_writes_show_at_once(api, backend
     assert await _titles(api, "fox") == set()
     await api.create_record("notes", {"title": "Fox again", "public": True})
     assert await _titles(api, "fox") == {"Fox again"}
+    # past PostgreSQL's 1 MB tsvector: the write succeeds (the first 100,000 characters indexed)
+    words = " ".join(
+        "".join(chr(0x20000 + (i * 7 + j) % 20000) for j in range(8)) + str(i) for i in range(35_000)
+    )
+    await api.create_record("notes", {"title": "Long read", "body": words, "public": True})
+    assert await _titles(api, "long") == {"Long read"}
 
 
 async def test_words_phrases_prefixes_filter_and_paging(api, backend):
