@@ -8,6 +8,7 @@ configuration (store/fulltext.py).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +32,13 @@ class SearchOptions:
         return {"fields": list(self.fields), "language": self.language}
 
     def index(self, collection_id: str, table: str) -> SearchIndex:
-        return SearchIndex(f"_search_{collection_id}", table, self.fields, self.language)
+        return SearchIndex(index_name(collection_id), table, self.fields, self.language)
+
+
+def index_name(collection_id: str) -> str:
+    """`_search_` and a hash of the collection id: the id itself could collide with another
+    index's tables (FTS5 names its own `<name>_data`, `<name>_idx` …, and an id may end so)."""
+    return "_search_" + hashlib.sha256(collection_id.encode()).hexdigest()[:16]
 
 
 def read_search(value: Any) -> tuple[SearchOptions | None, dict[str, Any]]:
