@@ -107,7 +107,12 @@ def rank_sql(
         return f"ts_rank({_document(index, alias)}, {_tsquery(index)}) {direction}", [query]
     fts = quote(index.name)
     direction = "ASC" if best_first else "DESC"
-    score = f"(SELECT bm25({fts}) FROM {fts} WHERE {fts} MATCH ? AND rowid = {quote(alias)}._rowid_)"
+    # The scores are computed once per statement: a subquery with a LIMIT is not flattened into
+    # the correlated lookup, so SQLite materialises it once and looks rows up through an
+    # automatic index. `MATCH ? AND rowid = <row>` instead ran one full-text query per row,
+    # each recounting the term's documents for bm25 (20,000 matching rows: 8.7 s against 37 ms).
+    scores = f"SELECT rowid AS k, bm25({fts}) AS s FROM {fts} WHERE {fts} MATCH ? LIMIT -1"
+    score = f"(SELECT s FROM ({scores}) WHERE k = {quote(alias)}._rowid_)"
     return f"{score} {direction}", [query]
 
 

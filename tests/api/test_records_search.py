@@ -152,8 +152,17 @@ async def test_a_search_finds_only_what_the_caller_may_list(api, backend):
     anonymous = await _find(api, None, search="fox", sort="@rank")
     assert [i["title"] for i in anonymous["items"]] == ["Fox", "Quick brown fox"]
     assert anonymous["totalItems"] == 2
-    _, token = await api.create_user("reader@example.com")
+    _, token = await api.create_user("reader@example.com", name="Reader Smith")
     assert await _titles(api, "hides", token=token) == set()
+    # an auth collection, whose listRule reads the caller: each user finds only themself
+    await api.create_user("other@example.com", name="Other Smith")
+    r = await api.su("PATCH", "/api/collections/users", json={"search": {"fields": ["name"]}})
+    assert r.status_code == 200, r.text
+    users = "/api/collections/users/records"
+    found = (await api.request("GET", users, token=token, params={"search": "smith"})).json()
+    assert [u["name"] for u in found["items"]] == ["Reader Smith"] and found["totalItems"] == 1
+    found = (await api.su("GET", users, params={"search": "smith", "sort": "@rank,name"})).json()
+    assert [u["name"] for u in found["items"]] == ["Other Smith", "Reader Smith"]
 
 
 async def test_rank_orders_by_relevance(api, backend):
