@@ -273,3 +273,32 @@ async def test_english_stems_words_on_both_databases(api, backend):
     assert await _titles(api, "run") == {"Running dogs"}
     assert await _titles(api, "dog jumping") == set()
     assert await _titles(api, "jumps cat") == {"Cats jumped"}
+
+
+async def test_a_failed_write_or_schema_change_leaves_the_index_as_it_was(api, backend):
+    collection = await _notes(api, {"fields": ["title", "body"]})
+    assert (await api.su("PATCH", "/api/settings", json={"batch": {"enabled": True}})).status_code == 200
+    ids = {i["title"]: i["id"] for i in (await _find(api, perPage=50))["items"]}
+    requests = [
+        {"method": "POST", "url": NOTES, "body": {"title": "Narwhal", "public": True}},
+        {"method": "PATCH", "url": f"{NOTES}/{ids['Lazy afternoon']}", "body": {"title": "Kraken"}},
+        {"method": "DELETE", "url": f"{NOTES}/{ids['Database tuning']}"},
+        {"method": "PATCH", "url": f"{NOTES}/missing00000000", "body": {"title": "x"}},
+    ]
+    r = await api.su("POST", "/api/batch", json={"requests": requests})
+    assert r.status_code == 400, r.text
+    assert await _titles(api, "narwhal kraken") == set()
+    assert await _titles(api, "afternoon") == {"Lazy afternoon"}
+    assert await _titles(api, "tuning") == {"Database tuning"}
+
+    # a schema change that fails after the index was dropped (a view still reads `body`)
+    view = {"name": "bodies", "type": "view", "viewQuery": "SELECT id, body FROM notes"}
+    await api.create_collection(view)
+    fields = [f for f in collection["fields"] if f["name"] != "body"]
+    r = await api.su("PATCH", "/api/collections/notes", json={"fields": fields})
+    assert r.status_code == 400, r.text
+    assert r.json()["message"].startswith("Failed to update collection. Raw error:"), r.text
+    assert (await api.su("GET", "/api/collections/notes")).json()["search"]["fields"] == ["title", "body"]
+    assert await _titles(api, "sleeps") == {"Lazy afternoon"}
+    await api.create_record("notes", {"title": "Orca", "body": "swims", "public": True})
+    assert await _titles(api, "swims") == {"Orca"}
