@@ -96,7 +96,7 @@ def _collection_paths(
             schemas[f"{refs.update}.multipart"] = body_schema(
                 collection, create=False, upload=True, names=names
             )
-    subs = record_operations(refs, writable=not collection.is_view)
+    subs = record_operations(refs, writable=not collection.is_view, searchable=collection.search is not None)
     if collection.is_auth:
         subs.update(auth_operations(refs))
     prefix = f"/api/collections/{name}"

@@ -22,6 +22,14 @@ _LIST_PARAMETERS = (
     ("filter", {"type": "string"}, "A PocketBase filter expression, e.g. `title ~ 'abc' && views > 1`."),
     ("skipTotal", {"type": "boolean"}, "Skip counting: totalItems and totalPages answer -1."),
 )
+_SEARCH_PARAMETERS = (
+    (
+        "search",
+        {"type": "string", "maxLength": 256},
+        'Full-text search (Bastion; collections with a `search` option): words, "phrases", '
+        "prefix*; `sort=@rank` orders by relevance.",
+    ),
+)
 _COMMON_PARAMETERS = (
     ("expand", {"type": "string"}, "Relations to expand, comma-separated, dotted for nesting."),
     ("fields", {"type": "string"}, "The fields to answer, comma-separated (`*`, `expand.x`, `:excerpt`)."),
@@ -87,9 +95,9 @@ def list_envelope(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def record_operations(refs: Refs, writable: bool) -> dict[str, dict[str, Operation]]:
+def record_operations(refs: Refs, writable: bool, searchable: bool = True) -> dict[str, dict[str, Operation]]:
     """`{"/records": {method: op}, "/records/{id}": {...}}`, relative to the collection's path;
-    a view collection (`writable` False) is read only."""
+    a view collection (`writable` False) is read only; `searchable`: the list takes `search`."""
     record = ref(refs.record)
     common = query_parameters(_COMMON_PARAMETERS)
     listing: dict[str, Operation] = {
@@ -97,7 +105,9 @@ def record_operations(refs: Refs, writable: bool) -> dict[str, dict[str, Operati
             refs,
             "list",
             "List records (the listRule applies)",
-            parameters=query_parameters(_LIST_PARAMETERS, _COMMON_PARAMETERS),
+            parameters=query_parameters(
+                _LIST_PARAMETERS, _SEARCH_PARAMETERS if searchable else (), _COMMON_PARAMETERS
+            ),
             responses={"200": json_answer(list_envelope(record), "A page of records")},
         )
     }

@@ -20,6 +20,7 @@ from bastion.core.record_export import export_record
 from bastion.core.record_model import Record
 from bastion.core.record_passwords import PasswordCrypto, prepare_crypto
 from bastion.core.record_query import ALIAS, Condition, compile_condition, count, find_page
+from bastion.core.record_search import RecordSearch, record_search, split_rank
 from bastion.errors import ApiError, BadRequestError, ForbiddenError, NotFoundError, PreconditionFailedError
 from bastion.http.conditional import etag_for, if_match_satisfied
 from bastion.store.database import Executor
@@ -69,6 +70,10 @@ async def list_records(request: Request) -> Response:
     q = parse_list_query(access.query)
     db = app.db
     conditions: list[Condition] = []
+    search_text = _first_value(access.query, "search")
+    search = record_search(collection, search_text, db.dialect, ALIAS) if search_text else None
+    if search is not None:
+        conditions.append(search.condition())
     try:
         cond = required_condition(collection, list_rule, access, app.registry, db.dialect)
         if cond.sql:
@@ -84,38 +89,60 @@ async def list_records(request: Request) -> Response:
                     allow_hidden=access.is_superuser,
                 )
             )
-        order = (
-            rules.compile_sort(
-                q.sort,
-                collection,
-                app.registry,
-                access.request_info(),
-                dialect=db.dialect,
-                table_alias=ALIAS,
-                allow_hidden=access.is_superuser,
-            )
-            if q.sort
-            else None
-        )
+        order_by, order_params = _order(app, collection, access, q.sort, search, conditions)
     except (rules.RuleSyntaxError, rules.RuleResolveError):
         raise BadRequestError(INVALID_FILTER) from None
-    if order is not None and order.where is not None:
-        # a relation sort shows only records whose related rows the caller may list
-        conditions.append(Condition(order.where.sql, list(order.where.params)))
     offset = (q.page - 1) * q.per_page
-    items = await find_page(
-        db,
-        collection,
-        conditions,
-        order.order_by if order else "",
-        order.params if order else [],
-        q.per_page,
-        offset,
-    )
+    items = await find_page(db, collection, conditions, order_by, order_params, q.per_page, offset)
     total = -1 if q.skip_total else await count(db, collection, conditions)
     rendered = await render_records(app, db, items, access, access.query)
     result = list_result(q.page, q.per_page, total, rendered, q.skip_total)
     return JSONResponse(picked(result, access.query))
+
+
+def _first_value(query: dict[str, Any], key: str) -> str:
+    value = query.get(key)
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return value if isinstance(value, str) else ""
+
+
+def _order(
+    app: App,
+    collection: Collection,
+    access: Access,
+    sort: str,
+    search: RecordSearch | None,
+    conditions: list[Condition],
+) -> tuple[str, list[Any]]:
+    """ORDER BY text and values for `sort`, whose `@rank` entries (with `search=`) order by
+    relevance; a relation sort adds its condition to `conditions`."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for piece in split_rank(sort) if sort else []:
+        if isinstance(piece, bool):
+            if search is None:
+                raise BadRequestError("Sorting by @rank needs a search.")
+            sql, values = search.rank(best_first=piece)
+            parts.append(sql)
+            params.extend(values)
+            continue
+        order = rules.compile_sort(
+            piece,
+            collection,
+            app.registry,
+            access.request_info(),
+            dialect=app.db.dialect,
+            table_alias=ALIAS,
+            allow_hidden=access.is_superuser,
+        )
+        if order.order_by:
+            parts.append(order.order_by)
+            params.extend(order.params)
+        if order.where is not None:
+            # a relation sort shows only records whose related rows the caller may list
+            conditions.append(Condition(order.where.sql, list(order.where.params)))
+    return ", ".join(parts), params
 
 
 async def view_record(request: Request) -> Response:

@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from bastion.core.auth_options import TOKEN_KINDS, default_auth_options, export_auth_options
+from bastion.core.collection_search import SEARCH_KEY, SearchOptions, read_search
 from bastion.core.fields import Field, field_from_dict
 
 BASE = "base"
@@ -41,6 +42,8 @@ class Collection:
     options: dict[str, Any] = field(default_factory=dict)
     created: str = ""
     updated: str = ""
+    # Bastion's full-text search option (docs/search.md); None: no search, and no "search" key
+    search: SearchOptions | None = None
 
     # ---- lookups --------------------------------------------------------------------------
 
@@ -99,11 +102,13 @@ class Collection:
             out.update(export_auth_options(self.options))  # token and client secrets left out
         elif self.is_view:
             out["viewQuery"] = self.options.get("viewQuery", "")
+        if self.search is not None:
+            out[SEARCH_KEY] = self.search.to_dict()
         return out
 
     def to_storage(self) -> dict[str, Any]:
         """What the `_collections` row holds (secrets included)."""
-        return {
+        out: dict[str, Any] = {
             "id": self.id,
             "system": self.system,
             "type": self.type,
@@ -115,6 +120,9 @@ class Collection:
             "created": self.created,
             "updated": self.updated,
         }
+        if self.search is not None:
+            out[SEARCH_KEY] = self.search.to_dict()
+        return out
 
     @classmethod
     def from_storage(cls, row: dict[str, Any]) -> Collection:
@@ -129,6 +137,7 @@ class Collection:
             options=row.get("options") or {},
             created=row.get("created", ""),
             updated=row.get("updated", ""),
+            search=read_search(row.get(SEARCH_KEY))[0],
         )
 
 

@@ -24,7 +24,8 @@ from bastion.core.collection_model import (
     new_auth_options,
     new_token_secret,
 )
-from bastion.core.collection_tables import alter_table, create_table
+from bastion.core.collection_search import SEARCH_KEY, following_fields, read_search, search_errors
+from bastion.core.collection_tables import alter_table, create_table, drop_search_index
 from bastion.core.datetime_format import now_str
 from bastion.core.fields import Field, auth_system_fields, default_id_field, field_from_dict
 from bastion.core.ids import collection_id_for
@@ -101,12 +102,13 @@ class CollectionService:
         if data.get("id") is not None and not isinstance(data["id"], str):
             raise BadRequestError("Failed to load the submitted data due to invalid formatting.")
         collection = self._build(data, existing=None)
+        collection.search, search_shape = read_search(data.get(SEARCH_KEY))
         generated = collection_id_for(collection.name, collection.type)
         if collection.id == generated:
             await self._free_generated_id(tx, collection)
         id_error = await self._new_id_error(tx, collection.id)
         view = await self._plan_view(tx, collection)
-        self._validate(collection, existing=None, view=view, id_error=id_error)
+        self._validate(collection, existing=None, view=view, id_error=id_error, search_shape=search_shape)
         await self.install(tx, collection, view)
         if self.changes is not None:
             await self.changes.collection_changed(tx, None, collection)
@@ -151,8 +153,13 @@ class CollectionService:
         collection.created = existing.created
         collection.updated = now_str()
         collection.options = self._merged_options(existing, data, merged["options"])
+        search_shape: dict[str, Any] = {}
+        if SEARCH_KEY in data:
+            collection.search, search_shape = read_search(data[SEARCH_KEY])
+        else:  # the option follows its fields' renames and deletions
+            collection.search = following_fields(existing.search, existing.fields, collection.fields)
         view = await self._plan_view(tx, collection)
-        self._validate(collection, existing=existing, view=view)
+        self._validate(collection, existing=existing, view=view, search_shape=search_shape)
         if view is not None:
             await drop_view(tx, existing.name)
             await save_view(tx, collection.name, view)
@@ -200,6 +207,7 @@ class CollectionService:
             try:
                 for index in collection.indexes:
                     await tx.execute(ddl.drop_index(ddl.parse_index(index).name))
+                await drop_search_index(tx, collection)
                 await tx.execute(ddl.drop_table(collection.name))
             except Exception as exc:  # noqa: BLE001 - PostgreSQL refuses to drop a table a view reads
                 raise BadRequestError("Failed to delete collection.") from exc
@@ -337,6 +345,7 @@ class CollectionService:
         existing: Collection | None,
         view: ViewPlan | None,
         id_error: dict[str, Any] | None = None,
+        search_shape: dict[str, Any] | None = None,
     ) -> None:
         errors: dict[str, Any] = self._view_errors(collection, view) if view is not None else {}
         if id_error is not None:
@@ -370,6 +379,14 @@ class CollectionService:
             if message:
                 errors[rule] = field_error("validation_invalid_rule", f"Invalid rule. Raw error: {message}")
         errors.update(index_errors(collection))
+        errors.update(search_shape or {})
+        if collection.search is not None:
+            if collection.is_view:
+                errors[SEARCH_KEY] = field_error(
+                    "validation_search_not_supported", "View collections don't support full-text search."
+                )
+            else:
+                errors.update(search_errors(collection.search, collection.fields))
         if collection.is_auth:
             errors.update(auth_options_errors(collection.options))
         if errors:

@@ -1,12 +1,13 @@
 """A collection's table: created from its fields and indexes, altered to follow a changed
 definition (columns added, dropped, renamed; a single value <-> multiple conversion keeps the
-values). The DDL text is the store's (store/ddl.py)."""
+values), with its full-text search index (store/fulltext.py) dropped and rebuilt around a change
+that touches it. The DDL text is the store's (store/ddl.py)."""
 
 from __future__ import annotations
 
 from bastion.core.collection_model import Collection
 from bastion.core.fields import Field
-from bastion.store import ddl
+from bastion.store import ddl, fulltext
 from bastion.store.database import Executor
 from bastion.store.json_codec import dumps, loads
 from bastion.store.row_select import rows_where
@@ -18,9 +19,28 @@ async def create_table(tx: Executor, collection: Collection) -> None:
     await tx.execute(ddl.create_table(collection.name, ddl.record_table_columns(cols, tx.dialect)))
     for sql in collection.indexes:
         await tx.execute(ddl.parse_index(sql).sql(tx.dialect, collection.name))
+    index = search_index(collection)
+    if index is not None:
+        await fulltext.create_index(tx, index)
+
+
+def search_index(collection: Collection) -> fulltext.SearchIndex | None:
+    search = collection.search
+    return None if search is None else search.index(collection.id, collection.name)
+
+
+async def drop_search_index(tx: Executor, collection: Collection) -> None:
+    index = search_index(collection)
+    if index is not None:
+        await fulltext.drop_index(tx, index)
 
 
 async def alter_table(tx: Executor, old: Collection, new: Collection) -> None:
+    # The search index names the table and its columns: one that changes is dropped before the
+    # table changes (SQLite refuses to drop a column its triggers read) and rebuilt after.
+    old_index, new_index = search_index(old), search_index(new)
+    if old_index is not None and old_index != new_index:
+        await fulltext.drop_index(tx, old_index)
     for sql in old.indexes:
         await tx.execute(ddl.drop_index(ddl.parse_index(sql).name))
     if old.name != new.name:
@@ -41,6 +61,8 @@ async def alter_table(tx: Executor, old: Collection, new: Collection) -> None:
             await _convert_multiplicity(tx, table, f)
     for sql in new.indexes:
         await tx.execute(ddl.parse_index(sql).sql(tx.dialect, table))
+    if new_index is not None and old_index != new_index:
+        await fulltext.create_index(tx, new_index)
 
 
 async def _convert_multiplicity(tx: Executor, table: str, f: Field) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from bastion.core.collection_model import Collection
 
+OPTIONAL_KEYS = ("search",)  # docs/search.md
 _HEAD = '"""{title}"""\n\nfrom bastion.migrations import MigrationApp\n'
 
 
@@ -84,10 +85,17 @@ def change(before: Collection | None, after: Collection | None) -> tuple[str, st
             + "\n\nasync def down(app: MigrationApp) -> None:\n    await app.collections.save(SNAPSHOT)\n"
         )
     assert before is not None and after is not None
+    new, old = definition(after), definition(before)
+    # Bastion's optional keys (only shown when set): a side without one removes it on save
+    for key in OPTIONAL_KEYS:
+        if key in old and key not in new:
+            new[key] = None
+        elif key in new and key not in old:
+            old[key] = None
     return f"updated_{after.name}", (
         _HEAD.format(title=f'Updated collection "{after.name}" (automigrate).')
-        + f"\nNEW = {_literal(definition(after))}\n"
-        + f"\nOLD = {_literal(definition(before))}\n"
+        + f"\nNEW = {_literal(new)}\n"
+        + f"\nOLD = {_literal(old)}\n"
         + "\n\nasync def up(app: MigrationApp) -> None:\n    await app.collections.save(NEW)\n"
         + "\n\nasync def down(app: MigrationApp) -> None:\n    await app.collections.save(OLD)\n"
     )

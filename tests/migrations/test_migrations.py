@@ -351,3 +351,37 @@ async def test_two_processes_applying_at_once_apply_each_file_once(database_url:
         assert await migrations.pending(one.app, files) == []
         for api in (one, two):
             assert {"t0", "t1", "t2"} <= {c.name for c in api.app.registry.all()}
+
+
+@pytest.mark.postgres
+async def test_automigrate_carries_the_search_option_up_and_down(
+    backend: str, database_url: str, tmp_path: Path
+) -> None:
+    files = tmp_path / "bastion_migrations"
+    first = Config(
+        data_dir=tmp_path / "a", database_url=database_url, migrations_dir=str(files), automigrate="on"
+    )
+    async with signed_in_api(first) as api:
+        notes = await ok(
+            api, "POST", "/api/collections", {"name": "notes", "fields": [{"name": "title", "type": "text"}]}
+        )
+        await ok(api, "PATCH", "/api/collections/notes", {"search": {"fields": ["title"]}})
+        fields = [dict(f) for f in notes["fields"]]
+        next(f for f in fields if f["name"] == "title")["name"] = "headline"
+        await ok(api, "PATCH", "/api/collections/notes", {"fields": fields})
+        final = await collections(api)
+        assert final["notes"]["search"] == {"fields": ["headline"], "language": "simple"}
+        written = sorted(p.name for p in files.iterdir())
+
+    async with other_database(backend) as url:
+        second = Config(data_dir=tmp_path / "b", database_url=url, migrations_dir=str(files))
+        async with signed_in_api(second) as api:
+            assert await migrations.up(api.app, files) == written
+            assert await collections(api) == final
+            await ok(api, "POST", "/api/collections/notes/records", {"headline": "Hello search"})
+            found = await ok(api, "GET", "/api/collections/notes/records?search=hello")
+            assert found["totalItems"] == 1
+            await migrations.down(api.app, files, 2)  # the rename, then the option
+            assert "search" not in (await collections(api))["notes"]
+            r = await api.su("GET", "/api/collections/notes/records?search=hello")
+            assert r.status_code == 400
