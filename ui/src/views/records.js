@@ -6,7 +6,7 @@ import { preview } from '../fields.js';
 import { fileToken, fileUrl, isImage } from '../files.js';
 import { findCollection, store } from '../store.js';
 import { openApiPreview } from './api_preview.js';
-import { searchFilter } from '../search_filter.js';
+import { searchQuery } from '../search_filter.js';
 import { openCollectionEditor } from './collection_editor.js';
 import { openRecordForm } from './record_form.js';
 
@@ -21,7 +21,7 @@ export function renderCollection(main, name) {
     return;
   }
   const hasCreated = collection.fields.some((f) => f.name === 'created');
-  const state = { page: 1, perPage: 20, sort: hasCreated ? '-created' : '', filter: '', selected: new Set(), res: null, error: null, loading: true };
+  const state = { page: 1, perPage: 20, sort: hasCreated ? '-created' : '', query: {}, selected: new Set(), res: null, error: null, loading: true };
   const columns = collection.fields.filter((f) => f.type !== 'password' && !(collection.type === 'auth' && f.name === 'tokenKey'));
   const table = h('div', { class: 'card' });
   const filterInput = h('input', { class: 'input mono', id: 'records-filter', type: 'search', 'aria-label': 'Filter records',
@@ -35,14 +35,14 @@ export function renderCollection(main, name) {
     draw();
     try {
       state.res = await api('GET', `/api/collections/${enc(collection.name)}/records`, { query: {
-        page: state.page, perPage: state.perPage, sort: state.sort, filter: state.filter } });
+        page: state.page, perPage: state.perPage, sort: state.sort, ...state.query } });
       state.error = null;
       filterError.hidden = true;
       filterInput.classList.remove('invalid');
       if (columns.some((f) => f.type === 'file' && f.protected)) token = await fileToken();
     } catch (err) {
-      if (state.filter && err.status === 400) {
-        filterError.textContent = `Invalid filter: ${err.message}`;
+      if ((state.query.filter || state.query.search) && err.status === 400) {
+        filterError.textContent = `${state.query.search ? 'Invalid search' : 'Invalid filter'}: ${err.message}`;
         filterError.hidden = false;
         filterInput.classList.add('invalid');
         state.res = null;
@@ -110,7 +110,7 @@ export function renderCollection(main, name) {
     if (!state.res) { replace(table, state.loading ? spinner('Loading records…') : empty('∅', 'No results', 'Fix the filter to see records.')); return; }
     const items = state.res.items;
     if (!items.length) {
-      replace(table, state.filter ? empty('∅', 'No records match', 'Try a different filter.', h('button', { class: 'btn', type: 'button', onclick: clearFilter }, 'Clear filter'))
+      replace(table, (state.query.filter || state.query.search) ? empty('∅', 'No records match', 'Try a different filter.', h('button', { class: 'btn', type: 'button', onclick: clearFilter }, 'Clear filter'))
         : empty('+', 'No records yet', `Add the first record to ${collection.name}.`, collection.type === 'view' ? null : h('button', { class: 'btn primary', type: 'button', onclick: () => newRecord() }, '+ New record')));
       return;
     }
@@ -140,7 +140,7 @@ export function renderCollection(main, name) {
     replace(table, h('div', { class: 'table-wrap' }, h('table', { class: 'data' }, h('thead', null, head), h('tbody', null, rows))), pager);
   }
 
-  function clearFilter() { filterInput.value = ''; state.filter = ''; state.page = 1; load(); }
+  function clearFilter() { filterInput.value = ''; state.query = {}; state.page = 1; load(); }
   const newRecord = () => openRecordForm(collection, null, load);
 
   replace(main,
@@ -153,7 +153,7 @@ export function renderCollection(main, name) {
         }) }, 'Edit collection'),
         collection.type === 'view' ? null : h('button', { class: 'btn primary', type: 'button', onclick: newRecord }, '+ New record'))),
     h('div', { class: 'page-body' },
-      h('form', { class: 'toolbar', role: 'search', onsubmit: (e) => { e.preventDefault(); state.filter = searchFilter(filterInput.value, collection); state.page = 1; load(); } },
+      h('form', { class: 'toolbar', role: 'search', onsubmit: (e) => { e.preventDefault(); state.query = searchQuery(filterInput.value, collection); state.page = 1; load(); } },
         h('div', { class: 'searchbar' }, h('div', { class: 'field' }, filterInput, filterError),
           h('button', { class: 'btn', type: 'submit' }, 'Filter'),
           h('button', { class: 'btn ghost', type: 'button', onclick: clearFilter }, 'Clear'))),
