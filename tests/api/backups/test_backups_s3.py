@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import zipfile
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from bastion.config import Config
 from tests.api.backups.conftest import notes_collection, zip_bytes
 from tests.api.backups.test_backups_restore import count
-from tests.conftest import ApiClient, second_app, settle_jobs
+from tests.conftest import ApiClient, fresh_pg_schema, second_app, settle_jobs, signed_in_api
 from tests.support.s3_server import new_bucket_settings, s3_client
 from tests.support.serve_process import free_port
 
@@ -158,3 +162,28 @@ async def test_a_bucket_that_cannot_be_used_is_a_clean_error(sapi: ApiClient, s3
     assert r.status_code == 400
     assert "Could not connect to the endpoint URL" in r.json()["message"]
     assert SECRET not in r.text
+
+
+@pytest.mark.postgres
+async def test_a_postgres_deployment_backs_up_to_and_restores_from_the_bucket(
+    tmp_path: Path, s3_endpoint: str
+) -> None:
+    s3 = new_bucket_settings(s3_endpoint)
+    async with (
+        fresh_pg_schema() as url,
+        signed_in_api(Config(data_dir=tmp_path / "data", database_url=url)) as api,
+    ):
+        await use_s3(api, s3)
+        await notes_collection(api)
+        assert (
+            await api.su("POST", "/api/collections/notes/records", json={"title": "kept"})
+        ).status_code == 200
+        assert (await api.su("POST", "/api/backups", json={"name": "pg.zip"})).status_code == 204
+        with zipfile.ZipFile(BytesIO(objects(s3_endpoint, s3["bucket"])["pg.zip"])) as zf:
+            assert {"bastion_postgres.json", "postgres.dump"} <= set(zf.namelist())
+        assert (
+            await api.su("POST", "/api/collections/notes/records", json={"title": "later"})
+        ).status_code == 200
+        r = await api.su("POST", "/api/backups/pg.zip/restore")
+        assert (r.status_code, r.content) == (204, b"")
+        assert await count(api, "notes") == 1
