@@ -91,7 +91,8 @@ class App:
         self._auth_janitor: AuthStateJanitor | None = None
         self.files = FileService(config.data_dir, lambda: self.settings)
         self.thumbnailer = Thumbnailer()
-        self.backups = Backups(config.data_dir, None)  # its database is known once opened
+        # its database is known once opened; the store follows settings.backups.s3
+        self.backups = Backups(config.data_dir, None, s3=lambda: self.settings.backups.s3)
         # How this process takes up restored files (after_restore): a `bastion serve` worker
         # asks the server to restart (api/server.py sets it); otherwise the App reopens in place.
         self.restart_process: Callable[[], Awaitable[None]] | None = None

@@ -13,25 +13,36 @@ Superusers only (401/403 as every superuser route), except the download, which t
 token in the query as PocketBase does (403 "Insufficient permissions…" otherwise). Messages and
 validation codes are PocketBase 0.40's (apis/backup*.go). A PostgreSQL deployment's backups hold
 a pg_dump of its schema (store/pg_dump.py); without pg_dump on the PATH creating one answers 400
-saying to install postgresql-client.
+saying to install postgresql-client. With `backups.s3.enabled` the archives are in that bucket
+(backups/backup_store_s3.py); a bucket that cannot be reached answers 400 "Failed to …" (500 for
+the download, as PocketBase) with the client's reason.
 """
 
 from __future__ import annotations
 
+from email.utils import formatdate
 from typing import Any
+from urllib.parse import quote
 
 from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, Response, StreamingResponse
 
 from bastion.api.collections import superuser_access
 from bastion.api.context import JSONResponse, client_address, get_app, picked, read_body_or
-from bastion.backups import BackupBusy, BackupFailed, Backups, RestoreError
+from bastion.backups import BackupBusy, BackupFailed, Backups, BackupStoreError, RestoreError
 from bastion.backups.backup_names import MANUAL_PREFIX, MAX_NAME_LENGTH, NAME_PATTERN, generate_name
 from bastion.core.datetime_format import format_dt
 from bastion.core.superuser_ips import superuser_ip_allowed
-from bastion.errors import BadRequestError, ForbiddenError, NotFoundError, ValidationError, field_error
+from bastion.errors import (
+    BadRequestError,
+    ForbiddenError,
+    InternalError,
+    NotFoundError,
+    ValidationError,
+    field_error,
+)
 from bastion.files.file_tokens import file_token_owner
 
 BUSY = "Try again later - another backup/restore process has already been started."
@@ -50,9 +61,11 @@ def _backups(request: Request, *, writing: bool = False) -> Backups:
 
 async def list_backups(request: Request) -> Response:
     await superuser_access(request)
-    body = [
-        {"modified": format_dt(b.modified), "key": b.key, "size": b.size} for b in _backups(request).list()
-    ]
+    try:
+        found = await _backups(request).list()
+    except BackupStoreError as exc:
+        raise BadRequestError(f"Failed to retrieve backup items. Raw error: \n{exc}") from None
+    body = [{"modified": format_dt(b.modified), "key": b.key, "size": b.size} for b in found]
     return JSONResponse(picked(body, request.query_params))
 
 
@@ -66,7 +79,7 @@ async def create_backup(request: Request) -> Response:
     if not isinstance(name, str):
         raise BadRequestError("An error occurred while loading the submitted data.")
     if name:
-        if error := _name_error(backups, name):
+        if error := await _name_error(backups, name):
             raise ValidationError({"name": error}, INVALID_DATA)
     else:
         name = generate_name(MANUAL_PREFIX, get_app(request).settings.meta.app_name)
@@ -79,7 +92,7 @@ async def create_backup(request: Request) -> Response:
     return Response(status_code=204)
 
 
-def _name_error(backups: Backups, name: str) -> dict[str, Any] | None:
+async def _name_error(backups: Backups, name: str) -> dict[str, Any] | None:
     """The first rule `name` breaks, in PocketBase's order (length, format, not taken)."""
     if len(name) > MAX_NAME_LENGTH:
         return field_error(
@@ -89,9 +102,11 @@ def _name_error(backups: Backups, name: str) -> dict[str, Any] | None:
         )
     if not NAME_PATTERN.match(name):
         return field_error("validation_match_invalid", "Must be in a valid format.")
-    if backups.path_of(name) is not None:
-        return _NAME_TAKEN
-    return None
+    try:
+        taken = await backups.exists(name)
+    except BackupStoreError as exc:
+        raise BadRequestError(f"Failed to create backup: {exc}") from None
+    return _NAME_TAKEN if taken else None
 
 
 async def upload_backup(request: Request) -> Response:
@@ -110,17 +125,15 @@ async def upload_backup(request: Request) -> Response:
     if head != b"PK\x03\x04":
         message = f'"{name}" mime type must be one of: application/zip.'
         raise ValidationError({"file": field_error("validation_invalid_mime_type", message)}, INVALID_DATA)
-    if (
-        not name
-        or name.startswith(".")
-        or backups.path_of(name) is not None
-        or (backups.folder / name).exists()
-    ):
-        taken = field_error(
-            "validation_backup_name_exists", "Backup file with the specified name already exists."
-        )
-        raise ValidationError({"file": taken}, INVALID_DATA)
-    await backups.save_upload(part.file, name)
+    try:
+        if not name or name.startswith(".") or await backups.exists(name):
+            taken = field_error(
+                "validation_backup_name_exists", "Backup file with the specified name already exists."
+            )
+            raise ValidationError({"file": taken}, INVALID_DATA)
+        await backups.save_upload(part.file, name)
+    except BackupStoreError as exc:
+        raise BadRequestError(f"Failed to upload backup. Raw error: \n{exc}") from None
     return Response(status_code=204)
 
 
@@ -134,14 +147,32 @@ async def download_backup(request: Request) -> Response:
     ):
         raise ForbiddenError("Insufficient permissions to access the resource.")
     key = request.path_params["key"]
-    path = app.backups.path_of(key)
-    if path is None:
+    try:
+        download = await app.backups.open(key)
+    except BackupStoreError as exc:
+        raise InternalError(f"Failed to load backups filesystem. Raw error: \n{exc}") from None
+    if download is None:
         raise NotFoundError()
     # PocketBase's policy for served files: nothing in it may run in the browser
     headers = {
         "Content-Security-Policy": "default-src 'none'; media-src 'self'; style-src 'unsafe-inline'; sandbox"
     }
-    return FileResponse(path, filename=key, media_type="application/zip", headers=headers)
+    if download.path is not None:
+        return FileResponse(download.path, filename=key, media_type="application/zip", headers=headers)
+    assert download.chunks is not None
+    # from the bucket, streamed: the headers FileResponse gives a local file
+    headers |= {
+        "Content-Disposition": _attachment(key),
+        "Content-Length": str(download.info.size),
+        "Last-Modified": formatdate(download.info.modified.timestamp(), usegmt=True),
+    }
+    return StreamingResponse(download.chunks, media_type="application/zip", headers=headers)
+
+
+def _attachment(name: str) -> str:
+    """Content-Disposition for a download named `name`, as Starlette's FileResponse writes it."""
+    quoted = quote(name)
+    return f"attachment; filename*=utf-8''{quoted}" if quoted != name else f'attachment; filename="{name}"'
 
 
 async def delete_backup(request: Request) -> Response:
@@ -150,9 +181,13 @@ async def delete_backup(request: Request) -> Response:
     key = request.path_params["key"]
     if key and backups.active_name() == key:
         raise BadRequestError("The backup is currently being used and cannot be deleted.")
-    if not backups.delete(key):
+    try:
+        deleted = await backups.delete(key)
+    except BackupStoreError as exc:
+        raise BadRequestError(f"Invalid or already deleted backup file. Raw error: \n{exc}") from None
+    if not deleted:
         # PocketBase's words, its file system's raw error included
-        raw = f"[key: {key}] remove {backups.folder / key}: no such file or directory\nresource not found."
+        raw = f"[key: {key}] {backups.store.missing_error(key)}\nresource not found."
         raise BadRequestError(f"Invalid or already deleted backup file. Raw error: \n{raw}")
     return Response(status_code=204)
 
@@ -163,7 +198,11 @@ async def restore_backup(request: Request) -> Response:
     if backups.active_name() is not None:
         raise BadRequestError(BUSY)
     key = request.path_params["key"]
-    if backups.path_of(key) is None:
+    try:
+        found = await backups.exists(key)
+    except BackupStoreError as exc:
+        raise BadRequestError(f"Failed to restore the backup: {exc}") from None
+    if not found:
         raise BadRequestError("Missing or invalid backup file.")
     # Unlike PocketBase, which answers 204 at once and restores a second later (a failure is
     # only logged), the archive is checked and swapped in before answering: a bad archive is a

@@ -43,6 +43,8 @@ POSTGRES_MARKER = "bastion_postgres.json"
 POSTGRES_DUMP = "postgres.dump"
 RESTORE_PREFIX = "pb_restore_"
 OLD_DATA_PREFIX = "old_pb_data_"
+# the temp folder's work of a backup being written, an upload, a bucket's download (backup_service.py)
+PARTIAL_PREFIXES = ("pb_backup_", "pb_upload_", "pb_restore_zip_")
 _KEPT = (BACKUPS_DIR, TEMP_DIR)  # never replaced by a restore (PocketBase's exclude list)
 
 
@@ -231,9 +233,15 @@ def _move(source: Path, dest: Path, done: list[tuple[Path, Path]]) -> None:
 
 def remove_leftovers(data_dir: Path) -> None:
     """Remove what a finished (or interrupted) restore left in the temp folder: the unpacked
-    archive and the previous content. Call it only when no backup or restore is running."""
+    archive and the previous content; and what an interrupted backup, upload or download left
+    (a half-written archive, its copy on the way to or from a bucket). Call it only when no
+    backup or restore is running."""
     temp_root = data_dir / TEMP_DIR
     with contextlib.suppress(FileNotFoundError):
         for entry in temp_root.iterdir():
-            if entry.name.startswith((RESTORE_PREFIX, OLD_DATA_PREFIX)) and entry.is_dir():
-                shutil.rmtree(entry, ignore_errors=True)
+            if entry.name.startswith((RESTORE_PREFIX, OLD_DATA_PREFIX, *PARTIAL_PREFIXES)):
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    with contextlib.suppress(OSError):
+                        entry.unlink()

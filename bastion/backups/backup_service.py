@@ -1,8 +1,11 @@
-"""Backups of a SQLite data directory, kept as zip files in `<data dir>/backups` (as PocketBase).
+"""Backups of a data directory, kept as zip files in `<data dir>/backups` or, when
+`settings.backups.s3.enabled`, in that S3 bucket (as PocketBase; backup_store*.py).
 
-Everything a client relies on is on disk, so every worker process sees the same backups: the
-folder's files are the list, and the lock file (backup_lock.py) is the "one operation at a time"
-flag. The slow work (snapshots, zipping, copying an upload) runs in a thread, off the event loop.
+The store is chosen from the settings as they are at each operation, so a change made through
+`PATCH /api/settings` on any worker applies to the next one. The "one operation at a time" flag
+is a lock file in the local temp folder (backup_lock.py), whichever the store, so every worker
+process agrees on it. The slow work (snapshots, zipping, copying an upload, the bucket's
+transfers) runs in threads, off the event loop.
 """
 
 from __future__ import annotations
@@ -11,18 +14,19 @@ import asyncio
 import json
 import logging
 import os
+import secrets
 import shutil
 import sqlite3
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
 from bastion.backups.backup_archive import BACKUPS_DIR, TEMP_DIR, Progress, write_archive
 from bastion.backups.backup_lock import BackupLock
-from bastion.backups.backup_names import AUTO_PREFIX, generate_name, is_plain_key
+from bastion.backups.backup_names import AUTO_PREFIX, generate_name
 from bastion.backups.backup_restore import (
     MAIN_DATABASE,
     POSTGRES_DUMP,
@@ -34,6 +38,14 @@ from bastion.backups.backup_restore import (
     swap_in,
     unpack_archive,
 )
+from bastion.backups.backup_store import (
+    BackupDownload,
+    BackupInfo,
+    BackupStore,
+    BackupStoreError,
+    LocalBackupStore,
+)
+from bastion.core.settings_sections import S3Settings
 from bastion.store.pg_dump import PgToolError, check_dump, dump_schema, restore_schema
 
 log = logging.getLogger("bastion.backups")
@@ -58,23 +70,27 @@ class PostgresSource:
     schema: str
 
 
-@dataclass(frozen=True)
-class BackupInfo:
-    key: str
-    size: int
-    modified: datetime
-
-
 class Backups:
-    def __init__(self, data_dir: Path, database: Path | None, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        database: Path | None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        s3: Callable[[], S3Settings] | None = None,
+    ) -> None:
         """`database`: the SQLite file, None when the records live in PostgreSQL (then
-        `postgres` says where, once the App has opened it)."""
+        `postgres` says where, once the App has opened it). `s3`: the `backups.s3` settings as
+        they are now (None: always the local folder)."""
         self.data_dir = Path(data_dir)
         self.database = database
         self.postgres: PostgresSource | None = None
         self.timeout = timeout
         self.folder = self.data_dir / BACKUPS_DIR
         self.temp_dir = self.data_dir / TEMP_DIR
+        self.local = LocalBackupStore(self.folder)
+        self._s3_settings = s3
+        self._s3: tuple[S3Settings, BackupStore] | None = None
         self.restore_limits = RestoreLimits()
         # Once a restore has swapped the files in: the backup lock and the old database's write
         # lock, both held until this process restarts (or `finish_restore` after a reopen).
@@ -84,78 +100,80 @@ class Backups:
     def supported(self) -> bool:
         return self.database is not None or self.postgres is not None
 
-    # ---- the folder -------------------------------------------------------------------------
+    # ---- the store ---------------------------------------------------------------------------
 
-    def list(self) -> list[BackupInfo]:
+    @property
+    def store(self) -> BackupStore:
+        """The local folder, or the bucket while `backups.s3.enabled` (rebuilt when it changes)."""
+        s3 = self._s3_settings() if self._s3_settings is not None else None
+        if s3 is None or not s3.enabled:
+            return self.local
+        if self._s3 is None or self._s3[0] != s3:
+            from bastion.backups.backup_store_s3 import S3BackupStore  # boto3 is slow to import
+
+            self._s3 = (s3, S3BackupStore(s3))
+        return self._s3[1]
+
+    async def list(self) -> list[BackupInfo]:
         """Every backup, by key (as PocketBase's file system lists them; not by date)."""
-        found = []
-        try:
-            entries = list(os.scandir(self.folder))
-        except FileNotFoundError:
-            return []
-        for entry in entries:
-            if not is_plain_key(entry.name) or not entry.is_file(follow_symlinks=False):
-                continue
-            try:
-                st = entry.stat(follow_symlinks=False)
-            except FileNotFoundError:
-                continue
-            found.append(BackupInfo(entry.name, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC)))
-        found.sort(key=lambda b: b.key)
-        return found
+        return await self.store.list()
 
-    def path_of(self, key: str) -> Path | None:
-        """The file of the backup `key`, None when there is none."""
-        if not is_plain_key(key):
-            return None
-        path = self.folder / key
-        return path if path.is_file() and not path.is_symlink() else None
+    async def exists(self, key: str) -> bool:
+        return await self.store.exists(key)
+
+    async def open(self, key: str) -> BackupDownload | None:
+        return await self.store.open(key)
 
     def active_name(self) -> str | None:
         return BackupLock(self.temp_dir).active_name()
 
-    def delete(self, key: str) -> bool:
-        path = self.path_of(key)
-        if path is None:
-            return False
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            return False
-        return True
+    async def delete(self, key: str) -> bool:
+        return await self.store.delete(key)
 
     # ---- writing ----------------------------------------------------------------------------
 
     async def create(self, name: str, progress: Progress | None = None) -> None:
         """Write the backup `name` (replacing one of that name); BackupBusy when another is
         being written anywhere. `progress(done, total)`: bytes zipped, from the worker thread."""
+        store = self.store
         lock = BackupLock(self.temp_dir)
         if not lock.try_acquire(name):
             raise BackupBusy(name)
+        # written in the temp folder, then handed to the store (moved in, or uploaded)
+        staged = self.temp_dir / f"pb_backup_{secrets.token_hex(4)}_{name}"
         try:
             deadline = time.monotonic() + self.timeout
             await asyncio.to_thread(
                 write_archive,
                 self.data_dir,
-                self.folder / name,
+                staged,
                 extra_database=self.database,
                 deadline=deadline,
                 prepare=self._dump_postgres if self.postgres is not None else None,
                 progress=progress,
             )
+            await store.put(staged, name)
         except PgToolError as exc:
             raise BackupFailed(str(exc)) from None
+        except BackupStoreError as exc:
+            raise BackupFailed(f"the archive could not be stored: {exc}") from None
         finally:
+            staged.unlink(missing_ok=True)
             lock.release()
         log.info("backup created", extra={"backup": name})
 
     async def save_upload(self, source: IO[bytes], name: str) -> None:
-        """Keep an uploaded archive as the backup `name` (copied aside, then renamed in)."""
-        await asyncio.to_thread(self._save_upload, source, name)
+        """Keep an uploaded archive as the backup `name` (copied aside, then handed to the
+        store: renamed in, or uploaded). BackupStoreError when the store refuses it."""
+        store = self.store
+        partial = await asyncio.to_thread(self._copy_aside, source)
+        try:
+            await store.put(partial, name)
+        finally:
+            partial.unlink(missing_ok=True)
 
-    def _save_upload(self, source: IO[bytes], name: str) -> None:
+    def _copy_aside(self, source: IO[bytes]) -> Path:
         self.temp_dir.mkdir(parents=True, exist_ok=True)
-        self.folder.mkdir(parents=True, exist_ok=True)
         fd, partial = tempfile.mkstemp(prefix="pb_upload_", dir=self.temp_dir)
         try:
             source.seek(0)
@@ -163,10 +181,10 @@ class Backups:
                 shutil.copyfileobj(source, out, 1 << 20)
                 out.flush()
                 os.fsync(out.fileno())
-            os.replace(partial, self.folder / name)
-        finally:
-            if os.path.exists(partial):
-                os.unlink(partial)
+        except BaseException:
+            os.unlink(partial)
+            raise
+        return Path(partial)
 
     def _dump_postgres(self, work: Path) -> dict[str, Path]:
         """pg_dump of the deployment's schema and the marker that says what the archive is."""
@@ -200,19 +218,43 @@ class Backups:
         must restart (or reopen its App and call `finish_restore`); until then the backup lock
         and the previous database's write lock stay held, so nothing is written into it.
         """
-        path = self.path_of(key)
-        if path is None:
+        store = self.store
+        if not await self._exists_for_restore(store, key):
             raise RestoreError("Missing or invalid backup file.")
         lock = BackupLock(self.temp_dir)
         if not lock.try_acquire(key):
             raise BackupBusy(key)
         try:
-            fence = await asyncio.to_thread(self._restore, path, progress)
+            fence = await self._restore_from(store, key, progress)
         except BaseException:
             lock.release()
             raise
         self._restoring = (lock, fence)
         log.info("backup restored: the data directory holds its content", extra={"backup": key})
+
+    @staticmethod
+    async def _exists_for_restore(store: BackupStore, key: str) -> bool:
+        try:
+            return await store.stat(key) is not None
+        except BackupStoreError as exc:
+            raise RestoreError(f"The backup could not be looked up: {exc}") from None
+
+    async def _restore_from(
+        self, store: BackupStore, key: str, progress: Progress | None
+    ) -> sqlite3.Connection | None:
+        """A local copy of the archive (downloaded into the temp folder from a bucket), restored."""
+        try:
+            fetched = await store.fetch(key, self.temp_dir)
+        except BackupStoreError as exc:
+            raise RestoreError(f"The backup could not be downloaded: {exc}") from None
+        if fetched is None:
+            raise RestoreError("Missing or invalid backup file.")
+        archive, is_copy = fetched
+        try:
+            return await asyncio.to_thread(self._restore, archive, progress)
+        finally:
+            if is_copy:
+                archive.unlink(missing_ok=True)
 
     def _restore(self, archive: Path, progress: Progress | None) -> sqlite3.Connection | None:
         if self.postgres is not None:
@@ -310,16 +352,27 @@ class Backups:
             await self.create(name)
         except Exception:
             log.exception("backup cron: could not create the backup", extra={"backup": name})
-        self.prune_auto(max_keep)
+        await self.prune_auto(max_keep)
 
-    def prune_auto(self, max_keep: int) -> None:
+    async def prune_auto(self, max_keep: int) -> None:
+        """Delete the oldest `@auto_pb_backup_…` archives of the store beyond `max_keep`;
+        a store that cannot be reached is logged (the next run tries again)."""
         if max_keep <= 0:
             return
-        autos = [b for b in self.list() if b.key.startswith(AUTO_PREFIX)]
+        store = self.store
+        try:
+            autos = [b for b in await store.list() if b.key.startswith(AUTO_PREFIX)]
+        except BackupStoreError as exc:
+            log.error("backup cron: could not list the auto backups: %s", exc)
+            return
         autos.sort(key=lambda b: b.modified, reverse=True)
         for old in autos[max_keep:]:
-            if old.key != self.active_name():
-                self.delete(old.key)
+            if old.key == self.active_name():
+                continue
+            try:
+                await store.delete(old.key)
+            except BackupStoreError as exc:
+                log.error("backup cron: could not delete %s: %s", old.key, exc)
 
 
 def _read_marker(path: Path) -> str:

@@ -15,32 +15,31 @@ from bastion.backups.backup_names import MANUAL_PREFIX, MAX_NAME_LENGTH, NAME_PA
 from bastion.config import Config
 
 
-def list_backups(config: Config) -> Backups:
-    """The data directory's backups (no database needed to list them)."""
-    return Backups(config.data_dir, None)
-
-
-def check_name(backups: Backups, name: str) -> None:
+async def check_name(backups: Backups, name: str) -> None:
     """ValueError unless `name` is a name the API would take."""
     if len(name) > MAX_NAME_LENGTH or not NAME_PATTERN.match(name):
         raise ValueError(
             f"invalid backup name {name!r}: use lower case letters, digits, _ and - ending in .zip "
             f"(at most {MAX_NAME_LENGTH} characters)"
         )
-    if backups.path_of(name) is not None:
+    if await backups.exists(name):
         raise ValueError(f"a backup named {name!r} already exists")
 
 
-async def create_backup(config: Config, name: str | None, progress: Progress | None = None) -> str:
-    """Write a backup (named as PocketBase names them when `name` is None); its name."""
+async def create_backup(
+    config: Config, name: str | None, progress: Progress | None = None
+) -> tuple[str, str]:
+    """Write a backup (named as PocketBase names them when `name` is None) into the store the
+    settings say (the local folder or the `backups.s3` bucket); its name and where it is."""
     app = await App(config).start()
     try:
         if name is None:
             name = generate_name(MANUAL_PREFIX, app.settings.meta.app_name)
         else:
-            check_name(app.backups, name)
+            await check_name(app.backups, name)
+        store = app.backups.store
         await app.backups.create(name, progress)
-        return name
+        return name, store.location
     finally:
         await app.stop()
 

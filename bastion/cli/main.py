@@ -449,8 +449,9 @@ def superuser_delete(email: str, data_dir: Path | None, database_url: str | None
 def backup() -> None:
     """Back up and restore the data directory (as /api/backups and the dashboard's Backups page).
 
-    Backups are zip files in <data dir>/backups: the databases (SQLite copies, or a pg_dump of
-    Bastion's PostgreSQL schema) and the stored files. See Backups in docs/operations.md.
+    Backups are zip files in <data dir>/backups (or the settings' backups.s3 bucket): the
+    databases (SQLite copies, or a pg_dump of Bastion's PostgreSQL schema) and the stored files.
+    See Backups in docs/operations.md.
     """
 
 
@@ -466,18 +467,21 @@ def backup_create(name: str | None, data_dir: Path | None, database_url: str | N
     from bastion.cli.backups import create_backup  # the server's modules: see the docstring
 
     with progress_bar("Backing up", in_bytes=True) as progress:
-        made = _with_database(cfg, lambda c: _backup_errors(create_backup(c, name, progress)))
-    click.echo(f'Created backup "{made}" in {cfg.data_dir / "backups"}.')
+        made, where = _with_database(cfg, lambda c: _backup_errors(create_backup(c, name, progress)))
+    click.echo(f'Created backup "{made}" in {where}.')
 
 
 @backup.command("list")
 @click.option("--dir", "data_dir", type=click.Path(path_type=Path), help=_DIR_HELP)
 def backup_list(data_dir: Path | None) -> None:
-    """List the backups: name, size and time (UTC), oldest first."""
+    """List the backups in <data dir>/backups: name, size and time (UTC), oldest first.
+
+    Only the local folder: with backups.s3 on, list them with GET /api/backups."""
     cfg = _config(data_dir=data_dir)
     from bastion.backups import Backups  # small, but the same rule as the other commands
 
-    found = sorted(Backups(cfg.data_dir, None).list(), key=lambda b: b.modified)
+    # the local folder only: listing a `backups.s3` bucket would need the settings, in the database
+    found = sorted(Backups(cfg.data_dir, None).local.list_now(), key=lambda b: b.modified)
     if not found:
         click.echo(f"No backups in {cfg.data_dir / 'backups'}.")
         return
@@ -520,13 +524,13 @@ def backup_restore(key: str, data_dir: Path | None, database_url: str | None, ye
 
 async def _backup_errors(work: Coroutine[Any, Any, T]) -> T:
     """What the backups refuse becomes one line (ValueError: _with_database's `Error: …`)."""
-    from bastion.backups import BackupBusy, BackupFailed, RestoreError
+    from bastion.backups import BackupBusy, BackupFailed, BackupStoreError, RestoreError
 
     try:
         return await work
     except BackupBusy:
         raise ValueError("another backup or restore is running on this data directory") from None
-    except (BackupFailed, RestoreError) as exc:
+    except (BackupFailed, BackupStoreError, RestoreError) as exc:
         raise ValueError(str(exc)) from None
 
 

@@ -3,6 +3,7 @@ that takes the change back; a restore is refused while a server holds the data d
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -10,6 +11,9 @@ from click.testing import CliRunner
 
 from bastion.backups.backup_lock import ServeLock
 from bastion.cli.main import main
+from bastion.config import Config
+from tests.conftest import signed_in_api
+from tests.support.s3_server import new_bucket_settings, s3_client
 
 
 def password_hash(data: Path) -> str:
@@ -65,3 +69,27 @@ def test_help_reads_well() -> None:
     assert "create" in out and "list" in out and "restore" in out
     out = CliRunner().invoke(main, ["backup", "restore", "--help"]).output
     assert "no `bastion serve` runs" in out
+
+
+def test_create_and_restore_use_the_backups_bucket_the_settings_name(
+    tmp_path: Path, s3_endpoint: str
+) -> None:
+    data = tmp_path / "data"
+    s3 = new_bucket_settings(s3_endpoint)
+
+    async def turn_s3_on() -> None:
+        async with signed_in_api(Config(data_dir=data)) as api:
+            r = await api.su("PATCH", "/api/settings", json={"backups": {"s3": s3}})
+            assert r.status_code == 200, r.text
+
+    asyncio.run(turn_s3_on())
+    runner = CliRunner()
+    result = runner.invoke(main, ["backup", "create", "remote.zip", "--dir", str(data)])
+    assert result.exit_code == 0, result.output
+    assert f'Created backup "remote.zip" in s3://{s3["bucket"]}.' in result.output
+    listed = s3_client(s3_endpoint).list_objects_v2(Bucket=s3["bucket"])["Contents"]
+    assert [o["Key"] for o in listed] == ["remote.zip"]
+    assert not (data / "backups").exists()
+    result = runner.invoke(main, ["backup", "restore", "remote.zip", "--yes", "--dir", str(data)])
+    assert result.exit_code == 0, result.output
+    assert 'Restored backup "remote.zip"' in result.output

@@ -88,8 +88,11 @@ async def test_backup_wipe_restore_brings_records_files_and_users_back(sapi: Api
     assert [p.name[:12] for p in (data_dir / ".pb_temp_to_delete").iterdir() if p.is_dir()] == [
         "old_pb_data_"
     ]
+    # what an interrupted backup, upload or bucket download leaves goes too
+    for partial in ("pb_backup_1a2b_x.zip", "pb_upload_zz", "pb_restore_zip_q"):
+        (data_dir / ".pb_temp_to_delete" / partial).write_bytes(b"partial")
     assert sapi.app.backups.remove_leftovers()
-    assert [p for p in (data_dir / ".pb_temp_to_delete").iterdir() if p.is_dir()] == []
+    assert [p.name for p in (data_dir / ".pb_temp_to_delete").iterdir()] == ["backup.lock"]
     # writes and backups go on after the restore
     await sapi.create_record("notes", {"title": "after"})
     assert (await sapi.su("POST", "/api/backups", json={"name": "after.zip"})).status_code == 204
