@@ -233,3 +233,47 @@ def test_auth_collection_from_the_scaffold_with_keyboard_tabs(page: Page) -> Non
     saved = httpx.get(f"{page.base}/api/collections/members", headers={"Authorization": token}).json()
     assert saved["type"] == "auth" and saved["authToken"]["duration"] == 3600
     assert all("ON `members`" in sql for sql in saved["indexes"])
+
+
+def test_plain_words_use_the_full_text_index_when_the_collection_has_one(page: Page) -> None:
+    p = page.page
+    token = httpx.post(
+        f"{page.base}/api/collections/_superusers/auth-with-password",
+        json={"identity": SUPERUSER_EMAIL, "password": SUPERUSER_PASSWORD},
+    ).json()["token"]
+    headers = {"Authorization": token}
+    created = httpx.post(
+        f"{page.base}/api/collections",
+        headers=headers,
+        json={
+            "name": "articles",
+            "fields": [{"name": "title", "type": "text"}, {"name": "body", "type": "text"}],
+            "search": {"fields": ["title", "body"]},
+        },
+    )
+    assert created.status_code == 200, created.text
+    for title, body in [("Hello world", "first"), ("World news", "hello again"), ("Other", "nothing")]:
+        r = httpx.post(
+            f"{page.base}/api/collections/articles/records",
+            headers=headers,
+            json={"title": title, "body": body},
+        )
+        assert r.status_code == 200, r.text
+    page.sign_in()
+    p.goto(f"{page.base}/_/#/collections/articles")
+    rows = p.locator("table.data tbody tr")
+    expect(rows).to_have_count(3)
+    asked: list[str] = []
+    p.on("request", lambda r: asked.append(r.url) if "/records?" in r.url else None)
+    # every word, in any order and any field: "contains" over one field would find neither
+    p.get_by_label("Filter records").fill("world hello")
+    p.get_by_label("Filter records").press("Enter")
+    expect(rows).to_have_count(2)
+    assert any("search=world+hello" in url for url in asked), asked
+    p.get_by_label("Filter records").fill("wor*")  # a prefix
+    p.get_by_label("Filter records").press("Enter")
+    expect(rows).to_have_count(2)
+    # a filter still goes as a filter
+    p.get_by_label("Filter records").fill('title = "Other"')
+    p.get_by_label("Filter records").press("Enter")
+    expect(rows).to_have_count(1)
