@@ -5,18 +5,16 @@ PocketBase's `NewBackupsFilesystem` (core/base.go) opens the bucket of the `back
 uploads, serves and deletes archives at the bucket's root, under their own names. Objects under
 a `folder/` prefix are not listed here (no backup URL could name them).
 
-boto3 is synchronous: every call runs in a worker thread. The client is configured as the
-records' storage configures it (files/storage_s3.py; the layers keep backups/ from importing
-it): bounded connect and read timeouts, three attempts. An archive is uploaded with boto3's
-managed transfer (a multipart upload past 8 MB) from the file the backup wrote in the temp
-folder, and downloaded the same way into the temp folder for a restore; a client's download is
+boto3 is synchronous: every call runs in a worker thread. The client is the one the
+records' storage uses (store/s3_client.py): bounded connect and read timeouts, three attempts.
+An archive is uploaded with boto3's managed transfer (a multipart upload past 8 MB) from the
+file the backup wrote in the temp folder, and downloaded the same way into the temp folder for a restore; a client's download is
 streamed in chunks, never held whole in memory.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import os
 import tempfile
 from collections.abc import AsyncIterator, Callable
@@ -24,46 +22,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-import boto3
 from boto3.exceptions import Boto3Error
 from boto3.s3.transfer import TransferConfig
-from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from bastion.backups.backup_names import is_plain_key
 from bastion.backups.backup_store import BackupDownload, BackupInfo, BackupStore, BackupStoreError
 from bastion.core.settings_sections import S3Settings
+from bastion.store.s3_client import is_missing, s3_client
 
 T = TypeVar("T")
 
 PART_SIZE = 8 << 20
 CHUNK = 1 << 20  # bytes read from a download's body at a time
-_MISSING = ("404", "NoSuchKey", "NotFound")
 _TRANSFER = TransferConfig(
     multipart_threshold=PART_SIZE, multipart_chunksize=PART_SIZE, max_concurrency=4, use_threads=True
 )
-
-
-@functools.lru_cache(maxsize=4)
-def _client(endpoint: str, region: str, access_key: str, secret: str, path_style: bool) -> Any:
-    """One client per distinct configuration (thread-safe, and costly to build)."""
-    return boto3.session.Session().client(
-        "s3",
-        endpoint_url=endpoint or None,
-        region_name=region or None,
-        aws_access_key_id=access_key,
-        aws_secret_access_key=secret,
-        config=BotoConfig(
-            s3={"addressing_style": "path" if path_style else "virtual"},
-            retries={"max_attempts": 3, "mode": "standard"},
-            connect_timeout=10,
-            read_timeout=60,
-        ),
-    )
-
-
-def _missing(exc: ClientError) -> bool:
-    return str(exc.response.get("Error", {}).get("Code")) in _MISSING
 
 
 class S3BackupStore(BackupStore):
@@ -71,7 +45,7 @@ class S3BackupStore(BackupStore):
         self.bucket = settings.bucket
         self.location = f"s3://{settings.bucket}"
         self._secret = settings.secret
-        self.client = _client(
+        self.client = s3_client(
             settings.endpoint,
             settings.region,
             settings.access_key,
@@ -158,7 +132,7 @@ class S3BackupStore(BackupStore):
             try:
                 return self.client.get_object(Bucket=self.bucket, Key=key)
             except ClientError as exc:
-                if _missing(exc):
+                if is_missing(exc):
                     return None
                 raise
 

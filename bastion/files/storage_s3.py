@@ -8,46 +8,26 @@ chunks, so neither direction holds a whole file in memory.
 from __future__ import annotations
 
 import asyncio
-import functools
 import time
 from collections.abc import AsyncIterator
 from typing import IO, TYPE_CHECKING, Any
 
-import boto3
-from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 
 from bastion.core.settings_sections import S3Settings
 from bastion.files.storage_base import CHUNK, FileInfo, Storage, check_key
+from bastion.store.s3_client import is_missing, s3_client
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.type_defs import CompletedPartTypeDef
 
 PART_SIZE = 8 << 20  # S3 parts must be at least 5 MB (the last one excepted)
-_MISSING = ("404", "NoSuchKey", "NotFound")
 
 
 def client_from_settings(s3: S3Settings) -> Any:
     """A client for these connection settings; clients are thread-safe and costly to build
     (boto3 loads its service model each time), so one per distinct configuration is kept."""
-    return _client(s3.endpoint, s3.region, s3.access_key, s3.secret, s3.force_path_style)
-
-
-@functools.lru_cache(maxsize=16)
-def _client(endpoint: str, region: str, access_key: str, secret: str, path_style: bool) -> Any:
-    return boto3.session.Session().client(
-        "s3",
-        endpoint_url=endpoint or None,
-        region_name=region or None,
-        aws_access_key_id=access_key,
-        aws_secret_access_key=secret,
-        config=BotoConfig(
-            s3={"addressing_style": "path" if path_style else "virtual"},
-            retries={"max_attempts": 3, "mode": "standard"},
-            connect_timeout=10,
-            read_timeout=60,
-        ),
-    )
+    return s3_client(s3.endpoint, s3.region, s3.access_key, s3.secret, s3.force_path_style)
 
 
 class S3Storage(Storage):
@@ -99,7 +79,7 @@ class S3Storage(Storage):
         try:
             head = await asyncio.to_thread(self.client.head_object, Bucket=self.bucket, Key=key)
         except ClientError as exc:
-            if str(exc.response.get("Error", {}).get("Code")) in _MISSING:
+            if is_missing(exc):
                 return None
             raise
         modified = head.get("LastModified")
