@@ -11,7 +11,9 @@ the conditional layer is) `MediaNegotiation` answers:
   again with msgspec, so it decodes to exactly the value the JSON answer decodes to;
 - 406 (PocketBase's error shape, in JSON) when Accept admits neither.
 
-Every answer of a negotiated route carries `Vary: Accept`. The canonical type is
+Every answer of a negotiated route carries `Vary: Accept`: the app inside adds `VARY_ACCEPT` to
+its own answers (Bastion's api/dispatch.py, on the response object, which costs less than a
+`send` wrapper on every JSON answer), this layer to those it makes. The canonical type is
 `application/vnd.msgpack` (registered with IANA in May 2024); `application/msgpack` and
 `application/x-msgpack`, which clients have long sent, are accepted as aliases, and answers say
 `application/vnd.msgpack`.
@@ -48,6 +50,8 @@ from bastion.http.errors import error_response
 MSGPACK = "application/vnd.msgpack"
 MSGPACK_TYPES = frozenset({MSGPACK, "application/msgpack", "application/x-msgpack"})
 _MSGPACK_BYTES = MSGPACK.encode("ascii")
+VARY_ACCEPT = (b"vary", b"Accept")
+"""The header the wrapped app must add to its answers: the JSON path passes them through untouched."""
 _CACHE_SIZE = 256
 
 
@@ -97,21 +101,20 @@ class MediaNegotiation:
         # Clients send few distinct Accept values (shared by every instance): parse each once.
         self._chosen = _CHOSEN
 
-    def _media_for(self, accept: bytes | None) -> tuple[Media, bool]:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        accept = get_header(scope["headers"], b"accept")
         if accept is None:
-            return Media.JSON, True
+            await self.app(scope, receive, send)  # JSON; the app adds Vary: Accept (VARY_ACCEPT)
+            return
         chosen = self._chosen.get(accept)
         if chosen is None:
             chosen = choose_media(accept.decode("latin-1"))
             if len(self._chosen) >= _CACHE_SIZE:
                 self._chosen.clear()
             self._chosen[accept] = chosen
-        return chosen
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        media, json_ok = self._media_for(get_header(scope["headers"], b"accept"))
+        media, json_ok = chosen
         if media is Media.JSON:
-            await self.app(scope, receive, _vary_accept(send))
+            await self.app(scope, receive, send)
         elif media is Media.MSGPACK:
             await _MsgpackAnswer(self.app, scope, json_ok).run(receive, send)
         else:

@@ -172,6 +172,16 @@ async def test_refusals(api, items) -> None:
     )
     assert ok.status_code == 200, ok.content
 
+    # an int beyond 64 bits (a json field may hold one) has no MessagePack form: JSON if the
+    # client takes it, else 406
+    huge = await api.create_record("items", {"title": "huge", "meta": {"n": 10**30}})
+    url = f"{base}/{huge['id']}"
+    assert (await api.request("GET", url, headers=MP)).status_code == 406
+    fallback = await api.request(
+        "GET", url, headers={"Accept": "application/msgpack, application/json;q=0.1"}
+    )
+    assert fallback.status_code == 200 and fallback.json()["meta"] == {"n": 10**30}
+
     missing = await api.request("GET", f"{base}/nope", headers=MP)
     assert missing.status_code == 404
     assert decode(missing) == (await api.request("GET", f"{base}/nope")).json()
