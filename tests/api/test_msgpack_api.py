@@ -3,10 +3,14 @@ api/context.py `read_body`): the same values both ways, 406, 415, bounded input,
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 import pytest
+
+from bastion.api.context import decode_msgpack
+from bastion.errors import BadRequestError
 
 MP = {"Accept": "application/msgpack"}
 MSGPACK_TYPE = "application/vnd.msgpack"
@@ -220,3 +224,23 @@ async def test_etags_head_and_compression(api, items) -> None:
     )
     assert big.headers["content-encoding"] == "gzip"
     assert decode(big)["perPage"] == 40
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2024, 5, 1, tzinfo=UTC),  # the timestamp extension
+        msgspec.msgpack.Ext(5, b"x"),
+        {"a": [b"bin"]},
+        {"a": {2: "int key"}},
+        [float("inf")],
+    ],
+)
+def test_decode_msgpack_takes_only_what_json_has(value: Any) -> None:
+    with pytest.raises(BadRequestError, match="a value JSON cannot"):
+        decode_msgpack(msgspec.msgpack.encode(value))
+
+
+def test_decode_msgpack_keeps_what_json_has() -> None:
+    value = {"s": "ü", "i": -(2**63), "u": 2**64 - 1, "f": 0.1, "b": False, "n": None, "l": [[{}]]}
+    assert decode_msgpack(msgspec.msgpack.encode(value)) == value
