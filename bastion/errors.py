@@ -5,6 +5,7 @@
      ├── UnauthorizedError         401
      ├── ForbiddenError            403
      ├── NotFoundError             404
+     ├── NotAcceptableError        406  (Accept admits none of the answer's media types)
      ├── PreconditionFailedError   412
      ├── TooLargeError             413
      ├── UnsupportedMediaError     415
@@ -74,6 +75,11 @@ class MethodNotAllowedError(ApiError):
 class PreconditionFailedError(ApiError):
     status = 412
     default_message = "The resource was modified since the given ETag."
+
+
+class NotAcceptableError(ApiError):
+    status = 406
+    default_message = "Not Acceptable."
 
 
 class TooLargeError(ApiError):

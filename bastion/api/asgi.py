@@ -187,5 +187,6 @@ def create_asgi_app(
         starlette,
         etag_routes=[r for r, route in routes if route.etag],
         fallback=HookRoutes(app, guard).find,  # the hook files' routes (api/hook_routes.py)
+        negotiated_routes=[r for r, route in routes if route.negotiated],
     )
     return build_middleware_stack(dispatcher, http_settings)

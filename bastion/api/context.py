@@ -17,6 +17,7 @@ from bastion.core.response_fields import pick_fields
 from bastion.core.superuser_ips import NOT_ALLOWED, superuser_ip_allowed
 from bastion.errors import BadRequestError, ForbiddenError, UnauthorizedError, UnsupportedMediaError
 from bastion.files.file_upload import Upload
+from bastion.http.media_negotiation import MSGPACK, MSGPACK_TYPES
 from bastion.obs import segment_timing, tracing
 from bastion.store.json_depth import MAX_JSON_DEPTH, nests_deeper_than
 
@@ -36,6 +37,50 @@ def decode_json(raw: bytes | str) -> Any:
         raise BadRequestError(INVALID_BODY) from None
     if nests_deeper_than(raw, data, MAX_JSON_DEPTH):
         raise BadRequestError(INVALID_BODY)
+    return data
+
+
+_msgpack_decoder = msgspec.msgpack.Decoder()
+_JSON_SCALARS = (str, int, bool, type(None))
+INVALID_MSGPACK = "The body is not valid MessagePack."
+MSGPACK_NOT_JSON = (
+    "The MessagePack body holds a value JSON cannot (a non-string map key, binary, an extension "
+    "type, NaN or infinity)."
+)
+
+
+def decode_msgpack(raw: bytes) -> Any:
+    """A MessagePack document from the client, read as its JSON twin would be: the values JSON
+    has (maps with string keys, arrays, strings, numbers, booleans, nil) and no others, nested at
+    most MAX_JSON_DEPTH levels; else BadRequestError saying which."""
+    try:
+        data = _msgpack_decoder.decode(raw)
+    except (msgspec.DecodeError, RecursionError):
+        raise BadRequestError(INVALID_MSGPACK) from None
+    # A level costs one byte in MessagePack (two in JSON), so nests_deeper_than's shortcut on the
+    # length does not hold: walk every container, checking depth and value types together.
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children = []
+            for key, value in node.items():
+                if not isinstance(key, str):
+                    raise BadRequestError(MSGPACK_NOT_JSON)
+                children.append(value)
+        elif isinstance(node, list):
+            children = node
+        elif isinstance(node, float):
+            if node != node or node in (float("inf"), float("-inf")):
+                raise BadRequestError(MSGPACK_NOT_JSON)
+            continue
+        elif isinstance(node, _JSON_SCALARS):
+            continue
+        else:  # bytes, datetime (the timestamp extension), msgspec.msgpack.Ext
+            raise BadRequestError(MSGPACK_NOT_JSON)
+        if depth >= MAX_JSON_DEPTH:
+            raise BadRequestError(f"The MessagePack body nests deeper than {MAX_JSON_DEPTH} levels.")
+        stack.extend((child, depth + 1) for child in children)
     return data
 
 
@@ -94,7 +139,8 @@ def require_auth(access: Access) -> None:
 
 
 async def read_body(request: Request) -> dict[str, Any]:
-    """JSON, urlencoded or multipart (`@jsonPayload` merged in), as PocketBase accepts them."""
+    """JSON, urlencoded or multipart (`@jsonPayload` merged in), as PocketBase accepts them, and
+    MessagePack (an addition: the same values as JSON, see `decode_msgpack`)."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if request.method in ("GET", "HEAD", "DELETE") and not ctype:
         return {}
@@ -105,6 +151,14 @@ async def read_body(request: Request) -> dict[str, Any]:
         document = decode_json(raw)
         if not isinstance(document, dict):
             raise BadRequestError(INVALID_BODY)
+        return document
+    if ctype in MSGPACK_TYPES:
+        raw = await request.body()
+        if not raw:
+            return {}
+        document = decode_msgpack(raw)
+        if not isinstance(document, dict):
+            raise BadRequestError(INVALID_MSGPACK)
         return document
     if ctype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         try:
@@ -133,7 +187,7 @@ async def read_body(request: Request) -> dict[str, Any]:
             data[key] = [*names, *files]
         return data
     raise UnsupportedMediaError(
-        f"Unsupported Content-Type {ctype!r}: send application/json or multipart/form-data."
+        f"Unsupported Content-Type {ctype!r}: send application/json, multipart/form-data or {MSGPACK}."
     )
 
 

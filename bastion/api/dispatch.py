@@ -18,7 +18,9 @@ layers make), where the request metrics read their `route` label (api/metrics.py
 route is labelled `hook`.
 
 The routes the table marks `etag` run inside `ConditionalGetMiddleware` (ETags, 304s): only they
-pay for buffering the answer, and no path is matched a second time to find them.
+pay for buffering the answer, and no path is matched a second time to find them. The routes it
+marks `negotiated` run inside `MediaNegotiation` (JSON or MessagePack by Accept,
+http/media_negotiation.py), outside the conditional layer, so ETags are hashed on the JSON.
 
 Routes are matched segment by segment as PocketBase's router does: an escaped slash (`%2F`) stays
 inside its segment (see `_segment_path`).
@@ -48,6 +50,7 @@ from starlette.routing import BaseRoute, Match, Route, WebSocketRoute
 
 from bastion.http.asgi_headers import ASGIApp, Receive, Scope, Send, state_of
 from bastion.http.conditional import ConditionalGetMiddleware
+from bastion.http.media_negotiation import VARY_ACCEPT, MediaNegotiation
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 # Routes added at run time (api/hook_routes.py): asked only for a request no route of the table takes
@@ -96,34 +99,48 @@ def _segment_path(scope: Scope) -> str | None:
 
 
 class _Target:
-    __slots__ = ("route", "path", "regex", "endpoint", "conditional")
+    __slots__ = ("route", "path", "regex", "endpoint", "layers")
 
-    def __init__(self, route: Route, etag: bool) -> None:
+    def __init__(self, route: Route, etag: bool, negotiated: bool) -> None:
         self.route = route
         self.path = route.path
         self.regex = route.path_regex
         self.endpoint: Endpoint = route.endpoint
-        self.conditional: ASGIApp | None = (
-            ConditionalGetMiddleware(_HandlerApp(self.endpoint)) if etag else None
-        )
+        # the route's own layers around its handler, or None (the handler is called directly)
+        handler = _HandlerApp(self.endpoint, negotiated)
+        layers: ASGIApp | None = ConditionalGetMiddleware(handler) if etag else None
+        if negotiated:
+            layers = MediaNegotiation(layers or handler)
+        self.layers = layers
 
 
 class _HandlerApp:
-    """A handler as an ASGI app, for the conditional layer to wrap (the scope is already routed)."""
+    """A handler as an ASGI app, for the route's layers to wrap (the scope is already routed).
 
-    __slots__ = ("endpoint",)
+    Under `MediaNegotiation` it adds `Vary: Accept` to the handler's answer itself: a header on the
+    response object costs less than a `send` wrapper on every JSON answer.
+    """
 
-    def __init__(self, endpoint: Endpoint) -> None:
+    __slots__ = ("endpoint", "negotiated")
+
+    def __init__(self, endpoint: Endpoint, negotiated: bool = False) -> None:
         self.endpoint = endpoint
+        self.negotiated = negotiated
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = await self.endpoint(ApiRequest(scope, receive, send))
+        if self.negotiated:
+            response.raw_headers.append(VARY_ACCEPT)
         await response(scope, receive, send)
 
 
 class RouteDispatcher:
     def __init__(
-        self, app: Starlette, etag_routes: Collection[BaseRoute] = (), fallback: Fallback | None = None
+        self,
+        app: Starlette,
+        etag_routes: Collection[BaseRoute] = (),
+        fallback: Fallback | None = None,
+        negotiated_routes: Collection[BaseRoute] = (),
     ) -> None:
         self.app = app
         self.router = app.router
@@ -134,7 +151,7 @@ class RouteDispatcher:
                 continue  # never matches an HTTP request
             if not isinstance(route, Route):
                 break  # a mount or host route: from here on Starlette's router decides
-            target = _Target(route, route in etag_routes)
+            target = _Target(route, route in etag_routes, route in negotiated_routes)
             for method in route.methods or ():
                 self._by_method.setdefault(method, []).append(target)
 
@@ -170,17 +187,17 @@ class RouteDispatcher:
                 await self.app(route_scope, receive, send)
                 return
             endpoint, params = extra
-            conditional, route = None, HOOK_ROUTE
+            layers, route = None, HOOK_ROUTE
         else:
             target, params = found
-            endpoint, conditional, route = target.endpoint, target.conditional, target.path
+            endpoint, layers, route = target.endpoint, target.layers, target.path
         scope["app"] = self.app
         scope["router"] = self.router
         scope["endpoint"] = endpoint
         scope["path_params"] = params
         state_of(scope)["route"] = route
-        if conditional is not None:
-            await conditional(scope, receive, send)
+        if layers is not None:
+            await layers(scope, receive, send)
             return
         request = ApiRequest(scope, receive, send)
         response = await endpoint(request)

@@ -39,6 +39,9 @@ class ApiRoute:
     etag: bool = False
     """GET answers get an ETag and `If-None-Match` is answered 304 (bastion/http/conditional.py,
     applied by api/dispatch.py to this route alone)."""
+    negotiated: bool = False
+    """The answer is JSON or MessagePack as the request's Accept asks, 406 when it admits neither
+    (bastion/http/media_negotiation.py, applied by api/dispatch.py to this route alone)."""
     file_uploads: bool = False
     """The body may carry files, so its size limit grows with the collection's file fields."""
     unlimited_body: bool = False

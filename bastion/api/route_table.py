@@ -68,11 +68,11 @@ C = "/api/collections/{collection}"  # the prefix of every collection route
 
 # fmt: off
 _RECORD_ROUTES = (
-    _get(f"{C}/records", records.list_records, "list"),
-    _post(f"{C}/records", records.create_record, "create", file_uploads=True, batch=True),
-    _get(f"{C}/records/{{id}}", records.view_record, "view", etag=True),
-    _patch(f"{C}/records/{{id}}", records.update_record, "update", file_uploads=True, batch=True),
-    _delete(f"{C}/records/{{id}}", records.delete_record, "delete", batch=True),
+    _get(f"{C}/records", records.list_records, "list", negotiated=True),
+    _post(f"{C}/records", records.create_record, "create", file_uploads=True, batch=True, negotiated=True),
+    _get(f"{C}/records/{{id}}", records.view_record, "view", etag=True, negotiated=True),
+    _patch(f"{C}/records/{{id}}", records.update_record, "update", file_uploads=True, batch=True, negotiated=True),
+    _delete(f"{C}/records/{{id}}", records.delete_record, "delete", batch=True, negotiated=True),
 )
 # fmt: on
 
@@ -87,17 +87,19 @@ ROUTES: tuple[ApiRoute, ...] = (
     # even for the periodic schema check, so a database outage never fails it; /api/ready is deep.
     _get("/api/health", health.health, refresh_schema=False),
     *_RECORD_ROUTES,
-    _get("/api/collections", collections.list_collections),
-    _post("/api/collections", collections.create_collection),
-    _put("/api/collections/import", collections.import_collections),
-    _get("/api/collections/meta/scaffolds", collections.scaffolds),
-    _delete(f"{C}/truncate", collections.truncate_collection),
-    _get(C, collections.view_collection),
-    _patch(C, collections.update_collection),
-    _delete(C, collections.delete_collection),
+    # JSON or MessagePack by Accept (`negotiated`): the record and collection routes, and the
+    # password sign-in and refresh that answer a record
+    _get("/api/collections", collections.list_collections, negotiated=True),
+    _post("/api/collections", collections.create_collection, negotiated=True),
+    _put("/api/collections/import", collections.import_collections, negotiated=True),
+    _get("/api/collections/meta/scaffolds", collections.scaffolds, negotiated=True),
+    _delete(f"{C}/truncate", collections.truncate_collection, negotiated=True),
+    _get(C, collections.view_collection, negotiated=True),
+    _patch(C, collections.update_collection, negotiated=True),
+    _delete(C, collections.delete_collection, negotiated=True),
     _get(f"{C}/auth-methods", record_auth.auth_methods, "listAuthMethods"),
-    _post(f"{C}/auth-with-password", record_auth.auth_with_password, "authWithPassword", "auth", session="issue"),
-    _post(f"{C}/auth-refresh", record_auth.auth_refresh, "authRefresh", session="renew"),
+    _post(f"{C}/auth-with-password", record_auth.auth_with_password, "authWithPassword", "auth", session="issue", negotiated=True),
+    _post(f"{C}/auth-refresh", record_auth.auth_refresh, "authRefresh", session="renew", negotiated=True),
     _post(f"{C}/request-otp", record_auth_otp.request_otp, "requestOTP"),
     _post(f"{C}/auth-with-otp", record_auth_otp.auth_with_otp, "authWithOTP", "auth", session="issue"),
     # Bastion's TOTP factor: a sign-in route like the others, so `*:auth` (and the baseline) cover it

@@ -36,6 +36,7 @@ _COMPRESSIBLE_TYPES = frozenset(
         b"application/javascript",
         b"application/xml",
         b"application/x-ndjson",
+        b"application/vnd.msgpack",  # binary, but a record list repeats its keys: it shrinks as JSON does
         b"application/wasm",
         b"image/svg+xml",
         b"font/ttf",

@@ -42,6 +42,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
+
 from bastion.errors import ForbiddenError, MethodNotAllowedError
 from bastion.http.asgi_headers import (
     ASGIApp,
@@ -54,6 +56,9 @@ from bastion.http.asgi_headers import (
     set_header,
 )
 from bastion.http.errors import error_response
+from bastion.http.media_negotiation import MSGPACK
+
+_MSGPACK = MSGPACK.encode("ascii")
 
 SESSION_COOKIE = "bastion_session"
 CSRF_COOKIE = "bastion_csrf"
@@ -215,8 +220,8 @@ class CookieSessionMiddleware:
                 if varies:
                     add_vary(headers, b"Cookie")
                 message["headers"] = headers
-                ctype = get_header(headers, b"content-type") or b""
-                if message["status"] == 200 and ctype.split(b";")[0].strip() == b"application/json":
+                ctype = (get_header(headers, b"content-type") or b"").split(b";")[0].strip()
+                if message["status"] == 200 and ctype in (b"application/json", _MSGPACK):
                     start = message
                     return
                 await send(message)
@@ -228,7 +233,7 @@ class CookieSessionMiddleware:
             if message.get("more_body", False):
                 return
             body = b"".join(chunks)
-            token = _token_of(body)
+            token = _token_of(body, msgpack=get_header(start["headers"], b"content-type") == _MSGPACK)
             if token:
                 start["headers"] = list(start["headers"]) + session_cookie_headers(token, scope)
             await send(start)
@@ -245,10 +250,11 @@ class CookieSessionMiddleware:
         await send({"type": "http.response.body", "body": b""})
 
 
-def _token_of(body: bytes) -> str:
+def _token_of(body: bytes, msgpack: bool = False) -> str:
+    """The `token` of an auth answer, JSON or (http/media_negotiation.py) MessagePack."""
     try:
-        data: Any = json.loads(body)
-    except ValueError:
+        data: Any = msgspec.msgpack.decode(body) if msgpack else json.loads(body)
+    except (ValueError, msgspec.DecodeError):
         return ""
     token = data.get("token") if isinstance(data, dict) else None
     return token if isinstance(token, str) else ""

@@ -25,7 +25,10 @@ From the outside in:
    and inside the body limit and CORS so its 403s and its logout answer pass through them.
 11. conditional GET: innermost, it needs the app's uncompressed JSON to hash and compare. Not a
    layer of this stack: the app applies it to the routes that want it (Bastion: api/dispatch.py,
-   for the routes its route table marks `etag`).
+   for the routes its route table marks `etag`). Media negotiation (JSON or MessagePack,
+   http/media_negotiation.py) is applied the same way, just outside it, so ETags hash the JSON
+   and every layer of this stack but the request log and cookie sessions' token reading sees
+   bytes it need not understand.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import jwt
+import msgspec
 import pytest
 
 from bastion.api.asgi import create_asgi_app
@@ -97,6 +98,12 @@ async def test_login_with_opt_in_sets_both_cookies_with_their_attributes(api, no
     exp = jwt.decode(r.json()["token"], options={"verify_signature": False})["exp"]
     assert abs((exp - time.time()) - max_age) < 60  # the token's remaining life, give or take the test
     assert csrf[0] and csrf[0] != session[0]
+
+
+async def test_a_messagepack_sign_in_answer_sets_the_cookies_too(api, notes, browser):
+    r = await login(browser(), Accept="application/msgpack")
+    assert r.headers["content-type"] == "application/vnd.msgpack"
+    assert set_cookies(r)[SESSION_COOKIE][0] == msgspec.msgpack.decode(r.content)["token"]
 
 
 async def test_plain_http_on_localhost_gets_cookies_without_secure(api, notes, browser):
