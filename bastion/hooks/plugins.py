@@ -8,7 +8,7 @@
 Every process loads them when it loads the hook files, before the files, in entry point name
 order. A plugin is code installed in the environment, not a file of the hooks folder: it is
 imported once per process and its registrations are kept, so a `--dev` reload of the files keeps
-the plugins' hooks as they were (a changed plugin is seen after a restart).
+the plugins' hooks as they were (a changed or newly installed plugin is seen after a restart).
 
 A plugin that does not load (its import raises, its callable raises, a bad registration) stops
 the start with a `HookLoadError` naming the plugin, its distribution and the target: a server
@@ -18,6 +18,7 @@ not come up.
 
 from __future__ import annotations
 
+import sys
 from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
 
@@ -42,10 +43,24 @@ def _label(ep: EntryPoint) -> str:
     return f"plugin {ep.name!r}{of} ({ep.value})"
 
 
+# the entry points, listed once per sys.path (reading every distribution's metadata costs a few
+# milliseconds: paid once per process, not at each App start or `--dev` reload)
+_listed: tuple[tuple[str, ...], list[EntryPoint]] | None = None
+
+
+def _entry_points() -> list[EntryPoint]:
+    global _listed
+    path = tuple(sys.path)
+    if _listed is None or _listed[0] != path:
+        found = sorted(entry_points(group=GROUP), key=lambda e: (e.name, e.value))
+        _listed = (path, found)
+    return _listed[1]
+
+
 def plugin_hooks() -> HookRegistry:
     """The hooks every installed plugin registers, in entry point name order."""
     registry = HookRegistry()
-    for ep in sorted(entry_points(group=GROUP), key=lambda e: (e.name, e.value)):
+    for ep in _entry_points():
         key = _key(ep)
         part = _loaded.get(key)
         if part is None:
