@@ -34,10 +34,12 @@ from bastion.core.system_collections import system_collections
 from bastion.files import FileService
 from bastion.files.file_thumbs import Thumbnailer
 from bastion.hooks import (
+    AuthHooks,
     CronEvent,
     HookCron,
     HookRegistry,
     HookReloader,
+    MailHookRunner,
     RecordHooks,
     RequestHooks,
     load_hooks,
@@ -130,6 +132,8 @@ class App:
         self.hooks = HookRegistry()
         self._record_hooks: RecordHooks | None = None
         self.request_hooks: RequestHooks | None = None  # the record routes' (api/records.py)
+        self.mail_hooks: MailHookRunner | None = None  # every mail's (mail/mail_send.py)
+        self.auth_hooks: AuthHooks | None = None  # the sign-in routes'
         self._hook_reloader: HookReloader | None = None
         self._hook_cron_ids: list[str] = []
 
@@ -180,6 +184,8 @@ class App:
         self._record_hooks = RecordHooks(registry, self) if registry.has_record_hooks else None
         self.records.hooks = self._record_hooks
         self.request_hooks = RequestHooks(registry, self) if registry.has_request_hooks else None
+        self.mail_hooks = MailHookRunner(registry, self) if registry.has_mail_hooks else None
+        self.auth_hooks = AuthHooks(registry, self) if registry.has_auth_hooks else None
         self._sync_hook_crons()
 
     def _sync_hook_crons(self) -> None:

@@ -22,7 +22,9 @@ from bastion.auth.oauth2 import apple_name
 from bastion.auth.oauth2.oauth2_login import sign_in
 from bastion.auth.oauth2.provider_client import ProviderError, init_provider
 from bastion.auth.oauth2.provider_entries import oauth2_providers_for, provider_configs
+from bastion.auth.oauth2.provider_presets import ExternalUser
 from bastion.core.collection_model import Collection
+from bastion.core.record_model import Record
 from bastion.errors import (
     BadRequestError,
     ForbiddenError,
@@ -90,7 +92,15 @@ async def auth_with_oauth2(request: Request) -> Response:
     if provider.name == "apple" and not user.name:
         user = replace(user, name=await apple_name.take(app.ephemeral, body["code"]))
     create_data = body.get("createData") if isinstance(body.get("createData"), dict) else None
-    result = await sign_in(app, collection, provider.name, user, access, create_data)
+    hooks, provider_name = app.auth_hooks, provider.name
+
+    async def before_link(record: Record | None, data: dict[str, Any]) -> None:
+        if hooks is not None:  # on_record_auth_with_oauth2_request (docs/hooks.md)
+            await hooks.oauth2_request(collection, provider_name, _user_dict(user), record, data)
+
+    result = await sign_in(
+        app, collection, provider.name, user, access, create_data, before_link if hooks else None
+    )
     meta = {
         "accessToken": str(token.get("access_token") or ""),
         "avatarURL": user.avatar_url,
@@ -106,6 +116,17 @@ async def auth_with_oauth2(request: Request) -> Response:
     }
     # As PocketBase: the link is kept even when the authRule (403) or MFA then stops this sign-in.
     return await auth_response(app, result.record, access, {"meta": meta}, method="oauth2")
+
+
+def _user_dict(user: ExternalUser) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "name": user.name,
+        "username": user.username,
+        "email": user.email,
+        "avatarURL": user.avatar_url,
+        "rawUser": user.raw,
+    }
 
 
 def _expiry(token: dict[str, Any]) -> str:

@@ -63,6 +63,16 @@ async def auth_response(
     if record.collection.is_superusers and not superuser_ip_allowed(app.settings, access.client_ip):
         raise ForbiddenError(NOT_ALLOWED)
     await check_auth_rule(app, record, access)
+    if app.auth_hooks is not None:  # on_record_auth_request (docs/hooks.md): may refuse, or change meta
+        meta = extra.get("meta") if extra else None
+        event = await app.auth_hooks.auth_request(
+            record, method, meta, token or auth_token(record), access.client_ip, dict(access.headers)
+        )
+        if event is not None:
+            token = event.token
+            extra = {k: v for k, v in (extra or {}).items() if k != "meta"}
+            if event.meta is not None:
+                extra["meta"] = event.meta
     if method:
         mfa_id = str(access.query.get("mfaId") or access.body.get("mfaId") or "")
         pending = await check_mfa(app, record, method, access, mfa_id)

@@ -6,7 +6,7 @@ No HTTP here: each flow takes the submitted form (a dict of strings) and either 
 (auth_mail_queue.py; the job issues the token when it sends) and queue nothing for an unknown
 or already verified address, at the same cost; the caller answers 204 either way so that the
 endpoint does not reveal which addresses have accounts. `request_email_change` returns the
-`Message` for its caller to send at once (PocketBase reports that send's failure).
+`OutgoingMail` for its caller to send at once (PocketBase reports that send's failure).
 
 Tokens are PocketBase's: HS256 JWTs with `id`, `collectionId`, `type` and `email` claims (plus
 `newEmail` for an email change), signed with the record's `tokenKey` + the collection's secret
@@ -42,7 +42,7 @@ from bastion.core.record_query import find_by_id, find_where
 from bastion.core.system_collections import SUPERUSERS_ID
 from bastion.core.text_formats import is_email
 from bastion.errors import BadRequestError, ValidationError, field_error
-from bastion.mail import Message, mail_auth, mailer_from_settings
+from bastion.mail import OutgoingMail, mail_auth, mail_send
 from bastion.store.row_write import update_by_id
 
 log = logging.getLogger("bastion.auth.flows")
@@ -113,9 +113,10 @@ async def find_by_email(app: App, collection: Collection, email: str) -> Record 
 # ---- delivery ---------------------------------------------------------------------------------
 
 
-async def send_mail(app: App, message: Message) -> None:
-    """Send now through the mailer the settings describe; raises MailError on failure."""
-    await mailer_from_settings(app.settings).send(message)
+async def send_mail(app: App, mail: OutgoingMail) -> bool:
+    """Send now, after the mail hooks, through the mailer the settings describe; raises
+    MailError on failure (and a hook's refusal); False when a hook cancelled it."""
+    return await mail_send.send_mail(app, mail)
 
 
 # ---- form helpers ------------------------------------------------------------------------------
@@ -317,7 +318,7 @@ async def confirm_password_reset(app: App, collection: Collection, body: dict[st
 # ---- email change ---------------------------------------------------------------------------
 
 
-async def request_email_change(app: App, record: Record, body: dict[str, Any]) -> Message:
+async def request_email_change(app: App, record: Record, body: dict[str, Any]) -> OutgoingMail:
     check_collection("request-email-change", record.collection)
     new_email = form_strings(body, "newEmail")["newEmail"]
     problem = email_error(new_email)
@@ -329,7 +330,8 @@ async def request_email_change(app: App, record: Record, body: dict[str, Any]) -
             problem = field_error("validation_invalid_new_email", "Invalid new email address.")
     _fail({"newEmail": problem} if problem else {})
     token = flow_token(record, EMAIL_CHANGE, {"newEmail": new_email})
-    return mail_auth.email_change_mail(app.settings, record, new_email, token)
+    message = mail_auth.email_change_mail(app.settings, record, new_email, token)
+    return OutgoingMail(message, mail_send.EMAIL_CHANGE, record, {"token": token, "newEmail": new_email})
 
 
 async def _email_change_target(
@@ -386,8 +388,9 @@ async def confirm_email_change(app: App, collection: Collection, body: dict[str,
 # ---- test mail (settings) ---------------------------------------------------------------------
 
 
-def sample_test_mail(app: App, body: dict[str, Any]) -> Message:
-    """A sample of one of the auth mails, filled with placeholder values, for `email`."""
+def sample_test_mail(app: App, body: dict[str, Any]) -> OutgoingMail:
+    """A sample of one of the auth mails, filled with placeholder values, for `email` (its kind
+    is the template's: the mail hooks of that kind run for it, as PocketBase's do)."""
     form = form_strings(body, "email", "template", "collection")
     errors: dict[str, Any] = {}
     collection = None
@@ -413,12 +416,22 @@ def sample_test_mail(app: App, body: dict[str, Any]) -> Message:
     record = Record(collection, data)
     settings, template = app.settings, form["template"]
     if template == "verification":
-        return mail_auth.verification_mail(settings, record, flow_token(record, VERIFICATION))
+        token = flow_token(record, VERIFICATION)
+        message = mail_auth.verification_mail(settings, record, token)
+        return OutgoingMail(message, mail_send.VERIFICATION, record, {"token": token})
     if template == "password-reset":
-        return mail_auth.password_reset_mail(settings, record, flow_token(record, PASSWORD_RESET))
+        token = flow_token(record, PASSWORD_RESET)
+        message = mail_auth.password_reset_mail(settings, record, token)
+        return OutgoingMail(message, mail_send.PASSWORD_RESET, record, {"token": token})
     if template == "email-change":
         token = flow_token(record, EMAIL_CHANGE, {"newEmail": form["email"]})
-        return mail_auth.email_change_mail(settings, record, form["email"], token)
+        message = mail_auth.email_change_mail(settings, record, form["email"], token)
+        return OutgoingMail(
+            message, mail_send.EMAIL_CHANGE, record, {"token": token, "newEmail": form["email"]}
+        )
     if template == "otp":
-        return mail_auth.otp_mail(settings, record, "_TEST_OTP_ID_", "123456")
-    return mail_auth.auth_alert_mail(settings, record, f"{now_str()} - TEST_IP TEST_USER_AGENT")
+        message = mail_auth.otp_mail(settings, record, "_TEST_OTP_ID_", "123456")
+        return OutgoingMail(message, mail_send.OTP, record, {"otpId": "_TEST_OTP_ID_", "password": "123456"})
+    info = f"{now_str()} - TEST_IP TEST_USER_AGENT"
+    message = mail_auth.auth_alert_mail(settings, record, info)
+    return OutgoingMail(message, mail_send.LOGIN_ALERT, record, {"info": info})

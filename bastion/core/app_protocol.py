@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bastion.core.record_service import RecordService
     from bastion.core.schema_registry import SchemaRegistry
     from bastion.core.settings_sections import Settings
+    from bastion.mail.mail_send import MailHooks
     from bastion.store.database import Database, Executor
     from bastion.store.ephemeral_base import Clock, EphemeralStore
     from bastion.store.leader_lock import LeaderLock
@@ -72,6 +73,10 @@ class App(Protocol):
     @property
     def jobs(self) -> JobSink:
         """The durable job queue (once started): work that must outlive the request, e.g. mail."""
+
+    @property
+    def mail_hooks(self) -> MailHooks | None:
+        """The hook files' mail hooks (bastion/mail/mail_send.py); None when there are none."""
 
     def transaction(self) -> AbstractAsyncContextManager[Executor]:
         """A database transaction that also keeps file storage consistent with it."""

@@ -1,6 +1,7 @@
 """Load the hook files: every `*.py` of the folder (not `_*.py`, which they may import from their
 own folder) in name order, each run once as a module of its own.
 
+The installed plugins' hooks (a `bastion.plugins` entry point: hooks/plugins.py) come first.
 A file that cannot be compiled or raises while it runs stops the load with a `HookLoadError`
 naming the file and line: `bastion serve` refuses to start on it (and a `--dev` reload keeps the
 hooks it had).
@@ -14,6 +15,7 @@ import types
 from pathlib import Path
 
 from bastion.hooks.errors import HookLoadError
+from bastion.hooks.plugins import plugin_hooks
 from bastion.hooks.registry import HookRegistry, set_loading
 
 
@@ -24,8 +26,9 @@ def hook_files(directory: Path) -> list[Path]:
 
 
 def load_hooks(directory: Path) -> HookRegistry:
-    """The hooks the files of `directory` register (an empty registry when there is none)."""
-    registry = HookRegistry()
+    """The hooks the installed plugins (hooks/plugins.py), then the files of `directory`
+    register (an empty registry when there is none)."""
+    registry = plugin_hooks()
     files = hook_files(directory)
     if not files:
         return registry

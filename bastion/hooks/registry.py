@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from bastion.core.cron_expr import cron_error
 from bastion.hooks.errors import HookLoadError
 from bastion.hooks.events import CronEvent, RecordEvent, RecordRequestEvent, RouteEvent
+from bastion.hooks.events_auth import MailEvent, OAuth2AuthEvent, RecordAuthEvent
+from bastion.mail import mail_send
 
 if TYPE_CHECKING:
     from bastion.bus.events import Action
@@ -26,9 +28,13 @@ RequestFn = TypeVar("RequestFn", bound=Callable[[RecordRequestEvent], object])
 RecordFn = TypeVar("RecordFn", bound=Callable[[RecordEvent], object])
 RouteFn = TypeVar("RouteFn", bound=Callable[[RouteEvent], object])
 CronFn = TypeVar("CronFn", bound=Callable[[CronEvent], object])
+MailFn = TypeVar("MailFn", bound=Callable[[MailEvent], object])
+AuthFn = TypeVar("AuthFn", bound=Callable[[RecordAuthEvent], object])
+OAuth2Fn = TypeVar("OAuth2Fn", bound=Callable[[OAuth2AuthEvent], object])
 
 ACTIONS: tuple[Action, ...] = ("create", "update", "delete")
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
+ANY_MAIL = "*"  # the `mail` key of `on_mailer_send`'s hooks, which run after the kind's own
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +84,12 @@ class HookRegistry:
     after: dict[Action, list[Hook]] = field(default_factory=lambda: {a: [] for a in ACTIONS})
     routes: list[HookRoute] = field(default_factory=list)
     crons: list[HookCron] = field(default_factory=list)
+    # by mail kind (mail/mail_send.py), and ANY_MAIL
+    mail: dict[str, list[Hook]] = field(default_factory=lambda: {k: [] for k in (*mail_send.KINDS, ANY_MAIL)})
+    auth_request: list[Hook] = field(default_factory=list)
+    oauth2_request: list[Hook] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    plugins: list[str] = field(default_factory=list)  # "name (distribution)", hooks/plugins.py
 
     @property
     def has_record_hooks(self) -> bool:
@@ -87,6 +98,31 @@ class HookRegistry:
     @property
     def has_request_hooks(self) -> bool:
         return any(self.request.values())
+
+    @property
+    def has_mail_hooks(self) -> bool:
+        return any(self.mail.values())
+
+    @property
+    def has_auth_hooks(self) -> bool:
+        return bool(self.auth_request or self.oauth2_request)
+
+    def extend(self, other: HookRegistry) -> None:
+        """Add what `other` registered after what this one has (a plugin's hooks)."""
+        for mine, theirs in (
+            (self.request, other.request),
+            (self.before, other.before),
+            (self.after, other.after),
+        ):
+            for action, hooks in theirs.items():
+                mine[action].extend(hooks)
+        for kind, hooks in other.mail.items():
+            self.mail[kind].extend(hooks)
+        self.routes.extend(other.routes)
+        self.crons.extend(other.crons)
+        self.auth_request.extend(other.auth_request)
+        self.oauth2_request.extend(other.oauth2_request)
+        self.plugins.extend(other.plugins)
 
 
 _loading: HookRegistry | None = None
@@ -188,6 +224,60 @@ class Hooks:
     def on_record_after_delete_success(self, *collections: str) -> Callable[[RecordFn], RecordFn]:
         """After a delete committed (onRecordAfterDeleteSuccess)."""
         return self._after("delete", collections)
+
+    def _mail(self, kind: str, collections: tuple[str, ...]) -> Callable[[MailFn], MailFn]:
+        def register(fn: MailFn) -> MailFn:
+            _registry().mail[kind].append(_hook(fn, collections))
+            return fn
+
+        return register
+
+    def on_mailer_send(self) -> Callable[[MailFn], MailFn]:
+        """Every mail, before it is sent, after the hooks of its kind (PocketBase's
+        onMailerSend): `e.message` may be changed, `e.cancel()` drops it, `HookError` refuses
+        it."""
+        return self._mail(ANY_MAIL, ())
+
+    def on_mailer_record_verification_send(self, *collections: str) -> Callable[[MailFn], MailFn]:
+        """The verification mail of an auth record (onMailerRecordVerificationSend)."""
+        return self._mail(mail_send.VERIFICATION, collections)
+
+    def on_mailer_record_password_reset_send(self, *collections: str) -> Callable[[MailFn], MailFn]:
+        """The password-reset mail (onMailerRecordPasswordResetSend)."""
+        return self._mail(mail_send.PASSWORD_RESET, collections)
+
+    def on_mailer_record_email_change_send(self, *collections: str) -> Callable[[MailFn], MailFn]:
+        """The mail to the new address of an email change (onMailerRecordEmailChangeSend)."""
+        return self._mail(mail_send.EMAIL_CHANGE, collections)
+
+    def on_mailer_record_otp_send(self, *collections: str) -> Callable[[MailFn], MailFn]:
+        """The one-time password mail; `e.meta["password"]` is the code (onMailerRecordOTPSend)."""
+        return self._mail(mail_send.OTP, collections)
+
+    def on_mailer_record_auth_alert_send(self, *collections: str) -> Callable[[MailFn], MailFn]:
+        """The new sign-in alert (onMailerRecordAuthAlertSend)."""
+        return self._mail(mail_send.LOGIN_ALERT, collections)
+
+    def on_record_auth_request(self, *collections: str) -> Callable[[AuthFn], AuthFn]:
+        """A sign-in (password, OTP, TOTP, OAuth2; a refresh) about to be answered, after the
+        authRule and before MFA: `e.meta` and `e.token` may be changed, `HookError` refuses it
+        (onRecordAuthRequest)."""
+
+        def register(fn: AuthFn) -> AuthFn:
+            _registry().auth_request.append(_hook(fn, collections))
+            return fn
+
+        return register
+
+    def on_record_auth_with_oauth2_request(self, *collections: str) -> Callable[[OAuth2Fn], OAuth2Fn]:
+        """An OAuth2 sign-in, before its record is linked or created: `e.create_data` may be
+        changed, `HookError` refuses it (onRecordAuthWithOAuth2Request)."""
+
+        def register(fn: OAuth2Fn) -> OAuth2Fn:
+            _registry().oauth2_request.append(_hook(fn, collections))
+            return fn
+
+        return register
 
     def route(self, method: str, path: str) -> Callable[[RouteFn], RouteFn]:
         """A route of its own (PocketBase's routerAdd): `path` in Starlette's syntax

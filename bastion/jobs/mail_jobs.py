@@ -12,6 +12,8 @@ and renders the collection's template with the current settings.
 - A failed send (the server down, a 4xx/5xx answer, no answer within SEND_TIMEOUT) is retried
   after `mail_retry_delay` seconds, doubled (with jitter) each time, up to `mail_max_attempts`;
   then the job is dead with the SMTP error as its `last_error`, and logged.
+- A mail hook (docs/hooks.md) that cancels the mail ends the job without it; one that refuses
+  it (or fails) makes the job dead at once, the hook's message kept as its reason.
 - OTP mails retry for at most OTP_RETRY_CAP seconds between attempts and stop when the OTP has
   expired (dead: it is not sent late). Whenever an OTP's mail dies, the OTP row is deleted, so a
   code nobody received cannot be used; a sent one marks the row's `sentTo`, as before.
@@ -31,9 +33,10 @@ from bastion.auth.auth_flows import PASSWORD_RESET, VERIFICATION, flow_token
 from bastion.auth.auth_mail_queue import AUTH_ALERT_MAIL, OTP_MAIL, PASSWORD_RESET_MAIL, VERIFICATION_MAIL
 from bastion.core.record_model import Record
 from bastion.core.record_query import find_by_id
+from bastion.errors import ApiError, InternalError
 from bastion.jobs.backoff import exponential_backoff
 from bastion.jobs.queue import Job, PermanentJobError
-from bastion.mail import DisabledMailer, MailError, Message, mail_auth, mailer_from_settings
+from bastion.mail import DisabledMailer, MailError, OutgoingMail, mail_auth, mail_send
 
 if TYPE_CHECKING:
     from bastion.core.app_protocol import App
@@ -41,6 +44,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bastion.jobs.mail")
 
+_WHAT = {
+    mail_send.VERIFICATION: "verification",
+    mail_send.PASSWORD_RESET: "password reset",
+    mail_send.OTP: "OTP",
+    mail_send.LOGIN_ALERT: "new sign-in alert",
+}
 # One attempt's send, end to end (smtplib's own timeout is 30 s per socket operation).
 SEND_TIMEOUT = 45.0
 # The job's timeout: the send plus the database reads and writes around it.
@@ -81,8 +90,9 @@ class MailJobs:
         if record is None or record.data.get("verified"):
             return  # verified (or gone) since the request: nothing to confirm
         await self._prepare()
-        message = mail_auth.verification_mail(self.app.settings, record, flow_token(record, VERIFICATION))
-        await self._send(job, message, "verification")
+        token = flow_token(record, VERIFICATION)
+        message = mail_auth.verification_mail(self.app.settings, record, token)
+        await self._send(job, OutgoingMail(message, mail_send.VERIFICATION, record, {"token": token}))
 
     async def password_reset(self, job: Job) -> None:
         await self._refresh()
@@ -91,9 +101,8 @@ class MailJobs:
             return
         await self._prepare()
         token = flow_token(record, PASSWORD_RESET)
-        await self._send(
-            job, mail_auth.password_reset_mail(self.app.settings, record, token), "password reset"
-        )
+        message = mail_auth.password_reset_mail(self.app.settings, record, token)
+        await self._send(job, OutgoingMail(message, mail_send.PASSWORD_RESET, record, {"token": token}))
 
     async def auth_alert(self, job: Job) -> None:
         await self._refresh()
@@ -101,8 +110,9 @@ class MailJobs:
         if record is None or not record.data.get("email"):
             return
         await self._prepare()
-        message = mail_auth.auth_alert_mail(self.app.settings, record, str(job.payload.get("info", "")))
-        await self._send(job, message, "new sign-in alert")
+        info = str(job.payload.get("info", ""))
+        message = mail_auth.auth_alert_mail(self.app.settings, record, info)
+        await self._send(job, OutgoingMail(message, mail_send.LOGIN_ALERT, record, {"info": info}))
 
     async def otp(self, job: Job) -> None:
         app = self.app
@@ -122,8 +132,10 @@ class MailJobs:
             raise PermanentJobError("the OTP expired before its mail could be sent")
         try:
             await self._prepare()
-            message = mail_auth.otp_mail(app.settings, record, row.id, str(job.payload.get("code", "")))
-            await self._send(job, message, "OTP")
+            code = str(job.payload.get("code", ""))
+            message = mail_auth.otp_mail(app.settings, record, row.id, code)
+            meta = {"otpId": row.id, "password": code}
+            sent = await self._send(job, OutgoingMail(message, mail_send.OTP, record, meta))
         except PermanentJobError:
             await otp.delete_row(app, row)  # a code nobody received must not stay usable
             raise
@@ -131,7 +143,8 @@ class MailJobs:
             if job.attempt >= job.max_attempts:
                 await otp.delete_row(app, row)
             raise
-        await otp.mark_sent(app, row.id, str(record.data.get("email", "")))
+        if sent:  # a code a hook cancelled the mail of stays usable (sent by the hook's own way)
+            await otp.mark_sent(app, row.id, str(record.data.get("email", "")))
 
     # ---- shared steps ---------------------------------------------------------------------
 
@@ -158,11 +171,26 @@ class MailJobs:
         if not self.app.settings.smtp.enabled:
             raise PermanentJobError(DisabledMailer.REASON)
 
-    async def _send(self, job: Job, message: Message, what: str) -> None:
-        """Send `message`; a failure is logged and raised (the queue retries or buries it)."""
+    async def _send(self, job: Job, mail: OutgoingMail) -> bool:
+        """Send `mail` after its hooks (False: a hook cancelled it); a failure is logged and
+        raised (the queue retries or buries it)."""
+        what, message = _WHAT.get(mail.kind, mail.kind), mail.message
         try:
             async with asyncio.timeout(SEND_TIMEOUT):
-                await mailer_from_settings(self.app.settings).send(message)
+                return await mail_send.send_mail(self.app, mail)
+        except ApiError as exc:  # a mail hook refused it, or failed (logged naming the hook)
+            reason = (
+                "a mail hook failed (logged on bastion.hooks with its file and line)"
+                if isinstance(exc, InternalError)
+                else f"refused by a mail hook: {exc.message}"
+            )
+            log.warning(
+                "the %s mail was not sent: %s",
+                what,
+                reason,
+                extra={"job": job.id, "mail_to": message.recipients},
+            )
+            raise PermanentJobError(reason) from None
         except (MailError, TimeoutError) as exc:
             reason = str(exc) if isinstance(exc, MailError) else f"no answer within {SEND_TIMEOUT:g} s"
             last = job.attempt >= job.max_attempts

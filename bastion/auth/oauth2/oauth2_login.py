@@ -8,6 +8,7 @@ first (without owning it) cannot keep access.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,11 @@ if TYPE_CHECKING:
     from bastion.core.app_protocol import App
 
 EXTERNAL_AUTHS = "_externalAuths"
+
+
+# Called once the sign-in knows its record (None: a new one), before the transaction, with the
+# new record's fields to change in place: the API runs the hook files' OAuth2 hooks there.
+BeforeLink = Callable[[Record | None, dict[str, Any]], Awaitable[None]]
 
 
 @dataclass
@@ -60,6 +66,7 @@ async def sign_in(
     user: ExternalUser,
     access: Access,
     create_data: dict[str, Any] | None,
+    before_link: BeforeLink | None = None,
 ) -> LoginResult:
     link = await find_link(app, collection, provider, user.id)
     record: Record | None = None
@@ -74,6 +81,9 @@ async def sign_in(
         record = found[0] if found else None
 
     is_new = record is None
+    create_data = dict(create_data or {})
+    if before_link is not None:
+        await before_link(record, create_data)
     async with app.transaction() as tx:
         if record is None:
             if collection.is_superusers:

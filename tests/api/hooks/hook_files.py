@@ -144,3 +144,12 @@ def write_hooks(folder: Path, **files: str) -> Path:
 
 def line_of(path: Path, marker: str) -> int:
     return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if marker in line)
+
+
+def install_plugin(site: Path, dist: str, module: str, source: str, target: str) -> None:
+    """What `pip install` leaves in site-packages: the module, and the distribution's metadata."""
+    (site / f"{module}.py").write_text(source)
+    info = site / f"{dist.replace('-', '_')}-1.0.dist-info"  # the name escaped, as pip writes it
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[bastion.plugins]\n{dist} = {target}\n")
