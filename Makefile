@@ -11,9 +11,9 @@ serve: $(SERVE_STAMP)
 	$(VENV)/bin/bastion serve $(ARGS)
 
 # Two processes (pytest-xdist): most of a serial run waits on servers, subprocesses and sleeps.
-# Each file, and each of the compat and cluster packages, stays in one process (tests/conftest.py).
+# Each file runs whole in one process, in order (the differential cases build on one another).
 test: lint
-	$(VENV)/bin/pytest -q -n 2 --dist loadgroup $(ARGS)
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile $(ARGS)
 
 # Schemathesis over the live OpenAPI document, on SQLite and PostgreSQL (tests/fuzz/openapi_fuzz.py),
 # then the filter-language and hostile-input property tests at 5 times the suite's examples, with

@@ -53,24 +53,6 @@ FORBIDDEN = {
 }
 
 
-# pytest-xdist (`make test` runs two processes, `--dist loadgroup`): which tests must run in one
-# process, because they share a costly fixture. The compat and cluster packages share live servers
-# (package-scoped: PocketBase, Bastion on each database, a 3-node cluster); split over two
-# processes they would start twice, or stop and start again each time a process switched between
-# them and other files. Every other file keeps its module-scoped fixtures (a browser, a server, an
-# installed wheel) in one process too. Set before xdist reads the marks.
-_SHARED_PACKAGES = ("compat", "cluster")
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    tests_dir = Path(__file__).resolve().parent
-    for item in items:
-        rel = Path(str(item.fspath)).resolve().relative_to(tests_dir)
-        group = rel.parts[0] if rel.parts[0] in _SHARED_PACKAGES else rel.as_posix()
-        item.add_marker(pytest.mark.xdist_group(group))
-
-
 def require_services() -> bool:
     return os.environ.get("BASTION_REQUIRE_SERVICES") == "1"
 
