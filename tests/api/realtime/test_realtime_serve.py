@@ -55,4 +55,6 @@ def test_websocket_on_a_real_server_answers_and_ends_on_sigterm(tmp_path):
             # 1012 "service restart" when our close frame wins the race with granian's own
             # shutdown, which drops WebSockets without one (the in-process tests check the 1012)
             assert closed.value.rcvd is None or closed.value.rcvd.code == 1012
-        assert_exits_cleanly(proc, timeout=8)
+        # a clean exit; once in a loaded two-process suite run it took over 8 s (not reproduced
+        # alone or under CPU load: 1.5-2.9 s), so the bound is the other serve tests' 20 s
+        assert_exits_cleanly(proc, timeout=20)
