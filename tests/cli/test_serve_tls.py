@@ -16,7 +16,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.serve_process import BASTION, ServeProcess, free_port, serving, wait_until_healthy
+from tests.support.serve_process import (
+    BASTION,
+    ServeProcess,
+    free_port,
+    serving,
+    stop_serve,
+    wait_until_healthy,
+)
 
 
 def trusting(cert: Path) -> ssl.SSLContext:
@@ -63,15 +70,6 @@ def start_tls(data_dir: Path, ca: Path | None, *args: str) -> tuple[ServeProcess
     return proc, base, f"http://127.0.0.1:{http_port}"
 
 
-def stop(proc: ServeProcess) -> None:
-    proc.terminate()
-    try:
-        proc.communicate(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-
-
 @pytest.fixture(scope="module")
 def given(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path, Path, ServeProcess]]:
     """A server with the user's own certificate: (https base, http base, cert, key, process)."""
@@ -81,7 +79,7 @@ def given(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, 
     try:
         yield base, plain, cert, key, proc
     finally:
-        stop(proc)
+        stop_serve(proc)
 
 
 def test_http2_by_alpn_over_tls(given):
@@ -165,7 +163,7 @@ def test_dev_certificate_and_h2c_on_plain_http(tmp_path):
         assert "strict-transport-security" not in r.headers
         assert httpx.get(f"{plain}/api/health").status_code == 308
     finally:
-        stop(proc)
+        stop_serve(proc)
     with serving(tmp_path / "plain") as (_, plain_base):
         with httpx.Client(http1=False, http2=True) as client:  # prior knowledge, no upgrade
             h2c = client.get(f"{plain_base}/api/health")

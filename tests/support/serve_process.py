@@ -132,12 +132,17 @@ def serving(data_dir: Path, **kwargs: Any) -> Iterator[tuple[ServeProcess, str]]
         yield proc, base
     finally:
         if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.communicate(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.communicate()
+            stop_serve(proc)
+
+
+def stop_serve(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL if the server has not exited within 20 s (see `serving`)."""
+    proc.terminate()
+    try:
+        proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
 
 
 def assert_exits_cleanly(proc: subprocess.Popen[bytes], timeout: float) -> None:
