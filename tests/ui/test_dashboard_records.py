@@ -3,11 +3,28 @@ check rules as they are typed, then add, filter, sort, edit and delete (one and 
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 from playwright.sync_api import expect
 
 from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD
 from tests.ui.conftest import SHOTS, Page
+
+
+def _superuser(base: str) -> httpx.Client:
+    """An API client signed in as the superuser, to set up collections and records quickly."""
+    token = httpx.post(
+        f"{base}/api/collections/_superusers/auth-with-password",
+        json={"identity": SUPERUSER_EMAIL, "password": SUPERUSER_PASSWORD},
+    ).json()["token"]
+    return httpx.Client(base_url=base, headers={"Authorization": token})
+
+
+def _create(client: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    r = client.post(path, json=body)
+    assert r.status_code == 200, r.text
+    return r.json()  # type: ignore[no-any-return]
 
 
 def _new_record(p, **values: str) -> None:  # type: ignore[no-untyped-def]
@@ -177,20 +194,17 @@ def test_api_preview_lists_the_endpoints(page: Page) -> None:
 
 def test_relation_is_picked_from_the_related_collection(page: Page) -> None:
     p = page.page
-    token = httpx.post(
-        f"{page.base}/api/collections/_superusers/auth-with-password",
-        json={"identity": SUPERUSER_EMAIL, "password": SUPERUSER_PASSWORD},
-    ).json()["token"]
-    user = httpx.post(
-        f"{page.base}/api/collections/users/records",
-        headers={"Authorization": token},
-        json={
-            "email": "owner@example.com",
-            "name": "Olive Owner",
-            "password": "ownerpass1",
-            "passwordConfirm": "ownerpass1",
-        },
-    ).json()
+    with _superuser(page.base) as api:
+        user = _create(
+            api,
+            "/api/collections/users/records",
+            {
+                "email": "owner@example.com",
+                "name": "Olive Owner",
+                "password": "ownerpass1",
+                "passwordConfirm": "ownerpass1",
+            },
+        )
     page.sign_in()
     dialog = page.new_collection("notes", ("relation", "owner"))
     p.get_by_label("Related collection").select_option(label="users")
@@ -203,11 +217,120 @@ def test_relation_is_picked_from_the_related_collection(page: Page) -> None:
     expect(picker.get_by_text("Olive Owner")).to_be_visible()
     picker.get_by_label(user["id"]).check()
     picker.get_by_role("button", name="Select").click()
+    # The chip names the user (no presentable field: PocketBase's fallback, `name` before `email`),
+    # with the id as its tooltip, in the form and then in the list.
     form = p.get_by_role("dialog", name="New notes record")
-    expect(form.locator(".chip")).to_contain_text(user["id"])
+    expect(form.locator(".chip")).to_contain_text("Olive Owner")
+    expect(form.locator(".chip")).to_have_attribute("title", user["id"])
     form.get_by_role("button", name="Create", exact=True).click()
     expect(p.locator("table.data tbody tr")).to_have_count(1)
-    expect(p.locator("table.data tbody tr .chip")).to_have_text(user["id"])
+    chip = p.locator("table.data tbody tr .chip")
+    expect(chip).to_have_text("Olive Owner")
+    expect(chip).to_have_attribute("title", user["id"])
+
+
+def test_relation_chips_name_records_by_presentable_fields_on_a_phone(phone: Page) -> None:
+    """A multi-relation shows three named chips and "+1"; a presentable field wins over a `title`;
+    a user without a name falls back to the email, a record with no text field to its id. The row
+    opens with the keyboard, a chip is removed with it, and the list follows."""
+    p = phone.page
+    with _superuser(phone.base) as api:
+        colours = _create(
+            api,
+            "/api/collections",
+            {
+                "name": "colours",
+                "fields": [
+                    {"name": "title", "type": "text"},
+                    {"name": "word", "type": "text", "presentable": True},
+                ],
+            },
+        )
+        codes = _create(
+            api, "/api/collections", {"name": "codes", "fields": [{"name": "n", "type": "number"}]}
+        )
+        users = api.get("/api/collections/users").json()
+        _create(
+            api,
+            "/api/collections",
+            {
+                "name": "items",
+                "fields": [
+                    {"name": "label", "type": "text"},
+                    {"name": "colours", "type": "relation", "collectionId": colours["id"], "maxSelect": 10},
+                    {"name": "code", "type": "relation", "collectionId": codes["id"], "maxSelect": 1},
+                    {"name": "owner", "type": "relation", "collectionId": users["id"], "maxSelect": 1},
+                ],
+            },
+        )
+        words = ["red", "green", "blue", "amber"]
+        ids = {
+            w: _create(api, "/api/collections/colours/records", {"title": f"T-{w}", "word": w})["id"]
+            for w in words
+        }
+        code = _create(api, "/api/collections/codes/records", {"n": 7})
+        user = _create(
+            api,
+            "/api/collections/users/records",
+            {
+                "email": "nameless@example.com",
+                "password": "namelesspass1",
+                "passwordConfirm": "namelesspass1",
+            },
+        )
+        _create(
+            api,
+            "/api/collections/items/records",
+            {
+                "label": "first",
+                "colours": [ids[w] for w in words],
+                "code": code["id"],
+                "owner": user["id"],
+            },
+        )
+    phone.sign_in()
+    asked: list[str] = []
+    p.on("request", lambda r: asked.append(r.url) if "/items/records" in r.url else None)
+    p.goto(f"{phone.base}/_/#/collections/items")
+    row = p.locator("table.data tbody tr")
+    expect(row).to_have_count(1)
+    for w in words[:3]:
+        expect(row.locator(f".chip[data-id='{ids[w]}']")).to_have_text(w)
+        expect(row.locator(f".chip[data-id='{ids[w]}']")).to_have_attribute("title", ids[w])
+    expect(row.locator(".chip-more")).to_have_text("+1")
+    expect(row.locator(".chip-more")).to_have_attribute("title", "amber")
+    expect(row.locator(f".chip[data-id='{code['id']}']")).to_have_text(code["id"])
+    expect(row.locator(f".chip[data-id='{user['id']}']")).to_have_text("nameless@example.com")
+    assert len(asked) == 1 and "expand=colours%2Ccode%2Cowner" in asked[0], asked
+    p.set_viewport_size({"width": 1280, "height": 330})  # the docs' picture, at a desktop width
+    phone.shot("30-relation-chips")
+    p.set_viewport_size({"width": 375, "height": 740})
+
+    row.focus()
+    p.keyboard.press("Enter")
+    form = p.get_by_role("dialog", name="Edit items record")
+    expect(form.locator(".chip")).to_have_count(6)
+    expect(form.locator(f".chip[data-id='{ids['amber']}']")).to_contain_text("amber")
+    expect(form.locator(f".chip[data-id='{user['id']}']")).to_contain_text("nameless@example.com")
+    for w in ("red", "green"):
+        form.get_by_role("button", name=f"Remove {w}").focus()
+        p.keyboard.press("Enter")
+    expect(form.locator(".chip")).to_have_count(4)
+    # red back through the picker: the new chip is named, the kept ones keep their names
+    form.get_by_role("button", name="Choose from colours…").click()
+    picker = p.get_by_role("dialog", name="Choose from colours")
+    picker.get_by_label(ids["red"]).check()
+    picker.get_by_role("button", name="Select").click()
+    expect(form.locator(".chip-text")).to_have_text(
+        ["blue", "amber", "red", code["id"], "nameless@example.com"]
+    )
+    form.get_by_role("button", name="Save changes").click()
+    expect(p.get_by_role("dialog")).to_have_count(0)
+    expect(row.locator(".chip-more")).to_have_count(0)
+    expect(row.locator(".chip-text")).to_have_text(
+        ["blue", "amber", "red", code["id"], "nameless@example.com"]
+    )
+    assert p.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scroll
 
 
 def test_auth_collection_from_the_scaffold_with_keyboard_tabs(page: Page) -> None:

@@ -1,10 +1,12 @@
 // Create or edit one record with inputs that fit each field type: relations picked from the related
-// collection, files uploaded (multipart) and previewed, JSON checked before sending. For auth
-// collections the dialog also offers verification and password-reset mails and impersonation.
+// collection and named by their presentable text (the list's expanded records, then the picked ones),
+// files uploaded (multipart) and previewed, JSON checked before sending. For auth collections the
+// dialog also offers verification and password-reset mails and impersonation.
 import { api, enc, errorLines } from '../api.js';
 import { busy, confirm, dialog, h, replace, toast } from '../dom.js';
 import { isMulti } from '../fields.js';
 import { fileToken, fileUrl, isImage } from '../files.js';
+import { expandedById, recordLabel, relationChip } from '../record_label.js';
 import { findCollection } from '../store.js';
 import { authActions } from './record_auth_actions.js';
 import { pickRelations } from './relation_picker.js';
@@ -79,16 +81,21 @@ export async function openRecordForm(collection, record, onSaved) {
   function relationInput(f) {
     const target = findCollection(f.collectionId);
     const box = h('div', { class: 'stack tight' });
+    const known = expandedById(record, f.name); // id -> related record, to name the chips
     const draw = () => {
       const ids = [values[f.name]].flat().filter(Boolean);
-      replace(box, h('div', { class: 'chips' }, ids.length ? ids.map((rid) => h('span', { class: 'chip' }, rid,
-        readonly ? null : h('button', { type: 'button', 'aria-label': `Remove ${rid}`, onclick: () => {
+      replace(box, h('div', { class: 'chips' }, ids.length ? ids.map((rid) => relationChip(rid, known.get(rid),
+        readonly ? null : h('button', { type: 'button', 'aria-label': `Remove ${recordLabel(known.get(rid)) || rid}`, onclick: () => {
           values[f.name] = isMulti(f) ? ids.filter((x) => x !== rid) : '';
           draw();
         } }, '×'))) : h('span', { class: 'faint small' }, 'Nothing selected.')),
       readonly || !target ? null : h('div', null, h('button', { class: 'btn sm', type: 'button', onclick: async () => {
         const picked = await pickRelations(target, ids, isMulti(f) ? f.maxSelect || 999 : 1);
-        if (picked) { values[f.name] = isMulti(f) ? picked : picked[0] || ''; draw(); }
+        if (!picked) return;
+        for (const rec of picked) if (rec.collectionId) known.set(rec.id, rec);
+        const pickedIds = picked.map((rec) => rec.id);
+        values[f.name] = isMulti(f) ? pickedIds : pickedIds[0] || '';
+        draw();
       } }, `Choose from ${target.name}…`)));
     };
     draw();

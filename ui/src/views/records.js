@@ -4,6 +4,7 @@ import { api, enc } from '../api.js';
 import { confirm, empty, h, replace, spinner, toast } from '../dom.js';
 import { preview } from '../fields.js';
 import { fileToken, fileUrl, isImage } from '../files.js';
+import { expandedById, recordLabel, relationChip } from '../record_label.js';
 import { findCollection, store } from '../store.js';
 import { openApiPreview } from './api_preview.js';
 import { searchQuery } from '../search_filter.js';
@@ -23,6 +24,8 @@ export function renderCollection(main, name) {
   const hasCreated = collection.fields.some((f) => f.name === 'created');
   const state = { page: 1, perPage: 20, sort: hasCreated ? '-created' : '', query: {}, selected: new Set(), res: null, error: null, loading: true };
   const columns = collection.fields.filter((f) => f.type !== 'password' && !(collection.type === 'auth' && f.name === 'tokenKey'));
+  // One request names every related record: the relation columns are expanded with the page.
+  const expand = columns.filter((f) => f.type === 'relation').map((f) => f.name).join(',');
   const table = h('div', { class: 'card' });
   const filterInput = h('input', { class: 'input mono', id: 'records-filter', type: 'search', 'aria-label': 'Filter records',
     placeholder: 'Search words, or filter, e.g. title ~ "hello" && views > 10' });
@@ -35,7 +38,7 @@ export function renderCollection(main, name) {
     draw();
     try {
       state.res = await api('GET', `/api/collections/${enc(collection.name)}/records`, { query: {
-        page: state.page, perPage: state.perPage, sort: state.sort, ...state.query } });
+        page: state.page, perPage: state.perPage, sort: state.sort, expand, ...state.query } });
       state.error = null;
       filterError.hidden = true;
       filterInput.classList.remove('invalid');
@@ -72,7 +75,10 @@ export function renderCollection(main, name) {
     }
     if (f.type === 'relation' || f.type === 'select') {
       const vals = Array.isArray(v) ? v : v ? [v] : [];
-      return h('span', { class: 'chips' }, vals.slice(0, 3).map((x) => h('span', { class: 'chip' }, x)), vals.length > 3 ? `+${vals.length - 3}` : null);
+      const related = f.type === 'relation' ? expandedById(rec, f.name) : null;
+      const more = vals.length - 3;
+      return h('span', { class: 'chips' }, vals.slice(0, 3).map((x) => (related ? relationChip(x, related.get(x)) : h('span', { class: 'chip' }, x))),
+        more > 0 ? h('span', { class: 'chip-more', title: vals.slice(3).map((x) => recordLabel(related?.get(x)) || x).join(', ') }, `+${more}`) : null);
     }
     const text = preview(f, v);
     return text === '' ? h('span', { class: 'faint' }, '—') : text;
@@ -127,7 +133,7 @@ export function renderCollection(main, name) {
         onkeydown: (e) => { if (e.key === 'Enter' && e.target === e.currentTarget) { e.preventDefault(); open(); } } },
       h('td', { class: 'col-check' }, h('input', { type: 'checkbox', 'aria-label': `Select ${rec.id}`, checked: state.selected.has(rec.id),
         onchange: (e) => { if (e.target.checked) state.selected.add(rec.id); else state.selected.delete(rec.id); draw(); } })),
-      columns.map((f) => h('td', { class: 'cell', title: typeof rec[f.name] === 'string' ? rec[f.name] : null }, cell(f, rec))));
+      columns.map((f) => h('td', { class: 'cell', title: typeof rec[f.name] === 'string' && f.type !== 'relation' ? rec[f.name] : null }, cell(f, rec))));
     });
     const { page, totalPages, totalItems } = state.res;
     const pager = h('div', { class: 'pager' },

@@ -1,19 +1,18 @@
-// Pick related records: a searchable, paged list from the related collection (filter language).
+// Pick related records: a searchable, paged list from the related collection (filter language), each
+// named by its presentable text. Resolves with the chosen records ({id} alone for a chosen one not
+// seen in the list), so the form can name them, or null when cancelled.
 import { api, enc } from '../api.js';
 import { dialog, empty, h, replace, spinner } from '../dom.js';
-import { preview } from '../fields.js';
+import { recordLabel } from '../record_label.js';
 
 export function pickRelations(collection, current, max) {
   return new Promise((resolve) => {
-    const chosen = new Set(current);
+    const chosen = new Map(current.map((id) => [id, { id }]));
     let result = null;
     let page = 1;
     const list = h('div', { class: 'stack tight' });
     const search = h('input', { class: 'input mono', type: 'search', placeholder: 'Filter, e.g. name ~ "x"', 'aria-label': `Filter ${collection.name}` });
-    // Presentable fields first, then visible text/email fields, to tell records apart.
-    const visible = collection.fields.filter((f) => !f.hidden && f.name !== 'id' && f.type !== 'password');
-    const shown = [...visible.filter((f) => f.presentable), ...visible.filter((f) => !f.presentable && ['text', 'email'].includes(f.type))].slice(0, 2);
-    const label = (rec) => shown.map((f) => preview(f, rec[f.name])).filter(Boolean).join(' · ');
+    const label = (rec) => { const text = recordLabel(rec, collection); return text === rec.id ? '' : text; };
 
     async function load() {
       replace(list, spinner());
@@ -27,7 +26,7 @@ export function pickRelations(collection, current, max) {
       replace(list, res.items.map((rec) => h('label', { class: 'check' }, h('input', { type: max === 1 ? 'radio' : 'checkbox', name: 'pick', checked: chosen.has(rec.id),
         onchange: (e) => {
           if (max === 1) chosen.clear();
-          if (e.target.checked) chosen.add(rec.id); else chosen.delete(rec.id);
+          if (e.target.checked) chosen.set(rec.id, rec); else chosen.delete(rec.id);
         } }), h('span', { class: 'mono' }, rec.id), h('span', { class: 'muted' }, label(rec)))),
       res.totalPages > 1 ? h('div', { class: 'row' },
         h('button', { class: 'btn sm', type: 'button', disabled: page <= 1, onclick: () => { page -= 1; load(); } }, '← Prev'),
@@ -38,7 +37,7 @@ export function pickRelations(collection, current, max) {
     let done = null;
     const d = dialog({ title: `Choose from ${collection.name}`, body: [form, list], onClose: () => resolve(done), footer: [
       h('button', { class: 'btn', type: 'button', onclick: () => d.close() }, 'Cancel'),
-      h('button', { class: 'btn primary', type: 'button', onclick: () => { done = [...chosen].slice(0, max); d.close(); } }, 'Select')] });
+      h('button', { class: 'btn primary', type: 'button', onclick: () => { done = [...chosen.values()].slice(0, max); d.close(); } }, 'Select')] });
     search.focus();
     load();
   });
