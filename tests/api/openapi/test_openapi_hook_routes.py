@@ -4,11 +4,16 @@ files changes the next document."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from openapi_spec_validator import validate
 
+from bastion.api.openapi_document import build_document
+from bastion.api.route_table import ROUTES
 from bastion.config import Config
+from bastion.hooks import Hook, HookRoute
 from tests.api.hooks.hook_files import write_hooks
 from tests.api.openapi.test_openapi_api import document
 from tests.conftest import signed_in_api
@@ -86,3 +91,32 @@ async def test_hook_routes_are_described_and_follow_a_reload(tmp_path: Path) -> 
         doc = await document(api)
         assert "/api/hello/{name}" not in doc["paths"] and "/api/greetings" not in doc["paths"]
         assert "Hooks" not in {tag["name"] for tag in doc["tags"]}
+
+
+def _route(method: str, path: str, fn: Callable[[Any], Any]) -> HookRoute:
+    return HookRoute(method, path, Hook(fn, False, None, "hooks.py", 1))
+
+
+def test_operation_ids_stay_unique_and_unanswerable_paths_stay_out() -> None:
+    def a(e: Any) -> None:
+        """First."""
+
+    def b(e: Any) -> None:
+        pass
+
+    hook_routes = [
+        _route("GET", "/api/a-b", a),
+        _route("GET", "/api/a/b", b),  # the same words: a suffixed operationId
+        _route("GET", "/api/files/{rest:path}", b),  # Starlette's convertor: one string
+        _route("GET", "/api/bad/{x:nope}", b),  # Starlette cannot compile it: never answered
+        _route("DELETE", "/api/logs/{key}", b),  # the built-in /api/logs/{id}'s path, another method
+    ]
+    doc = build_document(ROUTES, [], False, hook_routes)
+    validate(doc)
+    paths = doc["paths"]
+    assert paths["/api/a-b"]["get"]["operationId"] == "hooks.getApiAB"
+    assert paths["/api/a/b"]["get"]["operationId"] == "hooks.getApiAB_2"
+    assert paths["/api/a-b"]["get"]["summary"] == "First." and paths["/api/a/b"]["get"]["summary"] == "B"
+    assert paths["/api/files/{rest}"]["parameters"][0]["name"] == "rest"
+    assert not any(path.startswith("/api/bad") for path in paths)
+    assert "/api/logs/{key}" not in paths and paths["/api/logs/{id}"]["delete"]["tags"] == ["Hooks"]
