@@ -130,6 +130,7 @@ class App:
         # The user's Python hooks (bastion/hooks/, docs/hooks.md): loaded at start, and again on
         # a file change with `--dev`. Record hooks reach core only when some file has them.
         self.hooks = HookRegistry()
+        self.hooks_generation = 0  # counts the loads put in use (caches derived from the hooks key on it)
         self._record_hooks: RecordHooks | None = None
         self.request_hooks: RequestHooks | None = None  # the record routes' (api/records.py)
         self.mail_hooks: MailHookRunner | None = None  # every mail's (mail/mail_send.py)
@@ -181,6 +182,7 @@ class App:
     def use_hooks(self, registry: HookRegistry) -> None:
         """Put a load of the hook files in use (at start, and on a `--dev` reload)."""
         self.hooks = registry
+        self.hooks_generation += 1
         self._record_hooks = RecordHooks(registry, self) if registry.has_record_hooks else None
         self.records.hooks = self._record_hooks
         self.request_hooks = RequestHooks(registry, self) if registry.has_request_hooks else None

@@ -1,10 +1,12 @@
 """GET /api/openapi.json (and .yaml) — the OpenAPI 3.1 document of this server, generated from the
 live schema.
 
-The document is built once per schema and caller class (superuser, or anyone else: see
-openapi_document.py for what each sees) and kept, encoded, in the schema registry's memo keyed by
-the schema stamp as well: any collection change swaps in a new registry snapshot whose memo starts
-empty, so the next request rebuilds it, and the memo's bound keeps it to a few entries per schema.
+The document is built once per schema, load of the hook files and caller class (superuser, or
+anyone else: see openapi_document.py for what each sees) and kept, encoded, in the schema
+registry's memo keyed by the schema stamp and the hooks' generation as well: any collection change
+swaps in a new registry snapshot whose memo starts empty, a `--dev` reload of the hook files
+counts a new generation (App.use_hooks), so the next request rebuilds it, and the memo's bound
+keeps it to a few entries per schema.
 Its size grows with the schema only (the request's values take no part in it). The YAML form is
 the same document, encoded by PyYAML (its C dumper when built with libyaml) and memoised the same way.
 """
@@ -45,11 +47,12 @@ def handler(routes: Callable[[], Iterable[ApiRoute]], form: str = "json") -> Han
     async def openapi_document(request: Request) -> Response:
         app = get_app(request)
         superuser = "authorization" in request.headers and (await load_access(request)).is_superuser
-        key = (f"openapi.{form}", superuser, app.stamp.known.schema)
+        hooks, generation = app.hooks, app.hooks_generation  # a --dev reload swaps both
+        key = (f"openapi.{form}", superuser, app.stamp.known.schema, generation)
         body = app.registry.memo.get(key)
         if not isinstance(body, bytes):
             # built without awaiting: the registry cannot change under it
-            document = build_document(routes(), app.registry.all(), superuser)
+            document = build_document(routes(), app.registry.all(), superuser, hooks.routes)
             body = encode(document)
             app.registry.remember(key, body)
         return Response(body, media_type=media_type)

@@ -17,10 +17,20 @@ from typing import Any
 
 from bastion import __version__
 from bastion.api.openapi_fields import body_schema, has_files, record_schema
-from bastion.api.openapi_records import Refs, auth_operations, record_operations
-from bastion.api.openapi_routes import COLLECTION, TAG_NAMES, path_parameters, system_paths
+from bastion.api.openapi_hooks import HOOKS_TAG, HOOKS_TAG_TEXT, hook_paths
+from bastion.api.openapi_media import RESPONSES, negotiated
+from bastion.api.openapi_records import (
+    Refs,
+    auth_answer,
+    auth_operations,
+    list_envelope,
+    record_operations,
+    ref,
+)
+from bastion.api.openapi_routes import COLLECTION, GENERIC, TAG_NAMES, path_parameters, system_paths
 from bastion.api.route_spec import ApiRoute
 from bastion.core.collection_model import Collection
+from bastion.hooks import HookRoute
 
 _ANY_RECORD = {
     "type": "object",
@@ -80,12 +90,18 @@ def visible(collection: Collection, superuser: bool) -> bool:
 
 
 def _collection_paths(
-    collection: Collection, schemas: dict[str, Any], names: dict[str, str]
+    collection: Collection,
+    schemas: dict[str, Any],
+    names: dict[str, str],
+    negotiated_routes: set[tuple[str, str]],
 ) -> dict[str, Any]:
     name = collection.name
     multipart = has_files(collection)
-    refs = Refs(f"Record.{name}", f"Create.{name}", f"Update.{name}", multipart, (name,), name)
+    refs = Refs.of(name, multipart)
     schemas[refs.record] = record_schema(collection, names)
+    schemas[refs.page] = list_envelope(ref(refs.record))
+    if collection.is_auth:
+        schemas[refs.signed_in] = auth_answer(refs)
     if not collection.is_view:
         schemas[refs.create] = body_schema(collection, create=True, names=names)
         schemas[refs.update] = body_schema(collection, create=False, names=names)
@@ -103,34 +119,49 @@ def _collection_paths(
     paths: dict[str, Any] = {}
     for sub, operations in subs.items():
         params = path_parameters(sub)
+        for method, op in operations.items():
+            if (method.upper(), COLLECTION + sub) in negotiated_routes:
+                operations[method] = negotiated(op)
         paths[prefix + sub] = {"parameters": params, **operations} if params else operations
     return paths
 
 
-def _tags(collections: list[Collection]) -> list[dict[str, str]]:
+def _tags(collections: list[Collection], hooks: bool) -> list[dict[str, str]]:
     tags = [{"name": name} for name in TAG_NAMES]
+    if hooks:
+        tags.append({"name": HOOKS_TAG, "description": HOOKS_TAG_TEXT})
     tags += [
         {"name": c.name, "description": f"The {c.type} collection {c.name}."}
         for c in collections
-        if c.name not in TAG_NAMES  # a tag is listed once
+        if c.name not in TAG_NAMES and not (hooks and c.name == HOOKS_TAG)  # a tag is listed once
     ]
     return tags
 
 
 def build_document(
-    routes: Iterable[ApiRoute], collections: Iterable[Collection], superuser: bool
+    routes: Iterable[ApiRoute],
+    collections: Iterable[Collection],
+    superuser: bool,
+    hook_routes: Iterable[HookRoute] = (),
 ) -> dict[str, Any]:
+    """The document `superuser` (or anyone else) is shown, of the built-in `routes`, the
+    `collections` and the routes hook files add (`hook_routes`: shown to everyone, docs/openapi.md)."""
+    routes = tuple(routes)
     shown = sorted((c for c in collections if visible(c, superuser)), key=lambda c: c.name)
     schemas: dict[str, Any] = {
         "Error": _ERROR,
         "Record": _ANY_RECORD,
         "RecordBody": {"type": "object", "additionalProperties": True},
         "RecordBody.multipart": {"type": "object", "additionalProperties": True},
+        GENERIC.page: list_envelope(ref(GENERIC.record)),
+        GENERIC.signed_in: auth_answer(GENERIC),
     }
     paths: dict[str, Any] = system_paths(routes)
     names = {c.id: c.name for c in shown}
+    negotiated_routes = {(r.method, r.path) for r in routes if r.negotiated}
     for collection in shown:
-        paths.update(_collection_paths(collection, schemas, names))
+        paths.update(_collection_paths(collection, schemas, names, negotiated_routes))
+    added = hook_paths(hook_routes, routes, paths)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -140,17 +171,12 @@ def build_document(
             f"the current collections. The `{COLLECTION}` paths take any collection; the "
             "collections' own paths type their records.",
         },
-        "tags": _tags(shown),
+        "tags": _tags(shown, hooks=added),
         "security": [{}, {"bearerAuth": []}, {"cookieSession": []}, {"cookieSession": [], "csrfHeader": []}],
         "paths": paths,
         "components": {
             "schemas": schemas,
-            "responses": {
-                "Error": {
-                    "description": "An error, in PocketBase's shape.",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-                }
-            },
+            "responses": RESPONSES,
             "securitySchemes": _SECURITY_SCHEMES,
         },
     }

@@ -18,11 +18,17 @@ NO_CONTENT = {"description": "Done; no body."}
 _LIST_PARAMETERS = (
     ("page", {"type": "integer", "minimum": 1, "default": 1}, "The page (1-based)."),
     ("perPage", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 30}, "Records per page."),
-    ("sort", {"type": "string"}, "Sort fields, `-` for descending, e.g. `-created,id`."),
     ("filter", {"type": "string"}, "A PocketBase filter expression, e.g. `title ~ 'abc' && views > 1`."),
     ("skipTotal", {"type": "boolean"}, "Skip counting: totalItems and totalPages answer -1."),
 )
+_SORT_PARAMETERS = (("sort", {"type": "string"}, "Sort fields, `-` for descending, e.g. `-created,id`."),)
 _SEARCH_PARAMETERS = (
+    (
+        "sort",
+        {"type": "string"},
+        "Sort fields, `-` for descending, e.g. `-created,id`; with `search`, `@rank` (or `-@rank`) "
+        "sorts by relevance.",
+    ),
     (
         "search",
         {"type": "string", "maxLength": 256},
@@ -46,6 +52,22 @@ class Refs:
     multipart: bool  # the collection has file fields: the bodies may be multipart/form-data
     tags: tuple[str, ...]
     op_prefix: str  # operationId prefix, "" for the generic routes (they have none)
+    page: str = "RecordList"  # a page of records (`list_envelope`)
+    signed_in: str = "AuthAnswer"  # a sign-in's answer (`auth_answer`)
+
+    @classmethod
+    def of(cls, name: str, multipart: bool) -> Refs:
+        """The schemas of the collection `name`'s own paths, named after it."""
+        return cls(
+            f"Record.{name}",
+            f"Create.{name}",
+            f"Update.{name}",
+            multipart,
+            (name,),
+            name,
+            f"RecordList.{name}",
+            f"AuthAnswer.{name}",
+        )
 
 
 def ref(name: str) -> dict[str, str]:
@@ -106,9 +128,9 @@ def record_operations(refs: Refs, writable: bool, searchable: bool = True) -> di
             "list",
             "List records (the listRule applies)",
             parameters=query_parameters(
-                _LIST_PARAMETERS, _SEARCH_PARAMETERS if searchable else (), _COMMON_PARAMETERS
+                _SEARCH_PARAMETERS if searchable else _SORT_PARAMETERS, _LIST_PARAMETERS, _COMMON_PARAMETERS
             ),
-            responses={"200": json_answer(list_envelope(record), "A page of records")},
+            responses={"200": json_answer(ref(refs.page), "A page of records")},
         )
     }
     one: dict[str, Operation] = {
@@ -165,7 +187,7 @@ def auth_answer(refs: Refs) -> dict[str, Any]:
 def auth_operations(refs: Refs) -> dict[str, dict[str, Operation]]:
     """An auth collection's sign-in and account routes, relative to its path, with their bodies."""
     signed_in = json_answer(
-        auth_answer(refs), "Signed in. A first factor of a collection with MFA answers 401 {mfaId}."
+        ref(refs.signed_in), "Signed in. A first factor of a collection with MFA answers 401 {mfaId}."
     )
 
     def post(action: str, summary: str, body: dict[str, Any] | None, answer: dict[str, Any]) -> Operation:

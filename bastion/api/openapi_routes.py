@@ -3,6 +3,7 @@
 Each route becomes an operation with its path parameters, a summary (from the handler's name), a
 tag (from the path) and the shared error answer. Their bodies are generic objects for now, except
 the records routes and auth-with-password, which get their typed operations (openapi_records.py).
+The routes the table marks `negotiated` also list MessagePack and their 406 (openapi_media.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from bastion.api.openapi_media import negotiated
 from bastion.api.openapi_records import (
     ERROR,
     Operation,
@@ -138,5 +140,7 @@ def system_paths(routes: Iterable[ApiRoute]) -> dict[str, dict[str, Any]]:
         op = typed.get((route.method, route.path)) or _generic(route, path)
         if route.action and "x-pocketbase-action" not in op:
             op = {**op, "x-pocketbase-action": route.action}
+        if route.negotiated:
+            op = negotiated(op)
         entry.setdefault(route.method.lower(), op)
     return paths

@@ -114,7 +114,8 @@ async def test_existing_records_are_indexed_and_writes_show_at_once(api, backend
     assert await _titles(api, "crossing") == set()
     doc = (await api.su("GET", "/api/openapi.json")).json()
     listing = doc["paths"]["/api/collections/notes/records"]["get"]
-    assert "search" in {p["name"] for p in listing["parameters"]}
+    params = {p["name"]: p for p in listing["parameters"]}
+    assert "search" in params and "@rank" in params["sort"]["description"]
     assert (await api.su("DELETE", "/api/collections/notes/truncate")).status_code == 204
     assert await _titles(api, "fox") == set()
     await api.create_record("notes", {"title": "Fox again", "public": True})

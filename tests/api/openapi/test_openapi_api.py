@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import yaml
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
@@ -110,11 +111,18 @@ async def test_a_collections_fields_are_typed(api: ApiClient) -> None:
     assert create["required"] == ["title"] and "created" not in create["properties"]
     assert schemas["Create.items.multipart"]["properties"]["photos"]["items"]["format"] == "binary"
     records = doc["paths"]["/api/collections/items/records"]
-    assert set(records["post"]["requestBody"]["content"]) == {"application/json", "multipart/form-data"}
+    assert set(records["post"]["requestBody"]["content"]) == {
+        "application/json",
+        "application/vnd.msgpack",
+        "multipart/form-data",
+    }
     names = {p["name"] for p in records["get"]["parameters"]}
     assert names == {"filter", "sort", "expand", "fields", "page", "perPage", "skipTotal"}
     envelope = records["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert envelope == {"$ref": "#/components/schemas/RecordList.items"}
+    envelope = schemas["RecordList.items"]
     assert envelope["required"] == ["page", "perPage", "totalItems", "totalPages", "items"]
+    assert envelope["properties"]["items"]["items"] == {"$ref": "#/components/schemas/Record.items"}
 
 
 def _errors(schema: dict[str, Any], value: object) -> list[str]:
@@ -232,3 +240,61 @@ async def test_a_relation_to_a_hidden_collection_does_not_name_it(api: ApiClient
     assert "private" not in guest["description"]
     su = (await document(api, api.superuser_token))["components"]["schemas"]["Record.open"]["properties"]
     assert su["ref"]["description"] == "The id of a private record."
+
+
+async def test_negotiated_routes_list_messagepack_with_the_same_schema_and_406(api: ApiClient) -> None:
+    await _items(api)
+    doc = await document(api)
+    paths = doc["paths"]
+    for path, method in (
+        ("/api/collections/items/records", "get"),
+        ("/api/collections/items/records/{id}", "get"),
+        ("/api/collections/{collection}/records", "get"),
+        ("/api/collections/users/auth-with-password", "post"),
+        ("/api/collections", "get"),
+    ):
+        op = paths[path][method]
+        content = op["responses"]["200"]["content"]
+        assert content["application/vnd.msgpack"] == content["application/json"], (path, method)
+        assert op["responses"]["406"] == {"$ref": "#/components/responses/NotAcceptable"}
+        assert op["responses"]["default"] == {"$ref": "#/components/responses/NegotiatedError"}
+    body = paths["/api/collections/items/records/{id}"]["patch"]["requestBody"]["content"]
+    assert (
+        body["application/vnd.msgpack"]
+        == body["application/json"]
+        == {"schema": {"$ref": "#/components/schemas/Update.items"}}
+    )
+    assert "application/vnd.msgpack" in doc["components"]["responses"]["NegotiatedError"]["content"]
+    # routes that answer JSON only do not list it
+    for path, method in (
+        ("/api/logs", "get"),
+        ("/api/collections/users/request-otp", "post"),
+        ("/api/batch", "post"),
+    ):
+        op = paths[path][method]
+        assert "406" not in op["responses"], path
+        assert op["responses"]["default"] == {"$ref": "#/components/responses/Error"}
+        for answer in op["responses"].values():
+            assert "application/vnd.msgpack" not in answer.get("content", {}), path
+        assert "application/vnd.msgpack" not in op.get("requestBody", {}).get("content", {}), path
+    # and what a MessagePack answer holds validates against the schema listed for it
+    await api.su("POST", "/api/collections/items/records", json={"title": "packed", "count": 3})
+    r = await api.request(
+        "GET", "/api/collections/items/records", headers={"Accept": "application/vnd.msgpack"}
+    )
+    assert r.headers["content-type"] == "application/vnd.msgpack"
+    page = msgspec.msgpack.decode(r.content)
+    schema = {**doc["components"]["schemas"]["RecordList.items"], "$defs": doc["components"]["schemas"]}
+    assert _errors(_local_refs(schema), page) == [] and page["items"][0]["title"] == "packed"
+
+
+def _local_refs(schema: Any) -> Any:
+    """`schema` with the document's component references pointed at its own `$defs`."""
+    if isinstance(schema, dict):
+        return {
+            k: (v.replace("#/components/schemas/", "#/$defs/") if k == "$ref" else _local_refs(v))
+            for k, v in schema.items()
+        }
+    if isinstance(schema, list):
+        return [_local_refs(v) for v in schema]
+    return schema
