@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bastion.bus.events import Action, EventBus, RecordEvent
-from bastion.core.collection_model import Collection
+from bastion.core.collection_model import SUPERUSERS, Collection
 from bastion.core.datetime_format import now_str
 from bastion.core.fields import Field, FileField, RelationField
 from bastion.core.fields.field_password import PlainPassword
@@ -38,6 +38,7 @@ from bastion.core.record_validation import apply_body, unique_columns, validate_
 from bastion.core.schema_registry import SchemaRegistry
 from bastion.errors import BadRequestError, ForbiddenError, NotFoundError, ValidationError, field_error
 from bastion.store.database import Executor
+from bastion.store.ddl import quote
 from bastion.store.errors import ConstraintViolation, UniqueViolation
 from bastion.store.row_select import another_row_holds, row_meets
 from bastion.store.row_write import delete_by_id, insert_row, update_by_id
@@ -208,6 +209,8 @@ class RecordService:
         """Delete with PocketBase's reference handling: cascade, unset, or refuse for required links."""
         if _depth > 32:
             raise BadRequestError("Failed to delete record: the cascade is too deep.")
+        if record.collection.name == SUPERUSERS:
+            await _refuse_deleting_the_last_superuser(tx)
         if self.hooks is not None:  # before the cascade: a refusal stops it
             errors: dict[str, Any] = {}
             await self.hooks.before_write(tx, "delete", record, None, errors)
@@ -442,3 +445,14 @@ def _indexed_field(collection: Collection, column: str) -> Field:
     if field is None:
         raise LookupError(f"{collection.name!r} has no field {column!r} for its unique index")
     return field
+
+
+async def _refuse_deleting_the_last_superuser(tx: Executor) -> None:
+    """PocketBase refuses to delete the only superuser, whoever asks (the API, a batch, a
+    cascade): nobody could sign in to the dashboard again. On PostgreSQL the superusers' rows are
+    locked first, so two deletes of the last two cannot both see two left."""
+    table = quote(SUPERUSERS)
+    rows = f"SELECT id FROM {table} FOR UPDATE" if tx.dialect == "postgres" else f"SELECT id FROM {table}"
+    total = await tx.fetch_val(f"SELECT COUNT(*) FROM ({rows}) AS superusers")
+    if int(total or 0) <= 1:
+        raise BadRequestError("You can't delete the only existing superuser.")
