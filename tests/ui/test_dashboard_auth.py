@@ -14,7 +14,10 @@ def test_sign_in_survives_reload_and_sign_out_ends_it(page: Page) -> None:
     p.get_by_label("Email").fill(SUPERUSER_EMAIL)
     p.get_by_label("Password").fill("not-the-password")
     p.get_by_role("button", name="Sign in").click()
-    expect(p.get_by_role("alert")).to_have_text("Wrong email or password.")
+    expect(p.get_by_role("alert")).to_have_text(
+        "Wrong email or password. On a new server, open the installer link `bastion serve` printed,"
+        " or run `bastion superuser upsert EMAIL PASSWORD`."
+    )
     page.shot("01-sign-in-error")
 
     page.sign_in()

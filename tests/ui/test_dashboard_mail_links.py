@@ -144,3 +144,53 @@ def test_the_oauth2_popup_lands_on_a_page_that_says_how_it_went(page: Page):
     page.shot("oauth2-redirect-failure")
     p.goto(f"{page.base}/_/#/auth/oauth2-redirect-success")
     expect(p.get_by_role("status")).to_contain_text("Signed in.")
+
+
+def test_superuser_forgotten_password(page: Page, mailing: tuple[SmtpSink, httpx.Client]):
+    """From the sign-in page: the reset mail of a superuser (a second one, so the module's stays),
+    its link, a new password, and a sign-in with it; an unknown address gets the same answer."""
+    sink, client = mailing
+    email, old = "second-admin@example.com", "old-admin-pass-1"
+    r = client.post(
+        "/api/collections/_superusers/records", json={"email": email, "password": old, "passwordConfirm": old}
+    )
+    assert r.status_code == 200, r.text
+    p = page.page
+    p.goto(page.app)
+    p.get_by_label("Email").fill(email)
+    p.get_by_label("Password").fill("not-my-password")
+    p.get_by_role("button", name="Sign in").click()
+    expect(p.get_by_role("alert")).to_contain_text("bastion superuser upsert EMAIL PASSWORD")
+
+    p.get_by_role("link", name="Forgotten password?").click()
+    expect(p.get_by_role("heading", name="Forgotten password")).to_be_visible()
+    p.get_by_label("Email").fill("nobody-here@example.com")
+    p.get_by_role("button", name="Send reset link").click()
+    expect(p.get_by_role("status")).to_contain_text(
+        "If the email belongs to a superuser, a reset link is on its way."
+    )
+    p.get_by_role("link", name="Back to sign-in").click()
+    p.get_by_role("link", name="Forgotten password?").click()
+    p.get_by_label("Email").fill(email)
+    p.get_by_role("button", name="Send reset link").click()
+    expect(p.get_by_role("status")).to_contain_text(
+        "If the email belongs to a superuser, a reset link is on its way."
+    )
+    page.shot("superuser-reset-requested")
+
+    link = _link(sink, email, "confirm-password-reset")
+    p.goto(link)
+    expect(p.get_by_text(f"For {email}.")).to_be_visible()
+    p.get_by_label("New password", exact=True).fill("new-admin-pass-2")
+    p.get_by_label("New password confirm").fill("new-admin-pass-2")
+    p.get_by_role("button", name="Set new password").click()
+    expect(p.get_by_role("status")).to_contain_text("Your password is changed.")
+    p.get_by_role("link", name="Go to sign-in").click()
+    p.get_by_label("Email").fill(email)
+    p.get_by_label("Password").fill(old)
+    p.get_by_role("button", name="Sign in").click()
+    expect(p.get_by_role("alert")).to_contain_text("Wrong email or password.")
+    p.get_by_label("Password").fill("new-admin-pass-2")
+    p.get_by_role("button", name="Sign in").click()
+    expect(p.get_by_role("button", name="Sign out")).to_be_visible()
+    assert sink.to("nobody-here@example.com") == []

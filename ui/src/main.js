@@ -4,7 +4,7 @@ import { h, replace, spinner } from './dom.js';
 import { stopAutoRefresh } from './refresh.js';
 import { session } from './session.js';
 import { loadCollections } from './store.js';
-import { renderLogin } from './views/login.js';
+import { renderLogin, renderRequestPasswordReset } from './views/login.js';
 import { renderShell } from './views/shell.js';
 import { renderCollection } from './views/records.js';
 import { renderLogs } from './views/logs.js';
@@ -36,13 +36,15 @@ const ROUTES = [
   [/^\/settings(?:\/(\w+))?$/, 'settings', (main, m) => renderSettings(main, m[1] || 'application')],
 ];
 
-// Pages anyone may open, signed in or not: the first-superuser link `bastion serve` prints, and the
-// links in users' mails (PocketBase's routes, `/users/…` being its older spelling), and the pages
-// the OAuth2 popup lands on.
+// Pages anyone may open, signed in or not: the first-superuser link `bastion serve` prints, the
+// superusers' forgotten-password form, the links in mails (PocketBase's routes, `/users/…` being
+// its older spelling, `/confirm-password-reset/…` its superusers' one), and the pages the OAuth2
+// popup lands on.
 const PUBLIC = [
   [/^\/pbinstall?\/([^/]+)$/, renderInstaller],
   [/^\/(?:auth|users)\/confirm-verification\/([^/]+)$/, renderConfirmVerification],
-  [/^\/(?:auth|users)\/confirm-password-reset\/([^/]+)$/, renderConfirmPasswordReset],
+  [/^\/request-password-reset()$/, renderRequestPasswordReset],
+  [/^\/(?:auth\/|users\/)?confirm-password-reset\/([^/]+)$/, renderConfirmPasswordReset],
   [/^\/(?:auth|users)\/confirm-email-change\/([^/]+)$/, renderConfirmEmailChange],
   [/^\/auth\/oauth2-redirect-success()$/, renderOAuth2Success],
   [/^\/auth\/oauth2-redirect-failure()$/, renderOAuth2Failure],

@@ -6,6 +6,9 @@ import { api, enc, tokenClaims } from '../api.js';
 import { busy, h, spinner } from '../dom.js';
 import { brand, closeButton, outcome, passwordInput, publicCard, showError } from './public_page.js';
 
+const SUPERUSERS_ID = 'pbc_3142635823';
+const toSignIn = () => h('a', { class: 'btn primary block', href: '#/collections' }, 'Go to sign-in');
+
 const confirmPath = (token, action) => `/api/collections/${enc(tokenClaims(token).collectionId || '_')}/${action}`;
 
 export async function renderConfirmVerification(root, token) {
@@ -19,7 +22,9 @@ export async function renderConfirmVerification(root, token) {
 }
 
 // A form of password fields that posts {token, ...values} and shows `done` once it worked.
+// A superuser's link (its reset mail) ends on this dashboard's sign-in; a user's closes the tab.
 function tokenForm(root, token, { action, title, intro, fields, submitLabel, done }) {
+  const next = tokenClaims(token).collectionId === SUPERUSERS_ID ? toSignIn : closeButton;
   const error = h('div', { class: 'form-error', role: 'alert', hidden: true });
   const submit = h('button', { class: 'btn primary block', type: 'submit' }, submitLabel);
   const inputs = fields.map(([key, id, label, autocomplete]) => [key, ...passwordInput(id, label, autocomplete)]);
@@ -30,7 +35,7 @@ function tokenForm(root, token, { action, title, intro, fields, submitLabel, don
     for (const [key, input] of inputs) body[key] = input.value;
     try {
       await busy(submit, () => api('POST', confirmPath(token, action), { token: '', body }));
-      outcome(card, true, done, closeButton());
+      outcome(card, true, done, next());
     } catch (err) {
       showError(error, err);
     }
