@@ -1,12 +1,15 @@
-// Settings: application, mail (with a test mail), file storage (S3), batch, rate limits, and the
-// token durations of each auth collection (PocketBase keeps those on the collection).
+// Settings: application, mail (with a test mail), file storage (S3), batch, rate limits, trusted
+// proxy, superuser IPs, the superusers, and the token durations of each auth collection
+// (PocketBase keeps those on the collection).
 import { api, enc, errorLines } from '../api.js';
-import { busy, dialog, h, replace, spinner, toast } from '../dom.js';
+import { busy, confirm, dialog, h, replace, spinner, toast } from '../dom.js';
 import { loadCollections, store } from '../store.js';
 import { TOKENS } from './collection_editor.js';
+import { drawSuperusers } from './superusers.js';
 
 const SECTIONS = [['application', 'Application'], ['mail', 'Mail'], ['storage', 'File storage'], ['batch', 'Batch API'],
-  ['ratelimits', 'Rate limits'], ['tokens', 'Token durations']];
+  ['ratelimits', 'Rate limits'], ['proxy', 'Trusted proxy'], ['superuserips', 'Superuser IPs'], ['superusers', 'Superusers'],
+  ['tokens', 'Token durations']];
 
 // [path, label, kind, hint]; kind: text | number | bool | password | url | email.
 const FORMS = {
@@ -41,26 +44,91 @@ export async function renderSettings(main, section) {
         h('a', { href: `#/settings/${k}`, class: k === section ? 'active' : null, 'aria-current': k === section ? 'page' : null }, label))),
       panel)));
   if (section === 'tokens') { drawTokens(panel); return; }
+  if (section === 'superusers') { drawSuperusers(panel); return; }
   let settings;
   try { settings = await api('GET', '/api/settings'); } catch (err) { replace(panel, h('div', { class: 'card-pad form-error', role: 'alert' }, err.message)); return; }
   if (section === 'ratelimits') drawRateLimits(panel, settings);
+  else if (section === 'proxy') drawTrustedProxy(panel, settings);
+  else if (section === 'superuserips') drawSuperuserIPs(panel, settings);
   else drawForm(panel, section, settings);
 }
 
-function formShell(panel, title, body, patch, extra = []) {
+// `fieldErrors`: [path in the error's data, element] pairs; each element shows its field's errors
+// next to the field. `before()` may answer false to cancel the save (a confirmation).
+function formShell(panel, title, body, patch, extra = [], { fieldErrors = [], before } = {}) {
   const errorBox = h('div', { class: 'form-error', role: 'alert', hidden: true });
   const save = h('button', { class: 'btn primary', type: 'submit' }, 'Save changes');
   replace(panel, h('div', { class: 'card-head' }, h('h2', null, title)), h('form', { class: 'card-pad', novalidate: true, onsubmit: async (e) => {
     e.preventDefault();
     errorBox.hidden = true;
+    for (const [, el] of fieldErrors) { el.textContent = ''; el.hidden = true; }
+    const body = patch();
+    if (before && !(await before(body))) return;
     try {
-      await busy(save, () => api('PATCH', '/api/settings', { body: patch() }));
+      await busy(save, () => api('PATCH', '/api/settings', { body }));
       toast('Settings saved.');
     } catch (err) {
       replace(errorBox, err.message, h('ul', null, errorLines(err.data).map((l) => h('li', null, l))));
       errorBox.hidden = false;
+      for (const [path, el] of fieldErrors) {
+        const lines = errorLines(get(err.data, path)).map((l) => l.replace(/^(\d+): /, (_, i) => `Item ${Number(i) + 1}: `));
+        const own = get(err.data, path)?.message;
+        el.textContent = own || lines.join(' ');
+        el.hidden = !el.textContent;
+      }
     }
   } }, errorBox, body, h('div', { class: 'row' }, save, extra)));
+}
+
+// A list setting edited as text, one item per line or comma-separated, with its error below.
+const splitList = (text) => text.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
+function listField(id, label, values, hint) {
+  const input = h('textarea', { class: 'input mono', id, rows: 3, 'aria-describedby': `${id}-hint ${id}-err`, spellcheck: 'false' });
+  input.value = (values || []).join('\n');
+  const error = h('div', { class: 'error', id: `${id}-err`, hidden: true });
+  return { input, error, field: h('div', { class: 'field' }, h('label', { for: id }, label), input,
+    h('span', { class: 'hint', id: `${id}-hint` }, hint), error) };
+}
+
+function drawTrustedProxy(panel, settings) {
+  const tp = settings.trustedProxy || { headers: [], useLeftmostIP: false };
+  const headers = listField('s-proxy-headers', 'Client IP headers', tp.headers,
+    'One per line or comma-separated, e.g. X-Forwarded-For, X-Real-IP or CF-Connecting-IP. Empty: use the connection address.');
+  const leftmost = h('input', { type: 'checkbox', id: 's-proxy-leftmost', checked: !!tp.useLeftmostIP });
+  formShell(panel, 'Trusted proxy', h('div', { class: 'stack' },
+    h('p', { class: 'small muted' }, 'Behind a reverse proxy or load balancer, name the headers it sets with the client\'s address. ' +
+      'Only list headers your proxy always overwrites: a client can send any header itself.'),
+    headers.field,
+    h('label', { class: 'check' }, leftmost, 'Use the leftmost address of X-Forwarded-For (the rightmost is safer when proxies append)')),
+  () => ({ trustedProxy: { headers: splitList(headers.input.value), useLeftmostIP: leftmost.checked } }), [],
+  { fieldErrors: [['trustedProxy.headers', headers.error]] });
+}
+
+function drawSuperuserIPs(panel, settings) {
+  const ips = listField('s-superuser-ips', 'Allowed addresses', settings.superuserIPs,
+    'IP addresses or CIDR networks (10.0.0.0/8), one per line or comma-separated. Empty: superusers may connect from anywhere.');
+  const seen = h('p', { class: 'small', hidden: true });
+  formShell(panel, 'Superuser IPs', h('div', { class: 'stack' },
+    h('div', { class: 'form-warn', role: 'note' }, h('strong', null, 'Careful: '),
+      'superusers may only act from these addresses. Saving a list without the address you connect from locks you out of the dashboard and the API ' +
+      'at once; only a change made on the server itself (or from an allowed address) can undo it.'),
+    seen, ips.field),
+  () => ({ superuserIPs: splitList(ips.input.value) }), [],
+  { fieldErrors: [['superuserIPs', ips.error]],
+    before: (body) => !body.superuserIPs.length || confirm('Restrict superusers to these addresses?',
+      `From now on only ${body.superuserIPs.join(', ')} may act as a superuser. If your own address is not among them you are locked out.`,
+      { action: 'Save and restrict' }) });
+  showOwnAddress(seen);
+}
+
+// The address the server saw for this page's own GET /api/settings, from the request log (when
+// logging keeps IPs); nothing when it cannot tell.
+async function showOwnAddress(el) {
+  try {
+    const res = await api('GET', '/api/logs', { query: { perPage: 1, sort: '-created', filter: "data.url='/api/settings' && data.method='GET'" } });
+    const ip = res?.items?.[0]?.data?.userIP;
+    if (ip) { el.replaceChildren('The server sees your address as ', h('code', null, ip), '.'); el.hidden = false; }
+  } catch { /* no logs access: say nothing */ }
 }
 
 function drawForm(panel, section, settings) {
