@@ -23,6 +23,7 @@ from typing import Any
 # A Host header we copy into Location: a DNS name, an IPv4 or a bracketed IPv6 literal, and a port.
 _HOST = re.compile(r"^(?P<name>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$")
 _open_servers: list[ThreadingHTTPServer] = []
+MAX_CONNECTIONS = 256  # connections being answered at once; more are closed on arrival
 
 
 def _close_in_child() -> None:
@@ -63,20 +64,43 @@ class _Redirect(BaseHTTPRequestHandler):
 class _RedirectServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, ip: str, port: int, https_host: str, https_port: int) -> None:
+    def __init__(
+        self, ip: str, port: int, https_host: str, https_port: int, max_connections: int = MAX_CONNECTIONS
+    ) -> None:
         self.address_family = socket.AF_INET6 if ":" in ip else socket.AF_INET
         self.https_port = https_port
         wildcard = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}
         self.default_host = wildcard.get(https_host, f"[{https_host}]" if ":" in https_host else https_host)
+        # A thread per connection, each held up to the 10 s timeout by a client that sends
+        # nothing: without a cap, idle connections would cost the serve process a thread each.
+        self._slots = threading.BoundedSemaphore(max_connections)
         super().__init__((ip, port), _Redirect)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self.shutdown_request(request)  # over the cap: closed at once
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
 
 class HttpsRedirect:
     """Serves the redirects from `start()` until `close()`; OSError from the constructor when the
     address cannot be bound."""
 
-    def __init__(self, ip: str, port: int, https_host: str, https_port: int) -> None:
-        self._server = _RedirectServer(ip, port, https_host, https_port)
+    def __init__(
+        self, ip: str, port: int, https_host: str, https_port: int, max_connections: int = MAX_CONNECTIONS
+    ) -> None:
+        self._server = _RedirectServer(ip, port, https_host, https_port, max_connections)
         _open_servers.append(self._server)
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="https-redirect", kwargs={"poll_interval": 0.5}
