@@ -122,13 +122,17 @@ function drawSuperuserIPs(panel, settings) {
 }
 
 // The address the server saw for this page's own GET /api/settings, from the request log (when
-// logging keeps IPs); nothing when it cannot tell.
+// logging keeps IPs); nothing when it cannot tell. The log is written in batches, moments after
+// the request: a few tries, a second apart, while the page is open.
 async function showOwnAddress(el) {
-  try {
-    const res = await api('GET', '/api/logs', { query: { perPage: 1, sort: '-created', filter: "data.url='/api/settings' && data.method='GET'" } });
-    const ip = res?.items?.[0]?.data?.userIP;
-    if (ip) { el.replaceChildren('The server sees your address as ', h('code', null, ip), '.'); el.hidden = false; }
-  } catch { /* no logs access: say nothing */ }
+  for (let tries = 0; tries < 6 && (tries === 0 || el.isConnected); tries++) {
+    if (tries) await new Promise((resolve) => setTimeout(resolve, 1000));
+    try {
+      const res = await api('GET', '/api/logs', { query: { perPage: 1, sort: '-created', filter: "data.url='/api/settings' && data.method='GET'" } });
+      const ip = res?.items?.[0]?.data?.userIP;
+      if (ip) { el.replaceChildren('The server sees your address as ', h('code', null, ip), '.'); el.hidden = false; return; }
+    } catch { return; /* no logs access: say nothing */ }
+  }
 }
 
 function drawForm(panel, section, settings) {
