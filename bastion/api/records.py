@@ -12,7 +12,7 @@ from bastion.api.context import JSONResponse, get_app, load_access, picked, read
 from bastion.app import App
 from bastion.bus.events import Action
 from bastion.core.collection_model import Collection
-from bastion.core.list_result import list_result, parse_list_query
+from bastion.core.list_result import first_value, list_result, parse_list_query
 from bastion.core.record_access import SUPERUSER_ONLY, Access, access_rule, required_condition
 from bastion.core.record_email_visibility import managed_records
 from bastion.core.record_expand import expand_records
@@ -70,7 +70,7 @@ async def list_records(request: Request) -> Response:
     q = parse_list_query(access.query)
     db = app.db
     conditions: list[Condition] = []
-    search_text = _first_value(access.query, "search")
+    search_text = first_value(access.query, "search")
     search = record_search(collection, search_text, db.dialect, ALIAS) if search_text else None
     if search is not None:
         conditions.append(search.condition())
@@ -98,13 +98,6 @@ async def list_records(request: Request) -> Response:
     rendered = await render_records(app, db, items, access, access.query)
     result = list_result(q.page, q.per_page, total, rendered, q.skip_total)
     return JSONResponse(picked(result, access.query))
-
-
-def _first_value(query: dict[str, Any], key: str) -> str:
-    value = query.get(key)
-    if isinstance(value, list):
-        value = value[0] if value else ""
-    return value if isinstance(value, str) else ""
 
 
 def _order(

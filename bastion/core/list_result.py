@@ -62,7 +62,7 @@ class ListQuery:
 
         Raises BadRequestError (generic message, empty data) where PocketBase answers 400.
         """
-        raw = {k: _first(query, k) for k in ("page", "perPage", "sort", "filter", "skipTotal")}
+        raw = {k: first_value(query, k) for k in ("page", "perPage", "sort", "filter", "skipTotal")}
 
         skip_total = False
         if raw["skipTotal"]:
@@ -88,7 +88,7 @@ def parse_list_query(query: Mapping[str, Any]) -> ListQuery:
     return ListQuery.parse(query)
 
 
-def _first(query: Mapping[str, Any], key: str) -> str:
+def first_value(query: Mapping[str, Any], key: str) -> str:
     """First value of a query parameter (Go's url.Values.Get), "" when absent."""
     getlist = getattr(query, "getlist", None)
     if getlist is not None:
