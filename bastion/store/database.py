@@ -44,6 +44,11 @@ class Executor(ABC):
         row = await self.fetch_one(sql, params)
         return None if row is None else next(iter(row.values()))
 
+    async def fetch_count(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """The single number a `SELECT COUNT(*) …` gives. A database may answer it from a cache
+        that it knows to be exact (SQLite: store/count_cache.py); a transaction never does."""
+        return int(await self.fetch_val(sql, params) or 0)
+
     @abstractmethod
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run a statement; returns the number of rows it changed."""

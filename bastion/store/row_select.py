@@ -89,7 +89,7 @@ async def select_rows(
 async def count_where(db: Executor, table: str, alias: str, conditions: Sequence[Condition]) -> int:
     where, params = where_clause(conditions)
     sql = f"SELECT COUNT(*) AS n FROM {quote(table)} AS {quote(alias)}{where}"
-    return int(await db.fetch_val(sql, params) or 0)
+    return await db.fetch_count(sql, params)
 
 
 async def ids_where(db: Executor, table: str, alias: str, conditions: Sequence[Condition]) -> set[str]:

@@ -26,6 +26,7 @@ from time import perf_counter
 from typing import Any
 
 from bastion.obs import segment_timing
+from bastion.store.count_cache import CountCache
 from bastion.store.database import Database, DatabaseTimeouts, Executor, Row, Transaction
 from bastion.store.dialect import SQLITE
 from bastion.store.errors import (
@@ -156,6 +157,7 @@ class SqliteDatabase(Database):
         self._watcher = _connect(path, self._lock_timeout)
         self._watcher.execute("PRAGMA busy_timeout=0")
         self._data_version = -1
+        self._counts = CountCache()
 
     @classmethod
     def connect(cls, path: Path, timeouts: DatabaseTimeouts | None = None) -> SqliteDatabase:
@@ -198,6 +200,24 @@ class SqliteDatabase(Database):
         finally:
             self._write_lock.release()
         tx.run_after_commit()
+
+    async def fetch_count(self, sql: str, params: Sequence[Any] = ()) -> int:
+        key = CountCache.key_for(sql, params)
+        version = self._current_version() if key is not None else None
+        if key is None or version is None:
+            return await super().fetch_count(sql, params)
+        found = self._counts.get(key, version)
+        if found is None:
+            found = await super().fetch_count(sql, params)
+            self._counts.put(key, version, found)
+        return found
+
+    def _current_version(self) -> int | None:
+        """The file's `PRAGMA data_version` as the watcher sees it; None when it cannot be read."""
+        try:
+            return int(self._watcher.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.Error:
+            return None
 
     def changed_since_last_look(self) -> bool:
         try:
