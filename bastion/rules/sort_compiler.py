@@ -45,6 +45,24 @@ class SortPlan:
     where: SqlFragment | None = None
 
 
+def _never_null(ref: o.FieldRef, comp: SqlCompiler) -> bool:
+    """A number or bool column of the record itself: its table declares it NOT NULL.
+
+    Such a sort needs no NULLS clause on PostgreSQL, and without one `-views` is exactly the
+    backward order of an index on `views`, which the planner then reads 20 rows of instead of
+    sorting every matching row (tests/api/test_list_query_plans.py). A view's columns, a related
+    record's (a missing row is NULL) and JSON paths may be NULL and keep it.
+    """
+    return (
+        not comp.joins
+        and not ref.joins
+        and not ref.modifier
+        and ref.json_path is None
+        and not ref.multi
+        and ref.cls in (o.NUM, o.BOOL)
+    )
+
+
 def parse_sort(sort: str) -> list[tuple[str, str]]:
     """`-a,+b,c` -> [(name, direction)]; entries are trimmed and an empty one is kept (its name
     is "", which resolves to nothing: PocketBase answers `sort=title,,` with a 400)."""
@@ -113,7 +131,9 @@ def compile_sort(
             keys = [cat("(SELECT ", k, source, where, first, ")") for k in keys]
             if guards:
                 visible.append(cat("EXISTS (SELECT 1", source, where, ")"))
-        nulls = (" NULLS FIRST" if direction == "ASC" else " NULLS LAST") if pg else ""
+        nulls = ""
+        if pg and not (collection.type != "view" and _never_null(ref, comp)):
+            nulls = " NULLS FIRST" if direction == "ASC" else " NULLS LAST"
         parts.extend(cat(k, f" {direction}{nulls}") for k in keys)
     joined = cat(*_joined(parts, ", "))
     return SortPlan(joined.sql, joined.params, cat(*_joined(visible, " AND ")) if visible else None)
