@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 import msgspec
-import yaml
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -25,11 +24,13 @@ from bastion.api.openapi_document import build_document
 from bastion.api.route_spec import ApiRoute, Handler
 
 _encoder = msgspec.json.Encoder()
-_YamlDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def _yaml(document: object) -> bytes:
-    text: str = yaml.dump(document, Dumper=_YamlDumper, sort_keys=False, allow_unicode=True, width=100)
+    import yaml  # only this route needs PyYAML: not loaded into every worker
+
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text: str = yaml.dump(document, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
     return text.encode()
 
 

@@ -9,22 +9,30 @@ from __future__ import annotations
 import os
 
 from bastion.bus.pubsub import MemoryPubSub, PubSub, backend_kind
-from bastion.bus.pubsub_embedded import EmbeddedPubSub
-from bastion.bus.pubsub_nats import NatsPubSub
-from bastion.bus.pubsub_postgres import PostgresPubSub
-from bastion.bus.pubsub_redis import RedisPubSub
 
 
 def open_pubsub(url: str, database_url: str = "") -> PubSub:
-    """The backend a `realtime_pubsub` value names (not yet started)."""
+    """The backend a `realtime_pubsub` value names (not yet started).
+
+    Each backend is imported when named: its client library (redis, nats, asyncpg) would cost
+    every worker of a server that uses another one memory for nothing.
+    """
     kind = backend_kind(url)
     if kind == "redis":
+        from bastion.bus.pubsub_redis import RedisPubSub
+
         return RedisPubSub(url)
     if kind == "nats":
+        from bastion.bus.pubsub_nats import NatsPubSub
+
         return NatsPubSub(url)
     if kind == "postgres":
+        from bastion.bus.pubsub_postgres import PostgresPubSub
+
         return PostgresPubSub(database_url)
     if kind == "embedded":
+        from bastion.bus.pubsub_embedded import EmbeddedPubSub
+
         return EmbeddedPubSub(url)
     return MemoryPubSub()
 

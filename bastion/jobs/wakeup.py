@@ -30,7 +30,6 @@ import secrets
 
 from bastion.bus.pubsub import PubSub, backend_kind
 from bastion.bus.pubsub_open import node_pubsub_url, open_pubsub
-from bastion.bus.pubsub_postgres import PostgresPubSub
 from bastion.config import Config
 from bastion.jobs.queue import JobQueue
 from bastion.store.params_table import read_or_add_param
@@ -47,6 +46,8 @@ MIN_GAP = 0.005  # seconds between two wake-ups sent by this process
 def wakeup_pubsub(queue: JobQueue, config: Config) -> PubSub | None:
     """The backend that reaches the other processes running this queue; None when there are none."""
     if queue.db.dialect == "postgres":
+        from bastion.bus.pubsub_postgres import PostgresPubSub  # asyncpg: PostgreSQL servers only
+
         return PostgresPubSub(config.database_url)
     url = node_pubsub_url(config.realtime_pubsub)
     if backend_kind(url) == "memory":

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from bastion.store.database import Database, DatabaseTimeouts
-from bastion.store.postgres import PostgresDatabase
 from bastion.store.sqlite import SqliteDatabase
 
 
@@ -24,6 +23,9 @@ async def open_database(
     PostgreSQL's most connections."""
     timeouts = timeouts or DatabaseTimeouts()
     if url and is_postgres_url(url):
+        # imported here: asyncpg costs every SQLite server's processes ~5 MB for nothing
+        from bastion.store.postgres import PostgresDatabase
+
         return await PostgresDatabase.connect(
             url, min_size=min(2, pool_size), max_size=pool_size, timeouts=timeouts
         )

@@ -28,10 +28,12 @@ import logging
 import os
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bastion.store.database import Database
-from bastion.store.postgres import PostgresDatabase
+
+if TYPE_CHECKING:  # asyncpg is loaded by PostgreSQL servers only
+    from bastion.store.postgres import PostgresDatabase
 
 log = logging.getLogger("bastion.leader")
 
@@ -156,7 +158,7 @@ class PgLeaderLock(LeaderLock):
 
 async def open_leader_lock(db: Database, data_dir: Path, retry_every: float = RETRY_EVERY) -> LeaderLock:
     """The lock for `db`'s kind, after its first try."""
-    if isinstance(db, PostgresDatabase):
-        return await PgLeaderLock(db, retry_every).start()
+    if db.dialect == "postgres":
+        return await PgLeaderLock(db, retry_every).start()  # type: ignore[arg-type]
     data_dir.mkdir(parents=True, exist_ok=True)
     return await FileLeaderLock(data_dir / LOCK_FILE, retry_every).start()

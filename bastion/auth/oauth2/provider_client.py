@@ -20,7 +20,6 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
-import httpx
 import jwt
 
 from bastion.auth.oauth2.provider_presets import PRESETS as BASE_PRESETS
@@ -28,6 +27,7 @@ from bastion.auth.oauth2.provider_presets import ExternalUser, Preset
 from bastion.auth.oauth2.provider_presets_more import MORE_PRESETS
 
 if TYPE_CHECKING:
+    import httpx
     from jwt.types import Options
 
 PRESETS: dict[str, Preset] = {**BASE_PRESETS, **MORE_PRESETS}
@@ -36,6 +36,14 @@ _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 # PocketBase's default leeway for id_token time claims (PB_ID_TOKEN_LEEWAY).
 ID_TOKEN_LEEWAY = 300
 _TIMEOUT = 30.0
+
+
+def _http() -> Any:
+    """httpx, imported at the first sign-in through a provider: a server without OAuth2 providers
+    (most) would carry it in every worker for nothing."""
+    import httpx
+
+    return httpx
 
 
 class ProviderError(Exception):
@@ -66,7 +74,7 @@ class DocumentCache:
         hit = self._documents.get(url)
         if hit and hit[0] > time.monotonic() and not fresh:
             return hit[1]
-        async with httpx.AsyncClient(timeout=_TIMEOUT) as client:
+        async with _http().AsyncClient(timeout=_TIMEOUT) as client:
             res = await client.get(url, headers={"Accept": "application/json"})
         if res.status_code >= 400:
             raise ProviderError(f"GET {url} answered {res.status_code}")
@@ -115,10 +123,10 @@ class Provider:
             form["redirect_uri"] = redirect_url
         if self.pkce:
             form["code_verifier"] = code_verifier
-        async with httpx.AsyncClient(timeout=_TIMEOUT) as client:
+        async with _http().AsyncClient(timeout=_TIMEOUT) as client:
             # As Go's oauth2 auto-detection: client credentials in a Basic header first, then,
             # if the server refuses that, in the form body.
-            basic = httpx.BasicAuth(quote(self.client_id, safe=""), quote(self.client_secret, safe=""))
+            basic = _http().BasicAuth(quote(self.client_id, safe=""), quote(self.client_secret, safe=""))
             res = await client.post(
                 self.token_url, data=form, auth=basic, headers={"Accept": "application/json"}
             )
@@ -139,7 +147,7 @@ class Provider:
             headers = {"Authorization": f"Bearer {token['access_token']}", "Accept": "application/json"}
             if self.preset.client_id_header:
                 headers[self.preset.client_id_header] = self.client_id
-            async with httpx.AsyncClient(timeout=_TIMEOUT) as client:
+            async with _http().AsyncClient(timeout=_TIMEOUT) as client:
                 res = await client.get(self.user_info_url, headers=headers)
             if res.status_code >= 400:
                 raise ProviderError(f"userinfo answered {res.status_code}")
@@ -159,7 +167,7 @@ class Provider:
 
     async def _verified_primary_email(self, token: dict[str, Any]) -> str:
         """GitHub's verified primary address; "" when the scope does not allow reading it."""
-        async with httpx.AsyncClient(timeout=_TIMEOUT) as client:
+        async with _http().AsyncClient(timeout=_TIMEOUT) as client:
             res = await client.get(
                 self.user_info_url + self.preset.emails_suffix,
                 headers={"Authorization": f"Bearer {token['access_token']}", "Accept": "application/json"},
@@ -221,7 +229,7 @@ def _token_body(res: httpx.Response) -> dict[str, Any]:
             data = res.json()
             return data if isinstance(data, dict) else {}
         # GitHub (without Accept) and some older servers answer urlencoded.
-        return dict(httpx.QueryParams(res.text))
+        return dict(_http().QueryParams(res.text))
     except ValueError:
         return {}
 

@@ -22,21 +22,21 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from bastion.core.record_model import Record
 from bastion.core.record_query import find_by_id
 from bastion.errors import ApiError
 from bastion.jobs.outbox import acting_superuser
 from bastion.jobs.webhooks.collections import DELIVERIES, WEBHOOKS
-from bastion.jobs.webhooks.http_clients import WebhookClients
 from bastion.jobs.webhooks.signing import signed_headers
 from bastion.jobs.webhooks.url_safety import HostNotResolved, Target, UnsafeUrl, target_for
 from bastion.obs import tracing
 from bastion.obs.metrics import WEBHOOK_DELIVERIES
 
 if TYPE_CHECKING:
+    import httpx
+
     from bastion.core.app_protocol import App
+    from bastion.jobs.webhooks.http_clients import WebhookClients
 
 log = logging.getLogger("bastion.webhooks")
 
@@ -82,6 +82,10 @@ class WebhookDelivery:
 
     def _http(self, target: Target) -> httpx.AsyncClient:
         if self._clients is None:
+            # httpx is imported with the first delivery: most servers never send one, and it
+            # would cost each of their workers several MB
+            from bastion.jobs.webhooks.http_clients import WebhookClients
+
             self._clients = WebhookClients(self.app.config.webhooks_timeout)
         return self._clients.for_target(target)
 
@@ -95,6 +99,8 @@ class WebhookDelivery:
     async def attempt(self, webhook: Record, event_id: str, body: dict[str, Any]) -> Outcome:
         """POST `body` to `webhook` once, signed as event `event_id`; never raises for the
         receiver's sake (the outcome says what happened)."""
+        import httpx  # see _http
+
         started = time.perf_counter()
 
         def took() -> int:
@@ -235,6 +241,8 @@ def _after(seconds: float) -> str:
 
 def _describe(exc: httpx.HTTPError) -> str:
     """A connection failure in a few words (httpx's messages can be empty)."""
+    import httpx  # see WebhookDelivery._http
+
     text = str(exc) or repr(exc)
     if isinstance(exc, httpx.ConnectError):
         return f"connection failed: {text}"
