@@ -16,6 +16,7 @@ from bastion.core.record_access import Access
 from bastion.core.record_model import Record
 
 _NEVER_EXPORTED = ("password", "tokenKey")
+_ABSENT = object()
 
 
 def export_record(
@@ -25,14 +26,18 @@ def export_record(
     pairs it manages among `record` and its expansions (core/record_email_visibility.py)."""
     collection = record.collection
     show_hidden = access.is_superuser
+    is_auth = collection.is_auth
+    data = record.data
     out: dict[str, Any] = {"collectionId": collection.id, "collectionName": collection.name}
-    for f in collection.fields:
+    for f in collection.fields:  # runs for every field of every record listed: kept lean
+        name = f.name
         if f.hidden and not show_hidden:
             continue
-        if collection.is_auth and f.name in _NEVER_EXPORTED:
+        if is_auth and name in _NEVER_EXPORTED:
             continue
-        out[f.name] = f.to_api(record.data.get(f.name, f.zero_value()))  # password fields: ""
-    if collection.is_auth and not out.get("emailVisibility"):
+        value = data.get(name, _ABSENT)
+        out[name] = f.to_api(f.zero_value() if value is _ABSENT else value)  # password fields: ""
+    if is_auth and not out.get("emailVisibility"):
         is_self = (
             access.auth is not None
             and access.auth.collection.id == collection.id

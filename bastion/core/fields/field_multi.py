@@ -55,6 +55,10 @@ class MultiValueMixin:
         return [] if self.is_multiple else ""
 
     def normalize(self, raw: Any) -> Any:
+        if type(raw) is str and "[" not in raw:  # the common case (an id, a value), without lists
+            if self.max_select > 1:
+                return [raw] if raw else []
+            return raw
         items = to_unique_strings(raw)
         if self.is_multiple:
             return items
