@@ -66,6 +66,26 @@ for (const [file, meta] of Object.entries(result.metafile.outputs)) {
   // Entry points, and modules loaded with import() (their own chunks, named after their file).
   if (meta.entryPoint) assets[entryAssets[basename(meta.entryPoint)] || basename(meta.entryPoint)] = basename(file);
 }
+// Bundled npm packages (the rich-text editor's chunk) keep their licences: each output that has code
+// from node_modules starts with one comment naming each package, its version and its licence text.
+// The file keeps the name esbuild hashed from its code; the comment is derived from the same inputs.
+for (const [file, meta] of Object.entries(result.metafile.outputs)) {
+  const packages = new Map();
+  for (const input of Object.keys(meta.inputs)) {
+    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (m && !packages.has(m[1])) packages.set(m[1], join(here, 'node_modules', m[1]));
+  }
+  if (!packages.size) continue;
+  const byText = new Map(); // licence text -> packages under it (many share one text word for word)
+  for (const [name, dir] of [...packages].sort(([a], [b]) => a.localeCompare(b))) {
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const text = readdirSync(dir).filter((f) => /^licen[cs]e/i.test(f)).sort().map((f) => readFileSync(join(dir, f), 'utf8').trim()).join('\n\n');
+    byText.set(text, [...(byText.get(text) || []), `${name} ${pkg.version} (${pkg.license})`]);
+  }
+  const notices = [...byText].map(([text, names]) => `${names.join('\n')}\n\n${text}`.replaceAll('*/', '* /'));
+  const path = join(here, file);
+  writeFileSync(path, `/*! Bundled packages and their licences:\n\n${notices.join('\n\n----\n\n')}\n*/\n${readFileSync(path, 'utf8')}`);
+}
 // Swagger UI ships minified; its licence (Apache-2.0) travels at the head of the copied bundle.
 const swagger = join(here, 'node_modules', 'swagger-ui-dist');
 const licence = ['LICENSE', 'NOTICE', 'swagger-ui-bundle.js.LICENSE.txt']
