@@ -191,3 +191,34 @@ def test_rich_text_toolbar_by_keyboard_and_source_round_trip(page: Page) -> None
         saved: dict[str, Any] = api.get(f"/api/collections/drafts/records/{rec['id']}").json()
     assert saved["body"] == "<ul><li><p>one</p></li><li><p>two</p></li></ul><p>tail</p>"
     assert console == []
+
+
+def test_field_editors_fit_a_phone(phone: Page) -> None:
+    p = phone.page
+    console = _console_errors(phone)
+    with _api(phone.base) as api:
+        fields = [
+            {"name": "notes", "type": "editor"},
+            {"name": "data", "type": "json"},
+            {"name": "spot", "type": "geoPoint"},
+        ]
+        r = api.post("/api/collections", json={"name": "memos", "type": "base", "fields": fields})
+        assert r.status_code == 200, r.text
+    phone.sign_in()
+    p.goto(f"{phone.app}#/collections/memos")
+    p.get_by_role("button", name="+ New record").first.click()
+    form = p.get_by_role("dialog", name="New memos record")
+    # The label focuses the editor; the toolbar wraps instead of widening the dialog.
+    form.get_by_text("notes", exact=True).click()
+    expect(form.locator("#f-notes")).to_be_focused()
+    p.keyboard.type("On a phone")
+    expect(form.get_by_role("toolbar", name="notes formatting")).to_be_visible()
+    overflow = form.locator(".modal-body").evaluate("el => el.scrollWidth - el.clientWidth")
+    assert overflow <= 0
+    phone.shot("22-field-editors-phone")
+    form.get_by_role("button", name="Create").click()
+    expect(p.get_by_role("dialog")).to_have_count(0)
+    with _api(phone.base) as api:
+        (rec,) = api.get("/api/collections/memos/records").json()["items"]
+    assert rec["notes"] == "<p>On a phone</p>" and rec["data"] is None and rec["spot"] == {"lon": 0, "lat": 0}
+    assert console == []

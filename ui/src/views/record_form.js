@@ -190,7 +190,9 @@ export async function openRecordForm(collection, record, onSaved) {
   }
 
   function fieldRow(f) {
-    const label = f.type === 'bool' ? null : h('label', { for: `f-${f.name}` }, f.name, f.required && f.name !== 'id' ? h('span', { class: 'faint' }, ' *') : null,
+    // A label's `for` cannot focus the rich-text editor (a contenteditable div): a click does it.
+    const focusEditor = f.type === 'editor' ? (e) => { e.preventDefault(); document.getElementById(`f-${f.name}`)?.focus(); } : null;
+    const label = f.type === 'bool' ? null : h('label', { for: `f-${f.name}`, onclick: focusEditor }, f.name, f.required && f.name !== 'id' ? h('span', { class: 'faint' }, ' *') : null,
       f.type === 'date' ? h('span', { class: 'faint' }, ' (UTC)') : null);
     return h('div', { class: 'field' }, label, input(f), errorFor(f.name));
   }
