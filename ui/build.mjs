@@ -52,6 +52,9 @@ const result = await esbuild.build({
   target: ['es2020'],
   outdir: join(out, 'assets'),
   entryNames: '[name]-[hash]',
+  // import() of a large, seldom-used module (the rich-text editor) becomes its own chunk.
+  splitting: true,
+  chunkNames: '[name]-[hash]',
   legalComments: 'none',
   metafile: true,
   logLevel: 'warning',
@@ -60,7 +63,28 @@ const result = await esbuild.build({
 const entryAssets = { 'main.js': 'app.js', 'app.css': 'style.css', 'api_docs.js': 'api_docs.js', 'api_docs.css': 'api_docs.css' };
 const assets = {};
 for (const [file, meta] of Object.entries(result.metafile.outputs)) {
-  if (meta.entryPoint) assets[entryAssets[basename(meta.entryPoint)]] = basename(file);
+  // Entry points, and modules loaded with import() (their own chunks, named after their file).
+  if (meta.entryPoint) assets[entryAssets[basename(meta.entryPoint)] || basename(meta.entryPoint)] = basename(file);
+}
+// Bundled npm packages (the rich-text editor's chunk) keep their licences: each output that has code
+// from node_modules starts with one comment naming each package, its version and its licence text.
+// The file keeps the name esbuild hashed from its code; the comment is derived from the same inputs.
+for (const [file, meta] of Object.entries(result.metafile.outputs)) {
+  const packages = new Map();
+  for (const input of Object.keys(meta.inputs)) {
+    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (m && !packages.has(m[1])) packages.set(m[1], join(here, 'node_modules', m[1]));
+  }
+  if (!packages.size) continue;
+  const byText = new Map(); // licence text -> packages under it (many share one text word for word)
+  for (const [name, dir] of [...packages].sort(([a], [b]) => a.localeCompare(b))) {
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const text = readdirSync(dir).filter((f) => /^licen[cs]e/i.test(f)).sort().map((f) => readFileSync(join(dir, f), 'utf8').trim()).join('\n\n');
+    byText.set(text, [...(byText.get(text) || []), `${name} ${pkg.version} (${pkg.license})`]);
+  }
+  const notices = [...byText].map(([text, names]) => `${names.join('\n')}\n\n${text}`.replaceAll('*/', '* /'));
+  const path = join(here, file);
+  writeFileSync(path, `/*! Bundled packages and their licences:\n\n${notices.join('\n\n----\n\n')}\n*/\n${readFileSync(path, 'utf8')}`);
 }
 // Swagger UI ships minified; its licence (Apache-2.0) travels at the head of the copied bundle.
 const swagger = join(here, 'node_modules', 'swagger-ui-dist');
@@ -82,7 +106,8 @@ for (const path of files(join(src, 'static'))) {
 
 // Large assets get a brotli copy made once here at the highest quality (<name>.br): the server
 // sends it as is to browsers that accept br instead of compressing 1.7 MB on every download.
-for (const name of Object.values(assets)) {
+for (const name of readdirSync(join(out, 'assets'))) {
+  if (name.endsWith('.br')) continue;
   const body = readFileSync(join(out, 'assets', name));
   if (body.length < 65536) continue;
   const packed = brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length } });

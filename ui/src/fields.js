@@ -33,11 +33,20 @@ export const isMulti = (field) => (field.maxSelect || 1) > 1;
 // A value as the records table shows it (plain text; files and relations are drawn by the table).
 export function preview(field, value) {
   if (value == null || value === '') return '';
-  if (field.type === 'json' || field.type === 'geoPoint') return JSON.stringify(value);
+  if (field.type === 'geoPoint') return `lon ${value.lon}, lat ${value.lat}`;
+  if (field.type === 'json') return JSON.stringify(value);
   if (Array.isArray(value)) return value.join(', ');
-  if (field.type === 'editor') return String(value).replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  // Stored HTML is never parsed here: its tags are dropped as text and the result shown as text.
+  if (field.type === 'editor') return decodeEntities(String(value).replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ').trim();
   return String(value);
 }
+
+const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+const decodeEntities = (text) => text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name) => {
+  if (name[0] !== '#') return ENTITIES[name.toLowerCase()] ?? whole;
+  const code = name[1].toLowerCase() === 'x' ? parseInt(name.slice(2), 16) : Number(name.slice(1));
+  return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+});
 
 // A plausible example value per type, for the API preview's example responses.
 export function example(field) {

@@ -1,9 +1,12 @@
 // Create or edit one record with inputs that fit each field type: relations picked from the related
 // collection and named by their presentable text (the list's expanded records, then the picked ones),
-// files uploaded (multipart) and previewed, JSON checked before sending. For auth collections the
-// dialog also offers verification and password-reset mails and impersonation.
+// files uploaded (multipart) and previewed, editor fields in a rich-text editor (its own chunk, loaded
+// when a form needs it; HTML sanitized in the browser), JSON checked as it is typed, geo points as
+// longitude and latitude in range. For auth collections the dialog also offers verification and
+// password-reset mails and impersonation.
 import { api, enc, errorLines } from '../api.js';
 import { busy, confirm, dialog, h, replace, toast } from '../dom.js';
+import { jsonInput, checkJson } from '../editors/json_input.js';
 import { isMulti } from '../fields.js';
 import { fileToken, fileUrl, isImage } from '../files.js';
 import { expandedById, recordLabel, relationChip } from '../record_label.js';
@@ -29,6 +32,17 @@ export async function openRecordForm(collection, record, onSaved) {
   const fields = collection.fields.filter((f) => !SKIP.has(f.type) && !(isAuth && AUTH_SYSTEM.has(f.name)) && !(f.name === 'id' && !isNew));
   const errorBox = h('div', { class: 'form-error', role: 'alert', hidden: true });
   const readonly = collection.type === 'view';
+  // The rich-text editor is a separate chunk; if it cannot load, editor fields fall back to a textarea.
+  const rich = fields.some((f) => f.type === 'editor') ? await import('../editors/rich_text.js').catch(() => null) : null;
+  const widgets = []; // rich-text editors, destroyed with the dialog
+  const checks = {}; // field -> () => error message or null, run before saving
+
+  // Show (or clear) a field's error while the user types, before any save.
+  function liveError(name, message) {
+    if (message) errors[name] = message; else delete errors[name];
+    const el = document.getElementById(`err-${name}`);
+    if (el) { el.textContent = message || ''; el.hidden = !message; }
+  }
 
   function errorFor(name) {
     return h('div', { class: 'error', id: `err-${name}`, hidden: !errors[name] }, errors[name] || '');
@@ -47,18 +61,22 @@ export async function openRecordForm(collection, record, onSaved) {
           oninput: (e) => set(e.target.value === '' ? null : Number(e.target.value)) });
       case 'email': case 'url':
         return h('input', { ...attrs, class: 'input', type: f.type, value: v ?? '', oninput: (e) => set(e.target.value) });
-      case 'editor':
-        return h('textarea', { ...attrs, class: 'input', rows: 6, value: v ?? '', oninput: (e) => set(e.target.value) });
+      case 'editor': {
+        if (!rich) return h('textarea', { ...attrs, class: 'input mono', rows: 6, value: v ?? '', oninput: (e) => set(e.target.value) });
+        const widget = rich.richTextEditor({ id, label: f.name, value: v ?? '', readonly, onChange: set });
+        widgets.push(widget);
+        return widget;
+      }
       case 'date':
         return h('input', { ...attrs, class: 'input', type: 'datetime-local', step: '1', value: toLocalInput(v), oninput: (e) => set(fromLocalInput(e.target.value)) });
-      case 'json':
-        return h('textarea', { ...attrs, class: 'input mono', rows: 5, value: v == null ? '' : JSON.stringify(v, null, 2), oninput: (e) => set({ __raw: e.target.value }) });
-      case 'geoPoint': {
-        const p = v || { lon: 0, lat: 0 };
-        const num = (key) => h('input', { class: 'input', type: 'number', step: 'any', value: p[key], 'aria-label': `${f.name} ${key}`, disabled: readonly,
-          oninput: (e) => { p[key] = Number(e.target.value); set(p); } });
-        return h('div', { class: 'grid-2' }, num('lon'), num('lat'));
+      case 'json': {
+        checks[f.name] = () => {
+          const cur = values[f.name]; // {__raw: text} once edited
+          return cur && typeof cur === 'object' && '__raw' in cur ? checkJson(cur.__raw, f.maxSize || 0).error || null : null;
+        };
+        return jsonInput({ id, field: f, value: v, readonly, onChange: (raw) => set({ __raw: raw }), onError: (msg) => liveError(f.name, msg) });
       }
+      case 'geoPoint': return geoInput(f);
       case 'select':
         if (isMulti(f)) {
           const chosen = new Set(v || []);
@@ -76,6 +94,41 @@ export async function openRecordForm(collection, record, onSaved) {
         return h('input', { ...attrs, class: 'input', type: 'text', value: v ?? '', placeholder: f.name === 'id' ? 'Leave empty to generate' : '',
           autocomplete: 'off', oninput: (e) => set(e.target.value) });
     }
+  }
+
+  // Longitude and latitude, each checked against its range as it is typed; empty means 0.
+  function geoInput(f) {
+    const p = { lon: 0, lat: 0, ...(values[f.name] || {}) };
+    const LIMITS = { lon: ['Longitude', 180], lat: ['Latitude', 90] };
+    const raw = { lon: String(p.lon), lat: String(p.lat) };
+    const problem = () => {
+      for (const [key, [name, max]] of Object.entries(LIMITS)) {
+        const text = raw[key].trim();
+        const n = text === '' ? 0 : Number(text);
+        if (!Number.isFinite(n)) return `${name} must be a number.`;
+        if (n < -max || n > max) return `${name} must be between -${max} and ${max}.`;
+      }
+      return null;
+    };
+    checks[f.name] = problem;
+    const inputs = {};
+    const num = (key) => {
+      const [name, max] = LIMITS[key];
+      const inputId = key === 'lon' ? `f-${f.name}` : `f-${f.name}-lat`;
+      inputs[key] = h('input', { id: inputId, class: 'input', type: 'number', step: 'any', min: -max, max, value: raw[key], disabled: readonly,
+        'aria-describedby': `err-${f.name}`, oninput: (e) => {
+          raw[key] = e.target.value;
+          const text = raw[key].trim();
+          p[key] = text === '' ? 0 : Number(text);
+          values[f.name] = { lon: p.lon, lat: p.lat };
+          const msg = problem();
+          for (const el of Object.values(inputs)) el.setAttribute('aria-invalid', String(!!msg));
+          inputs[key].classList.toggle('invalid', !!msg);
+          liveError(f.name, msg);
+        } });
+      return h('div', { class: 'field' }, h('label', { for: inputId, class: 'xsmall' }, `${name} (−${max} to ${max})`), inputs[key]);
+    };
+    return h('div', { class: 'grid-2 geo-point' }, num('lon'), num('lat'));
   }
 
   function relationInput(f) {
@@ -137,7 +190,9 @@ export async function openRecordForm(collection, record, onSaved) {
   }
 
   function fieldRow(f) {
-    const label = f.type === 'bool' ? null : h('label', { for: `f-${f.name}` }, f.name, f.required && f.name !== 'id' ? h('span', { class: 'faint' }, ' *') : null,
+    // A label's `for` cannot focus the rich-text editor (a contenteditable div): a click does it.
+    const focusEditor = f.type === 'editor' ? (e) => { e.preventDefault(); document.getElementById(`f-${f.name}`)?.focus(); } : null;
+    const label = f.type === 'bool' ? null : h('label', { for: `f-${f.name}`, onclick: focusEditor }, f.name, f.required && f.name !== 'id' ? h('span', { class: 'faint' }, ' *') : null,
       f.type === 'date' ? h('span', { class: 'faint' }, ' (UTC)') : null);
     return h('div', { class: 'field' }, label, input(f), errorFor(f.name));
   }
@@ -158,10 +213,9 @@ export async function openRecordForm(collection, record, onSaved) {
       if (f.type === 'file' || !(f.name in values)) continue;
       let v = values[f.name];
       if (f.type === 'json' && v && typeof v === 'object' && '__raw' in v) {
-        if (v.__raw.trim() === '') v = null;
-        else {
-          try { v = JSON.parse(v.__raw); } catch { throw Object.assign(new Error('Invalid JSON.'), { field: f.name }); }
-        }
+        const result = checkJson(v.__raw, f.maxSize || 0);
+        if (result.error) throw Object.assign(new Error(result.error), { field: f.name });
+        v = result.value;
       }
       body[f.name] = v;
     }
@@ -185,8 +239,19 @@ export async function openRecordForm(collection, record, onSaved) {
     if (readonly) return;
     for (const k of Object.keys(errors)) delete errors[k];
     errorBox.hidden = true;
+    for (const [name, check] of Object.entries(checks)) {
+      const msg = check();
+      if (msg) errors[name] = msg;
+    }
     let request;
-    try { request = payload(); } catch (err) { errors[err.field] = err.message; paintErrors(); return; }
+    if (!Object.keys(errors).length) {
+      try { request = payload(); } catch (err) { errors[err.field] = err.message; }
+    }
+    if (!request) {
+      paintErrors();
+      form.querySelector('[aria-invalid="true"], .invalid')?.focus();
+      return;
+    }
     try {
       const path = `/api/collections/${enc(collection.name)}/records`;
       const saved = await busy(save, () => (isNew ? api('POST', path, request) : api('PATCH', `${path}/${enc(record.id)}`, request)));
@@ -225,6 +290,7 @@ export async function openRecordForm(collection, record, onSaved) {
   }
   const body = h('div', { class: 'stack loose' }, !isNew ? h('p', { class: 'muted small mono' }, `id: ${record.id}`) : null, form,
     isAuth && !isNew ? authActions(collection, record) : null);
-  const d = dialog({ title: isNew ? `New ${collection.name} record` : `Edit ${collection.name} record`, body, footer, wide: true });
+  const d = dialog({ title: isNew ? `New ${collection.name} record` : `Edit ${collection.name} record`, body, footer, wide: true,
+    onClose: () => { for (const w of widgets) w.destroy(); } });
   form.querySelector('input:not([type=checkbox]):not([type=file]), textarea, select')?.focus();
 }
