@@ -1,15 +1,19 @@
 // Create or edit a collection: name and type, fields with their options, API rules (syntax checked
-// as you type), indexes, and for auth collections the token durations.
+// as you type), indexes, and for auth collections their options (auth_options.js), OAuth2
+// providers (oauth2_providers.js) and mail templates (mail_templates.js).
 import { api, enc, errorLines } from '../api.js';
 import { busy, confirm, dialog, h, replace, tabs, toast } from '../dom.js';
 import { FIELD_TYPES, NEW_FIELD_DEFAULTS } from '../fields.js';
 import { loadCollections, store } from '../store.js';
+import { authOptionsPanel } from './auth_options.js';
+import { mailTemplatesPanel } from './mail_templates.js';
+import { oauth2Panel } from './oauth2_providers.js';
 import { ruleInput } from './rule_input.js';
+
+export { TOKENS } from './auth_options.js';
 
 const RULES = [['listRule', 'List/Search'], ['viewRule', 'View'], ['createRule', 'Create'], ['updateRule', 'Update'], ['deleteRule', 'Delete']];
 const AUTH_RULES = [['authRule', 'Authentication'], ['manageRule', 'Manage other users']];
-export const TOKENS = [['authToken', 'Auth token'], ['verificationToken', 'Email verification token'],
-  ['passwordResetToken', 'Password reset token'], ['emailChangeToken', 'Email change token'], ['fileToken', 'Protected file token']];
 const TIMESTAMPS = [
   { name: 'created', type: 'autodate', onCreate: true, onUpdate: false, hidden: false, presentable: false, system: false },
   { name: 'updated', type: 'autodate', onCreate: true, onUpdate: true, hidden: false, presentable: false, system: false },
@@ -45,9 +49,10 @@ export async function openCollectionEditor(existing, onSaved) {
 
   function draw() {
     const names = [draft.type === 'view' ? ['query', 'Query'] : ['fields', 'Fields'], ['rules', 'API rules'], ['indexes', 'Indexes']];
-    if (draft.type === 'auth') names.push(['options', 'Auth options']);
+    if (draft.type === 'auth') names.push(['options', 'Auth options'], ['oauth2', 'OAuth2'], ['mail', 'Mail templates']);
     replace(content, tabs(names, tab, (t) => { tab = t; draw(); }), h('div', { role: 'tabpanel' },
-      { fields: drawFields, query: drawQuery, rules: drawRules, indexes: drawIndexes, options: drawOptions }[tab]()));
+      { fields: drawFields, query: drawQuery, rules: drawRules, indexes: drawIndexes, options: () => authOptionsPanel(draft),
+        oauth2: () => oauth2Panel(draft), mail: () => mailTemplatesPanel(draft) }[tab]()));
   }
 
   function drawFields() {
@@ -117,6 +122,9 @@ export async function openCollectionEditor(existing, onSaved) {
     return h('div', { class: 'stack' },
       h('p', { class: 'muted small' }, 'Locked rules allow superusers only; an empty rule allows everyone. ',
         'Use the filter language, e.g. ', h('code', null, '@request.auth.id != ""'), '.'),
+      draft.type === 'auth' ? h('p', { class: 'muted small' }, 'Authentication: who may sign in, on top of the right credentials ',
+        '(e.g. ', h('code', null, 'verified = true'), '). Manage other users: who may change other users\' email, password and ',
+        'verified flag as a superuser can (e.g. ', h('code', null, '@request.auth.role = "admin"'), ').') : null,
       list.map(([key, label]) => ruleInput(draft, key, label)));
   }
 
@@ -131,14 +139,6 @@ export async function openCollectionEditor(existing, onSaved) {
         draft.indexes.push(`CREATE INDEX \`idx_${draft.name || 'name'}_${draft.indexes.length}\` ON \`${draft.name || 'name'}\` (\`column\`)`);
         draw();
       } }, '+ Add index')));
-  }
-
-  function drawOptions() {
-    return h('div', { class: 'stack' },
-      h('label', { class: 'check' }, h('input', { type: 'checkbox', checked: !!draft.passwordAuth?.enabled,
-        onchange: (e) => { draft.passwordAuth = { ...(draft.passwordAuth || {}), enabled: e.target.checked }; } }), 'Sign in with a password'),
-      h('div', { class: 'section-title' }, 'Token durations (seconds)'),
-      h('div', { class: 'grid-2' }, TOKENS.map(([key, label]) => option(draft[key] ||= { duration: 0 }, 'duration', 'number', label))));
   }
 
   const save = h('button', { class: 'btn primary', type: 'submit', form: 'collection-form' }, isNew ? 'Create' : 'Save changes');

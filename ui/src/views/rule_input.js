@@ -1,13 +1,14 @@
 // One API rule: a lock (null = superusers only) and the rule text, syntax-checked as you type by
-// POST /api/bastion/rules/check (debounced), so the server's parser is the only judge.
+// POST /api/bastion/rules/check (debounced), so the server's parser is the only judge. `lockable:
+// false` drops the lock for a rule that is never null (an auth collection's MFA rule).
 import { api } from '../api.js';
 import { debounce, h } from '../dom.js';
 
-export function ruleInput(draft, key, label) {
-  const id = `rule-${key}`;
+export function ruleInput(draft, key, label, { id = `rule-${key}`, lockable = true, empty = 'Everyone may do this.',
+  placeholder = 'Everyone (empty rule)' } = {}) {
   const status = h('div', { class: 'status', id: `${id}-status`, 'aria-live': 'polite' });
   const input = h('input', { class: 'input mono grow', id, value: draft[key] ?? '', 'aria-describedby': `${id}-status`,
-    placeholder: 'Everyone (empty rule)', disabled: draft[key] === null, oninput: () => { draft[key] = input.value; check(); } });
+    placeholder, disabled: draft[key] === null, oninput: () => { draft[key] = input.value; check(); } });
   const lock = h('button', { class: 'btn sm', type: 'button', 'aria-pressed': String(draft[key] === null), onclick: () => {
     draft[key] = draft[key] === null ? '' : null;
     input.disabled = draft[key] === null;
@@ -39,11 +40,11 @@ export function ruleInput(draft, key, label) {
     lock.textContent = locked ? 'Superusers only' : 'Lock';
     lock.setAttribute('aria-pressed', String(locked));
     lock.title = locked ? 'Click to allow a rule' : 'Restrict to superusers';
-    input.placeholder = locked ? 'Superusers only (locked)' : 'Everyone (empty rule)';
-    show('', locked ? 'Only superusers may do this.' : draft[key] ? '' : 'Everyone may do this.');
+    input.placeholder = locked ? 'Superusers only (locked)' : placeholder;
+    show('', locked ? 'Only superusers may do this.' : draft[key] ? '' : empty);
     if (!locked && draft[key]) check();
   }
   paint();
   return h('div', { class: 'rule' }, h('label', { class: 'label', for: id }, `${label} rule`),
-    h('div', { class: 'rule-line' }, input, lock), status);
+    h('div', { class: 'rule-line' }, input, lockable ? lock : null), status);
 }
