@@ -24,6 +24,7 @@ from bastion.api.dispatch import RouteDispatcher
 from bastion.api.hook_routes import HookRoutes
 from bastion.api.http_policy import timing_for_superusers, trusted_proxy_source
 from bastion.api.metrics import RequestMetrics
+from bastion.api.protobuf_answer import encode_answer
 from bastion.api.route_spec import ApiRoute, route_for
 from bastion.app import App
 from bastion.bus import event_barrier
@@ -188,5 +189,7 @@ def create_asgi_app(
         etag_routes=[r for r, route in routes if route.etag],
         fallback=HookRoutes(app, guard).find,  # the hook files' routes (api/hook_routes.py)
         negotiated_routes=[r for r, route in routes if route.negotiated],
+        protobuf_routes=[r for r, route in routes if route.protobuf],
+        protobuf=encode_answer,
     )
     return build_middleware_stack(dispatcher, http_settings)
