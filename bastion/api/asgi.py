@@ -38,6 +38,7 @@ from bastion.obs import metrics, segment_timing, tracing
 from bastion.store.errors import DatabaseUnavailable, InvalidValueError
 
 log = logging.getLogger("bastion.api")
+GRPC_STOP_GRACE = 5.0  # seconds running gRPC calls get to finish when the worker stops
 Handler = Callable[[Request], Awaitable[Response]]
 
 
@@ -149,9 +150,16 @@ def create_asgi_app(
             on_started()
         metrics.watch_pool(app.db)
         flushing = asyncio.create_task(metrics.flush_forever(), name="metrics flush")
+        grpc_server = None
+        if app.config.grpc and manage_lifecycle:
+            from bastion.api.grpc_server import start_grpc  # grpcio: loaded only with --grpc
+
+            grpc_server = (await start_grpc(app))[0]
         try:
             yield
         finally:
+            if grpc_server is not None:
+                await grpc_server.stop(min(app.config.shutdown_timeout, GRPC_STOP_GRACE))
             flushing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await flushing

@@ -1,5 +1,6 @@
 """A FileDescriptorProto written as `.proto` source (the subset api/protobuf_schema.py builds:
-proto3 messages, nested messages, optional/repeated scalar and message fields, json_name).
+proto3 messages, nested messages, optional/repeated scalar and message fields, json_name, and the
+gRPC service of api/grpc_messages.py).
 
 The python protobuf package reads descriptors but has no printer, hence this one; tests compile
 its output with protoc and decode answers with the classes protoc generates.
@@ -49,6 +50,17 @@ def _message(message: descriptor_pb2.DescriptorProto, package: str, indent: str)
     return lines
 
 
+def _service(service: descriptor_pb2.ServiceDescriptorProto, package: str) -> list[str]:
+    lines = [f"service {service.name} {{"]
+    for method in service.method:
+        request = method.input_type.lstrip(".").removeprefix(package + ".")
+        answer = method.output_type.lstrip(".").removeprefix(package + ".")
+        stream = "stream " if method.server_streaming else ""
+        lines.append(f"  rpc {method.name}({request}) returns ({stream}{answer});")
+    lines.append("}")
+    return lines
+
+
 def proto_text(file: descriptor_pb2.FileDescriptorProto, header: str = "") -> str:
     lines = [f"// {line}" if line else "//" for line in header.splitlines()]
     lines += [f'syntax = "{file.syntax or "proto3"}";', "", f"package {file.package};", ""]
@@ -56,4 +68,7 @@ def proto_text(file: descriptor_pb2.FileDescriptorProto, header: str = "") -> st
     for message in file.message_type:
         lines.append("")
         lines += _message(message, file.package, "")
+    for service in file.service:
+        lines.append("")
+        lines += _service(service, file.package)
     return "\n".join(lines) + "\n"
