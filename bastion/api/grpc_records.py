@@ -179,7 +179,9 @@ class RecordsService:
         self, request: Any, context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[Any]:
         """Record events of one collection (or one record, with `id`) as the realtime API sends
-        them to this caller: the listRule (viewRule for one record) and `filter` checked per event."""
+        them to this caller: the listRule (viewRule for one record) and `filter` checked per event.
+        The initial metadata (`bastion-subscription`: the realtime client's id) is sent once the
+        subscription holds."""
         app = self.app
         hub = app.realtime
         if hub is None or hub.closed:
@@ -198,6 +200,9 @@ class RecordsService:
         try:
             client.auth = access.auth
             hub.set_subscriptions(client, [topic])
+            # the client can wait for this (`initial_metadata()`) before writing: from here on
+            # every event reaches the stream, as PB_CONNECT tells an SSE client
+            await context.send_initial_metadata((("bastion-subscription", client.id),))
             # the call's own deadline, when the client set one (None without: typeshed says float)
             lifetime = min(MAX_STREAM_LIFETIME, context.time_remaining() or MAX_STREAM_LIFETIME)
             async for message in _messages(client.next_message, lifetime):

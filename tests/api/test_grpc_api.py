@@ -174,8 +174,9 @@ async def test_subscribe_streams_the_events_a_caller_may_see(api, served) -> Non
         stream = guest.subscribe(
             CLASSES["SubscribeRequest"](collection="notes", filter="public = true"), timeout=20
         )
+        metadata = dict(await stream.initial_metadata())  # sent once the subscription holds
+        assert len(metadata["bastion-subscription"]) == 40
         read = asyncio.ensure_future(stream.read())
-        await asyncio.sleep(0.2)  # the subscription is registered once the call has started
         await api.create_record("notes", {"title": "hidden", "public": False})
         await api.create_record("notes", {"title": "shown", "public": True})
         event = await asyncio.wait_for(read, 10)

@@ -52,8 +52,8 @@ async def _list_and_subscribe(address: str, base: str, token: str) -> None:
             response_deserializer=CLASSES["RecordEvent"].FromString,
         )
         stream = subscribe(CLASSES["SubscribeRequest"](collection="notes"), timeout=20)
+        await stream.initial_metadata()  # the subscription holds
         read = asyncio.ensure_future(stream.read())
-        await asyncio.sleep(0.3)
         async with httpx.AsyncClient(base_url=base) as http:
             for _ in range(3):  # over new connections: the kernel may hand them to either worker
                 r = await http.post("/api/collections/notes/records", json={"title": "hello"})
