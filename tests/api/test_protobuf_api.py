@@ -215,6 +215,17 @@ async def test_proto_access_and_schema_changes(api, gadgets, tmp_path) -> None:
     assert Record.FromString(r.content).headline == "first"
 
 
+async def test_an_auth_collection(api, tmp_path) -> None:
+    await api.create_user("pb@example.com")
+    Record, Page = await proto_classes(api, tmp_path, "users", token=api.superuser_token)
+    text = (await api.su("GET", "/api/collections/users/proto")).text
+    assert " tokenKey = " not in text and " password = " not in text and " email = " in text
+    r = await api.su("GET", "/api/collections/users/records", headers=PB)
+    [user] = Page.FromString(r.content).items
+    plain = (await api.su("GET", "/api/collections/users/records")).json()["items"][0]
+    assert json_format.MessageToDict(user, always_print_fields_with_no_presence=True) == plain
+
+
 def test_field_numbers_depend_on_the_id_alone() -> None:
     ids = [f"text{i}" for i in range(200)]
     numbers = field_numbers(ids)
