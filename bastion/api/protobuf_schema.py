@@ -144,14 +144,16 @@ def build_file(collection: Collection) -> tuple[descriptor_pb2.FileDescriptorPro
         syntax="proto3",
         dependency=["google/protobuf/struct.proto"],
     )
+    fields = exported_fields(collection)
+    # the nested type shares the record's scope with its fields: a field may not take its name
+    geo_name = "GeoPoint" if all(f.name != "GeoPoint" for f in fields) else "GeoPointValue"
     record = file.message_type.add(name=record_name)
-    geo = record.nested_type.add(name="GeoPoint")
+    geo = record.nested_type.add(name=geo_name)
     _add_field(geo, "lon", 1, DOUBLE)
     _add_field(geo, "lat", 2, DOUBLE)
     _add_field(record, "collectionId", 1, STRING)
     _add_field(record, "collectionName", 2, STRING)
     _add_field(record, "expand", 3, MESSAGE, type_name=".google.protobuf.Struct")
-    fields = exported_fields(collection)
     numbers = field_numbers([f.id or f.name for f in fields])
     out: list[ProtoField] = []
     taken_names = set(SYSTEM_NUMBERS)
@@ -163,7 +165,7 @@ def build_file(collection: Collection) -> tuple[descriptor_pb2.FileDescriptorPro
         proto_name = f.name if _IDENTIFIER.match(f.name) else "f_" + f.name
         number = numbers[f.id or f.name]
         if kind == KIND_GEO:
-            geo_type = f".{PACKAGE}.{record_name}.GeoPoint"
+            geo_type = f".{PACKAGE}.{record_name}.{geo_name}"
             _add_field(record, proto_name, number, MESSAGE, json_name=f.name, type_name=geo_type)
         elif kind == KIND_LIST:
             _add_field(record, proto_name, number, STRING, json_name=f.name, repeated=True)

@@ -8,6 +8,7 @@ answer at once.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import signal
 import sys
@@ -215,15 +216,15 @@ def serve(
 
 
 def _require_grpc(cfg: Config) -> None:
-    """`--grpc` needs the optional grpcio packages: say how to get them, before anything starts."""
-    try:
-        import grpc  # noqa: F401  # only checked: the workers import it when they serve
-        import grpc_reflection  # noqa: F401
-    except ImportError as exc:
-        fail(
-            f"{cfg.origin('grpc')} needs grpcio and grpcio-reflection ({exc.name} is not installed): "
-            "pip install 'bastion[grpc]' (or: uv pip install grpcio grpcio-reflection)"
-        )
+    """`--grpc` needs the optional grpcio packages: say how to get them, before anything starts.
+    Looked up, not imported: the workers import grpcio when they serve, and this process, which
+    starts them, is better without grpcio's state."""
+    for module in ("grpc", "grpc_reflection"):
+        if importlib.util.find_spec(module) is None:
+            fail(
+                f"{cfg.origin('grpc')} needs grpcio and grpcio-reflection ({module} is not installed): "
+                "pip install 'bastion[grpc]' (or: uv pip install grpcio grpcio-reflection)"
+            )
 
 
 def _tls_files(cfg: Config) -> TlsFiles | None:

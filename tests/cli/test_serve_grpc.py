@@ -94,7 +94,7 @@ def test_grpc_beside_http_in_every_worker(tmp_path) -> None:
 
 
 def test_without_grpcio_the_message_says_what_to_install(tmp_path, monkeypatch) -> None:
-    monkeypatch.setitem(sys.modules, "grpc_reflection", None)  # `import grpc_reflection` fails
+    monkeypatch.setitem(sys.modules, "grpc_reflection", None)  # as if not installed
     result = CliRunner().invoke(
         main, ["serve", "--grpc", "127.0.0.1:50551", "--dir", str(tmp_path / "data")], catch_exceptions=False
     )
