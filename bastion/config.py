@@ -95,6 +95,24 @@ class Config:
             "dev's self-signed certificate unless set)"
         },
     )
+    grpc: str = field(
+        default="",
+        metadata={
+            "help": "HOST:PORT to serve the gRPC service bastion.v1.Records on (needs the `grpc` extra; "
+            "off by default); see docs/protocols.md"
+        },
+    )
+    grpc_max_message_bytes: int = field(
+        default=4 << 20,
+        metadata={"help": "the largest gRPC message the service reads or writes (bytes)"},
+    )
+    grpc_max_concurrent_rpcs: int = field(
+        default=1000,
+        metadata={
+            "help": "gRPC calls (Subscribe streams included) a worker serves at once; more are "
+            "refused with RESOURCE_EXHAUSTED"
+        },
+    )
     workers: int = field(
         default=0,
         metadata={"help": "worker processes; 0 (the default): one per core this process may use"},
@@ -367,6 +385,17 @@ class Config:
             _check_address(self.http, self.origin("http"))
         if self.https:
             _check_address(self.https, self.origin("https"))
+        if self.grpc:
+            _check_address(self.grpc, self.origin("grpc"))
+            if any(_host_port(self.grpc) == _host_port(a) for a in (self.https, self.http) if ":" in a):
+                raise ConfigError(
+                    f"{self.origin('grpc')} must differ from the HTTP addresses, got {self.grpc}"
+                )
+        if self.grpc_max_message_bytes < 1024 or self.grpc_max_concurrent_rpcs < 1:
+            raise ConfigError(
+                f"{self.origin('grpc_max_message_bytes')} must be at least 1024 and "
+                f"{self.origin('grpc_max_concurrent_rpcs')} at least 1"
+            )
         self._validate_tls()
         if self.database_url and not self.database_url.startswith(
             ("postgres://", "postgresql://", "sqlite:")

@@ -24,6 +24,7 @@ from bastion.api.dispatch import RouteDispatcher
 from bastion.api.hook_routes import HookRoutes
 from bastion.api.http_policy import timing_for_superusers, trusted_proxy_source
 from bastion.api.metrics import RequestMetrics
+from bastion.api.protobuf_answer import encode_answer
 from bastion.api.route_spec import ApiRoute, route_for
 from bastion.app import App
 from bastion.bus import event_barrier
@@ -37,6 +38,7 @@ from bastion.obs import metrics, segment_timing, tracing
 from bastion.store.errors import DatabaseUnavailable, InvalidValueError
 
 log = logging.getLogger("bastion.api")
+GRPC_STOP_GRACE = 5.0  # seconds running gRPC calls get to finish when the worker stops
 Handler = Callable[[Request], Awaitable[Response]]
 
 
@@ -148,9 +150,16 @@ def create_asgi_app(
             on_started()
         metrics.watch_pool(app.db)
         flushing = asyncio.create_task(metrics.flush_forever(), name="metrics flush")
+        grpc_server = None
+        if app.config.grpc and manage_lifecycle:
+            from bastion.api.grpc_server import start_grpc  # grpcio: loaded only with --grpc
+
+            grpc_server = (await start_grpc(app))[0]
         try:
             yield
         finally:
+            if grpc_server is not None:
+                await grpc_server.stop(min(app.config.shutdown_timeout, GRPC_STOP_GRACE))
             flushing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await flushing
@@ -188,5 +197,7 @@ def create_asgi_app(
         etag_routes=[r for r, route in routes if route.etag],
         fallback=HookRoutes(app, guard).find,  # the hook files' routes (api/hook_routes.py)
         negotiated_routes=[r for r, route in routes if route.negotiated],
+        protobuf_routes=[r for r, route in routes if route.protobuf],
+        protobuf=encode_answer,
     )
     return build_middleware_stack(dispatcher, http_settings)

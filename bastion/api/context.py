@@ -10,6 +10,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bastion.api.protobuf_body import decode_record_body
 from bastion.app import App
 from bastion.auth.auth_record import auth_record_for_token, bearer_value
 from bastion.core.record_access import Access, normalize_headers
@@ -17,7 +18,7 @@ from bastion.core.response_fields import pick_fields
 from bastion.core.superuser_ips import NOT_ALLOWED, superuser_ip_allowed
 from bastion.errors import BadRequestError, ForbiddenError, UnauthorizedError, UnsupportedMediaError
 from bastion.files.file_upload import Upload
-from bastion.http.media_negotiation import MSGPACK, MSGPACK_TYPES
+from bastion.http.media_negotiation import MSGPACK, MSGPACK_TYPES, PROTOBUF_TYPES
 from bastion.obs import segment_timing, tracing
 from bastion.store.json_depth import MAX_JSON_DEPTH, nests_deeper_than
 
@@ -140,7 +141,8 @@ def require_auth(access: Access) -> None:
 
 async def read_body(request: Request) -> dict[str, Any]:
     """JSON, urlencoded or multipart (`@jsonPayload` merged in), as PocketBase accepts them, and
-    MessagePack (an addition: the same values as JSON, see `decode_msgpack`)."""
+    MessagePack (an addition: the same values as JSON, see `decode_msgpack`), and on the record
+    writes the collection's protobuf message (docs/protocols.md)."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if request.method in ("GET", "HEAD", "DELETE") and not ctype:
         return {}
@@ -160,7 +162,12 @@ async def read_body(request: Request) -> dict[str, Any]:
         if not isinstance(document, dict):
             raise BadRequestError(INVALID_MSGPACK)
         return document
-    if ctype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+    if ctype in PROTOBUF_TYPES:
+        # a record create or update only: the collection's <Name>Record (api/protobuf_body.py)
+        document = decode_record_body(request, await request.body())
+        if document is not None:
+            return document
+    elif ctype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         try:
             form = await request.form()
         except Exception:  # noqa: BLE001 - python-multipart raises several unrelated types

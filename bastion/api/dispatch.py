@@ -20,7 +20,8 @@ route is labelled `hook`.
 The routes the table marks `etag` run inside `ConditionalGetMiddleware` (ETags, 304s): only they
 pay for buffering the answer, and no path is matched a second time to find them. The routes it
 marks `negotiated` run inside `MediaNegotiation` (JSON or MessagePack by Accept,
-http/media_negotiation.py), outside the conditional layer, so ETags are hashed on the JSON.
+http/media_negotiation.py), outside the conditional layer, so ETags are hashed on the JSON; those
+it marks `protobuf` also get the `protobuf` encoder (the record routes, api/protobuf_answer.py).
 
 Routes are matched segment by segment as PocketBase's router does: an escaped slash (`%2F`) stays
 inside its segment (see `_segment_path`).
@@ -50,7 +51,7 @@ from starlette.routing import BaseRoute, Match, Route, WebSocketRoute
 
 from bastion.http.asgi_headers import ASGIApp, Receive, Scope, Send, state_of
 from bastion.http.conditional import ConditionalGetMiddleware
-from bastion.http.media_negotiation import VARY_ACCEPT, MediaNegotiation
+from bastion.http.media_negotiation import VARY_ACCEPT, MediaNegotiation, ProtobufEncoder
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 # Routes added at run time (api/hook_routes.py): asked only for a request no route of the table takes
@@ -101,7 +102,9 @@ def _segment_path(scope: Scope) -> str | None:
 class _Target:
     __slots__ = ("route", "path", "regex", "endpoint", "layers")
 
-    def __init__(self, route: Route, etag: bool, negotiated: bool) -> None:
+    def __init__(
+        self, route: Route, etag: bool, negotiated: bool, protobuf: ProtobufEncoder | None = None
+    ) -> None:
         self.route = route
         self.path = route.path
         self.regex = route.path_regex
@@ -110,7 +113,7 @@ class _Target:
         handler = _HandlerApp(self.endpoint, negotiated)
         layers: ASGIApp | None = ConditionalGetMiddleware(handler) if etag else None
         if negotiated:
-            layers = MediaNegotiation(layers or handler)
+            layers = MediaNegotiation(layers or handler, protobuf)
         self.layers = layers
 
 
@@ -141,6 +144,8 @@ class RouteDispatcher:
         etag_routes: Collection[BaseRoute] = (),
         fallback: Fallback | None = None,
         negotiated_routes: Collection[BaseRoute] = (),
+        protobuf_routes: Collection[BaseRoute] = (),
+        protobuf: ProtobufEncoder | None = None,
     ) -> None:
         self.app = app
         self.router = app.router
@@ -151,7 +156,8 @@ class RouteDispatcher:
                 continue  # never matches an HTTP request
             if not isinstance(route, Route):
                 break  # a mount or host route: from here on Starlette's router decides
-            target = _Target(route, route in etag_routes, route in negotiated_routes)
+            encoder = protobuf if route in protobuf_routes else None
+            target = _Target(route, route in etag_routes, route in negotiated_routes, encoder)
             for method in route.methods or ():
                 self._by_method.setdefault(method, []).append(target)
 

@@ -66,6 +66,7 @@ _MEDIA = {
     "/_/{path}": ("text/html", "The dashboard's files"),
     "/api/docs": ("text/html", "The API reference page (Swagger UI over this document)"),
     "/api/openapi.yaml": ("application/yaml", "This document in YAML"),
+    "/api/collections/{collection}/proto": ("text/plain", "The collection's records as a .proto file"),
 }
 
 

@@ -63,6 +63,12 @@ async def list_records(request: Request) -> Response:
     app = get_app(request)
     collection = collection_or_404(app, request.path_params["collection"])
     access = await load_access(request)
+    return JSONResponse(await list_page(app, collection, access))
+
+
+async def list_page(app: App, collection: Collection, access: Access) -> dict[str, Any]:
+    """A page of records as the list route answers it, for `access` (its query: filter, sort,
+    page, perPage, skipTotal, search, expand, fields); the gRPC List calls it too."""
     list_rule = collection.rule("listRule")
     if access_rule(list_rule, access).refused:  # before anything else is read, as PocketBase
         raise ForbiddenError(SUPERUSER_ONLY)
@@ -97,7 +103,7 @@ async def list_records(request: Request) -> Response:
     total = -1 if q.skip_total else await count(db, collection, conditions)
     rendered = await render_records(app, db, items, access, access.query)
     result = list_result(q.page, q.per_page, total, rendered, q.skip_total)
-    return JSONResponse(picked(result, access.query))
+    return picked(result, access.query)
 
 
 def _order(
@@ -142,9 +148,13 @@ async def view_record(request: Request) -> Response:
     app = get_app(request)
     collection = collection_or_404(app, request.path_params["collection"])
     access = await load_access(request)
-    record = await app.records.view(app.db, collection, request.path_params["id"], access)
+    return JSONResponse(await view_one(app, collection, request.path_params["id"], access))
+
+
+async def view_one(app: App, collection: Collection, record_id: str, access: Access) -> dict[str, Any]:
+    record = await app.records.view(app.db, collection, record_id, access)
     [data] = await render_records(app, app.db, [record], access, access.query)
-    return JSONResponse(picked(data, access.query))
+    return picked(data, access.query)
 
 
 async def create_in_tx(
@@ -227,12 +237,18 @@ async def create_record(request: Request) -> Response:
     collection = collection_or_404(app, request.path_params["collection"], WRITE_CONTEXT)
     body = await read_body(request)
     access = await load_access(request, body)
+    return JSONResponse(await create_one(app, collection, body, access))
+
+
+async def create_one(
+    app: App, collection: Collection, body: dict[str, Any], access: Access
+) -> dict[str, Any]:
+    """The create route's work after the request is read (the gRPC Create calls it too)."""
     await request_hooks(app, "create", collection, body, access)
     # password hashing and checking before the transaction, not inside it (core/record_passwords.py)
     crypto = await prepare_crypto(app.records, app.db, collection, body, access)
     async with app.transaction() as tx:
-        data = await create_in_tx(app, tx, collection, body, access, crypto)
-    return JSONResponse(data)
+        return await create_in_tx(app, tx, collection, body, access, crypto)
 
 
 async def update_record(request: Request) -> Response:
@@ -241,22 +257,35 @@ async def update_record(request: Request) -> Response:
     body = await read_body(request)
     access = await load_access(request, body)
     record_id = request.path_params["id"]
+    if_match = request.headers.get("if-match")
+    return JSONResponse(await update_one(app, collection, record_id, body, access, if_match))
+
+
+async def update_one(
+    app: App,
+    collection: Collection,
+    record_id: str,
+    body: dict[str, Any],
+    access: Access,
+    if_match: str | None = None,
+) -> dict[str, Any]:
     await request_hooks(app, "update", collection, body, access, record_id)
     crypto = await prepare_crypto(app.records, app.db, collection, body, access, record_id)
     async with app.transaction() as tx:
-        data = await update_in_tx(
-            app, tx, collection, record_id, body, access, request.headers.get("if-match"), crypto
-        )
-    return JSONResponse(data)
+        return await update_in_tx(app, tx, collection, record_id, body, access, if_match, crypto)
 
 
 async def delete_record(request: Request) -> Response:
     app = get_app(request)
     collection = collection_or_404(app, request.path_params["collection"])
     access = await load_access(request)
-    await request_hooks(app, "delete", collection, {}, access, request.path_params["id"])
-    async with app.transaction() as tx:
-        await delete_in_tx(
-            app, tx, collection, request.path_params["id"], access, request.headers.get("if-match")
-        )
+    await delete_one(app, collection, request.path_params["id"], access, request.headers.get("if-match"))
     return Response(status_code=204)
+
+
+async def delete_one(
+    app: App, collection: Collection, record_id: str, access: Access, if_match: str | None = None
+) -> None:
+    await request_hooks(app, "delete", collection, {}, access, record_id)
+    async with app.transaction() as tx:
+        await delete_in_tx(app, tx, collection, record_id, access, if_match)

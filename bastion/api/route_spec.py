@@ -42,6 +42,9 @@ class ApiRoute:
     negotiated: bool = False
     """The answer is JSON or MessagePack as the request's Accept asks, 406 when it admits neither
     (bastion/http/media_negotiation.py, applied by api/dispatch.py to this route alone)."""
+    protobuf: bool = False
+    """Besides JSON and MessagePack, the answer may be the collection's Protocol Buffers message
+    (api/protobuf_answer.py; a `negotiated` route only)."""
     file_uploads: bool = False
     """The body may carry files, so its size limit grows with the collection's file fields."""
     unlimited_body: bool = False

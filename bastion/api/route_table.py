@@ -25,6 +25,7 @@ from bastion.api import (
     logs,
     metrics,
     openapi,
+    protobuf_answer,
     ready,
     realtime,
     realtime_poll,
@@ -68,11 +69,11 @@ C = "/api/collections/{collection}"  # the prefix of every collection route
 
 # fmt: off
 _RECORD_ROUTES = (
-    _get(f"{C}/records", records.list_records, "list", negotiated=True),
-    _post(f"{C}/records", records.create_record, "create", file_uploads=True, batch=True, negotiated=True),
-    _get(f"{C}/records/{{id}}", records.view_record, "view", etag=True, negotiated=True),
-    _patch(f"{C}/records/{{id}}", records.update_record, "update", file_uploads=True, batch=True, negotiated=True),
-    _delete(f"{C}/records/{{id}}", records.delete_record, "delete", batch=True, negotiated=True),
+    _get(f"{C}/records", records.list_records, "list", negotiated=True, protobuf=True),
+    _post(f"{C}/records", records.create_record, "create", file_uploads=True, batch=True, negotiated=True, protobuf=True),
+    _get(f"{C}/records/{{id}}", records.view_record, "view", etag=True, negotiated=True, protobuf=True),
+    _patch(f"{C}/records/{{id}}", records.update_record, "update", file_uploads=True, batch=True, negotiated=True, protobuf=True),
+    _delete(f"{C}/records/{{id}}", records.delete_record, "delete", batch=True, negotiated=True, protobuf=True),
 )
 # fmt: on
 
@@ -95,6 +96,8 @@ ROUTES: tuple[ApiRoute, ...] = (
     _get("/api/collections/meta/scaffolds", collections.scaffolds, negotiated=True),
     _delete(f"{C}/truncate", collections.truncate_collection, negotiated=True),
     _get(C, collections.view_collection, negotiated=True),
+    # the collection's Protocol Buffers schema as a .proto file (api/protobuf_answer.py)
+    _get(f"{C}/proto", protobuf_answer.proto_file),
     _patch(C, collections.update_collection, negotiated=True),
     _delete(C, collections.delete_collection, negotiated=True),
     _get(f"{C}/auth-methods", record_auth.auth_methods, "listAuthMethods"),

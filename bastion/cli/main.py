@@ -8,6 +8,7 @@ answer at once.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import signal
 import sys
@@ -38,6 +39,7 @@ _FLAGS = {
     "https": "--https",
     "tls_cert": "--tls-cert",
     "tls_key": "--tls-key",
+    "grpc": "--grpc",
     "data_dir": "--dir",
     "database_url": "--db",
     "workers": "--workers",
@@ -82,6 +84,12 @@ def main() -> None:
 )
 @click.option("--tls-cert", "tls_cert", metavar="FILE", help="certificate chain (PEM) for --https")
 @click.option("--tls-key", "tls_key", metavar="FILE", help="private key (PEM) of --tls-cert")
+@click.option(
+    "--grpc",
+    "grpc",
+    metavar="HOST:PORT",
+    help="also serve the gRPC service bastion.v1.Records here (needs: pip install 'bastion[grpc]')",
+)
 @click.option("--dir", "data_dir", type=click.Path(path_type=Path), help=_DIR_HELP)
 @click.option("--db", "database_url", metavar="URL", help=_DB_HELP)
 @click.option(
@@ -129,6 +137,7 @@ def serve(
     https: str | None,
     tls_cert: str | None,
     tls_key: str | None,
+    grpc: str | None,
     data_dir: Path | None,
     database_url: str | None,
     workers: int | None,
@@ -149,6 +158,7 @@ def serve(
         https=https,
         tls_cert=tls_cert,
         tls_key=tls_key,
+        grpc=grpc,
         data_dir=data_dir,
         database_url=database_url,
         workers=workers,
@@ -161,10 +171,13 @@ def serve(
         automigrate=None if automigrate is None else ("on" if automigrate else "off"),
     )
     tls = _tls_files(cfg)  # before binding anything: a bad certificate is one line
+    if cfg.grpc:
+        _require_grpc(cfg)
     try:
         # The address first: a second server on a busy port stops before touching any database.
         claim = _claim(cfg, "https" if cfg.https else "http")
         redirect = _claim(cfg, "http") if cfg.redirect_http else None
+        grpc_claim = _claim(cfg, "grpc") if cfg.grpc else None
     except AddressError as exc:
         fail(str(exc))
     _check_access_log(cfg)
@@ -190,6 +203,8 @@ def serve(
         claim.close()
         if redirect is not None:
             redirect.close()
+        if grpc_claim is not None:
+            grpc_claim.close()
     if restart:
         # A worker restored a backup (POST /api/backups/{key}/restore): every worker has stopped;
         # start again as PocketBase does, the same command in this same process, so the
@@ -198,6 +213,18 @@ def serve(
         sys.stdout.flush()
         sys.stderr.flush()
         os.execv(sys.executable, sys.orig_argv)
+
+
+def _require_grpc(cfg: Config) -> None:
+    """`--grpc` needs the optional grpcio packages: say how to get them, before anything starts.
+    Looked up, not imported: the workers import grpcio when they serve, and this process, which
+    starts them, is better without grpcio's state."""
+    for module in ("grpc", "grpc_reflection"):
+        if importlib.util.find_spec(module) is None:
+            fail(
+                f"{cfg.origin('grpc')} needs grpcio and grpcio-reflection ({module} is not installed): "
+                "pip install 'bastion[grpc]' (or: uv pip install grpcio grpcio-reflection)"
+            )
 
 
 def _tls_files(cfg: Config) -> TlsFiles | None:
@@ -256,6 +283,7 @@ def _export_for_workers(cfg: Config) -> None:
             "BASTION_HTTPS": cfg.https,
             "BASTION_TLS_CERT": cfg.tls_cert,
             "BASTION_TLS_KEY": cfg.tls_key,
+            "BASTION_GRPC": cfg.grpc,
             "BASTION_HSTS": "1" if cfg.hsts else "",
             "BASTION_DATA_DIR": str(cfg.data_dir.resolve()),
             "BASTION_DATABASE_URL": cfg.database_url,
@@ -280,6 +308,8 @@ def _print_banner(cfg: Config, installer_link: str | None) -> None:
     ]
     if cfg.redirect_http:
         lines.append(f"  http://{cfg.redirect_http} redirects to https")
+    if cfg.grpc:
+        lines.append(f"  gRPC:      {cfg.grpc} (bastion.v1.Records, with reflection; every worker)")
     if installer_link:
         lines += [
             "",

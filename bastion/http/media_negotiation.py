@@ -24,12 +24,23 @@ the same data: `If-None-Match` compares weakly and `If-Match` accepts our weaken
 (http/conditional.py), so a tag a MessagePack client holds works on writes. A HEAD runs as a GET
 inside, so its Content-Length is the MessagePack body's.
 
+Protocol Buffers (`application/x-protobuf`, alias `application/protobuf`) is offered only by the
+routes given a `ProtobufEncoder` (Bastion: the record routes, whose message types are built per
+collection by the api layer, api/protobuf_schema.py): when Accept ranks it above JSON and
+MessagePack, a 2xx JSON answer is decoded and handed to the encoder, which returns the message's
+bytes and its Content-Type. Errors and other answers pass through as they are (JSON): an error has
+no collection message type, and every client can read its status. An answer the encoder cannot
+write (`CannotEncode`) is JSON when Accept takes JSON, else 406. On the other routes protobuf counts
+as not offered, so Accept admitting only it is 406 there.
+
 Request bodies are the body reader's business (api/context.py `read_body`), by Content-Type.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
+from typing import Any
 
 import msgspec
 
@@ -50,6 +61,9 @@ from bastion.http.errors import error_response
 MSGPACK = "application/vnd.msgpack"
 MSGPACK_TYPES = frozenset({MSGPACK, "application/msgpack", "application/x-msgpack"})
 _MSGPACK_BYTES = MSGPACK.encode("ascii")
+_JSON_BYTES = b"application/json"
+PROTOBUF = "application/x-protobuf"
+PROTOBUF_TYPES = frozenset({PROTOBUF, "application/protobuf"})
 VARY_ACCEPT = (b"vary", b"Accept")
 """The header the wrapped app must add to its answers: the JSON path passes them through untouched."""
 _CACHE_SIZE = 256
@@ -58,7 +72,16 @@ _CACHE_SIZE = 256
 class Media(Enum):
     JSON = "json"
     MSGPACK = "msgpack"
-    NONE = "none"  # neither: 406
+    PROTOBUF = "protobuf"
+    NONE = "none"  # none offered: 406
+
+
+class CannotEncode(Exception):
+    """The encoder has no message for this answer (a value its field type cannot hold)."""
+
+
+ProtobufEncoder = Callable[[Scope, Any], tuple[bytes, bytes]]
+"""(the routed scope, the JSON answer decoded) -> (the message's bytes, its Content-Type)."""
 
 
 def _q_for(qvalues: dict[str, float], exact: tuple[str, ...], suffix: str = "") -> float:
@@ -73,17 +96,23 @@ def _q_for(qvalues: dict[str, float], exact: tuple[str, ...], suffix: str = "") 
     return 0.0
 
 
-def choose_media(accept: str | None) -> tuple[Media, bool]:
+def choose_media(accept: str | None, protobuf: bool = False) -> tuple[Media, bool]:
     """The media type to answer in for this Accept header, and whether JSON is acceptable at all
-    (the fallback when a value cannot be written as MessagePack).
+    (the fallback when a value cannot be written as MessagePack or protobuf). `protobuf`: the
+    route offers it.
 
     `+json` types (`application/problem+json`) count as JSON: the error renderer answers them.
+    JSON wins ties, then MessagePack.
     """
     if not accept or not accept.strip():
         return Media.JSON, True
     qvalues = parse_qvalues(accept)
     q_json = _q_for(qvalues, ("application/json",), "+json")
     q_msgpack = _q_for(qvalues, tuple(MSGPACK_TYPES))
+    if protobuf:
+        q_protobuf = _q_for(qvalues, tuple(PROTOBUF_TYPES))
+        if q_protobuf > q_json and q_protobuf > q_msgpack:
+            return Media.PROTOBUF, q_json > 0.0
     if q_msgpack > q_json:
         return Media.MSGPACK, q_json > 0.0
     if q_json > 0.0:
@@ -94,12 +123,13 @@ def choose_media(accept: str | None) -> tuple[Media, bool]:
 class MediaNegotiation:
     """Wraps one route's app (its handler, or the conditional layer around it); see the module docstring."""
 
-    __slots__ = ("app", "_chosen")
+    __slots__ = ("app", "_chosen", "protobuf")
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, protobuf: ProtobufEncoder | None = None) -> None:
         self.app = app
+        self.protobuf = protobuf
         # Clients send few distinct Accept values (shared by every instance): parse each once.
-        self._chosen = _CHOSEN
+        self._chosen = _CHOSEN if protobuf is None else _CHOSEN_PROTOBUF
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         accept = get_header(scope["headers"], b"accept")
@@ -108,7 +138,7 @@ class MediaNegotiation:
             return
         chosen = self._chosen.get(accept)
         if chosen is None:
-            chosen = choose_media(accept.decode("latin-1"))
+            chosen = choose_media(accept.decode("latin-1"), self.protobuf is not None)
             if len(self._chosen) >= _CACHE_SIZE:
                 self._chosen.clear()
             self._chosen[accept] = chosen
@@ -116,16 +146,25 @@ class MediaNegotiation:
         if media is Media.JSON:
             await self.app(scope, receive, send)
         elif media is Media.MSGPACK:
-            await _MsgpackAnswer(self.app, scope, json_ok).run(receive, send)
+            await _TranscodedAnswer(self.app, scope, json_ok, _to_msgpack).run(receive, send)
+        elif media is Media.PROTOBUF and self.protobuf is not None:
+            await _TranscodedAnswer(self.app, scope, json_ok, self.protobuf).run(receive, send)
         else:
-            err = NotAcceptableError(
-                "The requested resource is only available as application/json or " + MSGPACK + "."
-            )
+            offered = "application/json, " + MSGPACK + (" or " + PROTOBUF if self.protobuf else "")
+            err = NotAcceptableError("The requested resource is only available as " + offered + ".")
             await error_response(err)(scope, receive, _vary_accept(send))
 
 
 _CHOSEN: dict[bytes, tuple[Media, bool]] = {}
+_CHOSEN_PROTOBUF: dict[bytes, tuple[Media, bool]] = {}
 _encoder = msgspec.msgpack.Encoder()
+
+
+def _to_msgpack(_scope: Scope, value: Any) -> tuple[bytes, bytes]:
+    try:
+        return _encoder.encode(value), _MSGPACK_BYTES
+    except OverflowError:  # an int beyond 64 bits (a json field may hold one) has no MessagePack form
+        raise CannotEncode() from None
 
 
 def _vary_accept(send: Send) -> Send:
@@ -144,13 +183,15 @@ def _is_plain_json(content_type: bytes | None) -> bool:
     return content_type is not None and content_type.split(b";", 1)[0].strip().lower() == b"application/json"
 
 
-class _MsgpackAnswer:
-    """One request answered in MessagePack: JSON bodies are held, transcoded and sent."""
+class _TranscodedAnswer:
+    """One request answered in MessagePack or protobuf: JSON bodies are held, transcoded and
+    sent. MessagePack transcodes errors too; protobuf only 2xx answers (module docstring)."""
 
-    __slots__ = ("app", "scope", "head", "json_ok", "start", "chunks", "passthrough", "send")
+    __slots__ = ("app", "scope", "head", "json_ok", "encode", "start", "chunks", "passthrough", "send")
 
-    def __init__(self, app: ASGIApp, scope: Scope, json_ok: bool) -> None:
+    def __init__(self, app: ASGIApp, scope: Scope, json_ok: bool, encode: ProtobufEncoder) -> None:
         self.app = app
+        self.encode = encode
         self.head = scope["method"] == "HEAD"
         # a HEAD runs as a GET so that the body can be transcoded and its length told
         self.scope = dict(scope, method="GET") if self.head else scope
@@ -173,7 +214,13 @@ class _MsgpackAnswer:
             headers = list(message.get("headers", ()))
             add_vary(headers, b"Accept")
             message["headers"] = headers
-            if message["status"] in (204, 304) or not _is_plain_json(get_header(headers, b"content-type")):
+            status = message["status"]
+            errors_pass = self.encode is not _to_msgpack and not 200 <= status < 300
+            if (
+                errors_pass
+                or status in (204, 304)
+                or not _is_plain_json(get_header(headers, b"content-type"))
+            ):
                 self.passthrough = True
                 await self.send(message)
                 return
@@ -194,23 +241,22 @@ class _MsgpackAnswer:
         start = self.start
         assert start is not None
         try:
-            body = _encoder.encode(msgspec.json.decode(json_body))
-            ctype = _MSGPACK_BYTES
-        except (msgspec.DecodeError, OverflowError):
-            # an int beyond 64 bits (a json field may hold one) has no MessagePack form
+            body, ctype = self.encode(self.scope, msgspec.json.decode(json_body))
+        except (msgspec.DecodeError, CannotEncode):
             if not self.json_ok:
                 scope = dict(self.scope, method="HEAD" if self.head else "GET")
-                err = NotAcceptableError("The answer cannot be written as " + MSGPACK + ".")
+                wanted = MSGPACK if self.encode is _to_msgpack else PROTOBUF
+                err = NotAcceptableError("The answer cannot be written as " + wanted + ".")
                 await error_response(err)(scope, _no_body, _vary_accept(self.send))
                 return
-            body, ctype = json_body, b"application/json"
+            body, ctype = json_body, _JSON_BYTES
         headers: RawHeaders = []
         for key, value in start["headers"]:
             if key == b"content-length":
                 continue
             if key == b"content-type":
                 value = ctype
-            elif key == b"etag" and value.startswith(b'"') and ctype is _MSGPACK_BYTES:
+            elif key == b"etag" and value.startswith(b'"') and ctype is not _JSON_BYTES:
                 value = b"W/" + value  # the same data, not the same bytes (module docstring)
             headers.append((key, value))
         headers.append((b"content-length", str(len(body)).encode("ascii")))

@@ -75,6 +75,10 @@ def third_party_imports(package_dir: Path) -> dict[str, str]:
     return found
 
 
+# import names of an extra's distributions that are not their distribution's name
+_IMPORTED_AS = {"grpc": "grpcio", "grpc-reflection": "grpcio-reflection"}
+
+
 def _canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
@@ -89,6 +93,7 @@ def main() -> None:
 
     def in_an_extra(module: str) -> bool:  # opentelemetry -> opentelemetry-sdk, …
         top = _canonical(module.split(".")[0])
+        top = _IMPORTED_AS.get(top, top)
         return any(dist == top or dist.startswith(f"{top}-") for dist in optional)
 
     broken, extras = {}, {}

@@ -31,6 +31,8 @@ def test_every_runtime_import_is_a_declared_dependency(plain_install: PlainInsta
     assert report["undeclared"] == {}, "imported but not in [project.dependencies]"
     # the traces' module needs the otel extra, which a plain install leaves out
     assert "bastion.obs.tracing_otel" in report["extras"]
+    # and the gRPC service's the grpc extra
+    assert "bastion.api.grpc_server" in report["extras"]
 
 
 def _png(width: int, height: int) -> bytes:
