@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from bastion.auth.tokens import unverified_claims, verify_token
 from bastion.core.app_protocol import App
-from bastion.core.record_model import Record
+from bastion.core.collection_model import Collection
+from bastion.core.record_model import Record, snapshot
 from bastion.core.record_query import find_by_id
 
 
@@ -30,7 +31,7 @@ async def auth_record_for_token(app: App, token: str) -> Record | None:
     collection = app.registry.find_collection(str(claims.get("collectionId", "")))
     if collection is None or not collection.is_auth:
         return None
-    record = await find_by_id(app.db, collection, str(claims.get("id", "")))
+    record = await _auth_record(app, collection, str(claims.get("id", "")))
     if record is None:
         return None
     if (
@@ -39,3 +40,20 @@ async def auth_record_for_token(app: App, token: str) -> Record | None:
     ):
         return None
     return record
+
+
+async def _auth_record(app: App, collection: Collection, record_id: str) -> Record | None:
+    """The record, read once per commit on a database that can tell (store/read_cache.py): a
+    signed-in client's every request reads it. A copy each time: callers may change theirs."""
+    version = app.db.read_version()
+    if version is None:
+        return await find_by_id(app.db, collection, record_id)
+    # the collection's `updated` is in the key: a schema change reshapes its records
+    key = ("auth record", collection.id, collection.updated, record_id)
+    kept: Record | None = app.db.recall(key, version)
+    if kept is None:
+        kept = await find_by_id(app.db, collection, record_id)
+        if kept is None:
+            return None
+        app.db.keep(key, version, kept)
+    return snapshot(kept)

@@ -70,8 +70,18 @@ def parse_dt(value: object) -> datetime | None:
     return None
 
 
+# Text already in the stored form, with a day that exists in every month: what every date read
+# back from the database is. It normalizes to itself, so it needs no parsing (a day past the 28th
+# takes the long way, which knows the month's length).
+_STORED_FORM = re.compile(
+    r"(?!0000)\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8]) (?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z"
+)
+
+
 def normalize_dt(value: object) -> str:
     """Any accepted input to PocketBase's stored/returned text ("" when not a date)."""
+    if type(value) is str and len(value) == 24 and _STORED_FORM.fullmatch(value):
+        return value
     return format_dt(parse_dt(value))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -46,7 +46,7 @@ class Executor(ABC):
 
     async def fetch_count(self, sql: str, params: Sequence[Any] = ()) -> int:
         """The single number a `SELECT COUNT(*) …` gives. A database may answer it from a cache
-        that it knows to be exact (SQLite: store/count_cache.py); a transaction never does."""
+        that it knows to be exact (SQLite: store/read_cache.py); a transaction never does."""
         return int(await self.fetch_val(sql, params) or 0)
 
     @abstractmethod
@@ -95,6 +95,20 @@ class Database(Executor):
         that costs no query (App.refresh_if_stale reads the version stamp only then). A database
         that cannot tell that cheaply always says True."""
         return True
+
+    # Answers kept while nothing commits (store/read_cache.py). A database that cannot tell when
+    # anything commits has no version, and keeps nothing.
+    def read_version(self) -> int | None:
+        """A number that changes whenever anything commits; read it before reading an answer
+        to keep. None: this database keeps no answers."""
+        return None
+
+    def recall(self, key: Hashable, version: int) -> Any:
+        """The answer kept for `key` while the database is still at `version`, else None."""
+        return None
+
+    def keep(self, key: Hashable, version: int, answer: Any) -> None:
+        """Keep `answer` (read after `version` was read) for `recall`."""
 
     @abstractmethod
     async def table_exists(self, name: str) -> bool: ...

@@ -19,14 +19,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Hashable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from time import perf_counter
 from typing import Any
 
 from bastion.obs import segment_timing
-from bastion.store.count_cache import CountCache
 from bastion.store.database import Database, DatabaseTimeouts, Executor, Row, Transaction
 from bastion.store.dialect import SQLITE
 from bastion.store.errors import (
@@ -36,6 +35,7 @@ from bastion.store.errors import (
     StatementLimitError,
     describe_db_error,
 )
+from bastion.store.read_cache import ReadCache
 from bastion.store.sqlite_errors import constraint_violation
 
 _PRAGMAS = (
@@ -157,7 +157,7 @@ class SqliteDatabase(Database):
         self._watcher = _connect(path, self._lock_timeout)
         self._watcher.execute("PRAGMA busy_timeout=0")
         self._data_version = -1
-        self._counts = CountCache()
+        self._answers = ReadCache()  # store/read_cache.py
 
     @classmethod
     def connect(cls, path: Path, timeouts: DatabaseTimeouts | None = None) -> SqliteDatabase:
@@ -202,22 +202,28 @@ class SqliteDatabase(Database):
         tx.run_after_commit()
 
     async def fetch_count(self, sql: str, params: Sequence[Any] = ()) -> int:
-        key = CountCache.key_for(sql, params)
-        version = self._current_version() if key is not None else None
+        key = ReadCache.count_key(sql, params)
+        version = self.read_version() if key is not None else None
         if key is None or version is None:
             return await super().fetch_count(sql, params)
-        found = self._counts.get(key, version)
+        found = self._answers.get(key, version)
         if found is None:
             found = await super().fetch_count(sql, params)
-            self._counts.put(key, version, found)
-        return found
+            self._answers.put(key, version, found)
+        return int(found)
 
-    def _current_version(self) -> int | None:
+    def read_version(self) -> int | None:
         """The file's `PRAGMA data_version` as the watcher sees it; None when it cannot be read."""
         try:
             return int(self._watcher.execute("PRAGMA data_version").fetchone()[0])
         except sqlite3.Error:
             return None
+
+    def recall(self, key: Hashable, version: int) -> Any:
+        return self._answers.get(key, version)
+
+    def keep(self, key: Hashable, version: int, answer: Any) -> None:
+        self._answers.put(key, version, answer)
 
     def changed_since_last_look(self) -> bool:
         try:

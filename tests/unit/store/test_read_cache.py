@@ -1,4 +1,4 @@
-"""A list total kept between requests is exact: any commit, from this process or another, is seen."""
+"""Answers kept between requests are exact: any commit, from this process or another, is seen."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bastion.store.count_cache import CountCache
+from bastion.store.read_cache import ReadCache
 from bastion.store.sqlite import SqliteDatabase
 
 COUNT = 'SELECT COUNT(*) AS n FROM "t" WHERE "v" > ?'
@@ -80,7 +80,7 @@ async def test_counts_that_read_the_clock_are_run_every_time(db: SqliteDatabase)
 
 
 def test_the_cache_keeps_at_most_its_entries() -> None:
-    cache = CountCache(max_entries=3)
+    cache = ReadCache(max_entries=3)
     for i in range(5):
         cache.put(("sql", (i,)), 1, i)
     assert [cache.get(("sql", (i,)), 1) for i in range(5)] == [None, None, 2, 3, 4]
