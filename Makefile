@@ -5,7 +5,7 @@ SERVE_STAMP := $(VENV)/.serve-stamp
 STAMP := $(VENV)/.synced-stamp
 ARGS ?=
 
-.PHONY: serve test lint bench fuzz
+.PHONY: serve test lint bench fuzz fuzz-nightly
 
 serve: $(SERVE_STAMP)
 	$(VENV)/bin/bastion serve $(ARGS)
@@ -23,6 +23,11 @@ fuzz: $(STAMP)
 	$(VENV)/bin/python -m tests.fuzz.openapi_fuzz --db both --examples 5 --min-requests 10000 $(ARGS)
 	BASTION_FUZZ_SCALE=5 $(VENV)/bin/pytest -q -p no:cacheprovider --hypothesis-show-statistics \
 		tests/contract/rules/test_rules_property.py tests/fuzz
+
+# The filter language at the nightly size: 100,000 grammar-generated and mutated filters, each run
+# on SQLite, PostgreSQL and the in-memory evaluator (tests/fuzz/filter_nightly.py; docs/openapi.md).
+fuzz-nightly: $(STAMP)
+	$(VENV)/bin/python -m tests.fuzz.filter_nightly --inputs 100000 --max-seconds 3600 $(ARGS)
 
 # lint-imports: the layer contracts in pyproject.toml ([tool.importlinter]; docs/architecture.md).
 # mypy: the type checker, configured in pyproject.toml ([tool.mypy]); strict on core/ and rules/.

@@ -28,6 +28,7 @@ from bastion.api.openapi_records import (
     ref,
 )
 from bastion.api.openapi_routes import COLLECTION, GENERIC, TAG_NAMES, path_parameters, system_paths
+from bastion.api.openapi_system_schemas import system_schemas
 from bastion.api.route_spec import ApiRoute
 from bastion.core.collection_model import Collection
 from bastion.hooks import HookRoute
@@ -155,6 +156,7 @@ def build_document(
         "RecordBody.multipart": {"type": "object", "additionalProperties": True},
         GENERIC.page: list_envelope(ref(GENERIC.record)),
         GENERIC.signed_in: auth_answer(GENERIC),
+        **system_schemas(),
     }
     paths: dict[str, Any] = system_paths(routes)
     names = {c.id: c.name for c in shown}

@@ -14,6 +14,24 @@ Operation = dict[str, Any]
 
 ERROR = {"$ref": "#/components/responses/Error"}
 NO_CONTENT = {"description": "Done; no body."}
+MFA_PENDING = {
+    "description": "Not signed in: an error, or `{mfaId}` when the collection's MFA wants another factor.",
+    "content": {
+        "application/json": {
+            "schema": {
+                "anyOf": [
+                    {"$ref": "#/components/schemas/Error"},
+                    {
+                        "type": "object",
+                        "description": "The first factor passed; sign in with another, sending this mfaId.",
+                        "properties": {"mfaId": {"type": "string"}},
+                        "required": ["mfaId"],
+                    },
+                ]
+            }
+        }
+    },
+}
 
 _LIST_PARAMETERS = (
     ("page", {"type": "integer", "minimum": 1, "default": 1}, "The page (1-based)."),
@@ -192,6 +210,8 @@ def auth_operations(refs: Refs) -> dict[str, dict[str, Operation]]:
 
     def post(action: str, summary: str, body: dict[str, Any] | None, answer: dict[str, Any]) -> Operation:
         rest: dict[str, Any] = {"responses": {"200" if "content" in answer else "204": answer}}
+        if answer is signed_in and action != "authRefresh":
+            rest["responses"]["401"] = MFA_PENDING  # a first factor of a collection with MFA
         if body is not None:
             rest["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
         return {"post": _op(refs, action, summary, **rest)}
@@ -203,7 +223,7 @@ def auth_operations(refs: Refs) -> dict[str, dict[str, Operation]]:
                 refs,
                 "authMethods",
                 "The sign-in methods this collection offers",
-                responses={"200": json_answer({"type": "object"})},
+                responses={"200": json_answer(ref("AuthMethods"))},
             ),
         },
         "/auth-with-password": post(

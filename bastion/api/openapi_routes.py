@@ -1,8 +1,10 @@
 """OpenAPI paths of the system routes, walked from the route table so none is ever missing.
 
 Each route becomes an operation with its path parameters, a summary (from the handler's name), a
-tag (from the path) and the shared error answer. Their bodies are generic objects for now, except
-the records routes and auth-with-password, which get their typed operations (openapi_records.py).
+tag (from the path) and the shared error answer. The records and auth routes of `{collection}` get
+the typed operations the collections' own paths have (openapi_records.py), the other system routes
+their typed bodies and answers (openapi_system.py); a route in neither (a hook-free remainder such
+as the WebSocket upgrade) keeps a generic JSON object body and any JSON answer.
 The routes the table marks `negotiated` also list MessagePack and their 406 (openapi_media.py).
 """
 
@@ -22,6 +24,7 @@ from bastion.api.openapi_records import (
     json_answer,
     record_operations,
 )
+from bastion.api.openapi_system import SYSTEM_OPERATIONS
 from bastion.api.route_spec import ApiRoute
 
 COLLECTION = "/api/collections/{collection}"
@@ -67,6 +70,7 @@ _MEDIA = {
     "/api/docs": ("text/html", "The API reference page (Swagger UI over this document)"),
     "/api/openapi.yaml": ("application/yaml", "This document in YAML"),
     "/api/collections/{collection}/proto": ("text/plain", "The collection's records as a .proto file"),
+    "/metrics": ("text/plain", "Prometheus' text format (OpenMetrics when Accept asks for it)"),
 }
 
 
@@ -96,10 +100,21 @@ def _generic(route: ApiRoute, path: str) -> Operation:
     if route.action:
         op["x-pocketbase-action"] = route.action  # PocketBase's rate-limit tag of the route
     media = _MEDIA.get(path) if route.method == "GET" else None
+    typed = SYSTEM_OPERATIONS.get((route.method, route.path))
+    if typed is not None:
+        op["responses"] = dict(typed.answers)
+        if typed.parameters:
+            op["parameters"] = typed.parameters
+        if (body := typed.request_body()) is not None:
+            op["requestBody"] = body
+        op["responses"]["default"] = ERROR
+        return op
     if media is not None:
-        # bytes (a file, an archive) are a binary string to generators; text and streams any value
+        # bytes (a file, an archive) are a binary string to generators; text a string; streams any value
         binary = media[0] in ("application/octet-stream", "application/zip")
         schema = {"type": "string", "format": "binary"} if binary else {}
+        if media[0] == "text/plain":
+            schema = {"type": "string"}
         answer: dict[str, Any] = {"description": media[1], "content": {media[0]: {"schema": schema}}}
         op["responses"] = {"200": answer}
     elif route.method == "DELETE":
@@ -116,16 +131,15 @@ def _generic(route: ApiRoute, path: str) -> Operation:
 
 
 def _typed() -> dict[tuple[str, str], Operation]:
-    """The generic `{collection}` operations that have a typed description."""
+    """The generic `{collection}` operations: the records and auth routes, as a collection's own."""
     typed: dict[tuple[str, str], Operation] = {}
     sub_paths = {
         **record_operations(GENERIC, writable=True),
         **auth_operations(replace(GENERIC, tags=("Auth",))),
     }
     for sub, operations in sub_paths.items():
-        if sub.startswith("/records") or sub == "/auth-with-password":
-            for method, op in operations.items():
-                typed[(method.upper(), COLLECTION + sub)] = op
+        for method, op in operations.items():
+            typed[(method.upper(), COLLECTION + sub)] = op
     return typed
 
 

@@ -357,6 +357,8 @@ class _Walk:
                 raise RuleResolveError(f"non-filterable field {prop!r}")
             if f is not None and f.type in JSON_TYPES:
                 path = tuple(self.props[i + 1 :])
+                if "" in path:  # `meta..c`: SQLite's JSON path refuses it (a 500); refused as a relation's is
+                    raise RuleResolveError(f"failed to resolve field {prop!r}: empty json key")
                 return o.FieldRef(
                     self.joins, f.name, o.JSON, f.type, self.multi, json_path=path, null_fallback=o.DISABLED
                 )

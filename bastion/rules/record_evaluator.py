@@ -265,13 +265,17 @@ class _Evaluator:
     def _func(self, f: o.FuncCall, env: Env, mm: list[Env]) -> Any:
         args = [self.value(a, env, mm) for a in f.args]
         if f.name == "geoDistance":
-            try:
-                lon_a, lat_a, lon_b, lat_b = (float(a) for a in args)
-            except (TypeError, ValueError):
+            # SQLite's reading of each argument, not float()'s (which takes "inf", "1_0", "nan")
+            nums = [sv.math_number(a) for a in args]
+            if None in nums:
                 return None
-            inner = math.cos(math.radians(lat_a)) * math.cos(math.radians(lat_b)) * math.cos(
-                math.radians(lon_b) - math.radians(lon_a)
-            ) + math.sin(math.radians(lat_a)) * math.sin(math.radians(lat_b))
+            lon_a, lat_a, lon_b, lat_b = (n for n in nums if n is not None)
+            try:
+                inner = math.cos(math.radians(lat_a)) * math.cos(math.radians(lat_b)) * math.cos(
+                    math.radians(lon_b) - math.radians(lon_a)
+                ) + math.sin(math.radians(lat_a)) * math.sin(math.radians(lat_b))
+            except ValueError:  # cos(inf) of a huge coordinate: SQLite's NaN, answered as NULL
+                return None
             if not -1 <= inner <= 1:
                 return None
             return 6371 * math.acos(inner)

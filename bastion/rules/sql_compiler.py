@@ -32,7 +32,7 @@ from bastion.rules.sql_values import (
     pg_bind_dyn,
     pg_compare,
     pg_convert,
-    pg_num,
+    pg_math_number,
     pg_text,
     pg_wrap,
 )
@@ -344,7 +344,7 @@ class SqlCompiler:
     def _func(self, f: o.FuncCall) -> SqlValue:
         if f.name == "geoDistance":
             args = [self.value(a) for a in f.args]
-            nums = [pg_num(a) if self.pg else a.frag for a in args]
+            nums = [_pg_geo_degrees(pg_math_number(a)) if self.pg else a.frag for a in args]
             lon_a, lat_a, lon_b, lat_b = nums
             inner = cat(
                 "cos(radians(",
@@ -408,11 +408,11 @@ class SqlCompiler:
                 param(_PG_TIME_VALUE),
                 " AND substr(",
                 t,
-                ", 1, 4) <> '0000' THEN to_char(",
+                ", 1, 4) <> '0000' THEN COALESCE(to_char(",  # to_char's "" format is NULL, SQLite's ""
                 stamp,
                 ", ",
                 param(pg_fmt),
-                ") END)",
+                "), '') END)",
             ),
             TEXT,
         )
@@ -479,3 +479,14 @@ def _pg_format(fmt: str) -> str:
     if lit:
         out.append('"' + "".join(lit).replace('"', '\\"') + '"')
     return "".join(out)
+
+
+# Below this many degrees a coordinate is 0 on PostgreSQL, whose float8 arithmetic raises on
+# underflow where SQLite's and Python's go quietly to 0: radians() of a subnormal, or the product
+# of two sines of tiny angles, would make a filter over such a point a 400 there only. Nothing
+# smaller than this moves the distance (its square is still a normal double, lost next to 1).
+_PG_GEO_TINY = "1e-150"
+
+
+def _pg_geo_degrees(degrees: SqlFragment) -> SqlFragment:
+    return cat("(CASE WHEN abs(", degrees, f") < {_PG_GEO_TINY} THEN 0 ELSE ", degrees, " END)")

@@ -129,6 +129,16 @@ def pg_num(v: SqlValue) -> SqlFragment:
     return SqlFragment("CAST(NULL AS DOUBLE PRECISION)")
 
 
+def pg_math_number(v: SqlValue) -> SqlFragment:
+    """What SQLite's math functions (radians(), cos() …) read a value as: a number, numeric-looking
+    text converted (`'5'`, `' 2.5 '`), NULL for anything else (sqlite_values.math_number)."""
+    if v.cls in (NUM, NULL):
+        return pg_num(v)
+    t = pg_text(v)
+    as_text = cat("(CASE WHEN ", t, f" ~ {_NUMERIC_RE} THEN CAST(", t, " AS DOUBLE PRECISION) END)")
+    return as_text if v.cls == TEXT else cat("COALESCE(", pg_num(v), ", ", as_text, ")")
+
+
 def pg_text(v: SqlValue) -> SqlFragment:
     """The value as SQLite text (for text comparisons and LIKE)."""
     if v.text is not None:

@@ -51,6 +51,18 @@ def numeric_affinity(v: Any) -> Any:
     return v
 
 
+def math_number(v: Any) -> float | None:
+    """What SQLite's math functions (radians(), cos() …) read `v` as: a number, numeric-looking
+    text converted, NULL (None) for anything else (other text, a JSON object or array)."""
+    if isinstance(v, bool):
+        return float(v)
+    if isinstance(v, int | float):
+        return float(v)
+    if isinstance(v, str) and _NUMERIC_TEXT.match(v):
+        return float(v)
+    return None
+
+
 def text_affinity(v: Any) -> Any:
     """What a TEXT column does to a number compared with it."""
     if isinstance(v, (int, float)) and not isinstance(v, bool):

@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 
 from bastion.rules import sqlite_values as sv
+from bastion.rules.record_strftime import sqlite_strftime
 
 
 @pytest.fixture(scope="module")
@@ -58,3 +59,30 @@ def test_wrap_like() -> None:
     assert sv.wrap_like("50%") == "50%"
     assert sv.wrap_like(5.0) == "%5%"
     assert sv.wrap_like(True) == "%true%"
+
+
+TIME_VALUES = [
+    "2024-02-30",  # a day past the month's end: printed as written, counted from 1 March
+    "2023-02-29",
+    "2024-04-31 10:00",
+    "2024-01-31 24:00",  # hour 24
+    "2024-12-31 24:00:00",
+    "2024-02-30T10:00:00+01:00",  # an offset: every field recomputed from the instant
+    "2024-02-30T10:00:00+00:00",
+    "2024-01-01  10:00",  # two spaces
+    " 2024-01-01",  # leading space: not a time value
+    "2024-11-17-05:00",  # an offset without a time: not one either
+    "2024-02-29 10:00:59.9999",  # fractions round to the millisecond, %f stops at 59.999
+    "0001-04-01 04:16:19.123456",
+    "2024-13-01",
+    "2024-01-32",
+]
+
+
+@pytest.mark.parametrize("value", TIME_VALUES)
+def test_strftime_matches_sqlite(db, value) -> None:
+    """The evaluator's strftime() reads time values as SQLite does (found by the filter fuzzing:
+    `strftime('%Y', '2024-02-30')` was NULL in the evaluator, '2024' on both databases)."""
+    for fmt in ("%Y-%m-%d %H:%M:%S", "%f", "%j", "%w", "%s", "%Y"):
+        expected = db.execute("SELECT strftime(?, ?)", [fmt, value]).fetchone()[0]
+        assert sqlite_strftime([fmt, value], None) == expected, fmt
