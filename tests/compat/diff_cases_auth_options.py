@@ -94,6 +94,14 @@ _ACCEPTED: list[tuple[str, dict[str, Any]]] = [
     ("restore", {"passwordAuth": {"enabled": True, "identityFields": ["email"]}, "otp": {"enabled": False}}),
 ]
 
+# (case id suffix, options) of an auth collection imported with them: all refused
+_IMPORTED: list[tuple[str, dict[str, Any]]] = [
+    ("mfa_one_method", {"mfa": {"enabled": True}}),
+    ("otp_length_and_duration", {"otp": {"enabled": True, "length": 0, "duration": 5}}),
+    ("template_and_rule", {"verificationTemplate": {"subject": ""}, "listRule": "((("}),
+    ("wrong_type", {"authToken": {"duration": "100"}}),
+]
+
 
 def auth_option_cases() -> list[Case]:
     created = {"name": "dc_opts", "type": "auth", "fields": [{"name": "nick", "type": "text"}]}
@@ -110,6 +118,15 @@ def auth_option_cases() -> list[Case]:
         ),
         *[Case(f"authopt_{tag}", OPTS, method="PATCH", body=body) for tag, body in _PATCHES],
         *[Case(f"authopt_ok_{tag}", OPTS, method="PATCH", body=body) for tag, body in _ACCEPTED],
+        *[
+            Case(
+                f"authopt_import_{tag}",
+                "/api/collections/import",
+                method="PUT",
+                body={"collections": [{"name": "dc_opts_imp", "type": "auth", **options}]},
+            )
+            for tag, options in _IMPORTED
+        ],
         Case("authopt_system_auth_rule", superusers, method="PATCH", body={"authRule": 'id != ""'}),
         Case("authopt_system_manage_rule", superusers, method="PATCH", body={"manageRule": 'id != ""'}),
         Case(

@@ -165,8 +165,18 @@ async def test_create_and_import_check_the_same(api: ApiClient) -> None:
     bad = {"name": "members", "type": "auth", "otp": {"enabled": True, "duration": -5}}
     r = await api.su("POST", "/api/collections", json=bad)
     assert r.json() == _failed({"otp": {"duration": _min(10)}}, "Failed to create collection.")
+    # the import reports the collection's errors as one message, with the library's raw texts
+    bad = {**bad, "listRule": "(((", "mfa": {"enabled": True}}
     r = await api.su("PUT", "/api/collections/import", json={"collections": [bad]})
-    assert r.status_code == 400
+    message = (
+        'Data validations failed for collection "members" (pbc_2620428958):\n{\n'
+        '  "listRule": "Invalid rule. Raw error: invalid formatted group - missing 3 closing bracket(s)",\n'
+        '  "otp": {\n    "duration": "must be no less than 10"\n  }\n}.'
+    )
+    failure = {"collections": {"code": "validation_collections_import_failure", "message": message}}
+    assert r.json() == _failed(failure, "Failed to import collections.")
+    r = await api.su("PUT", "/api/collections/import", json={"collections": [{**bad, "otp": []}]})
+    assert r.json()["data"]["collections"]["code"] == "validation_collections_import_failure"
     assert api.app.registry.find_collection("members") is None
 
 
