@@ -9,6 +9,7 @@ message names the collection and holds its validation errors as indented JSON of
 
 The raw messages are the validation library's, before the API makes sentences of them: its own
 ones start in lower case ("cannot be blank"), and some of PocketBase's have no final full stop.
+Indexes that cannot be built are the exception (`import_validation_failure`).
 """
 
 from __future__ import annotations
@@ -52,7 +53,20 @@ _NO_STOP_CODES = frozenset(
 
 
 def import_validation_failure(name: str, collection_id: str, errors: dict[str, Any]) -> ValidationError:
-    """The import's answer when collection `name` (`collection_id`) fails its validation."""
+    """The import's answer when collection `name` (`collection_id`) fails its validation.
+
+    PocketBase saves every imported collection before it validates them, so an index it fails to
+    build is reported by the save, alone and as it is: `{"indexes": {position: error}}`."""
+    indexes = errors.get("indexes")
+    if (
+        isinstance(indexes, dict)
+        and indexes
+        and all(
+            isinstance(e, dict) and e.get("code") == "validation_invalid_index_expression"
+            for e in indexes.values()
+        )
+    ):
+        return ValidationError({"indexes": indexes}, IMPORT_MESSAGE)
     tree = json.dumps(_raw(errors), indent=2, sort_keys=True, ensure_ascii=False)
     tree = tree.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")  # as Go's encoder
     quoted = json.dumps(name, ensure_ascii=False)

@@ -127,6 +127,12 @@ def auth_option_cases() -> list[Case]:
             )
             for tag, options in _IMPORTED
         ],
+        Case(
+            "authopt_import_bad_index",
+            "/api/collections/import",
+            method="PUT",
+            body={"collections": [{"name": "dc_opts_imp", "indexes": ["CREATE INDEX bad"]}]},
+        ),
         Case("authopt_system_auth_rule", superusers, method="PATCH", body={"authRule": 'id != ""'}),
         Case("authopt_system_manage_rule", superusers, method="PATCH", body={"manageRule": 'id != ""'}),
         Case(

@@ -178,6 +178,15 @@ async def test_create_and_import_check_the_same(api: ApiClient) -> None:
     r = await api.su("PUT", "/api/collections/import", json={"collections": [{**bad, "otp": []}]})
     assert r.json()["data"]["collections"]["code"] == "validation_collections_import_failure"
     assert api.app.registry.find_collection("members") is None
+    # an index that cannot be built: PocketBase's save reports it alone, as it is
+    r = await api.su(
+        "PUT", "/api/collections/import", json={"collections": [{"name": "x", "indexes": ["CREATE INDEX"]}]}
+    )
+    index_error = {
+        "code": "validation_invalid_index_expression",
+        "message": "Invalid CREATE INDEX expression.",
+    }
+    assert r.json() == _failed({"indexes": {"0": index_error}}, "Failed to import collections.")
 
 
 async def test_rules_of_system_collections_stay(api: ApiClient) -> None:
