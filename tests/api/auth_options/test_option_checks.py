@@ -231,3 +231,25 @@ def test_provider_names_are_pocketbases() -> None:
     assert set(PRESETS) <= PROVIDER_NAMES
     assert sentence("must be no less than 10") == "Must be no less than 10."
     assert sentence("Done!") == "Done!"
+
+
+async def test_rule_errors_read_as_pocketbases(api: ApiClient) -> None:
+    """The raw error of an invalid rule, in PocketBase's words and quotes (any rule, `mfa.rule` too)."""
+    raw = {
+        "nosuch = 1": 'invalid left operand "nosuch" - unknown field "nosuch".',
+        "1 = nosuch": 'invalid right operand "nosuch" - unknown field "nosuch".',
+        "name:bogus = 1": 'invalid left operand "name:bogus" - unknown modifier in "name:bogus".',
+        "unknownfn(name) = 1": 'invalid left operand "unknownfn" - unknown function "unknownfn".',
+        "name = 1 name": 'expected && or ||, got "name" (identifier).',
+        "fn(": "invalid or incomplete function \"fn\" (expected ')').",
+        "name ?? 1": 'invalid sign operator "??".',
+        "name $ 1": "unexpected character '$'.",
+    }
+    for rule, message in raw.items():
+        r = await api.su("PATCH", USERS, json={"listRule": rule})
+        expected = {"code": "validation_invalid_rule", "message": f"Invalid rule. Raw error: {message}"}
+        assert r.json()["data"] == {"listRule": expected}, rule
+    r = await api.su(
+        "PATCH", USERS, json={"mfa": {"enabled": True, "rule": "nosuch = 1"}, "otp": {"enabled": True}}
+    )
+    assert r.json()["data"]["mfa"]["rule"]["message"] == f"Invalid rule. Raw error: {raw['nosuch = 1']}"
