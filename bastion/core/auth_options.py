@@ -108,8 +108,9 @@ def merge_auth_options(current: dict[str, Any], patch: dict[str, Any]) -> dict[s
     is a 400 (`LOAD_ERROR`).
 
     `oauth2.providers`, when sent, replaces the list; a provider sent without `clientSecret`
-    keeps the stored secret of the provider of that name. Token secrets are never set through the
-    API: a token kind sent as `null` loses its secret, which the validation then reports."""
+    keeps the stored secret of the provider of that name. A token kind's `secret` may be set (a
+    new one signs out everyone holding a token of that kind, as PocketBase's "invalidate tokens"
+    does); a token kind sent as `null` loses its secret, which the validation then reports."""
     out = copy.deepcopy(current)
     for key in AUTH_OPTION_KEYS:
         if key in patch:
@@ -118,17 +119,9 @@ def merge_auth_options(current: dict[str, Any], patch: dict[str, Any]) -> dict[s
 
 
 # The types of PocketBase's auth option structs: a dict is a struct; the leaves are the JSON types.
-_BOOL, _INT, _STR, _STR_LIST, _RULE, _SECRET, _PROVIDERS = (
-    "bool",
-    "int",
-    "str",
-    "str_list",
-    "rule",
-    "secret",
-    "providers",
-)
+_BOOL, _INT, _STR, _STR_LIST, _RULE, _PROVIDERS = ("bool", "int", "str", "str_list", "rule", "providers")
 _TEMPLATE: dict[str, Any] = {"subject": _STR, "body": _STR}
-_TOKEN: dict[str, Any] = {"secret": _SECRET, "duration": _INT}
+_TOKEN: dict[str, Any] = {"secret": _STR, "duration": _INT}
 _SCHEMA: dict[str, Any] = {
     "authRule": _RULE,
     "manageRule": _RULE,
@@ -161,9 +154,8 @@ def _bind(kind: Any, current: Any, value: Any) -> Any:
             raise BadRequestError(LOAD_ERROR)
         out = dict(current) if isinstance(current, dict) else _zero(kind)
         for k, sub in kind.items():
-            if k not in value or sub == _SECRET:
-                continue  # secrets are never set through the API
-            out[k] = _bind(sub, out.get(k), value[k])
+            if k in value:
+                out[k] = _bind(sub, out.get(k), value[k])
         return out
     if kind == _PROVIDERS:
         return _merge_providers(current, value)

@@ -5,7 +5,7 @@ with the binary):
    `manageRule` of "" is refused, null is not), the mail templates (subject and body required,
    whether or not their feature is on), `passwordAuth.identityFields` (required while password
    sign-in is on), the OAuth2 providers (while OAuth2 is on), `otp` (duration and length, while
-   on), `mfa.duration` (while on), and every token kind (secret and duration);
+   on), `mfa.duration` (while on), and every token kind (secret: 30 to 255 characters; duration);
 2. only when step 1 found nothing, and MFA is on: at least two of password, OAuth2 and OTP on,
    then `mfa.rule` a valid rule: the first failure alone;
 3. only when steps 1 and 2 found nothing, and password sign-in is on: each identity field exists
@@ -151,7 +151,7 @@ def _option_errors(
     for kind in TOKEN_KINDS:
         token = _section(options, kind)
         token_errors = {
-            "secret": None if token.get("secret") else field_error(*_REQUIRED),
+            "secret": _secret_error(str(token.get("secret") or "")),
             "duration": _number_error(token.get("duration"), *_TOKEN_DURATION),
         }
         _put(errors, kind, token_errors)
@@ -177,6 +177,18 @@ def _pruned(found: dict[str, Any]) -> dict[str, Any]:
 def _template_errors(template: Any) -> dict[str, Any]:
     template = template if isinstance(template, dict) else {}
     return {k: None if template.get(k) else field_error(*_REQUIRED) for k in ("subject", "body")}
+
+
+def _secret_error(secret: str) -> dict[str, Any] | None:
+    if not secret:
+        return field_error(*_REQUIRED)
+    if not 30 <= len(secret) <= 255:
+        return field_error(
+            "validation_length_out_of_range",
+            "The length must be between 30 and 255.",
+            {"max": 255, "min": 30},
+        )
+    return None
 
 
 def _number_error(value: Any, minimum: int, maximum: int | None) -> dict[str, Any] | None:

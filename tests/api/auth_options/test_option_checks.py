@@ -92,6 +92,22 @@ REFUSED: list[tuple[dict[str, Any], dict[str, Any]]] = [
         _failed({"emailChangeToken": {"duration": _max(94670856)}}),
     ),
     ({"authToken": None}, _failed({"authToken": {"duration": REQUIRED, "secret": REQUIRED}})),
+    ({"fileToken": {"secret": ""}}, _failed({"fileToken": {"secret": REQUIRED}})),
+    (
+        {"authToken": {"secret": "short"}},
+        _failed(
+            {
+                "authToken": {
+                    "secret": {
+                        "code": "validation_length_out_of_range",
+                        "message": "The length must be between 30 and 255.",
+                        "params": {"max": 255, "min": 30},
+                    }
+                }
+            }
+        ),
+    ),
+    ({"authToken": {"secret": 5}}, LOAD_ERROR),
     (
         {"manageRule": ""},
         _failed(
@@ -253,3 +269,13 @@ async def test_rule_errors_read_as_pocketbases(api: ApiClient) -> None:
         "PATCH", USERS, json={"mfa": {"enabled": True, "rule": "nosuch = 1"}, "otp": {"enabled": True}}
     )
     assert r.json()["data"]["mfa"]["rule"]["message"] == f"Invalid rule. Raw error: {raw['nosuch = 1']}"
+
+
+async def test_a_new_token_secret_signs_everyone_out(api: ApiClient) -> None:
+    """As PocketBase's "invalidate tokens": the secret is set, and never shown."""
+    _, token = await api.create_user("out@example.com")
+    assert (await api.request("POST", f"{USERS}/auth-refresh", token=token)).status_code == 200
+    r = await api.su("PATCH", USERS, json={"authToken": {"secret": "s" * 40}})
+    assert r.status_code == 200 and r.json()["authToken"] == {"duration": 432000}
+    assert "s" * 40 not in r.text
+    assert (await api.request("POST", f"{USERS}/auth-refresh", token=token)).status_code == 401
