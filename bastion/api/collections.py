@@ -12,8 +12,10 @@ from bastion import rules
 from bastion.api.context import JSONResponse, get_app, load_access, picked, read_body
 from bastion.api.records import collection_or_404
 from bastion.core import collection_scaffolds
+from bastion.core.collection_import_errors import import_load_failure, import_validation_failure
 from bastion.core.collection_model import Collection
 from bastion.core.fields import field_from_dict
+from bastion.core.ids import collection_id_for
 from bastion.core.list_result import list_result, parse_list_query
 from bastion.core.record_access import Access
 from bastion.core.schema_registry import SchemaRegistry
@@ -156,10 +158,17 @@ async def import_collections(request: Request) -> Response:
             existing = staged.find_collection(str(item.get("id") or "")) or staged.find_collection(
                 str(item.get("name") or "")
             )
-            if existing is None:
-                collection = await service.create(tx, item)
-            else:
-                collection = await service.update(tx, existing, item)
+            try:
+                if existing is None:
+                    collection = await service.create(tx, item)
+                else:
+                    collection = await service.update(tx, existing, item)
+            except ValidationError as exc:
+                name = str(item.get("name") or "")
+                cid = existing.id if existing else str(item.get("id") or collection_id_for(name, _type(item)))
+                raise import_validation_failure(name, cid, exc.errors) from exc
+            except BadRequestError as exc:  # unreadable (a value of the wrong type) or unsaved
+                raise import_load_failure(exc.message) from exc
             staged.put(collection)
             imported_ids.add(collection.id)
         if delete_missing:
@@ -170,6 +179,11 @@ async def import_collections(request: Request) -> Response:
                     staged.remove(c.id)
     await app.reload_schema()
     return Response(status_code=204)
+
+
+def _type(item: dict[str, Any]) -> str:
+    value = item.get("type")
+    return value if isinstance(value, str) and value else "base"
 
 
 async def scaffolds(request: Request) -> Response:

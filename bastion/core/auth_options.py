@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import copy
 from typing import Any
-from urllib.parse import urlparse
 
-from bastion.errors import BadRequestError, field_error
+from bastion.errors import BadRequestError
 
 _FOOTER = "<p>\n  Regards,<br/>\n  The {APP_NAME} team\n</p>"
 
@@ -91,10 +90,11 @@ PROVIDER_DEFAULTS: dict[str, Any] = {
     "displayName": "",
     "extra": {},
 }
-_PROVIDER_URLS = ("authURL", "tokenURL", "userInfoURL")
 LOAD_ERROR = "Failed to load the submitted data due to invalid formatting."
 # The token kinds whose signing secret is per collection (never exported through the API).
 TOKEN_KINDS = ("authToken", "passwordResetToken", "emailChangeToken", "verificationToken", "fileToken")
+# The mail templates of the collection itself (the OTP and alert ones sit inside `otp`, `authAlert`).
+TEMPLATE_KEYS = ("verificationTemplate", "resetPasswordTemplate", "confirmEmailChangeTemplate")
 
 
 def default_auth_options() -> dict[str, Any]:
@@ -102,27 +102,73 @@ def default_auth_options() -> dict[str, Any]:
 
 
 def merge_auth_options(current: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
-    """Apply a client's partial auth options onto the current ones (objects merge one level deep).
+    """Apply a client's auth options onto the current ones, as PocketBase binds its JSON onto the
+    collection's option structs: objects merge at every depth, a `null` resets a value to its zero
+    (false, 0, "", [], an object of zeros), unknown keys are ignored and a value of the wrong type
+    is a 400 (`LOAD_ERROR`).
 
     `oauth2.providers`, when sent, replaces the list; a provider sent without `clientSecret`
-    keeps the stored secret of the provider of that name. Malformed providers are a 400."""
+    keeps the stored secret of the provider of that name. A token kind's `secret` may be set (a
+    new one signs out everyone holding a token of that kind, as PocketBase's "invalidate tokens"
+    does); a token kind sent as `null` loses its secret, which the validation then reports."""
     out = copy.deepcopy(current)
     for key in AUTH_OPTION_KEYS:
-        if key not in patch:
-            continue
-        value = patch[key]
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            merged = dict(out[key])
-            for k, v in value.items():
-                if k == "secret":
-                    continue  # secrets are never set through the API
-                if key == "oauth2" and k == "providers":
-                    v = _merge_providers(out[key].get("providers"), v)
-                merged[k] = v
-            out[key] = merged
-        else:
-            out[key] = value
+        if key in patch:
+            out[key] = _bind(_SCHEMA[key], out.get(key), patch[key])
     return out
+
+
+# The types of PocketBase's auth option structs: a dict is a struct; the leaves are the JSON types.
+_BOOL, _INT, _STR, _STR_LIST, _RULE, _PROVIDERS = ("bool", "int", "str", "str_list", "rule", "providers")
+_TEMPLATE: dict[str, Any] = {"subject": _STR, "body": _STR}
+_TOKEN: dict[str, Any] = {"secret": _STR, "duration": _INT}
+_SCHEMA: dict[str, Any] = {
+    "authRule": _RULE,
+    "manageRule": _RULE,
+    "authAlert": {"enabled": _BOOL, "emailTemplate": _TEMPLATE},
+    "oauth2": {
+        "providers": _PROVIDERS,
+        "mappedFields": {"id": _STR, "name": _STR, "username": _STR, "avatarURL": _STR},
+        "enabled": _BOOL,
+    },
+    "passwordAuth": {"enabled": _BOOL, "identityFields": _STR_LIST},
+    "mfa": {"enabled": _BOOL, "duration": _INT, "rule": _STR},
+    "otp": {"enabled": _BOOL, "duration": _INT, "length": _INT, "emailTemplate": _TEMPLATE},
+    **dict.fromkeys(TOKEN_KINDS, _TOKEN),
+    **dict.fromkeys(TEMPLATE_KEYS, _TEMPLATE),
+}
+_INT64 = 2**63
+
+
+def _zero(kind: Any) -> Any:
+    if isinstance(kind, dict):
+        return {k: _zero(v) for k, v in kind.items()}
+    return {_BOOL: False, _INT: 0, _STR_LIST: [], _RULE: None, _PROVIDERS: []}.get(kind, "")
+
+
+def _bind(kind: Any, current: Any, value: Any) -> Any:
+    if isinstance(kind, dict):
+        if value is None:
+            return _zero(kind)
+        if not isinstance(value, dict):
+            raise BadRequestError(LOAD_ERROR)
+        out = dict(current) if isinstance(current, dict) else _zero(kind)
+        for k, sub in kind.items():
+            if k in value:
+                out[k] = _bind(sub, out.get(k), value[k])
+        return out
+    if kind == _PROVIDERS:
+        return _merge_providers(current, value)
+    if value is None:
+        return _zero(kind)
+    ok = {
+        _BOOL: isinstance(value, bool),
+        _INT: isinstance(value, int) and not isinstance(value, bool) and -_INT64 <= value < _INT64,
+        _STR_LIST: isinstance(value, list) and all(isinstance(v, str) for v in value),
+    }.get(kind, isinstance(value, str))
+    if not ok:
+        raise BadRequestError(LOAD_ERROR)
+    return list(value) if kind == _STR_LIST else value
 
 
 def _merge_providers(stored: Any, sent: Any) -> list[dict[str, Any]]:
@@ -184,44 +230,3 @@ def export_auth_options(options: dict[str, Any]) -> dict[str, Any]:
             value = {**value, "providers": shown}
         out[key] = value
     return out
-
-
-def auth_options_errors(options: dict[str, Any]) -> dict[str, Any]:
-    """PocketBase's checks of the OAuth2 providers, made only while OAuth2 is enabled: no
-    duplicate names (reported alone, as PocketBase does), then each provider's name, clientId
-    and clientSecret required and its URLs valid."""
-    oauth2 = options.get("oauth2")
-    if not isinstance(oauth2, dict) or not oauth2.get("enabled"):
-        return {}
-    providers = [p for p in oauth2.get("providers") or [] if isinstance(p, dict)]
-    seen: set[str] = set()
-    for i, p in enumerate(providers):
-        name = str(p.get("name") or "")
-        if name and name in seen:
-            error = field_error(
-                "validation_duplicated_provider",
-                f"The provider {name} is already registered.",
-                {"name": name},
-            )
-            return {"oauth2": {"providers": {str(i): {"name": error}}}}
-        seen.add(name)
-    found: dict[str, Any] = {}
-    for i, p in enumerate(providers):
-        errors: dict[str, Any] = {}
-        for key in ("name", "clientId", "clientSecret"):
-            if not p.get(key):
-                errors[key] = field_error("validation_required", "Cannot be blank.")
-        for key in _PROVIDER_URLS:
-            if p.get(key) and not _is_url(str(p[key])):
-                errors[key] = field_error("validation_is_url", "Must be a valid URL.")
-        if errors:
-            found[str(i)] = dict(sorted(errors.items()))
-    return {"oauth2": {"providers": found}} if found else {}
-
-
-def _is_url(value: str) -> bool:
-    try:
-        parsed = urlparse(value)
-    except ValueError:
-        return False
-    return bool(parsed.scheme and parsed.netloc)

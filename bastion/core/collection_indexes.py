@@ -131,8 +131,8 @@ def identity_fields_error(collection: Collection) -> dict[str, Any] | None:
 
 
 def index_errors(collection: Collection) -> dict[str, Any]:
-    """Validation errors about `collection`'s indexes (and its identity fields), in PocketBase's
-    shape: `{"indexes": {position: error}}`, `{"passwordAuth": {"identityFields": error}}`."""
+    """Validation errors about `collection`'s indexes, in PocketBase's shape:
+    `{"indexes": {position: error}}` (the identity fields are checked with the auth options)."""
     errors: dict[str, Any] = {}
     by_position: dict[str, Any] = {}
     seen_names: set[str] = set()
@@ -155,7 +155,4 @@ def index_errors(collection: Collection) -> dict[str, Any]:
         seen_names.add(index.name.lower())
     if by_position:
         errors["indexes"] = by_position
-    identity_error = identity_fields_error(collection) if collection.is_auth else None
-    if identity_error:
-        errors["passwordAuth"] = {"identityFields": identity_error}
     return errors

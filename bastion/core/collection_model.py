@@ -142,10 +142,13 @@ class Collection:
 
 
 def ensure_token_secrets(options: dict[str, Any]) -> dict[str, Any]:
-    """Give every token kind of an auth collection its own signing secret."""
+    """Give every token kind of an auth collection its own signing secret. A secret emptied on
+    purpose (the token kind was sent as `null`) stays empty, for the validation to refuse."""
     for kind in TOKEN_KINDS:
-        cfg = options.setdefault(kind, {})
-        if not cfg.get("secret"):
+        cfg = options.get(kind)
+        if not isinstance(cfg, dict):
+            cfg = options[kind] = {}
+        if cfg.get("secret") is None:
             cfg["secret"] = new_token_secret()
     return options
 

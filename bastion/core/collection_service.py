@@ -10,7 +10,13 @@ import re
 from typing import Any
 
 from bastion import rules
-from bastion.core.auth_options import AUTH_OPTION_KEYS, auth_options_errors, merge_auth_options
+from bastion.core.auth_options import AUTH_OPTION_KEYS, merge_auth_options
+from bastion.core.auth_options_checks import (
+    auth_options_errors,
+    invalid_rule_error,
+    system_rule_change_error,
+    unset_missing_mapped_fields,
+)
 from bastion.core.collection_changes import CollectionChangeHook
 from bastion.core.collection_indexes import auth_indexes, index_errors, on_table, renamed, with_auth_indexes
 from bastion.core.collection_model import (
@@ -108,6 +114,8 @@ class CollectionService:
             await self._free_generated_id(tx, collection)
         id_error = await self._new_id_error(tx, collection.id)
         view = await self._plan_view(tx, collection)
+        if collection.is_auth:
+            unset_missing_mapped_fields(collection)
         self._validate(collection, existing=None, view=view, id_error=id_error, search_shape=search_shape)
         await self.install(tx, collection, view)
         if self.changes is not None:
@@ -159,6 +167,8 @@ class CollectionService:
         else:  # the option follows its fields' renames and deletions
             collection.search = following_fields(existing.search, existing.fields, collection.fields)
         view = await self._plan_view(tx, collection)
+        if collection.is_auth:
+            unset_missing_mapped_fields(collection)
         self._validate(collection, existing=existing, view=view, search_shape=search_shape)
         if view is not None:
             await drop_view(tx, existing.name)
@@ -372,12 +382,15 @@ class CollectionService:
         if field_errors:
             errors["fields"] = field_errors
         lookup = _PendingLookup(self.registry, collection)
-        rule_names = [*RULE_NAMES, *(("authRule", "manageRule") if collection.is_auth else ())]
-        for rule in rule_names:
+        for rule in RULE_NAMES:
             expr = collection.rule(rule)
             message = _rule_error(expr, collection, lookup) if expr else None
             if message:
-                errors[rule] = field_error("validation_invalid_rule", f"Invalid rule. Raw error: {message}")
+                errors[rule] = invalid_rule_error(message)
+            elif existing is not None and (
+                error := system_rule_change_error(existing, existing.rule(rule), expr)
+            ):
+                errors[rule] = error
         errors.update(index_errors(collection))
         errors.update(search_shape or {})
         if collection.search is not None:
@@ -388,7 +401,9 @@ class CollectionService:
             else:
                 errors.update(search_errors(collection.search, collection.fields))
         if collection.is_auth:
-            errors.update(auth_options_errors(collection.options))
+            errors.update(
+                auth_options_errors(collection, existing, lambda expr: _rule_error(expr, collection, lookup))
+            )
         if errors:
             raise ValidationError(errors, self._fail_message(existing))
 

@@ -6,6 +6,8 @@ Both are ValueErrors with a message fit for a client; the HTTP layer turns them 
 
 from __future__ import annotations
 
+import json
+
 
 class RuleSyntaxError(ValueError):
     """The expression is not valid filter syntax."""
@@ -13,3 +15,8 @@ class RuleSyntaxError(ValueError):
 
 class RuleResolveError(ValueError):
     """The expression parses but names an unknown/hidden field, a bad modifier or function."""
+
+
+def go_quote(text: str) -> str:
+    """A name quoted as Go's %q quotes it, as PocketBase's messages do: `unknown field "x"`."""
+    return json.dumps(text, ensure_ascii=False)

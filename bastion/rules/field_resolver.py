@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from bastion.rules import operand as o
-from bastion.rules.errors import RuleResolveError
+from bastion.rules.errors import RuleResolveError, go_quote
 from bastion.rules.filter_ast import FUNCTION, IDENTIFIER, NUMBER, TEXT, Token
 from bastion.rules.filter_macros import is_macro, macro_value
 from bastion.rules.filter_parser import parse
@@ -67,7 +67,7 @@ def split_modifier(prop: str) -> tuple[str, str]:
         return prop, ""
     if parts[1] in _MODIFIERS:
         return parts[0], parts[1]
-    raise RuleResolveError(f"unknown modifier in {prop!r}")
+    raise RuleResolveError(f"unknown modifier in {go_quote(prop)}")
 
 
 def get_field(collection: CollectionInfo, name: str) -> FieldInfo | None:
@@ -137,6 +137,14 @@ class Resolver:
 
     # ---- tokens -----------------------------------------------------------------------------
 
+    def resolve_operand(self, token: Token, side: str) -> o.Operand:
+        """`resolve` for one side ("left", "right") of a comparison, failing with PocketBase's
+        words: `invalid left operand "x" - unknown field "x"`."""
+        try:
+            return self.resolve(token)
+        except RuleResolveError as exc:
+            raise RuleResolveError(f"invalid {side} operand {go_quote(token.literal)} - {exc}") from None
+
     def resolve(self, token: Token) -> o.Operand:
         if token.type == TEXT:
             return o.Const(token.literal)
@@ -154,7 +162,7 @@ class Resolver:
                 if low in _NORMALIZED:  # `null`/`true`/`false` when no such field exists
                     return o.Const(_NORMALIZED[low], ident=True)
                 raise
-        raise RuleResolveError(f"unsupported token type {token.type!r}")
+        raise RuleResolveError(f"unsupported token type {go_quote(token.type)}")
 
     def _function(self, token: Token) -> o.Operand:
         args = token.args
@@ -180,13 +188,13 @@ class Resolver:
                 if a.type != TEXT:
                     raise RuleResolveError(f"[strftime] invalid modifier argument {i} - can be only string")
             return o.FuncCall("strftime", [self.resolve(a) for a in args], o.ENFORCED)
-        raise RuleResolveError(f"unknown function {token.literal!r}")
+        raise RuleResolveError(f"unknown function {go_quote(token.literal)}")
 
     # ---- identifiers --------------------------------------------------------------------------
 
     def _identifier(self, name: str) -> o.Operand:
         if not any(p.match(name) for p in _ALLOWED):
-            raise RuleResolveError(f"failed to resolve field {name!r}")
+            raise RuleResolveError(f"failed to resolve field {go_quote(name)}")
         props = name.split(".")
         if props[0] == "@collection":
             return self._collection_field(name, props)
@@ -196,11 +204,13 @@ class Resolver:
 
     def _collection_field(self, name: str, props: list[str]) -> o.Operand:
         if len(props) < 3:
-            raise RuleResolveError(f"invalid @collection field path in {name!r}")
+            raise RuleResolveError(f"invalid @collection field path in {go_quote(name)}")
         cname, _, alias = props[1].partition(":")
         coll = self.load(cname)
         if coll is None:
-            raise RuleResolveError(f"failed to load collection {props[1]!r} from field path {name!r}")
+            raise RuleResolveError(
+                f"failed to load collection {go_quote(props[1])} from field path {go_quote(name)}"
+            )
         key = f"__collection_alias_{alias}" if alias else f"__collection_{coll.name}"
         join = o.Join(o.COLLECTION, key, None, coll.name)
         self.check_join(coll)
@@ -242,7 +252,7 @@ class Resolver:
             sub = parse(f"@request.body.{f.name}:isset = true && @request.body.{f.name} != {f.name}")
             return o.SubExpr(sub)
         if f.type not in MULTI_VALUER_TYPES:
-            raise RuleResolveError(f"field {f.name!r} doesn't support multivalue operations")
+            raise RuleResolveError(f"field {go_quote(f.name)} doesn't support multivalue operations")
         items = [] if raw is None else list(raw) if isinstance(raw, (list, tuple)) else [raw]
         if modifier == "length":
             return o.Const(len(items), ident=True)
@@ -254,7 +264,7 @@ class Resolver:
         coll = self.load(f.collection_id)
         if coll is None:
             raise RuleResolveError(
-                f"failed to load collection {f.collection_id!r} from data field {f.name!r}"
+                f"failed to load collection {go_quote(f.collection_id)} from data field {go_quote(f.name)}"
             )
         raw = self.request.body.get(f.name)
         items = raw if isinstance(raw, (list, tuple)) else [] if raw in (None, "") else [raw]
@@ -304,7 +314,7 @@ class Resolver:
         does not refuse them."""
         if joined_access(coll, trusted=self.allow_hidden).refused:
             raise RuleResolveError(
-                f"{coll.name!r} fields can be accessed only when allowHiddenFields is enabled or by superusers"
+                f"{go_quote(coll.name)} fields can be accessed only when allowHiddenFields is enabled or by superusers"
             )
 
 
@@ -354,7 +364,7 @@ class _Walk:
                 return self.finalize(prop)
             f = get_field(self.coll, prop)
             if f is not None and f.hidden and not self.r.allow_hidden:
-                raise RuleResolveError(f"non-filterable field {prop!r}")
+                raise RuleResolveError(f"non-filterable field {go_quote(prop)}")
             if f is not None and f.type in JSON_TYPES:
                 path = tuple(self.props[i + 1 :])
                 if "" in path:  # `meta..c`: SQLite's JSON path refuses it (a 500); refused as a relation's is
@@ -363,17 +373,17 @@ class _Walk:
                     self.joins, f.name, o.JSON, f.type, self.multi, json_path=path, null_fallback=o.DISABLED
                 )
             if i >= MAX_NESTED_RELS:
-                raise RuleResolveError(f"max nested relations reached for field {prop!r}")
+                raise RuleResolveError(f"max nested relations reached for field {go_quote(prop)}")
             if f is None:
                 res = self._back_relation(prop)
                 if res is not None:
                     return res
                 continue
             if f.type != "relation":
-                raise RuleResolveError(f"field {prop!r} is not a valid relation")
+                raise RuleResolveError(f"field {go_quote(prop)} is not a valid relation")
             target = self.r.load(f.collection_id)
             if target is None:
-                raise RuleResolveError(f"failed to load field {prop!r} collection")
+                raise RuleResolveError(f"failed to load field {go_quote(prop)} collection")
             if not _is_multi(f) and i == total - 2 and self.props[i + 1] == "id":
                 return self.finalize(f.name)
             kind = o.REL_MULTI if _is_multi(f) else o.REL
@@ -384,24 +394,24 @@ class _Walk:
             self.joins = (*self.joins, join)
             self.coll = target
             self.multi = self.multi or kind == o.REL_MULTI
-        raise RuleResolveError(f"failed to resolve field {self.name!r}")
+        raise RuleResolveError(f"failed to resolve field {go_quote(self.name)}")
 
     def _back_relation(self, prop: str) -> o.Operand | None:
         m = _VIA.match(prop)
         if not m:
-            return self._null_or(f"failed to resolve field {prop!r}")
+            return self._null_or(f"failed to resolve field {go_quote(prop)}")
         back = self.r.load(m.group(1))
         if back is None:
-            return self._null_or(f"failed to load back relation field {prop!r} collection")
+            return self._null_or(f"failed to load back relation field {go_quote(prop)} collection")
         bf = back.get_field(m.group(2))
         if bf is None:
-            return self._null_or(f"missing back relation field {m.group(2)!r}")
+            return self._null_or(f"missing back relation field {go_quote(m.group(2))}")
         if bf.type != "relation":
-            return self._null_or(f"invalid back relation field {m.group(2)!r}")
+            return self._null_or(f"invalid back relation field {go_quote(m.group(2))}")
         if bf.hidden and not self.r.allow_hidden:
-            raise RuleResolveError(f"non-filterable back relation field {bf.name!r}")
+            raise RuleResolveError(f"non-filterable back relation field {go_quote(bf.name)}")
         if bf.collection_id != self.coll.id:
-            return self._null_or(f"invalid collection reference of a back relation field {bf.name!r}")
+            return self._null_or(f"invalid collection reference of a back relation field {go_quote(bf.name)}")
         self.r.check_join(back)
         kind = o.BACK_MULTI if _is_multi(bf) else o.BACK
         join = o.Join(
@@ -417,9 +427,9 @@ class _Walk:
         name, modifier = split_modifier(prop)
         f = get_field(self.coll, name)
         if f is None:
-            return self._null_or(f"unknown field {name!r}")
+            return self._null_or(f"unknown field {go_quote(name)}")
         if f.hidden and not self.r.allow_hidden:
-            raise RuleResolveError(f"non-filterable field {name!r}")
+            raise RuleResolveError(f"non-filterable field {go_quote(name)}")
         multivaluer = f.type in MULTI_VALUER_TYPES
         if modifier == "length" and multivaluer:
             return o.FieldRef(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bastion.rules.errors import RuleSyntaxError
+from bastion.rules.errors import RuleSyntaxError, go_quote
 from bastion.rules.filter_ast import FUNCTION, IDENTIFIER, NUMBER, SIGN_OPS, TEXT, Token
 
 WS = "whitespace"
@@ -103,7 +103,7 @@ class Scanner:
             self.pos += 1
         lit = self.data[start : self.pos]
         if lit not in valid:
-            raise RuleSyntaxError(f"invalid {what} {lit!r}")
+            raise RuleSyntaxError(f"invalid {what} {go_quote(lit)}")
         return Lexeme(kind, lit)
 
     def _number(self) -> Lexeme:
@@ -118,7 +118,7 @@ class Scanner:
             self.pos += 1
         lit = "".join(buf)
         if lit == "-" or lit.startswith(".") or lit.endswith("."):
-            raise RuleSyntaxError(f"invalid number {lit!r}")
+            raise RuleSyntaxError(f"invalid number {go_quote(lit)}")
         return Lexeme(NUMBER, lit, Token(NUMBER, lit))
 
     def _text(self, preserve_quotes: bool) -> Lexeme:
@@ -148,14 +148,14 @@ class Scanner:
                 if depth <= 0:
                     raise RuleSyntaxError(f"max nested function arguments reached (max: {MAX_FUNC_DEPTH})")
                 if not _valid_identifier(name):
-                    raise RuleSyntaxError(f"invalid function name {name!r}")
+                    raise RuleSyntaxError(f"invalid function name {go_quote(name)}")
                 return self._function_args(name, depth)
             if not (_is_letter(ch) or _is_digit(ch) or ch in "._:"):
                 break
             self.pos += 1
         lit = self.data[start : self.pos]
         if not _valid_identifier(lit):
-            raise RuleSyntaxError(f"invalid identifier {lit!r}")
+            raise RuleSyntaxError(f"invalid identifier {go_quote(lit)}")
         return Lexeme(IDENTIFIER, lit, Token(IDENTIFIER, lit))
 
     def _function_args(self, name: str, depth: int) -> Lexeme:
@@ -164,7 +164,7 @@ class Scanner:
         expect_comma = False
         while True:
             if self.pos >= self.end:
-                raise RuleSyntaxError(f"invalid or incomplete function {name!r} (expected ')')")
+                raise RuleSyntaxError(f"invalid or incomplete function {go_quote(name)} (expected ')')")
             ch = self.data[self.pos]
             if ch == ")":
                 self.pos += 1
@@ -177,9 +177,9 @@ class Scanner:
                 continue
             is_comma = ch == ","
             if expect_comma and not is_comma:
-                raise RuleSyntaxError(f"expected comma after the last argument in function {name!r}")
+                raise RuleSyntaxError(f"expected comma after the last argument in function {go_quote(name)}")
             if not expect_comma and is_comma:
-                raise RuleSyntaxError(f"unexpected comma in function {name!r}")
+                raise RuleSyntaxError(f"unexpected comma in function {go_quote(name)}")
             expect_comma = False
             if is_comma:
                 self.pos += 1
@@ -191,7 +191,7 @@ class Scanner:
             elif ch in "'\"":
                 lex = self._text(preserve_quotes=False)
             else:
-                raise RuleSyntaxError(f"unsupported argument character {ch!r} in function {name!r}")
+                raise RuleSyntaxError(f"unsupported argument character {ch!r} in function {go_quote(name)}")
             assert lex.token is not None
             args.append(lex.token)
             expect_comma = True
@@ -220,7 +220,7 @@ def _text_end(data: str, start: int, end: int) -> int:
         if ch == quote:
             return i + 1
         i += 1
-    raise RuleSyntaxError(f"invalid quoted text {data[start:end]!r}")
+    raise RuleSyntaxError(f"invalid quoted text {go_quote(data[start:end])}")
 
 
 def _unescape(body: str) -> str:

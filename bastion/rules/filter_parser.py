@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from bastion.rules.errors import RuleSyntaxError
+from bastion.rules.errors import RuleSyntaxError, go_quote
 from bastion.rules.filter_ast import And, Comparison, Expr, Or, Token
 from bastion.rules.filter_lexer import COMMENT, EOF_T, GROUP, JOIN, SIGN, WS, Scanner
 
@@ -76,26 +76,26 @@ def _step(run: _Run, kind: str, literal: str, token: Token | None) -> None:
     if run.step == _BEFORE_SIGN:
         if kind not in _OPERAND_KINDS:
             raise RuleSyntaxError(
-                f"expected left operand (identifier, function, text or number), got {literal!r} ({kind})"
+                f"expected left operand (identifier, function, text or number), got {go_quote(literal)} ({kind})"
             )
         run.left = token
         run.step = _SIGN
     elif run.step == _SIGN:
         if kind != SIGN:
-            raise RuleSyntaxError(f"expected a sign operator, got {literal!r} ({kind})")
+            raise RuleSyntaxError(f"expected a sign operator, got {go_quote(literal)} ({kind})")
         run.op = literal
         run.step = _AFTER_SIGN
     elif run.step == _AFTER_SIGN:
         if kind not in _OPERAND_KINDS:
             raise RuleSyntaxError(
-                f"expected right operand (identifier, function, text or number), got {literal!r} ({kind})"
+                f"expected right operand (identifier, function, text or number), got {go_quote(literal)} ({kind})"
             )
         assert run.left is not None and token is not None
         run.items.append((run.join, Comparison(run.left, run.op, token), 0))
         run.step = _JOIN
     else:
         if kind != JOIN:
-            raise RuleSyntaxError(f"expected && or ||, got {literal!r} ({kind})")
+            raise RuleSyntaxError(f"expected && or ||, got {go_quote(literal)} ({kind})")
         run.join = literal
         run.step = _BEFORE_SIGN
 

@@ -100,7 +100,10 @@ class _Evaluator:
                 raise RuleResolveError("max filter expressions limit reached")
             self.remaining -= 1
             rc = o.ResolvedComparison(
-                self.r.resolve(expr.left), expr.base_op, self.r.resolve(expr.right), expr.is_any
+                self.r.resolve_operand(expr.left, "left"),
+                expr.base_op,
+                self.r.resolve_operand(expr.right, "right"),
+                expr.is_any,
             )
             p = cp.plan(rc)
             self._collect(p)

@@ -133,8 +133,8 @@ class SqlCompiler:
             if self.remaining <= 0:
                 raise RuleResolveError("max filter expressions limit reached")
             self.remaining -= 1
-            left = self.r.resolve(expr.left)
-            right = self.r.resolve(expr.right)
+            left = self.r.resolve_operand(expr.left, "left")
+            right = self.r.resolve_operand(expr.right, "right")
             rc = o.ResolvedComparison(left, expr.base_op, right, expr.is_any)
             return self.plan(cp.plan(rc))
         sep = " AND " if isinstance(expr, And) else " OR "

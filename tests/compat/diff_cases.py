@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .diff_cases_access import access_cases
 from .diff_cases_auth import auth_cases
+from .diff_cases_auth_options import auth_option_cases
 from .diff_cases_excerpt import excerpt_cases
 from .diff_cases_firstrun import firstrun_cases
 from .diff_cases_http import http_cases
@@ -34,6 +35,7 @@ def all_cases() -> list[Case]:
     )
     cases += access_cases()  # reads only
     cases += auth_cases()
+    cases += auth_option_cases()
     cases += settings_cases()
     ids = [c.id for c in cases]
     duplicates = {i for i in ids if ids.count(i) > 1}

@@ -190,7 +190,7 @@ MORE_PRESETS: dict[str, Preset] = {
         "https://kapi.kakao.com/v2/user/me",
         map_user=map_kakao,
     ),
-    "instagram": Preset(
+    "instagram2": Preset(
         "Instagram",
         ("instagram_business_basic",),
         "https://www.instagram.com/oauth/authorize",

@@ -5,7 +5,7 @@ answer (401) are left whole."""
 from __future__ import annotations
 
 from bastion.auth import totp
-from tests.api.auth_otp.helpers import MFA_ON, enrol_totp
+from tests.api.auth_otp.helpers import MFA_ON, OTP_ON, enrol_totp
 from tests.conftest import ApiClient
 
 USERS = "/api/collections/users"
@@ -36,7 +36,7 @@ async def test_sign_in_answers_keep_only_the_fields_asked_for(api: ApiClient) ->
 async def test_mfa_answers(api: ApiClient) -> None:
     _, token = await api.create_user("mfa-pick@example.com")
     secret = await enrol_totp(api, token)
-    r = await api.su("PATCH", USERS, json={"mfa": MFA_ON})
+    r = await api.su("PATCH", USERS, json={"mfa": MFA_ON, "otp": OTP_ON})
     assert r.status_code == 200
     login = {"identity": "mfa-pick@example.com", "password": "userpass123"}
     r = await api.request("POST", f"{USERS}/auth-with-password?fields=token", json=login)

@@ -17,6 +17,9 @@ from tests.support.smtp_server import SmtpSink
 
 BASE = "/api/collections/users"
 MFA_ON = {"enabled": True, "duration": 600, "rule": ""}
+# PocketBase refuses MFA unless two of its own methods (password, OAuth2, OTP) are on, TOTP being
+# Bastion's own: password + TOTP sets go with OTP on too.
+OTP_ON = {"enabled": True}
 
 
 async def configure(api: ApiClient, **options: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from bastion.auth import totp
-from tests.api.auth_otp.helpers import BASE, MFA_ON, configure, enrol_totp
+from tests.api.auth_otp.helpers import BASE, MFA_ON, OTP_ON, configure, enrol_totp
 from tests.conftest import ApiClient
 
 
@@ -22,7 +22,7 @@ async def test_password_then_totp(api: ApiClient) -> None:
     secret = await enrol_totp(api, token)
     r = await api.request("GET", f"{BASE}/totp", token=token)
     assert r.json() == {"enabled": True}
-    await configure(api, mfa=MFA_ON)
+    await configure(api, mfa=MFA_ON, otp=OTP_ON)
 
     r = await api.request(
         "POST", f"{BASE}/auth-with-password", json={"identity": "tim@example.com", "password": "userpass123"}
@@ -50,7 +50,7 @@ async def test_wrong_code_and_unconfirmed_secret(api: ApiClient) -> None:
     r = await api.request("POST", f"{BASE}/totp-confirm", token=token, json={"code": wrong})
     assert r.status_code == 400
     assert r.json()["data"] == {"code": {"code": "validation_invalid_code", "message": "Invalid code."}}
-    await configure(api, mfa=MFA_ON)
+    await configure(api, mfa=MFA_ON, otp=OTP_ON)
     r = await api.request(
         "POST", f"{BASE}/auth-with-password", json={"identity": "una@example.com", "password": "userpass123"}
     )
@@ -88,7 +88,7 @@ async def test_totp_sign_in_opens_a_cookie_session(api: ApiClient) -> None:
     with every other sign-in method."""
     _, token = await api.create_user("tia@example.com")
     secret = await enrol_totp(api, token)
-    await configure(api, mfa=MFA_ON)
+    await configure(api, mfa=MFA_ON, otp=OTP_ON)
     opt_in = {"X-Bastion-Session": "cookie"}
     r = await api.request(
         "POST",

@@ -14,7 +14,7 @@ from bastion.app import App
 from bastion.auth import totp
 from bastion.auth.mfa import MAX_FAILURES
 from bastion.config import Config
-from tests.api.auth_otp.helpers import BASE, MFA_ON, configure, enrol_totp
+from tests.api.auth_otp.helpers import BASE, MFA_ON, OTP_ON, configure, enrol_totp
 from tests.conftest import ApiClient, client_from
 
 LOGIN = f"{BASE}/auth-with-password"
@@ -33,7 +33,7 @@ def _wrong(secret: str) -> list[str]:
 async def _victim(api: ApiClient, email: str) -> str:
     _, token = await api.create_user(email, password="right-password")
     secret = await enrol_totp(api, token)
-    await configure(api, mfa=MFA_ON)
+    await configure(api, mfa=MFA_ON, otp=OTP_ON)
     return secret
 
 

@@ -341,9 +341,9 @@ async def test_auth_rule_applies_after_linking(api: Any, idp: OidcProvider) -> N
 
 async def test_mfa_asks_for_a_second_factor(api: Any, idp: OidcProvider) -> None:
     users = api.app.registry.find_collection("users")
+    await enable_oauth2(api, oidc_config(idp))  # MFA needs two methods on: password and OAuth2
     r = await api.su("PATCH", f"/api/collections/{users.id}", json={"mfa": {"enabled": True}})
     assert r.status_code == 200, r.text
-    await enable_oauth2(api, oidc_config(idp))
     entry = await provider_entry(api)
     r = await login(api, entry, await authorize(entry))
     assert r.status_code == 401 and set(r.json()) == {"mfaId"}

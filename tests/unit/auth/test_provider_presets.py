@@ -108,7 +108,7 @@ CASES: list[tuple[str, dict[str, Any], tuple[str, str, str, str, str]]] = [
         ("9", "", "kko", "k@x.io", "https://k/p.png"),
     ),
     (
-        "instagram",
+        "instagram2",
         {
             "id": "app-scoped",
             "user_id": "ig1",
