@@ -20,7 +20,7 @@ export const PROVIDERS = {
   strava: ['Strava', 'S', '#fc4c02', '#fff'],
   yandex: ['Yandex', 'Y', '#fc3f1d', '#fff'],
   kakao: ['Kakao', 'K', '#ffcd00', '#191919'],
-  instagram: ['Instagram', 'I', '#e4405f', '#fff'],
+  instagram2: ['Instagram', 'I', '#e4405f', '#fff'],
   box: ['Box', 'b', '#0061d5', '#fff'],
   oidc: ['OpenID Connect', 'ID', '#f78c40', '#fff'],
   oidc2: ['OpenID Connect (2)', 'ID2', '#f78c40', '#fff'],
