@@ -5,7 +5,7 @@ SERVE_STAMP := $(VENV)/.serve-stamp
 STAMP := $(VENV)/.synced-stamp
 ARGS ?=
 
-.PHONY: serve test lint bench fuzz fuzz-nightly
+.PHONY: serve test lint bench bench-check fuzz fuzz-nightly
 
 serve: $(SERVE_STAMP)
 	$(VENV)/bin/bastion serve $(ARGS)
@@ -26,6 +26,13 @@ fuzz: $(STAMP)
 
 # The filter language at the nightly size: 100,000 grammar-generated and mutated filters, each run
 # on SQLite, PostgreSQL and the in-memory evaluator (tests/fuzz/filter_nightly.py; docs/openapi.md).
+# The hot paths' CPU per request inside the app against a stored baseline, in units of a
+# calibration loop so a slower machine is not a regression; fails above twice the baseline
+# (bench/inprocess.py). Not a timed test: a check that a change did not double a path's cost.
+bench-check: $(STAMP)
+	$(VENV)/bin/python bench/inprocess.py --records 2000 --requests 200 --rounds 5 \
+		--check bench/inprocess_baseline.json --margin 2.0 $(ARGS)
+
 fuzz-nightly: $(STAMP)
 	$(VENV)/bin/python -m tests.fuzz.filter_nightly --inputs 100000 --max-seconds 3600 $(ARGS)
 

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from bastion.api.protobuf_body import decode_record_body
 from bastion.app import App
 from bastion.auth.auth_record import auth_record_for_token, bearer_value
-from bastion.core.record_access import Access, normalize_headers
+from bastion.core.record_access import Access
 from bastion.core.response_fields import pick_fields
 from bastion.core.superuser_ips import NOT_ALLOWED, superuser_ip_allowed
 from bastion.errors import BadRequestError, ForbiddenError, UnauthorizedError, UnsupportedMediaError
@@ -105,27 +105,39 @@ load_auth = auth_record_for_token  # the handlers' name for it
 
 
 async def load_access(request: Request, body: dict[str, Any] | None = None) -> Access:
-    cached = request.scope.get("state", {}).get("bastion_auth", False)
+    scope = request.scope
+    cached = scope.get("state", {}).get("bastion_auth", False)
     app = get_app(request)
-    if cached is False:
+    if cached is not False:
+        auth = cached
+    elif token := bearer_token(request):
         started = perf_counter()
         with tracing.span("auth"):  # the token's verification and its record's load
-            auth = await load_auth(app, bearer_token(request))
+            auth = await load_auth(app, token)
         segment_timing.add("auth", perf_counter() - started)
     else:
-        auth = cached
-    request.scope.setdefault("state", {})["bastion_auth"] = auth
+        auth = None  # a guest: nothing to verify or load
+    scope.setdefault("state", {})["bastion_auth"] = auth
     access = Access(
         auth=auth,
         method=request.method,
-        query=dict(request.query_params),
-        headers=normalize_headers(dict(request.headers)),
+        query=dict(request.query_params) if scope.get("query_string") else {},
+        headers=rule_headers(scope["headers"]),
         body=body or {},
         client_ip=client_address(request),
     )
     if access.is_superuser and not superuser_ip_allowed(app.settings, access.client_ip):
         raise ForbiddenError(NOT_ALLOWED)
     return access
+
+
+def rule_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
+    """`@request.headers.*` as rules name them (`X-Token` -> `x_token`), straight from the ASGI
+    headers; a repeated header gives its first value, as Starlette's `Headers` does."""
+    return {
+        name.decode("latin-1").lower().replace("-", "_"): value.decode("latin-1")
+        for name, value in reversed(raw)
+    }
 
 
 def client_address(request: Request) -> str:
