@@ -8,12 +8,15 @@ from __future__ import annotations
 import logging
 import random
 import statistics
+import tempfile
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import msgspec
 
 from bastion.app import App
+from bastion.config import Config
 from bastion.core.record_access import Access
 
 L = TypeVar("L")
@@ -67,6 +70,19 @@ async def public_record(app: App) -> str:
         app.settings, logs=msgspec.structs.replace(app.settings.logs, max_days=0)
     )
     return record.id
+
+
+async def twenty_record_app() -> App:
+    """A started SQLite App in a temporary directory whose public `pub` holds 20 records (see
+    `public_record`): the list the format benchmarks answer. Stop it when done."""
+    app = await App(Config(data_dir=Path(tempfile.mkdtemp()))).start()
+    await public_record(app)
+    collection = app.registry.find_collection("pub")
+    assert collection is not None
+    async with app.transaction() as tx:
+        for i in range(19):
+            await app.records.create(tx, collection, {"title": f"record number {i} ✓"}, Access(method="POST"))
+    return app
 
 
 async def on_off_rounds(

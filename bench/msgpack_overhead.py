@@ -18,34 +18,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-from inprocess_asgi import find_layer, http_scope, on_off_rounds, public_record, receive
+from inprocess_asgi import find_layer, http_scope, on_off_rounds, receive, twenty_record_app
 
 from bastion.api.asgi import create_asgi_app
 from bastion.api.dispatch import RouteDispatcher
-from bastion.app import App
-from bastion.config import Config
-from bastion.core.record_access import Access
 from bastion.http.media_negotiation import MediaNegotiation
 
 PATH = "/api/collections/pub/records"
 
 
 async def main(rounds: int, requests: int) -> None:
-    app = await App(Config(data_dir=Path(tempfile.mkdtemp()))).start()
+    app = await twenty_record_app()
     try:
-        await public_record(app)
-        collection = app.registry.find_collection("pub")
-        assert collection is not None
-        async with app.transaction() as tx:
-            for i in range(19):
-                await app.records.create(
-                    tx, collection, {"title": f"record number {i} ✓"}, Access(method="POST")
-                )
         asgi = create_asgi_app(app, manage_lifecycle=False)
         plain = create_asgi_app(app, manage_lifecycle=False)
         for targets in find_layer(plain, RouteDispatcher)._by_method.values():

@@ -28,12 +28,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from inprocess_asgi import http_scope, public_record, receive
+from inprocess_asgi import http_scope, receive, twenty_record_app
 
 from bastion.api.asgi import create_asgi_app
-from bastion.app import App
-from bastion.config import Config
-from bastion.core.record_access import Access
 
 PATH = "/api/collections/pub/records"
 ACCEPT = {"JSON": b"", "MessagePack": b"application/msgpack", "protobuf": b"application/x-protobuf"}
@@ -64,16 +61,8 @@ async def shuffled(runs: dict[str, Any], rounds: int) -> dict[str, list[float]]:
 
 
 async def inprocess(rounds: int, requests: int) -> None:
-    app = await App(Config(data_dir=Path(tempfile.mkdtemp()))).start()
+    app = await twenty_record_app()
     try:
-        await public_record(app)
-        collection = app.registry.find_collection("pub")
-        assert collection is not None
-        async with app.transaction() as tx:
-            for i in range(19):
-                await app.records.create(
-                    tx, collection, {"title": f"record number {i} ✓"}, Access(method="POST")
-                )
         asgi = create_asgi_app(app, manage_lifecycle=False)
         sizes: dict[str, int] = {}
 
