@@ -64,6 +64,8 @@ _ESCAPED_SLASH = re.compile(rb"%2[Ff]")
 
 def first_value_params(query_string: bytes) -> QueryParams:
     """The query's parameters with only the first value of each name (decoded as starlette does)."""
+    if not query_string:
+        return QueryParams()
     first: dict[str, str] = {}
     for key, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
         first.setdefault(key, value)
