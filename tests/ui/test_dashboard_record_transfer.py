@@ -141,6 +141,30 @@ def _scenario(page: Page, api: httpx.Client, tmp_path: Path) -> None:
     p.keyboard.press("Escape")
     expect(p.locator("table.data tbody tr")).to_have_count(4)
 
+    # The exported CSV back in, with the batch API off (one request per row): created, then in
+    # upsert mode updated by id (no new records).
+    _ok(api.patch("/api/settings", json={"batch": {"enabled": False}}))
+    exported = tmp_path / "notes.csv"
+    exported.write_text(text, encoding="utf-8")
+    p.get_by_role("button", name="Export / Import").click()
+    dialog.get_by_role("tab", name="Import").click()
+    dialog.get_by_label("File").set_input_files(str(exported))
+    expect(dialog.get_by_label("Format")).to_have_value("csv")
+    expect(dialog.locator("#import-count")).to_contain_text("3 rows.")
+    dialog.get_by_role("button", name="Import", exact=True).click()
+    expect(dialog.locator("#import-summary")).to_contain_text("Created: 3 records. Rejected: 0 rows.")
+    expect(dialog.locator("#import-summary")).to_contain_text("one request per row")
+    dialog.get_by_label("Rows with an id").select_option("upsert")
+    dialog.get_by_role("button", name="Import", exact=True).click()
+    expect(dialog.locator("#import-summary")).to_contain_text("Written: 3 records. Rejected: 0 rows.")
+    keys = ("id", "title", "n", "done", "tags", "meta")
+    again = _ok(api.get("/api/collections/notes2/records", params={"perPage": 50}))["items"]
+    assert len(again) == 7
+    assert sorted(tuple(r[k] for k in keys) for r in again if r["id"] in {i["id"] for i in items}) == sorted(
+        tuple(i[k] for k in keys) for i in items
+    )
+    p.keyboard.press("Escape")
+
     # A phone: the dialog fits without sideways scrolling.
     p.set_viewport_size({"width": 375, "height": 740})
     p.get_by_role("button", name="Export / Import").click()
