@@ -249,10 +249,10 @@ export async function writeRows(collection, rows, mode, limits, report) {
         await api('POST', '/api/batch', { body: { requests: part.map(({ body }) => ({ method, url: base, body })) } });
         report.written(part.map((r) => r.line));
       } catch (err) {
-        const failed = err.data?.requests && Object.entries(err.data.requests).find(([, v]) => v?.response);
-        if (err.status === 400 && failed) {
-          const index = Number(failed[0]);
-          const bad = part[index];
+        const failed = err.status === 400 && err.data?.requests && Object.entries(err.data.requests).find(([, v]) => v?.response);
+        const bad = failed ? part[Number(failed[0])] : undefined;
+        if (bad) {
+          const index = part.indexOf(bad);
           report.rejected(bad.line, reasons(failed[1].response));
           const rest = part.filter((_, i) => i !== index);
           report.batch(`${label} was refused at line ${bad.line} and rolled back; ${rest.length ? `its other ${plural(rest.length, 'row')} were sent again` : 'it had no other rows'}.`);
