@@ -170,4 +170,10 @@ def _scenario(page: Page, api: httpx.Client, tmp_path: Path) -> None:
     p.get_by_role("button", name="Export / Import").click()
     p.get_by_role("dialog").get_by_role("tab", name="Import").click()
     assert p.evaluate("document.documentElement.scrollWidth") <= 375
+    # A file over 5 MB is refused, pointing at the command line.
+    big = tmp_path / "big.jsonl"
+    big.write_text('{"title": "x"}\n' * 400_000, encoding="utf-8")
+    p.get_by_role("dialog").get_by_label("File").set_input_files(str(big))
+    expect(p.get_by_role("alert")).to_contain_text("run bastion import notes2 FILE")
+    expect(p.get_by_role("button", name="Import", exact=True)).to_be_disabled()
     page.shot("42-records-transfer-phone")
