@@ -1,5 +1,6 @@
 // A collection's page: records with paging, sorting, a search bar (plain words or the filter language), bulk
-// delete; opening a row edits it. Also the entry points to the collection editor and API preview.
+// delete; opening a row edits it. Also the entry points to the collection editor, API preview and records
+// export/import (record_transfer.js).
 import { api, enc } from '../api.js';
 import { confirm, empty, h, replace, spinner, toast } from '../dom.js';
 import { preview } from '../fields.js';
@@ -10,6 +11,7 @@ import { openApiPreview } from './api_preview.js';
 import { searchQuery } from '../search_filter.js';
 import { openCollectionEditor } from './collection_editor.js';
 import { openRecordForm } from './record_form.js';
+import { openRecordTransfer } from './record_transfer.js';
 
 const PER_PAGE = [20, 50, 100];
 
@@ -154,6 +156,7 @@ export function renderCollection(main, name) {
       h('h1', null, h('span', { class: 'crumb' }, 'Collections /'), collection.name, collection.type !== 'base' ? h('span', { class: 'badge accent' }, collection.type) : null),
       h('div', { class: 'actions' },
         h('button', { class: 'btn', type: 'button', onclick: () => openApiPreview(collection) }, 'API preview'),
+        h('button', { class: 'btn', type: 'button', onclick: () => openRecordTransfer(collection, { sort: state.sort, ...state.query }, load) }, 'Export / Import'),
         h('button', { class: 'btn', type: 'button', onclick: () => openCollectionEditor(findCollection(collection.id), (saved) => {
           if (saved.name === collection.name) renderCollection(main, saved.name); else location.hash = `#/collections/${enc(saved.name)}`;
         }) }, 'Edit collection'),
