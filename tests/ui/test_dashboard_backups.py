@@ -36,11 +36,16 @@ def test_backups_page(page: Page, tmp_path: Path) -> None:
     p.goto(f"{page.app}#/settings/backups")
     expect(p.get_by_text("No backups yet")).to_be_visible()
 
-    # a named backup, from the keyboard; then one with the default name
+    # a bad name is refused under the field; a named backup, from the keyboard; then one with
+    # the default name
+    p.get_by_label("Name of a new backup").fill("First Backup.zip")
+    p.get_by_label("Name of a new backup").press("Enter")
+    expect(p.locator("#backup-name-err")).to_have_text("Must be in a valid format.")
     p.get_by_label("Name of a new backup").fill("first.zip")
     p.get_by_label("Name of a new backup").press("Enter")
     backups = p.get_by_role("list", name="Backups")
     expect(backups.locator("li[data-key='first.zip']")).to_have_count(1)
+    expect(p.locator("#backup-name-err")).to_be_hidden()
     p.get_by_role("button", name="Create backup").click()
     expect(backups.locator("li")).to_have_count(2)
     first_key = backups.locator("li").first.get_attribute("data-key")
@@ -115,6 +120,10 @@ def test_backups_on_a_phone(phone: Page) -> None:
     phone.sign_in()
     p.goto(f"{phone.app}#/settings/backups")
     expect(p.get_by_role("button", name="Save backup settings")).to_be_visible()
-    p.get_by_role("button", name="Create backup").click()
+    create = p.get_by_role("button", name="Create backup")
+    create.click()
+    expect(p.get_by_text("Backup created.")).to_be_visible()
+    expect(create).to_be_enabled()
     expect(p.get_by_role("list", name="Backups").locator("li").first).to_be_visible()
     assert p.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    phone.shot("31-settings-backups-phone", without_toasts=True)

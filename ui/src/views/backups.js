@@ -33,14 +33,14 @@ export function describeCron(expr) {
   if (num(min, 59) && num(hour, 23)) {
     const at = `at ${two(hour)}:${two(min)} UTC`;
     if (dom === '*' && dow === '*') return `Every day ${at}`;
-    if (dom === '*' && num(dow, 7)) return `Every ${DAYS[Number(dow) % 7]} ${at}`;
+    if (dom === '*' && num(dow, 6)) return `Every ${DAYS[Number(dow)]} ${at}`;
     if (dom === '*' && dow === '1-5') return `Every weekday ${at}`;
     if (num(dom, 31) && Number(dom) > 0 && dow === '*') return `On day ${Number(dom)} of every month ${at}`;
     return '';
   }
   if (dom !== '*' || dow !== '*') return '';
   if (num(min, 59) && hour === '*') return `Every hour at minute ${Number(min)}`;
-  if (num(min, 59) && step(hour)) return `Every ${step(hour)} hours at minute ${Number(min)} (from 00:${two(min)} UTC)`;
+  if (num(min, 59) && step(hour)) return `Every ${step(hour)} hours at minute ${Number(min)}`;
   if (step(min) && hour === '*') return `Every ${step(min)} minutes`;
   if (min === '*' && hour === '*') return 'Every minute';
   return '';
@@ -68,7 +68,8 @@ export async function drawBackups(panel) {
   const list = h('div', { class: 'backup-list' }, spinner('Loading backups…'));
   const status = h('div', { role: 'status', class: 'small muted' });
   const name = h('input', { class: 'input mono', id: 'backup-name', placeholder: 'optional, e.g. before-upgrade.zip', autocomplete: 'off',
-    spellcheck: 'false', 'aria-describedby': 'backup-name-hint' });
+    spellcheck: 'false', 'aria-describedby': 'backup-name-hint backup-name-err' });
+  const nameError = h('div', { class: 'error', id: 'backup-name-err', hidden: true });
   const create = h('button', { class: 'btn primary', type: 'submit' }, 'Create backup');
   const file = h('input', { type: 'file', accept: '.zip,application/zip', hidden: true, 'aria-label': 'Backup archive to upload',
     onchange: () => upload() });
@@ -97,6 +98,7 @@ export async function drawBackups(panel) {
   async function createBackup(e) {
     e.preventDefault();
     const body = name.value.trim() ? { name: name.value.trim() } : {};
+    nameError.hidden = true;
     status.textContent = 'Creating the backup… this takes as long as copying the data.';
     uploadBtn.disabled = true;
     try {
@@ -104,7 +106,11 @@ export async function drawBackups(panel) {
       name.value = '';
       toast('Backup created.');
     } catch (err) {
-      toast(errorLines(err.data)[0] || err.message, 'error');
+      if (err.data?.name?.message) {
+        nameError.textContent = err.data.name.message;
+        nameError.hidden = false;
+        name.focus();
+      } else toast(errorLines(err.data)[0] || err.message, 'error');
     } finally { status.textContent = ''; uploadBtn.disabled = false; }
     await load();
   }
@@ -176,7 +182,7 @@ export async function drawBackups(panel) {
     h('div', { class: 'card-pad stack loose' },
       h('form', { class: 'stack tight', novalidate: true, onsubmit: createBackup },
         h('div', { class: 'field' }, h('label', { for: 'backup-name' }, 'Name of a new backup'), name,
-          h('span', { class: 'hint', id: 'backup-name-hint' }, 'Lowercase letters, digits, - and _, ending in .zip. Empty: pb_backup_<app>_<UTC time>.zip.')),
+          h('span', { class: 'hint', id: 'backup-name-hint' }, 'Lowercase letters, digits, - and _, ending in .zip. Empty: pb_backup_<app>_<UTC time>.zip.'), nameError),
         h('div', { class: 'row' }, create, uploadBtn, file, status)),
       list,
       h('section', { class: 'stack', 'aria-labelledby': 'backup-settings-title' },
