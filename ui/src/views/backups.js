@@ -165,7 +165,10 @@ export async function drawBackups(panel) {
       } catch (err) {
         error.textContent = err.message; error.hidden = false; cancel.disabled = false; return;
       }
+      // no way out of the dialog now: the page reloads once the server is back
       d.querySelector('.modal-foot')?.remove();
+      d.querySelector('.modal-head button')?.remove();
+      d.addEventListener('cancel', (ev) => ev.preventDefault());
       replace(d.querySelector('.modal-body'), spinner('Restored. Waiting for the server to restart…'));
       await waitForRestart();
       location.reload();
