@@ -1,16 +1,18 @@
 // Settings: application, mail (with a test mail), file storage (S3), batch, rate limits, trusted
 // proxy, superuser IPs, the superusers, the token durations of each auth collection (PocketBase
-// keeps those on the collection), and the schema's export and import (schema_transfer.js).
+// keeps those on the collection), backups (backups.js), and the schema's export and import
+// (schema_transfer.js).
 import { api, enc, errorLines } from '../api.js';
 import { busy, confirm, dialog, h, replace, spinner, toast } from '../dom.js';
 import { loadCollections, store } from '../store.js';
 import { TOKENS } from './collection_editor.js';
 import { drawExport, drawImport } from './schema_transfer.js';
 import { drawSuperusers } from './superusers.js';
+import { drawBackups } from './backups.js';
 
 const SECTIONS = [['application', 'Application'], ['mail', 'Mail'], ['storage', 'File storage'], ['batch', 'Batch API'],
   ['ratelimits', 'Rate limits'], ['proxy', 'Trusted proxy'], ['superuserips', 'Superuser IPs'], ['superusers', 'Superusers'],
-  ['tokens', 'Token durations'], ['export', 'Export collections'], ['import', 'Import collections']];
+  ['tokens', 'Token durations'], ['backups', 'Backups'], ['export', 'Export collections'], ['import', 'Import collections']];
 
 // [path, label, kind, hint]; kind: text | number | bool | password | url | email.
 const FORMS = {
@@ -46,6 +48,7 @@ export async function renderSettings(main, section) {
       panel)));
   if (section === 'tokens') { drawTokens(panel); return; }
   if (section === 'superusers') { drawSuperusers(panel); return; }
+  if (section === 'backups') { drawBackups(panel); return; }
   if (section === 'export') { drawExport(panel); return; }
   if (section === 'import') { drawImport(panel); return; }
   let settings;
