@@ -1,0 +1,86 @@
+"""The HTTP/3 listener's process: hypercorn serving the API over QUIC with aioquic.
+
+granian (2.8) has no HTTP/3, so `bastion serve --http3` starts this beside granian's workers
+(`python -m bastion.cli.http3_process HOST:PORT`, supervised by http3_listener.py). It builds
+the app as a granian worker does (`bastion.api.server:create`, from the environment serve
+exported: the same database, realtime broker and certificate files) and serves it on one UDP
+socket, with no TCP listener of its own. One process, one event loop: it is a second way in,
+not a second pool of workers.
+
+It stops on SIGTERM or SIGINT (gracefully, within `shutdown_timeout`), and on its own when the
+serve process that started it is gone (killed with SIGKILL, it cannot stop its children): an
+orphan would keep the UDP port and the database open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from typing import Any
+
+PARENT_CHECK_SECONDS = 1.0
+
+
+def hypercorn_config(address: str, cert: str, key: str, graceful: float) -> Any:
+    from hypercorn.config import Config
+
+    class ListenerConfig(Config):
+        def response_headers(self, protocol: str) -> list[tuple[bytes, bytes]]:
+            # hypercorn adds its own Alt-Svc (`ma=3600`) to every answer; the app already sends
+            # the one every https answer carries: one header, the same on every listener
+            return [h for h in super().response_headers(protocol) if h[0] != b"alt-svc"]
+
+    config = ListenerConfig()
+    config.bind = []  # no TCP: granian serves HTTP/1.1 and HTTP/2
+    config.quic_bind = [address]
+    config.certfile, config.keyfile = cert, key
+    config.graceful_timeout = graceful
+    config.accesslog = None  # the app logs each request itself (the access log, `_logs`)
+    config.errorlog = "-"
+    config.loglevel = "WARNING"
+    config.include_server_header = False
+    return config
+
+
+async def serve(address: str) -> None:
+    from hypercorn.asyncio import serve as hypercorn_serve
+
+    from bastion.api.server import create
+    from bastion.config import load_config
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    parent = os.getppid()
+
+    async def watch_parent() -> None:
+        while os.getppid() == parent:
+            await asyncio.sleep(PARENT_CHECK_SECONDS)
+        stop.set()
+
+    watcher = asyncio.create_task(watch_parent())
+    settings = load_config()  # serve exported them, with the certificate files' absolute paths
+    config = hypercorn_config(address, settings.tls_cert, settings.tls_key, settings.shutdown_timeout)
+    try:
+        await hypercorn_serve(create(), config, shutdown_trigger=stop.wait)
+    finally:
+        watcher.cancel()
+
+
+def main() -> None:
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m bastion.cli.http3_process HOST:PORT")
+    try:
+        import uvloop
+
+        uvloop.install()  # as granian's workers (Loops.uvloop)
+    except ImportError:  # pragma: no cover - a dependency, but the listener works without it
+        pass
+    asyncio.run(serve(sys.argv[1]))
+
+
+if __name__ == "__main__":
+    main()
