@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import re
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -60,10 +64,10 @@ async def _until_http3_answers(server: Server) -> None:
     deadline = time.monotonic() + 30
     while True:
         try:
-            async with asyncio.timeout(2), http3_client("127.0.0.1", server.port, server.cert) as client:
+            async with http3_client("127.0.0.1", server.port, server.cert, idle_timeout=1) as client:
                 if (await client.request("GET", "/api/health")).status == 200:
                     return
-        except (ConnectionError, TimeoutError):
+        except ConnectionError:
             pass
         if time.monotonic() > deadline or server.proc.poll() is not None:
             raise AssertionError(f"no HTTP/3 answer:\n{server.proc.stderr_so_far()[-2000:]}")
@@ -144,6 +148,42 @@ def test_https_answers_advertise_http3(server):
     assert (h2.http_version, h1.http_version) == ("HTTP/2", "HTTP/1.1")
     for answer in (h2, h1):
         assert answer.headers.get_list("alt-svc") == [f'h3=":{server.port}"; ma=86400']
+
+
+def test_a_listener_that_dies_is_started_again(server):
+    """The HTTP/3 process killed (as by the OOM killer): serve says so and starts another."""
+    children = Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children").read_text().split()
+    listener = [pid for pid in children if b"http3_process" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    assert len(listener) == 1, children
+    os.kill(int(listener[0]), signal.SIGKILL)
+    server.proc.wait_for_line(re.compile(r"the HTTP/3 listener exited \(status -9\); starting it again"), 10)
+    asyncio.run(_until_http3_answers(server))
+
+
+def test_a_taken_udp_address_is_one_line(tmp_path):
+    port = free_port()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("127.0.0.1", port))
+        done = subprocess.run(
+            [
+                BASTION,
+                "serve",
+                "--dir",
+                str(tmp_path / "data"),
+                "--dev",
+                "--https",
+                f"127.0.0.1:{free_port()}",
+            ]
+            + ["--http3", f"127.0.0.1:{port}"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert done.returncode == 1, done.stderr
+    assert (
+        done.stderr.strip()
+        == f"Error: cannot listen on 127.0.0.1:{port} (--http3, UDP): Address already in use"
+    )
 
 
 def test_http3_needs_https_and_a_port():

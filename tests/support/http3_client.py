@@ -91,9 +91,15 @@ class Http3Client(QuicConnectionProtocol):
 
 
 @asynccontextmanager
-async def http3_client(host: str, port: int, cafile: Path) -> AsyncIterator[Http3Client]:
-    """A connected client that trusts `cafile`, naming the server `localhost` (SNI, :authority)."""
-    configuration = QuicConfiguration(is_client=True, alpn_protocols=H3_ALPN, server_name="localhost")
+async def http3_client(
+    host: str, port: int, cafile: Path, idle_timeout: float = 60.0
+) -> AsyncIterator[Http3Client]:
+    """A connected client that trusts `cafile`, naming the server `localhost` (SNI, :authority).
+    A server that does not answer fails it with ConnectionError after `idle_timeout` s (bound it
+    so rather than by cancelling: a connect cancelled midway leaves its UDP socket open)."""
+    configuration = QuicConfiguration(
+        is_client=True, alpn_protocols=H3_ALPN, server_name="localhost", idle_timeout=idle_timeout
+    )
     configuration.load_verify_locations(str(cafile))
     async with connect(host, port, configuration=configuration, create_protocol=Http3Client) as client:
         yield client  # type: ignore[misc]  # connect yields the protocol create_protocol made
