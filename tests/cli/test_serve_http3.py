@@ -10,6 +10,7 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -22,7 +23,7 @@ import httpx
 import pytest
 
 from bastion.config import ConfigError, load_config
-from tests.cli.test_serve_tls import trusting
+from tests.cli.test_serve_tls import make_pair, trusting
 from tests.support.http3_client import http3_client
 from tests.support.serve_process import BASTION, ServeProcess, free_port, stop_serve, wait_until_healthy
 
@@ -158,6 +159,28 @@ def test_a_listener_that_dies_is_started_again(server):
     os.kill(int(listener[0]), signal.SIGKILL)
     server.proc.wait_for_line(re.compile(r"the HTTP/3 listener exited \(status -9\); starting it again"), 10)
     asyncio.run(_until_http3_answers(server))
+
+
+def test_a_changed_certificate_is_served_over_http3(server, tmp_path):
+    """The watch that respawns granian's workers restarts the HTTP/3 process on the new pair."""
+    new_cert, new_key = make_pair(tmp_path)
+    old = server.cert.read_bytes()
+    shutil.copyfile(new_key, server.cert.with_name("dev-key.pem"))
+    shutil.copyfile(new_cert, server.cert)
+    assert server.cert.read_bytes() != old
+
+    async def served_with_the_new_one() -> None:
+        deadline = time.monotonic() + 20
+        while True:  # the watch looks every 2 s
+            try:
+                async with http3_client("127.0.0.1", server.port, new_cert, idle_timeout=1) as client:
+                    assert (await client.request("GET", "/api/health")).status == 200
+                    return
+            except ConnectionError:
+                assert time.monotonic() < deadline, server.proc.stderr_so_far()[-2000:]
+                await asyncio.sleep(0.2)
+
+    asyncio.run(served_with_the_new_one())
 
 
 def test_a_taken_udp_address_is_one_line(tmp_path):
