@@ -15,12 +15,27 @@ orphan would keep the UDP port and the database open.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
+import socket
 import sys
 from typing import Any
 
 PARENT_CHECK_SECONDS = 1.0
+WAKE_DELAYS = (0.05, 0.3, 1.0)  # after the trigger returns, once hypercorn has marked itself stopping
+
+
+def wake(address: str) -> None:
+    """One byte to the listener's own socket (not QUIC: it is dropped unread); with no
+    connection left, hypercorn's loop then ends at once. Connections still open get the graceful
+    timeout."""
+    host, port = address.rsplit(":", 1)
+    host = host.strip("[]")
+    host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with contextlib.suppress(OSError), socket.socket(family, socket.SOCK_DGRAM) as sender:
+        sender.sendto(b"\0", (host, int(port)))
 
 
 def hypercorn_config(address: str, cert: str, key: str, graceful: float) -> Any:
@@ -62,10 +77,18 @@ async def serve(address: str) -> None:
         stop.set()
 
     watcher = asyncio.create_task(watch_parent())
+
+    async def shutdown_trigger() -> None:
+        await stop.wait()
+        # hypercorn's QUIC loop only sees that it is stopping when a datagram arrives: without
+        # one it would wait out the whole graceful timeout even with no connection open
+        for delay in WAKE_DELAYS:
+            loop.call_later(delay, wake, address)
+
     settings = load_config()  # serve exported them, with the certificate files' absolute paths
     config = hypercorn_config(address, settings.tls_cert, settings.tls_key, settings.shutdown_timeout)
     try:
-        await hypercorn_serve(create(), config, shutdown_trigger=stop.wait)
+        await hypercorn_serve(create(), config, shutdown_trigger=shutdown_trigger)
     finally:
         watcher.cancel()
 

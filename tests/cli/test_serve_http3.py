@@ -183,6 +183,17 @@ def test_a_changed_certificate_is_served_over_http3(server, tmp_path):
     asyncio.run(served_with_the_new_one())
 
 
+def test_serve_stops_at_once_when_no_http3_client_is_connected(server):
+    """The last test on the server: hypercorn's QUIC loop is woken to see it must stop, rather
+    than waiting out shutdown_timeout (10 s)."""
+    started = time.monotonic()
+    server.proc.terminate()
+    assert server.proc.wait(20) == 0
+    assert time.monotonic() - started < 5
+    # only the kill of the earlier test was reported: neither the stop nor the certificate's restart
+    assert server.proc.stderr_so_far().count("the HTTP/3 listener exited") == 1
+
+
 def test_a_taken_udp_address_is_one_line(tmp_path):
     port = free_port()
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
