@@ -62,14 +62,16 @@ def hypercorn_config(address: str, cert: str, key: str, graceful: float) -> Any:
 async def serve(address: str) -> None:
     from hypercorn.asyncio import serve as hypercorn_serve
 
-    from bastion.api.server import create
+    from bastion.api.server import SERVE_PID_VARIABLE, create
     from bastion.config import load_config
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    parent = os.getppid()
+    # serve's pid as serve exported it, not getppid() now: serve may have died while this
+    # process was still importing, and its parent would then already be init
+    parent = int(os.environ.get(SERVE_PID_VARIABLE) or os.getppid())
 
     async def watch_parent() -> None:
         while os.getppid() == parent:
@@ -96,13 +98,9 @@ async def serve(address: str) -> None:
 def main() -> None:
     if len(sys.argv) != 2:
         sys.exit("usage: python -m bastion.cli.http3_process HOST:PORT")
-    try:
-        import uvloop
+    import uvloop  # granian's workers run on it too (granian[uvloop], a dependency)
 
-        uvloop.install()  # as granian's workers (Loops.uvloop)
-    except ImportError:  # pragma: no cover - a dependency, but the listener works without it
-        pass
-    asyncio.run(serve(sys.argv[1]))
+    uvloop.run(serve(sys.argv[1]))
 
 
 if __name__ == "__main__":
