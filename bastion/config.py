@@ -95,6 +95,13 @@ class Config:
             "dev's self-signed certificate unless set)"
         },
     )
+    http3: str = field(
+        default="",
+        metadata={
+            "help": "HOST:PORT (UDP) to serve HTTP/3 on as well, with https's certificate (needs the "
+            "`http3` extra; off by default); https answers then carry Alt-Svc; see docs/protocols.md"
+        },
+    )
     grpc: str = field(
         default="",
         metadata={
@@ -341,6 +348,12 @@ class Config:
         return self.http
 
     @property
+    def alt_svc(self) -> str:
+        """The `Alt-Svc` value https answers carry: the HTTP/3 port for a day (browsers' usual
+        cache), empty without HTTP/3."""
+        return f'h3=":{self.http3.rsplit(":", 1)[1]}"; ma=86400' if self.http3 else ""
+
+    @property
     def hooks_path(self) -> Path:
         """The hook files' folder: `hooks_dir`, else `bastion_hooks` beside the data directory
         (as PocketBase's pb_hooks beside pb_data)."""
@@ -476,6 +489,13 @@ class Config:
         return self
 
     def _validate_tls(self) -> None:
+        if self.http3:
+            _check_address(self.http3, self.origin("http3"))
+            if not self.https:
+                raise ConfigError(
+                    f"{self.origin('http3')} needs https: HTTP/3 runs over QUIC, which is always TLS; "
+                    "add --https HOST:PORT with its certificate (or --dev)"
+                )
         if not self.https:
             for name in ("tls_cert", "tls_key"):
                 if getattr(self, name):

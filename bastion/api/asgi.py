@@ -185,6 +185,7 @@ def create_asgi_app(
         server_timing_to=timing_for_superusers,
         max_body_bytes=cfg.max_body_bytes,
         hsts=cfg.hsts,
+        alt_svc=cfg.alt_svc.encode("ascii"),
         request_log=AppLogSink(app),
         body_limit_for=functools.partial(_record_body_limit, app),
         session_route=_session_route,

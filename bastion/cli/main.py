@@ -39,6 +39,7 @@ _FLAGS = {
     "https": "--https",
     "tls_cert": "--tls-cert",
     "tls_key": "--tls-key",
+    "http3": "--http3",
     "grpc": "--grpc",
     "data_dir": "--dir",
     "database_url": "--db",
@@ -84,6 +85,12 @@ def main() -> None:
 )
 @click.option("--tls-cert", "tls_cert", metavar="FILE", help="certificate chain (PEM) for --https")
 @click.option("--tls-key", "tls_key", metavar="FILE", help="private key (PEM) of --tls-cert")
+@click.option(
+    "--http3",
+    "http3",
+    metavar="HOST:PORT",
+    help="also serve HTTP/3 (QUIC, UDP) here with --https's certificate (needs: pip install 'bastion[http3]')",
+)
 @click.option(
     "--grpc",
     "grpc",
@@ -137,6 +144,7 @@ def serve(
     https: str | None,
     tls_cert: str | None,
     tls_key: str | None,
+    http3: str | None,
     grpc: str | None,
     data_dir: Path | None,
     database_url: str | None,
@@ -158,6 +166,7 @@ def serve(
         https=https,
         tls_cert=tls_cert,
         tls_key=tls_key,
+        http3=http3,
         grpc=grpc,
         data_dir=data_dir,
         database_url=database_url,
@@ -170,6 +179,8 @@ def serve(
         migrations_dir=migrations_dir,
         automigrate=None if automigrate is None else ("on" if automigrate else "off"),
     )
+    if cfg.http3:  # before --dev makes its certificate: a refused start leaves nothing behind
+        _require_http3(cfg)
     tls = _tls_files(cfg)  # before binding anything: a bad certificate is one line
     if cfg.grpc:
         _require_grpc(cfg)
@@ -180,6 +191,8 @@ def serve(
         grpc_claim = _claim(cfg, "grpc") if cfg.grpc else None
     except AddressError as exc:
         fail(str(exc))
+    if cfg.http3:
+        _check_http3_address(cfg)
     _check_access_log(cfg)
     serving = ServeLock(cfg.data_dir)  # held while serving; released by exit or exec
     existed = cfg.data_dir.is_dir()
@@ -197,7 +210,9 @@ def serve(
 
     try:
         # the workers' realtime pub/sub on one node, when several share it (bastion/bus/broker.py)
-        with embedded_broker(cfg.data_dir, cfg.port, cfg.worker_count, cfg.realtime_pubsub):
+        # the HTTP/3 listener is one more process whose realtime clients must see every event
+        processes = cfg.worker_count + (1 if cfg.http3 else 0)
+        with embedded_broker(cfg.data_dir, cfg.port, processes, cfg.realtime_pubsub):
             restart = _run_granian(cfg, claim.ip, tls, redirect)
     finally:
         claim.close()
@@ -225,6 +240,28 @@ def _require_grpc(cfg: Config) -> None:
                 f"{cfg.origin('grpc')} needs grpcio and grpcio-reflection ({module} is not installed): "
                 "pip install 'bastion[grpc]' (or: uv pip install grpcio grpcio-reflection)"
             )
+
+
+def _require_http3(cfg: Config) -> None:
+    """`--http3` needs the optional hypercorn and aioquic: say how to get them, before anything starts."""
+    from bastion.cli.http3_listener import missing_package
+
+    module = missing_package()
+    if module is not None:
+        fail(
+            f"{cfg.origin('http3')} needs hypercorn and aioquic ({module} is not installed): "
+            "pip install 'bastion[http3]' (or: uv pip install aioquic hypercorn)"
+        )
+
+
+def _check_http3_address(cfg: Config) -> None:
+    from bastion.cli.http3_listener import check_udp_free
+
+    host, port = cfg.http3.rsplit(":", 1)
+    try:
+        check_udp_free(host.strip("[]") or "127.0.0.1", int(port))
+    except OSError as exc:
+        fail(f"cannot listen on {cfg.http3} ({cfg.origin('http3')}, UDP): {exc.strerror or exc}")
 
 
 def _tls_files(cfg: Config) -> TlsFiles | None:
@@ -283,6 +320,7 @@ def _export_for_workers(cfg: Config) -> None:
             "BASTION_HTTPS": cfg.https,
             "BASTION_TLS_CERT": cfg.tls_cert,
             "BASTION_TLS_KEY": cfg.tls_key,
+            "BASTION_HTTP3": cfg.http3,
             "BASTION_GRPC": cfg.grpc,
             "BASTION_HSTS": "1" if cfg.hsts else "",
             "BASTION_DATA_DIR": str(cfg.data_dir.resolve()),
@@ -308,6 +346,8 @@ def _print_banner(cfg: Config, installer_link: str | None) -> None:
     ]
     if cfg.redirect_http:
         lines.append(f"  http://{cfg.redirect_http} redirects to https")
+    if cfg.http3:
+        lines.append(f"  HTTP/3:    udp {cfg.http3} (advertised by Alt-Svc on the https answers)")
     if cfg.grpc:
         lines.append(f"  gRPC:      {cfg.grpc} (bastion.v1.Records, with reflection; every worker)")
     if installer_link:
@@ -378,12 +418,14 @@ def _run_granian(cfg: Config, ip: str, tls: TlsFiles | None, redirect: AddressCl
 def _tls_side(
     cfg: Config, server: Any, tls: TlsFiles | None, redirect: AddressClaim | None
 ) -> Iterator[None]:
-    """What runs beside granian when it serves TLS: the plain listener's redirects, and the watch
-    that reloads the workers when the certificate files change (granian's SIGHUP: new workers
-    start, then the old ones finish their requests and stop); SIGHUP checks the files first."""
+    """What runs beside granian when it serves TLS: the plain listener's redirects, the HTTP/3
+    listener's process, and the watch that reloads the workers when the certificate files change
+    (granian's SIGHUP: new workers start, then the old ones finish their requests and stop; the
+    HTTP/3 process is restarted); SIGHUP checks the files first."""
     if tls is None:
         yield
         return
+    from bastion.cli.http3_listener import Http3Listener
     from bastion.cli.https_redirect import HttpsRedirect
     from bastion.cli.tls_files import watch_for_changes
 
@@ -399,7 +441,16 @@ def _tls_side(
     def report(line: str) -> None:
         click.echo(line, err=True)
 
-    watch_for_changes(tls, server.signal_handler_reload, report, stop)
+    http3 = Http3Listener(cfg.http3, report, cfg.shutdown_timeout) if cfg.http3 else None
+    if http3 is not None:
+        http3.start()
+
+    def reload() -> None:
+        server.signal_handler_reload()
+        if http3 is not None:  # hypercorn reads the files once: a new process reads the new pair
+            http3.restart()
+
+    watch_for_changes(tls, reload, report, stop)
 
     def checked_reload(_signum: int, _frame: object) -> None:
         try:  # new workers could not start on a bad pair: keep the ones serving the old one
@@ -407,7 +458,7 @@ def _tls_side(
         except TlsFileError as exc:
             report(f"SIGHUP: the workers keep serving the previous certificate: {exc}")
             return
-        server.signal_handler_reload()
+        reload()
 
     # granian installs its own SIGHUP handler as it starts, then calls the startup hooks
     server.on_startup(lambda: signal.signal(signal.SIGHUP, checked_reload))
@@ -417,6 +468,8 @@ def _tls_side(
         stop.set()
         if redirector is not None:
             redirector.close()
+        if http3 is not None:
+            http3.close()
 
 
 async def _prepare(cfg: Config) -> str | None:

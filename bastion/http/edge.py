@@ -33,7 +33,7 @@ from bastion.http.access_log import AccessLogger
 from bastion.http.asgi_headers import ASGIApp, Message, Receive, Scope, Send, state_of
 from bastion.http.cors import CorsPolicy
 from bastion.http.request_id import add_request_id, assign_request_id
-from bastion.http.security_headers import add_security_headers, security_defaults
+from bastion.http.security_headers import add_security_headers, https_defaults, security_defaults
 from bastion.http.timing import HEADER as TIMING_HEADER
 from bastion.http.timing import Timings
 
@@ -64,6 +64,7 @@ class EdgeMiddleware:
         server_timing: bool = True,
         server_timing_to: Callable[[Scope], bool] | None = None,
         hsts: bool = True,
+        alt_svc: bytes = b"",
         observer: RequestObserver | None = None,
         tracer: RequestTracer | None = None,
     ) -> None:
@@ -73,6 +74,7 @@ class EdgeMiddleware:
         self.server_timing = server_timing
         self.server_timing_to = server_timing_to
         self.hsts = hsts
+        self.https_defaults = https_defaults(hsts, alt_svc)
         self.observer = observer
         self.tracer = tracer
 
@@ -102,7 +104,7 @@ class EdgeMiddleware:
         cors = self.cors
         allow_origin = cors.origin_of(scope)
         preflight = scope["method"] == "OPTIONS"
-        defaults = security_defaults(scope, self.hsts)
+        defaults = security_defaults(scope, self.https_defaults)
         status = 0
         sent = 0
 

@@ -5,7 +5,9 @@ Cross-Origin-Opener-Policy on every routed response; we send the same values (X-
 a no-op in current browsers, kept for parity) plus Referrer-Policy.
 
 HSTS is only sent over https (the scheme as seen after the proxy middleware), because browsers
-ignore it on plain http and sending it there would only confuse local development.
+ignore it on plain http and sending it there would only confuse local development. `Alt-Svc`
+(the HTTP/3 listener's advertisement, RFC 7838) goes with it on https answers only: a client
+learns of HTTP/3 from a TLS answer, and HTTP/3 is TLS too.
 """
 
 from __future__ import annotations
@@ -23,9 +25,18 @@ HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 _BASE_HSTS = (*_BASE, HSTS)
 
 
-def security_defaults(scope: Scope, hsts: bool) -> tuple[tuple[bytes, bytes], ...]:
-    """The headers a response to this request gets unless the app set them itself."""
-    defaults = _BASE_HSTS if hsts and scope.get("scheme") == "https" else _BASE
+def https_defaults(hsts: bool, alt_svc: bytes = b"") -> tuple[tuple[bytes, bytes], ...]:
+    """The headers an https answer gets (made once, at start): HSTS when on, Alt-Svc when given."""
+    defaults = _BASE_HSTS if hsts else _BASE
+    return (*defaults, (b"alt-svc", alt_svc)) if alt_svc else defaults
+
+
+def security_defaults(
+    scope: Scope, https: tuple[tuple[bytes, bytes], ...] = _BASE_HSTS
+) -> tuple[tuple[bytes, bytes], ...]:
+    """The headers a response to this request gets unless the app set them itself; `https`:
+    those of an https request (https_defaults)."""
+    defaults = https if scope.get("scheme") == "https" else _BASE
     if scope.get("path", "").startswith("/api/files/"):
         # Uploaded files may be embedded anywhere (PocketBase drops X-Frame-Options there too);
         # their own CSP sandbox is what protects them.

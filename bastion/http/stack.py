@@ -69,6 +69,9 @@ class HttpSettings:
     """Bodies smaller than this are sent as they are: compressing them costs more than it saves."""
     hsts: bool = True
     """Send Strict-Transport-Security on https requests."""
+    alt_svc: bytes = b""
+    """The `Alt-Svc` value https answers carry (the HTTP/3 listener's, e.g. `h3=":8443"; ma=86400`);
+    empty: none."""
     server_timing: bool = True
     """Measure segments (the access log copies them)."""
     server_timing_to: Callable[[Scope], bool] | None = None
@@ -116,6 +119,7 @@ def build_middleware_stack(app: ASGIApp, settings: HttpSettings | None = None) -
         server_timing=s.server_timing,
         server_timing_to=s.server_timing_to,
         hsts=s.hsts,
+        alt_svc=s.alt_svc,
         observer=s.observer,
         tracer=s.tracer,
     )

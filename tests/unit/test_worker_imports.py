@@ -12,7 +12,19 @@ import subprocess
 import sys
 from pathlib import Path
 
-NOT_LOADED = ("asyncpg", "redis", "nats", "boto3", "botocore", "httpx", "httpcore", "yaml", "grpc")
+NOT_LOADED = (
+    "asyncpg",
+    "redis",
+    "nats",
+    "boto3",
+    "botocore",
+    "httpx",
+    "httpcore",
+    "yaml",
+    "grpc",
+    "aioquic",
+    "hypercorn",
+)
 
 WORKER = """
 import asyncio, json, os, sys

@@ -42,3 +42,18 @@ async def test_app_values_win(client_for):
     async with client_for(app) as client:
         resp = await client.get("/")
     assert resp.headers.get_list("x-frame-options") == ["DENY"]
+
+
+async def test_alt_svc_only_over_https_and_only_when_given(client_for):
+    """The HTTP/3 listener's advertisement: https answers, with or without HSTS; never plain http."""
+    alt_svc = b'h3=":8443"; ma=86400'
+    for hsts in (True, False):
+        app = EdgeMiddleware(make_app(), CorsPolicy(), hsts=hsts, alt_svc=alt_svc)
+        async with client_for(app, base_url="https://testserver") as client:
+            resp = await client.get("/")
+        assert resp.headers.get_list("alt-svc") == [alt_svc.decode()]
+        assert ("strict-transport-security" in resp.headers) is hsts
+        async with client_for(app) as client:
+            assert "alt-svc" not in (await client.get("/")).headers
+    async with client_for(with_edge(make_app()), base_url="https://testserver") as client:
+        assert "alt-svc" not in (await client.get("/")).headers
