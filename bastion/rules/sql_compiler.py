@@ -33,6 +33,7 @@ from bastion.rules.sql_values import (
     pg_compare,
     pg_convert,
     pg_math_number,
+    pg_stored_json,
     pg_text,
     pg_wrap,
 )
@@ -259,7 +260,7 @@ class SqlCompiler:
             if v.cls == NULL:
                 return SqlValue(SqlFragment("''"), TEXT)
             if self.pg and v.cls == NUM:
-                return SqlValue(v.frag, NUM, coalesced=True)
+                return SqlValue(v.frag, NUM, coalesced=True, real=v.real)
             if self.pg and v.cls == DYN:
                 return SqlValue(cat("COALESCE(", pg_text(v), ", '')"), TEXT)
             return SqlValue(cat("COALESCE(", v.frag, ", '')"), v.cls)
@@ -316,7 +317,9 @@ class SqlCompiler:
             path = ref.json_path or ()
             if self.pg:
                 val = SqlValue(
-                    cat(f"({col} #> CAST(", param(list(path)), " AS TEXT[]))") if path else SqlFragment(col),
+                    cat(f"({col} #> CAST(", param(list(path)), " AS TEXT[]))")
+                    if path
+                    else pg_stored_json(SqlFragment(col)),
                     DYN,
                 )
             else:
@@ -363,7 +366,7 @@ class SqlCompiler:
             )
             if self.pg:  # SQLite's acos() yields NULL outside [-1, 1]; PostgreSQL would raise
                 inner = cat("(CASE WHEN (", inner, ") BETWEEN -1 AND 1 THEN (", inner, ") END)")
-            return SqlValue(cat("(6371 * acos(", inner, "))"), NUM)
+            return SqlValue(cat("(6371 * acos(", inner, "))"), NUM, real=True)
         # strftime
         fmt = f.args[0]
         assert isinstance(fmt, o.Const)
