@@ -333,6 +333,8 @@ class SqlCompiler:
                 )
         elif ref.is_array_column:
             val = SqlValue(SqlFragment(f"CAST({col} AS TEXT)" if self.pg else col), TEXT)
+        elif self.pg and ref.column == "value" and ref.joins and ref.joins[-1].kind == o.BODY_EACH:
+            val = SqlValue(SqlFragment(col), DYN)  # a body item, jsonb (sql_joins)
         elif ref.cls == o.BOOL:
             val = SqlValue(SqlFragment(f"CAST({col} AS INTEGER)" if self.pg else col), NUM)
         else:

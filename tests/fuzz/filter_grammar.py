@@ -216,8 +216,12 @@ REQUESTS = st.fixed_dictionaries(
                 "title": st.one_of(ROW_TEXT, NUMBERS, st.none()),
                 "views": st.one_of(NUMBERS, ROW_TEXT, st.booleans()),
                 "meta": _JSON,
-                # text only where `:each` reads it (known open: a number keeps its class on SQLite only)
-                "tags": st.one_of(ROW_TEXT, st.lists(ROW_TEXT, max_size=2), st.none()),
+                "tags": st.one_of(
+                    ROW_TEXT,
+                    NUMBERS,
+                    st.lists(st.one_of(ROW_TEXT, NUMBERS, st.booleans(), st.none()), max_size=2),
+                    st.none(),
+                ),
             },
         ),
         "method": st.sampled_from(["GET", "POST", "PATCH"]),
