@@ -382,19 +382,22 @@ class SqlCompiler:
             return SqlValue(cat(*parts), TEXT)
         if len(f.args) != 2:
             raise RuleResolveError("strftime() needs exactly a format and a time value on PostgreSQL")
-        t = pg_text(self.value(f.args[1]))
-        pg_fmt = _pg_format(str(fmt.value))
+        arg = pg_text(self.value(f.args[1]))
+        t = SqlFragment('"__s"."t"')  # the time value, read once (the subquery below)
         # Only what SQLite reads as a time value gets a result (else NULL, as SQLite), and it is
-        # built from its parts so no value can make PostgreSQL raise. Absurd dates differ from
-        # SQLite, which prints them as written: 2024-02-30 and 24:00 roll over, year 0000 is NULL.
-        stamp = cat(
+        # built from its parts so no value can make PostgreSQL raise. Year 0000 is NULL.
+        day = cat(
             "make_date(CAST(substr(",
             t,
             ", 1, 4) AS INTEGER), CAST(substr(",
             t,
             ", 6, 2) AS INTEGER), 1) + (CAST(substr(",
             t,
-            ", 9, 2) AS INTEGER) - 1) + COALESCE(CAST(substring(",
+            ", 9, 2) AS INTEGER) - 1)",
+        )
+        stamp = cat(
+            day,
+            " + COALESCE(CAST(substring(",
             t,
             " from ",
             param(_PG_TIME_PART),
@@ -404,20 +407,55 @@ class SqlCompiler:
             param(_PG_TIME_ZONE),
             ") AS INTERVAL), INTERVAL '0')",
         )
+        # SQLite prints the year, month, day and hour as written (2024-02-30, 24:00) where the
+        # instant rolls them over, unless a UTC offset made it recompute them from the instant
+        as_written = cat(
+            "COALESCE(substring(", t, " from ", param(_PG_TIME_ZONE), "), '+00:00') IN ('+00:00', '-00:00')"
+        )
+        written = {
+            "Y": cat("substr(", t, ", 1, 4)"),
+            "m": cat("substr(", t, ", 6, 2)"),
+            "d": cat("substr(", t, ", 9, 2)"),
+            "H": cat("COALESCE(substr(substring(", t, " from ", param(_PG_TIME_PART), "), 1, 2), '00')"),
+            # the day of the year counts from the day alone (2024-02-29 24:00 is day 060)
+            "j": cat("to_char(", day, ", 'DDD')"),
+        }
+        parts = []
+        for kind, piece in _pg_format_pieces(str(fmt.value)):
+            if parts:
+                parts.append(" || ")
+            if kind == "text":
+                parts.append(cat("CAST(", param(piece), " AS TEXT)"))
+            elif piece in written:
+                parts.append(
+                    cat(
+                        "(CASE WHEN ",
+                        as_written,
+                        " THEN ",
+                        written[piece],
+                        " ELSE to_char(",
+                        stamp,
+                        ", ",
+                        param(_PG_STRFTIME[piece]),
+                        ") END)",
+                    )
+                )
+            else:
+                parts.append(cat("to_char(", stamp, ", ", param(_PG_STRFTIME[piece]), ")"))
         # (the patterns go as parameters: the store reads every `?` in SQL text as one)
         return SqlValue(
             cat(
-                "(CASE WHEN ",
+                "(SELECT CASE WHEN ",
                 t,
                 " ~ ",
                 param(_PG_TIME_VALUE),
                 " AND substr(",
                 t,
-                ", 1, 4) <> '0000' THEN COALESCE(to_char(",  # to_char's "" format is NULL, SQLite's ""
-                stamp,
-                ", ",
-                param(pg_fmt),
-                "), '') END)",
+                ", 1, 4) <> '0000' THEN ",
+                *(parts or ["''"]),  # an empty format is '' for SQLite
+                " END FROM (SELECT CAST(",
+                arg,
+                ' AS TEXT) AS "t") AS "__s")',
             ),
             TEXT,
         )
@@ -460,9 +498,9 @@ def _fold(p: cp.Prim) -> Any:
     return sv.compare(a, p.op, b)
 
 
-def _pg_format(fmt: str) -> str:
-    """SQLite strftime format -> to_char format; literal text is double-quoted for to_char."""
-    out: list[str] = []
+def _pg_format_pieces(fmt: str) -> list[tuple[str, str]]:
+    """A SQLite strftime format as ("text", literal) and ("spec", letter) pieces, in order."""
+    out: list[tuple[str, str]] = []
     lit: list[str] = []
     i = 0
     while i < len(fmt):
@@ -472,9 +510,9 @@ def _pg_format(fmt: str) -> str:
                 lit.append("%")
             else:
                 if lit:
-                    out.append('"' + "".join(lit).replace('"', '\\"') + '"')
+                    out.append(("text", "".join(lit)))
                     lit = []
-                out.append(_PG_STRFTIME[spec])
+                out.append(("spec", spec))
             i += 2
             continue
         if fmt[i] == "%":
@@ -482,8 +520,8 @@ def _pg_format(fmt: str) -> str:
         lit.append(fmt[i])
         i += 1
     if lit:
-        out.append('"' + "".join(lit).replace('"', '\\"') + '"')
-    return "".join(out)
+        out.append(("text", "".join(lit)))
+    return out
 
 
 # Below this many degrees a coordinate is 0 on PostgreSQL, whose float8 arithmetic raises on

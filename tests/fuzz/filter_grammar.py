@@ -99,9 +99,19 @@ def _function() -> st.SearchStrategy[str]:
     strftime = st.builds(
         lambda f, v, mods: f"strftime({quoted(f, chr(39))}, {v}{''.join(', ' + m for m in mods)})",
         st.sampled_from(STRFTIME_FORMATS),
-        # not a number or numeric text (known open: SQLite reads one as a Julian day), nor a day
-        # past the month's end (known open: PostgreSQL rolls it over where SQLite prints it as written)
-        st.sampled_from(["created", "@now", "'2024-05-06 07:08:09.000Z'", "reviewers.name", "''"]),
+        # not a number or numeric text (known open: SQLite reads one as a Julian day)
+        st.sampled_from(
+            [
+                "created",
+                "@now",
+                "'2024-05-06 07:08:09.000Z'",
+                "reviewers.name",
+                "''",
+                "'2024-02-30'",
+                "'2023-02-29 24:00'",
+                "'2024-04-31 23:30:00-02:00'",
+            ]
+        ),
         st.lists(st.sampled_from(["'start of day'", "'+1 day'", "'weekday 0'"]), max_size=2),
     )
     geo = st.builds(
