@@ -349,8 +349,9 @@ class SqlCompiler:
     def _func(self, f: o.FuncCall) -> SqlValue:
         if f.name == "geoDistance":
             args = [self.value(a) for a in f.args]
-            nums = [_pg_geo_degrees(pg_math_number(a)) if self.pg else a.frag for a in args]
-            lon_a, lat_a, lon_b, lat_b = nums
+            if self.pg:
+                return SqlValue(_pg_geo_distance([pg_math_number(a) for a in args]), NUM, real=True)
+            lon_a, lat_a, lon_b, lat_b = (a.frag for a in args)
             inner = cat(
                 "cos(radians(",
                 lat_a,
@@ -366,9 +367,7 @@ class SqlCompiler:
                 lat_b,
                 "))",
             )
-            if self.pg:  # SQLite's acos() yields NULL outside [-1, 1]; PostgreSQL would raise
-                inner = cat("(CASE WHEN (", inner, ") BETWEEN -1 AND 1 THEN (", inner, ") END)")
-            return SqlValue(cat("(6371 * acos(", inner, "))"), NUM, real=True)
+            return SqlValue(cat("(6371 * acos(", inner, "))"), NUM)
         # strftime
         fmt = f.args[0]
         assert isinstance(fmt, o.Const)
@@ -531,5 +530,26 @@ def _pg_format_pieces(fmt: str) -> list[tuple[str, str]]:
 _PG_GEO_TINY = "1e-150"
 
 
-def _pg_geo_degrees(degrees: SqlFragment) -> SqlFragment:
-    return cat("(CASE WHEN abs(", degrees, f") < {_PG_GEO_TINY} THEN 0 ELSE ", degrees, " END)")
+def _pg_geo_distance(nums: list[SqlFragment]) -> SqlFragment:
+    """geoDistance on PostgreSQL. Each argument is evaluated once, in a one-row subquery: the
+    formula reads each coordinate two or three times, and an argument read from json is a large
+    expression, which PostgreSQL would otherwise copy into the query that many times."""
+    cols: list[str | SqlFragment] = []
+    for i, n in enumerate(nums):
+        cols += [", " if i else "", n, f' AS "x{i}"']
+    tiny = ", ".join(
+        f'(CASE WHEN abs("x{i}") < {_PG_GEO_TINY} THEN 0 ELSE "x{i}" END) AS "d{i}"' for i in range(4)
+    )
+    # d0, d1: lon and lat of the first point; d2, d3: of the second
+    inner = (
+        'cos(radians("d1")) * cos(radians("d3")) * cos(radians("d2") - radians("d0"))'
+        ' + sin(radians("d1")) * sin(radians("d3"))'
+    )
+    # SQLite's acos() yields NULL outside [-1, 1]; PostgreSQL's would raise
+    return cat(
+        '(SELECT 6371 * acos(CASE WHEN "i" BETWEEN -1 AND 1 THEN "i" END) FROM (SELECT ',
+        inner,
+        f' AS "i" FROM (SELECT {tiny} FROM (SELECT ',
+        *cols,
+        ') AS "__g0") AS "__g1") AS "__g2")',
+    )

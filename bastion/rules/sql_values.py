@@ -135,7 +135,13 @@ def pg_math_number(v: SqlValue) -> SqlFragment:
     text converted (`'5'`, `' 2.5 '`), NULL for anything else (sqlite_values.math_number)."""
     if v.cls in (NUM, NULL):
         return pg_num(v)
-    t = pg_text(v)
+    # only text can be numeric-looking text (a json number is read by pg_num); so a json value's
+    # text is its string alone here, not the full pg_text, which is large
+    t = (
+        cat("(CASE WHEN jsonb_typeof(", v.frag, ") = 'string' THEN (", v.frag, " #>> '{}') END)")
+        if v.cls == DYN
+        else pg_text(v)
+    )
     as_text = cat("(CASE WHEN ", t, f" ~ {_NUMERIC_RE} THEN CAST(", t, " AS DOUBLE PRECISION) END)")
     return as_text if v.cls == TEXT else cat("COALESCE(", pg_num(v), ", ", as_text, ")")
 
