@@ -255,6 +255,11 @@ def _null_case(op: str, ta: SqlFragment, tb: SqlFragment) -> SqlFragment:
     return SqlFragment("NULL")
 
 
+def _compared_text(v: SqlValue) -> SqlFragment:
+    """A value's text where both sides are text: a coalesced number is text only when NULL."""
+    return SqlFragment("''") if v.cls == NUM and v.coalesced else pg_text(v)
+
+
 def pg_compare(a: SqlValue, op: str, b: SqlValue) -> SqlFragment:
     """`a op b` with SQLite's cross-class rules, for PostgreSQL. op: = IS IS NOT < <= > >="""
     sop = _pg_sql_op(op)
@@ -309,9 +314,9 @@ def pg_compare(a: SqlValue, op: str, b: SqlValue) -> SqlFragment:
         " = 'text' AND ",
         tb,
         " = 'text' THEN ",
-        pg_text(a),
+        _compared_text(a),
         f' COLLATE "C" {sop} ',
-        pg_text(b),
+        _compared_text(b),
         " WHEN ",
         ta,
         f" = 'num' THEN {num_vs_text} ELSE {text_vs_num} END)",
