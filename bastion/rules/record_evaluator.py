@@ -316,7 +316,7 @@ def _as_list(raw: Any) -> list[Any]:
 
 
 def _json_path(raw: Any, path: tuple[str, ...]) -> Any:
-    cur = raw
+    cur = sv.stored_json_number(raw)
     for p in path:
         if isinstance(cur, dict) and p in cur:
             cur = cur[p]

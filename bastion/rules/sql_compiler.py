@@ -33,6 +33,7 @@ from bastion.rules.sql_values import (
     pg_compare,
     pg_convert,
     pg_math_number,
+    pg_stored_json,
     pg_text,
     pg_wrap,
 )
@@ -259,7 +260,7 @@ class SqlCompiler:
             if v.cls == NULL:
                 return SqlValue(SqlFragment("''"), TEXT)
             if self.pg and v.cls == NUM:
-                return SqlValue(v.frag, NUM, coalesced=True)
+                return SqlValue(v.frag, NUM, coalesced=True, real=v.real)
             if self.pg and v.cls == DYN:
                 return SqlValue(cat("COALESCE(", pg_text(v), ", '')"), TEXT)
             return SqlValue(cat("COALESCE(", v.frag, ", '')"), v.cls)
@@ -316,7 +317,9 @@ class SqlCompiler:
             path = ref.json_path or ()
             if self.pg:
                 val = SqlValue(
-                    cat(f"({col} #> CAST(", param(list(path)), " AS TEXT[]))") if path else SqlFragment(col),
+                    cat(f"({col} #> CAST(", param(list(path)), " AS TEXT[]))")
+                    if path
+                    else pg_stored_json(SqlFragment(col)),
                     DYN,
                 )
             else:
@@ -330,6 +333,8 @@ class SqlCompiler:
                 )
         elif ref.is_array_column:
             val = SqlValue(SqlFragment(f"CAST({col} AS TEXT)" if self.pg else col), TEXT)
+        elif self.pg and ref.column == "value" and ref.joins and ref.joins[-1].kind == o.BODY_EACH:
+            val = SqlValue(SqlFragment(col), DYN)  # a body item, jsonb (sql_joins)
         elif ref.cls == o.BOOL:
             val = SqlValue(SqlFragment(f"CAST({col} AS INTEGER)" if self.pg else col), NUM)
         else:
@@ -344,8 +349,9 @@ class SqlCompiler:
     def _func(self, f: o.FuncCall) -> SqlValue:
         if f.name == "geoDistance":
             args = [self.value(a) for a in f.args]
-            nums = [_pg_geo_degrees(pg_math_number(a)) if self.pg else a.frag for a in args]
-            lon_a, lat_a, lon_b, lat_b = nums
+            if self.pg:
+                return SqlValue(_pg_geo_distance([pg_math_number(a) for a in args]), NUM, real=True)
+            lon_a, lat_a, lon_b, lat_b = (a.frag for a in args)
             inner = cat(
                 "cos(radians(",
                 lat_a,
@@ -361,8 +367,6 @@ class SqlCompiler:
                 lat_b,
                 "))",
             )
-            if self.pg:  # SQLite's acos() yields NULL outside [-1, 1]; PostgreSQL would raise
-                inner = cat("(CASE WHEN (", inner, ") BETWEEN -1 AND 1 THEN (", inner, ") END)")
             return SqlValue(cat("(6371 * acos(", inner, "))"), NUM)
         # strftime
         fmt = f.args[0]
@@ -377,19 +381,22 @@ class SqlCompiler:
             return SqlValue(cat(*parts), TEXT)
         if len(f.args) != 2:
             raise RuleResolveError("strftime() needs exactly a format and a time value on PostgreSQL")
-        t = pg_text(self.value(f.args[1]))
-        pg_fmt = _pg_format(str(fmt.value))
+        arg = pg_text(self.value(f.args[1]))
+        t = SqlFragment('"__s"."t"')  # the time value, read once (the subquery below)
         # Only what SQLite reads as a time value gets a result (else NULL, as SQLite), and it is
-        # built from its parts so no value can make PostgreSQL raise. Absurd dates differ from
-        # SQLite, which prints them as written: 2024-02-30 and 24:00 roll over, year 0000 is NULL.
-        stamp = cat(
+        # built from its parts so no value can make PostgreSQL raise. Year 0000 is NULL.
+        day = cat(
             "make_date(CAST(substr(",
             t,
             ", 1, 4) AS INTEGER), CAST(substr(",
             t,
             ", 6, 2) AS INTEGER), 1) + (CAST(substr(",
             t,
-            ", 9, 2) AS INTEGER) - 1) + COALESCE(CAST(substring(",
+            ", 9, 2) AS INTEGER) - 1)",
+        )
+        stamp = cat(
+            day,
+            " + COALESCE(CAST(substring(",
             t,
             " from ",
             param(_PG_TIME_PART),
@@ -399,20 +406,55 @@ class SqlCompiler:
             param(_PG_TIME_ZONE),
             ") AS INTERVAL), INTERVAL '0')",
         )
+        # SQLite prints the year, month, day and hour as written (2024-02-30, 24:00) where the
+        # instant rolls them over, unless a UTC offset made it recompute them from the instant
+        as_written = cat(
+            "COALESCE(substring(", t, " from ", param(_PG_TIME_ZONE), "), '+00:00') IN ('+00:00', '-00:00')"
+        )
+        written = {
+            "Y": cat("substr(", t, ", 1, 4)"),
+            "m": cat("substr(", t, ", 6, 2)"),
+            "d": cat("substr(", t, ", 9, 2)"),
+            "H": cat("COALESCE(substr(substring(", t, " from ", param(_PG_TIME_PART), "), 1, 2), '00')"),
+            # the day of the year counts from the day alone (2024-02-29 24:00 is day 060)
+            "j": cat("to_char(", day, ", 'DDD')"),
+        }
+        parts = []
+        for kind, piece in _pg_format_pieces(str(fmt.value)):
+            if parts:
+                parts.append(" || ")
+            if kind == "text":
+                parts.append(cat("CAST(", param(piece), " AS TEXT)"))
+            elif piece in written:
+                parts.append(
+                    cat(
+                        "(CASE WHEN ",
+                        as_written,
+                        " THEN ",
+                        written[piece],
+                        " ELSE to_char(",
+                        stamp,
+                        ", ",
+                        param(_PG_STRFTIME[piece]),
+                        ") END)",
+                    )
+                )
+            else:
+                parts.append(cat("to_char(", stamp, ", ", param(_PG_STRFTIME[piece]), ")"))
         # (the patterns go as parameters: the store reads every `?` in SQL text as one)
         return SqlValue(
             cat(
-                "(CASE WHEN ",
+                "(SELECT CASE WHEN ",
                 t,
                 " ~ ",
                 param(_PG_TIME_VALUE),
                 " AND substr(",
                 t,
-                ", 1, 4) <> '0000' THEN COALESCE(to_char(",  # to_char's "" format is NULL, SQLite's ""
-                stamp,
-                ", ",
-                param(pg_fmt),
-                "), '') END)",
+                ", 1, 4) <> '0000' THEN ",
+                *(parts or ["''"]),  # an empty format is '' for SQLite
+                " END FROM (SELECT CAST(",
+                arg,
+                ' AS TEXT) AS "t") AS "__s")',
             ),
             TEXT,
         )
@@ -455,9 +497,9 @@ def _fold(p: cp.Prim) -> Any:
     return sv.compare(a, p.op, b)
 
 
-def _pg_format(fmt: str) -> str:
-    """SQLite strftime format -> to_char format; literal text is double-quoted for to_char."""
-    out: list[str] = []
+def _pg_format_pieces(fmt: str) -> list[tuple[str, str]]:
+    """A SQLite strftime format as ("text", literal) and ("spec", letter) pieces, in order."""
+    out: list[tuple[str, str]] = []
     lit: list[str] = []
     i = 0
     while i < len(fmt):
@@ -467,9 +509,9 @@ def _pg_format(fmt: str) -> str:
                 lit.append("%")
             else:
                 if lit:
-                    out.append('"' + "".join(lit).replace('"', '\\"') + '"')
+                    out.append(("text", "".join(lit)))
                     lit = []
-                out.append(_PG_STRFTIME[spec])
+                out.append(("spec", spec))
             i += 2
             continue
         if fmt[i] == "%":
@@ -477,8 +519,8 @@ def _pg_format(fmt: str) -> str:
         lit.append(fmt[i])
         i += 1
     if lit:
-        out.append('"' + "".join(lit).replace('"', '\\"') + '"')
-    return "".join(out)
+        out.append(("text", "".join(lit)))
+    return out
 
 
 # Below this many degrees a coordinate is 0 on PostgreSQL, whose float8 arithmetic raises on
@@ -488,5 +530,26 @@ def _pg_format(fmt: str) -> str:
 _PG_GEO_TINY = "1e-150"
 
 
-def _pg_geo_degrees(degrees: SqlFragment) -> SqlFragment:
-    return cat("(CASE WHEN abs(", degrees, f") < {_PG_GEO_TINY} THEN 0 ELSE ", degrees, " END)")
+def _pg_geo_distance(nums: list[SqlFragment]) -> SqlFragment:
+    """geoDistance on PostgreSQL. Each argument is evaluated once, in a one-row subquery: the
+    formula reads each coordinate two or three times, and an argument read from json is a large
+    expression, which PostgreSQL would otherwise copy into the query that many times."""
+    cols: list[str | SqlFragment] = []
+    for i, n in enumerate(nums):
+        cols += [", " if i else "", n, f' AS "x{i}"']
+    tiny = ", ".join(
+        f'(CASE WHEN abs("x{i}") < {_PG_GEO_TINY} THEN 0 ELSE "x{i}" END) AS "d{i}"' for i in range(4)
+    )
+    # d0, d1: lon and lat of the first point; d2, d3: of the second
+    inner = (
+        'cos(radians("d1")) * cos(radians("d3")) * cos(radians("d2") - radians("d0"))'
+        ' + sin(radians("d1")) * sin(radians("d3"))'
+    )
+    # SQLite's acos() yields NULL outside [-1, 1]; PostgreSQL's would raise
+    return cat(
+        '(SELECT 6371 * acos(CASE WHEN "i" BETWEEN -1 AND 1 THEN "i" END) FROM (SELECT ',
+        inner,
+        f' AS "i" FROM (SELECT {tiny} FROM (SELECT ',
+        *cols,
+        ') AS "__g0") AS "__g1") AS "__g2")',
+    )

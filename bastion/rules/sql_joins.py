@@ -8,6 +8,7 @@ alias, so the list query itself needs no JOIN and no DISTINCT.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 from bastion.rules import operand as o
 from bastion.rules.sql_fragment import SqlFragment, cat, param, quote
@@ -73,10 +74,10 @@ def render_join(j: o.Join, alias: str, parent_alias: str, dialect: str) -> SqlFr
         return SqlFragment(f" LEFT JOIN json_each({sqlite_array(src)}) AS {a} ON 1=1")
     if j.kind == o.BODY_EACH:
         items = json.dumps(list(j.value), separators=(",", ":"), default=str)
-        if pg:
+        if pg:  # jsonb items, not their text: a number or a boolean keeps its class, as in json_each
             return cat(
-                " LEFT JOIN LATERAL jsonb_array_elements_text(CAST(",
-                param(items),
+                " LEFT JOIN LATERAL jsonb_array_elements(CAST(",
+                param(_pg_items(list(j.value))),
                 f' AS JSONB)) AS {a}("value") ON 1=1',
             )
         return cat(" LEFT JOIN json_each(", param(items), f") AS {a} ON 1=1")
@@ -107,3 +108,20 @@ def row_order(j: o.Join, alias: str, row_column: str | None) -> str | None:
     if j.kind == o.COLLECTION and row_column:
         return f"{quote(alias)}.{quote(row_column)}"
     return None
+
+
+def _pg_items(items: list[object]) -> str:
+    """The body items as a JSON array for jsonb, each double written with a decimal point.
+
+    A double is a REAL to SQLite's json_each however large it is; jsonb keeps a number as
+    numeric and would write 1e16 as the integer 10000000000000000, which the PostgreSQL side
+    then reads as an INTEGER. Written out as 10000000000000000.0, it stays a fraction.
+    """
+    out = []
+    for item in items:
+        if isinstance(item, float) and item - item == 0:  # finite
+            digits = format(Decimal(repr(item)), "f")
+            out.append(digits if "." in digits else digits + ".0")
+        else:
+            out.append(json.dumps(item, separators=(",", ":"), default=str))
+    return "[" + ",".join(out) + "]"

@@ -32,6 +32,7 @@ class SqlValue:
     tag: SqlFragment | None = None  # MIXED only
     num: SqlFragment | None = None
     text: SqlFragment | None = None  # MIXED; or a constant's SQLite text form (5.0 -> '5.0')
+    real: bool = False  # NUM computed as a double (geoDistance), never stored in a NUMERIC column
 
 
 def pg_convert(v: SqlValue, conv: str) -> SqlValue:
@@ -134,9 +135,61 @@ def pg_math_number(v: SqlValue) -> SqlFragment:
     text converted (`'5'`, `' 2.5 '`), NULL for anything else (sqlite_values.math_number)."""
     if v.cls in (NUM, NULL):
         return pg_num(v)
-    t = pg_text(v)
+    # only text can be numeric-looking text (a json number is read by pg_num); so a json value's
+    # text is its string alone here, not the full pg_text, which is large
+    t = (
+        cat("(CASE WHEN jsonb_typeof(", v.frag, ") = 'string' THEN (", v.frag, " #>> '{}') END)")
+        if v.cls == DYN
+        else pg_text(v)
+    )
     as_text = cat("(CASE WHEN ", t, f" ~ {_NUMERIC_RE} THEN CAST(", t, " AS DOUBLE PRECISION) END)")
     return as_text if v.cls == TEXT else cat("COALESCE(", pg_num(v), ", ", as_text, ")")
+
+
+def pg_number_text(num: SqlFragment, real: bool = False) -> SqlFragment:
+    """A number as SQLite writes it as text, for PostgreSQL (sqlite_values.to_text).
+
+    PostgreSQL's own text form of a double differs (`1e+15`, 17 significant digits). SQLite
+    writes a REAL with printf("%!.15g") (`1.0e+15`, `0.3`, `100.0`), and a number column (NUMERIC
+    affinity) holds an integral double inside the 64-bit range as an INTEGER, written as digits.
+    A double cast to NUMERIC keeps 15 significant digits (PostgreSQL converts it through "%.15g"),
+    so only the layout is built here. Only number-to-text conversions take this path; comparisons
+    of numbers with numbers stay plain.
+    """
+    integral = (
+        ""
+        if real
+        else "WHEN r = trunc(r) AND r > -9223372036854775808 AND r < 9223372036854775808 "
+        "THEN CAST(CAST(r AS BIGINT) AS TEXT) "
+    )
+    return cat(
+        "(SELECT CASE WHEN r IS NULL OR r = 'NaN' THEN NULL "
+        "WHEN r = 'Infinity' THEN 'Inf' WHEN r = '-Infinity' THEN '-Inf' ",
+        integral,
+        # exponent form where %g uses it: a decimal exponent below -4 or from the precision (15) up
+        "WHEN n <> 0 AND (abs(n) >= 1e15 OR abs(n) < 1e-4) THEN "
+        "replace(regexp_replace(btrim(to_char(n, '9.99999999999999EEEE')), '0+e', 'e'), '.e', '.0e') "
+        "WHEN position('.' in CAST(n AS TEXT)) = 0 THEN CAST(n AS TEXT) || '.0' "
+        "ELSE CAST(n AS TEXT) END "
+        "FROM (SELECT r, CAST(r AS NUMERIC) AS n FROM (SELECT CAST(",
+        num,
+        ' AS DOUBLE PRECISION) AS r) AS "__r0") AS "__r1")',
+    )
+
+
+def pg_stored_json(col: SqlFragment) -> SqlFragment:
+    """A json column's whole value as SQLite holds it: the column has NUMERIC affinity, so a
+    top-level number is stored as a number column stores it (100.0 as the integer 100, a REAL
+    read back through its 15-digit text) before json_extract() reads it."""
+    return cat(
+        "(CASE WHEN jsonb_typeof(",
+        col,
+        ") = 'number' THEN CAST(",
+        pg_number_text(cat("CAST(CAST(", col, " AS TEXT) AS DOUBLE PRECISION)")),
+        " AS JSONB) ELSE ",
+        col,
+        " END)",
+    )
 
 
 def pg_text(v: SqlValue) -> SqlFragment:
@@ -150,8 +203,8 @@ def pg_text(v: SqlValue) -> SqlFragment:
         return v.text
     if v.cls == NUM:
         if v.coalesced:
-            return cat("COALESCE(CAST(", v.frag, " AS TEXT), '')")
-        return cat("CAST(", v.frag, " AS TEXT)")
+            return cat("COALESCE(", pg_number_text(v.frag, v.real), ", '')")
+        return pg_number_text(v.frag, v.real)
     if v.cls == DYN:
         return cat(
             "(CASE jsonb_typeof(",
@@ -160,7 +213,18 @@ def pg_text(v: SqlValue) -> SqlFragment:
             v.frag,
             " #>> '{}') WHEN 'boolean' THEN (CASE WHEN CAST(",
             v.frag,
-            " AS TEXT) = 'true' THEN '1' ELSE '0' END) WHEN 'null' THEN NULL ELSE CAST(",
+            " AS TEXT) = 'true' THEN '1' ELSE '0' END) WHEN 'null' THEN NULL",
+            # a JSON number with a fraction or an exponent, or past the 64-bit integers, is a REAL
+            # to SQLite's JSON functions (jsonb writes 1e16 as 10000000000000000, hence the range)
+            " WHEN 'number' THEN (CASE WHEN CAST(",
+            v.frag,
+            " AS TEXT) ~ '[.eE]' OR CAST(CAST(",
+            v.frag,
+            " AS TEXT) AS NUMERIC) NOT BETWEEN -9223372036854775808 AND 9223372036854775807 THEN ",
+            pg_number_text(cat("CAST(CAST(", v.frag, " AS TEXT) AS DOUBLE PRECISION)"), real=True),
+            " ELSE CAST(",
+            v.frag,
+            " AS TEXT) END) ELSE CAST(",
             v.frag,
             " AS TEXT) END)",
         )
@@ -189,6 +253,11 @@ def _null_case(op: str, ta: SqlFragment, tb: SqlFragment) -> SqlFragment:
     if op == "IS NOT":
         return cat("NOT (", ta, " IS NULL AND ", tb, " IS NULL)")
     return SqlFragment("NULL")
+
+
+def _compared_text(v: SqlValue) -> SqlFragment:
+    """A value's text where both sides are text: a coalesced number is text only when NULL."""
+    return SqlFragment("''") if v.cls == NUM and v.coalesced else pg_text(v)
 
 
 def pg_compare(a: SqlValue, op: str, b: SqlValue) -> SqlFragment:
@@ -245,9 +314,9 @@ def pg_compare(a: SqlValue, op: str, b: SqlValue) -> SqlFragment:
         " = 'text' AND ",
         tb,
         " = 'text' THEN ",
-        pg_text(a),
+        _compared_text(a),
         f' COLLATE "C" {sop} ',
-        pg_text(b),
+        _compared_text(b),
         " WHEN ",
         ta,
         f" = 'num' THEN {num_vs_text} ELSE {text_vs_num} END)",

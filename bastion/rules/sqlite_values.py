@@ -21,6 +21,8 @@ def real_text(f: float) -> str:
     """SQLite's text form of a REAL (printf "%!.15g")."""
     if f != f or f in (float("inf"), float("-inf")):
         return "Inf" if f > 0 else "-Inf" if f < 0 else "NaN"
+    if f == 0:  # SQLite's printf writes -0.0 without its sign
+        return "0.0"
     s = f"{f:.15g}"
     if "e" in s:
         mant, exp = s.split("e")
@@ -79,10 +81,26 @@ def stored_number(v: Any) -> Any:
     return v
 
 
+def stored_json_number(v: Any) -> Any:
+    """A json column's whole value when it is a number: the column has NUMERIC affinity, so it
+    holds the number as a number column does, and json_extract() reads that back from its text
+    (100.0 is 100; 0.30000000000000004 is 0.3, its 15-digit text)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return v
+    if isinstance(v, int) and -(2**63) < v < 2**63:
+        return v
+    v = stored_number(float(v))
+    if isinstance(v, float) and v == v and v not in (float("inf"), float("-inf")):
+        return float(real_text(v))
+    return v
+
+
 def json_value(v: Any) -> Any:
     """What json_extract() returns for a decoded JSON value."""
     if isinstance(v, bool):
         return int(v)
+    if isinstance(v, int) and not -(2**63) <= v < 2**63:  # past the 64-bit integers: a REAL
+        return float(v)
     if isinstance(v, (dict, list)):
         return json.dumps(v, separators=(",", ":"), ensure_ascii=False)
     return v

@@ -231,7 +231,7 @@ def is_json_col(f: F) -> bool:
 
 def storage_value(f: F, v: Any, dialect: str) -> Any:
     if is_json_col(f):
-        return None if v is None else json.dumps(v, separators=(",", ":"))
+        return None if v is None else json.dumps(v, ensure_ascii=False, separators=(",", ":"))
     if f.type == "bool":
         return bool(v) if dialect == "postgres" else int(bool(v))
     if f.type == "number":
