@@ -256,7 +256,7 @@ class PostgresDatabase(Database):
             acquire_timeout=timeouts.acquire,
             idle_timeout=timeouts.pool_idle,
             # The server stops a slow statement itself; StatementWatch covers a silent server.
-            server_settings=_server_timeout(timeouts.statement),
+            server_settings=_server_settings(timeouts.statement),
         )
         return cls(url, await pool.open(), timeouts.statement, timeouts.connect)
 
@@ -366,8 +366,18 @@ class PostgresDatabase(Database):
         await self._pool.close()
 
 
-def _server_timeout(seconds: float) -> dict[str, str]:
-    return {"statement_timeout": str(max(1, round(seconds * 1000)))} if seconds else {}
+def _server_settings(statement_seconds: float) -> dict[str, str]:
+    """Every connection's session settings.
+
+    `jit=off`: a client's filter can compile to a large expression (geoDistance over JSON paths,
+    numbers written as SQLite writes them), and PostgreSQL's JIT compiler then spent minutes on
+    one such query while ignoring both cancel and terminate (found by the filter fuzzing). The
+    queries Bastion sends are short OLTP statements, which JIT does not speed up anyway.
+    """
+    settings = {"jit": "off"}
+    if statement_seconds:
+        settings["statement_timeout"] = str(max(1, round(statement_seconds * 1000)))
+    return settings
 
 
 async def _rollback(conn: asyncpg.Connection) -> None:
