@@ -65,13 +65,7 @@ def guard(handler: Handler, route: ApiRoute | None = None) -> Handler:
             await ratelimit.check_request(app, request, limit if request.method == limit_method else None)
             if names_collection and webhooks.names_webhooks(request.path_params.get("collection", "")):
                 await webhooks.install_on_first_use(request)
-            if not app.events_cross_processes:  # one process: its events need no waiting for
-                return await handler(request)
-            with event_barrier.request_scope():
-                response = await handler(request)
-                # this answer may lead the client to write elsewhere: its events go first
-                await event_barrier.settle()
-            return response
+            return await event_barrier.answered_after_events(app.events_cross_processes, handler(request))
         except ApiError as err:
             note_error(request.scope, err.message, err.data)
             return error_response(err, request.headers.get("accept"))

@@ -13,9 +13,9 @@ import logging
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bastion.api.context import JSONResponse, client_address, get_app, load_access, require_auth
+from bastion.api.context import JSONResponse, client_address, get_app, load_access, require_auth, rule_headers
 from bastion.core.fields import FileField
-from bastion.core.record_access import Access, can_access_record, normalize_headers
+from bastion.core.record_access import Access, can_access_record
 from bastion.core.record_query import find_by_id
 from bastion.core.superuser_ips import superuser_ip_allowed
 from bastion.errors import NotFoundError
@@ -67,7 +67,7 @@ async def download(request: Request) -> Response:
             auth=owner,
             method=request.method,
             query=dict(request.query_params),
-            headers=normalize_headers(dict(request.headers)),
+            headers=rule_headers(request.scope["headers"]),
             context="protectedFile",
         )
         if not await can_access_record(app.db, app.registry, record, collection.rule("viewRule"), access):

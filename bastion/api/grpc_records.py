@@ -87,12 +87,7 @@ async def _settled(app: App, work: Awaitable[Any]) -> Any:
     """As the REST routes' guard: the schema checked first, and with several processes, this
     call's events handed to the others before it is answered (bus/event_barrier.py)."""
     await app.refresh_if_stale()
-    if not app.events_cross_processes:
-        return await work
-    with event_barrier.request_scope():
-        result = await work
-        await event_barrier.settle()
-    return result
+    return await event_barrier.answered_after_events(app.events_cross_processes, work)
 
 
 class RecordsService:

@@ -13,9 +13,10 @@ them) before answering. One process alone has no bridge, adds nothing, and waits
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import TypeVar
 
 # the longest an answer waits for its events to be taken by the pub/sub backend (seconds)
 SETTLE_TIMEOUT = 2.0
@@ -50,3 +51,19 @@ async def settle(timeout: float = SETTLE_TIMEOUT) -> None:
     pending.clear()
     if waiting:
         await asyncio.wait(waiting, timeout=timeout)
+
+
+T = TypeVar("T")
+
+
+async def answered_after_events(cross_processes: bool, work: Awaitable[T]) -> T:
+    """`work`'s result, returned once the events it caused are taken by the pub/sub backend:
+    the answer may lead the client to write through another process, which must see them
+    first. One process alone (`cross_processes` False) waits for nothing. The REST routes'
+    guard (api/asgi.py) and the gRPC service (api/grpc_records.py) both answer through it."""
+    if not cross_processes:
+        return await work
+    with request_scope():
+        result = await work
+        await settle()
+    return result

@@ -226,9 +226,8 @@ class SqliteDatabase(Database):
         self._answers.put(key, version, answer)
 
     def changed_since_last_look(self) -> bool:
-        try:
-            version = int(self._watcher.execute("PRAGMA data_version").fetchone()[0])
-        except sqlite3.Error:
+        version = self.read_version()
+        if version is None:
             return True
         changed, self._data_version = version != self._data_version, version
         return changed
