@@ -34,7 +34,7 @@ def decode_json(raw: bytes | str) -> Any:
     than MAX_JSON_DEPTH (store/json_depth.py)."""
     try:
         data = _json_decoder.decode(raw)
-    except (msgspec.DecodeError, RecursionError):
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         raise BadRequestError(INVALID_BODY) from None
     if nests_deeper_than(raw, data, MAX_JSON_DEPTH):
         raise BadRequestError(INVALID_BODY)
@@ -56,7 +56,7 @@ def decode_msgpack(raw: bytes) -> Any:
     most MAX_JSON_DEPTH levels; else BadRequestError saying which."""
     try:
         data = _msgpack_decoder.decode(raw)
-    except (msgspec.DecodeError, RecursionError):
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         raise BadRequestError(INVALID_MSGPACK) from None
     # A level costs one byte in MessagePack (two in JSON), so nests_deeper_than's shortcut on the
     # length does not hold: walk every container, checking depth and value types together.

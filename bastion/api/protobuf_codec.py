@@ -124,7 +124,7 @@ def decode_body(proto: CollectionProto, raw: bytes) -> dict[str, Any]:
         if field.kind == KIND_JSON:
             try:
                 decoded = msgspec.json.decode(value)
-            except (msgspec.DecodeError, RecursionError):
+            except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
                 raise BadRequestError(INVALID_PROTOBUF) from None
             if nests_deeper_than(value, decoded, MAX_JSON_DEPTH):
                 raise BadRequestError(INVALID_PROTOBUF)

@@ -69,7 +69,7 @@ def error_from_body(body: bytes) -> tuple[str | None, Any]:
     """The message and data of an error JSON body, in either of the shapes Bastion renders."""
     try:
         doc = msgspec.json.decode(body)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
         return None, None
     if not isinstance(doc, dict):
         return None, None

@@ -53,7 +53,11 @@ async def handle(
     try:
         try:
             msg = _decoder.decode(raw)
-        except (msgspec.DecodeError, RecursionError):  # RecursionError: JSON nested too deep
+        except (
+            msgspec.DecodeError,
+            UnicodeDecodeError,
+            RecursionError,
+        ):  # RecursionError: JSON nested too deep
             raise BadRequestError(INVALID_MESSAGE) from None
         if not isinstance(msg, dict):
             raise BadRequestError(INVALID_MESSAGE)

@@ -153,7 +153,7 @@ class ClientRouter:
     def _incoming(self, payload: bytes) -> None:
         try:
             message = _decoder.decode(payload)
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, UnicodeDecodeError):
             log.warning("realtime command dropped: not a command or reply")
             return
         if isinstance(message, _Reply):

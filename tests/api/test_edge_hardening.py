@@ -81,6 +81,19 @@ async def test_json_body_nesting_is_bounded(docs):
     assert listed.json()["totalItems"] == 1  # nothing half-written
 
 
+async def test_json_bodies_with_invalid_utf8_are_refused_as_pocketbase(docs):
+    """Bytes that are not UTF-8 inside a JSON string (msgspec raises UnicodeDecodeError there, not
+    DecodeError) get PocketBase 0.40.6's 400, on create and update, and nothing is written."""
+    url = "/api/collections/docs/records"
+    kept = await docs.create_record("docs", {"title": "kept"})
+    for raw in (b'{"title":"\x80"}', b'{"\x80":1}', b'{"j":"\xff\xfe"}', b'{"title":"a\xc3"}', b"\x80"):
+        for method, target in (("POST", url), ("PATCH", f"{url}/{kept['id']}")):
+            r = await docs.request(method, target, content=raw, headers={"Content-Type": "application/json"})
+            assert (r.status_code, r.json()) == (400, SERVER_ERROR_400), (method, raw)
+    listed = (await docs.request("GET", url)).json()
+    assert listed["totalItems"] == 1 and listed["items"][0]["title"] == "kept"
+
+
 async def test_a_json_field_sent_as_deeply_nested_text_is_a_field_error(docs):
     """A JSON field's value may come as JSON text (form data does): nested past the bound it is a
     field error, never a 500 from decoding it (RecursionError at ~990 levels)."""

@@ -159,6 +159,9 @@ async def test_refusals(api, items) -> None:
         "The MessagePack body holds a value JSON cannot"
     )
     assert (await post(msgspec.msgpack.encode({1: "int key"})))["status"] == 400
+    # a str whose bytes are not UTF-8 (msgspec raises UnicodeDecodeError, not DecodeError)
+    assert (await post(b"\x81\xa5title\xa1\x80"))["message"] == "The body is not valid MessagePack."
+    assert (await post(b"\x81\xa1\x80\x01"))["message"] == "The body is not valid MessagePack."
     assert (await post(msgspec.msgpack.encode({"ratio": float("nan")})))["status"] == 400
 
     # nesting: bounded as JSON is (256 levels), though a level costs one byte here
