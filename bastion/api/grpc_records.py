@@ -8,6 +8,10 @@ events from every process and node, and the same budgets per address.
 Who is calling: the `authorization` metadata holds the token as the REST header does; the other
 text metadata are the request headers `@request.headers.*` sees. The peer's address stands for
 the client's (there is no proxy in front of gRPC to trust).
+
+Rate limits: each call is checked as its REST twin would be (`Get` as `GET
+/api/collections/{c}/records/{id}` with the `view` tag, `Subscribe` as `GET /api/realtime`),
+against the same rules and the same counters, so switching protocol buys no extra budget.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ import grpc
 import msgspec
 from google.protobuf import json_format
 
+from bastion import ratelimit
+from bastion.api import route_table
 from bastion.api.grpc_messages import CLASSES
 from bastion.api.records import collection_or_404, create_one, delete_one, list_page, update_one, view_one
 from bastion.app import App
@@ -46,17 +52,50 @@ def peer_ip(context: grpc.aio.ServicerContext[Any, Any]) -> str:
     return host.strip("[]")
 
 
+def _rest_limit(method: str, one: bool) -> ratelimit.RouteLimit | None:
+    """The rate-limit tags of the record route a call stands for (api/route_table.py)."""
+    path = "/api/collections/{collection}/records" + ("/{id}" if one else "")
+    for route in route_table.ROUTES:
+        if route.method == method and route.path == path:
+            return route.limit
+    raise LookupError(f"no record route {method} {path}")
+
+
+_LIMITS = {
+    (m, one): _rest_limit(m, one)
+    for m, one in [("GET", False), ("POST", False), ("GET", True), ("PATCH", True), ("DELETE", True)]
+}
+REALTIME_PATH = "/api/realtime"
+
+
 async def access_for(
     app: App,
     context: grpc.aio.ServicerContext[Any, Any],
     method: str,
     query: dict[str, Any],
     body: dict[str, Any] | None = None,
+    *,
+    collection: str,
+    record_id: str = "",
+    subscribe: bool = False,
 ) -> Access:
     """The caller as the REST API's `load_access` sees one: the token's record, the headers, the
-    superuser address check."""
+    superuser address check; after the rate limits of the REST route the call stands for
+    (`collection` as the call named it, `record_id` for a call on one record; `subscribe`: the
+    realtime connection's)."""
     metadata = {k: v for k, v in (context.invocation_metadata() or ()) if isinstance(v, str)}
     auth = await auth_record_for_token(app, bearer_value(metadata.get("authorization", "")))
+    client_ip = peer_ip(context)
+
+    async def caller() -> Any:
+        return auth
+
+    if subscribe:
+        await ratelimit.check_call(app, "GET", REALTIME_PATH, client_ip, caller)
+    else:
+        path = f"/api/collections/{collection}/records" + (f"/{record_id}" if record_id else "")
+        limit = _LIMITS[(method, bool(record_id))]
+        await ratelimit.check_call(app, method, path, client_ip, caller, limit, collection)
     headers = {k: v for k, v in metadata.items() if k not in _SKIPPED_METADATA and not k.endswith("-bin")}
     access = Access(
         auth=auth,
@@ -64,7 +103,7 @@ async def access_for(
         query={k: v for k, v in query.items() if v not in ("", None)},
         headers=normalize_headers(headers),
         body=body or {},
-        client_ip=peer_ip(context),
+        client_ip=client_ip,
     )
     if access.is_superuser and not superuser_ip_allowed(app.settings, access.client_ip):
         raise ForbiddenError(NOT_ALLOWED)
@@ -102,7 +141,9 @@ class RecordsService:
         async def work() -> dict[str, Any]:
             collection = collection_or_404(app, request.collection)
             query = {"expand": request.expand, "fields": request.fields}
-            access = await access_for(app, context, "GET", query)
+            access = await access_for(
+                app, context, "GET", query, collection=request.collection, record_id=request.id
+            )
             return await view_one(app, collection, request.id, access)
 
         return CLASSES["RecordReply"](record=struct_of(await _settled(app, work())))
@@ -121,7 +162,7 @@ class RecordsService:
                 "expand": request.expand,
                 "fields": request.fields,
             }
-            access = await access_for(app, context, "GET", query)
+            access = await access_for(app, context, "GET", query, collection=request.collection)
             return await list_page(app, collection, access)
 
         page = await _settled(app, work())
@@ -142,7 +183,7 @@ class RecordsService:
             collection = collection_or_404(app, request.collection, "Missing or invalid collection context.")
             body = dict_of(request.record)
             query = {"expand": request.expand, "fields": request.fields}
-            access = await access_for(app, context, "POST", query, body)
+            access = await access_for(app, context, "POST", query, body, collection=request.collection)
             return await create_one(app, collection, body, access)
 
         return CLASSES["RecordReply"](record=struct_of(await _settled(app, work())))
@@ -154,7 +195,9 @@ class RecordsService:
             collection = collection_or_404(app, request.collection, "Missing or invalid collection context.")
             body = dict_of(request.record)
             query = {"expand": request.expand, "fields": request.fields}
-            access = await access_for(app, context, "PATCH", query, body)
+            access = await access_for(
+                app, context, "PATCH", query, body, collection=request.collection, record_id=request.id
+            )
             return await update_one(app, collection, request.id, body, access)
 
         return CLASSES["RecordReply"](record=struct_of(await _settled(app, work())))
@@ -164,7 +207,9 @@ class RecordsService:
 
         async def work() -> None:
             collection = collection_or_404(app, request.collection)
-            access = await access_for(app, context, "DELETE", {})
+            access = await access_for(
+                app, context, "DELETE", {}, collection=request.collection, record_id=request.id
+            )
             await delete_one(app, collection, request.id, access)
 
         await _settled(app, work())
@@ -184,7 +229,7 @@ class RecordsService:
         await app.refresh_if_stale()
         collection = collection_or_404(app, request.collection)
         query = {"filter": request.filter, "expand": request.expand, "fields": request.fields}
-        access = await access_for(app, context, "GET", query)
+        access = await access_for(app, context, "GET", query, collection=request.collection, subscribe=True)
         rule = "viewRule" if request.id else "listRule"
         if access_rule(collection.rule(rule), access).refused:
             raise ForbiddenError(SUPERUSER_ONLY)  # no event could ever pass: say so now

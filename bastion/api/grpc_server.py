@@ -11,8 +11,8 @@ RESOURCE_EXHAUSTED), 100 concurrent streams per HTTP/2 connection, 16 KiB of met
 realtime hub's budgets per address for Subscribe streams.
 
 Errors: an ApiError becomes its gRPC status (grpc_records.status_of) with the REST message as
-details, and its `data` (field errors) as JSON in the `bastion-error-data` trailing metadata;
-anything else is INTERNAL with a generic message, logged.
+details, its `data` (field errors) as JSON in the `bastion-error-data` trailing metadata and
+a 429's or 503's wait in `retry-after` (seconds, as the REST header); anything else is INTERNAL with a generic message, logged.
 
 grpcio is imported only when the server starts: a deployment without `--grpc` never loads it.
 """
@@ -46,9 +46,14 @@ Streaming = Callable[[Any, Context], AsyncIterator[Any]]
 
 async def _abort_for(exc: Exception, context: Context) -> None:
     if isinstance(exc, ApiError):
-        data = msgspec.json.encode(exc.data).decode() if exc.data else ""
-        if data:
-            context.set_trailing_metadata((("bastion-error-data", data),))
+        trailing: list[tuple[str, str]] = []
+        if exc.data:
+            trailing.append(("bastion-error-data", msgspec.json.encode(exc.data).decode()))
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:  # a 429 or 503: when to try again, as REST's Retry-After header
+            trailing.append(("retry-after", str(retry_after)))
+        if trailing:
+            context.set_trailing_metadata(tuple(trailing))
         await context.abort(status_of(exc), exc.message)
     if isinstance(exc, DatabaseUnavailable):
         await context.abort(grpc.StatusCode.UNAVAILABLE, "The database is not available; try again.")

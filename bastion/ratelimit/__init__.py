@@ -2,6 +2,8 @@
 
     check_request(app, request, route)
                                     run by `guard` before every handler; raises TooManyRequestsError
+    check_call(app, method, path, ...)
+                                    the same for a call of another protocol, as its REST twin (gRPC)
     check_batch_request(...)        the same for each /api/batch sub-request (collection rules only)
     lockout.check / record_failure / record_success
                                     the auth-with-password hooks (see lockout.py)
@@ -20,7 +22,7 @@ from bastion.ratelimit import lockout
 from bastion.ratelimit.limiter import Limiter
 from bastion.ratelimit.limiter_setup import attach, build, limiter_of
 from bastion.ratelimit.options import BASELINE_RULES, LimitOptions
-from bastion.ratelimit.request_check import check_batch_request, check_request
+from bastion.ratelimit.request_check import check_batch_request, check_call, check_request
 from bastion.ratelimit.route_labels import RouteLimit
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "attach",
     "build",
     "check_batch_request",
+    "check_call",
     "check_request",
     "limiter_of",
     "lockout",

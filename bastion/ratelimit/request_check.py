@@ -18,6 +18,7 @@ NAT do not share a budget and an account cannot escape its limit by changing add
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bastion.auth.auth_record import auth_record_for_token, bearer_value
@@ -41,12 +42,34 @@ async def check_request(app: LimiterOwner, request: Any, route: RouteLimit | Non
 
     `route`: the collection route's tags when the request's method is the one they are bound to
     (None elsewhere); the collection is the request's `collection` path parameter."""
+    scope = request.scope
+    state = scope.setdefault("state", {})
+
+    async def auth() -> Any:
+        return await _request_auth(app, request, state)
+
+    ip = state.get("client_ip") or (request.client.host if request.client else "")
+    name = request.path_params["collection"] if route else None
+    await check_call(app, scope["method"], scope["path"], ip, auth, route, name)
+
+
+async def check_call(
+    app: LimiterOwner,
+    method: str,
+    path: str,
+    ip: str,
+    auth: Callable[[], Awaitable[Any]],
+    route: RouteLimit | None = None,
+    collection_name: str | None = None,
+) -> None:
+    """The check for one call of any protocol, as the REST request `method path` would be checked
+    (the gRPC service checks each call as its REST twin, so both share the same rules and counters).
+
+    `auth` loads the caller's auth record; it is awaited only when a rule applies."""
     limiter = limiter_of(app)
     limits, excluded = _active_limits(limiter, app.settings)
     if limits is None:
         return
-    scope = request.scope
-    method, path = scope["method"], scope["path"]
     # (method, path) pairs no rule covers are remembered on the registry memo, until the rules
     # or the schema change (collection names decide which collection rules a path falls under):
     # the labels and the rule scan cost more than the rest of a cheap request's check
@@ -54,7 +77,7 @@ async def check_request(app: LimiterOwner, request: Any, route: RouteLimit | Non
     registry = app.registry
     if registry.memo.get(memo_key) is limits:
         return
-    collection = registry.find_collection(request.path_params["collection"]) if route else None
+    collection = registry.find_collection(collection_name) if route and collection_name else None
     labels = path_labels(method, path)
     own_labels = collection_labels(route, collection.name, method, path) if route and collection else None
     # most requests match no rule at all: decide that before paying for the auth lookup
@@ -62,11 +85,9 @@ async def check_request(app: LimiterOwner, request: Any, route: RouteLimit | Non
         registry.remember(memo_key, limits)
         return
 
-    state = request.scope.setdefault("state", {})
-    ip = state.get("client_ip") or (request.client.host if request.client else "")
     if excluded and _excluded(ip, excluded):
         return
-    caller = _caller(ip, await _request_auth(app, request, state))
+    caller = _caller(ip, await auth())
     if caller is None:
         return
     audiences, who = caller

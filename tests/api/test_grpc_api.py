@@ -226,3 +226,43 @@ async def test_reflection_lists_and_describes_the_service(api, served) -> None:
     services, page = await asyncio.to_thread(_reflect, served)
     assert services == ["bastion.v1.Records", "grpc.reflection.v1alpha.ServerReflection"]
     assert [item["title"] for item in page.items] == ["reflected"]
+
+
+async def test_calls_share_the_rest_routes_rate_limits_and_counters(api, served) -> None:
+    """Each call is counted as its REST twin: a guest over `*:list` gets RESOURCE_EXHAUSTED with
+    `retry-after`, whichever protocol spent the budget; other actions and signed-in accounts keep
+    their own counters; Subscribe counts as `/api/realtime`."""
+    from bastion import ratelimit
+    from tests.api.ratelimit.conftest import enable, rule
+    from tests.conftest import FakeClock
+
+    clock = FakeClock()
+    ratelimit.attach(api.app, clock=clock)
+    await enable(api, rule("*:list", 3), rule("notes:view", 1), rule("/api/realtime", 1))
+    made = await api.create_record("notes", {"title": "one"})
+    _, token = await api.create_user("limited@example.com")
+    async with grpc.aio.insecure_channel(served) as channel:
+        guest, user = Client(channel), Client(channel, token)
+        assert (await api.request("GET", "/api/collections/notes/records")).status_code == 200
+        await guest("list", collection="notes")
+        await guest("list", collection="notes")
+        with pytest.raises(grpc.aio.AioRpcError) as over:
+            await guest("list", collection="notes")
+        assert over.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert over.value.details() == "Too Many Requests."
+        assert dict(over.value.trailing_metadata())["retry-after"].isdigit()
+        assert (await api.request("GET", "/api/collections/notes/records")).status_code == 429
+        await user("list", collection="notes")  # an account has its own counter
+        await guest("get", collection="notes", id=made["id"])  # view: its own rule
+        with pytest.raises(grpc.aio.AioRpcError) as view_over:
+            await guest("get", collection="notes", id=made["id"])
+        assert view_over.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        first = guest.subscribe(CLASSES["SubscribeRequest"](collection="notes"), timeout=10)
+        await first.initial_metadata()
+        second = guest.subscribe(CLASSES["SubscribeRequest"](collection="notes"), timeout=10)
+        with pytest.raises(grpc.aio.AioRpcError) as stream_over:
+            await second.read()
+        assert stream_over.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        first.cancel()
+        clock.advance(60)  # a new window
+        await guest("list", collection="notes")
