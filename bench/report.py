@@ -32,8 +32,8 @@ def table(results: Results, labels: dict[str, str], bastion_workers: int | None 
         lines = [
             f"**{RUN_TITLES.get(mode, mode).format(workers=workers)}**",
             "",
-            "| workload | server | req/s | p50 | p99 | procs | RSS (all processes) | vs PocketBase |",
-            "|---|---|---:|---:|---:|---:|---:|---:|",
+            "| workload | server | req/s | p50 | p99 | procs | RSS (all processes) | PSS | vs PocketBase |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
         pb = servers.get("pocketbase", {})
         workloads = list(dict.fromkeys(w for s in servers.values() for w in s))
@@ -53,7 +53,7 @@ def table(results: Results, labels: dict[str, str], bastion_workers: int | None 
                 lines.append(
                     f"| {w} | {labels[kind]} | {rps} | {_num(r['p50_ms'], '.1f')} ms | "
                     f"{_num(r['p99_ms'], '.1f')} ms | {_num(r.get('processes'), '.0f')} | "
-                    f"{_num(r['rss_mb'], '.0f')} MB | "
+                    f"{_num(r['rss_mb'], '.0f')} MB | {_num(r.get('pss_mb'), '.0f')} MB | "
                     f"{'' if kind == 'pocketbase' else _num(ratio, '.2f')}{flag} |"
                 )
         out.append("\n".join(lines))

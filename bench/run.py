@@ -200,6 +200,7 @@ def measure(
         rows[w.name] = {
             **run_wrk(base, w, token, args.seconds, pin),
             "rss_mb": s.rss_mb(),  # every process of the server together
+            "pss_mb": s.pss_mb(),  # the same, shared pages counted once
             "processes": s.processes(),
         }
     if seeded:

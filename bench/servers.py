@@ -205,6 +205,24 @@ class Server:
                 pass
         return total_kb / 1024
 
+    def pss_mb(self) -> float:
+        """Proportional memory of the server's processes together: each page shared by n of them
+        counted 1/n in each (Linux's `Pss`). Bastion's workers are forked from its main process
+        and share the pages of everything imported before the fork, which the RSS sum counts
+        once per process; PSS counts what the server really takes from the machine. For a
+        single process (PocketBase) it is about its RSS."""
+        if self.proc is None:
+            return float("nan")
+        total_kb = 0
+        for pid in _tree(self.proc.pid):
+            try:
+                for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                    if line.startswith("Pss:"):
+                        total_kb += int(line.split()[1])
+            except OSError:
+                pass
+        return total_kb / 1024
+
 
 def _pg(tool: str, *args: str) -> None:
     subprocess.run([tool, "-h", PG_HOST, "-p", str(PG_PORT), *args], check=True, capture_output=True)

@@ -8,6 +8,7 @@ answer at once.
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib.util
 import os
 import signal
@@ -403,6 +404,11 @@ def _run_granian(cfg: Config, ip: str, tls: TlsFiles | None, redirect: AddressCl
         server.signal_handler_interrupt()  # type: ignore[no-untyped-call]  # granian leaves it untyped
 
     signal.signal(RESTART_SIGNAL, restart_requested)  # granian handles INT, TERM and HUP only
+    # The workers are forked from this process and share the pages of everything imported and
+    # built so far; a worker's garbage collector would write to each of those objects (their GC
+    # headers) and so copy every page it visits. Frozen, the collector leaves them alone.
+    gc.collect()
+    gc.freeze()
     with _tls_side(cfg, server, tls, redirect):
         try:
             server.serve()
