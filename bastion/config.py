@@ -264,6 +264,14 @@ class Config:
     shutdown_timeout: float = field(
         default=10.0, metadata={"help": "seconds to finish in-flight requests on SIGTERM"}
     )
+    malloc_tuning: bool = field(
+        default=True,
+        metadata={
+            "help": "serve with at most 2 glibc malloc arenas and blocks of 4 MiB and more always mmapped, so "
+            "the 19 MiB each password hash takes goes back to the system (off: glibc's defaults; "
+            "MALLOC_ARENA_MAX / MALLOC_MMAP_THRESHOLD_ set in the environment win either way)"
+        },
+    )
     mail_max_attempts: int = field(
         default=10,
         metadata={

@@ -24,6 +24,7 @@ from bastion import __version__
 from bastion.backups.backup_lock import ServeLock
 from bastion.cli import data_commands
 from bastion.cli.command_support import fail, progress_bar, run_on_data_dir
+from bastion.cli.malloc_tuning import tune_malloc
 from bastion.cli.serve_address import AddressClaim, AddressError, claim_address
 from bastion.cli.tls_files import TlsFileError, TlsFiles, check_pair, dev_certificate
 from bastion.config import Config, ConfigError, load_config
@@ -180,6 +181,8 @@ def serve(
         migrations_dir=migrations_dir,
         automigrate=None if automigrate is None else ("on" if automigrate else "off"),
     )
+    if cfg.malloc_tuning:
+        tune_malloc()  # before any thread or worker exists: see the module
     if cfg.http3:  # before --dev makes its certificate: a refused start leaves nothing behind
         _require_http3(cfg)
     tls = _tls_files(cfg)  # before binding anything: a bad certificate is one line
