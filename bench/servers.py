@@ -193,17 +193,7 @@ class Server:
 
         PostgreSQL's own backends are not counted: they serve the database, not the app.
         """
-        if self.proc is None:
-            return float("nan")
-        total_kb = 0
-        for pid in _tree(self.proc.pid):
-            try:
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        total_kb += int(line.split()[1])
-            except OSError:
-                pass
-        return total_kb / 1024
+        return self._sum_kb("status", "VmRSS:") / 1024
 
     def pss_mb(self) -> float:
         """Proportional memory of the server's processes together: each page shared by n of them
@@ -211,17 +201,22 @@ class Server:
         and share the pages of everything imported before the fork, which the RSS sum counts
         once per process; PSS counts what the server really takes from the machine. For a
         single process (PocketBase) it is about its RSS."""
+        return self._sum_kb("smaps_rollup", "Pss:") / 1024
+
+    def _sum_kb(self, proc_file: str, field_name: str) -> float:
+        """`field_name`'s kB in /proc/PID/`proc_file`, over the server's processes; NaN when it
+        does not run."""
         if self.proc is None:
             return float("nan")
         total_kb = 0
         for pid in _tree(self.proc.pid):
             try:
-                for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                    if line.startswith("Pss:"):
+                for line in Path(f"/proc/{pid}/{proc_file}").read_text().splitlines():
+                    if line.startswith(field_name):
                         total_kb += int(line.split()[1])
             except OSError:
                 pass
-        return total_kb / 1024
+        return total_kb
 
 
 def _pg(tool: str, *args: str) -> None:
