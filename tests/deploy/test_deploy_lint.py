@@ -81,7 +81,9 @@ def test_the_final_stage_has_pg_dump_for_postgresql_backups() -> None:
     ]
     assert len(installs) == 1, installs
     (install,) = installs
-    assert re.search(r"apt-get install -y --no-install-recommends (\S+ )*postgresql-client\b", install), install
+    assert re.search(r"apt-get install -y --no-install-recommends (\S+ )*postgresql-client\b", install), (
+        install
+    )
     assert install.startswith("apt-get update ") and install.endswith("rm -rf /var/lib/apt/lists/*"), install
     assert final.index("postgresql-client") < final.index("\nUSER ")  # installed as root
     assert "postgresql-client" not in text[: text.rindex("\nFROM ")]  # not only in the build stage
