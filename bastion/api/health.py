@@ -20,7 +20,9 @@ async def health(request: Request) -> Response:
     signed_in = "authorization" in request.headers and (await load_access(request)).is_superuser
     if signed_in:
         data = {
-            "canBackup": True,
+            # as PocketBase: false while a backup or a restore runs (on any worker; a restore's
+            # lock is held until the server has restarted on the restored data)
+            "canBackup": get_app(request).backups.active_name() is None,
             "realIP": request.scope.get("state", {}).get("client_ip", ""),
             "possibleProxyHeader": possible_proxy_header(request),
         }

@@ -1,7 +1,8 @@
 """Backups for the command line (`bastion backup create|list|restore`), outside any request.
 
-`create` and `restore` start the App as the server would (the database opened and upgraded),
-then use the same Backups service as /api/backups; `restore` only runs when no `bastion serve`
+`create`, `list` and `restore` start the App as the server would (the database opened and
+upgraded), then use the same Backups service as /api/backups, so they use the store the stored
+settings name (the local folder, or the `backups.s3` bucket); `restore` only runs when no `bastion serve`
 holds the data directory (backups/backup_lock.py's ServeLock), and opens the restored data once
 before it removes the previous content kept aside.
 """
@@ -10,8 +11,9 @@ from __future__ import annotations
 
 from bastion.app import App
 from bastion.backups import Backups
-from bastion.backups.backup_archive import Progress
+from bastion.backups.backup_archive import BACKUPS_DIR, Progress
 from bastion.backups.backup_names import MANUAL_PREFIX, MAX_NAME_LENGTH, NAME_PATTERN, generate_name
+from bastion.backups.backup_store import BackupInfo, LocalBackupStore
 from bastion.config import Config
 
 
@@ -42,6 +44,26 @@ async def create_backup(
         return name, store.location
     finally:
         await app.stop()
+
+
+async def list_backups(config: Config) -> tuple[list[BackupInfo], str]:
+    """The backups the server would list (`GET /api/backups`), oldest first, and where they are:
+    the `backups.s3` bucket while the stored settings enable it, else the local folder. A SQLite
+    data directory without its database yet has no settings: its folder is listed as it is,
+    without creating anything."""
+    if not config.database_url and not (config.data_dir / "data.db").exists():
+        local = LocalBackupStore(config.data_dir / BACKUPS_DIR)
+        return _oldest_first(local.list_now()), local.location
+    app = await App(config).start()
+    try:
+        store = app.backups.store
+        return _oldest_first(await store.list()), store.location
+    finally:
+        await app.stop()
+
+
+def _oldest_first(found: list[BackupInfo]) -> list[BackupInfo]:
+    return sorted(found, key=lambda b: (b.modified, b.key))
 
 
 async def restore_backup(config: Config, key: str, progress: Progress | None = None) -> None:

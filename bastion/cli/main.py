@@ -15,6 +15,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Coroutine, Iterator
+from datetime import UTC
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -564,22 +565,27 @@ def backup_create(name: str | None, data_dir: Path | None, database_url: str | N
 
 
 @backup.command("list")
-@click.option("--dir", "data_dir", type=click.Path(path_type=Path), help=_DIR_HELP)
-def backup_list(data_dir: Path | None) -> None:
-    """List the backups in <data dir>/backups: name, size and time (UTC), oldest first.
+@_superuser_options
+def backup_list(data_dir: Path | None, database_url: str | None) -> None:
+    """List the backups the server would list: name, size and time (UTC), oldest first.
 
-    Only the local folder: with backups.s3 on, list them with GET /api/backups."""
-    cfg = _config(data_dir=data_dir)
-    from bastion.backups import Backups  # small, but the same rule as the other commands
-
-    # the local folder only: listing a `backups.s3` bucket would need the settings, in the database
-    found = sorted(Backups(cfg.data_dir, None).local.list_now(), key=lambda b: b.modified)
-    if not found:
-        click.echo(f"No backups in {cfg.data_dir / 'backups'}.")
+    From the settings' backups.s3 bucket while it is enabled, else from <data dir>/backups; the
+    first line says which."""
+    cfg = _config(data_dir=data_dir, database_url=database_url)
+    if not cfg.database_url and not cfg.data_dir.is_dir():
+        click.echo(f"No backups in {cfg.data_dir / 'backups'}.")  # nothing to create for a listing
         return
+    from bastion.cli.backups import list_backups  # the server's modules: see the docstring
+
+    found, where = _with_database(cfg, lambda c: _backup_errors(list_backups(c)))
+    if not found:
+        click.echo(f"No backups in {where}.")
+        return
+    click.echo(f"Backups in {where}:")
     width = max(len(b.key) for b in found)
     for b in found:
-        click.echo(f"{b.key:<{width}}  {_size(b.size):>9}  {b.modified:%Y-%m-%d %H:%M:%S}")
+        when = b.modified.astimezone(UTC)
+        click.echo(f"{b.key:<{width}}  {_size(b.size):>9}  {when:%Y-%m-%d %H:%M:%S} UTC")
 
 
 @backup.command("restore")

@@ -68,6 +68,27 @@ def test_the_image_is_slim_non_root_checked_and_keeps_its_data_on_a_volume() -> 
     assert 'CMD ["serve", "--http", "0.0.0.0:8090", "--dir", "/data"]' in text
 
 
+def test_the_final_stage_has_pg_dump_for_postgresql_backups() -> None:
+    """PostgreSQL backups shell out to pg_dump (and restores to pg_restore and psql): the image
+    that runs Bastion installs Debian's postgresql-client, without recommends, as root, and
+    leaves no apt lists behind."""
+    text = (DEPLOY / "Dockerfile").read_text()
+    final = text[text.rindex("\nFROM ") :]
+    installs = [
+        " ".join(run.split())
+        for run in re.findall(r"^RUN ((?:.*\\\n)*.*)$", final, re.M)
+        if "apt-get install" in run
+    ]
+    assert len(installs) == 1, installs
+    (install,) = installs
+    assert re.search(r"apt-get install -y --no-install-recommends (\S+ )*postgresql-client\b", install), (
+        install
+    )
+    assert install.startswith("apt-get update ") and install.endswith("rm -rf /var/lib/apt/lists/*"), install
+    assert final.index("postgresql-client") < final.index("\nUSER ")  # installed as root
+    assert "postgresql-client" not in text[: text.rindex("\nFROM ")]  # not only in the build stage
+
+
 def _documents() -> list[tuple[Path, dict[str, Any]]]:
     return [(path, doc) for path in MANIFESTS for doc in yaml.safe_load_all(path.read_text()) if doc]
 

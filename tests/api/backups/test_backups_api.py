@@ -117,9 +117,17 @@ async def test_one_backup_at_a_time_across_processes(sapi: ApiClient) -> None:
         r = await sapi.su("DELETE", "/api/backups/running.zip")
         assert r.status_code == 400
         assert r.json()["message"] == "The backup is currently being used and cannot be deleted."
+        assert await can_backup(sapi) is False  # the dashboard's "backup in progress", as PocketBase
     finally:
         other.release()
+    assert await can_backup(sapi) is True
     assert (await sapi.su("POST", "/api/backups", json={"name": "second.zip"})).status_code == 204
+
+
+async def can_backup(api: ApiClient) -> object:
+    r = await api.su("GET", "/api/health")
+    assert r.status_code == 200, r.text
+    return r.json()["data"]["canBackup"]
 
 
 async def test_only_superusers_reach_the_backups(sapi: ApiClient) -> None:

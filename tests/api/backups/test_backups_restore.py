@@ -187,6 +187,9 @@ async def test_between_the_swap_and_the_restart_the_old_database_takes_no_writes
         r = await api.su("POST", "/api/collections/notes/records", json={"title": "lost?"})
         assert r.status_code == 503
         assert api.app.backups.active_name() == "b.zip"  # other backups and restores wait too
+        health = (await api.su("GET", "/api/health")).json()["data"]
+        assert health["canBackup"] is False  # until the restart: what a client waits for
         await api.app.after_restore()
         await api.create_record("notes", {"title": "kept"})
         assert api.app.backups.active_name() is None
+        assert (await api.su("GET", "/api/health")).json()["data"]["canBackup"] is True
