@@ -43,6 +43,12 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        declared = get_header(scope["headers"], b"content-length")
+        if declared is None and scope["method"] in _BODYLESS_METHODS:
+            # No length and a method whose body nobody reads: nothing to refuse or count, and no
+            # need to ask `limit_for` (a route lookup) what the limit would be.
+            await self.app(scope, receive, send)
+            return
         limit = self.max_bytes
         if self.limit_for is not None:
             custom = self.limit_for(scope)
@@ -51,8 +57,6 @@ class BodyLimitMiddleware:
         if limit <= 0:
             await self.app(scope, receive, send)
             return
-
-        declared = get_header(scope["headers"], b"content-length")
         if declared is not None:
             try:
                 too_big = int(declared) > limit
@@ -62,10 +66,6 @@ class BodyLimitMiddleware:
                 await error_response(TooLargeError(), _accept(scope))(scope, receive, send)
                 return
             # The server never delivers more than the declared length: nothing left to count.
-            await self.app(scope, receive, send)
-            return
-        if scope["method"] in _BODYLESS_METHODS:
-            # No length and a method whose body nobody reads: skip the per-message counting.
             await self.app(scope, receive, send)
             return
 

@@ -1,4 +1,5 @@
-"""The edge layer: request id, access log, Server-Timing, security headers and CORS in one pass.
+"""The edge layer: client address, request id, access log, Server-Timing, security headers and CORS
+in one pass.
 
 These five concerns were five middlewares, each wrapping `send` to add its own headers: five
 coroutine frames, five closures and four copies of the header list per request, which together
@@ -19,8 +20,11 @@ the app) learn of the request at its start and of its status and duration at the
 The tracer (`RequestTracer`, given by the app when OpenTelemetry traces are on, else None: one
 check per request) opens the request's span before the app runs, so that the spans the app makes
 are its children, and closes it with the status and the route when the request is done.
-Each concern's logic lives in its own module (request_id, access_log, timing, security_headers,
-cors); this module only composes them, and is the only layer that applies them.
+Before any of them, the client's real address and scheme are resolved (`ClientResolver`,
+http/proxy.py: trusted proxies' forwarding headers), for HTTP and WebSocket requests alike, so
+every concern here and every layer inside sees them; a call, not a layer of its own.
+Each concern's logic lives in its own module (proxy, request_id, access_log, timing,
+security_headers, cors); this module only composes them, and is the only layer that applies them.
 """
 
 from __future__ import annotations
@@ -30,8 +34,10 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from bastion.http.access_log import AccessLogger
-from bastion.http.asgi_headers import ASGIApp, Message, Receive, Scope, Send, state_of
+from bastion.http.asgi_headers import ASGIApp, Message, Receive, Scope, Send, add_vary, state_of
+from bastion.http.compression import CompressionMiddleware, compressible_answer
 from bastion.http.cors import CorsPolicy
+from bastion.http.proxy import ClientResolver
 from bastion.http.request_id import add_request_id, assign_request_id
 from bastion.http.security_headers import add_security_headers, https_defaults, security_defaults
 from bastion.http.timing import HEADER as TIMING_HEADER
@@ -67,8 +73,12 @@ class EdgeMiddleware:
         alt_svc: bytes = b"",
         observer: RequestObserver | None = None,
         tracer: RequestTracer | None = None,
+        client: ClientResolver | None = None,
+        compression: CompressionMiddleware | None = None,
     ) -> None:
         self.app = app
+        self.compression = compression
+        self.client = client
         self.cors = cors
         self.access_log = access_log
         self.server_timing = server_timing
@@ -82,10 +92,14 @@ class EdgeMiddleware:
         kind = scope["type"]
         if kind != "http":
             if kind == "websocket":
+                if self.client is not None:
+                    self.client.resolve(scope)
                 assign_request_id(scope)  # WebSocket handlers log with it too
             await self.app(scope, receive, send)
             return
 
+        if self.client is not None:
+            self.client.resolve(scope)
         raw_id = assign_request_id(scope)
         tracer = self.tracer
         traced = tracer.start(scope, raw_id) if tracer is not None else None
@@ -105,6 +119,12 @@ class EdgeMiddleware:
         allow_origin = cors.origin_of(scope)
         preflight = scope["method"] == "OPTIONS"
         defaults = security_defaults(scope, self.https_defaults)
+        app = self.app
+        compression = self.compression
+        identity_min: int | None = None  # compression is skipped: its Vary is added here
+        if compression is not None and not preflight and compression.codec_of(scope) is None:
+            app = compression.app
+            identity_min = compression.minimum_size
         status = 0
         sent = 0
 
@@ -116,7 +136,11 @@ class EdgeMiddleware:
                 if preflight:
                     headers = list(message.get("headers", ()))
                 else:
-                    headers = cors.response_headers(message.get("headers", ()), allow_origin)
+                    headers = message.get("headers", ())
+                    if identity_min is not None and compressible_answer(status, headers, identity_min):
+                        headers = list(headers)
+                        add_vary(headers, b"Accept-Encoding")  # as compression would have
+                    headers = cors.response_headers(headers, allow_origin)
                 add_security_headers(headers, defaults)
                 if timing_to is not None and timings is not None and timing_to(scope):
                     headers.append((TIMING_HEADER, timings.header_value().encode("ascii", "replace")))
@@ -131,7 +155,7 @@ class EdgeMiddleware:
                 # every OPTIONS request is a pre-flight, answered here (see cors.py)
                 await cors.preflight(scope["headers"], allow_origin, edge_send)
             else:
-                await self.app(scope, receive, edge_send)
+                await app(scope, receive, edge_send)
         except BaseException:
             # The server will answer 500 if nothing was sent yet; log what the client gets.
             if status == 0:

@@ -2,9 +2,10 @@
 
 From the outside in:
 
-1. proxy: first, so every later layer sees the real client address and scheme (the access log's
-   `remote_ip`, HSTS only over https, rate limits).
-2-6. the edge (bastion/http/edge.py), five concerns applied by one layer for speed, in this order:
+1-6. the edge (bastion/http/edge.py), six concerns applied by one layer for speed, in this order:
+   1. proxy (http/proxy.py's `ClientResolver`, called first): so every later concern and layer
+      sees the real client address and scheme (the access log's `remote_ip`, HSTS only over
+      https, rate limits).
    2. request id: before logging, so the access line and every log the app writes carry it, and
       before anything can answer, so even a CORS pre-flight or a 413 gets an `X-Request-Id`.
    3. access log: outside everything that can answer on its own (CORS, body limit, 304), so those
@@ -16,7 +17,10 @@ From the outside in:
       do; it adds its headers and `Vary: Origin` to everything that passes.
 7. compression: outside the body limit and the conditional layer so their small error and 304
    answers pass untouched (too small, or no body), and so ETags reach it already computed on the
-   identity body, to be weakened when the body is re-encoded.
+   identity body, to be weakened when the body is re-encoded. When the client accepts no coding
+   we serve, the edge skips this layer (calls the one inside directly) and adds the
+   `Vary: Accept-Encoding` it would have added: the request log between them reads no response
+   headers, so nothing else can tell (http/compression.py).
 8. request log (PocketBase's `_logs`): inside compression so it reads error bodies uncompressed,
    inside CORS so pre-flights are not logged (PocketBase does not log them either), outside
    the body limit and cookie sessions so their 413s and 403s are logged.
@@ -44,7 +48,7 @@ from bastion.http.compression import CompressionMiddleware
 from bastion.http.cookie_session import CookieSessionMiddleware, SessionRoute
 from bastion.http.cors import CorsPolicy
 from bastion.http.edge import EdgeMiddleware, RequestObserver, RequestTracer
-from bastion.http.proxy import ProxyHeadersMiddleware, SettingsSource
+from bastion.http.proxy import ClientResolver, SettingsSource
 from bastion.http.request_log import RequestLogMiddleware, RequestLogSink
 
 
@@ -103,8 +107,9 @@ def build_middleware_stack(app: ASGIApp, settings: HttpSettings | None = None) -
         wrapped = BodyLimitMiddleware(wrapped, s.max_body_bytes, s.body_limit_for)
     if s.request_log is not None:
         wrapped = RequestLogMiddleware(wrapped, s.request_log)
+    compression = None
     if s.compression:
-        wrapped = CompressionMiddleware(wrapped, minimum_size=s.compression_min_size)
+        wrapped = compression = CompressionMiddleware(wrapped, minimum_size=s.compression_min_size)
     access_log = None
     if s.access_log or s.on_request_complete is not None:
         access_log = AccessLogger(on_complete=s.on_request_complete)
@@ -122,6 +127,7 @@ def build_middleware_stack(app: ASGIApp, settings: HttpSettings | None = None) -
         alt_svc=s.alt_svc,
         observer=s.observer,
         tracer=s.tracer,
+        client=ClientResolver(s.trusted_proxies, s.trusted_proxy_settings),
+        compression=compression,
     )
-    wrapped = ProxyHeadersMiddleware(wrapped, s.trusted_proxies, s.trusted_proxy_settings)
     return wrapped

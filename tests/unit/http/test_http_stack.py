@@ -6,6 +6,7 @@ import asyncio
 import json
 
 import brotli
+import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, StreamingResponse
@@ -208,3 +209,54 @@ async def test_lifespan_passes_through_every_layer():
     )
     assert seen == ["lifespan", "lifespan.startup"]
     assert out == [{"type": "lifespan.startup.complete"}]
+
+
+# A client accepting no coding we serve: the edge skips the compression layer and adds its
+# `Vary: Accept-Encoding` itself. Every answer must be what the layer itself would have given.
+UNSKIPPED = build_middleware_stack(INNER, SETTINGS)
+UNSKIPPED.compression = None  # the edge calls the compression layer for every request, as it used to
+VOLATILE = {"x-request-id", "server-timing", "date"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers"),
+    [
+        ("GET", "/api/collections/posts/records/abc123def456ghi", {}),  # big JSON: varies
+        ("HEAD", "/api/collections/posts/records/abc123def456ghi", {"Accept-Encoding": "br"}),
+        ("GET", "/api/collections/posts/records/abc123def456ghi", {"Accept-Encoding": "identity"}),
+        ("GET", "/api/collections/posts/records/abc123def456ghi", {"Accept-Encoding": "compress"}),
+        ("GET", "/stream", {}),  # no Content-Length: varies
+        ("GET", "/events", {}),  # event stream: never compressed, does not vary
+        ("POST", "/upload", {}),  # small JSON: does not vary
+        ("GET", "/nowhere", {}),  # 404
+    ],
+)
+async def test_a_skipped_compression_layer_answers_as_the_layer_would(client_for, method, path, headers):
+    async def answer(app):
+        async with client_for(app) as client:
+            client.headers.pop("accept-encoding")
+            resp = await client.request(
+                method, path, headers={"Origin": "https://app.test", **headers}, content=b"{}"
+            )
+        return (
+            resp.status_code,
+            resp.content,
+            [(k, v) for k, v in resp.headers.multi_items() if k not in VOLATILE],
+        )
+
+    skipped, layered = await answer(APP), await answer(UNSKIPPED)
+    assert skipped == layered
+    assert "content-encoding" not in dict(skipped[2])
+
+
+async def test_without_accept_encoding_a_compressible_answer_still_varies_by_it(client_for):
+    async with client_for(APP) as client:
+        client.headers.pop("accept-encoding")
+        big = await client.get(
+            "/api/collections/posts/records/abc123def456ghi", headers={"Origin": "https://x"}
+        )
+        small = await client.post("/upload", content=b"{}")
+    assert big.headers["vary"] == "Accept-Encoding, Origin"
+    assert "content-encoding" not in big.headers and big.json() == RECORD
+    assert big.headers["etag"].startswith('"')  # not weakened: the body was not re-encoded
+    assert small.headers["vary"] == "Origin"
