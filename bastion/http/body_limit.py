@@ -39,6 +39,13 @@ class BodyLimitMiddleware:
         self.max_bytes = max_bytes
         self.limit_for = limit_for
 
+    def passes(self, scope: Scope) -> bool:
+        """True when this request has nothing to limit: no Content-Length and a method whose body
+        nobody reads (the edge then calls the app inside directly; see http/edge.py)."""
+        return (
+            scope["method"] in _BODYLESS_METHODS and get_header(scope["headers"], b"content-length") is None
+        )
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)

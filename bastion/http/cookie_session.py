@@ -161,6 +161,13 @@ class CookieSessionMiddleware:
         self.app = app
         self.session_route = session_route
 
+    def passes(self, scope: Scope) -> bool:
+        """True when this layer has nothing to do for the request: no Cookie header, no opt-in
+        header and not the logout route (the edge then calls the app inside directly)."""
+        if scope["path"] == LOGOUT_PATH:
+            return False
+        return all(key != b"cookie" and key != OPT_IN_HEADER for key, _ in scope["headers"])
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)

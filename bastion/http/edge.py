@@ -25,12 +25,24 @@ http/proxy.py: trusted proxies' forwarding headers), for HTTP and WebSocket requ
 every concern here and every layer inside sees them; a call, not a layer of its own.
 Each concern's logic lives in its own module (proxy, request_id, access_log, timing,
 security_headers, cors); this module only composes them, and is the only layer that applies them.
+
+Layers inside that would have nothing to do for a request are skipped: each is a coroutine frame
+and usually a `send` wrapper, for nothing. When the client accepts no coding we serve, the edge
+calls the layer inside compression directly and adds compression's `Vary: Accept-Encoding`
+itself (http/compression.py). If that is the request log, its work is done here too, in this
+wrapper and at the end, in the same place it had (after compression, which did nothing; never
+for pre-flights); then the layers the stack marks `skippable` (body limit, cookie sessions), in
+nesting order, are skipped while each `passes(scope)`: no body to limit, no cookie to read or
+set. For every other request each layer runs as a layer. Measured in-process (bench/inprocess.py's
+requests, both variants in one process, 60 alternating batches): the compression skip -5.6 % CPU
+on `/api/health` and on an anonymous record view, the request log and the skips after it a
+further -5.5 % on health.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from bastion.http.access_log import AccessLogger
@@ -39,6 +51,7 @@ from bastion.http.compression import CompressionMiddleware, compressible_answer
 from bastion.http.cors import CorsPolicy
 from bastion.http.proxy import ClientResolver
 from bastion.http.request_id import add_request_id, assign_request_id
+from bastion.http.request_log import ERROR_STATE, MAX_ERROR_BODY, RequestLogMiddleware
 from bastion.http.security_headers import add_security_headers, https_defaults, security_defaults
 from bastion.http.timing import HEADER as TIMING_HEADER
 from bastion.http.timing import Timings
@@ -60,6 +73,16 @@ class RequestTracer(Protocol):
     def finish(self, handle: Any, scope: Scope, status: int) -> None: ...
 
 
+class SkippableLayer(Protocol):
+    """A layer that can tell, from the request alone, that it would only call `app` unchanged."""
+
+    app: ASGIApp
+
+    def passes(self, scope: Scope) -> bool: ...
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None: ...
+
+
 class EdgeMiddleware:
     def __init__(
         self,
@@ -75,9 +98,13 @@ class EdgeMiddleware:
         tracer: RequestTracer | None = None,
         client: ClientResolver | None = None,
         compression: CompressionMiddleware | None = None,
+        request_log: RequestLogMiddleware | None = None,
+        skippable: Sequence[SkippableLayer] = (),
     ) -> None:
         self.app = app
         self.compression = compression
+        self.request_log = request_log
+        self.skippable = tuple(skippable)
         self.client = client
         self.cors = cors
         self.access_log = access_log
@@ -125,14 +152,27 @@ class EdgeMiddleware:
         if compression is not None and not preflight and compression.codec_of(scope) is None:
             app = compression.app
             identity_min = compression.minimum_size
+        request_log = self.request_log
+        log_state: dict[str, Any] | None = None  # the request log's work is done here
+        if request_log is not None and not preflight and app is request_log:
+            app = request_log.app
+            if request_log.sink.enabled():
+                log_state = state_of(scope)
+                log_started = time.perf_counter_ns()
+            for layer in self.skippable:  # in nesting order: each may be the app inside the last
+                if app is layer and layer.passes(scope):
+                    app = layer.app
+        error_body: bytearray | None = None
         status = 0
         sent = 0
 
         async def edge_send(message: Message) -> None:
-            nonlocal status, sent
+            nonlocal status, sent, error_body
             kind = message["type"]
             if kind == "http.response.start":
                 status = message["status"]
+                if log_state is not None and status >= 400 and ERROR_STATE not in log_state:
+                    error_body = bytearray()
                 if preflight:
                     headers = list(message.get("headers", ()))
                 else:
@@ -147,7 +187,10 @@ class EdgeMiddleware:
                 add_request_id(headers, raw_id)
                 message["headers"] = headers
             elif kind == "http.response.body":
-                sent += len(message.get("body", b""))
+                body = message.get("body", b"")
+                sent += len(body)
+                if error_body is not None and len(error_body) <= MAX_ERROR_BODY:
+                    error_body += body
             await send(message)
 
         try:
@@ -162,11 +205,15 @@ class EdgeMiddleware:
                 status = 500
             raise
         finally:
-            if traced is not None and tracer is not None:
-                tracer.finish(traced, scope, status)
-            if log is not None or observer is not None:
-                took = time.perf_counter() - started
-                if observer is not None:
-                    observer.finished(scope, status, took)
-                if log is not None:
-                    log.emit(scope, started_wall, took, status, sent)
+            try:
+                if log_state is not None and request_log is not None:
+                    await request_log.finish(scope, log_state, status, log_started, error_body)
+            finally:
+                if traced is not None and tracer is not None:
+                    tracer.finish(traced, scope, status)
+                if log is not None or observer is not None:
+                    took = time.perf_counter() - started
+                    if observer is not None:
+                        observer.finished(scope, status, took)
+                    if log is not None:
+                        log.emit(scope, started_wall, took, status, sent)
