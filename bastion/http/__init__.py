@@ -7,20 +7,20 @@ from bastion.http.cors import CorsPolicy
 from bastion.http.edge import EdgeMiddleware
 from bastion.http.errors import error_response, render_unexpected, wants_problem_json
 from bastion.http.log_format import JsonFormatter, TextFormatter, configure_logging
-from bastion.http.proxy import ProxyHeadersMiddleware
+from bastion.http.proxy import ClientResolver
 from bastion.http.stack import HttpSettings, build_middleware_stack
 from bastion.http.timing import Timings
 
 __all__ = [
     "DEFAULT_MAX_BODY_BYTES",
     "BodyLimitMiddleware",
+    "ClientResolver",
     "CompressionMiddleware",
     "ConditionalGetMiddleware",
     "CorsPolicy",
     "EdgeMiddleware",
     "HttpSettings",
     "JsonFormatter",
-    "ProxyHeadersMiddleware",
     "TextFormatter",
     "Timings",
     "build_middleware_stack",

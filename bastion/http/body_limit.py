@@ -39,8 +39,21 @@ class BodyLimitMiddleware:
         self.max_bytes = max_bytes
         self.limit_for = limit_for
 
+    def passes(self, scope: Scope) -> bool:
+        """True when this request has nothing to limit: no Content-Length and a method whose body
+        nobody reads (the edge then calls the app inside directly; see http/edge.py)."""
+        return (
+            scope["method"] in _BODYLESS_METHODS and get_header(scope["headers"], b"content-length") is None
+        )
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = get_header(scope["headers"], b"content-length")
+        if declared is None and scope["method"] in _BODYLESS_METHODS:
+            # No length and a method whose body nobody reads: nothing to refuse or count, and no
+            # need to ask `limit_for` (a route lookup) what the limit would be.
             await self.app(scope, receive, send)
             return
         limit = self.max_bytes
@@ -51,8 +64,6 @@ class BodyLimitMiddleware:
         if limit <= 0:
             await self.app(scope, receive, send)
             return
-
-        declared = get_header(scope["headers"], b"content-length")
         if declared is not None:
             try:
                 too_big = int(declared) > limit
@@ -62,10 +73,6 @@ class BodyLimitMiddleware:
                 await error_response(TooLargeError(), _accept(scope))(scope, receive, send)
                 return
             # The server never delivers more than the declared length: nothing left to count.
-            await self.app(scope, receive, send)
-            return
-        if scope["method"] in _BODYLESS_METHODS:
-            # No length and a method whose body nobody reads: skip the per-message counting.
             await self.app(scope, receive, send)
             return
 

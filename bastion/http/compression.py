@@ -5,6 +5,13 @@ have a Content-Encoding, 1xx/204/304, partial content, `Cache-Control: no-transf
 don't compress (images, archives…), HEAD requests, and bodies under `minimum_size`. Streamed
 bodies are compressed chunk by chunk, each chunk flushed as it goes.
 
+When the client accepts no coding we serve (no Accept-Encoding, the usual case for API clients, or
+a HEAD request), nothing is compressed and the only thing this layer would do is add
+`Vary: Accept-Encoding` to the answers it could have compressed (`compressible_answer`). The edge
+(http/edge.py) then skips this layer: it calls the app inside directly and adds that Vary itself,
+which saves a coroutine frame and a send wrapper per request (the request log in between reads no
+response headers).
+
 ETags: a strong ETag from upstream becomes weak (`W/"…"`) when the body is re-encoded. A strong
 ETag promises byte-identical bodies, which the compressed one is not; a weak one promises the same
 meaning, which is exactly true. Weak tags still work for `If-None-Match` (compared weakly, so the
@@ -56,6 +63,27 @@ def is_compressible(content_type: bytes | None) -> bool:
     return media in _COMPRESSIBLE_TYPES or media.endswith((b"+json", b"+xml"))
 
 
+def compressible_answer(status: int, headers: RawHeaders, minimum_size: int) -> bool:
+    """A response start (status, headers) whose body may be compressed: it varies by Accept-Encoding."""
+    if status < 200 or status in (204, 206, 304):
+        return False
+    content_type = None
+    for key, value in headers:
+        if key == b"content-type":
+            content_type = value
+        elif key in (b"content-encoding", b"content-range") or (
+            key == b"cache-control" and b"no-transform" in value.lower()
+        ):
+            return False
+        elif key == b"content-length":
+            try:
+                if int(value) < minimum_size:
+                    return False
+            except ValueError:
+                return False
+    return is_compressible(content_type)
+
+
 def choose_codec(accept_encoding: str, codecs: tuple[Codec, ...] = AVAILABLE) -> Codec | None:
     """The best coding the client accepts (highest q, ties by our preference), or None for identity."""
     qvalues = parse_qvalues(accept_encoding)
@@ -90,13 +118,16 @@ class CompressionMiddleware:
         self._chosen[accept_encoding] = codec
         return codec
 
+    def codec_of(self, scope: Scope) -> Codec | None:
+        """The coding an HTTP request's answer gets, if it is compressible; None: identity."""
+        accept = get_header(scope["headers"], b"accept-encoding")
+        return self._codec_for(accept) if accept and scope["method"] != "HEAD" else None
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        accept = get_header(scope["headers"], b"accept-encoding")
-        codec = self._codec_for(accept) if accept and scope["method"] != "HEAD" else None
-        await self.app(scope, receive, _CompressingSend(send, codec, self.minimum_size))
+        await self.app(scope, receive, _CompressingSend(send, self.codec_of(scope), self.minimum_size))
 
 
 class _CompressingSend:
@@ -126,7 +157,7 @@ class _CompressingSend:
 
     async def _on_start(self, message: Message) -> None:
         headers = list(message.get("headers", ()))
-        if not self._eligible(message["status"], headers):
+        if not compressible_answer(message["status"], headers, self.minimum_size):
             self.passthrough = True
             await self.send(message)
             return
@@ -137,25 +168,6 @@ class _CompressingSend:
             await self.send(message)
             return
         self.start = message  # held until the first body chunk shows the size
-
-    def _eligible(self, status: int, headers: RawHeaders) -> bool:
-        if status < 200 or status in (204, 206, 304):
-            return False
-        content_type = None
-        for key, value in headers:
-            if key == b"content-type":
-                content_type = value
-            elif key in (b"content-encoding", b"content-range") or (
-                key == b"cache-control" and b"no-transform" in value.lower()
-            ):
-                return False
-            elif key == b"content-length":
-                try:
-                    if int(value) < self.minimum_size:
-                        return False
-                except ValueError:
-                    return False
-        return is_compressible(content_type)
 
     async def _on_first_body(self, message: Message) -> None:
         start = self.start

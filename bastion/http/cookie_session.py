@@ -161,6 +161,13 @@ class CookieSessionMiddleware:
         self.app = app
         self.session_route = session_route
 
+    def passes(self, scope: Scope) -> bool:
+        """True when this layer has nothing to do for the request: no Cookie header, no opt-in
+        header and not the logout route (the edge then calls the app inside directly)."""
+        if scope["path"] == LOGOUT_PATH:
+            return False
+        return all(key != b"cookie" and key != OPT_IN_HEADER for key, _ in scope["headers"])
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -171,24 +178,39 @@ class CookieSessionMiddleware:
             await self._logout(scope, receive, send)
             return
 
-        headers: list[tuple[bytes, bytes]] = list(scope["headers"])
-        cookies: dict[str, str] = {}
-        if not (get_header(headers, b"authorization") or b"").strip():
-            cookies = parse_cookies(headers)
-        session = cookies.get(SESSION_COOKIE, "")
+        headers: list[tuple[bytes, bytes]] = scope["headers"]
+        authorization = opt_in = None
+        has_cookie = False
+        for key, value in headers:  # one pass: this runs on every request
+            if key == b"authorization":
+                if authorization is None:
+                    authorization = value
+            elif key == b"cookie":
+                has_cookie = True
+            elif key == OPT_IN_HEADER and opt_in is None:
+                opt_in = value
+        session = ""
+        if has_cookie and not (authorization or b"").strip():
+            session = parse_cookies(headers).get(SESSION_COOKIE, "")
         if session:
             if method not in _SAFE_METHODS:
+                cookies = parse_cookies(headers)
                 csrf_cookie = cookies.get(CSRF_COOKIE, "")
                 csrf_header = (get_header(headers, CSRF_HEADER) or b"").decode("latin-1").strip()
                 if not csrf_fits(session, csrf_cookie, csrf_header):
                     await error_response(ForbiddenError(CSRF_MISMATCH), _accept(scope))(scope, receive, send)
                     return
+            headers = list(headers)
             set_header(headers, b"authorization", session.encode("latin-1"))
             # A copy: the outer layers (the access log) never see the token as a header.
             scope = dict(scope, headers=headers)
 
+        opted_in = (opt_in or b"").strip().lower() == b"cookie"
+        if not (opted_in or session):
+            # no cookie to read and none to set (the route does not matter then): nothing to do
+            await self.app(scope, receive, send)
+            return
         kind = self.session_route(method, path) if self.session_route is not None else None
-        opted_in = (get_header(headers, OPT_IN_HEADER) or b"").strip().lower() == b"cookie"
         renew = bool(session) and kind == "renew"
         if kind is None or not (opted_in or renew):
             await self.app(scope, receive, self._varying(send) if session else send)

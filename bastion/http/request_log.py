@@ -9,6 +9,11 @@ The error comes from `note_error(scope, message, details)` when the handler laye
 `guard` wrapper calls it with the ApiError or the internal exception), else from the error JSON
 the response carries (PocketBase's `{message, data}` or RFC 9457 `{detail, errors}`), so answers
 made by other middleware (413, a CSRF 403) are logged with their message as well.
+
+When the edge (http/edge.py) has skipped the compression layer for a request (the client accepts
+no coding we serve), it skips this one too and does its work itself, in its own send wrapper:
+the status, the error body (uncompressed, as nothing compresses it) and `finish` once the answer
+is sent. Pre-flights are answered by the edge before any of this, so they are not logged either.
 """
 
 from __future__ import annotations
@@ -115,16 +120,25 @@ class RequestLogMiddleware:
                 status = 500
             raise
         finally:
-            facts = self._facts(scope, state, status, started)
-            if ERROR_STATE in state:
-                facts.error, facts.details = state[ERROR_STATE]
-            elif error_body:
-                facts.error, facts.details = error_from_body(bytes(error_body))
-            try:
-                await self.sink.record(facts, scope)
-            except Exception:
-                # A failing log sink must not turn a served request into an error; report it.
-                logging.getLogger("bastion.http").exception("request log sink failed")
+            await self.finish(scope, state, status, started, error_body)
+
+    async def finish(
+        self, scope: Scope, state: dict[str, Any], status: int, started: int, error_body: bytearray | None
+    ) -> None:
+        """Hand the request's facts to the sink once its answer is sent (or failed: status 500).
+
+        `started` is `time.perf_counter_ns()` at the request's start; `error_body` the body of a
+        failure that did not `note_error`, as it was sent (up to MAX_ERROR_BODY and a chunk)."""
+        facts = self._facts(scope, state, status, started)
+        if ERROR_STATE in state:
+            facts.error, facts.details = state[ERROR_STATE]
+        elif error_body:
+            facts.error, facts.details = error_from_body(bytes(error_body))
+        try:
+            await self.sink.record(facts, scope)
+        except Exception:
+            # A failing log sink must not turn a served request into an error; report it.
+            logging.getLogger("bastion.http").exception("request log sink failed")
 
     @staticmethod
     def _facts(scope: Scope, state: dict[str, Any], status: int, started: int) -> RequestFacts:

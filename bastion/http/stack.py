@@ -2,9 +2,10 @@
 
 From the outside in:
 
-1. proxy: first, so every later layer sees the real client address and scheme (the access log's
-   `remote_ip`, HSTS only over https, rate limits).
-2-6. the edge (bastion/http/edge.py), five concerns applied by one layer for speed, in this order:
+1-6. the edge (bastion/http/edge.py), six concerns applied by one layer for speed, in this order:
+   1. proxy (http/proxy.py's `ClientResolver`, called first): so every later concern and layer
+      sees the real client address and scheme (the access log's `remote_ip`, HSTS only over
+      https, rate limits).
    2. request id: before logging, so the access line and every log the app writes carry it, and
       before anything can answer, so even a CORS pre-flight or a 413 gets an `X-Request-Id`.
    3. access log: outside everything that can answer on its own (CORS, body limit, 304), so those
@@ -16,13 +17,20 @@ From the outside in:
       do; it adds its headers and `Vary: Origin` to everything that passes.
 7. compression: outside the body limit and the conditional layer so their small error and 304
    answers pass untouched (too small, or no body), and so ETags reach it already computed on the
-   identity body, to be weakened when the body is re-encoded.
+   identity body, to be weakened when the body is re-encoded. When the client accepts no coding
+   we serve, the edge skips this layer (calls the one inside directly) and adds the
+   `Vary: Accept-Encoding` it would have added: the request log between them reads no response
+   headers, so nothing else can tell (http/compression.py).
 8. request log (PocketBase's `_logs`): inside compression so it reads error bodies uncompressed,
    inside CORS so pre-flights are not logged (PocketBase does not log them either), outside
-   the body limit and cookie sessions so their 413s and 403s are logged.
+   the body limit and cookie sessions so their 413s and 403s are logged. When the edge skips
+   compression, it does the request log's work itself (its send wrapper is the one right
+   outside the layer, as compression's was), and calls the body limit directly.
 9. body limit: refuses oversized requests before the app or the ETag buffer do any work.
+   Skipped by the edge, when it did 8's work, if it `passes`: no Content-Length, bodiless method.
 10. cookie sessions: inside compression so the auth answers it adds cookies to are plain JSON,
    and inside the body limit and CORS so its 403s and its logout answer pass through them.
+   Skipped by the edge, when it skipped 9, if it `passes`: no Cookie or opt-in header, not logout.
 11. conditional GET: innermost, it needs the app's uncompressed JSON to hash and compare. Not a
    layer of this stack: the app applies it to the routes that want it (Bastion: api/dispatch.py,
    for the routes its route table marks `etag`). Media negotiation (JSON or MessagePack,
@@ -43,8 +51,8 @@ from bastion.http.body_limit import DEFAULT_MAX_BODY_BYTES, BodyLimitMiddleware,
 from bastion.http.compression import CompressionMiddleware
 from bastion.http.cookie_session import CookieSessionMiddleware, SessionRoute
 from bastion.http.cors import CorsPolicy
-from bastion.http.edge import EdgeMiddleware, RequestObserver, RequestTracer
-from bastion.http.proxy import ProxyHeadersMiddleware, SettingsSource
+from bastion.http.edge import EdgeMiddleware, RequestObserver, RequestTracer, SkippableLayer
+from bastion.http.proxy import ClientResolver, SettingsSource
 from bastion.http.request_log import RequestLogMiddleware, RequestLogSink
 
 
@@ -97,14 +105,19 @@ def build_middleware_stack(app: ASGIApp, settings: HttpSettings | None = None) -
     """Wrap `app` in Bastion's HTTP middleware, in the order the module docstring explains."""
     s = settings or HttpSettings()
     wrapped: ASGIApp = app
+    skippable: list[SkippableLayer] = []  # from the outside in
     if s.cookie_sessions:
-        wrapped = CookieSessionMiddleware(wrapped, s.session_route)
+        wrapped = cookies = CookieSessionMiddleware(wrapped, s.session_route)
+        skippable.insert(0, cookies)
     if s.max_body_bytes > 0 or s.body_limit_for is not None:
-        wrapped = BodyLimitMiddleware(wrapped, s.max_body_bytes, s.body_limit_for)
+        wrapped = body_limit = BodyLimitMiddleware(wrapped, s.max_body_bytes, s.body_limit_for)
+        skippable.insert(0, body_limit)
+    request_log = None
     if s.request_log is not None:
-        wrapped = RequestLogMiddleware(wrapped, s.request_log)
+        wrapped = request_log = RequestLogMiddleware(wrapped, s.request_log)
+    compression = None
     if s.compression:
-        wrapped = CompressionMiddleware(wrapped, minimum_size=s.compression_min_size)
+        wrapped = compression = CompressionMiddleware(wrapped, minimum_size=s.compression_min_size)
     access_log = None
     if s.access_log or s.on_request_complete is not None:
         access_log = AccessLogger(on_complete=s.on_request_complete)
@@ -122,6 +135,9 @@ def build_middleware_stack(app: ASGIApp, settings: HttpSettings | None = None) -
         alt_svc=s.alt_svc,
         observer=s.observer,
         tracer=s.tracer,
+        client=ClientResolver(s.trusted_proxies, s.trusted_proxy_settings),
+        compression=compression,
+        request_log=request_log,
+        skippable=skippable,
     )
-    wrapped = ProxyHeadersMiddleware(wrapped, s.trusted_proxies, s.trusted_proxy_settings)
     return wrapped

@@ -109,3 +109,24 @@ async def test_413_honours_problem_json(client_for):
     assert resp.status_code == 413
     assert resp.headers["content-type"] == "application/problem+json"
     assert resp.json()["title"] == "Request Entity Too Large"
+
+
+async def test_limit_for_is_asked_only_when_a_body_can_come(client_for):
+    """A GET without Content-Length has nothing to refuse or count: the route lookup is skipped,
+    while a body of any method (declared, or chunked with no length) is still held to the limit."""
+    asked: list[str] = []
+
+    def limit_for(scope):
+        asked.append(scope["method"])
+        return 10
+
+    app = BodyLimitMiddleware(raw_reader, max_bytes=100, limit_for=limit_for)
+    async with client_for(app) as client:
+        plain = await client.get("/x")
+        declared = await client.request("GET", "/x", content=b"x" * 11)
+        chunked = await client.post("/x", content=chunks(3, 5))
+        fits = await client.post("/x", content=chunks(2, 5))
+    assert plain.text == "0"
+    assert declared.status_code == chunked.status_code == 413
+    assert fits.text == "10"
+    assert asked == ["GET", "POST", "POST"]

@@ -14,11 +14,13 @@ import httpx
 import jwt
 import msgspec
 import pytest
+from starlette.responses import JSONResponse
 
 from bastion.api.asgi import create_asgi_app
 from bastion.http.cookie_session import (
     CSRF_COOKIE,
     SESSION_COOKIE,
+    CookieSessionMiddleware,
     csrf_fits,
     new_csrf_token,
     parse_cookies,
@@ -281,3 +283,42 @@ def test_token_max_age_reads_exp():
 )
 def test_secure_unless_plain_http_on_loopback(scheme, host, secure):
     assert wants_secure({"scheme": scheme, "headers": [(b"host", host)]}) is secure
+
+
+async def test_session_routes_are_asked_only_with_a_cookie_or_the_opt_in(client_for):
+    """A request with neither the session cookie nor the opt-in header passes untouched, without
+    a route lookup; one with either still gets the cookie's token, Vary: Cookie or new cookies."""
+    token = jwt.encode({"exp": int(time.time()) + 3600}, "k" * 32, algorithm="HS256")
+    asked: list[str] = []
+    seen: list[bytes | None] = []
+
+    def session_route(method: str, path: str) -> str | None:
+        asked.append(path)
+        return "issue" if path == "/login" else None
+
+    async def app(scope, receive, send):
+        seen.append(dict(scope["headers"]).get(b"authorization"))
+        await JSONResponse({"token": token})(scope, receive, send)
+
+    middleware = CookieSessionMiddleware(app, session_route)
+    async with client_for(middleware) as client:
+        plain = await client.get("/plain", headers={"Cookie": "other=1"})
+        bearer = await client.get("/plain", headers={"Authorization": "b", "Cookie": f"{SESSION_COOKIE}=x"})
+        by_cookie = await client.get("/plain", headers={"Cookie": f"other=1; {SESSION_COOKIE}={token}"})
+        signed_in = await client.post("/login", headers=OPT_IN)
+    assert asked == ["/plain", "/login"]
+    assert seen == [None, b"b", token.encode(), None]
+    assert "vary" not in plain.headers and "vary" not in bearer.headers
+    assert by_cookie.headers["vary"] == "Cookie"
+    assert set_cookies(signed_in)[SESSION_COOKIE][0] == token
+    assert plain.headers.get_list("set-cookie") == by_cookie.headers.get_list("set-cookie") == []
+
+
+async def test_a_cookie_session_works_for_a_client_that_accepts_no_compression(api, notes, browser):
+    client = browser()
+    client.headers.pop("accept-encoding")  # the edge skips the compression layer then
+    r = await login(client)
+    assert set_cookies(r)[SESSION_COOKIE][0] == r.json()["token"]
+    listed = await client.get("/api/collections/notes/records")
+    assert [n["title"] for n in listed.json()["items"]] == ["first"]
+    assert listed.headers["vary"].lower().split(", ")[:2] == ["accept", "cookie"]

@@ -2,7 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from bastion.http.proxy import ProxyHeadersMiddleware, clean_address, parse_forwarded, real_ip_from_headers
+from bastion.http.cors import CorsPolicy
+from bastion.http.edge import EdgeMiddleware
+from bastion.http.proxy import ClientResolver, clean_address, parse_forwarded, real_ip_from_headers
+
+
+def ProxyHeadersMiddleware(app, trusted=(), settings=None):  # noqa: N802 (reads as the layer it was)
+    """The client resolution as the stack applies it: first thing in the edge layer."""
+    return EdgeMiddleware(app, CorsPolicy(), client=ClientResolver(trusted, settings))
 
 
 async def report(scope, receive, send):

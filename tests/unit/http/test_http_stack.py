@@ -6,6 +6,7 @@ import asyncio
 import json
 
 import brotli
+import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, StreamingResponse
@@ -208,3 +209,132 @@ async def test_lifespan_passes_through_every_layer():
     )
     assert seen == ["lifespan", "lifespan.startup"]
     assert out == [{"type": "lifespan.startup.complete"}]
+
+
+# A client accepting no coding we serve: the edge skips the compression layer and adds its
+# `Vary: Accept-Encoding` itself. Every answer must be what the layer itself would have given.
+UNSKIPPED = build_middleware_stack(INNER, SETTINGS)
+UNSKIPPED.compression = None  # the edge calls the compression layer for every request, as it used to
+UNSKIPPED.skippable = ()
+VOLATILE = {"x-request-id", "server-timing", "date"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers"),
+    [
+        ("GET", "/api/collections/posts/records/abc123def456ghi", {}),  # big JSON: varies
+        ("HEAD", "/api/collections/posts/records/abc123def456ghi", {"Accept-Encoding": "br"}),
+        ("GET", "/api/collections/posts/records/abc123def456ghi", {"Accept-Encoding": "identity"}),
+        ("GET", "/api/collections/posts/records/abc123def456ghi", {"Accept-Encoding": "compress"}),
+        ("GET", "/stream", {}),  # no Content-Length: varies
+        ("GET", "/events", {}),  # event stream: never compressed, does not vary
+        ("POST", "/upload", {}),  # small JSON: does not vary
+        ("GET", "/nowhere", {}),  # 404
+    ],
+)
+async def test_a_skipped_compression_layer_answers_as_the_layer_would(client_for, method, path, headers):
+    async def answer(app):
+        async with client_for(app) as client:
+            client.headers.pop("accept-encoding")
+            resp = await client.request(
+                method, path, headers={"Origin": "https://app.test", **headers}, content=b"{}"
+            )
+        return (
+            resp.status_code,
+            resp.content,
+            [(k, v) for k, v in resp.headers.multi_items() if k not in VOLATILE],
+        )
+
+    skipped, layered = await answer(APP), await answer(UNSKIPPED)
+    assert skipped == layered
+    assert "content-encoding" not in dict(skipped[2])
+
+
+async def test_without_accept_encoding_a_compressible_answer_still_varies_by_it(client_for):
+    async with client_for(APP) as client:
+        client.headers.pop("accept-encoding")
+        big = await client.get(
+            "/api/collections/posts/records/abc123def456ghi", headers={"Origin": "https://x"}
+        )
+        small = await client.post("/upload", content=b"{}")
+    assert big.headers["vary"] == "Accept-Encoding, Origin"
+    assert "content-encoding" not in big.headers and big.json() == RECORD
+    assert big.headers["etag"].startswith('"')  # not weakened: the body was not re-encoded
+    assert small.headers["vary"] == "Origin"
+
+
+class RecordingSink:
+    """A request-log sink that keeps every request's facts."""
+
+    def __init__(self) -> None:
+        self.facts: list[dict] = []
+
+    def enabled(self) -> bool:
+        return True
+
+    async def record(self, facts, scope) -> None:
+        self.facts.append(
+            {f: getattr(facts, f) for f in facts.__struct_fields__ if f not in ("exec_time_ms", "finished")}
+        )
+
+
+def logged_stacks():
+    """The stack with a request log and cookie sessions as built (the edge skips what has nothing
+    to do), and the same stack with every layer run as a layer."""
+    stacks = []
+    for skipping in (True, False):
+        sink = RecordingSink()
+        settings = HttpSettings(max_body_bytes=1000, request_log=sink, server_timing_to=lambda scope: True)
+        app = build_middleware_stack(INNER, settings)
+        if not skipping:
+            app.compression = app.request_log = None
+            app.skippable = ()
+        stacks.append((app, sink))
+    return stacks
+
+
+async def test_the_request_log_sees_the_same_whether_its_layer_is_skipped_or_not(client_for):
+    """Pre-flights are not logged; 404s, 413s (declared and chunked) and CSRF 403s are, with the
+    message read from their bodies, for clients that accept compression and for those that don't."""
+
+    async def chunks():
+        for _ in range(11):
+            yield b"y" * 100
+
+    answers = []
+    for app, sink in logged_stacks():
+        statuses = []
+        async with client_for(app, peer="10.1.2.3") as client:
+            for encoding in ("br", None):
+                if encoding is None:
+                    client.headers.pop("accept-encoding")
+                else:
+                    client.headers["accept-encoding"] = encoding
+                pre = await client.options(
+                    "/upload", headers={"Origin": "https://a.test", "Access-Control-Request-Method": "POST"}
+                )
+                requests = [
+                    client.get("/nowhere", headers={"User-Agent": "ua", "Referer": "https://r.test/"}),
+                    client.post("/upload", content=b"x" * 1001),
+                    client.post("/upload", content=chunks()),
+                    client.post("/upload", content=b"{}", headers={"Cookie": "bastion_session=abc"}),
+                    client.get("/api/collections/posts/records/abc123def456ghi", headers={"Cookie": "a=b"}),
+                    client.get(
+                        "/api/collections/posts/records/abc123def456ghi", headers={"Authorization": "t"}
+                    ),
+                ]
+                statuses += [pre.status_code] + [(await r).status_code for r in requests]
+        answers.append((statuses, sink.facts))
+    (skipped, skipped_log), (layered, layered_log) = answers
+    assert skipped == layered == [204, 404, 413, 413, 403, 200, 200] * 2
+    assert skipped_log == layered_log
+    assert [f["status"] for f in skipped_log] == [404, 413, 413, 403, 200, 200] * 2  # no pre-flight
+    assert [f["error"] for f in skipped_log[:4]] == [
+        None,  # Starlette's plain-text 404: no error JSON to read
+        "Request entity too large.",
+        "Request entity too large.",
+        "Missing or invalid CSRF token (send the bastion_csrf cookie's value as X-CSRF-Token).",
+    ]
+    assert skipped_log[0]["user_agent"] == "ua" and skipped_log[0]["referer"] == "https://r.test/"
+    assert skipped_log[0]["remote_ip"] == "10.1.2.3"
+    assert [f["has_token"] for f in skipped_log[-2:]] == [False, True]
