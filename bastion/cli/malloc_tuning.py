@@ -4,8 +4,9 @@ A password hash (argon2id, core/passwords.py) allocates 19 MiB in an executor th
 serves a block that large with mmap and unmaps it when freed, but only at first: each free of an
 mmapped block raises the threshold (up to 32 MiB), so the next ones come from the thread's heap
 arena and stay resident once freed; and each thread that meets contention gets an arena of its
-own (up to eight per core). After concurrent sign-ins a one-worker server held 180 MB where it
-had 62 (`/proc/PID/status`, 16 clients signing in 4 times each; issue 21).
+own (up to eight per core). After 64 concurrent sign-ins a one-worker server held 180 MB where
+it had 62; with hashes bounded to one per core (core/passwords.py) it still held 100 MB where it
+has 60 with these settings (`/proc/PID/status`, tests/cli/test_serve_memory.py; issue 21).
 
 So, as `bastion serve` starts: blocks of 4 MiB and more are always mmapped (a fixed threshold,
 which also stops the raising), and there are at most two arenas. Python's own allocator serves
