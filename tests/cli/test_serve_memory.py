@@ -3,9 +3,9 @@
 
 Each argon2id hash allocates 19 MiB in an executor thread. With glibc's defaults those blocks end
 up kept in per-thread arenas once freed, and a one-worker server grew by over 100 MB from a
-few dozen sign-ins; with the settings `serve` applies they go back to the system. The control
-run turns the settings off (`malloc_tuning`), so this shows they are what keeps the memory down,
-on this machine's malloc.
+few dozen sign-ins; with the settings `serve` applies they go back to the system, and at most one
+hash per core runs at once. The malloc settings alone are not asserted against a run without
+them: with hashes bounded, whether glibc keeps a freed hash's memory varies from run to run.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import httpx
 from tests.compat.servers import BASTION_BIN, start_server, stop_server
 
 CLIENTS, SIGN_INS = 16, 4
-GLIBC_DEFAULTS = {"BASTION_MALLOC_TUNING": "0"}
 
 
 def _worker_memory_kb(pid: int) -> tuple[int, int]:
@@ -65,12 +64,11 @@ def _memory_after_sign_ins(tmp: Path, env: dict[str, str] | None) -> tuple[int, 
 
 
 def test_sign_ins_do_not_leave_their_hash_memory_in_the_worker(tmp_path: Path) -> None:
-    tuned, peak = _memory_after_sign_ins(tmp_path / "tuned", None)
-    untuned, _ = _memory_after_sign_ins(tmp_path / "untuned", GLIBC_DEFAULTS)
-    # measured here (2 cores): 60 MB against 100 MB (180 MB before hashes were bounded to one
-    # per core): without the malloc settings each hashing thread keeps its last 19 MiB
-    assert tuned < 110 * 1024, tuned
-    assert untuned - tuned > 15 * 1024, (tuned, untuned)
+    after, peak = _memory_after_sign_ins(tmp_path, None)
+    # measured here (2 cores): 60 MB; 100 MB with `malloc_tuning` off (each hashing thread keeps
+    # its last 19 MiB in its arena, though not on every run: glibc may trim the heap's top), and
+    # 180 MB before hashes were bounded to one per core
+    assert after < 85 * 1024, after
     # while 16 clients sign in at once, at most one hash per core holds its 19 MiB
     # (core/passwords.py; the executor alone would run six at once: a ~180 MB peak here)
     cores = len(os.sched_getaffinity(0))
