@@ -22,8 +22,19 @@ from bastion.http.errors import error_response
 
 DEFAULT_MAX_BODY_BYTES = 32 << 20
 _BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_BODY_HEADERS = frozenset({b"content-length", b"transfer-encoding", b"content-type"})
 
 LimitFor = Callable[[Scope], int | None]
+
+
+def _nothing_to_limit(scope: Scope) -> bool:
+    """A GET, HEAD or OPTIONS with no Content-Length, no Transfer-Encoding and no Content-Type:
+    no body the app would read. A body can come without Content-Length (chunked over HTTP/1.1,
+    any HTTP/2 request), and a handler reads a GET's body when it names a type (api/context.py
+    `read_body`, a hook file's route): such requests keep the limit."""
+    if scope["method"] not in _BODYLESS_METHODS:
+        return False
+    return all(name not in _BODY_HEADERS for name, _ in scope["headers"])
 
 
 def _accept(scope: Scope) -> str | None:
@@ -40,20 +51,17 @@ class BodyLimitMiddleware:
         self.limit_for = limit_for
 
     def passes(self, scope: Scope) -> bool:
-        """True when this request has nothing to limit: no Content-Length and a method whose body
-        nobody reads (the edge then calls the app inside directly; see http/edge.py)."""
-        return (
-            scope["method"] in _BODYLESS_METHODS and get_header(scope["headers"], b"content-length") is None
-        )
+        """True when this request has nothing to limit (the edge then calls the app inside
+        directly; see http/edge.py): see `_nothing_to_limit`."""
+        return _nothing_to_limit(scope)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         declared = get_header(scope["headers"], b"content-length")
-        if declared is None and scope["method"] in _BODYLESS_METHODS:
-            # No length and a method whose body nobody reads: nothing to refuse or count, and no
-            # need to ask `limit_for` (a route lookup) what the limit would be.
+        if declared is None and _nothing_to_limit(scope):
+            # nothing to refuse or count, and no need to ask `limit_for` (a route lookup)
             await self.app(scope, receive, send)
             return
         limit = self.max_bytes
