@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD, skip_or_fail
@@ -34,6 +35,22 @@ def browser() -> Iterator[Any]:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         yield browser
         browser.close()
+
+
+def superuser_token(base: str) -> str:
+    """A superuser token from the server at `base`, for what a test sets up or checks outside the page."""
+    r = httpx.post(
+        f"{base}/api/collections/_superusers/auth-with-password",
+        json={"identity": SUPERUSER_EMAIL, "password": SUPERUSER_PASSWORD},
+        timeout=10,
+    )
+    r.raise_for_status()
+    return str(r.json()["token"])
+
+
+def superuser_client(base: str) -> httpx.Client:
+    """The REST API at `base` as the superuser."""
+    return httpx.Client(base_url=base, headers={"Authorization": superuser_token(base)}, timeout=10)
 
 
 @pytest.fixture(scope="module")

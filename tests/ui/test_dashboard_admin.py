@@ -10,8 +10,8 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD, importorskip_or_fail
-from tests.ui.conftest import Page
+from tests.conftest import importorskip_or_fail
+from tests.ui.conftest import Page, superuser_token
 
 importorskip_or_fail("aiosmtpd", "aiosmtpd (the test SMTP server) is not installed")
 from tests.support.smtp_server import SmtpSink  # noqa: E402
@@ -22,14 +22,6 @@ def smtp() -> Iterator[SmtpSink]:
     sink = SmtpSink().start()
     yield sink
     sink.stop()
-
-
-def _su_token(base: str) -> str:
-    r = httpx.post(
-        f"{base}/api/collections/_superusers/auth-with-password",
-        json={"identity": SUPERUSER_EMAIL, "password": SUPERUSER_PASSWORD},
-    )
-    return str(r.json()["token"])
 
 
 def _wait_for_mail(smtp: SmtpSink, address: str) -> None:
@@ -71,7 +63,9 @@ def test_settings_smtp_with_test_mail_and_application_name(page: Page, smtp: Smt
     p.get_by_label("Rule 5 max requests").fill("7")
     p.get_by_role("button", name="Save changes").click()
     expect(p.get_by_text("Settings saved.")).to_be_visible()
-    settings = httpx.get(f"{page.base}/api/settings", headers={"Authorization": _su_token(page.base)}).json()
+    settings = httpx.get(
+        f"{page.base}/api/settings", headers={"Authorization": superuser_token(page.base)}
+    ).json()
     assert settings["meta"]["appName"] == "Acme Admin"
     assert settings["smtp"]["enabled"] is True and settings["smtp"]["port"] == smtp.port
     assert {"label": "/api/collections/posts/records", "audience": "", "duration": 10, "maxRequests": 7} in (
@@ -91,7 +85,9 @@ def test_settings_smtp_with_test_mail_and_application_name(page: Page, smtp: Smt
     p.get_by_label("Max requests per batch").fill("25")
     p.get_by_role("button", name="Save changes").click()
     expect(p.get_by_text("Settings saved.")).to_be_visible()
-    settings = httpx.get(f"{page.base}/api/settings", headers={"Authorization": _su_token(page.base)}).json()
+    settings = httpx.get(
+        f"{page.base}/api/settings", headers={"Authorization": superuser_token(page.base)}
+    ).json()
     assert settings["s3"]["enabled"] is True and settings["s3"]["bucket"] == "files"
     assert "secret" not in settings["s3"]  # masked on the way out, kept on the server
     assert settings["batch"]["enabled"] is True and settings["batch"]["maxRequests"] == 25
@@ -101,7 +97,7 @@ def test_settings_smtp_with_test_mail_and_application_name(page: Page, smtp: Smt
     p.get_by_role("button", name="Save changes").click()
     expect(p.get_by_text("Token durations saved.")).to_be_visible()
     users = httpx.get(
-        f"{page.base}/api/collections/users", headers={"Authorization": _su_token(page.base)}
+        f"{page.base}/api/collections/users", headers={"Authorization": superuser_token(page.base)}
     ).json()
     assert users["authToken"]["duration"] == 7200
 
@@ -111,7 +107,7 @@ def test_users_create_verify_reset_and_impersonate(page: Page, smtp: SmtpSink) -
     r = httpx.patch(
         f"{page.base}/api/settings",
         json=smtp.settings_patch(),
-        headers={"Authorization": _su_token(page.base)},
+        headers={"Authorization": superuser_token(page.base)},
     )
     assert r.status_code == 200, r.text
     page.sign_in()

@@ -6,16 +6,7 @@ from __future__ import annotations
 import httpx
 from playwright.sync_api import expect
 
-from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD
-from tests.ui.conftest import Page
-
-
-def superuser_client(base: str) -> httpx.Client:
-    token = httpx.post(
-        f"{base}/api/collections/_superusers/auth-with-password",
-        json={"identity": SUPERUSER_EMAIL, "password": SUPERUSER_PASSWORD},
-    ).json()["token"]
-    return httpx.Client(base_url=base, headers={"Authorization": token})
+from tests.ui.conftest import Page, superuser_client
 
 
 def watch_console(page: Page) -> list[str]:

@@ -22,7 +22,7 @@ from playwright.sync_api import expect
 from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD
 from tests.support.serve_process import BASTION, start_serve
 from tests.support.webhook_receiver import WebhookReceiver
-from tests.ui.conftest import Page
+from tests.ui.conftest import Page, superuser_client
 
 SECRET = "whsec_" + base64.b64encode(b"a fixed secret of 24 byte").decode()[:32]
 # No access log: the pages poll, and start_serve's stderr pipe, read only once the server exits,
@@ -55,16 +55,6 @@ def receiver() -> Iterator[WebhookReceiver]:
     hook.stop()
 
 
-def rest(base: str) -> httpx.Client:
-    """The REST API as the superuser, for what a test sets up outside the page."""
-    r = httpx.post(
-        f"{base}/api/collections/_superusers/auth-with-password",
-        json={"identity": SUPERUSER_EMAIL, "password": SUPERUSER_PASSWORD},
-    )
-    r.raise_for_status()
-    return httpx.Client(base_url=base, headers={"Authorization": r.json()["token"]}, timeout=10)
-
-
 def create(client: httpx.Client, url: str, body: dict[str, Any]) -> dict[str, Any]:
     r = client.post(url, json=body)
     assert r.status_code == 200, r.text
@@ -85,7 +75,7 @@ def test_a_webhook_is_created_tested_and_its_delivery_redelivered(
     page: Page, receiver: WebhookReceiver
 ) -> None:
     p = page.page
-    with rest(page.base) as client:
+    with superuser_client(page.base) as client:
         create(client, "/api/collections", {"name": "notes", "fields": [{"name": "text", "type": "text"}]})
     p.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.sign_in()
@@ -124,7 +114,7 @@ def test_a_webhook_is_created_tested_and_its_delivery_redelivered(
     deliveries = p.get_by_role("table", name="Deliveries").locator("tbody tr")
     expect(deliveries.filter(has_text="webhook.test")).to_contain_text("Delivered")
 
-    with rest(page.base) as client:
+    with superuser_client(page.base) as client:
         create(client, "/api/collections/notes/records", {"text": "hello"})
     created = deliveries.filter(has_text="record.created")
     expect(created).to_be_visible(timeout=30_000)  # the deliveries refresh by themselves
@@ -154,7 +144,7 @@ def test_a_webhook_is_created_tested_and_its_delivery_redelivered(
 
 def test_a_webhook_is_paused_resumed_and_deleted(page: Page, receiver: WebhookReceiver) -> None:
     p = page.page
-    with rest(page.base) as client:
+    with superuser_client(page.base) as client:
         hook = create(
             client,
             "/api/collections/_webhooks/records",
@@ -201,7 +191,7 @@ def test_the_jobs_page_shows_new_work_by_itself_and_stops_asking_once_left(page:
     p = page.page
     failing = WebhookReceiver(SECRET, status=500).start()
     try:
-        with rest(page.base) as client:
+        with superuser_client(page.base) as client:
             create(
                 client, "/api/collections", {"name": "chores", "fields": [{"name": "title", "type": "text"}]}
             )
@@ -244,7 +234,7 @@ def test_the_jobs_page_shows_new_work_by_itself_and_stops_asking_once_left(page:
 
         # no dead job left behind for the other tests' counts: the receiver is fixed, the job retried
         failing.status = 200
-        with rest(page.base) as client:
+        with superuser_client(page.base) as client:
             (newest, *_) = client.get("/api/jobs", params={"status": "dead"}).json()["items"]
             client.post(f"/api/jobs/{newest['id']}/retry").raise_for_status()
         assert failing.wait_for(2)[1].answered == 200
@@ -256,7 +246,7 @@ def test_a_dead_job_shows_its_error_and_is_retried(page: Page) -> None:
     p = page.page
     failing = WebhookReceiver(SECRET, status=500).start()
     try:
-        with rest(page.base) as client:
+        with superuser_client(page.base) as client:
             create(
                 client, "/api/collections", {"name": "tasks", "fields": [{"name": "title", "type": "text"}]}
             )
@@ -347,7 +337,7 @@ def test_the_overview_shows_live_numbers_from_the_metrics(page: Page) -> None:
     expect(cards.locator("[data-metric=memory] .overview-value")).to_have_text(re.compile(r"^[1-9]\d* MB$"))
     expect(cards.locator("[data-metric=errors] .overview-value")).to_have_text("0")
     expect(cards.locator("[data-metric=memory] svg polyline")).to_have_count(1)
-    with rest(page.base) as client:
+    with superuser_client(page.base) as client:
         create(client, "/api/collections", {"name": "seen", "fields": [{"name": "x", "type": "text"}]})
         for n in range(30):
             create(client, "/api/collections/seen/records", {"x": str(n)})

@@ -8,20 +8,11 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import expect
 
-from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD
-from tests.ui.conftest import SHOTS, Page
-
-
-def _token(base: str) -> str:
-    res = httpx.post(
-        f"{base}/api/collections/_superusers/auth-with-password",
-        json={"identity": SUPERUSER_EMAIL, "password": SUPERUSER_PASSWORD},
-    )
-    return str(res.json()["token"])
+from tests.ui.conftest import SHOTS, Page, superuser_token
 
 
 def _get(base: str, path: str) -> object:
-    return httpx.get(f"{base}{path}", headers={"Authorization": _token(base)}).json()
+    return httpx.get(f"{base}{path}", headers={"Authorization": superuser_token(base)}).json()
 
 
 def _sizes(base: str) -> dict[str, int]:

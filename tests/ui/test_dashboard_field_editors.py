@@ -6,21 +6,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import httpx
 from playwright.sync_api import expect
 
-from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD
-from tests.ui.conftest import SHOTS, Page
+from tests.ui.conftest import SHOTS, Page, superuser_client
 
 HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script><p onclick="x()">tail</p>'
-
-
-def _api(base: str) -> httpx.Client:
-    token = httpx.post(
-        f"{base}/api/collections/_superusers/auth-with-password",
-        json={"identity": SUPERUSER_EMAIL, "password": SUPERUSER_PASSWORD},
-    ).json()["token"]
-    return httpx.Client(base_url=base, headers={"Authorization": token})
 
 
 def _console_errors(page: Page) -> list[str]:
@@ -32,7 +22,7 @@ def _console_errors(page: Page) -> list[str]:
 def test_rich_text_json_and_geo_point_fields(page: Page) -> None:
     p = page.page
     console = _console_errors(page)
-    with _api(page.base) as api:
+    with superuser_client(page.base) as api:
         r = api.post(
             "/api/collections",
             json={
@@ -118,7 +108,7 @@ def test_rich_text_json_and_geo_point_fields(page: Page) -> None:
     form.get_by_role("button", name="Create").click()
     expect(p.get_by_role("dialog")).to_have_count(0)
 
-    with _api(page.base) as api:
+    with superuser_client(page.base) as api:
         items = api.get("/api/collections/articles/records", params={"filter": 'title="Rich"'}).json()[
             "items"
         ]
@@ -150,7 +140,7 @@ def test_rich_text_json_and_geo_point_fields(page: Page) -> None:
 def test_rich_text_toolbar_by_keyboard_and_source_round_trip(page: Page) -> None:
     p = page.page
     console = _console_errors(page)
-    with _api(page.base) as api:
+    with superuser_client(page.base) as api:
         fields = [{"name": "title", "type": "text"}, {"name": "body", "type": "editor"}]
         r = api.post("/api/collections", json={"name": "drafts", "type": "base", "fields": fields})
         assert r.status_code == 200, r.text
@@ -187,7 +177,7 @@ def test_rich_text_toolbar_by_keyboard_and_source_round_trip(page: Page) -> None
     expect(body.locator("img")).to_have_count(0)
     form.get_by_role("button", name="Save changes").click()
     expect(p.get_by_role("dialog")).to_have_count(0)
-    with _api(page.base) as api:
+    with superuser_client(page.base) as api:
         saved: dict[str, Any] = api.get(f"/api/collections/drafts/records/{rec['id']}").json()
     assert saved["body"] == "<ul><li><p>one</p></li><li><p>two</p></li></ul><p>tail</p>"
     assert console == []
@@ -196,7 +186,7 @@ def test_rich_text_toolbar_by_keyboard_and_source_round_trip(page: Page) -> None
 def test_field_editors_fit_a_phone(phone: Page) -> None:
     p = phone.page
     console = _console_errors(phone)
-    with _api(phone.base) as api:
+    with superuser_client(phone.base) as api:
         fields = [
             {"name": "notes", "type": "editor"},
             {"name": "data", "type": "json"},
@@ -218,7 +208,7 @@ def test_field_editors_fit_a_phone(phone: Page) -> None:
     phone.shot("22-field-editors-phone")
     form.get_by_role("button", name="Create").click()
     expect(p.get_by_role("dialog")).to_have_count(0)
-    with _api(phone.base) as api:
+    with superuser_client(phone.base) as api:
         (rec,) = api.get("/api/collections/memos/records").json()["items"]
     assert rec["notes"] == "<p>On a phone</p>" and rec["data"] is None and rec["spot"] == {"lon": 0, "lat": 0}
     assert console == []

@@ -14,8 +14,7 @@ import httpx
 from playwright.sync_api import expect
 
 from bastion.cli.record_io import _csv_cell
-from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD
-from tests.ui.conftest import Page
+from tests.ui.conftest import Page, superuser_client
 
 FIELDS = [
     {"name": "title", "type": "text", "required": True},
@@ -25,14 +24,6 @@ FIELDS = [
     {"name": "meta", "type": "json"},
     {"name": "created", "type": "autodate", "onCreate": True},
 ]
-
-
-def _superuser(base: str) -> httpx.Client:
-    token = httpx.post(
-        f"{base}/api/collections/_superusers/auth-with-password",
-        json={"identity": SUPERUSER_EMAIL, "password": SUPERUSER_PASSWORD},
-    ).json()["token"]
-    return httpx.Client(base_url=base, headers={"Authorization": token})
 
 
 def _ok(r: httpx.Response) -> Any:
@@ -50,7 +41,7 @@ def _download(p: Any, fmt_label: str) -> str:
 
 
 def test_export_filtered_and_import_with_rejected_rows(page: Page, tmp_path: Path) -> None:
-    with _superuser(page.base) as api:
+    with superuser_client(page.base) as api:
         _scenario(page, api, tmp_path)
 
 

@@ -9,16 +9,7 @@ import httpx
 from playwright.sync_api import expect
 
 from tests.conftest import SUPERUSER_EMAIL, SUPERUSER_PASSWORD
-from tests.ui.conftest import SHOTS, Page
-
-
-def _superuser(base: str) -> httpx.Client:
-    """An API client signed in as the superuser, to set up collections and records quickly."""
-    token = httpx.post(
-        f"{base}/api/collections/_superusers/auth-with-password",
-        json={"identity": SUPERUSER_EMAIL, "password": SUPERUSER_PASSWORD},
-    ).json()["token"]
-    return httpx.Client(base_url=base, headers={"Authorization": token})
+from tests.ui.conftest import SHOTS, Page, superuser_client
 
 
 def _create(client: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -194,7 +185,7 @@ def test_api_preview_lists_the_endpoints(page: Page) -> None:
 
 def test_relation_is_picked_from_the_related_collection(page: Page) -> None:
     p = page.page
-    with _superuser(page.base) as api:
+    with superuser_client(page.base) as api:
         user = _create(
             api,
             "/api/collections/users/records",
@@ -234,7 +225,7 @@ def test_relation_chips_name_records_by_presentable_fields_on_a_phone(phone: Pag
     a user without a name falls back to the email, a record with no text field to its id. The row
     opens with the keyboard, a chip is removed with it, and the list follows."""
     p = phone.page
-    with _superuser(phone.base) as api:
+    with superuser_client(phone.base) as api:
         colours = _create(
             api,
             "/api/collections",
