@@ -119,9 +119,16 @@ def _request_values(
 
 
 async def find_by_id(
-    db: Executor, collection: Collection, record_id: str, conditions: Sequence[Condition] = ()
+    db: Executor,
+    collection: Collection,
+    record_id: str,
+    conditions: Sequence[Condition] = (),
+    *,
+    lock: bool = False,
 ) -> Record | None:
-    rows = await _select(db, collection, [id_is(ALIAS, record_id), *conditions], limit=1)
+    """`lock`: the caller writes the record back from what it read (a read-modify-write in `db`,
+    a transaction): see `_select`."""
+    rows = await _select(db, collection, [id_is(ALIAS, record_id), *conditions], limit=1, lock=lock)
     return rows[0] if rows else None
 
 
@@ -166,10 +173,13 @@ async def find_where(
     value: Any,
     multiple: bool = False,
     limit: int | None = None,
+    *,
+    lock: bool = False,
 ) -> list[Record]:
-    """Records whose `column` equals `value` (or, for JSON array columns, contains it)."""
+    """Records whose `column` equals `value` (or, for JSON array columns, contains it); `lock`:
+    see `_select`."""
     cond = column_holds(db, ALIAS, column, value, json_array=multiple)
-    return await _select(db, collection, [cond], limit=limit or None)
+    return await _select(db, collection, [cond], limit=limit or None, lock=lock)
 
 
 async def find_all(db: Executor, collection: Collection) -> list[Record]:
@@ -177,9 +187,20 @@ async def find_all(db: Executor, collection: Collection) -> list[Record]:
 
 
 async def _select(
-    db: Executor, collection: Collection, conditions: Sequence[Condition] = (), **options: Any
+    db: Executor,
+    collection: Collection,
+    conditions: Sequence[Condition] = (),
+    *,
+    lock: bool = False,
+    **options: Any,
 ) -> list[Record]:
+    """`lock`: on PostgreSQL, the rows read are locked (`FOR UPDATE`) until `db`'s transaction
+    ends, so that a concurrent read-modify-write of them waits for this one to commit and then
+    reads what it wrote (READ COMMITTED: without it, both read the old row and the second write
+    undoes the first's). SQLite needs none: a write transaction holds the whole database from
+    BEGIN IMMEDIATE. A view's rows cannot be locked (nor written)."""
+    lock = lock and db.dialect == "postgres" and not collection.is_view
     rows = await select_rows(
-        db, collection.name, select_columns(collection, ALIAS), ALIAS, conditions, **options
+        db, collection.name, select_columns(collection, ALIAS), ALIAS, conditions, lock=lock, **options
     )
     return [row_to_record(collection, r, db.dialect) for r in rows]

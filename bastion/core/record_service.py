@@ -153,7 +153,10 @@ class RecordService:
         if access_rule(rule, access).refused:  # 403 before anything is read, as PocketBase
             raise ForbiddenError(SUPERUSER_ONLY)
         # Resolve modifiers against the stored record first, so the rule sees the resulting values.
-        record = await find_by_id(tx, collection, record_id)
+        # Locked (PostgreSQL): a concurrent update waits, then merges into what this one wrote
+        # (else both read the old row and the second's full-row write undoes the first's). Not
+        # for a dry run: it reads outside any transaction.
+        record = await find_by_id(tx, collection, record_id, lock=not dry_run)
         if record is None:
             raise NotFoundError()
         before = Record(collection, dict(record.data))
@@ -192,7 +195,8 @@ class RecordService:
         cond = required_condition(
             collection, collection.rule("deleteRule"), access, self.registry, tx.dialect
         )
-        record = await find_by_id(tx, collection, record_id, [cond] if cond.sql else [])
+        # locked: the record deleted (its event, its files forgotten) is the last one committed
+        record = await find_by_id(tx, collection, record_id, [cond] if cond.sql else [], lock=True)
         if record is None:
             raise NotFoundError()
         await self.delete_record(tx, record)
@@ -219,7 +223,9 @@ class RecordService:
         for source, field_name in self.registry.referencing(record.collection.id):
             link = source.get_field(field_name)
             assert isinstance(link, RelationField)  # referencing() lists relation fields only
-            refs = await find_where(tx, source, field_name, record.id, multiple=link.is_multiple)
+            # locked: each reference is rewritten from what it holds (a concurrent change of it
+            # waits, or is waited for, instead of being undone)
+            refs = await find_where(tx, source, field_name, record.id, multiple=link.is_multiple, lock=True)
             for ref in refs:
                 if ref.collection.id == record.collection.id and ref.id == record.id:
                     continue

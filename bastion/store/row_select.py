@@ -64,10 +64,12 @@ async def select_rows(
     break_ties: bool = False,
     limit: int | None = None,
     offset: int | None = None,
+    lock: bool = False,
 ) -> list[Row]:
     """`columns` (SQL over `alias`) of the rows meeting every condition. `break_ties` orders rows
     a sort leaves tied (and an unsorted list) by insertion, as SQLite's rowid does by itself; a
-    table without the row-order column (a view) cannot."""
+    table without the row-order column (a view) cannot. `lock`: `FOR UPDATE OF` the table's rows
+    read (PostgreSQL's: the caller decides when the database has it, and never for a view)."""
     where, params = where_clause(conditions)
     sql = f"SELECT {columns} FROM {quote(table)} AS {quote(alias)}{where}"
     tiebreak = db.sql.tiebreak_column
@@ -83,6 +85,8 @@ async def select_rows(
         if offset is not None:
             sql += " OFFSET ?"
             params.append(offset)
+    if lock:
+        sql += f" FOR UPDATE OF {quote(alias)}"
     return await db.fetch_all(sql, params)
 
 

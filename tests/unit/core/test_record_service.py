@@ -4,6 +4,7 @@ is published only once the transaction commits."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
@@ -178,3 +179,98 @@ async def test_dry_run_validates_without_writing(services: Services, posts: Coll
     async with services.db.transaction() as tx:
         record = await services.records.create(tx, posts, {"title": "dry"}, services.superuser, dry_run=True)
     assert await services.row("posts", record.id) is None and services.events == []
+
+
+@pytest.fixture
+async def counters(services: Services) -> Collection:
+    """Guests may update and delete a counter whose `views` is not negative (a rule that reads the
+    record: each update and delete runs its condition)."""
+    return await services.create_collection(
+        {
+            "name": "counters",
+            "fields": [{"name": "views", "type": "number"}, {"name": "note", "type": "text"}],
+            "createRule": "",
+            "updateRule": "views >= 0",
+            "deleteRule": "views >= 0",
+        }
+    )
+
+
+def _record_selects(tx, table: str) -> list[str]:
+    """The SELECTs of `table`'s records that `tx` runs from now on (its other statements pass)."""
+    seen: list[str] = []
+    real = tx.fetch_all
+
+    async def fetch_all(sql, params=()):
+        if f'FROM "{table}" AS "__r"' in sql:
+            seen.append(sql)
+        return await real(sql, params)
+
+    tx.fetch_all = fetch_all
+    return seen
+
+
+async def test_update_and_delete_lock_the_row_on_the_select_they_already_run(
+    services: Services, counters: Collection
+) -> None:
+    """PostgreSQL: the first read of an update (and of a delete) is `FOR UPDATE OF "__r"`, so a
+    concurrent read-modify-write waits; the rule's second read is not locked again, and no
+    statement is added. SQLite: no clause (BEGIN IMMEDIATE holds the database already)."""
+    guest = Access()
+    record = await create(services, counters, {"views": 1}, guest)
+    locked = services.db.dialect == "postgres"
+    async with services.db.transaction() as tx:
+        selects = _record_selects(tx, "counters")
+        _, after = await services.records.update(tx, counters, record.id, {"views+": 1}, guest)
+    assert after["views"] == 2
+    assert len(selects) == 2  # the stored row, then the rule's condition on the same id
+    assert [s.endswith(' FOR UPDATE OF "__r"') for s in selects] == [locked, False]
+    assert all(s.count("FOR UPDATE") == (1 if i == 0 and locked else 0) for i, s in enumerate(selects))
+    async with services.db.transaction() as tx:
+        selects = _record_selects(tx, "counters")
+        await services.records.delete(tx, counters, record.id, guest)
+    assert len(selects) == 1 and selects[0].endswith(' FOR UPDATE OF "__r"') == locked
+    assert await services.row("counters", record.id) is None
+
+
+async def test_a_dry_run_update_does_not_lock(services: Services, counters: Collection) -> None:
+    record = await create(services, counters, {"views": 1})
+    async with services.db.transaction() as tx:
+        selects = _record_selects(tx, "counters")
+        await services.records.update(
+            tx, counters, record.id, {"views+": 1}, services.superuser, dry_run=True
+        )
+    assert selects and not any("FOR UPDATE" in s for s in selects)
+
+
+async def test_a_concurrent_update_waits_and_merges_into_the_committed_row(
+    services: Services, counters: Collection
+) -> None:
+    """The second of two overlapping updates reads the row the first wrote, once it commits: the
+    increment and the other field both stay (READ COMMITTED without the lock lost the first)."""
+    record = await create(services, counters, {"views": 0, "note": ""})
+    first_read = asyncio.Event()
+    release = asyncio.Event()
+
+    async def first() -> None:
+        async with services.db.transaction() as tx:
+            await services.records.update(tx, counters, record.id, {"views+": 1}, services.superuser)
+            first_read.set()
+            await release.wait()
+
+    async def second() -> tuple:
+        await first_read.wait()
+        async with services.db.transaction() as tx:
+            return await services.records.update(tx, counters, record.id, {"note": "n"}, services.superuser)
+
+    one, two = asyncio.create_task(first()), asyncio.create_task(second())
+    async with asyncio.timeout(10):
+        await first_read.wait()
+        await asyncio.sleep(0.2)
+        assert not two.done()  # waiting: on SQLite for the writer, on PostgreSQL for the row
+        release.set()
+        await one
+        before, after = await two
+    assert (before["views"], after["views"], after["note"]) == (1, 1, "n")
+    row = await services.row("counters", record.id)
+    assert row is not None and (row["views"], row["note"]) == (1, "n")
