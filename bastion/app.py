@@ -58,7 +58,7 @@ from bastion.jobs.webhooks.setup import attach_webhooks
 from bastion.migrations import Automigrate, ensure_table
 from bastion.realtime.node_bridge import NodeBridge
 from bastion.realtime.oauth2_relay import OAuth2Relay
-from bastion.store import Database, Executor, open_database
+from bastion.store import Database, Executor, auth_version, open_database
 from bastion.store.database import DatabaseTimeouts
 from bastion.store.ephemeral_base import Clock, EphemeralStore
 from bastion.store.ephemeral_open import open_ephemeral
@@ -235,6 +235,8 @@ class App:
         # Upgrade: auth collections an older Bastion left without their unique indexes get them
         # back, or the start is refused (DuplicateIdentityError) if accounts already share an email.
         self.registry.replace(await repair_auth_indexes(self._db, collections))
+        if self._db.dialect == "postgres":  # auth records kept between requests (store/auth_version.py)
+            await auth_version.ensure(self._db, [c.name for c in self.registry.all() if c.is_auth])
         await self._load_settings()
         self.stamp.loaded("schema", loaded.schema)
         self.stamp.loaded("settings", loaded.settings)
@@ -430,6 +432,8 @@ class App:
         self._checked = False
         reader = self._stamp_reader
         seen = await (reader.read() if reader is not None else read_stamp(self.db))
+        if self.db.dialect == "postgres":  # the version this request checks kept auth records against
+            auth_version.request_auth_version.set(seen.auth)
         if seen.newer_than(self.stamp.known):
             await self._reload(seen)
         self._checked = True

@@ -35,6 +35,7 @@ from bastion.http.request_log import note_error
 from bastion.http.stack import HttpSettings, build_middleware_stack
 from bastion.logs import AppLogSink
 from bastion.obs import metrics, segment_timing, tracing
+from bastion.store.auth_version import request_auth_version
 from bastion.store.errors import DatabaseUnavailable, InvalidValueError
 
 log = logging.getLogger("bastion.api")
@@ -60,6 +61,8 @@ def guard(handler: Handler, route: ApiRoute | None = None) -> Handler:
         bound = segment_timing.bind(request.scope.get("state", {}).get("timings"))
         try:
             app = request.app.state.bastion
+            # a version an earlier request of this task read is not this one's (in-process clients)
+            request_auth_version.set(None)
             if refresh:
                 await app.refresh_if_stale()
             await ratelimit.check_request(app, request, limit if request.method == limit_method else None)

@@ -43,9 +43,10 @@ async def auth_record_for_token(app: App, token: str) -> Record | None:
 
 
 async def _auth_record(app: App, collection: Collection, record_id: str) -> Record | None:
-    """The record, read once per commit on a database that can tell (store/read_cache.py): a
-    signed-in client's every request reads it. A copy each time: callers may change theirs."""
-    version = app.db.read_version()
+    """The record, read again only once it may have changed (SQLite: any commit, store/
+    read_cache.py; PostgreSQL: a write to an auth record, store/auth_version.py): a signed-in
+    client's every request needs it. A copy each time: callers may change theirs."""
+    version = await app.db.auth_records_version(collection.id, collection.updated, collection.name)
     if version is None:
         return await find_by_id(app.db, collection, record_id)
     # the collection's `updated` is in the key: a schema change reshapes its records

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from bastion.core.collection_model import Collection
 from bastion.core.fields import Field
-from bastion.store import ddl, fulltext
+from bastion.store import auth_version, ddl, fulltext
 from bastion.store.database import Executor
 from bastion.store.json_codec import dumps, loads
 from bastion.store.row_select import rows_where
@@ -22,6 +22,8 @@ async def create_table(tx: Executor, collection: Collection) -> None:
     index = search_index(collection)
     if index is not None:
         await fulltext.create_index(tx, index)
+    if collection.is_auth and tx.dialect == "postgres":  # its records may be kept between requests
+        await auth_version.install(tx, collection.name)
 
 
 def search_index(collection: Collection) -> fulltext.SearchIndex | None:

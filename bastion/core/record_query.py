@@ -10,6 +10,7 @@ from bastion import rules
 from bastion.core.collection_model import Collection
 from bastion.core.record_model import Record, row_to_record, select_columns
 from bastion.core.schema_registry import SchemaRegistry
+from bastion.store import auth_version
 from bastion.store.database import Executor
 from bastion.store.row_select import Condition as Condition  # re-exported: rules' SQL in core's terms
 from bastion.store.row_select import column_holds, count_where, id_in, id_is, select_rows
@@ -200,6 +201,10 @@ async def _select(
     undoes the first's). SQLite needs none: a write transaction holds the whole database from
     BEGIN IMMEDIATE. A view's rows cannot be locked (nor written)."""
     lock = lock and db.dialect == "postgres" and not collection.is_view
+    if lock and collection.is_auth:
+        # every write to an auth record takes the counter's lock first (store/auth_version.py):
+        # taken before the record's, so two transactions never hold them in opposite orders
+        await auth_version.lock_counter(db)
     rows = await select_rows(
         db, collection.name, select_columns(collection, ALIAS), ALIAS, conditions, lock=lock, **options
     )

@@ -103,12 +103,17 @@ class Database(Executor):
         to keep. None: this database keeps no answers."""
         return None
 
-    def recall(self, key: Hashable, version: int) -> Any:
+    def recall(self, key: Hashable, version: Hashable) -> Any:
         """The answer kept for `key` while the database is still at `version`, else None."""
         return None
 
-    def keep(self, key: Hashable, version: int, answer: Any) -> None:
+    def keep(self, key: Hashable, version: Hashable, answer: Any) -> None:
         """Keep `answer` (read after `version` was read) for `recall`."""
+
+    async def auth_records_version(self, collection_id: str, updated: str, table: str) -> Hashable | None:
+        """A version of an auth collection's records for `recall`/`keep` that changes whenever
+        one of them is written; None: keep none. By default the whole database's."""
+        return self.read_version()
 
     @abstractmethod
     async def table_exists(self, name: str) -> bool: ...

@@ -15,7 +15,7 @@ connection is closed on the spot so the pool never hands it out again.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from time import perf_counter
@@ -25,6 +25,7 @@ import asyncpg
 
 from bastion.obs import segment_timing
 from bastion.obs.metric_tally import PoolStats
+from bastion.store import auth_version
 from bastion.store.database import Database, DatabaseTimeouts, Executor, Row, Transaction
 from bastion.store.dialect import POSTGRES
 from bastion.store.errors import (
@@ -38,6 +39,7 @@ from bastion.store.errors import (
 )
 from bastion.store.pg_pool import ConnectionPool, is_cancelling
 from bastion.store.pg_statement_timeout import StatementWatch
+from bastion.store.read_cache import ReadCache
 
 T = TypeVar("T")
 
@@ -229,6 +231,8 @@ class PostgresDatabase(Database):
         self._stats = pool if isinstance(pool, ConnectionPool) else None  # not the tests' adapter
         self._watch = StatementWatch(statement_timeout)
         self._connect_timeout = connect_timeout
+        self._kept = ReadCache()  # auth records only (store/auth_version.py)
+        self._auth_triggers = auth_version.Triggers()
 
     async def dedicated_connection(self) -> asyncpg.Connection:
         """A connection of its own, outside the pool, for session state that must stay with one
@@ -356,6 +360,19 @@ class PostgresDatabase(Database):
             (name,),
         )
         return [r["column_name"] for r in rows]
+
+    async def auth_records_version(self, collection_id: str, updated: str, table: str) -> Hashable | None:
+        # the counter the request read after it arrived, if the table's writes move it
+        seen = auth_version.request_auth_version.get()
+        if not seen or not await self._auth_triggers.covers(self, collection_id, updated, table):
+            return None
+        return seen
+
+    def recall(self, key: Hashable, version: Hashable) -> Any:
+        return self._kept.get(key, version)
+
+    def keep(self, key: Hashable, version: Hashable, answer: Any) -> None:
+        self._kept.put(key, version, answer)
 
     def pool_stats(self) -> PoolStats | None:
         pool = self._stats

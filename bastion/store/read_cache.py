@@ -14,7 +14,8 @@ What it keeps (SqliteDatabase):
   kept: a `strftime` over 'now' changes with no commit. Filter macros (`@now`, `@todayStart`, …)
   are parameters, part of the key, so they are safe;
 - the auth record a token names (auth/auth_record.py), read on every signed-in request.
-PostgreSQL has no such version, so it keeps nothing (store/database.py's defaults).
+PostgreSQL has no such version. It keeps only auth records, checked against a counter that
+triggers keep for those tables alone (store/auth_version.py).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ MAX_ENTRIES = 1024  # per process: a key is a statement and its parameters, or a
 class ReadCache:
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self._max = max_entries
-        self._version: int | None = None
+        self._version: Hashable | None = None
         self._answers: OrderedDict[Hashable, Any] = OrderedDict()
 
     @staticmethod
@@ -44,7 +45,7 @@ class ReadCache:
             return None
         return key
 
-    def get(self, key: Hashable, version: int) -> Any:
+    def get(self, key: Hashable, version: Hashable) -> Any:
         """The answer kept for `key` if the database is still at `version`, else None."""
         if version != self._version:
             self._answers.clear()
@@ -55,7 +56,7 @@ class ReadCache:
             self._answers.move_to_end(key)
         return found
 
-    def put(self, key: Hashable, version: int, answer: Any) -> None:
+    def put(self, key: Hashable, version: Hashable, answer: Any) -> None:
         """Keep `answer` (not None), read after `version` was read."""
         if version != self._version:
             self._answers.clear()

@@ -219,10 +219,10 @@ class SqliteDatabase(Database):
         except sqlite3.Error:
             return None
 
-    def recall(self, key: Hashable, version: int) -> Any:
+    def recall(self, key: Hashable, version: Hashable) -> Any:
         return self._answers.get(key, version)
 
-    def keep(self, key: Hashable, version: int, answer: Any) -> None:
+    def keep(self, key: Hashable, version: Hashable, answer: Any) -> None:
         self._answers.put(key, version, answer)
 
     def changed_since_last_look(self) -> bool:

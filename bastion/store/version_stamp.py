@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from bastion.store import auth_version
 from bastion.store.database import Executor
 
 Kind = Literal["schema", "settings", "outbox"]
@@ -28,7 +29,9 @@ _PARAM_IDS: dict[Kind, str] = {
     "settings": "bastion_settings_version",
     "outbox": "bastion_outbox_version",
 }
-_READ_SQL = 'SELECT "id", "value" FROM "_params" WHERE "id" IN (?, ?, ?)'
+# with the auth records' counter, which triggers keep on PostgreSQL (store/auth_version.py)
+_READ_SQL = 'SELECT "id", "value", "updated" FROM "_params" WHERE "id" IN (?, ?, ?, ?)'
+_READ_IDS = (*_PARAM_IDS.values(), auth_version.PARAM_ID)
 _BUMP_SQL = {
     "sqlite": 'INSERT INTO "_params" ("id", "value", "created", "updated") VALUES (?, 1, ?, ?) '
     'ON CONFLICT ("id") DO UPDATE SET "value" = "value" + 1, "updated" = excluded."updated" '
@@ -44,6 +47,9 @@ class Stamp:
     schema: int = 0
     settings: int = 0
     outbox: int = 0
+    # Not a counter of this process's copies: the version of the auth records (PostgreSQL, ""
+    # before any was written), which the request that read it checks kept auth records against.
+    auth: str = field(default="", compare=False)
 
     def newer_than(self, other: Stamp) -> bool:
         return self.schema > other.schema or self.settings > other.settings or self.outbox > other.outbox
@@ -51,9 +57,15 @@ class Stamp:
 
 async def read_stamp(db: Executor) -> Stamp:
     """The counters as committed now (0 for one never bumped)."""
-    rows = await db.fetch_all(_READ_SQL, tuple(_PARAM_IDS.values()))
-    values = {r["id"]: int(r["value"]) for r in rows}
-    return Stamp(*(values.get(param, 0) for param in _PARAM_IDS.values()))
+    rows = await db.fetch_all(_READ_SQL, _READ_IDS)
+    values = {r["id"]: r for r in rows}
+    auth = values.get(auth_version.PARAM_ID)
+    schema, settings, outbox = (
+        int(values[param]["value"]) if param in values else 0 for param in _PARAM_IDS.values()
+    )
+    return Stamp(
+        schema, settings, outbox, auth_version.version_of(auth["value"], auth["updated"]) if auth else ""
+    )
 
 
 async def bump(tx: Executor, kind: Kind, now: str = "") -> int:
@@ -61,6 +73,14 @@ async def bump(tx: Executor, kind: Kind, now: str = "") -> int:
     (The row lock this takes also orders concurrent changes: their values never repeat.)"""
     row = await tx.fetch_one(_BUMP_SQL[tx.dialect], (_PARAM_IDS[kind], now, now))
     return int(row["value"]) if row else 0
+
+
+def _with(stamp: Stamp, kind: Kind, value: int) -> Stamp:
+    if kind == "schema":
+        return replace(stamp, schema=value)
+    if kind == "settings":
+        return replace(stamp, settings=value)
+    return replace(stamp, outbox=value)
 
 
 class StampKeeper:
@@ -77,12 +97,12 @@ class StampKeeper:
 
     def _advance(self, kind: Kind, value: int) -> None:
         if getattr(self.known, kind) == value - 1:
-            self.known = replace(self.known, **{kind: value})
+            self.known = _with(self.known, kind, value)
 
     def loaded(self, kind: Kind, value: int) -> None:
         """`kind` was just read whole at `value` or later (a stamp read before the data)."""
         if value > getattr(self.known, kind):
-            self.known = replace(self.known, **{kind: value})
+            self.known = _with(self.known, kind, value)
 
 
 class SharedStampReader:

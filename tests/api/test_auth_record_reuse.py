@@ -1,12 +1,19 @@
-"""The auth record behind a token is read once per commit (SQLite: store/read_cache.py), and a
-change made anywhere, by another worker included, is seen by the very next request."""
+"""The auth record behind a token is read again only once it may have changed (SQLite: any
+commit, store/read_cache.py; PostgreSQL: a write to an auth collection's table, counted by a
+trigger, store/auth_version.py), and a change made anywhere, by another worker or outside Bastion,
+is seen by the very next request."""
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 import pytest
 
+from bastion.store import postgres
 from tests.conftest import client_from, second_app
 
 
@@ -59,3 +66,99 @@ async def test_sqlite_reads_the_auth_record_once_while_nothing_commits(api: Any)
         db._reader.set_trace_callback(None)
     # each request reads the viewed record; the token's record is read by the first one only
     assert len(reads) == 4 + 1, reads
+
+
+@asynccontextmanager
+async def users_reads(api: Any, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[list[str]]:
+    """The statements that read a `users` record by id (the token's record), as they are sent."""
+    reads: list[str] = []
+    original = postgres._Conn.fetch_all
+
+    async def watching(self: Any, sql: str, params: Sequence[Any] = ()) -> Any:
+        if 'FROM "users" AS "__r" WHERE ("__r"."id" = ?)' in sql:
+            reads.append(sql)
+        return await original(self, sql, params)
+
+    monkeypatch.setattr(postgres._Conn, "fetch_all", watching)
+    yield reads
+    monkeypatch.setattr(postgres._Conn, "fetch_all", original)
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_postgres_reads_the_auth_record_again_only_after_an_auth_record_is_written(
+    api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await api.create_collection(
+        {"name": "notes", "type": "base", "fields": [{"name": "text", "type": "text"}],
+         "listRule": "@request.auth.id != ''", "viewRule": "@request.auth.id != ''",
+         "createRule": "@request.auth.id != ''"}
+    )  # fmt: skip
+    user, token = await api.create_user("kept@example.com", name="Kept")
+    other, _ = await api.create_user("other@example.com")
+    note = await api.create_record("notes", {"text": "a"})
+    async with users_reads(api, monkeypatch) as reads:
+        for _ in range(3):
+            r = await api.request("GET", f"/api/collections/notes/records/{note['id']}", token=token)
+            assert r.status_code == 200, r.text
+        assert len(reads) == 1, reads  # the first request's, then kept
+        # a write to another collection leaves it kept ...
+        r = await api.request("POST", "/api/collections/notes/records", token=token, json={"text": "b"})
+        assert r.status_code == 200, r.text
+        r = await api.request("GET", "/api/collections/notes/records", token=token)
+        assert r.status_code == 200 and r.json()["totalItems"] == 2, r.text
+        assert len(reads) == 1, reads
+        # ... a write to any auth record (here another user's) makes the next request read it again
+        r = await api.su("PATCH", f"/api/collections/users/records/{other['id']}", json={"name": "x"})
+        assert r.status_code == 200, r.text
+        reads.clear()
+        r = await api.request("GET", f"/api/collections/notes/records/{note['id']}", token=token)
+        assert r.status_code == 200, r.text
+        assert len(reads) == 1, reads
+
+
+async def test_a_token_key_changed_outside_bastion_ends_the_old_token(api: Any) -> None:
+    """An operator's SQL (no Bastion code involved) that rotates a user's tokenKey signs the user
+    out on the next request, however often the record was read before."""
+    user, token = await api.create_user("outside@example.com")
+    own = f"/api/collections/users/records/{user['id']}"
+    for _ in range(3):
+        r = await api.request("GET", own, token=token)
+        assert r.status_code == 200, r.text
+    update = 'UPDATE "users" SET "tokenKey" = \'rotated-by-hand\' WHERE "id" = '
+    url = api.app.config.database_url
+    if url:
+        conn = await asyncpg.connect(url.split("?")[0], server_settings={"search_path": url.split("=")[-1]})
+        try:
+            await conn.execute(update + "$1", user["id"])
+        finally:
+            await conn.close()
+    else:
+        with sqlite3.connect(api.app.config.data_dir / "data.db") as conn:
+            conn.execute(update + "?", (user["id"],))
+    r = await api.request("GET", own, token=token)
+    assert r.status_code == 404, r.text  # a guest now: users' viewRule admits only oneself
+    r = await api.request("POST", "/api/collections/users/auth-refresh", token=token)
+    assert r.status_code == 401, r.text
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_postgres_auth_collections_get_the_counting_trigger(api: Any) -> None:
+    """New auth collections get it with their table; a database without it (an older Bastion's)
+    gets it at the next start."""
+    await api.create_collection({"name": "members", "type": "auth", "fields": []})
+    url = api.app.config.database_url
+    schema = url.split("=")[-1]
+    conn = await asyncpg.connect(url.split("?")[0])
+    try:
+        covered = (
+            "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = $1 AND t.tgname = 'bastion_auth_records_changed' ORDER BY 1"
+        )
+        assert [r[0] for r in await conn.fetch(covered, schema)] == ["_superusers", "members", "users"]
+        await conn.execute(f'DROP TRIGGER "bastion_auth_records_changed" ON "{schema}"."users"')
+        async with second_app(api):
+            pass
+        assert [r[0] for r in await conn.fetch(covered, schema)] == ["_superusers", "members", "users"]
+    finally:
+        await conn.close()

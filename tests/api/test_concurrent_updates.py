@@ -23,6 +23,7 @@ EMAIL, PASSWORD = "admin@example.com", "adminpass1234"
 CLIENTS, PATCHES = 8, 15
 ROUNDS = 30
 HARD_STOP = 20.0  # seconds for each loop, whatever the server does
+SUPERUSER: list[str] = []  # the served superuser's token, for the auth-record test
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -49,6 +50,7 @@ def server(database: tuple[str, ...], tmp_path: Path) -> Iterator[str]:
         serving(data, args=(*database, "--workers", "2")) as (_, base),
         httpx.Client(base_url=base) as client,
     ):
+        SUPERUSER.clear()
         token = client.post(
             "/api/collections/_superusers/auth-with-password", json={"identity": EMAIL, "password": PASSWORD}
         ).json()["token"]
@@ -66,6 +68,9 @@ def server(database: tuple[str, ...], tmp_path: Path) -> Iterator[str]:
         }
         r = client.post("/api/collections", headers={"Authorization": token}, json=collection)
         assert r.status_code == 200, r.text
+        r = client.patch("/api/settings", headers={"Authorization": token}, json={"batch": {"enabled": True}})
+        assert r.status_code == 200, r.text
+        SUPERUSER.append(token)
         yield base
 
 
@@ -116,3 +121,50 @@ async def test_concurrent_patches_of_different_fields_both_stay(server: str) -> 
                 lost.append(f"round {i}: a={stored['a']!r} b={stored['b']!r}")
     assert rounds == ROUNDS, f"only {rounds} rounds within {HARD_STOP} s"
     assert not lost, f"{len(lost)} of {rounds} rounds lost a field: {lost[:5]}"
+
+
+async def test_auth_records_written_together_in_any_order_never_deadlock(server: str) -> None:
+    """Batches writing two users in opposite orders, racing single PATCHes of each: all succeed.
+    On PostgreSQL every write to an auth record bumps one counter row (store/auth_version.py); the
+    counter's lock is taken before any auth record's, so these transactions queue instead of each
+    holding what the other waits for (PostgreSQL would abort one as a deadlock)."""
+    headers = {"Authorization": SUPERUSER[0]}
+    async with httpx.AsyncClient(base_url=server, timeout=15, headers=headers) as client:
+        ids = []
+        for name in ("first", "second"):
+            r = await client.post(
+                "/api/collections/users/records",
+                json={
+                    "email": f"{name}@example.com",
+                    "password": "pass12345",
+                    "passwordConfirm": "pass12345",
+                },
+            )
+            assert r.status_code == 200, r.text
+            ids.append(r.json()["id"])
+
+        def patch(record: str, i: int) -> dict[str, object]:
+            return {
+                "method": "PATCH",
+                "url": f"/api/collections/users/records/{record}",
+                "body": {"name": f"n{i}"},
+            }
+
+        deadline = time.monotonic() + HARD_STOP
+        failures: list[str] = []
+        rounds = 0
+        for i in range(10):
+            if time.monotonic() > deadline:
+                break
+            answers = await asyncio.gather(
+                client.post("/api/batch", json={"requests": [patch(ids[0], i), patch(ids[1], i)]}),
+                client.post("/api/batch", json={"requests": [patch(ids[1], i), patch(ids[0], i)]}),
+                client.patch(f"/api/collections/users/records/{ids[0]}", json={"name": f"s{i}"}),
+                client.patch(f"/api/collections/users/records/{ids[1]}", json={"name": f"s{i}"}),
+            )
+            failures += [
+                f"round {i}: {r.status_code} {r.text[:200]}" for r in answers if r.status_code != 200
+            ]
+            rounds += 1
+    assert rounds == 10, f"only {rounds} rounds within {HARD_STOP} s"
+    assert not failures, failures
