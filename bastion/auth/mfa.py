@@ -205,14 +205,17 @@ class AuthStateJanitor:
         task.add_done_callback(self._tasks.discard)
 
     async def _delete(self, record: Record, tables: list[str]) -> None:
+        owned = {"collectionRef": record.collection.id, "recordRef": record.id}
         try:
-            for table in tables:
-                if table == totp.TABLE:
-                    await totp.remove(self.app, record)
-                    continue
-                await delete_rows(
-                    self.app.db, table, {"collectionRef": record.collection.id, "recordRef": record.id}
-                )
+            if totp.TABLE in tables:
+                await totp.remove(self.app, record)
+            # In a write transaction: a DELETE … RETURNING through `app.db` would run on SQLite's
+            # read connection, blocking the event loop in its busy wait while another
+            # transaction holds the writer across an await.
+            async with self.app.transaction() as tx:
+                for table in tables:
+                    if table != totp.TABLE:
+                        await delete_rows(tx, table, owned)
         except Exception:
             log.exception("failed to clean up auth state", extra={"record": record.id})
 
