@@ -107,7 +107,8 @@ async def auth_with_otp(request: Request) -> Response:
     await auth_attempts.guard_code_tries(app, record, access.client_ip)
     if not await otp.check_code(row, form["password"]):
         raise BadRequestError(INVALID_OTP)
-    await otp.delete_row(app, row)
+    if not await otp.consume_row(app, row):  # a concurrent request used this code first
+        raise BadRequestError(INVALID_OTP)
     sent_to = str(row.data.get("sentTo") or "")
     if not record.data.get("verified") and sent_to and sent_to == record.data.get("email"):
         record = await _mark_verified(app, record)

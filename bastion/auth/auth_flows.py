@@ -12,7 +12,8 @@ Tokens are PocketBase's: HS256 JWTs with `id`, `collectionId`, `type` and `email
 `newEmail` for an email change), signed with the record's `tokenKey` + the collection's secret
 for that kind, for the kind's configured duration. Whatever changes the password or the email
 rotates `tokenKey`, which is what makes a reset or email-change token single-use and signs out
-every session. A verification token stays valid until it expires (confirming twice is a no-op
+every session; the write checks the token again against the row it locks, so concurrent confirms
+of one token write once (`_save`). A verification token stays valid until it expires (confirming twice is a no-op
 204, as in PocketBase).
 
 Record changes go through the record service acting as a superuser: the flow, not the
@@ -97,12 +98,15 @@ async def record_from_token(app: App, token: str, token_type: str) -> Record | N
     if collection is None or not collection.is_auth:
         return None
     record = await find_by_id(app.db, collection, record_id)
-    if record is None:
-        return None
-    secret = collection.token_secret(_TOKEN_SETTINGS[token_type])
-    if verify_token(token, str(record.data.get("tokenKey", "")), secret, token_type) is None:
+    if record is None or not _signed_for(record, token, token_type):
         return None
     return record
+
+
+def _signed_for(record: Record, token: str, token_type: str) -> bool:
+    """Whether `token` is a valid, unexpired token of `token_type` under `record`'s tokenKey."""
+    secret = record.collection.token_secret(_TOKEN_SETTINGS[token_type])
+    return verify_token(token, str(record.data.get("tokenKey", "")), secret, token_type) is not None
 
 
 async def find_by_email(app: App, collection: Collection, email: str) -> Record | None:
@@ -174,9 +178,28 @@ def _root(app: App) -> Access:
     return Access(auth=Record(superusers, {"id": ""}), method="POST")
 
 
+class _TokenSpent(Exception):
+    """The token no longer matches the record as the write transaction reads it."""
+
+
 async def _save(
-    app: App, record: Record, body: dict[str, Any], failure: str, *, random_password: bool = False
+    app: App,
+    record: Record,
+    body: dict[str, Any],
+    failure: str,
+    token: str,
+    token_type: str,
+    *,
+    random_password: bool = False,
 ) -> None:
+    """Apply a confirmed flow's change to `record`, the record `token` was checked against.
+
+    The token is checked again against the row as the write transaction reads it (locked on
+    PostgreSQL, where a concurrent confirm waits for this one to commit; SQLite serializes write
+    transactions): a confirm that rotated tokenKey (a new password, a new email, a random
+    password) has spent the token, so of concurrent confirms of one token only the first writes
+    and the others fail as a replay would (400 "Invalid or expired token."). A verification found
+    already done by then is the no-op it is when confirmed twice."""
     root = _root(app)
     # password hashing and checking before the write transaction (core/record_passwords.py)
     crypto = await prepare_crypto(app.records, app.db, record.collection, body, root, record.id)
@@ -184,12 +207,19 @@ async def _save(
     hashed = await hash_password_async(random_from_pattern("[a-zA-Z0-9]{30}")) if random_password else ""
     try:
         async with app.transaction() as tx:
+            current = await find_by_id(tx, record.collection, record.id, lock=True)
+            if current is None or not _signed_for(current, token, token_type):
+                raise _TokenSpent()
+            if token_type == VERIFICATION and current.data.get("verified"):
+                return
             await app.records.update(tx, record.collection, record.id, body, root, crypto=crypto)
             if random_password:
                 stored = {"password": hashed, "tokenKey": _new_token_key(record.collection)}
                 await update_by_id(tx, record.collection.name, record.id, stored)
     except ValidationError as exc:
         raise ValidationError(exc.errors, failure) from None
+    except _TokenSpent:
+        _token_invalid("validation_invalid_token", "Invalid or expired token.")
 
 
 def _new_token_key(collection: Collection) -> str:
@@ -265,6 +295,8 @@ async def confirm_verification(app: App, collection: Collection, body: dict[str,
         record,
         {"verified": True},
         "An error occurred while saving the verified state.",
+        token,
+        VERIFICATION,
         random_password=no_password_auth,
     )
 
@@ -312,7 +344,7 @@ async def confirm_password_reset(app: App, collection: Collection, body: dict[st
         "email"
     ):
         change["verified"] = True  # the mail reached its owner, so the address is proven
-    await _save(app, record, change, "Failed to set new password.")
+    await _save(app, record, change, "Failed to set new password.", token, PASSWORD_RESET)
 
 
 # ---- email change ---------------------------------------------------------------------------
@@ -382,7 +414,7 @@ async def confirm_email_change(app: App, collection: Collection, body: dict[str,
     _fail(errors)
     assert record is not None
     change = {"email": new_email, "verified": True, "tokenKey": _new_token_key(collection)}
-    await _save(app, record, change, "Failed to confirm email change.")
+    await _save(app, record, change, "Failed to confirm email change.", token, EMAIL_CHANGE)
 
 
 # ---- test mail (settings) ---------------------------------------------------------------------

@@ -3,8 +3,9 @@
 A first successful method (password, otp, oauth2, totp ...) of a record whose collection has
 `mfa.enabled` and whose `mfa.rule` matches (an empty rule matches everyone) does not sign in: it
 stores an `_mfas` row naming that method and the caller answers 401 {"mfaId"}. A second
-successful method that is *different* and brings that `mfaId` completes the login and deletes the
-row. The row expires `mfa.duration` seconds after creation.
+successful method that is *different* and brings that `mfaId` completes the login and consumes
+the row (`consume_row`: of concurrent second factors, only the one whose DELETE removed it
+completes). The row expires `mfa.duration` seconds after creation.
 
 A factor that can be guessed (TOTP's six digits) is tried against a session at most
 `MAX_FAILURES` times: `count_try` counts each try in the database (bastion/auth/auth_attempts.py,
@@ -20,7 +21,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bastion.auth import auth_attempts, totp
-from bastion.auth.otp import AUTH_ORIGINS, MFAS, OTPS, delete_row, has_expired, root_access, system_collection
+from bastion.auth.otp import (
+    AUTH_ORIGINS,
+    MFAS,
+    OTPS,
+    consume_row,
+    delete_row,
+    has_expired,
+    root_access,
+    system_collection,
+)
 from bastion.bus.events import RecordEvent
 from bastion.core.app_protocol import App
 from bastion.core.datetime_format import format_dt
@@ -79,7 +89,8 @@ async def check_mfa(
         raise BadRequestError("Invalid MFA session.")
     if row.data.get("method") == method:
         raise BadRequestError("A different authentication method is required.")
-    await delete_row(app, row)
+    if not await consume_row(app, row):  # a concurrent second factor completed this session first
+        raise BadRequestError(INVALID_SESSION)
     await auth_attempts.forget(app, _tries_key(row.id))
     return None
 
@@ -194,14 +205,17 @@ class AuthStateJanitor:
         task.add_done_callback(self._tasks.discard)
 
     async def _delete(self, record: Record, tables: list[str]) -> None:
+        owned = {"collectionRef": record.collection.id, "recordRef": record.id}
         try:
-            for table in tables:
-                if table == totp.TABLE:
-                    await totp.remove(self.app, record)
-                    continue
-                await delete_rows(
-                    self.app.db, table, {"collectionRef": record.collection.id, "recordRef": record.id}
-                )
+            if totp.TABLE in tables:
+                await totp.remove(self.app, record)
+            # In a write transaction: a DELETE … RETURNING through `app.db` would run on SQLite's
+            # read connection, blocking the event loop in its busy wait while another
+            # transaction holds the writer across an await.
+            async with self.app.transaction() as tx:
+                for table in tables:
+                    if table != totp.TABLE:
+                        await delete_rows(tx, table, owned)
         except Exception:
             log.exception("failed to clean up auth state", extra={"record": record.id})
 

@@ -2,7 +2,8 @@
 
 A row holds the collection and record it belongs to, the *hash* of the code (the plain code only
 ever exists in the mail, and in its mail job until that is purged: docs/jobs.md) and `sentTo`,
-the address the mail reached. A code is single-use: a successful check deletes the row. It
+the address the mail reached. A code is single-use: a successful check consumes the row (`consume_row`: of concurrent
+requests that passed the check, only the one whose DELETE removed it signs in). It
 expires `otp.duration` seconds after creation; expiry is checked on use, so a clock can be
 injected (`now`) instead of waiting in tests.
 """
@@ -122,6 +123,28 @@ async def check_code(row: Record, code: str) -> bool:
 async def delete_row(app: App, row: Record) -> None:
     async with app.transaction() as tx:
         await app.records.delete_record(tx, row)
+
+
+class _AlreadyGone(Exception):
+    """Rolls back a consume whose row another request removed first."""
+
+
+async def consume_row(app: App, row: Record) -> bool:
+    """Delete a single-use row (an OTP, an MFA session) on behalf of the request that passed its
+    check; True only for the request whose DELETE removed it. Concurrent requests that passed the
+    same check race here: the row is read again inside the write transaction (locked on
+    PostgreSQL, so a second consumer waits for the first to commit and then finds nothing; SQLite
+    serializes write transactions), and the DELETE must remove exactly one row, so a code or
+    session that was checked twice is still used once. The loser gets False and answers as for a
+    used or unknown code."""
+    try:
+        async with app.transaction() as tx:
+            current = await find_by_id(tx, row.collection, row.id, lock=True)
+            if current is None or await app.records.delete_record(tx, current) != 1:
+                raise _AlreadyGone()
+    except _AlreadyGone:
+        return False
+    return True
 
 
 async def live_otp_ids(app: App, record: Record, duration: int, limit: int) -> list[str]:

@@ -209,8 +209,9 @@ class RecordService:
         for record in await find_all(tx, collection):
             await self.delete_record(tx, record)
 
-    async def delete_record(self, tx: Executor, record: Record, _depth: int = 0) -> None:
-        """Delete with PocketBase's reference handling: cascade, unset, or refuse for required links."""
+    async def delete_record(self, tx: Executor, record: Record, _depth: int = 0) -> int:
+        """Delete with PocketBase's reference handling: cascade, unset, or refuse for required links.
+        Returns how many rows the record's own DELETE removed (0 when it was already gone)."""
         if _depth > 32:
             raise BadRequestError("Failed to delete record: the cascade is too deep.")
         if record.collection.name == SUPERUSERS:
@@ -242,10 +243,11 @@ class RecordService:
                 before = snapshot(ref)
                 ref.data[field_name] = remaining
                 await self._emit(tx, "update", ref, before)
-        await delete_by_id(tx, record.collection.name, record.id)
+        removed = await delete_by_id(tx, record.collection.name, record.id)
         if self.files is not None:
             self.files.forget_record_after_commit(tx, record)
         await self._emit(tx, "delete", record)
+        return removed
 
     # ---- internals --------------------------------------------------------------------------------
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 
 from bastion.app import App
 from bastion.auth import totp
 from bastion.auth.mfa import AuthStateJanitor, delete_expired
+from bastion.bus.events import RecordEvent
+from bastion.core.record_model import Record
+from bastion.core.record_query import find_by_id
 from tests.api.auth_otp.helpers import BASE, age_row, enable_otp, request_code
 from tests.conftest import ApiClient
 from tests.support.smtp_server import SmtpSink
@@ -115,3 +119,27 @@ async def test_only_the_leading_process_sweeps(mail_api: ApiClient, smtp: SmtpSi
             follower.close()
     finally:
         await other.stop()
+
+
+async def test_cleanup_waits_for_the_writer_instead_of_blocking(mail_api: ApiClient, smtp: SmtpSink) -> None:
+    """The cleanup's DELETEs run in a write transaction of their own. On SQLite they used to go
+    through the read connection: made while another transaction held the writer across an await,
+    such a DELETE blocked the event loop for the whole busy timeout (10 s), then failed, leaving
+    the OTPs in place, and requests that waited for the writer meanwhile answered 503."""
+    janitor = AuthStateJanitor.attach(mail_api.app)
+    user, _ = await mail_api.create_user("held@example.com")
+    await enable_otp(mail_api)
+    await request_code(mail_api, smtp, "held@example.com")
+    users = mail_api.app.registry.find_collection("users")
+    assert users is not None
+    record = await find_by_id(mail_api.app.db, users, user["id"])
+    assert record is not None
+    rotated = Record(users, {**record.data, "tokenKey": "rotated"})
+    started = time.monotonic()
+    async with mail_api.app.transaction():
+        mail_api.app.bus.publish(RecordEvent("update", rotated, record))  # voids the record's OTPs
+        await asyncio.sleep(0.3)  # the cleanup starts while this transaction holds the writer
+    await asyncio.wait_for(janitor.drain(), 15)
+    assert time.monotonic() - started < 5
+    assert await _count(mail_api, "_otps") == 0
+    janitor.close()
