@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from bastion import ratelimit, rules
 from bastion.api import route_table, webhooks
+from bastion.api.answer_cache import AnswerCache
 from bastion.api.database_faults import database_fault_response
 from bastion.api.dispatch import RouteDispatcher
 from bastion.api.hook_routes import HookRoutes
@@ -173,6 +174,7 @@ def create_asgi_app(
         exception_handlers={HTTPException: _not_found, 404: _not_found, 405: _not_found},
     )
     starlette.state.bastion = app
+    starlette.state.answers = AnswerCache()  # record reads kept while nothing commits (SQLite)
     starlette.router.redirect_slashes = False  # PocketBase answers `/api/health/` 404, not a redirect
     cfg = app.config
     http_settings = HttpSettings(

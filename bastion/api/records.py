@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from bastion import rules
+from bastion.api.answer_cache import AnswerCache
 from bastion.api.context import JSONResponse, get_app, load_access, picked, read_body
 from bastion.app import App
 from bastion.bus.events import Action
@@ -63,7 +65,7 @@ async def list_records(request: Request) -> Response:
     app = get_app(request)
     collection = collection_or_404(app, request.path_params["collection"])
     access = await load_access(request)
-    return JSONResponse(await list_page(app, collection, access))
+    return await _answer(request, app, collection, access, "list", lambda: list_page(app, collection, access))
 
 
 async def list_page(app: App, collection: Collection, access: Access) -> dict[str, Any]:
@@ -148,7 +150,32 @@ async def view_record(request: Request) -> Response:
     app = get_app(request)
     collection = collection_or_404(app, request.path_params["collection"])
     access = await load_access(request)
-    return JSONResponse(await view_one(app, collection, request.path_params["id"], access))
+    record_id = request.path_params["id"]
+    return await _answer(
+        request, app, collection, access, "view", lambda: view_one(app, collection, record_id, access)
+    )
+
+
+async def _answer(
+    request: Request,
+    app: App,
+    collection: Collection,
+    access: Access,
+    kind: str,
+    compute: Callable[[], Awaitable[dict[str, Any]]],
+) -> Response:
+    """A read's JSON answer, from api/answer_cache.py while the database has not changed."""
+    version = app.db.read_version()  # before the answer is read, as store/read_cache.py requires
+    answers: AnswerCache = request.app.state.answers
+    key = answers.key(request, collection, access, kind) if version is not None else None
+    if key is not None and version is not None:
+        kept = answers.recall(key, version)
+        if kept is not None:
+            return kept
+    response = JSONResponse(await compute())
+    if key is not None and version is not None:
+        answers.keep(key, version, response)
+    return response
 
 
 async def view_one(app: App, collection: Collection, record_id: str, access: Access) -> dict[str, Any]:
