@@ -48,11 +48,31 @@ PUBPOSTS = "/api/collections/pubposts/records"
 
 
 class Request:
-    """One ASGI request of a workload; `body` is called per request (creates differ)."""
+    """One ASGI request of a workload; `body` is called per request (creates differ).
+
+    Reads differ from one request to the next (`varied`): a view cycles through 300 records and a
+    list adds an unused `i=<n>` parameter, so that no answer comes from the answer cache
+    (api/answer_cache.py, which keeps 256): the check measures what computing an answer costs."""
 
     def __init__(self, method: str, path: str, token: str = "", body: Callable[[], bytes] | None = None):
         self.method, self.token, self.body = method, token, body
         self.path, _, self.query = path.partition("?")
+        self.varied: Callable[[], tuple[str, str]] | None = None
+
+    def target(self) -> tuple[str, str]:
+        return self.varied() if self.varied is not None else (self.path, self.query)
+
+
+def cycling(r: Request, record_ids: list[str] | None = None) -> Request:
+    """`r`, varied per request: through `record_ids` (a view), else by an unused parameter."""
+    counter = iter(range(10**9))
+    if record_ids:
+        ids = record_ids[:300]
+        base = r.path.rsplit("/", 1)[0]
+        r.varied = lambda: (f"{base}/{ids[next(counter) % len(ids)]}", r.query)
+    else:
+        r.varied = lambda: (r.path, f"{r.query}&i={next(counter)}" if r.query else f"i={next(counter)}")
+    return r
 
 
 def workloads(s: Seeded) -> dict[str, Request]:
@@ -71,12 +91,12 @@ def workloads(s: Seeded) -> dict[str, Request]:
     t = s.user_token
     return {
         "health": Request("GET", "/api/health"),
-        "view one record": Request("GET", f"{POSTS}/{s.record_id}", t),
-        "view one record (anon)": Request("GET", f"{PUBPOSTS}/{s.pub_record_id}"),
-        "list filter+sort": Request("GET", f"{POSTS}?{FILTERED}", t),
-        "list filter+sort (anon)": Request("GET", f"{PUBPOSTS}?{FILTERED}"),
-        "list expand": Request("GET", f"{POSTS}?perPage=20&expand=author", t),
-        "list expand (anon)": Request("GET", f"{PUBPOSTS}?perPage=20&expand=author"),
+        "view one record": cycling(Request("GET", f"{POSTS}/{s.record_id}", t), s.record_ids),
+        "view one record (anon)": cycling(Request("GET", f"{PUBPOSTS}/{s.pub_record_id}"), s.pub_record_ids),
+        "list filter+sort": cycling(Request("GET", f"{POSTS}?{FILTERED}", t)),
+        "list filter+sort (anon)": cycling(Request("GET", f"{PUBPOSTS}?{FILTERED}")),
+        "list expand": cycling(Request("GET", f"{POSTS}?perPage=20&expand=author", t)),
+        "list expand (anon)": cycling(Request("GET", f"{PUBPOSTS}?perPage=20&expand=author")),
         "create": Request("POST", POSTS, t, create(s.user_id)),
         "create (anon)": Request("POST", PUBPOSTS, "", create(s.pub_author_id)),
         "update": Request("PATCH", f"{POSTS}/{s.record_ids[1]}", t, update),
@@ -97,9 +117,10 @@ class Client:
             headers.append((b"authorization", r.token.encode()))
         if body:
             headers += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        path, query = r.target()
         scope = {
             "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": r.method,
-            "scheme": "http", "path": r.path, "raw_path": r.path.encode(), "query_string": r.query.encode(),
+            "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": query.encode(),
             "root_path": "", "headers": headers, "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8090),
             "state": {},
         }  # fmt: skip
@@ -123,7 +144,7 @@ class Client:
         # wake (the request-log writer's batches) run, and their cost is counted
         await asyncio.sleep(0)
         if status >= 400:
-            raise SystemExit(f"{r.method} {r.path}?{r.query} answered {status}")
+            raise SystemExit(f"{r.method} {path}?{query} answered {status}")
         return status
 
 
