@@ -102,6 +102,8 @@ class JetStreamConsumer(Consumer):
             info = await self.js.stream_info(self.stream)
         except NotFoundError:  # the sink creates the stream on its first publish
             return []
+        if not info.state.messages:  # created, nothing stored yet: sequence 0 is not a message
+            return []
         out = []
         for seq in range(info.state.first_seq, info.state.last_seq + 1):
             msg = await self.js.get_msg(self.stream, seq)
