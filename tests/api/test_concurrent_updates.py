@@ -10,13 +10,12 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import fresh_pg_schema
 from tests.support.serve_process import BASTION, serving
 
 EMAIL, PASSWORD = "admin@example.com", "adminpass1234"
@@ -26,21 +25,12 @@ HARD_STOP = 20.0  # seconds for each loop, whatever the server does
 SUPERUSER: list[str] = []  # the served superuser's token, for the auth-record test
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def database(request: pytest.FixtureRequest) -> AsyncIterator[tuple[str, ...]]:
-    """`serve` arguments naming the database."""
-    if request.param == "sqlite":
-        yield ()
-        return
-    async with fresh_pg_schema() as url:
-        yield ("--db", url)
-
-
 @pytest.fixture
-def server(database: tuple[str, ...], tmp_path: Path) -> Iterator[str]:
+def server(database_url: str, tmp_path: Path) -> Iterator[str]:
     """A served Bastion (two workers) with a `counters` collection anyone may update unless its
     `a` is "blocked" (a rule that reads the record, so each update runs its condition too)."""
     data = tmp_path / "data"
+    database = ("--db", database_url) if database_url else ()
     subprocess.run(
         [BASTION, "superuser", "upsert", EMAIL, PASSWORD, "--dir", str(data), *database],
         check=True,
