@@ -13,8 +13,11 @@ besides is excluded, and such reads are computed every time:
   a rule or filter (only `@request.auth.*` and `@collection.*` are data);
 - anything but a successful JSON answer, or one over MAX_BODY.
 
-The rules are checked for the whole schema at once (an expand reaches other collections'
-rules), once per schema: one such rule anywhere switches the cache off for every read.
+The rules a read judges (every collection's listRule and viewRule, since an expand reaches other
+collections', and auth collections' manageRule, which shows emails) are checked for the whole
+schema at once, once per schema: one such rule switches the cache off for every read. Write
+rules are not read by a view or list (a common `@request.body.x:isset = false` in an updateRule
+leaves reads cached).
 Hooks cannot change a view or list (there are no read hooks), and the layers around the handler
 (rate limits, the request log, ETags, compression, MessagePack/protobuf answers) still run for
 every request. PostgreSQL has no such version: nothing is kept there.
@@ -28,7 +31,6 @@ from __future__ import annotations
 import re
 from collections.abc import Hashable
 
-from starlette.requests import Request
 from starlette.responses import Response
 
 from bastion.app import App
@@ -47,9 +49,11 @@ class AnswerCache:
     def __init__(self) -> None:
         self._kept = ReadCache(MAX_ENTRIES)
 
-    def key(self, request: Request, collection: Collection, access: Access, kind: str) -> Hashable | None:
-        """The answer's key, or None when it must be computed (see the module's doc)."""
-        app: App = request.app.state.bastion
+    def key(
+        self, app: App, collection: Collection, access: Access, kind: str, record_id: str | None, query: bytes
+    ) -> Hashable | None:
+        """The answer's key (`query`: the raw query string), or None when it must be computed (see
+        the module's doc)."""
         if collection.is_view or not _schema_steady(app):
             return None
         for param in ("filter", "sort"):
@@ -58,13 +62,7 @@ class AnswerCache:
                 return None
         auth = access.auth
         who = (auth.collection.id, auth.id) if auth is not None else None
-        return (
-            kind,
-            collection.id,
-            request.path_params.get("id"),
-            who,
-            request.scope.get("query_string", b""),
-        )
+        return (kind, collection.id, record_id, who, query)
 
     def recall(self, key: Hashable, version: int) -> Response | None:
         body = self._kept.get(key, version)
@@ -76,7 +74,7 @@ class AnswerCache:
 
 
 def _schema_steady(app: App) -> bool:
-    """No rule of any collection reads the clock or the request, and no view collection exists."""
+    """No rule a read judges reads the clock or the request, and no view collection exists."""
     registry = app.registry
     steady = registry.memo.get(_STEADY_KEY)
     if steady is None:
@@ -88,4 +86,6 @@ def _schema_steady(app: App) -> bool:
 
 
 def _rules_of(collection: Collection) -> list[str | None]:
-    return [*collection.rules.values(), collection.rule("manageRule") if collection.is_auth else None]
+    """The rules a view or list judges for this collection's records (an expand's included)."""
+    manage = collection.rule("manageRule") if collection.is_auth else None
+    return [collection.rule("listRule"), collection.rule("viewRule"), manage]

@@ -65,7 +65,9 @@ async def list_records(request: Request) -> Response:
     app = get_app(request)
     collection = collection_or_404(app, request.path_params["collection"])
     access = await load_access(request)
-    return await _answer(request, app, collection, access, "list", lambda: list_page(app, collection, access))
+    return await _answer(
+        request, app, collection, access, "list", None, lambda: list_page(app, collection, access)
+    )
 
 
 async def list_page(app: App, collection: Collection, access: Access) -> dict[str, Any]:
@@ -152,7 +154,13 @@ async def view_record(request: Request) -> Response:
     access = await load_access(request)
     record_id = request.path_params["id"]
     return await _answer(
-        request, app, collection, access, "view", lambda: view_one(app, collection, record_id, access)
+        request,
+        app,
+        collection,
+        access,
+        "view",
+        record_id,
+        lambda: view_one(app, collection, record_id, access),
     )
 
 
@@ -162,19 +170,21 @@ async def _answer(
     collection: Collection,
     access: Access,
     kind: str,
+    record_id: str | None,
     compute: Callable[[], Awaitable[dict[str, Any]]],
 ) -> Response:
     """A read's JSON answer, from api/answer_cache.py while the database has not changed."""
     version = app.db.read_version()  # before the answer is read, as store/read_cache.py requires
     answers: AnswerCache = request.app.state.answers
-    key = answers.key(request, collection, access, kind) if version is not None else None
-    if key is not None and version is not None:
-        kept = answers.recall(key, version)
-        if kept is not None:
-            return kept
+    query = request.scope.get("query_string", b"")
+    key = None if version is None else answers.key(app, collection, access, kind, record_id, query)
+    if key is None or version is None:  # PostgreSQL, or a read that must be computed
+        return JSONResponse(await compute())
+    kept = answers.recall(key, version)
+    if kept is not None:
+        return kept
     response = JSONResponse(await compute())
-    if key is not None and version is not None:
-        answers.keep(key, version, response)
+    answers.keep(key, version, response)
     return response
 
 

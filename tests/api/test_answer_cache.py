@@ -109,3 +109,17 @@ async def test_reads_over_the_clock_or_chance_are_computed_every_time(api: Any) 
         api.app.db._reader.set_trace_callback(None)
     # the view and both lists' pages, both times (a total may come from store/read_cache.py)
     assert len([sql for sql in reads if "COUNT(" not in sql]) == 2 * 3, reads
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_a_write_rule_that_reads_the_body_leaves_reads_kept(api: Any) -> None:
+    """Views and lists never judge write rules: `@request.body.x:isset = false` in an updateRule
+    (a common guard) does not switch the cache off."""
+    post = await _posts(api, updateRule="@request.body.title:isset = false")
+    reads = _reads_of(api, "posts")
+    try:
+        for _ in range(3):
+            assert (await api.request("GET", f"{POSTS}/{post['id']}")).status_code == 200
+    finally:
+        api.app.db._reader.set_trace_callback(None)
+    assert len(reads) == 1, reads
