@@ -20,10 +20,12 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import asyncpg
 import httpx
 import pytest
+from argon2 import PasswordHasher, Type
 
 from bastion.api.asgi import create_asgi_app
 from bastion.app import App
 from bastion.config import Config
+from bastion.core import passwords
 from bastion.store.database import Database, DatabaseTimeouts
 from bastion.store.database_open import open_database
 from bastion.store.job_queue import any_due
@@ -80,6 +82,22 @@ async def _pg_available() -> str | None:
         return f"PostgreSQL at {PG_DSN} is not reachable: {exc}"
     await conn.close()
     return None
+
+
+# argon2id at the production parameters (19 MiB, 2 passes) costs 20-60 ms of CPU per hash on this
+# machine, and an API test's setup hashes and verifies several passwords (the superuser's, each
+# user's): most of tests/api's setup time. In-process, tests hash with the same algorithm at the
+# smallest cost instead, as Django's test settings do; servers run as subprocesses, and the tests
+# marked `real_password_hashing` (the parameters themselves), keep the production cost.
+_QUICK_HASHER = PasswordHasher(
+    time_cost=1, memory_cost=8, parallelism=1, hash_len=32, salt_len=16, type=Type.ID
+)
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.get_closest_marker("real_password_hashing") is None:
+        monkeypatch.setattr(passwords, "_hasher", _QUICK_HASHER)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

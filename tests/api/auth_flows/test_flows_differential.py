@@ -168,7 +168,10 @@ def _run(server: RunningServer) -> list[Case]:
     sink = SmtpSink().start()
     try:
         with httpx.Client(base_url=server.base_url, timeout=10) as client:
-            return _scenario(server, sink, client)
+            try:
+                return _scenario(server, sink, client)
+            except httpx.TransportError as exc:  # the server's own account says why it hung up
+                raise AssertionError(f"{server.name}: {exc!r}; its log ends:\n{server.log_tail()}") from exc
     finally:
         sink.stop()
 

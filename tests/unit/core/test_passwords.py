@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bcrypt
+import pytest
 
 from bastion.core.passwords import (
     hash_password,
@@ -12,6 +13,8 @@ from bastion.core.passwords import (
     verify_password,
     verify_password_async,
 )
+
+pytestmark = pytest.mark.real_password_hashing
 
 
 def test_new_hashes_are_argon2id_with_owasp_parameters() -> None:
