@@ -104,6 +104,7 @@ class App:
         self.stamp = StampKeeper()
         self._reload_lock = asyncio.Lock()
         self._checked = False
+        self._auth_seen = ""  # the auth records' version in the last stamp read (store/auth_version.py)
         self._stamp_reader: SharedStampReader | None = None  # PostgreSQL: one read per batch
         # Short-lived state every worker and node shares (bastion/store/ephemeral_base.py):
         # opened at start unless given, and the limiter counting in it.
@@ -235,8 +236,8 @@ class App:
         # Upgrade: auth collections an older Bastion left without their unique indexes get them
         # back, or the start is refused (DuplicateIdentityError) if accounts already share an email.
         self.registry.replace(await repair_auth_indexes(self._db, collections))
-        if self._db.dialect == "postgres":  # auth records kept between requests (store/auth_version.py)
-            await auth_version.ensure(self._db, [c.name for c in self.registry.all() if c.is_auth])
+        # auth records kept between requests (store/auth_version.py)
+        await auth_version.ensure(self._db, [(c.name, c.id) for c in self.registry.all() if c.is_auth])
         await self._load_settings()
         self.stamp.loaded("schema", loaded.schema)
         self.stamp.loaded("settings", loaded.settings)
@@ -426,14 +427,17 @@ class App:
         same reload.
         """
         if self._checked and not self.db.changed_since_last_look():
+            # nothing committed since the last stamp was read (SQLite): its auth version holds
+            auth_version.request_auth_version.set(self._auth_seen)
             return
         # A commit was seen (or a check is under way or failed): until a check completes, every
         # request reads the stamp itself rather than trusting the look that saw the commit.
         self._checked = False
         reader = self._stamp_reader
         seen = await (reader.read() if reader is not None else read_stamp(self.db))
-        if self.db.dialect == "postgres":  # the version this request checks kept auth records against
-            auth_version.request_auth_version.set(seen.auth)
+        # the version this request checks kept auth records against
+        auth_version.request_auth_version.set(seen.auth)
+        self._auth_seen = seen.auth
         if seen.newer_than(self.stamp.known):
             await self._reload(seen)
         self._checked = True

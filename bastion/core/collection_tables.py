@@ -22,8 +22,8 @@ async def create_table(tx: Executor, collection: Collection) -> None:
     index = search_index(collection)
     if index is not None:
         await fulltext.create_index(tx, index)
-    if collection.is_auth and tx.dialect == "postgres":  # its records may be kept between requests
-        await auth_version.install(tx, collection.name)
+    if collection.is_auth:  # its records may be kept between requests
+        await auth_version.install(tx, collection.name, collection.id)
 
 
 def search_index(collection: Collection) -> fulltext.SearchIndex | None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bastion.obs.metric_tally import PoolStats
+from bastion.store import auth_version
 from bastion.store.dialect import SqlDialect
 from bastion.store.errors import DatabaseUnavailable
 
@@ -112,8 +113,20 @@ class Database(Executor):
 
     async def auth_records_version(self, collection_id: str, updated: str, table: str) -> Hashable | None:
         """A version of an auth collection's records for `recall`/`keep` that changes whenever
-        one of them is written; None: keep none. By default the whole database's."""
+        one of them is written; None: keep none. The counter triggers keep for the table
+        (store/auth_version.py) as this request found it, else the whole database's version."""
+        seen = auth_version.request_auth_version.get()
+        if seen and await self.auth_triggers.covers(self, collection_id, updated, table):
+            return seen
         return self.read_version()
+
+    @property
+    def auth_triggers(self) -> auth_version.Triggers:
+        """Which auth tables carry the counter's triggers, as this process last looked."""
+        found: auth_version.Triggers | None = self.__dict__.get("_auth_triggers")
+        if found is None:
+            found = self.__dict__["_auth_triggers"] = auth_version.Triggers()
+        return found
 
     @abstractmethod
     async def table_exists(self, name: str) -> bool: ...

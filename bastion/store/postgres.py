@@ -25,7 +25,6 @@ import asyncpg
 
 from bastion.obs import segment_timing
 from bastion.obs.metric_tally import PoolStats
-from bastion.store import auth_version
 from bastion.store.database import Database, DatabaseTimeouts, Executor, Row, Transaction
 from bastion.store.dialect import POSTGRES
 from bastion.store.errors import (
@@ -232,7 +231,6 @@ class PostgresDatabase(Database):
         self._watch = StatementWatch(statement_timeout)
         self._connect_timeout = connect_timeout
         self._kept = ReadCache()  # auth records only (store/auth_version.py)
-        self._auth_triggers = auth_version.Triggers()
 
     async def dedicated_connection(self) -> asyncpg.Connection:
         """A connection of its own, outside the pool, for session state that must stay with one
@@ -360,13 +358,6 @@ class PostgresDatabase(Database):
             (name,),
         )
         return [r["column_name"] for r in rows]
-
-    async def auth_records_version(self, collection_id: str, updated: str, table: str) -> Hashable | None:
-        # the counter the request read after it arrived, if the table's writes move it
-        seen = auth_version.request_auth_version.get()
-        if not seen or not await self._auth_triggers.covers(self, collection_id, updated, table):
-            return None
-        return seen
 
     def recall(self, key: Hashable, version: Hashable) -> Any:
         return self._kept.get(key, version)

@@ -13,9 +13,9 @@ What it keeps (SqliteDatabase):
   reads them all (about 1.2 ms, bench/inprocess.py). Counts that depend on the clock are not
   kept: a `strftime` over 'now' changes with no commit. Filter macros (`@now`, `@todayStart`, …)
   are parameters, part of the key, so they are safe;
-- the auth record a token names (auth/auth_record.py), read on every signed-in request.
-PostgreSQL has no such version. It keeps only auth records, checked against a counter that
-triggers keep for those tables alone (store/auth_version.py).
+- the auth record a token names (auth/auth_record.py), when its table lacks the triggers that
+  count auth record writes (store/auth_version.py); with them it is kept under that counter.
+PostgreSQL has no such version. It keeps only auth records, under that counter.
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
-"""The auth record behind a token is read again only once it may have changed (SQLite: any
-commit, store/read_cache.py; PostgreSQL: a write to an auth collection's table, counted by a
-trigger, store/auth_version.py), and a change made anywhere, by another worker or outside Bastion,
-is seen by the very next request."""
+"""The auth record behind a token is read again only once it may have changed (a write to an
+auth collection's table, counted by triggers, store/auth_version.py), and a change made anywhere,
+by another worker or outside Bastion, is seen by the very next request."""
 
 from __future__ import annotations
 
@@ -74,6 +73,14 @@ async def test_sqlite_reads_the_auth_record_once_while_nothing_commits(api: Any)
 async def users_reads(api: Any, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[list[str]]:
     """The statements that read a `users` record by id (the token's record), as they are sent."""
     reads: list[str] = []
+    db = api.app.db
+    if db.dialect == "sqlite":  # the statement as run, its parameters written in
+        db._reader.set_trace_callback(
+            lambda sql: reads.append(sql) if 'FROM "users" AS "__r" WHERE ("__r"."id" = ' in sql else None
+        )
+        yield reads
+        db._reader.set_trace_callback(None)
+        return
     original = postgres._Conn.fetch_all
 
     async def watching(self: Any, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -86,8 +93,7 @@ async def users_reads(api: Any, monkeypatch: pytest.MonkeyPatch) -> AsyncIterato
     monkeypatch.setattr(postgres._Conn, "fetch_all", original)
 
 
-@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
-async def test_postgres_reads_the_auth_record_again_only_after_an_auth_record_is_written(
+async def test_the_auth_record_is_read_again_only_after_an_auth_record_is_written(
     api: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await api.create_collection(
@@ -103,7 +109,8 @@ async def test_postgres_reads_the_auth_record_again_only_after_an_auth_record_is
             r = await api.request("GET", f"/api/collections/notes/records/{note['id']}", token=token)
             assert r.status_code == 200, r.text
         assert len(reads) == 1, reads  # the first request's, then kept
-        # a write to another collection leaves it kept ...
+        # a write to another collection (SQLite: a commit, so the next request reads the stamp
+        # again) leaves it kept ...
         r = await api.request("POST", "/api/collections/notes/records", token=token, json={"text": "b"})
         assert r.status_code == 200, r.text
         r = await api.request("GET", "/api/collections/notes/records", token=token)
@@ -143,12 +150,41 @@ async def test_a_token_key_changed_outside_bastion_ends_the_old_token(api: Any) 
     assert r.status_code == 401, r.text
 
 
-@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
-async def test_postgres_auth_collections_get_the_counting_trigger(api: Any) -> None:
-    """New auth collections get it with their table; a database without it (an older Bastion's)
-    gets it at the next start."""
-    await api.create_collection({"name": "members", "type": "auth", "fields": []})
+def _sqlite_covered(path: Any) -> list[str]:
+    """The tables of the SQLite file at `path` whose every kind of write bumps the counter."""
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute(
+            "SELECT tbl_name, group_concat(name) FROM sqlite_master WHERE type = 'trigger' "
+            "AND name GLOB 'bastion_auth_*' AND instr(sql, 'bastion_auth_version') GROUP BY tbl_name"
+        ).fetchall()
+    events = ("INSERT", "UPDATE", "DELETE")
+    return sorted(t for t, names in rows if all(f"bastion_auth_{e}_" in names for e in events))
+
+
+async def test_auth_collections_get_the_counting_triggers(api: Any) -> None:
+    """New auth collections get them with their table, a renamed one keeps them, a new one
+    under the old name gets its own; a database without them (an older Bastion's) gets them at
+    the next start."""
+    members = await api.create_collection({"name": "members", "type": "auth", "fields": []})
     url = api.app.config.database_url
+    if not url:
+        path = api.app.config.data_dir / "data.db"
+        assert _sqlite_covered(path) == ["_superusers", "members", "users"]
+        r = await api.su("PATCH", f"/api/collections/{members['id']}", json={"name": "crew"})
+        assert r.status_code == 200, r.text
+        await api.create_collection({"name": "members", "type": "auth", "fields": []})
+        assert _sqlite_covered(path) == ["_superusers", "crew", "members", "users"]
+        with sqlite3.connect(path) as conn:
+            (name,) = conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'users' "
+                "AND name GLOB 'bastion_auth_UPDATE_*'"
+            ).fetchone()
+            conn.execute(f'DROP TRIGGER "{name}"')
+        assert _sqlite_covered(path) == ["_superusers", "crew", "members"]
+        async with second_app(api):
+            pass
+        assert _sqlite_covered(path) == ["_superusers", "crew", "members", "users"]
+        return
     schema = url.split("=")[-1]
     conn = await asyncpg.connect(url.split("?")[0])
     try:
