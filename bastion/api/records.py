@@ -21,7 +21,7 @@ from bastion.core.record_expand import expand_records
 from bastion.core.record_export import export_record
 from bastion.core.record_model import Record
 from bastion.core.record_passwords import PasswordCrypto, prepare_crypto
-from bastion.core.record_query import ALIAS, Condition, compile_condition, count, find_page
+from bastion.core.record_query import ALIAS, Condition, compile_condition, find_page, find_page_and_count
 from bastion.core.record_search import RecordSearch, record_search, split_rank
 from bastion.errors import ApiError, BadRequestError, ForbiddenError, NotFoundError, PreconditionFailedError
 from bastion.http.conditional import etag_for, if_match_satisfied
@@ -103,8 +103,15 @@ async def list_page(app: App, collection: Collection, access: Access) -> dict[st
     except (rules.RuleSyntaxError, rules.RuleResolveError):
         raise BadRequestError(INVALID_FILTER) from None
     offset = (q.page - 1) * q.per_page
-    items = await find_page(db, collection, conditions, order_by, order_params, q.per_page, offset)
-    total = -1 if q.skip_total else await count(db, collection, conditions)
+    if q.skip_total:
+        items, total = (
+            await find_page(db, collection, conditions, order_by, order_params, q.per_page, offset),
+            -1,
+        )
+    else:
+        items, total = await find_page_and_count(
+            db, collection, conditions, order_by, order_params, q.per_page, offset
+        )
     rendered = await render_records(app, db, items, access, access.query)
     result = list_result(q.page, q.per_page, total, rendered, q.skip_total)
     return picked(result, access.query)

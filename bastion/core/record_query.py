@@ -12,8 +12,9 @@ from bastion.core.record_model import Record, row_to_record, select_columns
 from bastion.core.schema_registry import SchemaRegistry
 from bastion.store import auth_version
 from bastion.store.database import Executor
+from bastion.store.ddl import quote
 from bastion.store.row_select import Condition as Condition  # re-exported: rules' SQL in core's terms
-from bastion.store.row_select import column_holds, count_where, id_in, id_is, select_rows
+from bastion.store.row_select import column_holds, count_sql, count_where, id_in, id_is, select_rows
 
 ALIAS = "__r"
 
@@ -165,6 +166,46 @@ async def find_page(
 
 async def count(db: Executor, collection: Collection, conditions: Sequence[Condition]) -> int:
     return await count_where(db, collection.name, ALIAS, conditions)
+
+
+TOTAL_COLUMN = "__bastion_total"
+
+
+async def find_page_and_count(
+    db: Executor,
+    collection: Collection,
+    conditions: Sequence[Condition],
+    order_by: str,
+    order_params: Sequence[Any],
+    limit: int,
+    offset: int,
+) -> tuple[list[Record], int]:
+    """A page (as `find_page`) and how many records meet `conditions` in all.
+
+    Where each statement is a round trip (PostgreSQL), the count rides in the page's statement
+    as a scalar subquery (run once; its `__r` is its own), so both come from one snapshot and one
+    round trip: an empty page past the first still asks for the count alone. SQLite keeps
+    counts between commits (store/read_cache.py), so there it stays a statement of its own."""
+    if db.sql.runs_inline:
+        page = await find_page(db, collection, conditions, order_by, order_params, limit, offset)
+        return page, await count(db, collection, conditions)
+    counting, count_params = count_sql(collection.name, ALIAS, conditions)
+    rows = await select_rows(
+        db,
+        collection.name,
+        f"{select_columns(collection, ALIAS)}, ({counting}) AS {quote(TOTAL_COLUMN)}",
+        ALIAS,
+        conditions,
+        column_params=count_params,
+        order_by=order_by,
+        order_params=order_params,
+        break_ties=not collection.is_view,
+        limit=limit,
+        offset=offset,
+    )
+    if not rows:
+        return [], (await count(db, collection, conditions) if offset else 0)
+    return [row_to_record(collection, r, db.dialect) for r in rows], int(rows[0][TOTAL_COLUMN])
 
 
 async def find_where(

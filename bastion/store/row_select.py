@@ -65,12 +65,15 @@ async def select_rows(
     limit: int | None = None,
     offset: int | None = None,
     lock: bool = False,
+    column_params: Sequence[Any] = (),
 ) -> list[Row]:
-    """`columns` (SQL over `alias`) of the rows meeting every condition. `break_ties` orders rows
-    a sort leaves tied (and an unsorted list) by insertion, as SQLite's rowid does by itself; a
-    table without the row-order column (a view) cannot. `lock`: `FOR UPDATE OF` the table's rows
-    read (PostgreSQL's: the caller decides when the database has it, and never for a view)."""
-    where, params = where_clause(conditions)
+    """`columns` (SQL over `alias`, whose values are `column_params`) of the rows meeting every
+    condition. `break_ties` orders rows a sort leaves tied (and an unsorted list) by insertion,
+    as SQLite's rowid does by itself; a table without the row-order column (a view) cannot.
+    `lock`: `FOR UPDATE OF` the table's rows read (PostgreSQL's: the caller decides when the
+    database has it, and never for a view)."""
+    where, where_params = where_clause(conditions)
+    params = [*column_params, *where_params]
     sql = f"SELECT {columns} FROM {quote(table)} AS {quote(alias)}{where}"
     tiebreak = db.sql.tiebreak_column
     if break_ties and tiebreak:
@@ -90,10 +93,14 @@ async def select_rows(
     return await db.fetch_all(sql, params)
 
 
-async def count_where(db: Executor, table: str, alias: str, conditions: Sequence[Condition]) -> int:
+def count_sql(table: str, alias: str, conditions: Sequence[Condition]) -> tuple[str, list[Any]]:
+    """`SELECT COUNT(*)` of the rows meeting every condition, and its parameters."""
     where, params = where_clause(conditions)
-    sql = f"SELECT COUNT(*) AS n FROM {quote(table)} AS {quote(alias)}{where}"
-    return await db.fetch_count(sql, params)
+    return f"SELECT COUNT(*) AS n FROM {quote(table)} AS {quote(alias)}{where}", params
+
+
+async def count_where(db: Executor, table: str, alias: str, conditions: Sequence[Condition]) -> int:
+    return await db.fetch_count(*count_sql(table, alias, conditions))
 
 
 async def ids_where(db: Executor, table: str, alias: str, conditions: Sequence[Condition]) -> set[str]:

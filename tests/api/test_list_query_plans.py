@@ -1,5 +1,6 @@
 """The query plans a list's cost rests on: a filtered, sorted page of 20 reads an index, never the
-whole table, and a view finds its row by primary key. A change in the SQL the API writes that
+whole table (on PostgreSQL its total is counted in the same statement), and a view finds its row
+by primary key. A change in the SQL the API writes that
 loses one of them turns a near-constant cost into one that grows with the table; these fail then.
 
 The statements are the ones a list request really runs (captured from the database object), and
@@ -77,8 +78,12 @@ async def test_a_filtered_sorted_page_and_its_total_read_the_index(
     assert r.status_code == 200, r.text
     assert len(r.json()["items"]) == 20
     page = [(sql, p) for sql, p in seen if "ORDER BY" in sql]
-    total = [(sql, p) for sql, p in seen if "COUNT(*)" in sql]
-    assert len(page) == 1 and len(total) == 1, seen
+    total = [(sql, p) for sql, p in seen if "COUNT(*)" in sql and "ORDER BY" not in sql]
+    if db.dialect == "sqlite":
+        assert len(page) == 1 and len(total) == 1, seen
+    else:  # one round trip: the total is counted inside the page's statement
+        assert len(page) == 1 and not total and "COUNT(*)" in page[0][0], seen
+        total = page
     page_plan = await plan_of(db, *page[0])
     total_plan = await plan_of(db, *total[0])
     if db.dialect == "sqlite":
