@@ -11,6 +11,7 @@ atomically; events are emitted by the caller once that transaction has committed
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +57,19 @@ class RecordService:
     # The user's hooks (bastion/hooks/, core/record_hooks.py); None while no hook file registered
     # a record hook, so a write without hooks pays one attribute check.
     hooks: RecordWriteHooks | None = None
+    # The auth records deleted in each open transaction ("collection id/record id"): a relation
+    # to the caller's own auth record is taken to exist without a query (it was read for this
+    # request) unless the same transaction deleted it (a batch that deletes its caller).
+    _deleted_auth: weakref.WeakKeyDictionary[Executor, set[str]] = field(
+        default_factory=weakref.WeakKeyDictionary, repr=False
+    )
+
+    def _caller_record(self, tx: Executor, access: Access) -> Record | None:
+        """The caller's auth record, for validation to take as existing (see `_deleted_auth`)."""
+        auth = access.auth
+        if auth is None or f"{auth.collection.id}/{auth.id}" in self._deleted_auth.get(tx, ()):
+            return None
+        return auth
 
     async def _emit(self, tx: Executor, action: Action, record: Record, before: Record | None = None) -> None:
         """Hand the change to the outbox inside `tx`, and publish it on the bus once `tx`
@@ -121,7 +135,9 @@ class RecordService:
             await self.hooks.before_write(tx, "create", record, None, errors)
         crypto = crypto or PasswordCrypto()
         await self._prepare_auth(tx, record, body, access, crypto, creating=True, manager=manager)
-        errors = await validate_record(tx, record, self.registry, errors)
+        errors = await validate_record(
+            tx, record, self.registry, errors, known=self._caller_record(tx, access)
+        )
         await self._check_unique(tx, record, errors)
         if errors:
             raise ValidationError(errors, "Failed to create record.")
@@ -176,7 +192,9 @@ class RecordService:
         # An auth record's stored password is not checked again unless the body sets one: then
         # even a blank value is checked (400 "Cannot be blank.", as PocketBase), never stored.
         skip = frozenset({"password"}) if collection.is_auth and "password" not in body else frozenset()
-        errors = await validate_record(tx, record, self.registry, errors, skip=skip)
+        errors = await validate_record(
+            tx, record, self.registry, errors, skip=skip, known=self._caller_record(tx, access)
+        )
         await self._check_unique(tx, record, errors)
         if errors:
             raise ValidationError(errors, "Failed to update record.")
@@ -244,6 +262,8 @@ class RecordService:
                 ref.data[field_name] = remaining
                 await self._emit(tx, "update", ref, before)
         removed = await delete_by_id(tx, record.collection.name, record.id)
+        if record.collection.is_auth:
+            self._deleted_auth.setdefault(tx, set()).add(f"{record.collection.id}/{record.id}")
         if self.files is not None:
             self.files.forget_record_after_commit(tx, record)
         await self._emit(tx, "delete", record)

@@ -76,9 +76,13 @@ class _ValueContext:
         return self._existing.get(collection_id, set()) & set(ids)
 
 
-async def _existing_relation_ids(db: Executor, record: Record, registry: Any) -> dict[str, set[str]]:
+async def _existing_relation_ids(
+    db: Executor, record: Record, registry: Any, known: Record | None
+) -> dict[str, set[str]]:
     """The related ids of `record` that exist. Ids the record already stored are known to: deletes
-    cascade, unset or are refused (delete_record), so only new ids cost a query."""
+    cascade, unset or are refused (delete_record), so only new ids cost a query. So is `known`
+    (the caller's auth record, read for this request): an owner field set to the caller, the
+    commonest relation a client writes, costs none either."""
     wanted: dict[str, set[str]] = {}
     found: dict[str, set[str]] = {}
     for f in record.collection.fields:
@@ -86,6 +90,8 @@ async def _existing_relation_ids(db: Executor, record: Record, registry: Any) ->
             continue
         ids = {str(i) for i in _as_ids(record.data.get(f.name))}
         stored = ids & {str(i) for i in _as_ids((record.original or {}).get(f.name))}
+        if known is not None and known.collection.id == f.collection_id:
+            stored |= ids & {str(known.data.get("id", ""))}
         found.setdefault(f.collection_id, set()).update(stored)
         if ids - stored:
             wanted.setdefault(f.collection_id, set()).update(ids - stored)
@@ -107,9 +113,12 @@ async def validate_record(
     registry: Any,
     errors: dict[str, Any] | None = None,
     skip: frozenset[str] = frozenset(),
+    known: Record | None = None,
 ) -> dict[str, Any]:
+    """Every field's checks on `record`; `known`: a record known to exist (the caller's auth
+    record), which a relation to it needs not look up."""
     errors = dict(errors or {})
-    ctx = _ValueContext(record, await _existing_relation_ids(db, record, registry))
+    ctx = _ValueContext(record, await _existing_relation_ids(db, record, registry, known))
     for f in record.collection.fields:
         if f.name in errors or f.name in skip:
             continue

@@ -5,7 +5,7 @@ connection to the file commits, from this process or any other (every worker, `b
 commands, a backup restore). So an answer is kept with the version read *before* it was read,
 and used again only while the version is the same. A commit between reading the version and
 reading the answer makes the kept version stale, so the entry is never used: the cache can be
-behind only by being empty. Every commit empties it.
+behind only by missing. After a commit no entry read before it is ever served again.
 
 What it keeps (SqliteDatabase):
 - a list's total (`SELECT COUNT(*) … WHERE filter AND rule`), most of a filtered list's cost: 20
@@ -28,10 +28,14 @@ MAX_ENTRIES = 1024  # per process: a key is a statement and its parameters, or a
 
 
 class ReadCache:
+    """Answers by key, each with the version it was read under. Versions of different kinds live
+    side by side (SQLite: `data_version` for counts, the auth records' counter for auth
+    records), so an entry is checked against its own version, and one outdated is dropped when
+    next asked for, or falls out as the oldest once MAX_ENTRIES are kept."""
+
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self._max = max_entries
-        self._version: Hashable | None = None
-        self._answers: OrderedDict[Hashable, Any] = OrderedDict()
+        self._answers: OrderedDict[Hashable, tuple[Hashable, Any]] = OrderedDict()
 
     @staticmethod
     def count_key(sql: str, params: Sequence[Any]) -> Hashable | None:
@@ -46,21 +50,19 @@ class ReadCache:
         return key
 
     def get(self, key: Hashable, version: Hashable) -> Any:
-        """The answer kept for `key` if the database is still at `version`, else None."""
-        if version != self._version:
-            self._answers.clear()
-            self._version = None
-            return None
+        """The answer kept for `key` if it was read at `version`, else None."""
         found = self._answers.get(key)
-        if found is not None:
-            self._answers.move_to_end(key)
-        return found
+        if found is None:
+            return None
+        if found[0] != version:
+            del self._answers[key]
+            return None
+        self._answers.move_to_end(key)
+        return found[1]
 
     def put(self, key: Hashable, version: Hashable, answer: Any) -> None:
         """Keep `answer` (not None), read after `version` was read."""
-        if version != self._version:
-            self._answers.clear()
-            self._version = version
-        self._answers[key] = answer
+        self._answers[key] = (version, answer)
+        self._answers.move_to_end(key)
         if len(self._answers) > self._max:
             self._answers.popitem(last=False)

@@ -84,5 +84,17 @@ def test_the_cache_keeps_at_most_its_entries() -> None:
     for i in range(5):
         cache.put(("sql", (i,)), 1, i)
     assert [cache.get(("sql", (i,)), 1) for i in range(5)] == [None, None, 2, 3, 4]
-    assert cache.get(("sql", (4,)), 2) is None  # another version: nothing kept is used
-    assert cache.get(("sql", (4,)), 1) is None  # and it was all dropped
+    assert cache.get(("sql", (4,)), 2) is None  # another version: the entry kept is not used
+    assert cache.get(("sql", (4,)), 1) is None  # and it was dropped
+
+
+def test_entries_under_versions_of_different_kinds_live_side_by_side() -> None:
+    """SQLite keeps counts under `data_version` and auth records under the auth counter
+    (store/auth_version.py): keeping one must not throw the other away."""
+    cache = ReadCache()
+    cache.put(("auth record", "u1"), "7@t", "alice")
+    cache.put(("count", "sql", ()), 12, 40)
+    cache.put(("count", "sql", (2,)), 13, 41)  # a commit since: the version moved
+    assert cache.get(("auth record", "u1"), "7@t") == "alice"
+    assert cache.get(("count", "sql", ()), 13) is None  # read before the commit: never again
+    assert cache.get(("count", "sql", (2,)), 13) == 41
