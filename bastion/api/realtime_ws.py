@@ -52,6 +52,9 @@ def _authenticator(app: App) -> Callable[[RealtimeClient, str], Awaitable[None]]
         if not token:
             client.auth, client.auth_expires = None, 0.0
             return
+        # as of now, not of the connection's start: the auth records' version this task carries
+        # (store/auth_version.py) would otherwise let a kept copy take a since-revoked token
+        await app.refresh_if_stale()
         auth = await load_auth(app, token)
         if auth is None:
             raise UnauthorizedError("The request requires valid record authorization token.")

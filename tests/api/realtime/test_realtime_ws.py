@@ -95,6 +95,19 @@ async def test_re_auth_switches_identity_and_sign_out_makes_a_guest(api, ws):
     assert [e.name for e in await client.until(MARK)] == [MARK]
 
 
+async def test_an_auth_message_sees_tokens_revoked_since_the_connection_opened(api, ws):
+    """The connection lives on, its auth messages are each checked against the auth record as
+    it is then (a kept copy from the connection's start would still take a revoked token)."""
+    user, token = await api.create_user("revoked@example.com")
+    client = await ws()
+    assert (await client.send({"type": "auth", "token": token}))["auth"]["id"] == user["id"]
+    password = {"password": "another-pass-1", "passwordConfirm": "another-pass-1"}
+    r = await api.su("PATCH", f"/api/collections/users/records/{user['id']}", json=password)
+    assert r.status_code == 200, r.text  # a new tokenKey: every earlier token is void
+    bad = await client.send({"type": "auth", "token": token})
+    assert (bad["type"], bad["status"]) == ("error", 401), bad
+
+
 async def test_an_expired_token_stops_private_events(api, ws):
     await _private_notes(api)
     _, token = await api.create_user("alice@example.com")
