@@ -388,7 +388,13 @@ async def _email_change_target(
                 "validation_token_collection_mismatch", "The provided token is for different auth collection."
             ),
         )
-    if await find_by_email(app, collection, new_email) is not None:
+    holder = await find_by_email(app, collection, new_email)
+    if holder is not None:
+        if holder.id == record.id and record.data.get("email") != new_email:
+            # it became this record's email after the token was checked: a concurrent confirm of
+            # this token won. The token is spent, as the racers that lose at the write are told
+            # (the record stays, for the password check: that part of the form was right)
+            return record, "", field_error("validation_invalid_token", "Invalid or expired token.")
         return None, "", field_error("validation_invalid_token_email", "The new email address is invalid.")
     return record, new_email, None
 

@@ -9,9 +9,12 @@ password was set in turn, and the last, not the first, was the one that worked."
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
+import pytest
 
+from bastion.auth import auth_flows
 from bastion.core.passwords import verify_password_async
 from tests.conftest import ApiClient
 from tests.support.smtp_server import SmtpSink
@@ -83,3 +86,36 @@ async def test_concurrent_email_changes_of_one_token(mail_api: ApiClient, smtp: 
     assert await mail_api.app.db.fetch_val(
         'SELECT "tokenKey" FROM "users" WHERE "id" = ?', (user["id"],)
     ) != (tokens_before)
+
+
+async def test_a_confirm_that_checked_the_token_before_another_won_is_told_it_is_spent(
+    mail_api: ApiClient, smtp: SmtpSink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The deterministic case of the volley above: this confirm checks the token while it is
+    good, then another confirm of the same token commits, then this one finds the new email
+    taken, by the record itself. That is a spent token (as a replay is told), not "the new email
+    address is invalid" with a password error."""
+    user, auth = await mail_api.create_user("slow@example.com", password="pass12345")
+    r = await mail_api.request(
+        "POST", f"{BASE}/request-email-change", token=auth, json={"newEmail": "won@example.com"}
+    )
+    assert r.status_code == 204, r.text
+    token = smtp.to("won@example.com")[-1].link_token("confirm-email-change")
+    body = {"token": token, "password": "pass12345"}
+    checked = auth_flows.record_from_token
+    winner: list[httpx.Response] = []
+    started: list[bool] = []
+
+    async def then_another_wins(app: Any, raw: str, kind: str) -> Any:
+        record = await checked(app, raw, kind)
+        if not started:  # the other confirm runs, start to end, in between
+            started.append(True)
+            winner.append(await mail_api.request("POST", f"{BASE}/confirm-email-change", json=body))
+        return record
+
+    monkeypatch.setattr(auth_flows, "record_from_token", then_another_wins)
+    late = await mail_api.request("POST", f"{BASE}/confirm-email-change", json=body)
+    assert winner[0].status_code == 204, winner[0].text
+    assert (late.status_code, late.json()) == (400, SPENT)
+    r = await mail_api.su("GET", f"{BASE}/records/{user['id']}")
+    assert r.json()["email"] == "won@example.com"
