@@ -12,6 +12,7 @@ atomically; events are emitted by the caller once that transaction has committed
 from __future__ import annotations
 
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -135,9 +136,11 @@ class RecordService:
             await self.hooks.before_write(tx, "create", record, None, errors)
         crypto = crypto or PasswordCrypto()
         await self._prepare_auth(tx, record, body, access, crypto, creating=True, manager=manager)
-        errors = await validate_record(
-            tx, record, self.registry, errors, known=self._caller_record(tx, access)
-        )
+        # Where a lookup is a round trip (PostgreSQL), new related ids are required by the INSERT
+        # itself instead of looked up first (store/row_write.py `insert_row`)
+        deferred: list[tuple[str, list[str]]] | None = None if dry_run or tx.sql.runs_inline else []
+        known = self._caller_record(tx, access)
+        errors = await validate_record(tx, record, self.registry, errors, known=known, deferred=deferred)
         await self._check_unique(tx, record, errors)
         if errors:
             raise ValidationError(errors, "Failed to create record.")
@@ -145,7 +148,12 @@ class RecordService:
         if dry_run:
             return record
         await self._store_uploads(tx, record)
-        await self._insert(tx, record)
+        if not await self._insert(tx, record, require=deferred or ()):
+            # a related record taken on trust is missing: look them up, to say which, as before
+            errors = await validate_record(tx, record, self.registry, {}, known=known)
+            if errors:
+                raise ValidationError(errors, "Failed to create record.")
+            await self._insert(tx, record)  # they were written meanwhile
         record.original = dict(record.data)
         await self._emit(tx, "create", record)
         return record
@@ -414,11 +422,16 @@ class RecordService:
                 for c in cols:
                     errors[c] = field_error("validation_not_unique", "Value must be unique.")
 
-    async def _insert(self, tx: Executor, record: Record) -> None:
+    async def _insert(
+        self, tx: Executor, record: Record, require: Sequence[tuple[str, Sequence[str]]] = ()
+    ) -> bool:
+        """False when a row `require` names is missing (nothing was written)."""
         collection = record.collection
         params = record_to_params(collection, record.data, tx.dialect)
         try:
-            await insert_row(tx, collection.name, params, _json_columns(collection, tx))
+            return bool(
+                await insert_row(tx, collection.name, params, _json_columns(collection, tx), require=require)
+            )
         except ConstraintViolation as exc:  # a unique value written since _check_unique looked
             raise ValidationError(_not_unique(collection, exc), "Failed to create record.") from None
 

@@ -77,12 +77,18 @@ class _ValueContext:
 
 
 async def _existing_relation_ids(
-    db: Executor, record: Record, registry: Any, known: Record | None
+    db: Executor,
+    record: Record,
+    registry: Any,
+    known: Record | None,
+    deferred: list[tuple[str, list[str]]] | None,
 ) -> dict[str, set[str]]:
     """The related ids of `record` that exist. Ids the record already stored are known to: deletes
     cascade, unset or are refused (delete_record), so only new ids cost a query. So is `known`
     (the caller's auth record, read for this request): an owner field set to the caller, the
-    commonest relation a client writes, costs none either."""
+    commonest relation a client writes, costs none either. With `deferred`, new ids are not
+    looked up but taken as existing, and each target table with its ids is added to it, for the
+    write to require (store/row_write.py `insert_row`)."""
     wanted: dict[str, set[str]] = {}
     found: dict[str, set[str]] = {}
     for f in record.collection.fields:
@@ -99,6 +105,10 @@ async def _existing_relation_ids(
         target = registry.find_collection(cid)
         if target is None:
             continue
+        if deferred is not None:
+            found[cid].update(ids)
+            deferred.append((target.name, sorted(ids)))
+            continue
         found[cid].update(await ids_where(db, target.name, target.name, [id_in(target.name, list(ids))]))
     return found
 
@@ -114,11 +124,12 @@ async def validate_record(
     errors: dict[str, Any] | None = None,
     skip: frozenset[str] = frozenset(),
     known: Record | None = None,
+    deferred: list[tuple[str, list[str]]] | None = None,
 ) -> dict[str, Any]:
     """Every field's checks on `record`; `known`: a record known to exist (the caller's auth
-    record), which a relation to it needs not look up."""
+    record), which a relation to it needs not look up; `deferred`: see `_existing_relation_ids`."""
     errors = dict(errors or {})
-    ctx = _ValueContext(record, await _existing_relation_ids(db, record, registry, known))
+    ctx = _ValueContext(record, await _existing_relation_ids(db, record, registry, known, deferred))
     for f in record.collection.fields:
         if f.name in errors or f.name in skip:
             continue

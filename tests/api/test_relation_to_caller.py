@@ -1,12 +1,16 @@
 """A relation set to the caller's own auth record (an owner field, the commonest relation a client
 writes) is taken to exist without a query: the record was read for this request. A batch that
 deletes its caller first must still be refused, as PocketBase refuses a relation to a missing
-record."""
+record. On PostgreSQL other new related ids are required by the INSERT itself."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import pytest
+
+from bastion.store import postgres
 from tests.api.test_auth_record_reuse import users_reads
 
 
@@ -56,3 +60,35 @@ async def test_a_batch_that_deletes_its_caller_cannot_then_point_at_it(api: Any,
     assert (await api.su("GET", f"/api/collections/users/records/{alice['id']}")).status_code == 200
     titles = [p["title"] for p in (await api.su("GET", "/api/collections/posts/records")).json()["items"]]
     assert "ghost" not in titles and "alpha" in titles
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_postgres_requires_new_related_records_in_the_insert(
+    api: Any, blog: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL each statement is a round trip: a related id that is not the caller's is
+    not looked up before the INSERT but required by it; a missing one is still named."""
+    bob = blog["bob"]
+    sent: list[str] = []
+    for method in ("fetch_all", "execute"):
+        original = getattr(postgres._Conn, method)
+
+        def watching(original: Any = original) -> Any:
+            async def run(self: Any, sql: str, params: Sequence[Any] = ()) -> Any:
+                sent.append(sql)
+                return await original(self, sql, params)
+
+            return run
+
+        monkeypatch.setattr(postgres._Conn, method, watching())
+    r = await api.su("POST", "/api/collections/posts/records", json={"title": "bob's", "author": bob["id"]})
+    assert r.status_code == 200, r.text
+    reads = [sql for sql in sent if '"users"' in sql]
+    assert len(reads) == 1 and reads[0].startswith('INSERT INTO "posts"'), reads
+    r = await api.su(
+        "POST", "/api/collections/posts/records", json={"title": "x", "author": "missing1234567"}
+    )
+    assert r.status_code == 400, r.text
+    assert r.json()["data"]["author"]["code"] == "validation_missing_rel_records", r.text
+    titles = [p["title"] for p in (await api.su("GET", "/api/collections/posts/records")).json()["items"]]
+    assert "bob's" in titles and "x" not in titles
