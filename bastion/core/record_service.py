@@ -140,7 +140,10 @@ class RecordService:
         # itself instead of looked up first (store/row_write.py `insert_row`)
         deferred: list[tuple[str, list[str]]] | None = None if dry_run or tx.sql.runs_inline else []
         known = self._caller_record(tx, access)
-        errors = await validate_record(tx, record, self.registry, errors, known=known, deferred=deferred)
+        checked = await validate_record(tx, record, self.registry, errors, known=known, deferred=deferred)
+        if checked and deferred:  # an answer with errors names every one, missing relations too
+            checked = await validate_record(tx, record, self.registry, errors, known=known)
+        errors = checked
         await self._check_unique(tx, record, errors)
         if errors:
             raise ValidationError(errors, "Failed to create record.")

@@ -92,3 +92,14 @@ async def test_postgres_requires_new_related_records_in_the_insert(
     assert r.json()["data"]["author"]["code"] == "validation_missing_rel_records", r.text
     titles = [p["title"] for p in (await api.su("GET", "/api/collections/posts/records")).json()["items"]]
     assert "bob's" in titles and "x" not in titles
+
+
+async def test_a_missing_relation_is_named_with_the_other_errors(api: Any, blog: Any) -> None:
+    """PocketBase names every invalid field at once: a missing related record beside a title
+    too long (on PostgreSQL, where the relation is not looked up before the INSERT, too)."""
+    body = {"title": "x" * 30, "author": "missing1234567"}
+    r = await api.su("POST", "/api/collections/posts/records", json=body)
+    assert r.status_code == 400, r.text
+    data = r.json()["data"]
+    assert data["title"]["code"] == "validation_max_text_constraint", data
+    assert data["author"]["code"] == "validation_missing_rel_records", data
