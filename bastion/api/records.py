@@ -103,15 +103,8 @@ async def list_page(app: App, collection: Collection, access: Access) -> dict[st
     except (rules.RuleSyntaxError, rules.RuleResolveError):
         raise BadRequestError(INVALID_FILTER) from None
     offset = (q.page - 1) * q.per_page
-    if q.skip_total:
-        items, total = (
-            await find_page(db, collection, conditions, order_by, order_params, q.per_page, offset),
-            -1,
-        )
-    else:
-        items, total = await find_page_and_count(
-            db, collection, conditions, order_by, order_params, q.per_page, offset
-        )
+    page = (db, collection, conditions, order_by, order_params, q.per_page, offset)
+    items, total = (await find_page(*page), -1) if q.skip_total else await find_page_and_count(*page)
     rendered = await render_records(app, db, items, access, access.query)
     result = list_result(q.page, q.per_page, total, rendered, q.skip_total)
     return picked(result, access.query)

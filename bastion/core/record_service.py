@@ -39,7 +39,7 @@ from bastion.core.record_query import ALIAS, NEVER, Condition, find_all, find_by
 from bastion.core.record_validation import apply_body, unique_columns, validate_record
 from bastion.core.schema_registry import SchemaRegistry
 from bastion.errors import BadRequestError, ForbiddenError, NotFoundError, ValidationError, field_error
-from bastion.store.database import Executor
+from bastion.store.database import Executor, Transaction
 from bastion.store.ddl import quote
 from bastion.store.errors import ConstraintViolation, UniqueViolation
 from bastion.store.row_select import another_row_holds, row_meets
@@ -273,7 +273,7 @@ class RecordService:
                 ref.data[field_name] = remaining
                 await self._emit(tx, "update", ref, before)
         removed = await delete_by_id(tx, record.collection.name, record.id)
-        if record.collection.is_auth:
+        if record.collection.is_auth and isinstance(tx, Transaction):  # the database itself lives on
             self._deleted_auth.setdefault(tx, set()).add(f"{record.collection.id}/{record.id}")
         if self.files is not None:
             self.files.forget_record_after_commit(tx, record)

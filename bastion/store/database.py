@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Hashable, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -120,13 +121,10 @@ class Database(Executor):
             return seen
         return self.read_version()
 
-    @property
+    @functools.cached_property
     def auth_triggers(self) -> auth_version.Triggers:
         """Which auth tables carry the counter's triggers, as this process last looked."""
-        found: auth_version.Triggers | None = self.__dict__.get("_auth_triggers")
-        if found is None:
-            found = self.__dict__["_auth_triggers"] = auth_version.Triggers()
-        return found
+        return auth_version.Triggers()
 
     @abstractmethod
     async def table_exists(self, name: str) -> bool: ...

@@ -13,6 +13,7 @@ from typing import Any
 
 from bastion.store.database import Executor
 from bastion.store.ddl import quote
+from bastion.store.row_select import count_sql, id_in
 
 
 def _marks(db: Executor, columns: Collection[str], json_columns: Collection[str]) -> list[str]:
@@ -38,9 +39,9 @@ async def insert_row(
         return await tx.execute(f"INSERT INTO {quote(table)} ({cols}) VALUES ({marks})", params)
     guards = []
     for other, ids in require:
-        listed = ", ".join("?" for _ in ids)
-        guards.append(f'(SELECT COUNT(*) FROM {quote(other)} WHERE "id" IN ({listed})) = {len(ids)}')
-        params.extend(ids)
+        counting, id_params = count_sql(other, other, [id_in(other, ids)])
+        guards.append(f"({counting}) = {len(ids)}")
+        params.extend(id_params)
     where = " AND ".join(guards)
     return await tx.execute(f"INSERT INTO {quote(table)} ({cols}) SELECT {marks} WHERE {where}", params)
 
