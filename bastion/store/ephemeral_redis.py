@@ -5,6 +5,12 @@ lose a count and a key can never be left without an expiry; `take` is GET and DE
 (GETDEL needs Redis 6.2). Keys are namespaced by `prefix`. Timeouts are short: a slow or absent
 Redis must not hold requests, so every failure surfaces as `StoreUnavailable` and callers let
 the request through (and log it). Redis expires keys on its own clock.
+
+Connections come from a bounded pool that callers wait on: Redis runs one command at a time, so
+a burst of concurrent requests gains nothing from a connection each, and opening hundreds of
+sockets at once (each with the short connect timeout, on a busy machine) is what made counts go
+missing under load. A caller that waits longer than the timeout for a connection is refused
+like any other failure.
 """
 
 from __future__ import annotations
@@ -26,20 +32,39 @@ return v
 """
 
 
+# Per process: enough to keep Redis busy while some connections wait on the network.
+MAX_CONNECTIONS = 8
+
+
 def _seconds(ttl: float) -> int:
     return max(1, math.ceil(ttl))
 
 
 class RedisStore(EphemeralStore):
-    def __init__(self, url: str, *, prefix: str = "bastion:rl:", timeout: float = 0.5) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str = "bastion:rl:",
+        timeout: float = 0.5,
+        max_connections: int = MAX_CONNECTIONS,
+        client_name: str = "bastion-ephemeral",
+    ) -> None:
         # imported here: the `redis` package is needed only when a Redis URL is configured
         import redis.asyncio as redis_asyncio
 
         self._errors: tuple[type[BaseException], ...] = (redis_asyncio.RedisError, OSError)
         self.prefix = prefix
-        self._client: Any = redis_asyncio.Redis.from_url(
-            url, socket_timeout=timeout, socket_connect_timeout=timeout, decode_responses=True
+        pool = redis_asyncio.BlockingConnectionPool.from_url(
+            url,
+            max_connections=max_connections,
+            timeout=timeout,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            decode_responses=True,
+            client_name=client_name,  # how operators tell these connections apart in CLIENT LIST
         )
+        self._client: Any = redis_asyncio.Redis.from_pool(pool)  # closing the client closes it
         self._incr = self._client.register_script(_INCR)
         self._take = self._client.register_script(_TAKE)
 

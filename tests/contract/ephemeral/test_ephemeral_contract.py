@@ -5,6 +5,7 @@ whichever store holds the keys, and stores of one deployment (processes) share t
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -210,3 +211,29 @@ async def test_a_corrupt_ephemeral_file_is_replaced(tmp_path: Path) -> None:
         await store.close()
     finally:
         await db.close()
+
+
+async def test_a_burst_shares_a_few_redis_connections() -> None:
+    """Two hundred concurrent counts through one process's store lose nothing and hold at most
+    the pool's eight connections to Redis (a connection per caller made the burst open two
+    hundred sockets at once, and on a busy machine some of them timed out)."""
+    from tests.support.redis_service import drop_keys, skip_without_redis
+
+    await skip_without_redis()
+    import redis.asyncio as redis_asyncio
+
+    from bastion.store.ephemeral_redis import MAX_CONNECTIONS, RedisStore
+
+    name = f"bastion-test-{uuid.uuid4().hex[:12]}"
+    prefix = f"{name}:"
+    store = RedisStore(REDIS_URL, prefix=prefix, client_name=name)
+    observer = redis_asyncio.Redis.from_url(REDIS_URL, decode_responses=True)
+    try:
+        counts = await asyncio.gather(*(store.incr("burst", 60) for _ in range(200)))
+        assert sorted(counts) == list(range(1, 201))
+        held = [c for c in await observer.client_list() if c.get("name") == name]
+        assert 1 <= len(held) <= MAX_CONNECTIONS == 8
+    finally:
+        await store.close()
+        await observer.aclose()
+        await drop_keys(prefix)
