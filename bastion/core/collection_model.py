@@ -8,9 +8,10 @@ the collections service builds a new one for every change and swaps it into the 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from bastion.core.auth_options import TOKEN_KINDS, default_auth_options, export_auth_options
 from bastion.core.collection_search import SEARCH_KEY, SearchOptions, read_search
@@ -22,6 +23,7 @@ VIEW = "view"
 COLLECTION_TYPES = (BASE, AUTH, VIEW)
 RULE_NAMES = ("listRule", "viewRule", "createRule", "updateRule", "deleteRule")
 SUPERUSERS = "_superusers"
+T = TypeVar("T")
 
 
 def new_token_secret() -> str:
@@ -53,6 +55,22 @@ class Collection:
 
     def get_field(self, name: str) -> Field | None:
         return self._by_name.get(name)
+
+    @cached_property
+    def _derived(self) -> dict[Any, tuple[list[Field], Any]]:
+        return {}
+
+    def derived(self, key: Any, build: Callable[[Collection], T]) -> T:
+        """What `build` makes of this collection's fields, kept with the collection: code that
+        runs per record (reading rows, exporting records) works from it instead of asking every
+        field the same questions each time. Built again when the field list is replaced."""
+        kept = self._derived.get(key)
+        if kept is not None and kept[0] is self.fields:
+            value: T = kept[1]
+            return value
+        value = build(self)
+        self._derived[key] = (self.fields, value)
+        return value
 
     @property
     def is_auth(self) -> bool:

@@ -9,14 +9,45 @@ field is a key like any other, always `""` (never the hash); an auth record's ow
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Callable, Container
 from typing import Any
 
+from bastion.core.collection_model import Collection
+from bastion.core.fields import Field
 from bastion.core.record_access import Access
 from bastion.core.record_model import Record
 
 _NEVER_EXPORTED = ("password", "tokenKey")
 _ABSENT = object()
+
+
+_CONSTANTS = ("collectionId", "collectionName")
+# An export plan: the keys of an exported record in the order they are returned, each with its
+# field (None for the two constants) and the field's to_api (None where it returns its input).
+_Plan = tuple[tuple[str, Field | None, Callable[[Any], Any] | None], ...]
+
+
+def _export_plan(collection: Collection, show_hidden: bool) -> _Plan:
+    shown = {
+        f.name: f
+        for f in collection.fields
+        if (show_hidden or not f.hidden) and not (collection.is_auth and f.name in _NEVER_EXPORTED)
+    }
+    keys = sorted({*shown, *_CONSTANTS})  # a field named like a constant is what its key holds
+    plan = []
+    for key in keys:
+        f = shown.get(key)
+        to_api = None if f is None or type(f).to_api is Field.to_api else f.to_api
+        plan.append((key, f, to_api))
+    return tuple(plan)
+
+
+def _plan_for_all(collection: Collection) -> _Plan:
+    return _export_plan(collection, True)
+
+
+def _plan_for_others(collection: Collection) -> _Plan:
+    return _export_plan(collection, False)
 
 
 def export_record(
@@ -26,18 +57,19 @@ def export_record(
     pairs it manages among `record` and its expansions (core/record_email_visibility.py)."""
     collection = record.collection
     show_hidden = access.is_superuser
-    is_auth = collection.is_auth
+    plan = collection.derived(("export", show_hidden), _plan_for_all if show_hidden else _plan_for_others)
     data = record.data
-    out: dict[str, Any] = {"collectionId": collection.id, "collectionName": collection.name}
-    for f in collection.fields:  # runs for every field of every record listed: kept lean
-        name = f.name
-        if f.hidden and not show_hidden:
-            continue
-        if is_auth and name in _NEVER_EXPORTED:
+    out: dict[str, Any] = {}
+    # runs for every record listed: built in the returned (alphabetical) order, nothing to sort
+    for name, f, to_api in plan:
+        if f is None:
+            out[name] = collection.id if name == "collectionId" else collection.name
             continue
         value = data.get(name, _ABSENT)
-        out[name] = f.to_api(f.zero_value() if value is _ABSENT else value)  # password fields: ""
-    if is_auth and not out.get("emailVisibility"):
+        if value is _ABSENT:
+            value = f.zero_value()  # password fields: ""
+        out[name] = value if to_api is None else to_api(value)
+    if collection.is_auth and not out.get("emailVisibility"):
         is_self = (
             access.auth is not None
             and access.auth.collection.id == collection.id
@@ -53,4 +85,5 @@ def export_record(
             else export_record(value, access, managed=managed)
             for key, value in record.expand.items()
         }
-    return dict(sorted(out.items()))
+        return dict(sorted(out.items()))
+    return out

@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from bastion.core.collection_model import Collection
+from bastion.core.fields import Field
 from bastion.store.ddl import quote
 
 
@@ -52,11 +53,23 @@ def select_columns(collection: Collection, alias: str) -> str:
     return _select_list(key, alias)
 
 
+def _stored_text_is_value(f: Field) -> bool:
+    """True when the field reads a stored string as that same string (Field's own from_db and
+    normalize: text, email, url, editor ...), so that reading one needs no call."""
+    kind = type(f)
+    return kind.from_db is Field.from_db and kind.normalize is Field.normalize
+
+
+def _read_plan(collection: Collection) -> tuple[tuple[str, Any, bool], ...]:
+    return tuple((f.name, f.from_db, _stored_text_is_value(f)) for f in collection.fields)
+
+
 def row_to_record(collection: Collection, row: dict[str, Any], dialect: str) -> Record:
     data: dict[str, Any] = {}
-    for f in collection.fields:
-        if f.name in row:
-            data[f.name] = f.from_db(row[f.name], dialect)
+    for name, from_db, text_as_is in collection.derived("read", _read_plan):  # runs per row read
+        if name in row:
+            raw = row[name]
+            data[name] = raw if text_as_is and raw.__class__ is str else from_db(raw, dialect)
     return Record(collection, data, original=dict(data))
 
 
