@@ -202,6 +202,8 @@ async def measure(
         stats = pstats.Stats(profiler).sort_stats("cumulative")
         stats.print_stats(45)
         stats.sort_stats("tottime").print_stats(35)
+        if os.environ.get("BENCH_CALLERS"):  # who calls these (a regular expression of names)
+            stats.print_callers(os.environ["BENCH_CALLERS"])
     return {name: statistics.median(c) for name, c in costs.items()}
 
 

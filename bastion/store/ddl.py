@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -100,8 +101,10 @@ def _render_column(col: str, dialect: str) -> str:
     return f"{column}{(' ' + rest) if rest else ''}"
 
 
+@lru_cache(maxsize=4096)  # writes ask which columns are unique on every create and update
 def parse_index(sql: str) -> IndexDef:
-    """Parse PocketBase-style index SQL (`CREATE [UNIQUE] INDEX name ON table (cols) [WHERE ...]`)."""
+    """Parse PocketBase-style index SQL (`CREATE [UNIQUE] INDEX name ON table (cols) [WHERE ...]`).
+    The answer is shared between callers: treat it as read-only."""
     m = _INDEX_RE.match(sql)
     if not m:
         raise ValueError("invalid index definition")
