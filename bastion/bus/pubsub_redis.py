@@ -1,4 +1,12 @@
-"""Pub/sub over Redis PUBLISH/SUBSCRIBE (one connection subscribes, the pool publishes)."""
+"""Pub/sub over Redis PUBLISH/SUBSCRIBE (one connection subscribes, the pool publishes).
+
+Connections come from a bounded pool that publishers wait on: the subscription holds one of
+them for as long as it lives, and the others carry publishes. With a connection each, a burst
+of concurrent publishes (a forwarded realtime command per request, job wake-ups) opened one
+socket per caller; and with no connect timeout, a connect to a hung Redis blocked its caller
+forever. Now a connect gives up after a few seconds, and a publish that waits longer than that
+for a free connection fails like any other publish to an unavailable Redis.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +19,39 @@ from bastion.bus.pubsub import OnMessage, PubSub
 
 log = logging.getLogger("bastion.bus")
 
+# Per process: the subscription's connection and seven for publishes, which Redis runs one at a
+# time anyway, so more would only wait inside Redis instead of here.
+MAX_CONNECTIONS = 8
+TIMEOUT = 5.0  # seconds: to connect, to wait for a free connection, for a command's reply
+
 
 class RedisPubSub(PubSub):
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        max_connections: int = MAX_CONNECTIONS,
+        timeout: float = TIMEOUT,
+        client_name: str = "bastion-pubsub",
+    ) -> None:
         import redis.asyncio as redis_asyncio  # 0.6 s to import: only when this backend is chosen
 
-        self._redis: Any = redis_asyncio.from_url(url)
+        pool = redis_asyncio.BlockingConnectionPool.from_url(
+            url,
+            max_connections=max_connections,
+            timeout=timeout,
+            socket_connect_timeout=timeout,
+            # A reply that does not come: the publish fails instead of holding its connection
+            # forever. It does not cut the subscriber's idle wait: in redis-py 8.1 (pinned),
+            # get_message(timeout=None) reads with timeout=math.inf, which Connection.read_response
+            # takes as "no timeout" rather than falling back to socket_timeout (an older redis-py
+            # would time that read out every `timeout` seconds: the reader loop would log a
+            # warning and sleep a second each time; a test here checks it does not).
+            socket_timeout=timeout,
+            client_name=client_name,  # how operators tell these connections apart in CLIENT LIST
+        )
+        self._redis: Any = redis_asyncio.Redis.from_pool(pool)  # closing the client closes it
+        self._errors: tuple[type[BaseException], ...] = (redis_asyncio.RedisError, OSError)
         self._pubsub: Any = None
         self._reader: asyncio.Task[None] | None = None
         self.channel = ""
@@ -41,7 +76,12 @@ class RedisPubSub(PubSub):
                 on_message(message["data"])
 
     async def publish(self, payload: bytes, channel: str | None = None) -> None:
-        await self._redis.publish(channel or self.channel, payload)
+        try:
+            await self._redis.publish(channel or self.channel, payload)
+        except self._errors as exc:
+            # redis-py's errors are not the built-in ConnectionError / TimeoutError that callers
+            # catch as "the pub/sub is unavailable" (realtime/client_router.py): say it in those terms
+            raise ConnectionError(f"redis publish failed: {exc}") from exc
 
     async def ping(self) -> None:
         await self._redis.ping()

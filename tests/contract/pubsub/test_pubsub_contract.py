@@ -216,3 +216,97 @@ async def test_ping_fails_once_the_embedded_broker_is_gone(tmp_path):
             await asyncio.wait_for(node.pubsub.ping(), 2.0)
     finally:
         await node.pubsub.close()
+
+
+async def test_a_burst_of_redis_publishes_shares_a_few_connections() -> None:
+    """Two hundred concurrent publishes through one process's Redis pub/sub all arrive, over at
+    most the pool's eight connections, the subscription's included (a connection per publish
+    made a burst open two hundred sockets at once)."""
+    from tests.support.redis_service import REDIS_URL, skip_without_redis
+
+    await skip_without_redis()
+    import redis.asyncio as redis_asyncio
+
+    from bastion.bus.pubsub_redis import MAX_CONNECTIONS, RedisPubSub
+
+    name = "bastion-test-" + secrets.token_hex(6)  # "bastion-pubsub" in production; ours alone here
+    node = Node(RedisPubSub(REDIS_URL, client_name=name))
+    observer = redis_asyncio.Redis.from_url(REDIS_URL, decode_responses=True)
+    held: list[int] = []
+
+    async def count_connections() -> int:
+        held.append(sum(c.get("name") == name for c in await observer.client_list()))
+        return held[-1]
+
+    try:
+        await node.pubsub.start(_channel(), node.received.put_nowait)
+        sent = [f'{{"n":{i}}}'.encode() for i in range(200)]
+        publishing = asyncio.gather(*(node.pubsub.publish(payload) for payload in sent))
+        while not publishing.done():  # sampled while the publishes are in flight
+            await count_connections()
+            await asyncio.sleep(0)
+        await publishing
+        await count_connections()  # and after: a pool keeps what it opened
+        assert sorted(await node.take(200)) == sorted(sent)
+        assert 1 <= max(held) <= MAX_CONNECTIONS == 8, held
+    finally:
+        await node.pubsub.close()
+        await observer.aclose()
+
+
+async def test_redis_pubsub_connections_are_named_for_client_list() -> None:
+    from tests.support.redis_service import REDIS_URL, skip_without_redis
+
+    await skip_without_redis()
+    import redis.asyncio as redis_asyncio
+
+    from bastion.bus.pubsub_redis import RedisPubSub
+
+    node = Node(RedisPubSub(REDIS_URL))
+    observer = redis_asyncio.Redis.from_url(REDIS_URL, decode_responses=True)
+    try:
+        await node.pubsub.start(_channel(), node.received.put_nowait)
+        mine = await node.pubsub._redis.client_id()  # a publishing connection's id
+        named = {int(c["id"]) for c in await observer.client_list() if c.get("name") == "bastion-pubsub"}
+        assert mine in named
+    finally:
+        await node.pubsub.close()
+        await observer.aclose()
+
+
+async def test_an_idle_redis_subscription_outlives_the_socket_timeout(caplog) -> None:
+    """The pool's socket_timeout bounds commands, not the subscriber's wait for the next message:
+    a quiet spell longer than it neither logs a failed read nor delays the next message by the
+    reader's one-second pause."""
+    from tests.support.redis_service import REDIS_URL, skip_without_redis
+
+    await skip_without_redis()
+    from bastion.bus.pubsub_redis import RedisPubSub
+
+    node = Node(RedisPubSub(REDIS_URL, timeout=0.3))
+    try:
+        await node.pubsub.start(_channel(), node.received.put_nowait)
+        await asyncio.sleep(1.0)  # three socket timeouts with nothing to read
+        await node.pubsub.publish(b'{"after":"quiet"}')
+        assert await asyncio.wait_for(node.received.get(), 5.0) == b'{"after":"quiet"}'
+        assert "redis pub/sub read failed" not in caplog.text  # the read was never cut
+    finally:
+        await node.pubsub.close()
+
+
+async def test_a_redis_publish_that_cannot_be_sent_raises_connection_error() -> None:
+    """Callers tell "the pub/sub is unavailable" by the built-in ConnectionError (a forwarded
+    realtime command then answers 503); redis-py's own errors are not one. Here the one
+    connection of the pool is the subscription's, so a publish finds none free in time."""
+    from tests.support.redis_service import REDIS_URL, skip_without_redis
+
+    await skip_without_redis()
+    from bastion.bus.pubsub_redis import RedisPubSub
+
+    node = Node(RedisPubSub(REDIS_URL, max_connections=1, timeout=0.2))
+    try:
+        await node.pubsub.start(_channel(), node.received.put_nowait)
+        with pytest.raises(ConnectionError):
+            await node.pubsub.publish(b"{}")
+    finally:
+        await node.pubsub.close()
