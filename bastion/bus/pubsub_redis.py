@@ -16,6 +16,7 @@ import logging
 from typing import Any
 
 from bastion.bus.pubsub import OnMessage, PubSub
+from bastion.bus.redis_client import bounded_redis
 
 log = logging.getLogger("bastion.bus")
 
@@ -36,21 +37,15 @@ class RedisPubSub(PubSub):
     ) -> None:
         import redis.asyncio as redis_asyncio  # 0.6 s to import: only when this backend is chosen
 
-        pool = redis_asyncio.BlockingConnectionPool.from_url(
-            url,
-            max_connections=max_connections,
-            timeout=timeout,
-            socket_connect_timeout=timeout,
-            # A reply that does not come: the publish fails instead of holding its connection
-            # forever. It does not cut the subscriber's idle wait: in redis-py 8.1 (pinned),
-            # get_message(timeout=None) reads with timeout=math.inf, which Connection.read_response
-            # takes as "no timeout" rather than falling back to socket_timeout (an older redis-py
-            # would time that read out every `timeout` seconds: the reader loop would log a
-            # warning and sleep a second each time; a test here checks it does not).
-            socket_timeout=timeout,
-            client_name=client_name,  # how operators tell these connections apart in CLIENT LIST
+        # socket_timeout (set by bounded_redis) bounds a publish's reply; it does not cut the
+        # subscriber's idle wait: in redis-py 8.1 (pinned), get_message(timeout=None) reads with
+        # timeout=math.inf, which Connection.read_response takes as "no timeout" rather than
+        # falling back to socket_timeout (an older redis-py would time that read out every
+        # `timeout` seconds: the reader loop would log a warning and sleep a second each time; a
+        # test checks it does not).
+        self._redis: Any = bounded_redis(
+            url, max_connections=max_connections, timeout=timeout, client_name=client_name
         )
-        self._redis: Any = redis_asyncio.Redis.from_pool(pool)  # closing the client closes it
         self._errors: tuple[type[BaseException], ...] = (redis_asyncio.RedisError, OSError)
         self._pubsub: Any = None
         self._reader: asyncio.Task[None] | None = None

@@ -16,7 +16,7 @@ from bastion.core.record_model import Record
 from bastion.core.record_query import find_by_ids, find_where
 from bastion.core.schema_registry import SchemaRegistry
 from bastion.store.database import Executor
-from bastion.store.ddl import parse_index
+from bastion.store.ddl import stored_index
 
 MAX_DEPTH = 6
 MAX_BACK_RELATIONS = 1000
@@ -158,7 +158,7 @@ async def _expand_back_relation(
 def _has_unique_index(collection: Collection, field_name: str) -> bool:
     for sql in collection.indexes:
         try:
-            idx = parse_index(sql)
+            idx = stored_index(sql)
         except ValueError:
             continue
         if idx.unique and len(idx.columns) == 1 and idx.columns[0].split()[0] == field_name:

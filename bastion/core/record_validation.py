@@ -14,7 +14,7 @@ from bastion.core.fields import FieldValueError
 from bastion.core.record_model import Record
 from bastion.errors import field_error
 from bastion.store.database import Executor
-from bastion.store.ddl import parse_index
+from bastion.store.ddl import stored_index
 from bastion.store.row_select import id_in, ids_where
 
 
@@ -144,7 +144,7 @@ def unique_columns(collection: Collection) -> list[list[str]]:
     out = []
     for sql in collection.indexes:
         try:
-            idx = parse_index(sql)
+            idx = stored_index(sql)
         except ValueError:
             continue
         if idx.unique:

@@ -101,10 +101,8 @@ def _render_column(col: str, dialect: str) -> str:
     return f"{column}{(' ' + rest) if rest else ''}"
 
 
-@lru_cache(maxsize=4096)  # writes ask which columns are unique on every create and update
 def parse_index(sql: str) -> IndexDef:
-    """Parse PocketBase-style index SQL (`CREATE [UNIQUE] INDEX name ON table (cols) [WHERE ...]`).
-    The answer is shared between callers: treat it as read-only."""
+    """Parse PocketBase-style index SQL (`CREATE [UNIQUE] INDEX name ON table (cols) [WHERE ...]`)."""
     m = _INDEX_RE.match(sql)
     if not m:
         raise ValueError("invalid index definition")
@@ -119,6 +117,14 @@ def parse_index(sql: str) -> IndexDef:
         columns=[_strip(c.split()[0]) + "".join(" " + p for p in c.split()[1:]) for c in columns],
         where=(m.group("where") or "").strip(),
     )
+
+
+@lru_cache(maxsize=1024)
+def stored_index(sql: str) -> IndexDef:
+    """parse_index for an index of a stored collection, which writes and expands ask about on
+    every request: parsed once per text (indexes a request sends are parsed as they come, so
+    they never fill this). Shared between callers: read-only."""
+    return parse_index(sql)
 
 
 def drop_index(name: str) -> str:

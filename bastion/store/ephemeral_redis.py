@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from bastion.bus.redis_client import bounded_redis
 from bastion.store.ephemeral_base import EphemeralStore, StoreUnavailable
 
 _INCR = """
@@ -55,16 +56,13 @@ class RedisStore(EphemeralStore):
 
         self._errors: tuple[type[BaseException], ...] = (redis_asyncio.RedisError, OSError)
         self.prefix = prefix
-        pool = redis_asyncio.BlockingConnectionPool.from_url(
+        self._client: Any = bounded_redis(
             url,
             max_connections=max_connections,
             timeout=timeout,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
+            client_name=client_name,
             decode_responses=True,
-            client_name=client_name,  # how operators tell these connections apart in CLIENT LIST
         )
-        self._client: Any = redis_asyncio.Redis.from_pool(pool)  # closing the client closes it
         self._incr = self._client.register_script(_INCR)
         self._take = self._client.register_script(_TAKE)
 
